@@ -1,3 +1,7 @@
-fn main() {
-    println!("penv: under construction");
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    penv::run(penv::cli::Cli::parse())
 }

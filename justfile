@@ -1,0 +1,29 @@
+# What people run. `just ci` is exactly what CI runs.
+
+default:
+    @just --list
+
+# Build penv and run its main job on the offline quick-start example.
+quickstart:
+    cargo run --release -- -C examples/quickstart sync
+
+# The test suite (the README's test command).
+test:
+    cargo test
+
+# Format and lint checks.
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+
+# Regenerate schema/penv.schema.json from the Rust types.
+schema:
+    PENV_WRITE_SCHEMA=1 cargo test --test schema
+
+# penv against `python -m venv` + pip and uv (when on PATH), medians and ratios.
+bench *ARGS:
+    cargo bench --bench compare -- {{ARGS}}
+
+# Exactly what CI runs.
+ci:
+    bash .ci/run

@@ -1,0 +1,145 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::printer::ColorChoice;
+
+/// Declarative per-project Python environments: penv.toml → base interpreter → .venv → pip.
+#[derive(Debug, Parser)]
+#[command(
+    name = "penv",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The project directory (default: the nearest directory with a penv.toml, walking up)
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Print only errors and warnings
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more about what penv does
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to use colour (NO_COLOR is respected)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The command
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make the env match penv.toml: a no-op when it does, else (re)build it and say why
+    Sync(SyncArgs),
+    /// Run a command or script in the env (syncing first), without activating anything
+    #[command(trailing_var_arg = true)]
+    Run(RunArgs),
+    /// Print the absolute path of `python`, `pip` or another executable in the env
+    Which(WhichArgs),
+    /// Show the env's interpreter, path, spec hash and state (fresh, stale, missing, broken)
+    Status(StatusArgs),
+    /// Print the spec hash (a CI cache key)
+    Hash(HashArgs),
+    /// List and find base interpreters
+    #[command(subcommand)]
+    Python(PythonCommand),
+}
+
+/// Options shared by commands that compute the spec.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SpecArgs {
+    /// The Python to use instead of the project's (same forms as `python` in penv.toml)
+    #[arg(long, value_name = "REQUEST")]
+    pub python: Option<String>,
+
+    /// Also install this group from `[groups]` (repeatable)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// Do not install the groups of `default-groups`
+    #[arg(long)]
+    pub no_default_groups: bool,
+}
+
+/// `penv sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+
+    /// Change nothing: exit 1 and say why if the env is not up to date
+    #[arg(long)]
+    pub check: bool,
+
+    /// Replace a virtual environment that penv did not create (never other data)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `penv run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+
+    /// Do not sync first; still refuses an env that is missing, half-built or whose Python is gone
+    #[arg(long)]
+    pub no_sync: bool,
+
+    /// The command (a `.py` file runs with the env's python) and its arguments
+    #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `penv which`.
+#[derive(Debug, Args)]
+pub struct WhichArgs {
+    /// `python`, `pip`, or the name of any executable in the env
+    #[arg(default_value = "python")]
+    pub name: String,
+}
+
+/// `penv status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+
+    /// Print JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `penv hash`.
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+}
+
+/// `penv python …`.
+#[derive(Debug, Subcommand)]
+pub enum PythonCommand {
+    /// List the interpreters penv finds, where each came from, and which one the project picks
+    List {
+        /// Print JSON on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which interpreter a request picks, and why each other one was passed over
+    Find {
+        /// A request: `3.12`, `>=3.10,<3.13`, `pypy3.10`, `cpython@3.12`, or a path
+        request: String,
+    },
+}

@@ -1,0 +1,148 @@
+//! The commands: each resolves its settings, calls the domain modules and
+//! prints a summary. What several share — loading the project, computing the
+//! wanted spec, bringing the env up to date under the lock — is here.
+
+mod hash;
+mod python;
+mod run;
+mod status;
+mod sync;
+mod which;
+
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, SpecArgs};
+use crate::env_vars::EnvVars;
+use crate::printer::Printer;
+use crate::project::Project;
+use crate::python::interpreter::Prober;
+use crate::python::{self as py, Resolved};
+use crate::spec::{GroupSelection, Spec};
+use crate::state::State;
+use crate::venv::EnvPaths;
+use crate::{Error, installer};
+
+/// What every command gets.
+pub struct Ctx<'a> {
+    /// The environment variables.
+    pub env: EnvVars,
+    /// Output.
+    pub printer: &'a Printer,
+    /// `-C DIR`.
+    pub project_dir: Option<PathBuf>,
+    /// penv's cache directory, when there is one.
+    pub cache_dir: Option<PathBuf>,
+    /// The interpreter prober (with its cache).
+    pub prober: Prober,
+}
+
+/// Runs the command.
+pub fn dispatch(cli: Cli, env: EnvVars, printer: &Printer) -> Result<ExitCode, Error> {
+    let cache_dir = env.cache_dir.clone().or_else(|| {
+        directories::ProjectDirs::from("", "", "penv").map(|d| d.cache_dir().to_owned())
+    });
+    let ctx = Ctx {
+        prober: Prober::new(cache_dir.as_deref()),
+        env,
+        printer,
+        project_dir: cli.project,
+        cache_dir,
+    };
+    match cli.command {
+        Command::Sync(args) => sync::sync(&ctx, &args),
+        Command::Run(args) => run::run(&ctx, &args),
+        Command::Which(args) => which::which(&ctx, &args),
+        Command::Status(args) => status::status(&ctx, &args),
+        Command::Hash(args) => hash::hash(&ctx, &args),
+        Command::Python(cmd) => python::python(&ctx, &cmd),
+    }
+}
+
+impl Ctx<'_> {
+    /// Finds and loads the project.
+    pub fn project(&self) -> Result<Project, Error> {
+        let (dir, explicit) = match &self.project_dir {
+            Some(d) => (d.clone(), true),
+            None => (
+                std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+                false,
+            ),
+        };
+        Ok(Project::find(&dir, explicit)?)
+    }
+
+    /// The env's paths for a project.
+    pub fn env_paths(project: &Project) -> EnvPaths {
+        EnvPaths::new(normalize(&project.root.join(&project.config.venv.path)))
+    }
+
+    /// The spec the project wants right now, and the interpreter it names.
+    pub fn wanted(&self, project: Project, args: &SpecArgs) -> Result<Wanted, Error> {
+        let paths = Self::env_paths(&project);
+        let recorded = State::read(&paths.env).ok().flatten();
+        let (request, source) = py::project_request(&project, args.python.as_deref(), &self.env)?;
+        let python = py::resolve(
+            &request,
+            &source,
+            &self.env,
+            &self.prober,
+            recorded.as_ref().map(|s| &s.base),
+        )?;
+        py::check_requires_python(&project, &python)?;
+        let selection = GroupSelection {
+            groups: args.groups.clone(),
+            no_default_groups: args.no_default_groups,
+        };
+        let spec = Spec::build(&project, &python, &selection)?;
+        if !spec.venv.pip && installer::has_work(&spec) {
+            return Err(Error::NoPipForRequirements {
+                location: project.locate(&["venv", "pip"]),
+            });
+        }
+        let hash = spec.hash();
+        Ok(Wanted {
+            project,
+            paths,
+            python,
+            spec,
+            hash,
+        })
+    }
+
+    /// The home directory, for the env-path safety check.
+    pub fn home(&self) -> Option<&Path> {
+        self.env.home.as_deref()
+    }
+}
+
+/// What the project wants.
+pub struct Wanted {
+    /// The project.
+    pub project: Project,
+    /// The env's paths.
+    pub paths: EnvPaths,
+    /// The base interpreter.
+    pub python: Resolved,
+    /// The spec.
+    pub spec: Spec,
+    /// Its hash.
+    pub hash: String,
+}
+
+/// `a/./b/../c` → `a/c` without resolving symlinks (the env path itself may
+/// be a symlink, which the safety check must see).
+pub fn normalize(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,125 @@
+//! `penv python list` and `penv python find`: what discovery sees, and why
+//! each interpreter is taken or passed over.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::Ctx;
+use crate::Error;
+use crate::cli::PythonCommand;
+use crate::python::discovery::{self, Verdict};
+use crate::python::request::{Request, RequestSource};
+use crate::python::{PythonError, describe, project_request, search_report};
+
+pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
+    match cmd {
+        PythonCommand::List { json } => list(ctx, *json),
+        PythonCommand::Find { request } => find(ctx, request),
+    }
+}
+
+fn list(ctx: &Ctx, as_json: bool) -> Result<ExitCode, Error> {
+    let found = discovery::discover(&ctx.env, &ctx.prober);
+    // Inside a project, mark what its request picks.
+    let request = ctx
+        .project()
+        .ok()
+        .and_then(|p| project_request(&p, None, &ctx.env).ok());
+    let verdicts = request
+        .as_ref()
+        .map(|(r, _)| discovery::choose(r, &found.candidates));
+    if as_json {
+        let items: Vec<_> = found
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let verdict = verdicts.as_ref().map(|v| match &v[i] {
+                    Verdict::Chosen => json!({"chosen": true}),
+                    Verdict::PassedOver(why) => json!({"chosen": false, "reason": why}),
+                });
+                json!({
+                    "path": c.path,
+                    "canonical-path": c.probed.fingerprint.path,
+                    "source": c.source,
+                    "implementation": c.info().map(|i| &i.implementation),
+                    "version": c.info().map(|i| &i.version),
+                    "error": c.probed.result.as_ref().err(),
+                    "project": verdict,
+                })
+            })
+            .collect();
+        let value = json!({
+            "request": request.as_ref().map(|(r, s)| json!({"request": r.to_string(), "source": s.to_string()})),
+            "interpreters": items,
+            "searched": found.searched,
+        });
+        ctx.printer
+            .data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some((r, s)) = &request {
+        ctx.printer.status(&format!(
+            "The project asks for `{r}` (from {s}); `*` marks its pick."
+        ));
+    }
+    for (i, c) in found.candidates.iter().enumerate() {
+        let mark = match verdicts.as_ref().map(|v| &v[i]) {
+            Some(Verdict::Chosen) => "*",
+            _ => " ",
+        };
+        let line = format!("{mark} {}", describe(c));
+        match (
+            &c.probed.result,
+            ctx.printer.is_verbose(),
+            verdicts.as_ref().map(|v| &v[i]),
+        ) {
+            (Err(e), _, _) => ctx.printer.data(&format!("{line}: {e}")),
+            (_, true, Some(Verdict::PassedOver(why))) => {
+                ctx.printer.data(&format!("{line}: {why}"))
+            }
+            _ => ctx.printer.data(&line),
+        }
+    }
+    if found.candidates.is_empty() {
+        ctx.printer.status(&search_report(&found, &[]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
+    let request = Request::parse(raw).map_err(|source| PythonError::BadRequest {
+        source,
+        from: RequestSource::CommandLine,
+        location: None,
+    })?;
+    let found = match &request {
+        Request::Path(p) => discovery::explicit(p, &ctx.prober),
+        _ => discovery::discover(&ctx.env, &ctx.prober),
+    };
+    let verdicts = discovery::choose(&request, &found.candidates);
+    let Some(chosen) = verdicts.iter().position(|v| *v == Verdict::Chosen) else {
+        return Err(PythonError::NotFound {
+            request,
+            from: RequestSource::CommandLine,
+            report: search_report(&found, &verdicts),
+        }
+        .into());
+    };
+    for (c, v) in found.candidates.iter().zip(&verdicts) {
+        match v {
+            Verdict::Chosen => ctx.printer.status(&format!("* {}: chosen", describe(c))),
+            Verdict::PassedOver(why) => ctx.printer.status(&format!("  {}: {why}", describe(c))),
+        }
+    }
+    ctx.printer.data(
+        &found.candidates[chosen]
+            .probed
+            .fingerprint
+            .path
+            .display()
+            .to_string(),
+    );
+    Ok(ExitCode::SUCCESS)
+}

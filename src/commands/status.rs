@@ -1,0 +1,83 @@
+//! `penv status`: interpreter, env path, spec hash, state and reasons, and
+//! the stashed envs.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::Ctx;
+use crate::Error;
+use crate::cli::StatusArgs;
+use crate::diagnostics::display_path;
+use crate::venv::{self, EnvStatus, stash};
+
+pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
+    let project = ctx.project()?;
+    let wanted = ctx.wanted(project, &args.spec)?;
+    let mut status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
+    if wanted.paths.intent().exists() {
+        let mut reasons = status.reasons().to_vec();
+        reasons.push(
+            "a rebuild was interrupted; the next `penv sync` finishes or undoes it".to_owned(),
+        );
+        status = EnvStatus::Broken(status.state().cloned().map(Box::new), reasons);
+    }
+    let stashed = stash::list(&wanted.paths);
+    let info = &wanted.python.info;
+    if args.json {
+        let value = json!({
+            "state": status.name(),
+            "reasons": status.reasons(),
+            "env": wanted.paths.env,
+            "project-file": wanted.project.file,
+            "hash": wanted.hash,
+            "recorded-hash": status.state().map(|s| &s.hash),
+            "interpreter": {
+                "path": wanted.python.fingerprint.path,
+                "implementation": info.implementation,
+                "version": info.version,
+                "request": wanted.python.request.to_string(),
+                "request-source": wanted.python.source.to_string(),
+            },
+            "created": status.state().map(|s| s.created),
+            "last-used": status.state().map(|s| s.last_used),
+            "stashed": stashed.iter().map(|e| json!({"path": e.path, "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
+        });
+        ctx.printer
+            .data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = ctx.printer;
+    p.data(&format!("env:         {}", display_path(&wanted.paths.env)));
+    p.data(&format!("state:       {}", status.name()));
+    for reason in status.reasons() {
+        p.data(&format!("  - {reason}"));
+    }
+    p.data(&format!(
+        "interpreter: {} {} `{}`",
+        info.implementation,
+        info.version,
+        wanted.python.fingerprint.path.display()
+    ));
+    p.data(&format!(
+        "request:     {} (from {})",
+        wanted.python.request, wanted.python.source
+    ));
+    p.data(&format!("spec hash:   {}", wanted.hash));
+    if let Some(state) = status.state()
+        && state.hash != wanted.hash
+    {
+        p.data(&format!("built hash:  {}", state.hash));
+    }
+    if !stashed.is_empty() {
+        p.data("stashed:");
+        for entry in &stashed {
+            p.data(&format!(
+                "  {} `{}`",
+                entry.hash_prefix,
+                display_path(&entry.path)
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

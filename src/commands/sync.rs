@@ -1,0 +1,268 @@
+//! `penv sync`: make the env match the spec.
+//!
+//! The no-op path reads penv.toml, the requirement files and the state, and
+//! stats the base interpreter and the env's links: no lock, no Python
+//! process. Anything else happens under the env's lock, after finishing or
+//! undoing whatever a dead penv left half-done.
+
+use std::process::ExitCode;
+
+use super::{Ctx, Wanted};
+use crate::Error;
+use crate::cli::SyncArgs;
+use crate::diagnostics::display_path;
+use crate::fs::{self, LockOutcome};
+use crate::installer;
+use crate::process::SignalGuard;
+use crate::state::{State, now};
+use crate::venv::owned::{Occupant, check_env_path};
+use crate::venv::txn::{Recovery, Source, Txn, recover};
+use crate::venv::{self, EnvStatus, create, stash};
+
+pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
+    let project = ctx.project()?;
+    let wanted = ctx.wanted(project, &args.spec)?;
+    let env_name = display_path(&wanted.paths.env);
+    if args.check {
+        let pending = wanted.paths.intent().exists();
+        let status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
+        if let EnvStatus::Fresh(_) = status
+            && !pending
+        {
+            ctx.printer.status(&format!("`{env_name}` is up to date"));
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut reasons = status.reasons().to_vec();
+        if pending {
+            reasons.push(
+                "a rebuild was interrupted; the next `penv sync` finishes or undoes it".to_owned(),
+            );
+        }
+        if matches!(status, EnvStatus::Missing) {
+            reasons.push("it does not exist".to_owned());
+        }
+        ctx.printer
+            .status(&format!("`{env_name}` is {}:", status.name()));
+        for reason in &reasons {
+            ctx.printer.status(&format!("  - {reason}"));
+        }
+        ctx.printer.status("Run `penv sync` to update it.");
+        return Ok(ExitCode::from(1));
+    }
+    let outcome = ensure_synced(ctx, &wanted, args.force)?;
+    let python = &wanted.python.info;
+    match outcome {
+        Outcome::AlreadyFresh => ctx.printer.status(&format!(
+            "`{env_name}` is up to date ({} {})",
+            python.implementation, python.version
+        )),
+        Outcome::BuiltByOther => ctx.printer.status(&format!(
+            "`{env_name}` was brought up to date by another penv"
+        )),
+        Outcome::Built { seconds } => ctx.printer.status(&format!(
+            "Built `{env_name}` ({} {}) in {seconds:.1}s",
+            python.implementation, python.version
+        )),
+        Outcome::Restored => ctx.printer.status(&format!(
+            "Restored `{env_name}` from the stash (built before for this spec)"
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What [`ensure_synced`] did.
+pub(super) enum Outcome {
+    /// Nothing to do.
+    AlreadyFresh,
+    /// Another penv did it while this one waited.
+    BuiltByOther,
+    /// Built from scratch.
+    Built {
+        /// How long it took.
+        seconds: f64,
+    },
+    /// Restored from the stash.
+    Restored,
+}
+
+/// Brings the env up to date: the fast path without a lock when it is, else
+/// under the lock: recover, re-check, then restore from the stash or rebuild.
+pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<Outcome, Error> {
+    let paths = &wanted.paths;
+    let keep = wanted.project.config.venv.keep_stashed;
+    if !paths.intent().exists()
+        && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
+    {
+        refresh_recorded_base(&mut state, wanted);
+        state.touch(&paths.env);
+        return Ok(Outcome::AlreadyFresh);
+    }
+    let timeout = ctx.env.lock_timeout().map_err(Error::BadLockTimeout)?;
+    let lock_path = paths.lock_file(ctx.cache_dir.as_deref());
+    let env_name = display_path(&paths.env);
+    let lock = fs::lock_exclusive(&lock_path, timeout, |holder| {
+        ctx.printer.status(&format!(
+            "Waiting for another penv{} working on `{env_name}` (at most {}s)…",
+            holder.map(|h| format!(" ({h})")).unwrap_or_default(),
+            timeout.as_secs()
+        ));
+    })?;
+    let waited = matches!(lock, LockOutcome::AcquiredAfterWait(..));
+    let _lock = lock.into_lock();
+    match recover(paths, keep)? {
+        Some(Recovery::Finished) => ctx.printer.warn(&format!(
+            "finished a rebuild of `{env_name}` that was interrupted (the new env was complete)"
+        )),
+        Some(Recovery::RolledBack { restored_old: true }) => ctx.printer.warn(&format!(
+            "undid a rebuild of `{env_name}` that was interrupted: the previous env is back"
+        )),
+        Some(Recovery::RolledBack {
+            restored_old: false,
+        }) => ctx.printer.warn(&format!(
+            "removed the partial env left at `{env_name}` by an interrupted build"
+        )),
+        None => {}
+    }
+    let status = venv::inspect(paths, &wanted.spec, &wanted.hash);
+    if let EnvStatus::Fresh(mut state) = status {
+        refresh_recorded_base(&mut state, wanted);
+        state.touch(&paths.env);
+        return Ok(if waited {
+            Outcome::BuiltByOther
+        } else {
+            Outcome::AlreadyFresh
+        });
+    }
+    let occupant = check_env_path(&paths.env, &wanted.project.root, ctx.home(), force)?;
+    match &status {
+        EnvStatus::Missing => {}
+        EnvStatus::Stale(_, reasons) | EnvStatus::Broken(_, reasons) => {
+            ctx.printer
+                .status(&format!("Recreating `{env_name}` ({}):", status.name()));
+            for reason in reasons {
+                ctx.printer.status(&format!("  - {reason}"));
+            }
+        }
+        EnvStatus::Fresh(_) => unreachable!("handled above"),
+    }
+    if matches!(occupant, Occupant::ForeignVenv) {
+        ctx.printer.warn(&format!(
+            "replacing `{env_name}`, a venv penv did not create (--force)"
+        ));
+    }
+    if let Some(entry) = stash::find(paths, &wanted.hash)? {
+        let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Restore(entry))?;
+        match State::read(&paths.env) {
+            Ok(Some(mut state)) => {
+                state.last_used = now();
+                txn.commit(&state, keep)?;
+                return Ok(Outcome::Restored);
+            }
+            _ => {
+                // Validated a moment ago; if it vanished, build instead.
+                txn.rollback()?;
+            }
+        }
+    }
+    build(ctx, wanted, occupant, keep)
+}
+
+/// The base binary was touched but is the same interpreter (the spec hash
+/// matched): record its new fingerprint so the next sync skips the probe.
+fn refresh_recorded_base(state: &mut State, wanted: &Wanted) {
+    if state.base != wanted.python.fingerprint && state.base.path == wanted.python.fingerprint.path
+    {
+        state.base = wanted.python.fingerprint.clone();
+        let _ = state.write(&wanted.paths.env);
+    }
+}
+
+fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<Outcome, Error> {
+    let start = std::time::Instant::now();
+    let paths = &wanted.paths;
+    let guard = SignalGuard::install();
+    let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
+    match build_into(ctx, wanted, &guard) {
+        Ok(()) => {
+            let state = State {
+                format: crate::state::STATE_FORMAT,
+                hash: wanted.hash.clone(),
+                spec: wanted.spec.clone(),
+                base: wanted.python.fingerprint.clone(),
+                venv_path: paths.env.clone(),
+                penv_version: env!("CARGO_PKG_VERSION").to_owned(),
+                created: now(),
+                last_used: now(),
+            };
+            if let Some(signal) = guard.received() {
+                let restored = txn.rollback()?;
+                return Err(Error::Interrupted { signal, restored });
+            }
+            txn.commit(&state, keep)?;
+            Ok(Outcome::Built {
+                seconds: start.elapsed().as_secs_f64(),
+            })
+        }
+        Err(err) => {
+            let restored = txn.rollback()?;
+            if let Some(signal) = guard.received() {
+                return Err(Error::Interrupted { signal, restored });
+            }
+            Err(Error::RolledBack {
+                source: Box::new(err),
+                env: paths.env.clone(),
+                restored,
+            })
+        }
+    }
+}
+
+fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Error> {
+    let interrupted = || {
+        guard.received().map(|signal| Error::Interrupted {
+            signal,
+            restored: false,
+        })
+    };
+    let info = &wanted.python.info;
+    let base = &wanted.python.fingerprint.path;
+    let env = &wanted.paths.env;
+    let progress = ctx.printer.step(&format!(
+        "Creating venv with {} {}",
+        info.implementation, info.version
+    ));
+    let options = create::VenvOptions {
+        system_site_packages: wanted.spec.venv.system_site_packages,
+        prompt: wanted.spec.venv.prompt.clone(),
+    };
+    let created = create::create_layout(base, env, &options);
+    progress.finish();
+    created?;
+    if let Some(e) = interrupted() {
+        return Err(e);
+    }
+    if wanted.spec.venv.system_site_packages {
+        ctx.printer.warn("`system-site-packages = true`: packages of the base interpreter are visible in the env and may satisfy or shadow its requirements");
+    }
+    if wanted.spec.venv.pip {
+        create::seed_pip(info, base, env, ctx.cache_dir.as_deref())?;
+    }
+    if let Some(e) = interrupted() {
+        return Err(e);
+    }
+    if installer::has_work(&wanted.spec) {
+        let args = installer::pip_args(
+            &wanted.spec,
+            &wanted.project.root,
+            &wanted.project.config.requirement_files,
+        );
+        installer::install(env, &args, ctx.printer, guard).map_err(|e| match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
+            },
+            other => Error::Install(other),
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! How errors look: one renderer for every error penv reports.
+//!
+//! `error: <what failed>`, then `  Caused by: <source>` lines, then for errors
+//! that point into a file the offending line with a caret, then a blank line
+//! and `hint: <what to do>`. Hints hang off the error variants (see
+//! [`crate::Error::hint`]), so wording lives beside the condition it explains.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A place in a text file: the file, 1-based line and column, and the line's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as shown to the user.
+    pub path: PathBuf,
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// The text of that line, for the snippet.
+    pub text: String,
+    /// How many characters to underline (at least 1).
+    pub width: usize,
+}
+
+impl Location {
+    /// The location of byte offset `span.start` in `source`, underlining the span.
+    pub fn from_span(path: &Path, source: &str, span: std::ops::Range<usize>) -> Self {
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() + 1;
+        let column = source[line_start..start].chars().count() + 1;
+        let text = source[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_owned();
+        let width = source[start..end.min(line_end).max(start)]
+            .chars()
+            .count()
+            .max(1);
+        Self {
+            path: path.to_owned(),
+            line,
+            column,
+            text,
+            width,
+        }
+    }
+
+    /// A location for a whole line (column 1), e.g. in a requirements file.
+    pub fn line(path: &Path, line: usize, text: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            line,
+            column: 1,
+            text: text.to_owned(),
+            width: text.chars().count().max(1),
+        }
+    }
+
+    /// `path:line:column`.
+    pub fn position(&self) -> String {
+        format!("{}:{}:{}", display_path(&self.path), self.line, self.column)
+    }
+
+    /// The snippet: the line with a caret row under the span.
+    pub fn snippet(&self) -> String {
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        let text: String = self
+            .text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let width = self
+            .width
+            .min(text.chars().count().saturating_sub(self.column - 1).max(1));
+        format!(
+            "{pad} |\n{number} | {text}\n{pad} | {}{}",
+            " ".repeat(self.column - 1),
+            "^".repeat(width)
+        )
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A path as shown in messages: relative to the current directory when it is
+/// inside it, else as it is.
+pub fn display_path(path: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = path.strip_prefix(&cwd)
+    {
+        if rel.as_os_str().is_empty() {
+            return ".".to_owned();
+        }
+        return rel.display().to_string();
+    }
+    path.display().to_string()
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Renders an error and its causes, with its location and hint.
+pub fn render(err: &crate::Error) -> String {
+    let mut out = format!("error: {err}\n");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let _ = writeln!(out, "  Caused by: {cause}");
+        source = cause.source();
+    }
+    if let Some(location) = err.location() {
+        let _ = writeln!(out, "{}", location.snippet());
+    }
+    if let Some(detail) = err.detail() {
+        out.push('\n');
+        out.push_str(detail.trim_end());
+        out.push('\n');
+    }
+    if let Some(hint) = err.hint() {
+        let _ = write!(out, "\nhint: {hint}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_counts_lines_and_characters() {
+        let src = "a = 1\nbé = [\"x\"]\n";
+        let at = src.find('[').unwrap();
+        let loc = Location::from_span(Path::new("/p/penv.toml"), src, at..at + 5);
+        assert_eq!((loc.line, loc.column, loc.width), (2, 6, 5));
+        assert_eq!(loc.snippet(), "  |\n2 | bé = [\"x\"]\n  |      ^^^^^");
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos_only() {
+        let keys = ["requirements", "requirement-files", "python"];
+        assert_eq!(did_you_mean("requirments", keys), Some("requirements"));
+        assert_eq!(did_you_mean("pyhton", keys), Some("python"));
+        assert_eq!(did_you_mean("zzz", keys), None);
+    }
+}

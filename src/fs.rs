@@ -1,0 +1,337 @@
+//! File-system access that names its path in every error, writes atomically,
+//! locks, and is the only code in penv that deletes.
+//!
+//! Invariant: penv removes a directory only when it owns it — it carries
+//! penv's state file or build marker, or is empty — and it removes the
+//! contents first and the markers last, so a half-deleted env is still
+//! recognisable as penv's. Symlinks are removed as links, never followed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// An I/O error with the operation and path it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to {op} `{path}`")]
+pub struct FsError {
+    /// What penv was doing ("read", "create directory", …).
+    pub op: &'static str,
+    /// The path it was doing it to.
+    pub path: PathBuf,
+    /// The OS error.
+    #[source]
+    pub source: io::Error,
+}
+
+impl FsError {
+    /// Wraps `source` with what penv was doing to `path`.
+    pub fn new(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The underlying OS error kind.
+    pub fn kind(&self) -> io::ErrorKind {
+        self.source.kind()
+    }
+}
+
+/// Shorthand for results of this module.
+pub type Result<T> = std::result::Result<T, FsError>;
+
+/// Reads a whole file as bytes.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| FsError::new("read", path, e))
+}
+
+/// Reads a file that may be absent: `Ok(None)` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FsError::new("read", path, e)),
+    }
+}
+
+/// Creates a directory and its parents.
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    fs::create_dir_all(path).map_err(|e| FsError::new("create directory", path, e))
+}
+
+/// Renames `from` to `to` (same file system; atomic on POSIX).
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    fs::rename(from, to).map_err(|e| FsError::new("move", from, e))
+}
+
+/// `symlink_metadata` that maps "not found" to `None`.
+pub fn lstat(path: &Path) -> Result<Option<fs::Metadata>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FsError::new("inspect", path, e)),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, flushed and synced, then renamed over the target. Readers see
+/// the old content or the new, never a torn file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".penv-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| FsError::new("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| FsError::new("replace", path, e.error))?;
+    Ok(())
+}
+
+/// Creates `path` with `bytes`, failing if it already exists (never
+/// check-then-write).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| FsError::new("create", path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| FsError::new("write", path, e))
+}
+
+/// An exclusive advisory lock held for the lifetime of the value.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+}
+
+/// What happened while taking a lock.
+pub enum LockOutcome {
+    /// The lock was free.
+    Acquired(FileLock),
+    /// Another process holds it; `waiting` was called once, then the lock came.
+    AcquiredAfterWait(FileLock, Duration),
+}
+
+impl LockOutcome {
+    /// The lock, however it came.
+    pub fn into_lock(self) -> FileLock {
+        match self {
+            Self::Acquired(l) | Self::AcquiredAfterWait(l, _) => l,
+        }
+    }
+}
+
+/// Errors of [`lock_exclusive`].
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Opening the lock file failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// The holder did not let go in time.
+    #[error("timed out after {waited:?} waiting for the lock `{path}`{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    Timeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long penv waited.
+        waited: Duration,
+        /// Who holds it, as written in the lock file.
+        holder: Option<String>,
+    },
+}
+
+/// Takes an exclusive lock on `path` (created if needed), waiting up to
+/// `timeout`. `on_wait` is called once, with what the lock file says about
+/// its holder, before the first wait. The holder's pid is written into the
+/// file while it is held, for the messages of those who wait.
+pub fn lock_exclusive(
+    path: &Path,
+    timeout: Duration,
+    on_wait: impl FnOnce(Option<&str>),
+) -> std::result::Result<LockOutcome, LockError> {
+    if let Some(dir) = path.parent() {
+        create_dir_all(dir)?;
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| FsError::new("open lock file", path, e))?;
+    let start = Instant::now();
+    let mut on_wait = Some(on_wait);
+    let mut waited = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(path).ok().map(|s| s.trim().to_owned());
+                let holder = holder.filter(|h| !h.is_empty());
+                if let Some(tell) = on_wait.take() {
+                    tell(holder.as_deref());
+                    waited = true;
+                }
+                if start.elapsed() >= timeout {
+                    return Err(LockError::Timeout {
+                        path: path.to_owned(),
+                        waited: start.elapsed(),
+                        holder,
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(FsError::new("lock", path, e).into());
+            }
+        }
+    }
+    // Best effort: the pid is for messages only, the lock is the truth.
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.write_all(format!("pid {}\n", std::process::id()).as_bytes()));
+    let lock = FileLock { _file: file };
+    Ok(if waited {
+        LockOutcome::AcquiredAfterWait(lock, start.elapsed())
+    } else {
+        LockOutcome::Acquired(lock)
+    })
+}
+
+/// Whether `dir` is an empty directory (a symlink is not a directory here).
+pub fn is_empty_dir(dir: &Path) -> Result<bool> {
+    let mut entries = fs::read_dir(dir).map_err(|e| FsError::new("list", dir, e))?;
+    Ok(entries.next().is_none())
+}
+
+/// Removes a directory that penv owns: everything but the `markers` first
+/// (depth-first, symlinks removed as links and never followed), then the
+/// markers in the order given, then the directory itself.
+///
+/// Callers establish ownership (see `venv::owned`); this function refuses a
+/// symlink at `dir` itself, so it can never walk out of the tree.
+pub fn remove_owned_dir(dir: &Path, markers: &[&str]) -> Result<()> {
+    let meta = match lstat(dir)? {
+        None => return Ok(()),
+        Some(m) => m,
+    };
+    if !meta.is_dir() {
+        return Err(FsError::new(
+            "remove (not a directory)",
+            dir,
+            io::Error::other("refusing to remove a non-directory as an environment"),
+        ));
+    }
+    let entries = fs::read_dir(dir).map_err(|e| FsError::new("list", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| FsError::new("list", dir, e))?;
+        let name = entry.file_name();
+        if markers.iter().any(|m| name == *m) {
+            continue;
+        }
+        remove_tree(&entry.path())?;
+    }
+    for marker in markers {
+        let p = dir.join(marker);
+        match fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FsError::new("remove", p, e)),
+        }
+    }
+    fs::remove_dir(dir).map_err(|e| FsError::new("remove", dir, e))
+}
+
+/// Removes a file, a symlink (as a link) or a directory tree (not following links).
+fn remove_tree(path: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(path).map_err(|e| FsError::new("inspect", path, e))?;
+    if meta.is_dir() {
+        // `remove_dir_all` does not follow symlinks inside the tree.
+        fs::remove_dir_all(path).map_err(|e| FsError::new("remove", path, e))
+    } else {
+        fs::remove_file(path).map_err(|e| FsError::new("remove", path, e))
+    }
+}
+
+/// Hard-links `from` to `to`, falling back to a copy across devices.
+pub fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    if fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| FsError::new("copy", from, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remove_owned_dir_keeps_markers_until_last_and_does_not_follow_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("precious"), "keep").unwrap();
+        let env = tmp.path().join("env");
+        fs::create_dir_all(env.join("lib/sub")).unwrap();
+        fs::write(env.join("lib/sub/x.py"), "").unwrap();
+        fs::write(env.join("penv-state.json"), "{}").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, env.join("lib/link")).unwrap();
+        remove_owned_dir(&env, &["penv-state.json"]).unwrap();
+        assert!(!env.exists());
+        assert_eq!(
+            fs::read_to_string(outside.join("precious")).unwrap(),
+            "keep"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn remove_owned_dir_refuses_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        fs::create_dir(&real).unwrap();
+        fs::write(real.join("f"), "").unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(remove_owned_dir(&link, &[]).is_err());
+        assert!(real.join("f").exists());
+    }
+
+    #[test]
+    fn write_atomic_replaces_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("f.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn second_lock_times_out_naming_the_holder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("x.lock");
+        let _held = lock_exclusive(&p, Duration::ZERO, |_| {})
+            .unwrap()
+            .into_lock();
+        let mut told = None;
+        let err = lock_exclusive(&p, Duration::from_millis(60), |h| {
+            told = h.map(str::to_owned);
+        })
+        .unwrap_err();
+        assert!(matches!(err, LockError::Timeout { .. }), "{err}");
+        assert_eq!(
+            told.as_deref(),
+            Some(format!("pid {}", std::process::id()).as_str())
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! Installing the spec's requirements with the env's own pip:
+//! `<env>/bin/python -I -m pip install …`. Never a base interpreter's pip.
+//!
+//! pip runs in its own process group; Ctrl-C and SIGTERM reach penv, which
+//! passes them on once and waits for pip to stop, so the caller can roll
+//! back. pip's exit code and its stderr are reported as they are.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::platform;
+use crate::printer::Printer;
+use crate::process::{Interrupt, SignalGuard};
+use crate::spec::Spec;
+
+/// Errors of the install step.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// pip could not be started.
+    #[error("could not run `{}`", python.display())]
+    Spawn {
+        /// The env's python.
+        python: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// pip failed.
+    #[error("`pip install` failed (exit code {code})")]
+    Pip {
+        /// pip's exit code (or signal, as 128+N).
+        code: i32,
+        /// pip's stderr.
+        stderr: String,
+        /// The last lines of pip's stdout.
+        stdout_tail: String,
+    },
+    /// penv was interrupted while pip ran.
+    #[error("interrupted while pip was installing")]
+    Interrupted(Interrupt),
+}
+
+impl InstallError {
+    /// pip's own words.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Pip {
+                stderr,
+                stdout_tail,
+                ..
+            } => {
+                let text = if stderr.trim().is_empty() {
+                    stdout_tail
+                } else {
+                    stderr
+                };
+                Some(format!("pip said:\n```\n{}\n```", text.trim_end()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The arguments after `python -I -m pip`.
+pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = ["install", "--disable-pip-version-check", "--no-input"]
+        .map(str::to_owned)
+        .to_vec();
+    if let Some(url) = &spec.pip.index_url {
+        args.extend(["--index-url".to_owned(), url.clone()]);
+    }
+    for url in &spec.pip.extra_index_urls {
+        args.extend(["--extra-index-url".to_owned(), url.clone()]);
+    }
+    for link in &spec.pip.find_links {
+        args.extend(["--find-links".to_owned(), link.location.clone()]);
+    }
+    if spec.pip.no_index {
+        args.push("--no-index".to_owned());
+    }
+    args.extend(spec.pip.args.iter().cloned());
+    args.extend(spec.all_requirements().into_iter().map(str::to_owned));
+    for file in top_files {
+        args.extend(["-r".to_owned(), root.join(file).display().to_string()]);
+    }
+    args
+}
+
+/// Whether there is anything to install.
+pub fn has_work(spec: &Spec) -> bool {
+    !spec.all_requirements().is_empty() || !spec.requirement_files.is_empty()
+}
+
+/// Runs pip in `env`, showing progress, honouring `guard`.
+pub fn install(
+    env: &Path,
+    args: &[String],
+    printer: &Printer,
+    guard: &SignalGuard,
+) -> Result<(), InstallError> {
+    let python = platform::env_python(env);
+    let mut cmd = Command::new(&python);
+    cmd.arg("-I").arg("-m").arg("pip").args(args);
+    cmd.env("VIRTUAL_ENV", env)
+        .env_remove("PYTHONHOME")
+        .env("PIP_NO_INPUT", "1");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    printer.verbose(&format!(
+        "running `{} -I -m pip {}`",
+        python.display(),
+        args.join(" ")
+    ));
+    let progress = printer.step("Installing requirements with pip");
+    let mut child = cmd.spawn().map_err(|source| InstallError::Spawn {
+        python: python.clone(),
+        source,
+    })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out_reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut tail: Vec<String> = Vec::new();
+    let mut collected = 0usize;
+    let status = loop {
+        while let Ok(line) = rx.try_recv() {
+            if let Some(what) = line
+                .strip_prefix("Collecting ")
+                .or_else(|| line.strip_prefix("Processing "))
+            {
+                collected += 1;
+                let name = what.split_whitespace().next().unwrap_or(what);
+                progress.set(&format!("Resolving: {name} ({collected} packages so far)"));
+            } else if let Some(list) = line.strip_prefix("Installing collected packages: ") {
+                let n = list.split(", ").count();
+                progress.set(&format!("Installing {n} packages"));
+            } else if line.starts_with("Successfully installed") {
+                printer.verbose(&line);
+            }
+            tail.push(line);
+            if tail.len() > 30 {
+                tail.remove(0);
+            }
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(source) => return Err(InstallError::Spawn { python, source }),
+        }
+        if let Some(sig) = guard.received() {
+            let status = guard
+                .wait(&mut child)
+                .map_err(|source| InstallError::Spawn {
+                    python: python.clone(),
+                    source,
+                })?;
+            let _ = status;
+            progress.finish();
+            let _ = out_reader.join();
+            let _ = err_reader.join();
+            return Err(InstallError::Interrupted(sig));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let _ = out_reader.join();
+    tail.extend(rx.try_iter());
+    let stderr = err_reader.join().unwrap_or_default();
+    progress.finish();
+    if let Some(sig) = guard.received() {
+        return Err(InstallError::Interrupted(sig));
+    }
+    if status.success() {
+        if let Some(done) = tail
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("Successfully installed"))
+        {
+            let n = done.split_whitespace().count().saturating_sub(2);
+            printer.status(&format!("Installed {n} packages"));
+        }
+        Ok(())
+    } else {
+        Err(InstallError::Pip {
+            code: exit_code(status),
+            stderr,
+            stdout_tail: tail.join("\n"),
+        })
+    }
+}
+
+/// The exit code, or 128+N for a signal.
+pub fn exit_code(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128 + sig;
+        }
+    }
+    status.code().unwrap_or(1)
+}

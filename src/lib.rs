@@ -1,0 +1,240 @@
+//! penv: declarative per-project Python environments.
+//!
+//! The pipeline, one module each:
+//!
+//! ```text
+//! penv.toml ──► spec ──────► resolver ──► creator ──► installer ──► state
+//! (project)    (spec.rs,     (python/)    (venv/      (installer.rs) (state.rs,
+//!               reqfile.rs)               create.rs)                 written last)
+//! ```
+//!
+//! - [`project`] finds and validates `penv.toml` (or `[tool.penv]`).
+//! - [`python`] turns the request into a base interpreter, probing each
+//!   binary once and caching what it learned by the binary's fingerprint.
+//! - [`spec`] is the canonical form of everything that decides the env's
+//!   contents; its sha256 is the env's identity.
+//! - [`venv`] inspects, builds, replaces (crash-safely: [`venv::txn`]),
+//!   stashes and removes envs; it only ever deletes what penv owns.
+//! - [`installer`] runs the env's own pip.
+//! - [`state`] records what was built, beside `pyvenv.cfg`, last.
+//! - [`commands`] are thin: settings in, domain calls, a summary out.
+//!
+//! Cross-cutting: [`fs`] (the only code that deletes), [`env_vars`] (the
+//! only code that reads the environment), [`printer`] (the only code that
+//! prints), [`platform`] (every OS difference), [`diagnostics`] (how errors
+//! look).
+
+pub mod cli;
+pub mod commands;
+pub mod diagnostics;
+pub mod env_vars;
+pub mod fs;
+pub mod installer;
+pub mod platform;
+pub mod printer;
+pub mod process;
+pub mod project;
+pub mod python;
+pub mod reqfile;
+pub mod spec;
+pub mod state;
+pub mod venv;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use diagnostics::{Location, display_path};
+
+/// Every error penv reports; each maps to exit code 2 except interrupts.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The project file.
+    #[error(transparent)]
+    Project(#[from] project::ProjectError),
+    /// Interpreter resolution.
+    #[error(transparent)]
+    Python(#[from] python::PythonError),
+    /// Building the spec (requirement files, find-links, groups).
+    #[error(transparent)]
+    Spec(#[from] spec::SpecError),
+    /// An env path penv will not touch.
+    #[error(transparent)]
+    Refused(#[from] venv::owned::Refusal),
+    /// Creating the env.
+    #[error(transparent)]
+    Create(#[from] venv::create::CreateError),
+    /// pip.
+    #[error(transparent)]
+    Install(#[from] installer::InstallError),
+    /// A file-system operation.
+    #[error(transparent)]
+    Fs(#[from] fs::FsError),
+    /// Waiting for another penv.
+    #[error(transparent)]
+    Lock(#[from] fs::LockError),
+    /// The env is not in a state the command can use.
+    #[error("the env `{}` is {status}", display_path(env))]
+    EnvNotReady {
+        /// The env.
+        env: PathBuf,
+        /// `missing`, `broken`, …
+        status: &'static str,
+        /// Why.
+        reasons: Vec<String>,
+        /// What to do.
+        hint: String,
+    },
+    /// `run`/`which` name nothing that exists.
+    #[error("`{name}` is not in the env (`{}`){}", display_path(bin), if *searched_path { " nor on PATH" } else { "" })]
+    NoSuchCommand {
+        /// The name.
+        name: String,
+        /// The env's bin directory.
+        bin: PathBuf,
+        /// Whether PATH was searched too.
+        searched_path: bool,
+    },
+    /// `exec` failed.
+    #[error("could not run `{}`", program.display())]
+    Exec {
+        /// The program.
+        program: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bad `PENV_LOCK_TIMEOUT`.
+    #[error("`PENV_LOCK_TIMEOUT={0}` is not a number of seconds")]
+    BadLockTimeout(String),
+    /// `[venv] pip = false` with requirements to install.
+    #[error(
+        "the project has requirements, but `[venv] pip = false` leaves the env without pip to install them"
+    )]
+    NoPipForRequirements {
+        /// Where `pip = false` is.
+        location: Option<Location>,
+    },
+    /// The user interrupted penv; the old env was put back.
+    #[error("interrupted{}", if *restored { "; the previous env was put back" } else { "" })]
+    Interrupted {
+        /// Which signal.
+        signal: process::Interrupt,
+        /// Whether an old env was restored.
+        restored: bool,
+    },
+    /// A failed build after which the previous env was put back.
+    #[error("{source}")]
+    RolledBack {
+        /// The failure.
+        source: Box<Error>,
+        /// The env that was restored.
+        env: PathBuf,
+        /// Whether there was an old env to put back.
+        restored: bool,
+    },
+}
+
+impl Error {
+    /// Where in a file the problem is.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::Project(e) => e.location(),
+            Self::Python(e) => e.location(),
+            Self::Spec(e) => e.location(),
+            Self::NoPipForRequirements { location } => location.as_ref(),
+            Self::RolledBack { source, .. } => source.location(),
+            _ => None,
+        }
+    }
+
+    /// Extra lines after the causes: a subprocess's output, a search report.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Python(e) => e.detail().map(str::to_owned),
+            Self::Create(e) => e.detail(),
+            Self::Install(e) => e.detail(),
+            Self::EnvNotReady { reasons, .. } => Some(
+                reasons
+                    .iter()
+                    .map(|r| format!("  - {r}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Self::RolledBack {
+                source,
+                env,
+                restored,
+            } => {
+                let mut text = source.detail().unwrap_or_default();
+                if *restored {
+                    text.push_str(&format!(
+                        "\nThe previous env is back at `{}`, unchanged.",
+                        display_path(env)
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "\nThe partial env was removed; nothing is at `{}`.",
+                        display_path(env)
+                    ));
+                }
+                Some(text.trim_start().to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Project(e) => e.hint(),
+            Self::Python(e) => e.hint(),
+            Self::Spec(e) => e.hint(),
+            Self::Refused(e) => Some(e.hint()),
+            Self::Create(e) => e.hint(),
+            Self::Install(installer::InstallError::Pip { .. }) => {
+                Some("fix the requirement pip names above, then run `penv sync` again".to_owned())
+            }
+            Self::Lock(fs::LockError::Timeout { .. }) => Some(
+                "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
+            ),
+            Self::EnvNotReady { hint, .. } => Some(hint.clone()),
+            Self::NoSuchCommand { name, .. } => Some(format!(
+                "add the package that provides `{name}` to `requirements` in penv.toml, then `penv sync`"
+            )),
+            Self::BadLockTimeout(_) => Some("set it to a number of seconds, e.g. `PENV_LOCK_TIMEOUT=600`".to_owned()),
+            Self::NoPipForRequirements { .. } => {
+                Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
+            }
+            Self::RolledBack { source, .. } => source.hint(),
+            _ => None,
+        }
+    }
+
+    /// The exit code: 130/143 for interrupts, else 2.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Interrupted { signal, .. } => signal.exit_code(),
+            Self::RolledBack { source, .. } => source.exit_code(),
+            _ => 2,
+        }
+    }
+}
+
+/// Runs penv with parsed arguments and returns the process's exit code.
+pub fn run(cli: cli::Cli) -> ExitCode {
+    let env = env_vars::EnvVars::from_process();
+    let printer = printer::Printer::new(
+        cli.quiet,
+        cli.verbose,
+        cli.color,
+        env.no_color,
+        env.no_progress,
+    );
+    match commands::dispatch(cli, env, &printer) {
+        Ok(code) => code,
+        Err(err) => {
+            printer.error(&diagnostics::render(&err));
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Every platform difference in one place: `bin/` or `Scripts\`, `python` or
+//! `python.exe`, where system interpreters live, and how a command takes
+//! over the process (exec on Unix, spawn-and-wait elsewhere). Windows support
+//! is this module's work.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The env's directory of executables.
+#[cfg(unix)]
+pub const BIN_DIR: &str = "bin";
+/// The env's directory of executables.
+#[cfg(windows)]
+pub const BIN_DIR: &str = "Scripts";
+
+/// The suffix of executables.
+#[cfg(unix)]
+pub const EXE_SUFFIX: &str = "";
+/// The suffix of executables.
+#[cfg(windows)]
+pub const EXE_SUFFIX: &str = ".exe";
+
+/// Where system interpreters usually are, searched after PATH, pyenv and uv.
+#[cfg(unix)]
+pub const SYSTEM_DIRS: &[&str] = &[
+    "/usr/local/bin",
+    "/usr/bin",
+    "/opt/homebrew/bin",
+    "/opt/local/bin",
+];
+/// Where system interpreters usually are, searched after PATH, pyenv and uv.
+#[cfg(windows)]
+pub const SYSTEM_DIRS: &[&str] = &[];
+
+/// The env's python: `bin/python` or `Scripts\python.exe`.
+pub fn env_python(env: &Path) -> PathBuf {
+    env.join(BIN_DIR).join(format!("python{EXE_SUFFIX}"))
+}
+
+/// An executable named `name` in the env's bin dir.
+pub fn env_bin(env: &Path, name: &str) -> PathBuf {
+    let bin = env.join(BIN_DIR);
+    if cfg!(windows) && Path::new(name).extension().is_none() {
+        bin.join(format!("{name}{EXE_SUFFIX}"))
+    } else {
+        bin.join(name)
+    }
+}
+
+/// `lib/pythonX.Y/site-packages` (or `Lib\site-packages`).
+pub fn site_packages(env: &Path, major_minor: &str, implementation: &str) -> PathBuf {
+    if cfg!(windows) {
+        env.join("Lib").join("site-packages")
+    } else if implementation == "pypy" && !major_minor.starts_with('3') {
+        env.join("site-packages")
+    } else {
+        env.join("lib")
+            .join(format!("python{major_minor}"))
+            .join("site-packages")
+    }
+}
+
+/// Whether `path` is a file this user may execute.
+pub fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// Finds `name` on `PATH` (a name with a separator is taken as a path).
+pub fn which_on_path(name: &str, path_dirs: &[PathBuf]) -> Option<PathBuf> {
+    if name.contains(std::path::MAIN_SEPARATOR) || name.contains('/') {
+        let p = PathBuf::from(name);
+        return is_executable(&p).then_some(p);
+    }
+    path_dirs
+        .iter()
+        .map(|d| {
+            d.join(format!(
+                "{name}{}",
+                if cfg!(windows) && Path::new(name).extension().is_none() {
+                    EXE_SUFFIX
+                } else {
+                    ""
+                }
+            ))
+        })
+        .find(|p| is_executable(p))
+}
+
+/// Replaces this process with `cmd` (Unix `exec`); returns only on failure.
+/// Elsewhere, runs it, waits, and returns its exit code.
+#[cfg(unix)]
+pub fn exec(mut cmd: Command) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    cmd.exec()
+}
+
+/// Replaces this process with `cmd` (Unix `exec`); returns only on failure.
+/// Elsewhere, runs it, waits, and exits with its exit code.
+#[cfg(not(unix))]
+pub fn exec(mut cmd: Command) -> std::io::Error {
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,413 @@
+//! Reading and validating a project file, with errors that point into it.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+use super::{Config, FileKind, MAX_FILE_SIZE, PENV_TOML, PYPROJECT_TOML, Project};
+use crate::diagnostics::{Location, did_you_mean, display_path};
+use crate::fs::{self, FsError};
+use crate::python::request::Request;
+
+/// Everything that can be wrong with finding or reading the project file.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// `-C DIR` names no directory.
+    #[error("`{}` is not a directory", display_path(dir))]
+    NoSuchDirectory {
+        /// The directory given.
+        dir: PathBuf,
+    },
+    /// No project file in the directory or above it.
+    #[error("no `penv.toml` found in `{}`{}", display_path(dir), if *explicit { "" } else { " or any parent directory" })]
+    NotFound {
+        /// Where the search started.
+        dir: PathBuf,
+        /// Whether only `dir` was searched (`-C`).
+        explicit: bool,
+        /// A file nearby that suggests what the user meant.
+        nearby: Option<PathBuf>,
+    },
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] FsError),
+    /// The file is too large to be a project file.
+    #[error(
+        "`{}` is {size} bytes; a project file is at most {MAX_FILE_SIZE} bytes",
+        display_path(path)
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// The file is not valid UTF-8.
+    #[error("{}: the file is not valid UTF-8", location.position())]
+    NotUtf8 {
+        /// Where the first invalid byte is.
+        location: Location,
+    },
+    /// The file is not valid TOML, or a key or value is wrong.
+    #[error("{}: {message}", location.position())]
+    Invalid {
+        /// Where.
+        location: Location,
+        /// What was expected.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// Something is wrong that has no single place in the file.
+    #[error("`{}`: {message}", display_path(path))]
+    InvalidFile {
+        /// The file.
+        path: PathBuf,
+        /// What was expected.
+        message: String,
+    },
+}
+
+impl ProjectError {
+    /// Where in the file the problem is.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::NotUtf8 { location } | Self::Invalid { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::NotFound { nearby: Some(path), .. }
+                if path.file_name().is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
+            {
+                Some(format!("found `{}`: the file must be named `penv.toml` (lowercase)", display_path(path)))
+            }
+            Self::NotFound { nearby: Some(path), .. } => Some(format!(
+                "found `{}`; create a `penv.toml` beside it, e.g.\n\n    python = \"3.12\"\n    requirement-files = [\"requirements.txt\"]\n\n  or add a `[tool.penv]` table to `pyproject.toml`",
+                display_path(path)
+            )),
+            Self::NotFound { .. } => Some(
+                "create a `penv.toml` in the project's root (e.g. `python = \"3.12\"`), or pass `-C DIR`".to_owned(),
+            ),
+            Self::NotUtf8 { .. } => Some("save the file as UTF-8".to_owned()),
+            Self::Invalid { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn not_found(dir: &Path, explicit: bool) -> ProjectError {
+    let mut nearby = None;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_lowercase();
+            if name == PENV_TOML {
+                nearby = Some(entry.path());
+                break;
+            }
+            if name == "requirements.txt" || name == PYPROJECT_TOML || name == ".python-version" {
+                nearby.get_or_insert(entry.path());
+            }
+        }
+    }
+    ProjectError::NotFound {
+        dir: dir.to_owned(),
+        explicit,
+        nearby,
+    }
+}
+
+/// Loads a `penv.toml`, or the `[tool.penv]` table of a `pyproject.toml` that must have one.
+pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError> {
+    let (source, doc) = read_toml(path)?;
+    let (config, requires_python, prefix) = match kind {
+        FileKind::PenvToml => (deserialize::<Config>(path, &source, &doc)?, None, &[][..]),
+        FileKind::Pyproject => {
+            let py: Pyproject = deserialize(path, &source, &doc)?;
+            let config = py
+                .tool
+                .and_then(|t| t.penv)
+                .ok_or_else(|| ProjectError::InvalidFile {
+                    path: path.to_owned(),
+                    message: "there is no `[tool.penv]` table".to_owned(),
+                })?;
+            (
+                config,
+                py.project.and_then(|p| p.requires_python),
+                &["tool", "penv"][..],
+            )
+        }
+    };
+    let root = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let project = Project {
+        root,
+        file: path.to_owned(),
+        kind,
+        config,
+        requires_python,
+        source,
+        doc,
+        prefix,
+    };
+    validate(&project)?;
+    Ok(project)
+}
+
+/// Loads a `pyproject.toml` as a project only if it has a `[tool.penv]` table.
+pub(super) fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, ProjectError> {
+    let (_, doc) = read_toml(path)?;
+    let has_penv = doc
+        .get("tool")
+        .and_then(|t| t.as_table_like())
+        .is_some_and(|t| t.contains_key("penv"));
+    if has_penv {
+        load(path, FileKind::Pyproject).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn read_toml(path: &Path) -> Result<(String, toml_edit::Document<String>), ProjectError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| FsError::new("read", path, e))?
+        .len();
+    if size > MAX_FILE_SIZE {
+        return Err(ProjectError::TooLarge {
+            path: path.to_owned(),
+            size,
+        });
+    }
+    let bytes = fs::read(path)?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let prefix_chars = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
+        ProjectError::NotUtf8 {
+            location: Location::from_span(path, &text, prefix_chars..prefix_chars + 1),
+        }
+    })?;
+    let doc = toml_edit::Document::parse(source.clone()).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ProjectError::Invalid {
+            location: Location::from_span(path, &source, span),
+            message: format!("invalid TOML: {}", e.message().trim_end()),
+            hint: Some(
+                "see https://toml.io for the syntax; strings need quotes: `python = \"3.12\"`"
+                    .to_owned(),
+            ),
+        }
+    })?;
+    Ok((source, doc))
+}
+
+fn deserialize<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    source: &str,
+    doc: &toml_edit::Document<String>,
+) -> Result<T, ProjectError> {
+    toml_edit::de::from_document(doc.clone()).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let (message, hint) = explain_serde_message(e.message());
+        ProjectError::Invalid {
+            location: Location::from_span(path, source, span),
+            message,
+            hint,
+        }
+    })
+}
+
+/// Turns serde's wording into penv's: "unknown key" with a suggestion, and
+/// TOML's names for types.
+fn explain_serde_message(raw: &str) -> (String, Option<String>) {
+    let raw = raw.trim_end();
+    if let Some(rest) = raw.strip_prefix("unknown field `")
+        && let Some((key, expected)) = rest.split_once('`')
+    {
+        let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let hint = match did_you_mean(key, expected.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "the keys here are {}",
+                expected
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return (format!("unknown key `{key}`"), Some(hint));
+    }
+    let message = raw
+        .replace("a sequence", "an array")
+        .replace("sequence", "array")
+        .replace("a boolean", "a boolean (`true` or `false`)")
+        .replace("struct Config", "a table")
+        .replace("struct VenvConfig", "a table")
+        .replace("struct PipConfig", "a table")
+        .replace("a map", "a table");
+    let hint = if message.contains("expected an array") {
+        Some("write a list of strings: `[\"a\", \"b\"]`".to_owned())
+    } else {
+        None
+    };
+    (message, hint)
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    #[serde(default)]
+    project: Option<PyprojectProject>,
+    #[serde(default)]
+    tool: Option<PyprojectTool>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectProject {
+    #[serde(default, rename = "requires-python")]
+    requires_python: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectTool {
+    #[serde(default)]
+    penv: Option<Config>,
+}
+
+/// pip options that would install somewhere other than the env.
+const FORBIDDEN_PIP_ARGS: &[&str] = &["--target", "-t", "--prefix", "--root", "--user", "--python"];
+
+/// Checks what serde cannot: requirement syntax, group names, paths.
+fn validate(project: &Project) -> Result<(), ProjectError> {
+    let config = &project.config;
+    let invalid = |keys: &[&str], message: String, hint: Option<String>| match project.locate(keys)
+    {
+        Some(location) => ProjectError::Invalid {
+            location,
+            message,
+            hint,
+        },
+        None => ProjectError::InvalidFile {
+            path: project.file.clone(),
+            message,
+        },
+    };
+    if let Some(python) = &config.python
+        && let Err(e) = Request::parse(python)
+    {
+        return Err(invalid(
+            &["python"],
+            e.to_string(),
+            Some(Request::HINT.to_owned()),
+        ));
+    }
+    check_requirements(&config.requirements, &["requirements"], &invalid)?;
+    for (group, reqs) in &config.groups {
+        if !is_valid_group_name(group) {
+            return Err(invalid(
+                &["groups", group],
+                format!("invalid group name `{group}`"),
+                Some("group names are letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".to_owned()),
+            ));
+        }
+        check_requirements(reqs, &["groups", group], &invalid)?;
+    }
+    for (i, group) in config.default_groups.iter().flatten().enumerate() {
+        if !config.groups.contains_key(group) {
+            let hint = match did_you_mean(group, config.groups.keys().map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if config.groups.is_empty() => "define it in a `[groups]` table".to_owned(),
+                None => format!(
+                    "the groups are {}",
+                    config
+                        .groups
+                        .keys()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(invalid(
+                &["default-groups", &i.to_string()],
+                format!("`default-groups` names `{group}`, which is not in `[groups]`"),
+                Some(hint),
+            ));
+        }
+    }
+    for (i, file) in config.requirement_files.iter().enumerate() {
+        if file.trim().is_empty() {
+            return Err(invalid(
+                &["requirement-files", &i.to_string()],
+                "empty file name".to_owned(),
+                None,
+            ));
+        }
+    }
+    if config.venv.path.trim().is_empty() {
+        return Err(invalid(
+            &["venv", "path"],
+            "`path` is empty".to_owned(),
+            Some("leave it out for the default `.venv`".to_owned()),
+        ));
+    }
+    for (i, arg) in config.pip.args.iter().enumerate() {
+        let flag = arg.split('=').next().unwrap_or(arg);
+        if FORBIDDEN_PIP_ARGS.contains(&flag) {
+            return Err(invalid(
+                &["pip", "args", &i.to_string()],
+                format!("`{flag}` would make pip install outside the env"),
+                Some("penv installs only into the project's env; remove it".to_owned()),
+            ));
+        }
+    }
+    for (i, link) in config.pip.find_links.iter().enumerate() {
+        if link.trim().is_empty() {
+            return Err(invalid(
+                &["pip", "find-links", &i.to_string()],
+                "empty path".to_owned(),
+                None,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_requirements(
+    reqs: &[String],
+    keys: &[&str],
+    invalid: &impl Fn(&[&str], String, Option<String>) -> ProjectError,
+) -> Result<(), ProjectError> {
+    for (i, req) in reqs.iter().enumerate() {
+        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            let mut path: Vec<&str> = keys.to_vec();
+            let index = i.to_string();
+            path.push(&index);
+            let hint = if req.trim_start().starts_with('-') {
+                "pip options belong in a requirements file (`requirement-files`) or in `[pip] args`"
+            } else {
+                "write a PEP 508 requirement, e.g. `requests>=2.32` or `rich[jupyter]==13.*`"
+            };
+            return Err(invalid(
+                &path,
+                format!("invalid requirement `{req}`: {}", e.message),
+                Some(hint.to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_valid_group_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}

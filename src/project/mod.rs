@@ -1,0 +1,138 @@
+//! The project: its file (`penv.toml`, else `[tool.penv]` in `pyproject.toml`),
+//! found by walking up from the starting directory, parsed and validated.
+//!
+//! Invariant: a `Project` that loaded is well-formed — every key known, every
+//! type right, every requirement string valid PEP 508 — so later stages only
+//! meet problems of the outside world (missing files, no interpreter, pip).
+//! Every problem with the file is reported with its line and column.
+
+mod load;
+pub mod model;
+
+use std::path::{Path, PathBuf};
+
+pub use load::ProjectError;
+pub use model::{Config, PipConfig, VenvConfig};
+
+use crate::diagnostics::Location;
+
+/// The name of penv's own project file.
+pub const PENV_TOML: &str = "penv.toml";
+/// The name of the Python packaging file that may hold `[tool.penv]`.
+pub const PYPROJECT_TOML: &str = "pyproject.toml";
+/// Larger project files are refused (they are not project files).
+pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+
+/// Which file the configuration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `penv.toml`.
+    PenvToml,
+    /// `[tool.penv]` in `pyproject.toml`.
+    Pyproject,
+}
+
+/// A loaded project.
+#[derive(Debug)]
+pub struct Project {
+    /// The absolute directory holding the project file; relative paths in it
+    /// are relative to this.
+    pub root: PathBuf,
+    /// The project file.
+    pub file: PathBuf,
+    /// Which kind of file it is.
+    pub kind: FileKind,
+    /// The parsed configuration.
+    pub config: Config,
+    /// `requires-python` of `pyproject.toml`, when there is one.
+    pub requires_python: Option<String>,
+    source: String,
+    doc: toml_edit::Document<String>,
+    prefix: &'static [&'static str],
+}
+
+impl Project {
+    /// Finds the project file: `dir` itself when `explicit` (`-C DIR`), else
+    /// `dir` and each of its parents in turn.
+    pub fn find(dir: &Path, explicit: bool) -> Result<Self, ProjectError> {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        if explicit && !dir.is_dir() {
+            return Err(ProjectError::NoSuchDirectory { dir });
+        }
+        let mut current = Some(dir.as_path());
+        while let Some(d) = current {
+            let penv = d.join(PENV_TOML);
+            if penv.is_file() {
+                return load::load(&penv, FileKind::PenvToml);
+            }
+            let pyproject = d.join(PYPROJECT_TOML);
+            if pyproject.is_file()
+                && let Some(project) = load::load_pyproject_if_penv(&pyproject)?
+            {
+                return Ok(project);
+            }
+            if explicit {
+                break;
+            }
+            current = d.parent();
+        }
+        Err(load::not_found(&dir, explicit))
+    }
+
+    /// Loads a specific project file.
+    pub fn load(file: &Path) -> Result<Self, ProjectError> {
+        let kind = if file.file_name().is_some_and(|n| n == PYPROJECT_TOML) {
+            FileKind::Pyproject
+        } else {
+            FileKind::PenvToml
+        };
+        load::load(file, kind)
+    }
+
+    /// The location of a key or array element, e.g. `["pip", "find-links", "0"]`,
+    /// for errors found after parsing. Falls back to the innermost item found.
+    pub fn locate(&self, keys: &[&str]) -> Option<Location> {
+        let mut node = Node::Item(self.doc.as_item());
+        let mut span = None;
+        for key in self.prefix.iter().chain(keys) {
+            let Some(next) = node.child(key) else { break };
+            span = next.span().or(span);
+            node = next;
+        }
+        span.map(|s| Location::from_span(&self.file, &self.source, s))
+    }
+
+    /// The `.python-version` file in the project root, when there is one.
+    pub fn python_version_file(&self) -> PathBuf {
+        self.root.join(".python-version")
+    }
+}
+
+/// A step of a walk through a parsed TOML document.
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Item(&'a toml_edit::Item),
+    Value(&'a toml_edit::Value),
+}
+
+impl<'a> Node<'a> {
+    fn child(self, key: &str) -> Option<Node<'a>> {
+        let value = match self {
+            Node::Item(toml_edit::Item::Table(t)) => return t.get(key).map(Node::Item),
+            Node::Item(toml_edit::Item::Value(v)) | Node::Value(v) => v,
+            Node::Item(_) => return None,
+        };
+        match value {
+            toml_edit::Value::InlineTable(t) => t.get(key).map(Node::Value),
+            toml_edit::Value::Array(a) => key.parse().ok().and_then(|i| a.get(i)).map(Node::Value),
+            _ => None,
+        }
+    }
+
+    fn span(self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Node::Item(i) => i.span(),
+            Node::Value(v) => v.span(),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The serde types of `penv.toml` (and of `[tool.penv]` in `pyproject.toml`).
+//!
+//! These types are the contract: `schema/penv.schema.json` is generated from
+//! them (a test keeps the committed file in step), and every field is in the
+//! README. Unknown keys are errors, so a typo never silently does nothing.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A penv project file: what the project's Python environment is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "penv.toml")]
+pub struct Config {
+    /// The Python to build the env with: "3.12", "3.12.4", a PEP 440 specifier
+    /// such as ">=3.10,<3.13", "pypy3.10", "cpython@3.12", or a path to an
+    /// interpreter. When absent: `.python-version`, then `requires-python` of
+    /// pyproject.toml, then the newest interpreter found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+
+    /// PEP 508 requirement strings installed into the env.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+
+    /// pip requirement files, relative to the project file. Their contents,
+    /// and those of the files they include with `-r`/`-c`, are part of the spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirement_files: Vec<String>,
+
+    /// The groups installed by a plain `penv sync` (default: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_groups: Option<Vec<String>>,
+
+    /// Named groups of extra requirements, chosen with `--group` or `default-groups`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Vec<String>>,
+
+    /// How the virtual environment is made.
+    #[serde(default, skip_serializing_if = "VenvConfig::is_default")]
+    pub venv: VenvConfig,
+
+    /// Options for `pip install`.
+    #[serde(default, skip_serializing_if = "PipConfig::is_default")]
+    pub pip: PipConfig,
+}
+
+/// The `[venv]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VenvConfig {
+    /// Where the env lives, relative to the project file (default ".venv").
+    /// penv refuses ".", the project root or a parent of it, and any
+    /// directory that is not penv's own env.
+    #[serde(default = "default_venv_path")]
+    pub path: String,
+
+    /// Give the env access to the base interpreter's site-packages (default
+    /// false). Packages there can shadow or satisfy the project's
+    /// requirements, so the env no longer says all it depends on.
+    #[serde(default)]
+    pub system_site_packages: bool,
+
+    /// Seed pip into the env (default true). With `false` the env has no pip
+    /// and penv cannot install requirements into it.
+    #[serde(default = "default_true")]
+    pub pip: bool,
+
+    /// The prompt shown by the activation scripts (default: the env directory's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+
+    /// How many replaced envs to keep (in `.penv/stash/` beside the env) so
+    /// that switching back to a spec built before restores it instead of
+    /// reinstalling (default 3; 0 keeps none). Not part of the spec.
+    #[serde(default = "default_keep_stashed")]
+    pub keep_stashed: usize,
+}
+
+/// The `[pip]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PipConfig {
+    /// The package index (pip's `--index-url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_url: Option<String>,
+
+    /// More package indexes (pip's `--extra-index-url`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_index_urls: Vec<String>,
+
+    /// Directories (relative to the project file) or URLs to look for
+    /// archives in (pip's `--find-links`). The names and sizes of the files in
+    /// a local directory are part of the spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub find_links: Vec<String>,
+
+    /// Ignore package indexes; only `find-links` (pip's `--no-index`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_index: bool,
+
+    /// Further arguments passed to `pip install` as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+fn default_venv_path() -> String {
+    ".venv".to_owned()
+}
+
+fn default_keep_stashed() -> usize {
+    crate::venv::stash::DEFAULT_KEEP
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for VenvConfig {
+    fn default() -> Self {
+        Self {
+            path: default_venv_path(),
+            system_site_packages: false,
+            pip: true,
+            prompt: None,
+            keep_stashed: default_keep_stashed(),
+        }
+    }
+}
+
+impl VenvConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl PipConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The JSON Schema of the project file, as committed in `schema/penv.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Config);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,249 @@
+//! What an interpreter is: probed once by running it, then cached.
+//!
+//! The cache is keyed by the binary's canonical path and its fingerprint
+//! (size, mtime, inode): while the binary is unchanged, penv never runs it
+//! again. That is what lets a no-op sync start no Python process at all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::Duration;
+
+use pep440_rs::Version;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fs;
+
+/// The script run (in isolated mode) to learn what an interpreter is. It runs
+/// on any Python 3 and prints one JSON object.
+const PROBE_SCRIPT: &str = r#"
+import json, os, sys, sysconfig
+v = sys.version_info
+version = "%d.%d.%d" % (v[0], v[1], v[2])
+if v[3] != "final":
+    version += {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v[3], "") + str(v[4])
+impl = getattr(sys, "implementation", None)
+base = getattr(sys, "_base_executable", None) or sys.executable
+print(json.dumps({
+    "implementation": impl.name if impl else "cpython",
+    "version": version,
+    "executable": sys.executable,
+    "base_executable": os.path.realpath(base),
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "stdlib": sysconfig.get_path("stdlib"),
+    "platform": sys.platform,
+    "pointer_bits": 64 if sys.maxsize > 2**32 else 32,
+    "has_venv": __import__("importlib.util").util.find_spec("venv") is not None,
+    "has_ensurepip": __import__("importlib.util").util.find_spec("ensurepip") is not None,
+}))
+"#;
+
+/// Bump when the probe's output changes, to invalidate old cache entries.
+const CACHE_VERSION: &str = "v1";
+
+/// How long a probe may take before the candidate is passed over.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the probe reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterpreterInfo {
+    /// `sys.implementation.name`: `cpython`, `pypy`, …
+    pub implementation: String,
+    /// The full version, PEP 440 style: `3.12.1`, `3.13.0rc2`.
+    pub version: String,
+    /// `sys.executable` as the probe saw it.
+    pub executable: PathBuf,
+    /// The real path of the base executable (never a venv's python or a shim).
+    pub base_executable: PathBuf,
+    /// `sys.prefix`.
+    pub prefix: PathBuf,
+    /// `sys.base_prefix`; differs from `prefix` inside a virtual environment.
+    pub base_prefix: PathBuf,
+    /// The standard library directory.
+    pub stdlib: PathBuf,
+    /// `sys.platform`.
+    pub platform: String,
+    /// 32 or 64.
+    pub pointer_bits: u32,
+    /// Whether the `venv` module is there (Debian ships it separately).
+    pub has_venv: bool,
+    /// Whether `ensurepip` is there (Debian ships it separately).
+    pub has_ensurepip: bool,
+}
+
+impl InterpreterInfo {
+    /// The version, parsed.
+    pub fn pep440_version(&self) -> Option<Version> {
+        Version::from_str(&self.version).ok()
+    }
+
+    /// `X.Y`.
+    pub fn major_minor(&self) -> String {
+        self.version
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// Whether this interpreter runs inside a virtual environment.
+    pub fn is_venv(&self) -> bool {
+        self.prefix != self.base_prefix
+    }
+}
+
+/// The identity of a binary on disk: if any of this changes, it is re-probed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// The canonical path (symlinks resolved).
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Inode number (0 where there is none).
+    pub inode: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of the file `path` resolves to; `None` when it does not exist.
+    pub fn of(path: &Path) -> Option<Self> {
+        let canonical = std::fs::canonicalize(path).ok()?;
+        let meta = std::fs::metadata(&canonical).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+        Some(Self {
+            path: canonical,
+            size: meta.len(),
+            mtime_ns,
+            inode: inode(&meta),
+        })
+    }
+}
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// A binary that was probed: its fingerprint and what the probe said (or why it failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probed {
+    /// The binary's identity when probed.
+    pub fingerprint: Fingerprint,
+    /// The probe's answer, or why there was none.
+    pub result: Result<InterpreterInfo, String>,
+}
+
+/// Probes interpreters, through an on-disk cache.
+#[derive(Debug, Clone)]
+pub struct Prober {
+    cache_dir: Option<PathBuf>,
+}
+
+impl Prober {
+    /// A prober caching under `cache_dir/interpreters` (no cache when `None`).
+    pub fn new(cache_dir: Option<&Path>) -> Self {
+        Self {
+            cache_dir: cache_dir.map(|d| d.join("interpreters").join(CACHE_VERSION)),
+        }
+    }
+
+    /// What the binary `path` (resolved) is: from the cache when its
+    /// fingerprint is unchanged, else by running it once. `None` when there
+    /// is no such file.
+    pub fn probe(&self, path: &Path) -> Option<Probed> {
+        let fingerprint = Fingerprint::of(path)?;
+        let entry = self.cache_entry(&fingerprint.path);
+        if let Some(entry) = &entry
+            && let Ok(Some(bytes)) = fs::read_optional(entry)
+            && let Ok(cached) = serde_json::from_slice::<Probed>(&bytes)
+            && cached.fingerprint == fingerprint
+        {
+            return Some(cached);
+        }
+        let result = run_probe(&fingerprint.path);
+        let probed = Probed {
+            fingerprint,
+            result,
+        };
+        if let Some(entry) = entry {
+            // A cache that cannot be written costs speed, not correctness.
+            let _ = entry
+                .parent()
+                .map(fs::create_dir_all)
+                .transpose()
+                .ok()
+                .and_then(|_| serde_json::to_vec_pretty(&probed).ok())
+                .map(|bytes| fs::write_atomic(&entry, &bytes));
+        }
+        Some(probed)
+    }
+
+    /// The cached answer for an unchanged binary, without running anything.
+    pub fn cached(&self, fingerprint: &Fingerprint) -> Option<InterpreterInfo> {
+        let entry = self.cache_entry(&fingerprint.path)?;
+        let bytes = fs::read_optional(&entry).ok()??;
+        let cached: Probed = serde_json::from_slice(&bytes).ok()?;
+        (cached.fingerprint == *fingerprint).then_some(cached.result.ok()?)
+    }
+
+    fn cache_entry(&self, canonical: &Path) -> Option<PathBuf> {
+        let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+        let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        self.cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{name}.json")))
+    }
+}
+
+fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
+    // Isolated mode (-I): no PYTHON* variables, no user site, no script dir
+    // on sys.path; run from `/` so nothing in the caller's cwd is imported.
+    let child = Command::new(path)
+        .arg("-I")
+        .arg("-c")
+        .arg(PROBE_SCRIPT)
+        .current_dir(std::path::MAIN_SEPARATOR_STR)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not run it: {e}"))?;
+    let output = crate::process::wait_with_timeout(child, PROBE_TIMEOUT)
+        .map_err(|e| format!("probe failed: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no output");
+        return Err(format!(
+            "probe exited with {}: {}",
+            output.status,
+            last.trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .unwrap_or("");
+    serde_json::from_str(line)
+        .map_err(|e| format!("probe printed something penv cannot read ({e})"))
+}

@@ -1,0 +1,341 @@
+//! Finding the base interpreter: the request (from the command line, the
+//! environment, the project file, `.python-version` or `requires-python`),
+//! discovery of what is on the machine, and the choice.
+//!
+//! Invariant: the chosen interpreter is a base interpreter (never a venv's
+//! python or a pyenv shim), identified by its canonical path and
+//! fingerprint, and what it is comes from the probe cache whenever the
+//! binary is unchanged.
+
+pub mod discovery;
+pub mod interpreter;
+pub mod request;
+
+use std::path::{Path, PathBuf};
+
+use discovery::{Candidate, Discovery, Verdict};
+use interpreter::{Fingerprint, InterpreterInfo, Prober};
+use request::{Request, RequestSource};
+
+use crate::diagnostics::{Location, display_path};
+use crate::env_vars::EnvVars;
+use crate::project::Project;
+
+/// Errors of interpreter resolution.
+#[derive(Debug, thiserror::Error)]
+pub enum PythonError {
+    /// A request string that does not parse.
+    #[error("{source} (from {from})")]
+    BadRequest {
+        /// The parse error.
+        source: request::RequestError,
+        /// Where the request came from.
+        from: RequestSource,
+        /// Its place in a file, when it has one.
+        location: Option<Location>,
+    },
+    /// No interpreter satisfies the request.
+    #[error("no interpreter found for Python `{request}` (from {from})")]
+    NotFound {
+        /// What was asked.
+        request: Request,
+        /// Where it came from.
+        from: RequestSource,
+        /// What was searched and found.
+        report: String,
+    },
+    /// An explicit path that is not an interpreter.
+    #[error(
+        "`{}` is not a usable Python interpreter: {reason}",
+        display_path(path)
+    )]
+    NotAnInterpreter {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `--python` picked a version the project says it does not support.
+    #[error(
+        "Python {version} (from {from}) does not satisfy `requires-python = \"{requires}\"` in `{}`",
+        display_path(file)
+    )]
+    Conflict {
+        /// The chosen version.
+        version: String,
+        /// Where the request came from.
+        from: RequestSource,
+        /// The project's `requires-python`.
+        requires: String,
+        /// pyproject.toml.
+        file: PathBuf,
+    },
+}
+
+impl PythonError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::BadRequest { .. } => Some(Request::HINT.to_owned()),
+            Self::NotFound { .. } => Some(
+                "install a matching Python (e.g. with pyenv or your package manager), or change the request; `penv python list` shows what penv sees".to_owned(),
+            ),
+            Self::NotAnInterpreter { .. } => {
+                Some("point `python` at a Python 3 executable, e.g. `/usr/bin/python3.12`".to_owned())
+            }
+            Self::Conflict { .. } => Some(
+                "choose a Python that the project supports, or widen `requires-python`".to_owned(),
+            ),
+        }
+    }
+
+    /// The place in a file, for bad requests read from one.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::BadRequest { location, .. } => location.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The search report of `NotFound`.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::NotFound { report, .. } => Some(report),
+            _ => None,
+        }
+    }
+}
+
+/// The interpreter an env is (to be) built with.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// What was asked.
+    pub request: Request,
+    /// Where the request came from.
+    pub source: RequestSource,
+    /// What the interpreter is.
+    pub info: InterpreterInfo,
+    /// Its identity on disk.
+    pub fingerprint: Fingerprint,
+}
+
+/// The request that applies to a project, and where it came from.
+pub fn project_request(
+    project: &Project,
+    cli: Option<&str>,
+    env: &EnvVars,
+) -> Result<(Request, RequestSource), PythonError> {
+    let bad = |source, from, location| PythonError::BadRequest {
+        source,
+        from,
+        location,
+    };
+    if let Some(raw) = cli {
+        return Request::parse(raw)
+            .map(|r| (r, RequestSource::CommandLine))
+            .map_err(|e| bad(e, RequestSource::CommandLine, None));
+    }
+    if let Some(raw) = &env.penv_python {
+        return Request::parse(raw)
+            .map(|r| (r, RequestSource::EnvVar))
+            .map_err(|e| bad(e, RequestSource::EnvVar, None));
+    }
+    if let Some(raw) = &project.config.python {
+        let from = RequestSource::ProjectFile(project.file.clone());
+        // Validated when the project loaded.
+        return Request::parse(raw)
+            .map(|r| (r, from.clone()))
+            .map_err(|e| bad(e, from, project.locate(&["python"])));
+    }
+    let version_file = project.python_version_file();
+    if let Ok(text) = std::fs::read_to_string(&version_file) {
+        let found = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .find(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+        if let Some((line, raw)) = found {
+            let from = RequestSource::PythonVersionFile(version_file.clone(), line);
+            let parsed = if raw == "system" {
+                Ok(Request::Any)
+            } else {
+                Request::parse(strip_pyenv_suffix(raw))
+            };
+            return parsed.map(|r| (r, from.clone())).map_err(|e| {
+                let location = Location::line(&version_file, line, raw);
+                bad(e, from, Some(location))
+            });
+        }
+    }
+    if let Some(raw) = &project.requires_python {
+        let from = RequestSource::RequiresPython(project.file.clone());
+        return Request::parse(raw)
+            .map(|r| (r, from.clone()))
+            .map_err(|e| bad(e, from, project.locate(&["project", "requires-python"])));
+    }
+    Ok((Request::Any, RequestSource::Default))
+}
+
+/// pyenv names like `pypy3.10-7.3.12` carry a distribution version after a dash.
+fn strip_pyenv_suffix(raw: &str) -> &str {
+    if raw.starts_with("pypy") {
+        raw.split_once('-').map_or(raw, |(head, _)| head)
+    } else {
+        raw
+    }
+}
+
+/// Resolves a request to an interpreter. When `preferred` (the interpreter
+/// the env was built with) is unchanged and still satisfies the request, it
+/// is kept without searching — a newly installed Python does not rebuild a
+/// working env (uv behaves the same way).
+pub fn resolve(
+    request: &Request,
+    source: &RequestSource,
+    env: &EnvVars,
+    prober: &Prober,
+    preferred: Option<&Fingerprint>,
+) -> Result<Resolved, PythonError> {
+    if let Some(fp) = preferred
+        && Fingerprint::of(&fp.path).as_ref() == Some(fp)
+        && let Some(info) = prober.cached(fp)
+    {
+        let matches_path = match request {
+            Request::Path(p) => {
+                Fingerprint::of(&expand_home(p, env)).is_some_and(|f| f.path == fp.path)
+            }
+            _ => true,
+        };
+        if matches_path && request.matches(&info) && !info.is_venv() {
+            return Ok(Resolved {
+                request: request.clone(),
+                source: source.clone(),
+                info,
+                fingerprint: fp.clone(),
+            });
+        }
+    }
+    let discovery = match request {
+        Request::Path(p) => {
+            let path = expand_home(p, env);
+            let d = discovery::explicit(&path, prober);
+            let Some(candidate) = d.candidates.first() else {
+                return Err(PythonError::NotAnInterpreter {
+                    path,
+                    reason: "no such file".to_owned(),
+                });
+            };
+            match &candidate.probed.result {
+                Err(reason) => {
+                    return Err(PythonError::NotAnInterpreter {
+                        path,
+                        reason: reason.clone(),
+                    });
+                }
+                Ok(info) if info.is_venv() => {
+                    // A `--copies` venv's python: use the base it was made from.
+                    return resolve(
+                        &Request::Path(info.base_executable.clone()),
+                        source,
+                        env,
+                        prober,
+                        None,
+                    );
+                }
+                Ok(_) => d,
+            }
+        }
+        _ => discovery::discover(env, prober),
+    };
+    let verdicts = discovery::choose(request, &discovery.candidates);
+    let chosen = verdicts.iter().position(|v| *v == Verdict::Chosen);
+    match chosen {
+        Some(i) => {
+            let c = &discovery.candidates[i];
+            Ok(Resolved {
+                request: request.clone(),
+                source: source.clone(),
+                info: c.info().expect("chosen candidates were probed").clone(),
+                fingerprint: c.probed.fingerprint.clone(),
+            })
+        }
+        None => Err(PythonError::NotFound {
+            request: request.clone(),
+            from: source.clone(),
+            report: search_report(&discovery, &verdicts),
+        }),
+    }
+}
+
+/// Checks a command-line or environment request against `requires-python`.
+pub fn check_requires_python(project: &Project, resolved: &Resolved) -> Result<(), PythonError> {
+    if !matches!(
+        resolved.source,
+        RequestSource::CommandLine | RequestSource::EnvVar
+    ) {
+        return Ok(());
+    }
+    let Some(requires) = &project.requires_python else {
+        return Ok(());
+    };
+    let Ok(Request::Version { version, .. }) = Request::parse(requires) else {
+        return Ok(());
+    };
+    if version.matches(&resolved.info.pep440_version()) {
+        Ok(())
+    } else {
+        Err(PythonError::Conflict {
+            version: resolved.info.version.clone(),
+            from: resolved.source.clone(),
+            requires: requires.clone(),
+            file: project.file.clone(),
+        })
+    }
+}
+
+/// "Looked in … Found: …", built from the data that drove the search.
+pub fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> String {
+    let mut out = String::from("Looked in:\n");
+    let mut sources: Vec<String> = Vec::new();
+    for s in &discovery.searched {
+        let line = format!("  {} `{}`", s.source, display_path(&s.dir));
+        if !sources.contains(&line) {
+            sources.push(line);
+        }
+    }
+    out.push_str(&sources.join("\n"));
+    out.push('\n');
+    if discovery.candidates.is_empty() {
+        out.push_str("Found no interpreter there.");
+    } else {
+        out.push_str("Found:");
+        for (c, v) in discovery.candidates.iter().zip(verdicts) {
+            out.push_str(&format!("\n  {}", describe(c)));
+            if let Verdict::PassedOver(why) = v {
+                out.push_str(&format!(": {why}"));
+            }
+        }
+    }
+    out
+}
+
+/// `cpython 3.12.1 at /usr/bin/python3.12 (PATH)`.
+pub fn describe(c: &Candidate) -> String {
+    match c.info() {
+        Some(info) => format!(
+            "{} {} `{}` ({})",
+            info.implementation,
+            info.version,
+            display_path(&c.path),
+            c.source
+        ),
+        None => format!("`{}` ({})", display_path(&c.path), c.source),
+    }
+}
+
+fn expand_home(path: &Path, env: &EnvVars) -> PathBuf {
+    match (path.strip_prefix("~"), &env.home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_owned(),
+    }
+}

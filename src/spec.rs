@@ -1,0 +1,484 @@
+//! The spec: the canonical form of everything that decides what an env
+//! contains, and its sha256 — the env's identity.
+//!
+//! Invariant: two project states that install the same thing have the same
+//! hash (keys reordered, requirements reordered or re-spaced, comments in
+//! penv.toml), and anything that can change what pip installs changes it:
+//! the interpreter (canonical path, implementation, full version), the venv
+//! options, the requirement lines, the selected groups, the pip options, the
+//! bytes of every requirement file and the file listing of local
+//! `find-links` directories. The env's path is not in the hash (it is
+//! checked on its own, as "project moved"), so `penv hash` works as a cache key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{Location, display_path};
+use crate::project::Project;
+use crate::python::Resolved;
+use crate::reqfile::{self, ReqFileError, hex};
+
+/// Bumped when the serialization changes; part of the hashed bytes.
+pub const SPEC_FORMAT: u32 = 1;
+
+/// The canonical spec. Field order is the serialization order: do not reorder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Spec {
+    /// [`SPEC_FORMAT`].
+    pub format: u32,
+    /// The base interpreter.
+    pub interpreter: InterpreterSpec,
+    /// Venv options.
+    pub venv: VenvSpec,
+    /// Requirement strings of `requirements`, normalized, sorted, deduplicated.
+    pub requirements: Vec<String>,
+    /// The selected groups and their requirements (normalized, sorted).
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Every requirement file pip will read, in reading order.
+    pub requirement_files: Vec<FileSpec>,
+    /// pip options.
+    pub pip: PipSpec,
+}
+
+/// The interpreter part of the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterpreterSpec {
+    /// Canonical path of the base executable.
+    pub path: PathBuf,
+    /// `cpython`, `pypy`, …
+    pub implementation: String,
+    /// Full version.
+    pub version: String,
+}
+
+/// The venv options part of the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct VenvSpec {
+    /// `include-system-site-packages`.
+    pub system_site_packages: bool,
+    /// Whether pip is seeded.
+    pub pip: bool,
+    /// The activation prompt, when set.
+    pub prompt: Option<String>,
+}
+
+/// One requirement file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSpec {
+    /// Its path relative to the project root (absolute when outside it).
+    pub path: String,
+    /// sha256 of its bytes.
+    pub sha256: String,
+    /// `-c` constraints rather than requirements.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub constraint: bool,
+    /// Its meaningful lines, for diffs (derived from the bytes).
+    pub lines: Vec<String>,
+}
+
+/// The pip options part of the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PipSpec {
+    /// `--index-url`.
+    pub index_url: Option<String>,
+    /// `--extra-index-url`, in order.
+    pub extra_index_urls: Vec<String>,
+    /// `--find-links` locations (absolute paths or URLs) with their listings.
+    pub find_links: Vec<FindLinks>,
+    /// `--no-index`.
+    pub no_index: bool,
+    /// Extra `pip install` arguments, in order.
+    pub args: Vec<String>,
+}
+
+/// A `find-links` location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindLinks {
+    /// An absolute directory or a URL.
+    pub location: String,
+    /// For a local directory: `name size` of each file, sorted.
+    pub files: Vec<String>,
+}
+
+/// Errors building the spec.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// A requirement file problem.
+    #[error(transparent)]
+    ReqFile(#[from] ReqFileError),
+    /// A `find-links` directory that does not exist.
+    #[error("`find-links` directory `{}` does not exist", display_path(path))]
+    FindLinksMissing {
+        /// The directory.
+        path: PathBuf,
+        /// Where it is named.
+        location: Option<Location>,
+    },
+    /// `--group` names a group the project does not define.
+    #[error("there is no group `{name}` in `{}`", display_path(file))]
+    UnknownGroup {
+        /// The group asked for.
+        name: String,
+        /// The project file.
+        file: PathBuf,
+        /// The groups there are.
+        known: Vec<String>,
+    },
+}
+
+impl SpecError {
+    /// Where in a file the problem is.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::ReqFile(e) => e.location(),
+            Self::FindLinksMissing { location, .. } => location.as_ref(),
+            Self::UnknownGroup { .. } => None,
+        }
+    }
+
+    /// What to do.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::ReqFile(e) => e.hint(),
+            Self::FindLinksMissing { .. } => Some(
+                "create the directory, or fix the path (relative to the project file)".to_owned(),
+            ),
+            Self::UnknownGroup { name, known, .. } => Some(match crate::diagnostics::did_you_mean(
+                name,
+                known.iter().map(String::as_str),
+            ) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if known.is_empty() => "the project defines no `[groups]`".to_owned(),
+                None => format!(
+                    "the groups are {}",
+                    known
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+}
+
+/// Which groups to install.
+#[derive(Debug, Clone, Default)]
+pub struct GroupSelection {
+    /// `--group` (repeatable).
+    pub groups: Vec<String>,
+    /// `--no-default-groups`.
+    pub no_default_groups: bool,
+}
+
+impl Spec {
+    /// Builds the spec of `project` for interpreter `python`.
+    pub fn build(
+        project: &Project,
+        python: &Resolved,
+        selection: &GroupSelection,
+    ) -> Result<Self, SpecError> {
+        let config = &project.config;
+        let mut groups = BTreeMap::new();
+        let defaults = if selection.no_default_groups {
+            &[][..]
+        } else {
+            config.default_groups.as_deref().unwrap_or(&[])
+        };
+        for name in defaults.iter().chain(&selection.groups) {
+            let Some(reqs) = config.groups.get(name) else {
+                return Err(SpecError::UnknownGroup {
+                    name: name.clone(),
+                    file: project.file.clone(),
+                    known: config.groups.keys().cloned().collect(),
+                });
+            };
+            groups.insert(name.clone(), canonical_requirements(reqs));
+        }
+        let top: Vec<(PathBuf, Option<Location>)> = config
+            .requirement_files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    project.root.join(f),
+                    project.locate(&["requirement-files", &i.to_string()]),
+                )
+            })
+            .collect();
+        let files = reqfile::read_all(&top)?
+            .into_iter()
+            .map(|f| FileSpec {
+                path: relative_display(&f.path, &project.root),
+                sha256: f.sha256,
+                constraint: f.constraint,
+                lines: f.lines,
+            })
+            .collect();
+        let mut find_links = Vec::new();
+        for (i, link) in config.pip.find_links.iter().enumerate() {
+            if link.contains("://") {
+                find_links.push(FindLinks {
+                    location: link.clone(),
+                    files: Vec::new(),
+                });
+                continue;
+            }
+            let dir = project.root.join(link);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                return Err(SpecError::FindLinksMissing {
+                    path: dir,
+                    location: project.locate(&["pip", "find-links", &i.to_string()]),
+                });
+            };
+            let mut listing: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let meta = e.metadata().ok()?;
+                    meta.is_file()
+                        .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
+                })
+                .collect();
+            listing.sort();
+            let location = std::path::absolute(&dir).unwrap_or(dir);
+            find_links.push(FindLinks {
+                location: location.display().to_string(),
+                files: listing,
+            });
+        }
+        Ok(Self {
+            format: SPEC_FORMAT,
+            interpreter: InterpreterSpec {
+                path: python.fingerprint.path.clone(),
+                implementation: python.info.implementation.clone(),
+                version: python.info.version.clone(),
+            },
+            venv: VenvSpec {
+                system_site_packages: config.venv.system_site_packages,
+                pip: config.venv.pip,
+                prompt: config.venv.prompt.clone(),
+            },
+            requirements: canonical_requirements(&config.requirements),
+            groups,
+            requirement_files: files,
+            pip: PipSpec {
+                index_url: config.pip.index_url.clone(),
+                extra_index_urls: config.pip.extra_index_urls.clone(),
+                find_links,
+                no_index: config.pip.no_index,
+                args: config.pip.args.clone(),
+            },
+        })
+    }
+
+    /// The sha256 of the canonical serialization, hex.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a spec serializes");
+        let mut hasher = Sha256::new();
+        hasher.update(b"penv-spec\0");
+        hasher.update(&json);
+        hex(&hasher.finalize())
+    }
+
+    /// Every requirement string to install: `requirements` and the selected groups'.
+    pub fn all_requirements(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.requirements.iter().map(String::as_str).collect();
+        for reqs in self.groups.values() {
+            all.extend(reqs.iter().map(String::as_str));
+        }
+        all
+    }
+}
+
+/// Normalized (PEP 508 form: `rich[jupyter]==13.*`), sorted and deduplicated.
+fn canonical_requirements(reqs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = reqs
+        .iter()
+        .map(|r| {
+            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r)
+                .map_or_else(|_| r.trim().to_owned(), |req| req.to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn relative_display(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The reasons a recorded spec differs from the wanted one, one short line each.
+pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    let (oi, ni) = (&old.interpreter, &new.interpreter);
+    if oi.version != ni.version || oi.implementation != ni.implementation {
+        out.push(format!(
+            "interpreter {} {} → {} {}",
+            oi.implementation, oi.version, ni.implementation, ni.version
+        ));
+    } else if oi.path != ni.path {
+        out.push(format!(
+            "interpreter `{}` → `{}`",
+            oi.path.display(),
+            ni.path.display()
+        ));
+    }
+    if old.venv != new.venv {
+        let (o, n) = (&old.venv, &new.venv);
+        if o.system_site_packages != n.system_site_packages {
+            out.push(format!(
+                "system-site-packages {} → {}",
+                o.system_site_packages, n.system_site_packages
+            ));
+        }
+        if o.pip != n.pip {
+            out.push(format!("venv pip {} → {}", o.pip, n.pip));
+        }
+        if o.prompt != n.prompt {
+            out.push(format!("prompt {:?} → {:?}", o.prompt, n.prompt));
+        }
+    }
+    list_diff(&mut out, "", &old.requirements, &new.requirements);
+    let names: std::collections::BTreeSet<&String> =
+        old.groups.keys().chain(new.groups.keys()).collect();
+    for name in names {
+        match (old.groups.get(name), new.groups.get(name)) {
+            (None, Some(_)) => out.push(format!("group `{name}` selected")),
+            (Some(_), None) => out.push(format!("group `{name}` no longer selected")),
+            (Some(o), Some(n)) => list_diff(&mut out, &format!("group `{name}`: "), o, n),
+            (None, None) => {}
+        }
+    }
+    for file in &new.requirement_files {
+        match old.requirement_files.iter().find(|f| f.path == file.path) {
+            None => out.push(format!("`{}` added", file.path)),
+            Some(o) if o.sha256 != file.sha256 => {
+                let before = out.len();
+                list_diff(
+                    &mut out,
+                    &format!("`{}`: ", file.path),
+                    &o.lines,
+                    &file.lines,
+                );
+                if out.len() == before {
+                    out.push(format!("`{}` changed", file.path));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for file in &old.requirement_files {
+        if !new.requirement_files.iter().any(|f| f.path == file.path) {
+            out.push(format!("`{}` removed", file.path));
+        }
+    }
+    if old.pip != new.pip {
+        out.push("pip options changed".to_owned());
+    }
+    if out.is_empty() && old != new {
+        out.push("spec changed".to_owned());
+    }
+    out
+}
+
+fn list_diff(out: &mut Vec<String>, prefix: &str, old: &[String], new: &[String]) {
+    let added: Vec<String> = new
+        .iter()
+        .filter(|r| !old.contains(r))
+        .map(|r| format!("+{r}"))
+        .collect();
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|r| !new.contains(r))
+        .map(|r| format!("-{r}"))
+        .collect();
+    if !added.is_empty() || !removed.is_empty() {
+        let all: Vec<String> = added.into_iter().chain(removed).collect();
+        out.push(format!("{prefix}{}", all.join(", ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        Spec {
+            format: SPEC_FORMAT,
+            interpreter: InterpreterSpec {
+                path: "/usr/bin/python3.12".into(),
+                implementation: "cpython".into(),
+                version: "3.12.1".into(),
+            },
+            venv: VenvSpec {
+                system_site_packages: false,
+                pip: true,
+                prompt: None,
+            },
+            requirements: canonical_requirements(&["requests >= 2.32".into(), "Rich==13.*".into()]),
+            groups: BTreeMap::new(),
+            requirement_files: vec![FileSpec {
+                path: "requirements.txt".into(),
+                sha256: "0".repeat(64),
+                constraint: false,
+                lines: vec!["six".into()],
+            }],
+            pip: PipSpec {
+                index_url: None,
+                extra_index_urls: vec![],
+                find_links: vec![],
+                no_index: false,
+                args: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn golden_hash() {
+        // Changing this value means every user's env is rebuilt on upgrade:
+        // only do it on purpose, with SPEC_FORMAT bumped.
+        assert_eq!(spec().hash(), "GOLDEN");
+    }
+
+    #[test]
+    fn requirements_are_canonical() {
+        assert_eq!(
+            canonical_requirements(&[
+                "rich==13.*".into(),
+                "requests>=2.32".into(),
+                "Rich == 13.*".into()
+            ]),
+            vec!["requests>=2.32", "rich==13.*"]
+        );
+    }
+
+    #[test]
+    fn diff_names_what_changed() {
+        let old = spec();
+        let mut new = spec();
+        new.interpreter.version = "3.12.4".into();
+        new.requirements =
+            canonical_requirements(&["requests>=2.32".into(), "httpx==0.28.1".into()]);
+        new.requirement_files[0].sha256 = "1".repeat(64);
+        new.requirement_files[0].lines = vec!["six".into(), "attrs".into()];
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                "interpreter cpython 3.12.1 → cpython 3.12.4",
+                "+httpx==0.28.1, -rich==13.*",
+                "`requirements.txt`: +attrs",
+            ]
+        );
+    }
+}

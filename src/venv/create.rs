@@ -1,0 +1,301 @@
+//! Building a venv: `python -m venv --without-pip` for the layout (so it is
+//! exactly the venv CPython makes: activation scripts, `python3.X` links,
+//! `lib64`), then pip seeded from a copy penv prepares once per pip wheel
+//! and Python version in its cache, hard-linked into each env.
+//!
+//! Why not ensurepip per env: it unpacks and byte-compiles pip every time
+//! (3–5 s). The cached seed is the same pip, already compiled, and linking
+//! its files takes a few milliseconds. Every env still has a working `pip`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::fs::{self, FsError};
+use crate::platform;
+use crate::python::interpreter::InterpreterInfo;
+
+/// How long `python -m venv` or the one-time seed preparation may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Errors creating an env.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// A file-system step failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// A Python step failed.
+    #[error("`{command}` failed ({status})")]
+    Command {
+        /// The command line.
+        command: String,
+        /// Its exit status.
+        status: String,
+        /// Its stderr.
+        stderr: String,
+    },
+    /// No pip wheel to seed from.
+    #[error("found no pip wheel to seed the env with (looked in `{}`)", looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("`, `"))]
+    NoPipWheel {
+        /// Where penv looked.
+        looked: Vec<PathBuf>,
+    },
+}
+
+impl CreateError {
+    /// What to do.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::NoPipWheel { .. } => Some(
+                "install your distribution's `python3-pip-whl` / `python3-venv` package, or set `[venv] pip = false`".to_owned(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The captured stderr of a failed command.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Command { stderr, .. } if !stderr.trim().is_empty() => {
+                Some(format!("```\n{}\n```", stderr.trim_end()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Options of the venv itself.
+#[derive(Debug, Clone)]
+pub struct VenvOptions {
+    /// `--system-site-packages`.
+    pub system_site_packages: bool,
+    /// `--prompt`.
+    pub prompt: Option<String>,
+}
+
+/// Runs `python -m venv --without-pip` into `env` (which may exist, empty
+/// but for penv's build marker).
+pub fn create_layout(base: &Path, env: &Path, options: &VenvOptions) -> Result<(), CreateError> {
+    let mut cmd = Command::new(base);
+    cmd.args(["-I", "-m", "venv", "--without-pip"]);
+    if options.system_site_packages {
+        cmd.arg("--system-site-packages");
+    }
+    if let Some(prompt) = &options.prompt {
+        cmd.arg("--prompt").arg(prompt);
+    }
+    cmd.arg(env);
+    run(cmd)
+}
+
+fn run(mut cmd: Command) -> Result<(), CreateError> {
+    let command = format!("{cmd:?}").replace('"', "");
+    let child = cmd
+        .current_dir(std::path::MAIN_SEPARATOR_STR)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| CreateError::Command {
+            command: command.clone(),
+            status: e.to_string(),
+            stderr: String::new(),
+        })?;
+    let output = crate::process::wait_with_timeout(child, STEP_TIMEOUT).map_err(|e| {
+        CreateError::Command {
+            command: command.clone(),
+            status: e.to_string(),
+            stderr: String::new(),
+        }
+    })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(CreateError::Command {
+            command,
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+}
+
+/// The pip wheel bundled with the interpreter (ensurepip's, or Debian's
+/// `/usr/share/python-wheels`), newest first.
+pub fn bundled_pip_wheel(info: &InterpreterInfo) -> Result<PathBuf, CreateError> {
+    let looked = vec![
+        info.stdlib.join("ensurepip").join("_bundled"),
+        PathBuf::from("/usr/share/python-wheels"),
+    ];
+    for dir in &looked {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut wheels: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("pip-") && n.ends_with(".whl"))
+            })
+            .collect();
+        wheels.sort_by_key(|p| pip_version_key(p));
+        if let Some(newest) = wheels.pop() {
+            return Ok(newest);
+        }
+    }
+    Err(CreateError::NoPipWheel { looked })
+}
+
+fn pip_version_key(wheel: &Path) -> Vec<u64> {
+    let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let version = name
+        .strip_prefix("pip-")
+        .and_then(|r| r.split('-').next())
+        .unwrap_or("");
+    version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// Seeds pip into `env` from the cached seed for this interpreter and wheel,
+/// preparing the seed first if needed (once per pip wheel and Python X.Y).
+pub fn seed_pip(
+    info: &InterpreterInfo,
+    base: &Path,
+    env: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<(), CreateError> {
+    let wheel = bundled_pip_wheel(info)?;
+    let Some(cache_dir) = cache_dir else {
+        // No cache: install from the wheel directly (pip runs from its own wheel).
+        return install_wheel_into(&platform::env_python(env), &wheel);
+    };
+    let seed = prepare_seed(info, base, &wheel, cache_dir)?;
+    let from = platform::site_packages(&seed, &info.major_minor(), &info.implementation);
+    let to = platform::site_packages(env, &info.major_minor(), &info.implementation);
+    fs::create_dir_all(&to)?;
+    let entries = std::fs::read_dir(&from).map_err(|e| FsError::new("list", &from, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == "pip" || (name.starts_with("pip-") && name.ends_with(".dist-info")) {
+            link_tree(&entry.path(), &to.join(&*name))?;
+        }
+    }
+    write_pip_scripts(env, &info.major_minor())
+}
+
+/// `<cache>/seed/<pip wheel>-<impl><X.Y>/`: a venv with pip installed and
+/// byte-compiled, made once, atomically (built in a temporary directory, then renamed).
+fn prepare_seed(
+    info: &InterpreterInfo,
+    base: &Path,
+    wheel: &Path,
+    cache_dir: &Path,
+) -> Result<PathBuf, CreateError> {
+    let wheel_name = wheel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let seeds = cache_dir.join("seed");
+    let seed = seeds.join(format!(
+        "{wheel_name}-{}{}",
+        info.implementation,
+        info.major_minor()
+    ));
+    if seed.join("penv-seed-complete").is_file() {
+        return Ok(seed);
+    }
+    fs::create_dir_all(&seeds)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".seed-")
+        .tempdir_in(&seeds)
+        .map_err(|e| FsError::new("create a temporary directory in", &seeds, e))?;
+    // Build at the final path's name inside the temp dir: the shebangs of the
+    // seed's own scripts are never used (each env gets its own).
+    let work = tmp.path().join("venv");
+    create_layout(
+        base,
+        &work,
+        &VenvOptions {
+            system_site_packages: false,
+            prompt: None,
+        },
+    )?;
+    install_wheel_into(&platform::env_python(&work), wheel)?;
+    fs::write_atomic(
+        &work.join("penv-seed-complete"),
+        wheel.display().to_string().as_bytes(),
+    )?;
+    match std::fs::rename(&work, &seed) {
+        Ok(()) => {}
+        // Another penv prepared it meanwhile: use theirs.
+        Err(_) if seed.join("penv-seed-complete").is_file() => {}
+        Err(e) => return Err(FsError::new("move", &work, e).into()),
+    }
+    Ok(seed)
+}
+
+/// `python <pip.whl>/pip install --no-deps <pip.whl>`: pip installs itself
+/// from its own wheel (how ensurepip does it), byte-compiled.
+fn install_wheel_into(python: &Path, wheel: &Path) -> Result<(), CreateError> {
+    let mut cmd = Command::new(python);
+    cmd.arg("-I")
+        .arg(wheel.join("pip"))
+        .args([
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-q",
+        ])
+        .arg(wheel);
+    run(cmd)
+}
+
+/// Hard-links (or copies) a directory tree; the seed is never written to
+/// through these links, because pip replaces files rather than editing them.
+fn link_tree(from: &Path, to: &Path) -> Result<(), CreateError> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(from).to_owned();
+            FsError::new("walk", path, e.into())
+        })?;
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .expect("walkdir stays under its root");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)?;
+        } else if entry.file_type().is_file() {
+            fs::link_or_copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// `bin/pip`, `bin/pip3`, `bin/pip3.X`: the console scripts pip's own
+/// installer writes, with this env's python in the shebang.
+fn write_pip_scripts(env: &Path, major_minor: &str) -> Result<(), CreateError> {
+    let python = platform::env_python(env);
+    let script = format!(
+        "#!{}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n",
+        python.display()
+    );
+    for name in [
+        "pip".to_owned(),
+        "pip3".to_owned(),
+        format!("pip{major_minor}"),
+    ] {
+        let path = platform::env_bin(env, &name);
+        fs::write_atomic(&path, script.as_bytes())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| FsError::new("make executable", &path, e))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The env on disk: where it and penv's working files live, whether it
+//! matches the spec, and how it is built, replaced and removed.
+//!
+//! Beside the env (in its parent directory) penv keeps a `.penv/` folder on
+//! the same file system, so that moving an env aside, back, or into the
+//! stash is a rename: `txn-<name>.json` (the intent record of a rebuild
+//! under way), `old-<name>` (the env being replaced), `stash/` (envs kept
+//! for branch switches). It carries a `.gitignore` of `*`.
+
+pub mod check;
+pub mod create;
+pub mod owned;
+pub mod stash;
+pub mod txn;
+
+use std::path::{Path, PathBuf};
+
+use crate::python::interpreter::Fingerprint;
+use crate::spec::{self, Spec};
+use crate::state::{State, StateError};
+
+/// The paths of one env and of penv's working files beside it.
+#[derive(Debug, Clone)]
+pub struct EnvPaths {
+    /// The env (absolute).
+    pub env: PathBuf,
+    /// `<parent>/.penv`.
+    pub work: PathBuf,
+    /// The env directory's name.
+    pub name: String,
+}
+
+impl EnvPaths {
+    /// The paths for env `env` (absolute, normalized).
+    pub fn new(env: PathBuf) -> Self {
+        let name = env
+            .file_name()
+            .map_or_else(|| "env".to_owned(), |n| n.to_string_lossy().into_owned());
+        let work = env.parent().unwrap_or(Path::new("/")).join(".penv");
+        Self { env, work, name }
+    }
+
+    /// Where the old env waits while a new one is built.
+    pub fn aside(&self) -> PathBuf {
+        self.work.join(format!("old-{}", self.name))
+    }
+
+    /// The intent record of a rebuild under way.
+    pub fn intent(&self) -> PathBuf {
+        self.work.join(format!("txn-{}.json", self.name))
+    }
+
+    /// The stash of envs kept for branch switches.
+    pub fn stash_dir(&self) -> PathBuf {
+        self.work.join("stash")
+    }
+
+    /// The lock file: in penv's cache, keyed by the env's absolute path
+    /// (never inside the directory being rebuilt).
+    pub fn lock_file(&self, cache_dir: Option<&Path>) -> PathBuf {
+        let key = crate::reqfile::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
+            <sha2::Sha256 as sha2::Digest>::new(),
+            self.env.as_os_str().as_encoded_bytes(),
+        )));
+        match cache_dir {
+            Some(dir) => dir.join("locks").join(format!("{}.lock", &key[..24])),
+            None => self.work.join(format!("{}.lock", self.name)),
+        }
+    }
+
+    /// Creates `.penv/` with its `.gitignore`.
+    pub fn ensure_work_dir(&self) -> Result<(), crate::fs::FsError> {
+        crate::fs::create_dir_all(&self.work)?;
+        let ignore = self.work.join(".gitignore");
+        if !ignore.exists() {
+            crate::fs::write_atomic(&ignore, b"# created by penv\n*\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// How the env on disk compares with the spec.
+#[derive(Debug, Clone)]
+pub enum EnvStatus {
+    /// No env at the path.
+    Missing,
+    /// Built for this spec, at this path, and its base interpreter is intact.
+    Fresh(Box<State>),
+    /// Built by penv for another spec or path; the reasons, as a short diff.
+    Stale(Option<Box<State>>, Vec<String>),
+    /// Unusable: half-built, state unreadable, or base interpreter gone.
+    Broken(Option<Box<State>>, Vec<String>),
+}
+
+impl EnvStatus {
+    /// `fresh`, `stale`, `missing` or `broken`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Fresh(_) => "fresh",
+            Self::Stale(..) => "stale",
+            Self::Broken(..) => "broken",
+        }
+    }
+
+    /// The reasons, if any.
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Self::Stale(_, r) | Self::Broken(_, r) => r,
+            _ => &[],
+        }
+    }
+
+    /// The recorded state, if readable.
+    pub fn state(&self) -> Option<&State> {
+        match self {
+            Self::Fresh(s) => Some(s),
+            Self::Stale(s, _) | Self::Broken(s, _) => s.as_deref(),
+            Self::Missing => None,
+        }
+    }
+}
+
+/// Compares the env at `paths.env` with the wanted spec, touching nothing
+/// and running nothing.
+pub fn inspect(paths: &EnvPaths, wanted: &Spec, wanted_hash: &str) -> EnvStatus {
+    let env = &paths.env;
+    match std::fs::symlink_metadata(env) {
+        Err(_) => return EnvStatus::Missing,
+        Ok(m) if !m.is_dir() => {
+            return EnvStatus::Broken(
+                None,
+                vec![format!("`{}` is not a directory", env.display())],
+            );
+        }
+        Ok(_) => {}
+    }
+    let state = match State::read(env) {
+        Ok(Some(state)) => state,
+        Ok(None) if env.join(owned::BUILD_MARKER).exists() => {
+            return EnvStatus::Broken(
+                None,
+                vec!["the env was never finished (a build was interrupted)".to_owned()],
+            );
+        }
+        Ok(None) if env.join("pyvenv.cfg").exists() => {
+            return EnvStatus::Broken(
+                None,
+                vec!["the env has no penv state file (penv did not build it)".to_owned()],
+            );
+        }
+        Ok(None) => return EnvStatus::Broken(None, vec!["the directory is not an env".to_owned()]),
+        Err(StateError::Io(e)) => return EnvStatus::Broken(None, vec![e.to_string()]),
+        Err(e @ StateError::Invalid { .. }) => return EnvStatus::Broken(None, vec![e.to_string()]),
+    };
+    if env.join(owned::BUILD_MARKER).exists() {
+        return EnvStatus::Broken(
+            Some(Box::new(state)),
+            vec!["the env was never finished (a build was interrupted)".to_owned()],
+        );
+    }
+    let base = check::check_base(env, &state);
+    if !base.broken.is_empty() {
+        return EnvStatus::Broken(Some(Box::new(state)), base.broken);
+    }
+    let mut reasons = Vec::new();
+    if state.venv_path != *env {
+        reasons.push(format!(
+            "project moved from `{}` to `{}`",
+            state.venv_path.display(),
+            env.display()
+        ));
+    }
+    if state.hash != wanted_hash {
+        let diff = spec::diff(&state.spec, wanted);
+        if diff.is_empty() {
+            reasons.push("spec changed".to_owned());
+        }
+        reasons.extend(diff);
+    } else if base.changed_base && Fingerprint::of(&state.base.path).is_none() {
+        reasons.push("base interpreter changed".to_owned());
+    }
+    if reasons.is_empty() {
+        EnvStatus::Fresh(Box::new(state))
+    } else {
+        EnvStatus::Stale(Some(Box::new(state)), reasons)
+    }
+}

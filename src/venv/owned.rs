@@ -1,0 +1,213 @@
+//! Whose directory is it? penv replaces or deletes only what it owns.
+//!
+//! An env path is acceptable when it does not exist, is an empty directory,
+//! or holds penv's state file or build marker. `.`, `/`, the project root,
+//! any parent of it, `$HOME`, a symlink, a venv penv did not make (unless
+//! `--force`) and any other data are refused.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::display_path;
+use crate::state::STATE_FILE;
+
+/// The marker written into an env while penv builds it; removed after the state.
+pub const BUILD_MARKER: &str = "penv-building";
+
+/// The files that identify an env, removed last when it is deleted.
+pub const MARKERS: &[&str] = &["pyvenv.cfg", BUILD_MARKER, STATE_FILE];
+
+/// Why penv will not use a path as its env.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The path is the project root, a parent of it, `/` or `$HOME`.
+    #[error("refusing to use `{}` as the env: it is {what}", display_path(path))]
+    Protected {
+        /// The path.
+        path: PathBuf,
+        /// What it is ("the project root", …).
+        what: &'static str,
+    },
+    /// The path is a symlink.
+    #[error("refusing to use `{}` as the env: it is a symlink (to `{}`)", display_path(path), target.display())]
+    Symlink {
+        /// The path.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// A venv made by something else.
+    #[error(
+        "`{}` is a virtual environment that penv did not create",
+        display_path(path)
+    )]
+    ForeignVenv {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file, or a directory with other data.
+    #[error(
+        "refusing to replace `{}`: it {what}, not an env penv created",
+        display_path(path)
+    )]
+    OtherData {
+        /// The path.
+        path: PathBuf,
+        /// What is there.
+        what: &'static str,
+    },
+}
+
+impl Refusal {
+    /// What to do.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Protected { .. } => {
+                "set `[venv] path` to a directory of its own, e.g. `.venv`".to_owned()
+            }
+            Self::Symlink { .. } => {
+                "point `[venv] path` at a real directory, or remove the symlink".to_owned()
+            }
+            Self::ForeignVenv { path } => format!(
+                "run `penv sync --force` to replace it (its packages are lost), or remove `{}` yourself",
+                display_path(path)
+            ),
+            Self::OtherData { path, .. } => format!(
+                "move `{}` away, or set `[venv] path` to another directory",
+                display_path(path)
+            ),
+        }
+    }
+}
+
+/// What is at an env path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occupant {
+    /// Nothing.
+    Nothing,
+    /// An empty directory.
+    Empty,
+    /// An env penv built or was building (state file or build marker).
+    Penv,
+    /// A venv someone else made (`pyvenv.cfg`, no penv state).
+    ForeignVenv,
+}
+
+/// Checks that `env` may be used as the project's env, and says what is there.
+pub fn check_env_path(
+    env: &Path,
+    project_root: &Path,
+    home: Option<&Path>,
+    force: bool,
+) -> Result<Occupant, Refusal> {
+    let protected = |what| Refusal::Protected {
+        path: env.to_owned(),
+        what,
+    };
+    if env.parent().is_none() {
+        return Err(protected("the file-system root"));
+    }
+    if env == project_root {
+        return Err(protected("the project root"));
+    }
+    if project_root.starts_with(env) {
+        return Err(protected("a parent of the project root"));
+    }
+    if home.is_some_and(|h| h == env) {
+        return Err(protected("your home directory"));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(env) else {
+        return Ok(Occupant::Nothing);
+    };
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(env).unwrap_or_default();
+        return Err(Refusal::Symlink {
+            path: env.to_owned(),
+            target,
+        });
+    }
+    if !meta.is_dir() {
+        return Err(Refusal::OtherData {
+            path: env.to_owned(),
+            what: "is a file",
+        });
+    }
+    if env.join(STATE_FILE).is_file() || env.join(BUILD_MARKER).is_file() {
+        return Ok(Occupant::Penv);
+    }
+    let mut entries = std::fs::read_dir(env).map_err(|_| Refusal::OtherData {
+        path: env.to_owned(),
+        what: "cannot be listed",
+    })?;
+    if entries.next().is_none() {
+        return Ok(Occupant::Empty);
+    }
+    if env.join("pyvenv.cfg").is_file() {
+        return if force {
+            Ok(Occupant::ForeignVenv)
+        } else {
+            Err(Refusal::ForeignVenv {
+                path: env.to_owned(),
+            })
+        };
+    }
+    Err(Refusal::OtherData {
+        path: env.to_owned(),
+        what: "holds other data",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_it_does_not_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("proj");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/main.py"), "").unwrap();
+        let check = |p: &Path, force| check_env_path(p, &root, Some(tmp.path()), force);
+        assert!(matches!(
+            check(&root, false),
+            Err(Refusal::Protected { .. })
+        ));
+        assert!(matches!(
+            check(tmp.path(), false),
+            Err(Refusal::Protected { .. })
+        ));
+        assert!(matches!(
+            check(Path::new("/"), false),
+            Err(Refusal::Protected { .. })
+        ));
+        assert!(matches!(
+            check(&root.join("src"), false),
+            Err(Refusal::OtherData { .. })
+        ));
+        assert!(matches!(
+            check(&root.join("src/main.py"), false),
+            Err(Refusal::OtherData { .. })
+        ));
+        assert_eq!(check(&root.join(".venv"), false), Ok(Occupant::Nothing));
+
+        let foreign = root.join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        assert_eq!(check(&foreign, false), Ok(Occupant::Empty));
+        std::fs::write(foreign.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        assert!(matches!(
+            check(&foreign, false),
+            Err(Refusal::ForeignVenv { .. })
+        ));
+        assert_eq!(check(&foreign, true), Ok(Occupant::ForeignVenv));
+        std::fs::write(foreign.join(STATE_FILE), "{}").unwrap();
+        assert_eq!(check(&foreign, false), Ok(Occupant::Penv));
+
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&foreign, root.join("link")).unwrap();
+            assert!(matches!(
+                check(&root.join("link"), false),
+                Err(Refusal::Symlink { .. })
+            ));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Envs kept for branch switches: when a sync replaces an env, the old one
+//! is renamed into `.penv/stash/` under its spec hash; when a later sync
+//! wants that hash again (the project went back to a branch), the stash
+//! entry is renamed back into place instead of rebuilt.
+//!
+//! Invariant: nothing is ever installed into a stashed env, and one is
+//! restored only after checking it is still valid: complete state, the same
+//! absolute path, and the same base interpreter fingerprint.
+
+use std::path::{Path, PathBuf};
+
+use super::EnvPaths;
+use super::check::check_base;
+use super::owned::BUILD_MARKER;
+use super::txn::remove_if_owned;
+use crate::fs::{self, FsError};
+use crate::state::{State, now};
+
+/// The default number of replaced envs kept per project.
+pub const DEFAULT_KEEP: usize = 3;
+
+/// A stashed env.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Its directory.
+    pub path: PathBuf,
+    /// Its spec hash (from the directory name).
+    pub hash_prefix: String,
+    /// When it was stashed (seconds since the epoch).
+    pub stashed: u64,
+}
+
+fn prefix(paths: &EnvPaths) -> String {
+    format!("{}-", paths.name)
+}
+
+/// The stash entries of this env, newest first.
+pub fn list(paths: &EnvPaths) -> Vec<Entry> {
+    let Ok(entries) = std::fs::read_dir(paths.stash_dir()) else {
+        return Vec::new();
+    };
+    let prefix = prefix(paths);
+    let mut out: Vec<Entry> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(&prefix)?;
+            let (hash, stamp) = rest.rsplit_once('-')?;
+            Some(Entry {
+                path: e.path(),
+                hash_prefix: hash.to_owned(),
+                stashed: stamp.parse().ok()?,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.stashed.cmp(&a.stashed).then(b.path.cmp(&a.path)));
+    out
+}
+
+/// Moves the env at `from` into the stash and drops the oldest entries
+/// beyond `keep`.
+pub fn put(paths: &EnvPaths, from: &Path, keep: usize) -> Result<(), FsError> {
+    let Ok(Some(state)) = State::read(from) else {
+        return remove_if_owned(from);
+    };
+    let dir = paths.stash_dir();
+    fs::create_dir_all(&dir)?;
+    let short = &state.hash[..state.hash.len().min(16)];
+    // Same hash stashed before: the newer copy replaces it.
+    for old in list(paths).into_iter().filter(|e| e.hash_prefix == short) {
+        remove_if_owned(&old.path)?;
+    }
+    fs::rename(
+        from,
+        &dir.join(format!("{}{short}-{}", prefix(paths), now())),
+    )?;
+    for old in list(paths).into_iter().skip(keep) {
+        remove_if_owned(&old.path)?;
+    }
+    Ok(())
+}
+
+/// A stash entry for `hash` that is still valid for this env path, if any.
+/// Invalid entries for that hash are dropped.
+pub fn find(paths: &EnvPaths, hash: &str) -> Result<Option<PathBuf>, FsError> {
+    let short = &hash[..hash.len().min(16)];
+    for entry in list(paths).into_iter().filter(|e| e.hash_prefix == short) {
+        let valid = match State::read(&entry.path) {
+            Ok(Some(state)) => {
+                state.hash == hash
+                    && state.venv_path == paths.env
+                    && !entry.path.join(BUILD_MARKER).exists()
+                    && {
+                        let check = check_base(&entry.path, &state);
+                        check.broken.is_empty() && !check.changed_base
+                    }
+            }
+            _ => false,
+        };
+        if valid {
+            return Ok(Some(entry.path));
+        }
+        remove_if_owned(&entry.path)?;
+    }
+    Ok(None)
+}

@@ -1,0 +1,214 @@
+//! Replacing an env without ever leaving the project with nothing.
+//!
+//! A venv is bound to its absolute path, so the new env must be built at the
+//! real path. The old one is moved aside first (a rename in `.penv/`), and
+//! only when the new one is complete — its state file written — is the old
+//! one stashed or deleted. Before anything moves, an intent record is
+//! written; if penv dies (`kill -9`, power loss) the next penv command on the
+//! project reads it and finishes the job (the new env is complete) or undoes
+//! it (the partial env is removed and the old one moved back).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::owned::{BUILD_MARKER, MARKERS, Occupant};
+use super::{EnvPaths, stash};
+use crate::fs::{self, FsError};
+use crate::state::{State, now};
+
+/// The intent record of a replacement under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Intent {
+    /// The process doing it.
+    pub pid: u32,
+    /// When it started.
+    pub started: u64,
+    /// The env path.
+    pub env: PathBuf,
+    /// Where the old env was moved, if there was one.
+    pub aside: Option<PathBuf>,
+    /// The spec hash being built or restored.
+    pub new_hash: String,
+}
+
+/// A replacement under way; finish it with [`Txn::commit`] or [`Txn::rollback`].
+#[derive(Debug)]
+pub struct Txn {
+    paths: EnvPaths,
+    intent: Intent,
+}
+
+/// What [`recover`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The new env was complete: the old one was let go.
+    Finished,
+    /// The new env was not complete: it was removed and the old one put back.
+    RolledBack {
+        /// Whether an old env was put back.
+        restored_old: bool,
+    },
+}
+
+/// How the new env comes to be.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Built by the caller into an empty directory carrying the build marker.
+    Build,
+    /// Restored from a stash entry, by renaming it into place.
+    Restore(PathBuf),
+}
+
+impl Txn {
+    /// Moves the current occupant of the env path aside (after writing the
+    /// intent record) and prepares the path for the new env.
+    pub fn begin(
+        paths: &EnvPaths,
+        occupant: Occupant,
+        new_hash: &str,
+        source: &Source,
+    ) -> Result<Self, FsError> {
+        paths.ensure_work_dir()?;
+        let aside = paths.aside();
+        if fs::lstat(&aside)?.is_some() {
+            // Left by an earlier run whose intent record is gone: only ever an
+            // env penv moved there, but check before deleting anyway.
+            remove_if_owned(&aside)?;
+        }
+        let has_old = !matches!(occupant, Occupant::Nothing);
+        let intent = Intent {
+            pid: std::process::id(),
+            started: now(),
+            env: paths.env.clone(),
+            aside: has_old.then(|| aside.clone()),
+            new_hash: new_hash.to_owned(),
+        };
+        write_intent(paths, &intent)?;
+        if has_old {
+            fs::rename(&paths.env, &aside)?;
+        }
+        if let Some(parent) = paths.env.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        match source {
+            Source::Build => {
+                std::fs::create_dir(&paths.env)
+                    .map_err(|e| FsError::new("create directory", &paths.env, e))?;
+                fs::write_new(
+                    &paths.env.join(BUILD_MARKER),
+                    format!("pid {}\n", intent.pid).as_bytes(),
+                )?;
+            }
+            Source::Restore(entry) => fs::rename(entry, &paths.env)?,
+        }
+        Ok(Self {
+            paths: paths.clone(),
+            intent,
+        })
+    }
+
+    /// The env is complete: writes its state (last), then stashes or deletes
+    /// the old env and clears the intent record.
+    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<(), FsError> {
+        state.write(&self.paths.env)?;
+        remove_file_if_exists(&self.paths.env.join(BUILD_MARKER))?;
+        finish(&self.paths, &self.intent, keep_stashed)
+    }
+
+    /// Puts the old env back (removing the partial new one).
+    pub fn rollback(self) -> Result<bool, FsError> {
+        rollback(&self.paths, &self.intent)
+    }
+}
+
+fn finish(paths: &EnvPaths, intent: &Intent, keep_stashed: usize) -> Result<(), FsError> {
+    if let Some(aside) = &intent.aside
+        && fs::lstat(aside)?.is_some()
+    {
+        let stashable = matches!(State::read(aside), Ok(Some(s)) if s.hash != intent.new_hash)
+            && !aside.join(BUILD_MARKER).exists()
+            && keep_stashed > 0;
+        if stashable {
+            stash::put(paths, aside, keep_stashed)?;
+        } else {
+            remove_if_owned(aside)?;
+        }
+    }
+    remove_file_if_exists(&paths.intent())
+}
+
+fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
+    if fs::lstat(&paths.env)?.is_some() {
+        remove_if_owned(&paths.env)?;
+    }
+    let mut restored = false;
+    if let Some(aside) = &intent.aside
+        && fs::lstat(aside)?.is_some()
+    {
+        fs::rename(aside, &paths.env)?;
+        restored = true;
+    }
+    remove_file_if_exists(&paths.intent())?;
+    Ok(restored)
+}
+
+/// Finishes or undoes a replacement that a dead process left half-done.
+/// Call with the env's lock held.
+pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>, FsError> {
+    let Some(bytes) = fs::read_optional(&paths.intent())? else {
+        return Ok(None);
+    };
+    let Ok(intent) = serde_json::from_slice::<Intent>(&bytes) else {
+        // A torn intent record cannot happen (it is written atomically);
+        // an unreadable one is treated as "undo".
+        let intent = Intent {
+            pid: 0,
+            started: 0,
+            env: paths.env.clone(),
+            aside: Some(paths.aside()),
+            new_hash: String::new(),
+        };
+        return rollback(paths, &intent)
+            .map(|restored_old| Some(Recovery::RolledBack { restored_old }));
+    };
+    let complete = matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash && s.venv_path == paths.env)
+        && !paths.env.join(BUILD_MARKER).exists();
+    if complete {
+        finish(paths, &intent, keep_stashed)?;
+        Ok(Some(Recovery::Finished))
+    } else {
+        rollback(paths, &intent).map(|restored_old| Some(Recovery::RolledBack { restored_old }))
+    }
+}
+
+fn write_intent(paths: &EnvPaths, intent: &Intent) -> Result<(), FsError> {
+    let bytes = serde_json::to_vec_pretty(intent).expect("an intent serializes");
+    fs::write_atomic(&paths.intent(), &bytes)
+}
+
+fn remove_file_if_exists(path: &Path) -> Result<(), FsError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(FsError::new("remove", path, e)),
+    }
+}
+
+/// Removes `dir` if penv owns it (state file, build marker, a venv moved
+/// aside by penv, or empty); refuses anything else.
+pub fn remove_if_owned(dir: &Path) -> Result<(), FsError> {
+    let owned = dir.join(crate::state::STATE_FILE).is_file()
+        || dir.join(BUILD_MARKER).is_file()
+        || dir.join("pyvenv.cfg").is_file()
+        || fs::is_empty_dir(dir).unwrap_or(false);
+    if !owned {
+        return Err(FsError::new(
+            "remove",
+            dir,
+            std::io::Error::other("it does not look like an env penv made; leaving it alone"),
+        ));
+    }
+    fs::remove_owned_dir(dir, MARKERS)
+}
