@@ -86,11 +86,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
+        .and_then(|()| set_readable(tmp.as_file()))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path(), e))?;
     tmp.persist(path)
         .map_err(|e| FsError::new("replace", path, e.error))?;
     Ok(())
+}
+
+/// Temporary files are created 0600; what penv writes is ordinary data (0644).
+fn set_readable(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        Ok(())
+    }
 }
 
 /// Creates `path` with `bytes`, failing if it already exists (never
@@ -112,6 +127,7 @@ pub struct FileLock {
 }
 
 /// What happened while taking a lock.
+#[derive(Debug)]
 pub enum LockOutcome {
     /// The lock was free.
     Acquired(FileLock),

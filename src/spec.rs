@@ -448,7 +448,10 @@ mod tests {
     fn golden_hash() {
         // Changing this value means every user's env is rebuilt on upgrade:
         // only do it on purpose, with SPEC_FORMAT bumped.
-        assert_eq!(spec().hash(), "GOLDEN");
+        assert_eq!(
+            spec().hash(),
+            "38d158bb244fc7f8a2a738b295601339be823394b2aba4195183a9bd296b14eb"
+        );
     }
 
     #[test]

@@ -123,7 +123,17 @@ pub(super) fn not_found(dir: &Path, explicit: bool) -> ProjectError {
 
 /// Loads a `penv.toml`, or the `[tool.penv]` table of a `pyproject.toml` that must have one.
 pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError> {
-    let (source, doc) = read_toml(path)?;
+    let source = read_text(path)?;
+    from_source(path, source, kind)
+}
+
+/// Parses and validates project-file text read from `path`.
+pub(super) fn from_source(
+    path: &Path,
+    source: String,
+    kind: FileKind,
+) -> Result<Project, ProjectError> {
+    let doc = parse_toml(path, &source)?;
     let (config, requires_python, prefix) = match kind {
         FileKind::PenvToml => (deserialize::<Config>(path, &source, &doc)?, None, &[][..]),
         FileKind::Pyproject => {
@@ -161,7 +171,7 @@ pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError>
 
 /// Loads a `pyproject.toml` as a project only if it has a `[tool.penv]` table.
 pub(super) fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, ProjectError> {
-    let (_, doc) = read_toml(path)?;
+    let doc = parse_toml(path, &read_text(path)?)?;
     let has_penv = doc
         .get("tool")
         .and_then(|t| t.as_table_like())
@@ -173,7 +183,7 @@ pub(super) fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, Pro
     }
 }
 
-fn read_toml(path: &Path) -> Result<(String, toml_edit::Document<String>), ProjectError> {
+fn read_text(path: &Path) -> Result<String, ProjectError> {
     let size = std::fs::metadata(path)
         .map_err(|e| FsError::new("read", path, e))?
         .len();
@@ -192,18 +202,21 @@ fn read_toml(path: &Path) -> Result<(String, toml_edit::Document<String>), Proje
             location: Location::from_span(path, &text, prefix_chars..prefix_chars + 1),
         }
     })?;
-    let doc = toml_edit::Document::parse(source.clone()).map_err(|e| {
+    Ok(source)
+}
+
+fn parse_toml(path: &Path, source: &str) -> Result<toml_edit::Document<String>, ProjectError> {
+    toml_edit::Document::parse(source.to_owned()).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         ProjectError::Invalid {
-            location: Location::from_span(path, &source, span),
+            location: Location::from_span(path, source, span),
             message: format!("invalid TOML: {}", e.message().trim_end()),
             hint: Some(
                 "see https://toml.io for the syntax; strings need quotes: `python = \"3.12\"`"
                     .to_owned(),
             ),
         }
-    })?;
-    Ok((source, doc))
+    })
 }
 
 fn deserialize<T: for<'de> Deserialize<'de>>(

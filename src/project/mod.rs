@@ -89,6 +89,17 @@ impl Project {
         load::load(file, kind)
     }
 
+    /// Parses project-file text as if read from `file` (the fuzz targets'
+    /// entry point; never touches the file system beyond `file`'s name).
+    pub fn from_text(file: &Path, text: &str) -> Result<Self, ProjectError> {
+        let kind = if file.file_name().is_some_and(|n| n == PYPROJECT_TOML) {
+            FileKind::Pyproject
+        } else {
+            FileKind::PenvToml
+        };
+        load::from_source(file, text.to_owned(), kind)
+    }
+
     /// The location of a key or array element, e.g. `["pip", "find-links", "0"]`,
     /// for errors found after parsing. Falls back to the innermost item found.
     pub fn locate(&self, keys: &[&str]) -> Option<Location> {

@@ -142,6 +142,13 @@ pub fn project_request(
     }
     if let Some(raw) = &project.config.python {
         let from = RequestSource::ProjectFile(project.file.clone());
+        // A relative path in the project file is relative to the project file.
+        if let Ok(Request::Path(p)) = Request::parse(raw)
+            && p.is_relative()
+            && !p.starts_with("~")
+        {
+            return Ok((Request::Path(project.root.join(p)), from));
+        }
         // Validated when the project loaded.
         return Request::parse(raw)
             .map(|r| (r, from.clone()))
