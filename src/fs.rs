@@ -123,7 +123,23 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 /// An exclusive advisory lock held for the lifetime of the value.
 #[derive(Debug)]
 pub struct FileLock {
-    _file: File,
+    file: File,
+}
+
+impl FileLock {
+    /// Lets the child processes started from now on inherit the lock's file
+    /// descriptor, so the lock stays held until they exit too. If penv is
+    /// killed outright while pip runs, the next penv waits for that pip to
+    /// finish before it recovers the env, instead of pulling the env out
+    /// from under it. (Drop the lock before `exec`ing a user's command.)
+    pub fn share_with_children(&self) {
+        #[cfg(unix)]
+        {
+            use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+            // Best effort: without it, a killed penv's pip may outlive the lock.
+            let _ = fcntl(&self.file, FcntlArg::F_SETFD(FdFlag::empty()));
+        }
+    }
 }
 
 /// What happened while taking a lock.
@@ -212,7 +228,7 @@ pub fn lock_exclusive(
     let _ = file
         .set_len(0)
         .and_then(|()| file.write_all(format!("pid {}\n", std::process::id()).as_bytes()));
-    let lock = FileLock { _file: file };
+    let lock = FileLock { file };
     Ok(if waited {
         LockOutcome::AcquiredAfterWait(lock, start.elapsed())
     } else {

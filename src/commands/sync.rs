@@ -108,7 +108,8 @@ pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<O
         ));
     })?;
     let waited = matches!(lock, LockOutcome::AcquiredAfterWait(..));
-    let _lock = lock.into_lock();
+    let lock = lock.into_lock();
+    lock.share_with_children();
     match recover(paths, keep)? {
         Some(Recovery::Finished) => ctx.printer.warn(&format!(
             "finished a rebuild of `{env_name}` that was interrupted (the new env was complete)"
