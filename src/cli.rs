@@ -16,8 +16,8 @@ use crate::printer::ColorChoice;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// The project directory (default: the nearest directory with a penv.toml, walking up)
-    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    /// Run as if started in DIR (the project is found by walking up from there)
+    #[arg(short = 'C', long = "project", visible_alias = "directory", global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
 
     /// Print only errors and warnings

@@ -29,8 +29,6 @@ pub struct Ctx<'a> {
     pub env: EnvVars,
     /// Output.
     pub printer: &'a Printer,
-    /// `-C DIR`.
-    pub project_dir: Option<PathBuf>,
     /// penv's cache directory, when there is one.
     pub cache_dir: Option<PathBuf>,
     /// The interpreter prober (with its cache).
@@ -42,11 +40,17 @@ pub fn dispatch(cli: Cli, env: EnvVars, printer: &Printer) -> Result<ExitCode, E
     let cache_dir = env.cache_dir.clone().or_else(|| {
         directories::ProjectDirs::from("", "", "penv").map(|d| d.cache_dir().to_owned())
     });
+    // `-C DIR` works like git's and make's: penv runs as if started in DIR,
+    // so the project is found from there and `run`'s relative paths are too.
+    if let Some(dir) = &cli.project {
+        std::env::set_current_dir(dir).map_err(|_| {
+            crate::project::ProjectError::NoSuchDirectory { dir: dir.clone() }
+        })?;
+    }
     let ctx = Ctx {
         prober: Prober::new(cache_dir.as_deref()),
         env,
         printer,
-        project_dir: cli.project,
         cache_dir,
     };
     match cli.command {
@@ -60,16 +64,10 @@ pub fn dispatch(cli: Cli, env: EnvVars, printer: &Printer) -> Result<ExitCode, E
 }
 
 impl Ctx<'_> {
-    /// Finds and loads the project.
+    /// Finds and loads the project, walking up from the current directory.
     pub fn project(&self) -> Result<Project, Error> {
-        let (dir, explicit) = match &self.project_dir {
-            Some(d) => (d.clone(), true),
-            None => (
-                std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-                false,
-            ),
-        };
-        Ok(Project::find(&dir, explicit)?)
+        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Ok(Project::find(&dir, false)?)
     }
 
     /// The env's paths for a project.
