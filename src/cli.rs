@@ -17,7 +17,13 @@ use crate::printer::ColorChoice;
 )]
 pub struct Cli {
     /// Run as if started in DIR (the project is found by walking up from there)
-    #[arg(short = 'C', long = "project", visible_alias = "directory", global = true, value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "project",
+        visible_alias = "directory",
+        global = true,
+        value_name = "DIR"
+    )]
     pub project: Option<PathBuf>,
 
     /// Print only errors and warnings
@@ -28,7 +34,7 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// When to use colour (NO_COLOR is respected)
+    /// When to use colour (`NO_COLOR` is respected)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 

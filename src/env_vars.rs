@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The default for `PENV_LOCK_TIMEOUT`: how long a second penv waits for the first.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_mins(5);
 
 /// The variables penv reads, captured once at start-up.
 #[derive(Debug, Clone, Default)]

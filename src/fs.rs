@@ -249,9 +249,8 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
 /// Callers establish ownership (see `venv::owned`); this function refuses a
 /// symlink at `dir` itself, so it can never walk out of the tree.
 pub fn remove_owned_dir(dir: &Path, markers: &[&str]) -> Result<()> {
-    let meta = match lstat(dir)? {
-        None => return Ok(()),
-        Some(m) => m,
+    let Some(meta) = lstat(dir)? else {
+        return Ok(());
     };
     if !meta.is_dir() {
         return Err(FsError::new(

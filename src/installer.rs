@@ -194,7 +194,10 @@ pub fn install(
             .find(|l| l.starts_with("Successfully installed"))
         {
             let n = done.split_whitespace().count().saturating_sub(2);
-            printer.status(&format!("Installed {n} package{}", if n == 1 { "" } else { "s" }));
+            printer.status(&format!(
+                "Installed {n} package{}",
+                if n == 1 { "" } else { "s" }
+            ));
         }
         Ok(())
     } else {

@@ -40,6 +40,7 @@ pub mod spec;
 pub mod state;
 pub mod venv;
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -167,15 +168,17 @@ impl Error {
             } => {
                 let mut text = source.detail().unwrap_or_default();
                 if *restored {
-                    text.push_str(&format!(
+                    let _ = write!(
+                        text,
                         "\nThe previous env is back at `{}`, unchanged.",
                         display_path(env)
-                    ));
+                    );
                 } else {
-                    text.push_str(&format!(
+                    let _ = write!(
+                        text,
                         "\nThe partial env was removed; nothing is at `{}`.",
                         display_path(env)
-                    ));
+                    );
                 }
                 Some(text.trim_start().to_owned())
             }

@@ -31,6 +31,7 @@ pub struct Printer {
 
 impl Printer {
     /// A printer for these settings.
+    #[allow(clippy::fn_params_excessive_bools)]
     pub fn new(
         quiet: bool,
         verbose: bool,

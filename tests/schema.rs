@@ -21,21 +21,45 @@ fn committed_schema_matches_the_types() {
 
 #[test]
 fn schema_names_every_key_of_the_contract() {
-    let schema: serde_json::Value = serde_json::from_str(&penv::project::model::json_schema()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&penv::project::model::json_schema()).unwrap();
     let top = schema["properties"].as_object().unwrap();
-    for key in ["python", "requirements", "requirement-files", "default-groups", "groups", "venv", "pip"] {
+    for key in [
+        "python",
+        "requirements",
+        "requirement-files",
+        "default-groups",
+        "groups",
+        "venv",
+        "pip",
+    ] {
         assert!(top.contains_key(key), "missing top-level key {key}");
     }
     let defs = schema["$defs"].as_object().unwrap();
     let venv = defs["VenvConfig"]["properties"].as_object().unwrap();
-    for key in ["path", "system-site-packages", "pip", "prompt", "keep-stashed"] {
+    for key in [
+        "path",
+        "system-site-packages",
+        "pip",
+        "prompt",
+        "keep-stashed",
+    ] {
         assert!(venv.contains_key(key), "missing [venv] key {key}");
     }
     let pip = defs["PipConfig"]["properties"].as_object().unwrap();
-    for key in ["index-url", "extra-index-urls", "find-links", "no-index", "args"] {
+    for key in [
+        "index-url",
+        "extra-index-urls",
+        "find-links",
+        "no-index",
+        "args",
+    ] {
         assert!(pip.contains_key(key), "missing [pip] key {key}");
     }
-    assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false));
+    assert_eq!(
+        schema["additionalProperties"],
+        serde_json::Value::Bool(false)
+    );
 }
 
 #[test]
@@ -48,12 +72,24 @@ fn every_example_project_loads() {
         if !file.is_file() {
             continue;
         }
-        let project = penv::project::Project::load(&file)
-            .unwrap_or_else(|e| panic!("{}: {}", file.display(), penv::diagnostics::render(&e.into())));
+        let project = penv::project::Project::load(&file).unwrap_or_else(|e| {
+            panic!(
+                "{}: {}",
+                file.display(),
+                penv::diagnostics::render(&e.into())
+            )
+        });
         for f in &project.config.requirement_files {
-            assert!(dir.join(f).is_file(), "{}: requirement file {f} is missing", file.display());
+            assert!(
+                dir.join(f).is_file(),
+                "{}: requirement file {f} is missing",
+                file.display()
+            );
         }
         count += 1;
     }
-    assert!(count >= 3, "expected at least three example projects, found {count}");
+    assert!(
+        count >= 3,
+        "expected at least three example projects, found {count}"
+    );
 }

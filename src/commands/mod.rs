@@ -43,9 +43,8 @@ pub fn dispatch(cli: Cli, env: EnvVars, printer: &Printer) -> Result<ExitCode, E
     // `-C DIR` works like git's and make's: penv runs as if started in DIR,
     // so the project is found from there and `run`'s relative paths are too.
     if let Some(dir) = &cli.project {
-        std::env::set_current_dir(dir).map_err(|_| {
-            crate::project::ProjectError::NoSuchDirectory { dir: dir.clone() }
-        })?;
+        std::env::set_current_dir(dir)
+            .map_err(|_| crate::project::ProjectError::NoSuchDirectory { dir: dir.clone() })?;
     }
     let ctx = Ctx {
         prober: Prober::new(cache_dir.as_deref()),

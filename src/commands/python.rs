@@ -14,12 +14,15 @@ use crate::python::{PythonError, describe, project_request, search_report};
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
     match cmd {
-        PythonCommand::List { json } => list(ctx, *json),
+        PythonCommand::List { json } => {
+            list(ctx, *json);
+            Ok(ExitCode::SUCCESS)
+        }
         PythonCommand::Find { request } => find(ctx, request),
     }
 }
 
-fn list(ctx: &Ctx, as_json: bool) -> Result<ExitCode, Error> {
+fn list(ctx: &Ctx, as_json: bool) {
     let found = discovery::discover(&ctx.env, &ctx.prober);
     // Inside a project, mark what its request picks.
     let request = ctx
@@ -57,7 +60,7 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<ExitCode, Error> {
         });
         ctx.printer
             .data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
     if let Some((r, s)) = &request {
         ctx.printer.status(&format!(
@@ -77,7 +80,7 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<ExitCode, Error> {
         ) {
             (Err(e), _, _) => ctx.printer.data(&format!("{line}: {e}")),
             (_, true, Some(Verdict::PassedOver(why))) => {
-                ctx.printer.data(&format!("{line}: {why}"))
+                ctx.printer.data(&format!("{line}: {why}"));
             }
             _ => ctx.printer.data(&line),
         }
@@ -85,7 +88,6 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<ExitCode, Error> {
     if found.candidates.is_empty() {
         ctx.printer.status(&search_report(&found, &[]));
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {

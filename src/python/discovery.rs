@@ -222,7 +222,7 @@ fn search_dirs(env: &EnvVars) -> Vec<(Source, PathBuf)> {
         dirs.extend(
             sorted_subdirs(&root.join("versions"))
                 .into_iter()
-                .map(|d| (Source::Pyenv, d.join("bin"))),
+                .map(|d| (Source::Pyenv, d.join(platform::BIN_DIR))),
         );
     }
     let uv_dir = env.uv_python_install_dir.clone().or_else(|| {
@@ -278,8 +278,8 @@ fn interpreter_names_in(dir: &Path) -> Vec<PathBuf> {
     // `python3.12` before `python3` before `python`: the most specific name first.
     found.sort_by(|a, b| {
         b.file_name()
-            .map(|n| n.len())
-            .cmp(&a.file_name().map(|n| n.len()))
+            .map(std::ffi::OsStr::len)
+            .cmp(&a.file_name().map(std::ffi::OsStr::len))
             .then(a.cmp(b))
     });
     found

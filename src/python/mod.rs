@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod interpreter;
 pub mod request;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use discovery::{Candidate, Discovery, Verdict};
@@ -317,9 +318,9 @@ pub fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> String {
     } else {
         out.push_str("Found:");
         for (c, v) in discovery.candidates.iter().zip(verdicts) {
-            out.push_str(&format!("\n  {}", describe(c)));
+            let _ = write!(out, "\n  {}", describe(c));
             if let Verdict::PassedOver(why) = v {
-                out.push_str(&format!(": {why}"));
+                let _ = write!(out, ": {why}");
             }
         }
     }

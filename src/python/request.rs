@@ -73,7 +73,7 @@ impl Request {
         }
         let lower = s.to_ascii_lowercase();
         if let Some((implementation, version)) = lower.split_once('@') {
-            let implementation = parse_implementation(implementation).ok_or_else(|| {
+            let implementation = parse_implementation(implementation).map_err(|()| {
                 err(&format!(
                     "unknown implementation `{implementation}` (known: cpython, pypy, graalpy)"
                 ))
@@ -103,7 +103,7 @@ impl Request {
                         })?
                 };
                 return Ok(Self::Version {
-                    implementation: parse_implementation(name).flatten(),
+                    implementation: parse_implementation(name).ok().flatten(),
                     version,
                 });
             }
@@ -151,14 +151,15 @@ impl VersionConstraint {
     }
 }
 
-/// `Some(None)` for "python" (any implementation), `Some(Some(name))` for a known one.
-fn parse_implementation(name: &str) -> Option<Option<String>> {
+/// `Ok(None)` for "python" (any implementation), `Ok(Some(name))` for a
+/// known one, `Err(())` for an unknown one.
+fn parse_implementation(name: &str) -> Result<Option<String>, ()> {
     match name.trim() {
-        "python" | "py" | "" => Some(None),
-        "cpython" | "cp" => Some(Some("cpython".to_owned())),
-        "pypy" | "pp" => Some(Some("pypy".to_owned())),
-        "graalpy" => Some(Some("graalpy".to_owned())),
-        _ => None,
+        "python" | "py" | "" => Ok(None),
+        "cpython" | "cp" => Ok(Some("cpython".to_owned())),
+        "pypy" | "pp" => Ok(Some("pypy".to_owned())),
+        "graalpy" => Ok(Some("graalpy".to_owned())),
+        _ => Err(()),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::platform;
 use crate::python::interpreter::InterpreterInfo;
 
 /// How long `python -m venv` or the one-time seed preparation may take.
-const STEP_TIMEOUT: Duration = Duration::from_secs(600);
+const STEP_TIMEOUT: Duration = Duration::from_mins(10);
 
 /// Errors creating an env.
 #[derive(Debug, thiserror::Error)]
@@ -134,9 +134,12 @@ pub fn bundled_pip_wheel(info: &InterpreterInfo) -> Result<PathBuf, CreateError>
             .flatten()
             .map(|e| e.path())
             .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("pip-") && n.ends_with(".whl"))
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with("pip-")
+                        && Path::new(n)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+                })
             })
             .collect();
         wheels.sort_by_key(|p| pip_version_key(p));

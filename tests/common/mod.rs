@@ -85,7 +85,7 @@ impl Sandbox {
     }
 
     /// The PATH the sandboxed penv sees.
-    pub fn path_var(&self) -> String {
+    pub fn path_var() -> String {
         let mut dirs: Vec<String> = Vec::new();
         if let Some(py) = real_python() {
             dirs.push(py.parent().unwrap().display().to_string());
@@ -99,7 +99,7 @@ impl Sandbox {
         let mut cmd = Command::new(penv_bin());
         cmd.current_dir(&self.project)
             .env_clear()
-            .env("PATH", self.path_var())
+            .env("PATH", Self::path_var())
             .env("HOME", &self.home)
             .env("PENV_CACHE_DIR", &self.cache)
             .env("PENV_NO_PROGRESS", "1")
