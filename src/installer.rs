@@ -79,6 +79,10 @@ pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
     if spec.pip.no_index {
         args.push("--no-index".to_owned());
     }
+    // Before the user's args, so `args = ["--compile"]` still wins.
+    if !spec.pip.compile_bytecode {
+        args.push("--no-compile".to_owned());
+    }
     args.extend(spec.pip.args.iter().cloned());
     args.extend(spec.all_requirements().into_iter().map(str::to_owned));
     for file in top_files {
@@ -219,4 +223,35 @@ pub fn exit_code(status: std::process::ExitStatus) -> i32 {
         }
     }
     status.code().unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_of(spec: &Spec) -> Vec<String> {
+        pip_args(spec, Path::new("/p"), &["requirements.txt".to_owned()])
+    }
+
+    #[test]
+    fn no_compile_by_default_and_before_the_users_args() {
+        let mut spec = crate::spec::example();
+        spec.pip.args = vec!["--compile".into()];
+        let args = args_of(&spec);
+        let no_compile = args.iter().position(|a| a == "--no-compile").unwrap();
+        let user = args.iter().position(|a| a == "--compile").unwrap();
+        assert!(no_compile < user, "{args:?}");
+        assert_eq!(
+            &args[..3],
+            ["install", "--disable-pip-version-check", "--no-input"]
+        );
+        assert_eq!(&args[args.len() - 2..], ["-r", "/p/requirements.txt"]);
+    }
+
+    #[test]
+    fn compile_bytecode_drops_no_compile() {
+        let mut spec = crate::spec::example();
+        spec.pip.compile_bytecode = true;
+        assert!(!args_of(&spec).iter().any(|a| a == "--no-compile"));
+    }
 }

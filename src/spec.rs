@@ -94,6 +94,11 @@ pub struct PipSpec {
     pub find_links: Vec<FindLinks>,
     /// `--no-index`.
     pub no_index: bool,
+    /// Byte-compile at install time (pip's default) instead of `--no-compile`.
+    /// Left out of the serialization when off, so the hash of every spec
+    /// that does not ask for it is unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compile_bytecode: bool,
     /// Extra `pip install` arguments, in order.
     pub args: Vec<String>,
 }
@@ -273,6 +278,7 @@ impl Spec {
                 extra_index_urls: config.pip.extra_index_urls.clone(),
                 find_links,
                 no_index: config.pip.no_index,
+                compile_bytecode: config.pip.compile_bytecode,
                 args: config.pip.args.clone(),
             },
         })
@@ -409,47 +415,50 @@ fn list_diff(out: &mut Vec<String>, prefix: &str, old: &[String], new: &[String]
     }
 }
 
+/// A spec for tests in this and other modules.
+#[cfg(test)]
+pub(crate) fn example() -> Spec {
+    Spec {
+        format: SPEC_FORMAT,
+        interpreter: InterpreterSpec {
+            path: "/usr/bin/python3.12".into(),
+            implementation: "cpython".into(),
+            version: "3.12.1".into(),
+        },
+        venv: VenvSpec {
+            system_site_packages: false,
+            pip: true,
+            prompt: None,
+        },
+        requirements: canonical_requirements(&["requests >= 2.32".into(), "Rich==13.*".into()]),
+        groups: BTreeMap::new(),
+        requirement_files: vec![FileSpec {
+            path: "requirements.txt".into(),
+            sha256: "0".repeat(64),
+            constraint: false,
+            lines: vec!["six".into()],
+        }],
+        pip: PipSpec {
+            index_url: None,
+            extra_index_urls: vec![],
+            find_links: vec![],
+            no_index: false,
+            compile_bytecode: false,
+            args: vec![],
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn spec() -> Spec {
-        Spec {
-            format: SPEC_FORMAT,
-            interpreter: InterpreterSpec {
-                path: "/usr/bin/python3.12".into(),
-                implementation: "cpython".into(),
-                version: "3.12.1".into(),
-            },
-            venv: VenvSpec {
-                system_site_packages: false,
-                pip: true,
-                prompt: None,
-            },
-            requirements: canonical_requirements(&["requests >= 2.32".into(), "Rich==13.*".into()]),
-            groups: BTreeMap::new(),
-            requirement_files: vec![FileSpec {
-                path: "requirements.txt".into(),
-                sha256: "0".repeat(64),
-                constraint: false,
-                lines: vec!["six".into()],
-            }],
-            pip: PipSpec {
-                index_url: None,
-                extra_index_urls: vec![],
-                find_links: vec![],
-                no_index: false,
-                args: vec![],
-            },
-        }
-    }
 
     #[test]
     fn golden_hash() {
         // Changing this value means every user's env is rebuilt on upgrade:
         // only do it on purpose, with SPEC_FORMAT bumped.
         assert_eq!(
-            spec().hash(),
+            example().hash(),
             "38d158bb244fc7f8a2a738b295601339be823394b2aba4195183a9bd296b14eb"
         );
     }
@@ -468,8 +477,8 @@ mod tests {
 
     #[test]
     fn diff_names_what_changed() {
-        let old = spec();
-        let mut new = spec();
+        let old = example();
+        let mut new = example();
         new.interpreter.version = "3.12.4".into();
         new.requirements =
             canonical_requirements(&["requests>=2.32".into(), "httpx==0.28.1".into()]);

@@ -101,6 +101,13 @@ pub struct PipConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_index: bool,
 
+    /// Byte-compile the installed packages (`.pyc`) at install time. Off by
+    /// default, as in uv: pip's compile step is most of a cold install's
+    /// time, and Python compiles what is imported on first use instead.
+    /// Turn it on for envs that will be read-only when used.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compile_bytecode: bool,
+
     /// Further arguments passed to `pip install` as they are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
