@@ -27,3 +27,9 @@ bench *ARGS:
 # Exactly what CI runs.
 ci:
     bash .ci/run
+
+# Fuzz the project-file loader or the requirement-file reader (not in CI).
+# cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain run it.
+fuzz TARGET="project_file" SECONDS="300":
+    mkdir -p tests/fuzz/corpus/{{TARGET}}
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir tests/fuzz {{TARGET}} tests/fuzz/corpus/{{TARGET}} tests/fuzz/seeds/{{TARGET}} -- -max_total_time={{SECONDS}}

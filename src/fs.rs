@@ -120,7 +120,9 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| FsError::new("write", path, e))
 }
 
-/// An exclusive advisory lock held for the lifetime of the value.
+/// An advisory lock (exclusive, or shared from [`try_lock_shared`]) held for
+/// the lifetime of the value. Its descriptor is close-on-exec unless
+/// [`FileLock::share_with_children`] says otherwise, so an `exec` releases it.
 #[derive(Debug)]
 pub struct FileLock {
     file: File,
@@ -139,6 +141,39 @@ impl FileLock {
             // Best effort: without it, a killed penv's pip may outlive the lock.
             let _ = fcntl(&self.file, FcntlArg::F_SETFD(FdFlag::empty()));
         }
+    }
+
+    /// Undoes [`FileLock::share_with_children`]: from now on an `exec` (or a
+    /// child) does not carry the lock, so `penv run` releases it as it
+    /// becomes the user's command.
+    pub fn keep_from_children(&self) {
+        #[cfg(unix)]
+        {
+            use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+            // Best effort: the failure mode is a lock held until the command exits.
+            let _ = fcntl(&self.file, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
+        }
+    }
+}
+
+/// Takes a shared lock on `path` without waiting: `Ok(None)` when a writer
+/// holds it exclusively. Readers hold it across "check the env, then use it",
+/// so no rebuild can start in between.
+pub fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
+    if let Some(dir) = path.parent() {
+        create_dir_all(dir)?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| FsError::new("open lock file", path, e))?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(Some(FileLock { file })),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(FsError::new("lock", path, e)),
     }
 }
 
@@ -364,5 +399,22 @@ mod tests {
             told.as_deref(),
             Some(format!("pid {}", std::process::id()).as_str())
         );
+    }
+
+    #[test]
+    fn readers_share_and_exclude_the_writer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("locks").join("x.lock");
+        let first = try_lock_shared(&p).unwrap().expect("free");
+        let second = try_lock_shared(&p).unwrap().expect("readers share");
+        let err = lock_exclusive(&p, Duration::from_millis(60), |_| {}).unwrap_err();
+        assert!(matches!(err, LockError::Timeout { .. }), "{err}");
+        drop((first, second));
+        let writer = lock_exclusive(&p, Duration::ZERO, |_| {})
+            .unwrap()
+            .into_lock();
+        assert!(try_lock_shared(&p).unwrap().is_none(), "a writer holds it");
+        drop(writer);
+        assert!(try_lock_shared(&p).unwrap().is_some());
     }
 }

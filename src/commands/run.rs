@@ -17,7 +17,9 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
     let wanted = ctx.wanted(project, &args.spec)?;
     let env = wanted.paths.env.clone();
-    if args.no_sync {
+    // Held until `exec` closes it: no rebuild can start between the check
+    // and the command (with `--no-sync` there is no check to guard).
+    let _in_use = if args.no_sync {
         match venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash) {
             EnvStatus::Fresh(_) => {}
             EnvStatus::Stale(_, reasons) => {
@@ -40,9 +42,10 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
                 });
             }
         }
+        None
     } else {
-        ensure_synced(ctx, &wanted, false)?;
-    }
+        Some(ensure_synced(ctx, &wanted, false)?.1)
+    };
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let resolved = resolve_program(&env, program, &ctx.env.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);

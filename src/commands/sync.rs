@@ -49,7 +49,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         ctx.printer.status("Run `penv sync` to update it.");
         return Ok(ExitCode::from(1));
     }
-    let outcome = ensure_synced(ctx, &wanted, args.force)?;
+    let (outcome, _in_use) = ensure_synced(ctx, &wanted, args.force)?;
     let python = &wanted.python.info;
     match outcome {
         Outcome::AlreadyFresh => ctx.printer.status(&format!(
@@ -87,18 +87,30 @@ pub(super) enum Outcome {
 
 /// Brings the env up to date: the fast path without a lock when it is, else
 /// under the lock: recover, re-check, then restore from the stash or rebuild.
-pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<Outcome, Error> {
+pub(super) fn ensure_synced(
+    ctx: &Ctx,
+    wanted: &Wanted,
+    force: bool,
+) -> Result<(Outcome, InUse), Error> {
     let paths = &wanted.paths;
     let keep = wanted.project.config.venv.keep_stashed;
-    if !paths.intent().exists()
-        && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
-    {
-        refresh_recorded_base(&mut state, wanted);
-        state.touch(&paths.env);
-        return Ok(Outcome::AlreadyFresh);
+    let lock_path = paths.lock_file(ctx.cache_dir.as_deref());
+    if !paths.intent().exists() {
+        // A shared lock across the check and the caller's use of the env, so
+        // no rebuild starts in between. A writer holding the lock sends us
+        // down the slow path to wait for it; a lock file that cannot be
+        // opened (read-only cache) leaves the check unguarded, as it was.
+        let shared = fs::try_lock_shared(&lock_path);
+        if !matches!(shared, Ok(None))
+            && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
+        {
+            refresh_recorded_base(&mut state, wanted);
+            state.touch(&paths.env);
+            return Ok((Outcome::AlreadyFresh, InUse(shared.ok().flatten())));
+        }
+        // `shared` is dropped here: holding it would block our own writer lock.
     }
     let timeout = ctx.env.lock_timeout().map_err(Error::BadLockTimeout)?;
-    let lock_path = paths.lock_file(ctx.cache_dir.as_deref());
     let env_name = display_path(&paths.env);
     let lock = fs::lock_exclusive(&lock_path, timeout, |holder| {
         ctx.printer.status(&format!(
@@ -128,11 +140,12 @@ pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<O
     if let EnvStatus::Fresh(mut state) = status {
         refresh_recorded_base(&mut state, wanted);
         state.touch(&paths.env);
-        return Ok(if waited {
+        let outcome = if waited {
             Outcome::BuiltByOther
         } else {
             Outcome::AlreadyFresh
-        });
+        };
+        return Ok((outcome, InUse::exclusive(lock)));
     }
     let occupant = check_env_path(&paths.env, &wanted.project.root, ctx.home(), force)?;
     match &status {
@@ -157,7 +170,7 @@ pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<O
             Ok(Some(mut state)) => {
                 state.last_used = now();
                 txn.commit(&state, keep)?;
-                return Ok(Outcome::Restored);
+                return Ok((Outcome::Restored, InUse::exclusive(lock)));
             }
             _ => {
                 // Validated a moment ago; if it vanished, build instead.
@@ -165,7 +178,21 @@ pub(super) fn ensure_synced(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<O
             }
         }
     }
-    build(ctx, wanted, occupant, keep)
+    let outcome = build(ctx, wanted, occupant, keep)?;
+    Ok((outcome, InUse::exclusive(lock)))
+}
+
+/// The lock [`ensure_synced`] checked the env under, for the caller to hold
+/// while it uses the env: no rebuild starts until it is dropped. It is
+/// close-on-exec, so `penv run` holds it until it becomes the user's command.
+pub(super) struct InUse(#[expect(dead_code, reason = "held for its drop")] Option<fs::FileLock>);
+
+impl InUse {
+    /// The writer's lock, no longer passed on to children.
+    fn exclusive(lock: fs::FileLock) -> Self {
+        lock.keep_from_children();
+        Self(Some(lock))
+    }
 }
 
 /// The base binary was touched but is the same interpreter (the spec hash

@@ -236,7 +236,7 @@ impl fmt::Display for RequestSource {
             Self::ProjectFile(p) => write!(f, "`python` in `{}`", display_path(p)),
             Self::PythonVersionFile(p, line) => write!(f, "`{}` line {line}", display_path(p)),
             Self::RequiresPython(p) => write!(f, "`requires-python` in `{}`", display_path(p)),
-            Self::Default => f.write_str("no request (newest found)"),
+            Self::Default => f.write_str("nothing asked: the newest found"),
         }
     }
 }
