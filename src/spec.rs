@@ -303,14 +303,36 @@ impl Spec {
     }
 }
 
+/// Parses a PEP 508 requirement, with the reason when it is not one.
+///
+/// A name ending in `-`, `.` or `_` followed by more text (`foo->=1`) makes
+/// `pep508_rs` 0.9.2 panic instead of erroring (found by `just fuzz`), so that
+/// case is answered here first.
+pub fn parse_requirement(
+    text: &str,
+) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    let name_len = text
+        .trim_start()
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(text.trim_start().len());
+    let name = &text.trim_start()[..name_len];
+    if let Some(last) = name.chars().last()
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !last.is_ascii_alphanumeric()
+    {
+        return Err(format!(
+            "a package name must end with a letter or digit, not `{last}` (`{name}`)"
+        ));
+    }
+    pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text)
+        .map_err(|e| e.message.to_string())
+}
+
 /// Normalized (PEP 508 form: `rich[jupyter]==13.*`), sorted and deduplicated.
 fn canonical_requirements(reqs: &[String]) -> Vec<String> {
     let mut out: Vec<String> = reqs
         .iter()
-        .map(|r| {
-            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r)
-                .map_or_else(|_| r.trim().to_owned(), |req| req.to_string())
-        })
+        .map(|r| parse_requirement(r).map_or_else(|_| r.trim().to_owned(), |req| req.to_string()))
         .collect();
     out.sort();
     out.dedup();
@@ -461,6 +483,27 @@ mod tests {
             example().hash(),
             "38d158bb244fc7f8a2a738b295601339be823394b2aba4195183a9bd296b14eb"
         );
+    }
+
+    #[test]
+    fn bad_names_are_errors_not_panics() {
+        for text in ["foo->=1", "foo.>=1", "foo_ ==1", "a-b-[x]"] {
+            let err = parse_requirement(text).unwrap_err();
+            assert!(
+                err.contains("must end with a letter or digit"),
+                "{text}: {err}"
+            );
+        }
+        for text in [
+            "foo-bar>=1",
+            "a",
+            "rich[jupyter]==13.*",
+            "x @ https://e.com/x.whl",
+        ] {
+            assert!(parse_requirement(text).is_ok(), "{text}");
+        }
+        assert!(parse_requirement("-r x.txt").is_err());
+        assert!(parse_requirement("").is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Reading and validating a project file, with errors that point into it.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use serde::Deserialize;
 
@@ -396,7 +395,7 @@ fn check_requirements(
     invalid: &impl Fn(&[&str], String, Option<String>) -> ProjectError,
 ) -> Result<(), ProjectError> {
     for (i, req) in reqs.iter().enumerate() {
-        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+        if let Err(message) = crate::spec::parse_requirement(req) {
             let mut path: Vec<&str> = keys.to_vec();
             let index = i.to_string();
             path.push(&index);
@@ -407,7 +406,7 @@ fn check_requirements(
             };
             return Err(invalid(
                 &path,
-                format!("invalid requirement `{req}`: {}", e.message),
+                format!("invalid requirement `{req}`: {message}"),
                 Some(hint.to_owned()),
             ));
         }
