@@ -248,7 +248,8 @@ fn search_dirs(env: &EnvVars) -> Vec<(Source, PathBuf)> {
     dirs
 }
 
-/// Subdirectories, newest-looking name first (for a stable search order).
+/// Subdirectories, newest-looking version first (`3.13.0` before `3.9.18`),
+/// for a stable search order.
 fn sorted_subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -258,9 +259,22 @@ fn sorted_subdirs(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
-    dirs.sort();
-    dirs.reverse();
+    dirs.sort_by_cached_key(|d| {
+        let name = d
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        std::cmp::Reverse((version_numbers(&name), name))
+    });
     dirs
+}
+
+/// The runs of digits in a directory name, as numbers: `3.13.0` → `[3, 13, 0]`.
+fn version_numbers(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|run| run.parse().ok())
+        .collect()
 }
 
 /// The files in `dir` named like interpreters: `python`, `python3`,
@@ -384,5 +398,21 @@ mod tests {
         ] {
             assert!(!is_interpreter_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn version_directories_newest_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["3.9.18", "3.13.0", "3.12.1", "pypy3.10-7.3.12", "3.10.13"] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+        }
+        let names: Vec<String> = sorted_subdirs(tmp.path())
+            .iter()
+            .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["3.13.0", "3.12.1", "3.10.13", "pypy3.10-7.3.12", "3.9.18"]
+        );
     }
 }

@@ -232,6 +232,9 @@ fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("no output");
+        if stderr.contains("-I") && !stderr.contains("Traceback") {
+            return Err("not a Python 3 interpreter (it rejects `-I`, isolated mode)".to_owned());
+        }
         return Err(format!(
             "probe exited with {}: {}",
             output.status,
