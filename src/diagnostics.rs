@@ -123,9 +123,16 @@ pub fn did_you_mean<'a>(
 /// Renders an error and its causes, with its location and hint.
 pub fn render(err: &crate::Error) -> String {
     let mut out = format!("error: {err}\n");
+    let mut last = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        let _ = writeln!(out, "  Caused by: {cause}");
+        // A wrapper that shows its cause's words (a rolled-back build) would
+        // otherwise say the same thing twice.
+        let text = cause.to_string();
+        if text != last {
+            let _ = writeln!(out, "  Caused by: {text}");
+        }
+        last = text;
         source = cause.source();
     }
     if let Some(location) = err.location() {

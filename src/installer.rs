@@ -42,6 +42,28 @@ pub enum InstallError {
 }
 
 impl InstallError {
+    /// What to do, judged from pip's words.
+    pub fn hint(&self) -> Option<String> {
+        let Self::Pip { stderr, .. } = self else {
+            return None;
+        };
+        let hint = if stderr.contains("No space left on device") {
+            "free some disk space (the new env is built beside the old one), then run `penv sync` again"
+        } else if stderr.contains("Max retries exceeded")
+            || stderr.contains("Failed to establish a new connection")
+        {
+            "pip could not reach the package index: check the network and `[pip] index-url`, or install offline with `find-links` and `no-index = true`"
+        } else if stderr.contains("No matching distribution")
+            || stderr.contains("Could not find a version")
+            || stderr.contains("ResolutionImpossible")
+        {
+            "fix the requirement pip names above (or where pip looks: `[pip] index-url`, `find-links`), then run `penv sync` again"
+        } else {
+            "fix what pip reports above, then run `penv sync` again"
+        };
+        Some(hint.to_owned())
+    }
+
     /// pip's own words.
     pub fn detail(&self) -> Option<String> {
         match self {
@@ -253,5 +275,22 @@ mod tests {
         let mut spec = crate::spec::example();
         spec.pip.compile_bytecode = true;
         assert!(!args_of(&spec).iter().any(|a| a == "--no-compile"));
+    }
+
+    #[test]
+    fn hints_follow_what_pip_said() {
+        let hint = |stderr: &str| {
+            InstallError::Pip {
+                code: 1,
+                stderr: stderr.to_owned(),
+                stdout_tail: String::new(),
+            }
+            .hint()
+            .unwrap()
+        };
+        assert!(hint("OSError: [Errno 28] No space left on device").contains("disk space"));
+        assert!(hint("ERROR: No matching distribution found for nosuch").contains("requirement"));
+        assert!(hint("Max retries exceeded with url").contains("network"));
+        assert!(hint("something else").contains("what pip reports"));
     }
 }

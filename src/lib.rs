@@ -194,9 +194,7 @@ impl Error {
             Self::Spec(e) => e.hint(),
             Self::Refused(e) => Some(e.hint()),
             Self::Create(e) => e.hint(),
-            Self::Install(installer::InstallError::Pip { .. }) => {
-                Some("fix the requirement pip names above, then run `penv sync` again".to_owned())
-            }
+            Self::Install(e) => e.hint(),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),
