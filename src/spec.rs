@@ -303,19 +303,35 @@ impl Spec {
     }
 }
 
-/// Parses a PEP 508 requirement, with the reason when it is not one.
+/// Checks a PEP 508 requirement and returns its normalized form
+/// (`Rich == 13.*` → `rich==13.*`), or the reason it is not one.
 ///
-/// A name ending in `-`, `.` or `_` followed by more text (`foo->=1`) makes
-/// `pep508_rs` 0.9.2 panic instead of erroring (found by `just fuzz`), so that
-/// case is answered here first.
-pub fn parse_requirement(
+/// `pep508_rs` 0.9.2 panics on two kinds of input that `just fuzz` found: a
+/// name ending in `-`, `.` or `_` followed by more text (`foo->=1`), and
+/// non-ASCII text (it counts characters where it means bytes). The first is
+/// answered here. Non-ASCII characters, legal only inside URLs and marker
+/// strings, are checked as `~`, which is legal in exactly those places too;
+/// such a requirement is kept as written rather than normalized.
+pub fn normalize_requirement(text: &str) -> Result<String, String> {
+    if text.is_ascii() {
+        return parse_ascii_requirement(text).map(|r| r.to_string());
+    }
+    let ascii: String = text
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '~' })
+        .collect();
+    parse_ascii_requirement(&ascii)?;
+    Ok(text.trim().to_owned())
+}
+
+fn parse_ascii_requirement(
     text: &str,
 ) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
-    let name_len = text
-        .trim_start()
+    let trimmed = text.trim_start();
+    let name_len = trimmed
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(text.trim_start().len());
-    let name = &text.trim_start()[..name_len];
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_len];
     if let Some(last) = name.chars().last()
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && !last.is_ascii_alphanumeric()
@@ -332,7 +348,7 @@ pub fn parse_requirement(
 fn canonical_requirements(reqs: &[String]) -> Vec<String> {
     let mut out: Vec<String> = reqs
         .iter()
-        .map(|r| parse_requirement(r).map_or_else(|_| r.trim().to_owned(), |req| req.to_string()))
+        .map(|r| normalize_requirement(r).unwrap_or_else(|_| r.trim().to_owned()))
         .collect();
     out.sort();
     out.dedup();
@@ -488,7 +504,7 @@ mod tests {
     #[test]
     fn bad_names_are_errors_not_panics() {
         for text in ["foo->=1", "foo.>=1", "foo_ ==1", "a-b-[x]"] {
-            let err = parse_requirement(text).unwrap_err();
+            let err = normalize_requirement(text).unwrap_err();
             assert!(
                 err.contains("must end with a letter or digit"),
                 "{text}: {err}"
@@ -500,10 +516,19 @@ mod tests {
             "rich[jupyter]==13.*",
             "x @ https://e.com/x.whl",
         ] {
-            assert!(parse_requirement(text).is_ok(), "{text}");
+            assert!(normalize_requirement(text).is_ok(), "{text}");
         }
-        assert!(parse_requirement("-r x.txt").is_err());
-        assert!(parse_requirement("").is_err());
+        assert!(normalize_requirement("-r x.txt").is_err());
+        assert!(normalize_requirement("").is_err());
+        // Non-ASCII: no panic; legal in URLs and marker strings, kept as written.
+        assert_eq!(
+            normalize_requirement("pkg @ file:///home/jos\u{e9}/pkg.whl ").as_deref(),
+            Ok("pkg @ file:///home/jos\u{e9}/pkg.whl")
+        );
+        assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}\u{e9}'").is_ok());
+        assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}").is_err());
+        assert!(normalize_requirement("f\u{e9}o>=1").is_err());
+        assert!(normalize_requirement("foo>=1.\u{e9}").is_err());
     }
 
     #[test]

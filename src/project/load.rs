@@ -395,7 +395,7 @@ fn check_requirements(
     invalid: &impl Fn(&[&str], String, Option<String>) -> ProjectError,
 ) -> Result<(), ProjectError> {
     for (i, req) in reqs.iter().enumerate() {
-        if let Err(message) = crate::spec::parse_requirement(req) {
+        if let Err(message) = crate::spec::normalize_requirement(req) {
             let mut path: Vec<&str> = keys.to_vec();
             let index = i.to_string();
             path.push(&index);
