@@ -66,25 +66,43 @@ impl Location {
         format!("{}:{}:{}", display_path(&self.path), self.line, self.column)
     }
 
-    /// The snippet: the line with a caret row under the span.
+    /// The snippet: the line with a caret row under the span. A long line
+    /// (a hostile or generated file) is cut to a window around the column.
     pub fn snippet(&self) -> String {
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
-        let text: String = self
+        let chars: Vec<char> = self
             .text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let width = self
-            .width
-            .min(text.chars().count().saturating_sub(self.column - 1).max(1));
+        let col = (self.column - 1).min(chars.len());
+        let start = if chars.len() > SNIPPET_WIDTH {
+            col.saturating_sub(SNIPPET_WIDTH / 4)
+        } else {
+            0
+        };
+        let end = chars.len().min(start + SNIPPET_WIDTH);
+        let mut text: String = chars[start..end].iter().collect();
+        let mut caret_at = col - start;
+        if start > 0 {
+            text.insert(0, '…');
+            caret_at += 1;
+        }
+        if end < chars.len() {
+            text.push('…');
+        }
+        let width = self.width.min(end.saturating_sub(col).max(1));
         format!(
             "{pad} |\n{number} | {text}\n{pad} | {}{}",
-            " ".repeat(self.column - 1),
+            " ".repeat(caret_at),
             "^".repeat(width)
         )
     }
 }
+
+/// The most characters of a line a snippet shows.
+const SNIPPET_WIDTH: usize = 120;
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
@@ -129,13 +147,20 @@ pub fn render(err: &crate::Error) -> String {
         // A wrapper that shows its cause's words (a rolled-back build) would
         // otherwise say the same thing twice.
         let text = cause.to_string();
-        if text != last {
+        if !last.contains(&text) {
             let _ = writeln!(out, "  Caused by: {text}");
         }
         last = text;
         source = cause.source();
     }
     if let Some(location) = err.location() {
+        // Errors that do not start with `file:line:col` get it as a pointer
+        // above the snippet, so every located error names its file and line.
+        let position = location.position();
+        if !out.contains(&position) {
+            let pad = " ".repeat(location.line.to_string().len());
+            let _ = writeln!(out, "{pad}--> {position}");
+        }
         let _ = writeln!(out, "{}", location.snippet());
     }
     if let Some(detail) = err.detail() {
@@ -160,6 +185,18 @@ mod tests {
         let loc = Location::from_span(Path::new("/p/penv.toml"), src, at..at + 5);
         assert_eq!((loc.line, loc.column, loc.width), (2, 6, 5));
         assert_eq!(loc.snippet(), "  |\n2 | bé = [\"x\"]\n  |      ^^^^^");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let src = format!("x = {}\n", "[".repeat(5000));
+        let loc = Location::from_span(Path::new("penv.toml"), &src, 2000..2001);
+        let snippet = loc.snippet();
+        assert!(snippet.len() < 2 * SNIPPET_WIDTH * 3, "{snippet}");
+        let lines: Vec<&str> = snippet.lines().collect();
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(lines[1].chars().nth(caret), Some('['));
+        assert!(lines[1].starts_with("1 | …") && lines[1].ends_with('…'));
     }
 
     #[test]

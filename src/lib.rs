@@ -59,8 +59,13 @@ pub enum Error {
     #[error(transparent)]
     Spec(#[from] spec::SpecError),
     /// An env path penv will not touch.
-    #[error(transparent)]
-    Refused(#[from] venv::owned::Refusal),
+    #[error("{refusal}")]
+    Refused {
+        /// Why.
+        refusal: venv::owned::Refusal,
+        /// Where the project file sets `[venv] path`, when it does.
+        location: Option<Location>,
+    },
     /// Creating the env.
     #[error(transparent)]
     Create(#[from] venv::create::CreateError),
@@ -142,7 +147,9 @@ impl Error {
             Self::Project(e) => e.location(),
             Self::Python(e) => e.location(),
             Self::Spec(e) => e.location(),
-            Self::NoPipForRequirements { location } => location.as_ref(),
+            Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
+                location.as_ref()
+            }
             Self::RolledBack { source, .. } => source.location(),
             _ => None,
         }
@@ -192,7 +199,7 @@ impl Error {
             Self::Project(e) => e.hint(),
             Self::Python(e) => e.hint(),
             Self::Spec(e) => e.hint(),
-            Self::Refused(e) => Some(e.hint()),
+            Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(

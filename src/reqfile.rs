@@ -78,6 +78,16 @@ pub enum ReqFileError {
         /// The first bad line.
         line: usize,
     },
+    /// A line pip would read as a requirement, but that is not one.
+    #[error("invalid requirement `{text}` in `{}`: {message}", display_path(&location.path))]
+    BadRequirement {
+        /// The requirement text.
+        text: String,
+        /// What is wrong with it.
+        message: String,
+        /// Its line.
+        location: Location,
+    },
     /// Any other I/O error (e.g. permission denied).
     #[error(transparent)]
     Io(#[from] FsError),
@@ -96,7 +106,8 @@ impl ReqFileError {
             Self::Missing { location, .. }
             | Self::IsDirectory { location, .. }
             | Self::Cycle { location, .. } => location.as_ref(),
-            _ => None,
+            Self::BadRequirement { location, .. } => Some(location),
+            Self::TooLarge { .. } | Self::NotUtf8 { .. } | Self::Io(_) => None,
         }
     }
 
@@ -107,7 +118,9 @@ impl ReqFileError {
             Self::IsDirectory { .. } => "name a file, e.g. `requirements/base.txt`".to_owned(),
             Self::Cycle { .. } => "remove one of the `-r`/`-c` lines of the cycle".to_owned(),
             Self::NotUtf8 { .. } => "save the file as UTF-8".to_owned(),
-            _ => return None,
+            Self::TooLarge { .. } => "a requirement file lists packages, one a line; check that this is the file you meant".to_owned(),
+            Self::BadRequirement { .. } => "write a PEP 508 requirement (`requests>=2.32`), a pip option (`-r base.txt`), a path or a URL".to_owned(),
+            Self::Io(_) => "check that the file is readable by you".to_owned(),
         })
     }
 }
@@ -184,6 +197,14 @@ fn read_one(
             }
             let location = Location::line(&path, *line_no, line);
             read_one(&dir.join(target), Some(location), is_constraint, stack, out)?;
+        } else if let Some(text) = requirement_part(line)
+            && let Err(message) = crate::spec::normalize_requirement(text)
+        {
+            return Err(ReqFileError::BadRequirement {
+                text: text.to_owned(),
+                message,
+                location: Location::line(&path, *line_no, line),
+            });
         }
     }
     stack.pop();
@@ -249,6 +270,35 @@ pub fn include_target(line: &str) -> Option<(&str, bool)> {
     None
 }
 
+/// The PEP 508 requirement a line holds, when pip would read it as one: not
+/// an option, a path, a URL, an archive, a line with `${VAR}` or `===`; without the
+/// per-requirement options after it (`--hash=…`). Anything pip reads some
+/// other way is left to pip, so this never refuses a file pip accepts.
+fn requirement_part(line: &str) -> Option<&str> {
+    const ARCHIVES: &[&str] = &[
+        ".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar",
+    ];
+    if !line.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let text = line
+        .find(" --")
+        .or_else(|| line.find("\t--"))
+        .map_or(line, |i| &line[..i])
+        .trim();
+    // `===` compares any string (PEP 440 arbitrary equality), which pip
+    // accepts and `pep508_rs` does not: left to pip.
+    let looks_elsewhere = text.contains("://")
+        || text.contains("===")
+        || text.contains('/')
+        || text.contains('\\')
+        || text.contains("${")
+        || ARCHIVES
+            .iter()
+            .any(|a| text.to_ascii_lowercase().ends_with(a));
+    (!looks_elsewhere).then_some(text)
+}
+
 /// `a/./b/../c` → `a/c`, without touching the file system (symlinks kept).
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -296,6 +346,36 @@ mod tests {
         assert_eq!(include_target("requests"), None);
         assert_eq!(include_target("--require-hashes"), None);
         assert_eq!(include_target("--requirement"), None);
+    }
+
+    #[test]
+    fn requirement_lines_are_checked_and_everything_else_left_to_pip() {
+        assert_eq!(requirement_part("rich>=13"), Some("rich>=13"));
+        assert_eq!(
+            requirement_part("rich==13.9 --hash=sha256:00"),
+            Some("rich==13.9")
+        );
+        for other in [
+            "-e .",
+            "./pkg",
+            "src/pkg",
+            "pkg-1.0.tar.gz",
+            "pkg-1.0-py3-none-any.whl",
+            "git+https://example.org/x.git#egg=x",
+            "${PKG}",
+            "[extra]",
+        ] {
+            assert_eq!(requirement_part(other), None, "{other}");
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("requirements.txt");
+        std::fs::write(&file, "rich\n# ok\nrequests=>2\n").unwrap();
+        match read_all(&[(file, None)]).unwrap_err() {
+            ReqFileError::BadRequirement { text, location, .. } => {
+                assert_eq!((text.as_str(), location.line), ("requests=>2", 3));
+            }
+            other => panic!("{other}"),
+        }
     }
 
     #[test]

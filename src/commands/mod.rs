@@ -17,6 +17,7 @@ use crate::env_vars::EnvVars;
 use crate::printer::Printer;
 use crate::project::Project;
 use crate::python::interpreter::Prober;
+use crate::python::request::RequestSource;
 use crate::python::{self as py, Resolved};
 use crate::spec::{GroupSelection, Spec};
 use crate::state::State;
@@ -85,7 +86,20 @@ impl Ctx<'_> {
             &self.env,
             &self.prober,
             recorded.as_ref().map(|s| &s.base),
-        )?;
+        )
+        .map_err(|e| match e {
+            // Point at `python = "…"` when the bad path came from the file.
+            py::PythonError::NotAnInterpreter { path, reason, .. }
+                if matches!(source, RequestSource::ProjectFile(_)) =>
+            {
+                py::PythonError::NotAnInterpreter {
+                    path,
+                    reason,
+                    location: project.locate(&["python"]),
+                }
+            }
+            e => e,
+        })?;
         py::check_requires_python(&project, &python)?;
         let selection = GroupSelection {
             groups: args.groups.clone(),

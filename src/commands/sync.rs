@@ -147,7 +147,15 @@ pub(super) fn ensure_synced(
         };
         return Ok((outcome, InUse::exclusive(lock)));
     }
-    let occupant = check_env_path(&paths.env, &wanted.project.root, ctx.home(), force)?;
+    let occupant =
+        check_env_path(&paths.env, &wanted.project.root, ctx.home(), force).map_err(|refusal| {
+            let config = &wanted.project.config;
+            // Point at `[venv] path` when the project file sets one.
+            let location = (config.venv.path != crate::project::VenvConfig::default().path)
+                .then(|| wanted.project.locate(&["venv", "path"]))
+                .flatten();
+            Error::Refused { refusal, location }
+        })?;
     match &status {
         EnvStatus::Missing => {}
         EnvStatus::Stale(_, reasons) | EnvStatus::Broken(_, reasons) => {

@@ -80,6 +80,15 @@ impl ProjectError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
+            // Only a `penv.toml` that is not a file is passed over by the search.
+            Self::NotFound { nearby: Some(path), .. }
+                if path.file_name().is_some_and(|n| n == PENV_TOML) =>
+            {
+                Some(format!(
+                    "`{}` is not a file (a directory, or a symlink to nothing); make it the project file",
+                    display_path(path)
+                ))
+            }
             Self::NotFound { nearby: Some(path), .. }
                 if path.file_name().is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
             {
@@ -92,9 +101,17 @@ impl ProjectError {
             Self::NotFound { .. } => Some(
                 "create a `penv.toml` in the project's root (e.g. `python = \"3.12\"`), or pass `-C DIR`".to_owned(),
             ),
+            Self::NoSuchDirectory { .. } => Some(
+                "give `-C` an existing directory: the project's, or one inside it".to_owned(),
+            ),
             Self::NotUtf8 { .. } => Some("save the file as UTF-8".to_owned()),
+            Self::Read(_) => Some("check that the file is readable by you".to_owned()),
+            Self::TooLarge { .. } => Some(
+                "a project file is a few lines of settings; check that this is the file you meant"
+                    .to_owned(),
+            ),
             Self::Invalid { hint, .. } => hint.clone(),
-            _ => None,
+            Self::InvalidFile { .. } => None,
         }
     }
 }
@@ -207,13 +224,18 @@ fn read_text(path: &Path) -> Result<String, ProjectError> {
 fn parse_toml(path: &Path, source: &str) -> Result<toml_edit::Document<String>, ProjectError> {
     toml_edit::Document::parse(source.to_owned()).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim_end();
+        let hint = if message.contains("duplicate key") {
+            "a key or table may appear only once in a file; merge the two"
+        } else if message.contains("recurse") {
+            "arrays and tables are nested far too deep; a project file needs two levels"
+        } else {
+            "see https://toml.io for the syntax; strings need quotes: `python = \"3.12\"`"
+        };
         ProjectError::Invalid {
             location: Location::from_span(path, source, span),
-            message: format!("invalid TOML: {}", e.message().trim_end()),
-            hint: Some(
-                "see https://toml.io for the syntax; strings need quotes: `python = \"3.12\"`"
-                    .to_owned(),
-            ),
+            message: format!("invalid TOML: {message}"),
+            hint: Some(hint.to_owned()),
         }
     })
 }
@@ -262,13 +284,22 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
         .replace("struct Config", "a table")
         .replace("struct VenvConfig", "a table")
         .replace("struct PipConfig", "a table")
-        .replace("a map", "a table");
+        .replace("a map", "a table")
+        .replace("expected usize", "expected a whole number (0 or more)");
     let hint = if message.contains("expected an array") {
-        Some("write a list of strings: `[\"a\", \"b\"]`".to_owned())
+        Some("write a list of strings: `[\"a\", \"b\"]`")
+    } else if message.contains("expected a string") {
+        Some("write a string, in double quotes: `\"3.12\"`")
+    } else if message.contains("expected a boolean") {
+        Some("write `true` or `false`, without quotes")
+    } else if message.contains("expected a table") {
+        Some("write a table: a `[name]` header with `key = value` lines under it")
+    } else if message.contains("expected a whole number") {
+        Some("write a number without quotes or a decimal point, e.g. `3`")
     } else {
         None
     };
-    (message, hint)
+    (message, hint.map(str::to_owned))
 }
 
 #[derive(Deserialize)]
@@ -292,7 +323,38 @@ struct PyprojectTool {
 }
 
 /// pip options that would install somewhere other than the env.
-const FORBIDDEN_PIP_ARGS: &[&str] = &["--target", "-t", "--prefix", "--root", "--user", "--python"];
+const FORBIDDEN_PIP_ARGS: &[&str] = &["--target", "--prefix", "--root", "--user", "--python"];
+
+/// pip's `install` short options that take a value: in a cluster such as
+/// `-Ur`, what follows one of these is its value, not more options.
+const PIP_SHORT_WITH_VALUE: &str = "rceifC";
+
+/// The forbidden option `arg` spells, if any, in each form pip's option
+/// parser (optparse) accepts: `--target=DIR`, an unambiguous abbreviation
+/// (`--tar`), `-tDIR`, and `-t` inside a cluster of short options (`-Ut`).
+fn forbidden_pip_flag(arg: &str) -> Option<&'static str> {
+    if let Some(long) = arg.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        // `--pre` is an option of its own (pre-releases), not `--prefix` cut short.
+        if name.is_empty() || name == "pre" {
+            return None;
+        }
+        return FORBIDDEN_PIP_ARGS
+            .iter()
+            .copied()
+            .find(|f| f[2..].starts_with(name));
+    }
+    let cluster = arg.strip_prefix('-')?;
+    for c in cluster.chars() {
+        if c == 't' {
+            return Some("-t");
+        }
+        if PIP_SHORT_WITH_VALUE.contains(c) {
+            break;
+        }
+    }
+    None
+}
 
 /// Checks what serde cannot: requirement syntax, group names, paths.
 fn validate(project: &Project) -> Result<(), ProjectError> {
@@ -356,7 +418,10 @@ fn validate(project: &Project) -> Result<(), ProjectError> {
             return Err(invalid(
                 &["requirement-files", &i.to_string()],
                 "empty file name".to_owned(),
-                None,
+                Some(
+                    "remove the empty entry, or name a file (relative to the project file)"
+                        .to_owned(),
+                ),
             ));
         }
     }
@@ -368,11 +433,16 @@ fn validate(project: &Project) -> Result<(), ProjectError> {
         ));
     }
     for (i, arg) in config.pip.args.iter().enumerate() {
-        let flag = arg.split('=').next().unwrap_or(arg);
-        if FORBIDDEN_PIP_ARGS.contains(&flag) {
+        if let Some(flag) = forbidden_pip_flag(arg) {
             return Err(invalid(
                 &["pip", "args", &i.to_string()],
-                format!("`{flag}` would make pip install outside the env"),
+                if arg.split('=').next() == Some(flag) {
+                    format!("`{flag}` would make pip install outside the env")
+                } else {
+                    format!(
+                        "`{arg}` is pip's `{flag}`, which would make pip install outside the env"
+                    )
+                },
                 Some("penv installs only into the project's env; remove it".to_owned()),
             ));
         }
@@ -382,7 +452,7 @@ fn validate(project: &Project) -> Result<(), ProjectError> {
             return Err(invalid(
                 &["pip", "find-links", &i.to_string()],
                 "empty path".to_owned(),
-                None,
+                Some("remove the empty entry, or name a directory (relative to the project file) or a URL".to_owned()),
             ));
         }
     }
@@ -422,4 +492,43 @@ fn is_valid_group_name(name: &str) -> bool {
         && bytes
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_pip_flags_in_every_spelling() {
+        for (arg, flag) in [
+            ("--target", "--target"),
+            ("--target=/x", "--target"),
+            ("--tar=/x", "--target"),
+            ("-t", "-t"),
+            ("-t/x", "-t"),
+            ("-Ut", "-t"),
+            ("-qqt/x", "-t"),
+            ("--user", "--user"),
+            ("--pref=/usr", "--prefix"),
+            ("--root", "--root"),
+            ("--python=/usr/bin/python3", "--python"),
+        ] {
+            assert_eq!(forbidden_pip_flag(arg), Some(flag), "{arg}");
+        }
+        for arg in [
+            "--pre",
+            "--upgrade",
+            "-U",
+            "--no-deps",
+            "-r",
+            "-rtarget.txt",
+            "-ctests.txt",
+            "--root-user-action=ignore",
+            "--python-version=3.12",
+            "--",
+            "/tmp/x",
+        ] {
+            assert_eq!(forbidden_pip_flag(arg), None, "{arg}");
+        }
+    }
 }

@@ -103,9 +103,19 @@ impl Project {
     /// The location of a key or array element, e.g. `["pip", "find-links", "0"]`,
     /// for errors found after parsing. Falls back to the innermost item found.
     pub fn locate(&self, keys: &[&str]) -> Option<Location> {
+        self.locate_keys(self.prefix.iter().chain(keys))
+    }
+
+    /// Like [`Project::locate`], from the file's top level rather than the
+    /// penv table, e.g. `["project", "requires-python"]` in `pyproject.toml`.
+    pub fn locate_in_file(&self, keys: &[&str]) -> Option<Location> {
+        self.locate_keys(keys.iter())
+    }
+
+    fn locate_keys<'k>(&self, keys: impl Iterator<Item = &'k &'k str>) -> Option<Location> {
         let mut node = Node::Item(self.doc.as_item());
         let mut span = None;
-        for key in self.prefix.iter().chain(keys) {
+        for key in keys {
             let Some(next) = node.child(key) else { break };
             span = next.span().or(span);
             node = next;

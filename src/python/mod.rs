@@ -55,6 +55,8 @@ pub enum PythonError {
         path: PathBuf,
         /// Why.
         reason: String,
+        /// Where the project file names it, when it does.
+        location: Option<Location>,
     },
     /// `--python` picked a version the project says it does not support.
     #[error(
@@ -70,6 +72,8 @@ pub enum PythonError {
         requires: String,
         /// pyproject.toml.
         file: PathBuf,
+        /// Where `requires-python` is in it.
+        location: Option<Location>,
     },
 }
 
@@ -93,8 +97,10 @@ impl PythonError {
     /// The place in a file, for bad requests read from one.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Self::BadRequest { location, .. } => location.as_ref(),
-            _ => None,
+            Self::BadRequest { location, .. }
+            | Self::NotAnInterpreter { location, .. }
+            | Self::Conflict { location, .. } => location.as_ref(),
+            Self::NotFound { .. } => None,
         }
     }
 
@@ -156,7 +162,22 @@ pub fn project_request(
             .map_err(|e| bad(e, from, project.locate(&["python"])));
     }
     let version_file = project.python_version_file();
-    if let Ok(text) = std::fs::read_to_string(&version_file) {
+    if let Ok(bytes) = std::fs::read(&version_file) {
+        // Not UTF-8: an error, never a silent fall-through to another request.
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid].split(|b| *b == b'\n').count();
+            let lossy = String::from_utf8_lossy(e.as_bytes());
+            let raw = lossy.lines().nth(line - 1).unwrap_or_default().trim();
+            bad(
+                request::RequestError {
+                    request: raw.to_owned(),
+                    reason: "`.python-version` is not valid UTF-8; save it as UTF-8".to_owned(),
+                },
+                RequestSource::PythonVersionFile(version_file.clone(), line),
+                Some(Location::line(&version_file, line, raw)),
+            )
+        })?;
         let found = text
             .lines()
             .enumerate()
@@ -177,9 +198,13 @@ pub fn project_request(
     }
     if let Some(raw) = &project.requires_python {
         let from = RequestSource::RequiresPython(project.file.clone());
-        return Request::parse(raw)
-            .map(|r| (r, from.clone()))
-            .map_err(|e| bad(e, from, project.locate(&["project", "requires-python"])));
+        return Request::parse(raw).map(|r| (r, from.clone())).map_err(|e| {
+            bad(
+                e,
+                from,
+                project.locate_in_file(&["project", "requires-python"]),
+            )
+        });
     }
     Ok((Request::Any, RequestSource::Default))
 }
@@ -231,6 +256,7 @@ pub fn resolve(
                 return Err(PythonError::NotAnInterpreter {
                     path,
                     reason: "no such file".to_owned(),
+                    location: None,
                 });
             };
             match &candidate.probed.result {
@@ -238,6 +264,7 @@ pub fn resolve(
                     return Err(PythonError::NotAnInterpreter {
                         path,
                         reason: reason.clone(),
+                        location: None,
                     });
                 }
                 Ok(info) if info.is_venv() => {
@@ -297,6 +324,7 @@ pub fn check_requires_python(project: &Project, resolved: &Resolved) -> Result<(
             from: resolved.source.clone(),
             requires: requires.clone(),
             file: project.file.clone(),
+            location: project.locate_in_file(&["project", "requires-python"]),
         })
     }
 }

@@ -1,0 +1,306 @@
+//! penv's command line as trycmd cases (`tests/cmd/**/*.toml`), and the
+//! promises the bad-input corpus (`tests/cmd/bad-input/`) makes beyond its
+//! output: exit 2, no panic, a hint, and the project directory left exactly
+//! as it was (trycmd's `.out` check only compares the files it lists, so an
+//! env created beside them would go unnoticed; the snapshot test below
+//! compares the whole tree).
+//!
+//! Regenerate the expected output with `TRYCMD=overwrite cargo test --test cli`
+//! and read every changed message before committing it.
+//!
+//! Every case runs with a cleared environment (`env.inherit = false` in each
+//! case file, so the developer's `VIRTUAL_ENV`, `PIP_*`, `PYTHON*` and
+//! `PENV_*` never leak in) plus the variables set here. Interpreters are a
+//! fake `fake-python3` in the case's project dir (a shell script answering
+//! penv's probe), so no case depends on the Pythons of the machine.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PENV: &str = env!("CARGO_BIN_EXE_penv");
+const PATH: &str = "/usr/bin:/bin";
+
+/// The trycmd cases' probe cache: outside every case's project dir, emptied
+/// at each run (entries are keyed by the binary's path, and every sandbox's
+/// fake interpreter has a new one).
+fn trycmd_cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("penv-cli-cache")
+}
+
+/// The variables every case gets (a case's own `[env] add` cannot override
+/// these: trycmd lets the runner's values win).
+fn common_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("PATH", PATH.to_owned()),
+        ("PENV_NO_PROGRESS", "1".to_owned()),
+        ("NO_COLOR", "1".to_owned()),
+        ("LANG", "C.UTF-8".to_owned()),
+    ]
+}
+
+#[test]
+fn cli_cases() {
+    let cases = trycmd::TestCases::new();
+    cases.register_bin("penv", Path::new(PENV));
+    for (key, value) in common_env() {
+        cases.env(key, value);
+    }
+    let cache = trycmd_cache_dir();
+    let _ = std::fs::remove_dir_all(&cache);
+    cases.env("PENV_CACHE_DIR", cache.display().to_string());
+    cases
+        .insert_var("[VERSION]", env!("CARGO_PKG_VERSION"))
+        .expect("a valid substitution");
+    cases
+        .case("tests/cmd/*.toml")
+        .case("tests/cmd/bad-input/*.toml");
+}
+
+/// One bad-input case: its arguments and its own variables.
+struct Case {
+    name: String,
+    input: PathBuf,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+}
+
+fn bad_input_cases() -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd/bad-input");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/cmd/bad-input exists") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let args = doc["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let env = doc["env"]["add"]
+            .as_inline_table()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| (k.to_owned(), v.as_str().unwrap().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            doc["status"]["code"].as_integer(),
+            Some(2),
+            "{}: bad input must exit 2",
+            path.display()
+        );
+        cases.push(Case {
+            name: path.file_stem().unwrap().to_string_lossy().into_owned(),
+            input: path.with_extension("in"),
+            args,
+            env,
+        });
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+/// Copies a case's `.in` dir as trycmd does: symlinks as symlinks,
+/// permissions kept, `.keep` files left out.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).follow_links(false) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &dest).unwrap();
+        } else if entry.file_name() != ".keep" {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Everything about a tree that penv could change: each entry's kind,
+/// permissions, bytes or link target.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
+    use sha2::Digest as _;
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(root).follow_links(false) {
+        let entry = entry.unwrap();
+        let meta = entry.path().symlink_metadata().unwrap();
+        let mode = meta.permissions().mode();
+        let what = if meta.is_symlink() {
+            format!(
+                "link {}",
+                std::fs::read_link(entry.path()).unwrap().display()
+            )
+        } else if meta.is_dir() {
+            format!("dir {mode:o}")
+        } else {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            format!(
+                "file {mode:o} {}",
+                penv::reqfile::hex(&sha2::Sha256::digest(&bytes))
+            )
+        };
+        out.insert(entry.path().strip_prefix(root).unwrap().to_owned(), what);
+    }
+    out
+}
+
+/// Runs penv in `dir` with the cases' hermetic environment, its cache in
+/// `cache` beside `dir` (the parent is a temp dir).
+fn penv(dir: &Path, args: &[String], env: &BTreeMap<String, String>) -> std::process::Output {
+    let mut cmd = Command::new(PENV);
+    cmd.current_dir(dir).env_clear().args(args).envs(env);
+    for (key, value) in common_env() {
+        cmd.env(key, value);
+    }
+    cmd.env("PENV_CACHE_DIR", dir.parent().unwrap().join("cache"));
+    cmd.output().expect("penv runs")
+}
+
+/// What every bad-input error must look like, beyond its exact words.
+fn assert_clear_error(name: &str, stderr: &str) {
+    assert!(
+        stderr.starts_with("error: "),
+        "{name}: stderr does not start with `error: `:\n{stderr}"
+    );
+    for bad in ["panicked", "RUST_BACKTRACE", "Error {", "Os { code"] {
+        assert!(
+            !stderr.contains(bad),
+            "{name}: `{bad}` in stderr:\n{stderr}"
+        );
+    }
+    // clap's usage errors carry their own pointer to `--help`.
+    assert!(
+        stderr.contains("\nhint: ") || stderr.contains("try '--help'"),
+        "{name}: no hint:\n{stderr}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_hint_and_touches_nothing() {
+    let cases = bad_input_cases();
+    assert!(
+        cases.len() >= 40,
+        "the bad-input corpus has {} cases",
+        cases.len()
+    );
+    for case in &cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("project");
+        copy_tree(&case.input, &dir);
+        let before = snapshot(&dir);
+        let out = penv(&dir, &case.args, &case.env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}: exit status {}:\n{stderr}",
+            case.name,
+            out.status
+        );
+        assert!(out.stdout.is_empty(), "{}: wrote to stdout", case.name);
+        assert_clear_error(&case.name, &stderr);
+        let after = snapshot(&dir);
+        assert!(
+            before == after,
+            "{}: the project dir changed:\nbefore: {:?}\nafter: {:?}",
+            case.name,
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Files too large to keep in the repository, made on the spot as sparse
+/// files: penv must refuse them by size, before reading them.
+#[test]
+fn huge_files_are_refused_by_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = &tmp.path().join("project");
+    std::fs::create_dir(dir).unwrap();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cmd/bad-input/lock-timeout-garbage.in/fake-python3");
+    let no_env = BTreeMap::new();
+
+    let toml = dir.join("penv.toml");
+    std::fs::File::create(&toml)
+        .unwrap()
+        .set_len(5 * 1024 * 1024)
+        .unwrap();
+    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: `penv.toml` is 5242880 bytes; a project file is at most"),
+        "{stderr}"
+    );
+    assert_clear_error("huge penv.toml", &stderr);
+
+    std::fs::copy(&fake, dir.join("fake-python3")).unwrap();
+    std::fs::write(
+        &toml,
+        "python = \"./fake-python3\"\nrequirement-files = [\"requirements.txt\"]\n",
+    )
+    .unwrap();
+    std::fs::File::create(dir.join("requirements.txt"))
+        .unwrap()
+        .set_len(17 * 1024 * 1024)
+        .unwrap();
+    let before = snapshot(dir);
+    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`requirements.txt` is 17825792 bytes"),
+        "{stderr}"
+    );
+    assert_clear_error("huge requirements.txt", &stderr);
+    assert!(before == snapshot(dir), "the project dir changed");
+}
+
+/// Unreadable files cannot be stored in git (and root reads them anyway), so
+/// they are made here; the test says so and returns when run as root.
+#[test]
+fn unreadable_files_are_errors_with_a_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = &tmp.path().join("project");
+    std::fs::create_dir(dir).unwrap();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cmd/bad-input/lock-timeout-garbage.in/fake-python3");
+    std::fs::copy(&fake, dir.join("fake-python3")).unwrap();
+    let toml = dir.join("penv.toml");
+    std::fs::write(
+        &toml,
+        "python = \"./fake-python3\"\nrequirement-files = [\"requirements.txt\"]\n",
+    )
+    .unwrap();
+    let reqs = dir.join("requirements.txt");
+    std::fs::write(&reqs, "rich\n").unwrap();
+    std::fs::set_permissions(&reqs, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&reqs).is_ok() {
+        eprintln!("skipped: this user reads files whatever their mode (root)");
+        return;
+    }
+    let no_env = BTreeMap::new();
+    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("requirements.txt"), "{stderr}");
+    assert_clear_error("unreadable requirements.txt", &stderr);
+
+    std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("penv.toml"), "{stderr}");
+    assert_clear_error("unreadable penv.toml", &stderr);
+}
