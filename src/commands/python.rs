@@ -93,7 +93,7 @@ fn list(ctx: &Ctx, as_json: bool) {
 fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
     let request = Request::parse(raw).map_err(|source| PythonError::BadRequest {
         source,
-        from: RequestSource::CommandLine,
+        from: RequestSource::FindArgument,
         location: None,
     })?;
     let found = match &request {
@@ -104,7 +104,7 @@ fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
     let Some(chosen) = verdicts.iter().position(|v| *v == Verdict::Chosen) else {
         return Err(PythonError::NotFound {
             request,
-            from: RequestSource::CommandLine,
+            from: RequestSource::FindArgument,
             report: search_report(&found, &verdicts),
         }
         .into());

@@ -154,6 +154,12 @@ pub fn project_request(
             && p.is_relative()
             && !p.starts_with("~")
         {
+            // `./python` → `root/python` (a leading `.` is the only one
+            // `components` keeps; `..` stays, symlinks may depend on it).
+            let p: PathBuf = p
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
             return Ok((Request::Path(project.root.join(p)), from));
         }
         // Validated when the project loaded.

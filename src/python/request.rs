@@ -215,6 +215,8 @@ impl fmt::Display for Request {
 pub enum RequestSource {
     /// `--python`.
     CommandLine,
+    /// `penv python find REQ`.
+    FindArgument,
     /// `PENV_PYTHON`.
     EnvVar,
     /// `python` in the project file.
@@ -232,6 +234,7 @@ impl fmt::Display for RequestSource {
         use crate::diagnostics::display_path;
         match self {
             Self::CommandLine => f.write_str("--python"),
+            Self::FindArgument => f.write_str("the argument of `penv python find`"),
             Self::EnvVar => f.write_str("PENV_PYTHON"),
             Self::ProjectFile(p) => write!(f, "`python` in `{}`", display_path(p)),
             Self::PythonVersionFile(p, line) => write!(f, "`{}` line {line}", display_path(p)),
