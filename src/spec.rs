@@ -340,8 +340,39 @@ fn parse_ascii_requirement(
             "a package name must end with a letter or digit, not `{last}` (`{name}`)"
         ));
     }
-    pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text)
-        .map_err(|e| e.message.to_string())
+    parse_contained(text)
+}
+
+/// `pep508_rs` 0.9.2 panics on some malformed input instead of returning an
+/// error: `just fuzz` found three kinds (a name or an extra ending in `-`,
+/// non-ASCII text). The known ones are answered before it is called; any
+/// other panic inside it is contained here and reported as an invalid
+/// requirement, with the panic hook silent for that one call only.
+fn parse_contained(text: &str) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    use std::cell::Cell;
+    thread_local! {
+        static CONTAINING: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINING.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(|| {
+        pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text)
+    });
+    CONTAINING.with(|c| c.set(false));
+    match result {
+        Ok(parsed) => parsed.map_err(|e| e.message.to_string()),
+        Err(_) => Err(
+            "not a PEP 508 requirement (a name, extra or version in it is malformed)".to_owned(),
+        ),
+    }
 }
 
 /// Normalized (PEP 508 form: `rich[jupyter]==13.*`), sorted and deduplicated.
@@ -529,6 +560,9 @@ mod tests {
         assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}").is_err());
         assert!(normalize_requirement("f\u{e9}o>=1").is_err());
         assert!(normalize_requirement("foo>=1.\u{e9}").is_err());
+        // An extra ending in `-` panics inside pep508_rs: contained.
+        let err = normalize_requirement("pkg[extra-1-]>=1").unwrap_err();
+        assert!(err.contains("malformed"), "{err}");
     }
 
     #[test]
