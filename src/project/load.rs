@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Config, FileKind, MAX_FILE_SIZE, PENV_TOML, PYPROJECT_TOML, Project};
+use super::{Config, FileKind, MAX_FILE_SIZE, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
 use crate::diagnostics::{Location, did_you_mean, display_path};
 use crate::fs::{self, FsError};
 use crate::python::request::Request;
@@ -138,9 +138,38 @@ pub(super) fn not_found(dir: &Path, explicit: bool) -> ProjectError {
 }
 
 /// Loads a `penv.toml`, or the `[tool.penv]` table of a `pyproject.toml` that must have one.
+/// A `penv.toml` also takes `requires-python` from the `pyproject.toml`
+/// beside it, as uv does: the project's own word on which Pythons it runs on.
 pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError> {
     let source = read_text(path)?;
-    from_source(path, source, kind)
+    let mut project = from_source(path, source, kind)?;
+    let sibling = project.root.join(PYPROJECT_TOML);
+    if kind == FileKind::PenvToml && sibling.is_file() {
+        let source = read_text(&sibling)?;
+        let doc = parse_toml(&sibling, &source)?;
+        let meta: PyprojectMeta = deserialize(&sibling, &source, &doc)?;
+        project.requires_python = requires_python(&sibling, &source, &doc, meta.project);
+    }
+    Ok(project)
+}
+
+/// `requires-python` with its location, when `project` has one.
+fn requires_python(
+    path: &Path,
+    source: &str,
+    doc: &toml_edit::Document<String>,
+    project: Option<PyprojectProject>,
+) -> Option<RequiresPython> {
+    let value = project?.requires_python?;
+    let span = doc
+        .get("project")
+        .and_then(|p| p.get("requires-python"))
+        .and_then(toml_edit::Item::span);
+    Some(RequiresPython {
+        value,
+        file: path.to_owned(),
+        location: span.map(|s| Location::from_span(path, source, s)),
+    })
 }
 
 /// Parses and validates project-file text read from `path`.
@@ -163,7 +192,7 @@ pub(super) fn from_source(
                 })?;
             (
                 config,
-                py.project.and_then(|p| p.requires_python),
+                requires_python(path, &source, &doc, py.project),
                 &["tool", "penv"][..],
             )
         }
@@ -308,6 +337,13 @@ struct Pyproject {
     project: Option<PyprojectProject>,
     #[serde(default)]
     tool: Option<PyprojectTool>,
+}
+
+/// What penv reads of a `pyproject.toml` beside a `penv.toml`.
+#[derive(Deserialize)]
+struct PyprojectMeta {
+    #[serde(default)]
+    project: Option<PyprojectProject>,
 }
 
 #[derive(Deserialize)]

@@ -44,11 +44,23 @@ pub struct Project {
     pub kind: FileKind,
     /// The parsed configuration.
     pub config: Config,
-    /// `requires-python` of `pyproject.toml`, when there is one.
-    pub requires_python: Option<String>,
+    /// `requires-python` of the project's `pyproject.toml` (the project
+    /// file itself, or the one beside `penv.toml`), when there is one.
+    pub requires_python: Option<RequiresPython>,
     source: String,
     doc: toml_edit::Document<String>,
     prefix: &'static [&'static str],
+}
+
+/// `[project] requires-python` of a `pyproject.toml`, and where it is written.
+#[derive(Debug, Clone)]
+pub struct RequiresPython {
+    /// The specifier, as written.
+    pub value: String,
+    /// The `pyproject.toml` it is in.
+    pub file: PathBuf,
+    /// Its position there, for errors.
+    pub location: Option<Location>,
 }
 
 impl Project {

@@ -202,15 +202,11 @@ pub fn project_request(
             });
         }
     }
-    if let Some(raw) = &project.requires_python {
-        let from = RequestSource::RequiresPython(project.file.clone());
-        return Request::parse(raw).map(|r| (r, from.clone())).map_err(|e| {
-            bad(
-                e,
-                from,
-                project.locate_in_file(&["project", "requires-python"]),
-            )
-        });
+    if let Some(requires) = &project.requires_python {
+        let from = RequestSource::RequiresPython(requires.file.clone());
+        return Request::parse(&requires.value)
+            .map(|r| (r, from.clone()))
+            .map_err(|e| bad(e, from, requires.location.clone()));
     }
     Ok((Request::Any, RequestSource::Default))
 }
@@ -319,7 +315,7 @@ pub fn check_requires_python(project: &Project, resolved: &Resolved) -> Result<(
     let Some(requires) = &project.requires_python else {
         return Ok(());
     };
-    let Ok(Request::Version { version, .. }) = Request::parse(requires) else {
+    let Ok(Request::Version { version, .. }) = Request::parse(&requires.value) else {
         return Ok(());
     };
     if version.matches(&resolved.info.pep440_version()) {
@@ -328,9 +324,9 @@ pub fn check_requires_python(project: &Project, resolved: &Resolved) -> Result<(
         Err(PythonError::Conflict {
             version: resolved.info.version.clone(),
             from: resolved.source.clone(),
-            requires: requires.clone(),
-            file: project.file.clone(),
-            location: project.locate_in_file(&["project", "requires-python"]),
+            requires: requires.value.clone(),
+            file: requires.file.clone(),
+            location: requires.location.clone(),
         })
     }
 }

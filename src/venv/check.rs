@@ -2,7 +2,8 @@
 //! without running the env's python (VENV-FACTS.md, "When the base
 //! interpreter changes").
 //!
-//! Checks: `pyvenv.cfg` is readable and its `home` exists; every
+//! Checks: `pyvenv.cfg` is readable and its `home` exists; `bin/python`
+//! exists; every
 //! `bin/python*` resolves (no dangling link) to a binary named for the
 //! expected `X.Y`; the stdlib landmark `lib/pythonX.Y/os.py` is found above
 //! `home`; the base binary's fingerprint matches the one recorded.
@@ -77,6 +78,12 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
         Some(_) => {}
     }
     let bin = env.join(platform::BIN_DIR);
+    // Without it, `penv run python` would find the base's python on PATH.
+    let python = platform::env_python(env);
+    if bin.is_dir() && std::fs::symlink_metadata(&python).is_err() {
+        out.broken
+            .push(format!("`{}` is missing", python.display()));
+    }
     if let Ok(entries) = std::fs::read_dir(&bin) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -1,0 +1,880 @@
+//! End-to-end: real envs built with the machine's Python and wheels the
+//! tests build on the spot (no network). Each test is one user story: build,
+//! no-op, edit something, see the env follow (or refuse, and say why).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{Sandbox, build_wheel, fake_python};
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it is not the expected one.
+#[track_caller]
+fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "unexpected exit status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// A sandbox whose wheel directory holds `tinypkg` 1.0 and 2.0 and `otherpkg` 1.0.
+fn sandbox_with_wheels() -> Sandbox {
+    let sb = Sandbox::new();
+    build_wheel(&sb.wheels, "tinypkg", "1.0", &[]);
+    build_wheel(&sb.wheels, "tinypkg", "2.0", &[]);
+    build_wheel(&sb.wheels, "otherpkg", "1.0", &[]);
+    sb
+}
+
+/// The version of `module` the env imports, or `None` when it does not import.
+fn imported(sb: &Sandbox, module: &str) -> Option<String> {
+    let (ok, out) = sb.env_python(&format!("import {module}; print({module}.VERSION)"));
+    ok.then_some(out)
+}
+
+/// `penv status --json`, parsed.
+fn status_json(sb: &Sandbox) -> serde_json::Value {
+    serde_json::from_str(&sb.ok(&["status", "--json"])).expect("status --json is JSON")
+}
+
+fn state_file(sb: &Sandbox) -> PathBuf {
+    sb.env().join("penv-state.json")
+}
+
+/// A second CPython at another canonical path: a copy of the real binary
+/// (a few KB when libpython is shared) beside a symlink to the real
+/// standard library, so it finds its `lib/pythonX.Y` like an install does.
+/// `None` (the caller skips) when such a copy does not run on this machine.
+fn copied_python(python: &Path, dir: &Path) -> Option<PathBuf> {
+    let probe = Command::new(python)
+        .args(["-I", "-c", "import sys, sysconfig; print(sys.version_info[0], sys.version_info[1]); print(sysconfig.get_path('stdlib'))"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&probe.stdout).into_owned();
+    let mut lines = text.lines();
+    let version = lines.next()?.replace(' ', ".");
+    let stdlib = PathBuf::from(lines.next()?);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).ok()?;
+    std::fs::create_dir_all(dir.join("lib")).ok()?;
+    let copy = bin.join(format!("python{version}"));
+    std::fs::copy(python, &copy).ok()?;
+    std::os::unix::fs::symlink(&stdlib, dir.join("lib").join(format!("python{version}"))).ok()?;
+    let runs = Command::new(&copy)
+        .args(["-I", "-c", "import venv"])
+        .env_clear()
+        .status()
+        .is_ok_and(|s| s.success());
+    runs.then_some(copy)
+}
+
+#[test]
+fn a_built_env_is_a_complete_venv_with_pip_and_its_state() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("Built `.venv`"), "{}", stderr(&out));
+    let env = sb.env();
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // A normal venv: pyvenv.cfg, activation scripts, python links, lib64.
+    let cfg = std::fs::read_to_string(env.join("pyvenv.cfg")).unwrap();
+    assert!(cfg.contains("home = "), "{cfg}");
+    assert!(
+        cfg.contains("include-system-site-packages = false"),
+        "{cfg}"
+    );
+    for file in [
+        "activate",
+        "activate.fish",
+        "activate.csh",
+        "python",
+        "python3",
+    ] {
+        assert!(env.join("bin").join(file).exists(), "bin/{file} missing");
+    }
+    let (_, mm) = sb.env_python("import sys; print('%d.%d' % sys.version_info[:2])");
+    assert!(env.join("bin").join(format!("python{mm}")).exists());
+    if cfg!(target_pointer_width = "64") && cfg!(target_os = "linux") {
+        assert!(env.join("lib64").exists(), "lib64 missing");
+    }
+    // A working pip of its own, installing into the env, not the base.
+    let pip = Command::new(env.join("bin/pip"))
+        .arg("--version")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(pip.status.success(), "{}", stderr(&pip));
+    assert!(
+        stdout(&pip).contains(&*env.to_string_lossy()),
+        "pip is not the env's: {}",
+        stdout(&pip)
+    );
+    let (_, prefix) = sb.env_python("import sys; print(sys.prefix != sys.base_prefix)");
+    assert_eq!(prefix, "True");
+    // The state: the hash `penv hash` prints, the env's path, the interpreter.
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file(&sb)).unwrap()).unwrap();
+    assert_eq!(state["hash"].as_str().unwrap(), sb.ok(&["hash"]).trim());
+    assert_eq!(state["venv-path"].as_str().unwrap(), env.to_str().unwrap());
+    for key in ["spec", "base", "penv-version", "created", "last-used"] {
+        assert!(state.get(key).is_some(), "state lacks {key}: {state}");
+    }
+}
+
+#[test]
+fn a_no_op_sync_changes_nothing_and_starts_no_python() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    let before = std::fs::read(state_file(&sb)).unwrap();
+    let modified = std::fs::metadata(state_file(&sb))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // With no python on PATH and the base interpreter made unreadable to a
+    // probe, a no-op sync must still succeed: it never runs Python.
+    let out = sb
+        .penv()
+        .env("PATH", "/nonexistent")
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("is up to date"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(state_file(&sb)).unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(state_file(&sb))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified
+    );
+    assert_eq!(status_json(&sb)["state"], "fresh");
+}
+
+#[test]
+fn editing_a_requirement_recreates_the_env_and_says_what_changed() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\", \"otherpkg\"]"),
+    );
+    let check = sb.run(&["sync", "--check"]);
+    assert_code(&check, 1);
+    assert!(
+        stderr(&check).contains("+tinypkg==2.0"),
+        "{}",
+        stderr(&check)
+    );
+    assert_eq!(
+        imported(&sb, "tinypkg").as_deref(),
+        Some("1.0"),
+        "--check changed the env"
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("Recreating `.venv` (stale):"), "{err}");
+    assert!(
+        err.contains("+otherpkg, +tinypkg==2.0, -tinypkg==1.0"),
+        "{err}"
+    );
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    assert_code(&sb.run(&["sync", "--check"]), 0);
+}
+
+#[test]
+fn editing_an_included_requirements_file_recreates_the_env() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
+    );
+    sb.write("requirements.txt", "-r deps/base.txt\notherpkg\n");
+    sb.write("deps/base.txt", "tinypkg==1.0\n");
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    let hash_before = sb.ok(&["hash"]);
+    sb.write("deps/base.txt", "tinypkg==2.0\n");
+    assert_ne!(sb.ok(&["hash"]), hash_before);
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("+tinypkg==2.0, -tinypkg==1.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("deps/base.txt"), "{}", stderr(&out));
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+    // A comment is a change too: its bytes are hashed.
+    sb.write("deps/base.txt", "tinypkg==2.0  # pinned\n");
+    assert_code(&sb.run(&["sync", "--check"]), 1);
+}
+
+#[test]
+fn changing_the_interpreter_recreates_the_env() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let Some(copy) = copied_python(python, &sb.tmp.path().join("other-python")) else {
+        eprintln!("skipped: a copy of {} does not run here", python.display());
+        return;
+    };
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    // Another interpreter of the same version, at another path.
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(&copy, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("Recreating"), "{err}");
+    assert!(err.contains(&format!("→ `{}`", copy.display())), "{err}");
+    let (_, home) = sb.env_python("import sys; print(sys._base_executable)");
+    assert_eq!(Path::new(&home).parent(), copy.parent());
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // `--python` on the command line wins over the file, and is a change too.
+    let out = sb.run(&["sync", "--python", python.to_str().unwrap()]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("Recreating"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_request_for_another_version_is_reported_stale_with_the_version_change() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    sb.ok(&["sync"]);
+    let fakes = sb.tmp.path().join("fakes/bin");
+    fake_python(&fakes, "python3.99", "cpython", "3.99.1");
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"3.99\"\n[pip]\nfind-links = [\"{}\"]\nno-index = true\n",
+            sb.wheels.display()
+        ),
+    );
+    let path = format!("{}:{}", fakes.display(), Sandbox::path_var());
+    let out = sb
+        .penv()
+        .env("PATH", &path)
+        .args(["sync", "--check"])
+        .output()
+        .unwrap();
+    assert_code(&out, 1);
+    let (_, version) = sb.env_python("import platform; print(platform.python_version())");
+    assert!(
+        stderr(&out).contains(&format!("interpreter cpython {version} → cpython 3.99.1")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn two_real_versions_when_the_machine_has_them() {
+    require_python!();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the machine's own pyenv, not penv's input"
+    )]
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let versions = home.join(".pyenv/versions");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let mm: Vec<&str> = name.split('.').take(2).collect();
+            let minor: u32 = mm.get(1)?.parse().ok()?;
+            (mm.first() == Some(&"3") && minor >= 8)
+                .then(|| e.path().join(format!("bin/python3.{minor}")))
+        })
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    if found.len() < 2 {
+        eprintln!(
+            "skipped: needs two Python 3.8+ versions under {} (found {})",
+            versions.display(),
+            found.len()
+        );
+        return;
+    }
+    let (a, b) = (&found[0], &found[found.len() - 1]);
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(a, "requirements = [\"tinypkg\"]"),
+    );
+    sb.ok(&["sync"]);
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(b, "requirements = [\"tinypkg\"]"),
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("interpreter cpython 3."),
+        "{}",
+        stderr(&out)
+    );
+    let (_, exe) = sb.env_python("import sys; print(sys._base_executable)");
+    assert_eq!(
+        std::fs::canonicalize(exe).unwrap(),
+        std::fs::canonicalize(b).unwrap()
+    );
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+}
+
+#[test]
+fn going_back_to_a_spec_built_before_restores_it_from_the_stash() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let one = sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]");
+    let two = sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]");
+    sb.write("penv.toml", &one);
+    sb.ok(&["sync"]);
+    sb.write("penv.toml", &two);
+    sb.ok(&["sync"]);
+    let status = status_json(&sb);
+    assert_eq!(status["stashed"].as_array().unwrap().len(), 1, "{status}");
+    sb.write("penv.toml", &one);
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("Restored `.venv` from the stash"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // The restored env is the same directory at the same path: pip works.
+    let pip = Command::new(sb.env().join("bin/python"))
+        .args(["-m", "pip", "list", "--format=freeze"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(stdout(&pip).contains("tinypkg==1.0"), "{}", stdout(&pip));
+    // keep-stashed bounds the stash; 0 keeps none.
+    let zero = two.replace("[pip]", "[venv]\nkeep-stashed = 0\n\n[pip]");
+    sb.write("penv.toml", &zero);
+    sb.ok(&["sync"]);
+    assert_eq!(status_json(&sb)["stashed"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn groups_are_part_of_the_spec_only_when_selected() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let toml = |dev: &str| {
+        sb.offline_toml(
+            python,
+            &format!(
+                "requirements = [\"tinypkg==1.0\"]\ndefault-groups = [\"dev\"]\n[groups]\ndev = [\"otherpkg\"]\nlater = [{dev}]\n"
+            ),
+        )
+    };
+    sb.write("penv.toml", &toml("\"tinypkg\""));
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    let hash = sb.ok(&["hash"]);
+    // Editing a group that is not selected changes nothing.
+    sb.write("penv.toml", &toml(""));
+    assert_eq!(sb.ok(&["hash"]), hash);
+    assert_code(&sb.run(&["sync", "--check"]), 0);
+    // Without the default groups: a different spec, and otherpkg is gone.
+    let out = sb.run(&["sync", "--no-default-groups"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("group `dev` no longer selected"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(imported(&sb, "otherpkg"), None);
+    // An unknown group is an error naming the defined ones.
+    let out = sb.run(&["sync", "--group", "nope"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}
+
+#[test]
+fn run_passes_exit_codes_signals_and_the_activated_environment() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    // `run` syncs first: the env is built by the first run.
+    let out = sb.run(&[
+        "run",
+        "python",
+        "-c",
+        "import tinypkg; print(tinypkg.VERSION)",
+    ]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).trim(), "1.0");
+    // Exit codes pass through.
+    let out = sb.run(&["run", "python", "-c", "import sys; sys.exit(7)"]);
+    assert_code(&out, 7);
+    // So do signals: penv execs, so the command's own death is ours.
+    let out = sb.run(&[
+        "run",
+        "python",
+        "-c",
+        "import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+    ]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(15), "{}", out.status);
+    }
+    // A .py file runs with the env's python, activated as `activate` would.
+    sb.write(
+        "script.py",
+        "import os, sys\nprint(sys.prefix)\nprint(os.environ['VIRTUAL_ENV'])\nprint(os.environ['PATH'].split(os.pathsep)[0])\nprint(os.environ.get('PYTHONHOME', '-'))\nprint(sys.argv[1:])\n",
+    );
+    let out = sb
+        .penv()
+        .env("PYTHONHOME", "/nonexistent")
+        .args(["run", "script.py", "a", "--b"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    let env = sb.env().display().to_string();
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            env.clone(),
+            env.clone(),
+            format!("{env}/bin"),
+            "-".to_owned(),
+            "['a', '--b']".to_owned()
+        ]
+    );
+    // The env's bin/ first (pip is the env's), then PATH (sh is the system's).
+    let out = sb.run(&["run", "pip", "--version"]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains(&env), "{}", stdout(&out));
+    let out = sb.run(&["run", "sh", "-c", "echo \"$VIRTUAL_ENV\"; exit 3"]);
+    assert_code(&out, 3);
+    assert_eq!(stdout(&out).trim(), env);
+    // A command found nowhere: exit 2 with where penv looked.
+    let out = sb.run(&["run", "no-such-command-anywhere"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("no-such-command-anywhere"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("penv sync"), "{}", stderr(&out));
+    assert!(!sb.env().exists(), "--no-sync built the env");
+    sb.ok(&["sync"]);
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
+    );
+    let out = sb.run(&[
+        "run",
+        "--no-sync",
+        "python",
+        "-c",
+        "import tinypkg; print(tinypkg.VERSION)",
+    ]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).trim(), "1.0");
+    assert!(stderr(&out).contains("stale"), "{}", stderr(&out));
+    // Broken: the env's python link is gone.
+    std::fs::remove_file(sb.env().join("bin/python")).unwrap();
+    let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("bin/python"), "{}", stderr(&out));
+    assert_eq!(status_json(&sb)["state"], "broken");
+    // A plain run repairs it.
+    let out = sb.run(&[
+        "run",
+        "python",
+        "-c",
+        "import tinypkg; print(tinypkg.VERSION)",
+    ]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).trim(), "2.0");
+}
+
+#[test]
+fn which_prints_the_env_paths_without_syncing() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    let out = sb.run(&["which"]);
+    assert_code(&out, 2);
+    assert!(!sb.env().exists(), "which built the env");
+    sb.ok(&["sync"]);
+    let env = sb.env();
+    assert_eq!(
+        sb.ok(&["which"]).trim(),
+        env.join("bin/python").to_str().unwrap()
+    );
+    assert_eq!(
+        sb.ok(&["which", "python"]).trim(),
+        env.join("bin/python").to_str().unwrap()
+    );
+    assert_eq!(
+        sb.ok(&["which", "pip"]).trim(),
+        env.join("bin/pip").to_str().unwrap()
+    );
+    assert_eq!(
+        sb.ok(&["which", "python3"]).trim(),
+        env.join("bin/python3").to_str().unwrap()
+    );
+    let out = sb.run(&["which", "pytest"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("pytest"), "{}", stderr(&out));
+}
+
+#[test]
+fn status_reports_missing_fresh_stale_and_broken() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "missing");
+    assert_eq!(status["hash"].as_str().unwrap(), sb.ok(&["hash"]).trim());
+    assert_eq!(
+        status["interpreter"]["request-source"],
+        "`python` in `penv.toml`"
+    );
+    sb.ok(&["sync"]);
+    let text = sb.ok(&["status"]);
+    assert!(text.contains("state:       fresh"), "{text}");
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
+    );
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "stale");
+    assert_ne!(status["recorded-hash"], status["hash"]);
+    assert!(
+        status["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("+tinypkg==2.0"),
+        "{status}"
+    );
+    // A never-finished build is broken (penv's build marker is still there).
+    std::fs::write(sb.env().join("penv-building"), "pid 1\n").unwrap();
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "broken", "{status}");
+    assert!(
+        status["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("never finished"),
+        "{status}"
+    );
+    std::fs::remove_file(sb.env().join("penv-building")).unwrap();
+    // So is an env whose state file is unreadable.
+    std::fs::write(state_file(&sb), "{ not json").unwrap();
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "broken", "{status}");
+    // status exits 0 whatever the state; sync repairs.
+    sb.ok(&["sync"]);
+    assert_eq!(status_json(&sb)["state"], "fresh");
+}
+
+#[test]
+fn the_hash_ignores_formatting_and_order_but_not_meaning() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let find_links = sb.wheels.display().to_string();
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirements = [\"tinypkg==1.0\", \"otherpkg\"]\n[pip]\nfind-links = [\"{find_links}\"]\nno-index = true\n",
+            python.display()
+        ),
+    );
+    let hash = sb.ok(&["hash"]);
+    assert_eq!(hash.trim().len(), 64, "{hash}");
+    // Reordered keys and requirements, other whitespace, comments, another env path.
+    sb.write(
+        "penv.toml",
+        &format!(
+            "# the project's env\nrequirements = [\n  \"otherpkg\",   # any\n  \"tinypkg == 1.0\",\n]\npython=\"{}\"\n\n[venv]\npath = \"env\"\n\n[pip]\nno-index=true\nfind-links=[ \"{find_links}\" ]\n",
+            python.display()
+        ),
+    );
+    assert_eq!(sb.ok(&["hash"]), hash);
+    // A pip option is meaning.
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirements = [\"tinypkg==1.0\", \"otherpkg\"]\n[pip]\nfind-links = [\"{find_links}\"]\nno-index = true\nargs = [\"--pre\"]\n",
+            python.display()
+        ),
+    );
+    assert_ne!(sb.ok(&["hash"]), hash);
+}
+
+#[test]
+fn project_files_are_found_from_subdirectories_pyproject_and_dash_c() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "pyproject.toml",
+        &format!(
+            "[project]\nname = \"demo\"\nrequires-python = \">=3.7\"\n\n[tool.penv]\n{}",
+            sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]")
+                .replace("[pip]", "[tool.penv.pip]")
+        ),
+    );
+    std::fs::create_dir_all(sb.project.join("src/deep")).unwrap();
+    // Walk up from a subdirectory; the env lands beside pyproject.toml.
+    let out = sb
+        .penv()
+        .current_dir(sb.project.join("src/deep"))
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // -C from elsewhere.
+    let out = sb
+        .penv()
+        .current_dir(sb.tmp.path())
+        .args(["-C", sb.project.to_str().unwrap(), "which"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out).trim(),
+        sb.env().join("bin/python").to_str().unwrap()
+    );
+    // penv.toml wins over [tool.penv].
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+}
+
+#[test]
+fn python_version_file_and_requires_python_are_requests() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let version = {
+        let out = Command::new(python)
+            .args([
+                "-I",
+                "-c",
+                "import platform; print(platform.python_version())",
+            ])
+            .output()
+            .unwrap();
+        stdout(&out).trim().to_owned()
+    };
+    let find_links = format!(
+        "[pip]\nfind-links = [\"{}\"]\nno-index = true\n",
+        sb.wheels.display()
+    );
+    sb.write("penv.toml", &find_links);
+    sb.write(".python-version", &format!("{version}\n"));
+    let status = status_json(&sb);
+    assert_eq!(status["interpreter"]["version"], version.as_str());
+    assert!(
+        status["interpreter"]["request-source"]
+            .as_str()
+            .unwrap()
+            .contains(".python-version"),
+        "{status}"
+    );
+    sb.ok(&["sync"]);
+    // A .python-version no interpreter satisfies: exit 2, listing what was found.
+    sb.write(".python-version", "3.1.99\n");
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("3.1.99"), "{}", stderr(&out));
+    // requires-python from pyproject.toml, when nothing else asks.
+    std::fs::remove_file(sb.project.join(".python-version")).unwrap();
+    sb.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\nrequires-python = \">=3.99\"\n",
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains(">=3.99"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    let state = std::fs::read(state_file(&sb)).unwrap();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(
+            python,
+            "requirements = [\"tinypkg==1.0\", \"nosuchpkg==9\"]",
+        ),
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("nosuchpkg"), "{err}");
+    assert!(err.contains("exit"), "pip's exit code is not shown: {err}");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    assert_eq!(std::fs::read(state_file(&sb)).unwrap(), state);
+    assert_code(&sb.run(&["sync", "--check"]), 1);
+    // Nothing left behind in penv's working directory but its own files.
+    let leftovers: Vec<String> = std::fs::read_dir(sb.project.join(".penv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".gitignore" && n != "stash")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_moved_project_is_rebuilt_at_its_new_path() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    );
+    sb.ok(&["sync"]);
+    let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
+    std::fs::rename(&sb.project, &moved).unwrap();
+    let out = sb
+        .penv()
+        .current_dir(&moved)
+        .args(["sync"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("project moved from"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(moved.join(".venv/bin/python"))
+        .args(["-c", "import sys, tinypkg; print(sys.prefix)"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).trim(), moved.join(".venv").to_str().unwrap());
+}
+
+#[test]
+fn penv_replaces_only_what_it_created() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    // A venv penv did not make: refused, then replaced with --force.
+    let made = Command::new(python)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(sb.env())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert!(!state_file(&sb).exists());
+    let out = sb.run(&["sync", "--force"]);
+    assert_code(&out, 0);
+    assert!(state_file(&sb).exists());
+    // Other data: refused even with --force, and left as it was.
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "[venv]\npath = \"data\""),
+    );
+    sb.write("data/precious.txt", "keep me");
+    for args in [&["sync"][..], &["sync", "--force"][..]] {
+        let out = sb.run(args);
+        assert_code(&out, 2);
+        assert_eq!(
+            std::fs::read_to_string(sb.project.join("data/precious.txt")).unwrap(),
+            "keep me"
+        );
+    }
+}
+
+#[test]
+fn an_env_without_pip_has_no_pip_and_refuses_requirements() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, "[venv]\npip = false"));
+    sb.ok(&["sync"]);
+    assert!(sb.env().join("bin/python").exists());
+    assert!(!sb.env().join("bin/pip").exists());
+    let (has_pip, _) = sb.env_python("import pip");
+    assert!(!has_pip, "pip is importable in a pip = false env");
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirements = [\"tinypkg\"]\n[venv]\npip = false"),
+    );
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("pip = false"), "{}", stderr(&out));
+}
