@@ -32,6 +32,11 @@ pub struct State {
     pub spec: Spec,
     /// The base interpreter binary's fingerprint at build time.
     pub base: Fingerprint,
+    /// The base interpreter's standard library directory at build time: where
+    /// Python falls back to (its compiled-in prefix) when no `lib/pythonX.Y`
+    /// is found above the venv's `home`, as for a relocated binary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_stdlib: Option<PathBuf>,
     /// The env's absolute path (a venv is bound to it).
     pub venv_path: PathBuf,
     /// The penv version that built it.

@@ -225,6 +225,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 hash: wanted.hash.clone(),
                 spec: wanted.spec.clone(),
                 base: wanted.python.fingerprint.clone(),
+                base_stdlib: Some(wanted.python.info.stdlib.clone()),
                 venv_path: paths.env.clone(),
                 penv_version: env!("CARGO_PKG_VERSION").to_owned(),
                 created: now(),

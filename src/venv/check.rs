@@ -3,10 +3,11 @@
 //! interpreter changes").
 //!
 //! Checks: `pyvenv.cfg` is readable and its `home` exists; `bin/python`
-//! exists; every
-//! `bin/python*` resolves (no dangling link) to a binary named for the
+//! exists; every `bin/python*` resolves (no dangling link) to a binary named for the
 //! expected `X.Y`; the stdlib landmark `lib/pythonX.Y/os.py` is found above
-//! `home`; the base binary's fingerprint matches the one recorded.
+//! `home` (or, as Python itself falls back to its compiled-in prefix, in the
+//! standard library recorded at build time); the base binary's fingerprint
+//! matches the one recorded.
 
 use std::path::{Path, PathBuf};
 
@@ -127,7 +128,11 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
         let landmark = Path::new("lib")
             .join(format!("python{major_minor}"))
             .join("os.py");
-        let found = h.ancestors().any(|a| a.join(&landmark).is_file());
+        let found = h.ancestors().any(|a| a.join(&landmark).is_file())
+            || state
+                .base_stdlib
+                .as_ref()
+                .is_some_and(|dir| dir.join("os.py").is_file());
         if !found {
             out.broken.push(format!(
                 "the standard library of Python {major_minor} is no longer found above `{}`",
@@ -137,4 +142,85 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
     }
     out.broken.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A base install at `root/base` (`bin/python3.99`, maybe
+    /// `lib/python3.99/os.py`) and an env at `root/env` built from it.
+    fn layout(root: &Path, stdlib_beside: bool, recorded_stdlib: Option<PathBuf>) -> State {
+        let base_bin = root.join("base/bin");
+        std::fs::create_dir_all(&base_bin).unwrap();
+        let binary = base_bin.join("python3.99");
+        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        if stdlib_beside {
+            std::fs::create_dir_all(root.join("base/lib/python3.99")).unwrap();
+            std::fs::write(root.join("base/lib/python3.99/os.py"), "").unwrap();
+        }
+        let env = root.join("env");
+        std::fs::create_dir_all(env.join("bin")).unwrap();
+        std::fs::write(
+            env.join("pyvenv.cfg"),
+            format!("home = {}\n", base_bin.display()),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&binary, env.join("bin/python")).unwrap();
+        let mut spec = crate::spec::example();
+        spec.interpreter.version = "3.99.0".into();
+        State {
+            format: crate::state::STATE_FORMAT,
+            hash: "0".repeat(64),
+            spec,
+            base: Fingerprint::of(&binary).unwrap(),
+            base_stdlib: recorded_stdlib,
+            venv_path: env,
+            penv_version: "test".into(),
+            created: 0,
+            last_used: 0,
+        }
+    }
+
+    #[test]
+    fn an_intact_base_is_not_broken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = layout(tmp.path(), true, None);
+        assert_eq!(
+            check_base(&tmp.path().join("env"), &state),
+            BaseCheck::default()
+        );
+    }
+
+    #[test]
+    fn a_missing_env_python_or_stdlib_is_broken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = tmp.path().join("env");
+        let state = layout(tmp.path(), false, None);
+        let check = check_base(&env, &state);
+        assert!(
+            check.broken[0].contains("standard library of Python 3.99"),
+            "{check:?}"
+        );
+        std::fs::remove_file(env.join("bin/python")).unwrap();
+        let check = check_base(&env, &state);
+        assert!(
+            check.broken[0].contains("bin/python` is missing"),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn a_relocated_binary_finds_the_stdlib_recorded_at_build_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("prefix/lib/python3.99");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("os.py"), "").unwrap();
+        let state = layout(tmp.path(), false, Some(elsewhere.clone()));
+        let env = tmp.path().join("env");
+        assert_eq!(check_base(&env, &state), BaseCheck::default());
+        // The recorded stdlib gone too: broken after all.
+        std::fs::remove_file(elsewhere.join("os.py")).unwrap();
+        assert!(!check_base(&env, &state).broken.is_empty());
+    }
 }
