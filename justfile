@@ -20,7 +20,8 @@ lint:
 schema:
     PENV_WRITE_SCHEMA=1 cargo test --test schema
 
-# penv against `python -m venv` + pip and uv (when on PATH), medians and ratios.
+# penv against `python -m venv` + pip and uv (when on PATH): medians, ratios, targets.
+# ARGS: --wheelhouse DIR, --bench-dir DIR, --python PATH, --runs N, --only SCENARIO (see --help).
 bench *ARGS:
     cargo bench --bench compare -- {{ARGS}}
 
