@@ -16,6 +16,10 @@ lint:
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
 
+# The crash-safety suite with a fine kill -9 sweep (every STEP ms of a rebuild), figures shown.
+crash STEP="10":
+    PENV_CRASH_STEP_MS={{STEP}} cargo test --test crash -- --nocapture
+
 # Regenerate schema/penv.schema.json from the Rust types.
 schema:
     PENV_WRITE_SCHEMA=1 cargo test --test schema

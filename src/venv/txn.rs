@@ -140,6 +140,15 @@ fn finish(paths: &EnvPaths, intent: &Intent, keep_stashed: usize) -> Result<(), 
 }
 
 fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
+    if let Some(aside) = &intent.aside
+        && fs::lstat(aside)?.is_none()
+    {
+        // The old env is not aside: penv died after recording the intent but
+        // before moving it there, or after moving it back. Either way what is
+        // at the env path is the old env, and it stays.
+        remove_file_if_exists(&paths.intent())?;
+        return Ok(fs::lstat(&paths.env)?.is_some());
+    }
     if fs::lstat(&paths.env)?.is_some() {
         remove_if_owned(&paths.env)?;
     }
@@ -211,4 +220,57 @@ pub fn remove_if_owned(dir: &Path) -> Result<(), FsError> {
         ));
     }
     fs::remove_owned_dir(dir, MARKERS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, EnvPaths) {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join(".venv"));
+        paths.ensure_work_dir().unwrap();
+        let intent = Intent {
+            pid: 1,
+            started: 0,
+            env: paths.env.clone(),
+            aside: Some(paths.aside()),
+            new_hash: "new".to_owned(),
+        };
+        write_intent(&paths, &intent).unwrap();
+        (tmp, paths)
+    }
+
+    fn make_env(dir: &Path, content: &str) {
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        std::fs::write(dir.join("lib/content"), content).unwrap();
+    }
+
+    #[test]
+    fn recovery_removes_the_partial_env_and_puts_the_old_one_back() {
+        let (_tmp, paths) = setup();
+        make_env(&paths.aside(), "old");
+        make_env(&paths.env, "partial");
+        std::fs::write(paths.env.join(BUILD_MARKER), "").unwrap();
+        let recovery = recover(&paths, 3).unwrap();
+        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
+        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
+        assert_eq!(content, "old");
+        assert!(!paths.aside().exists() && !paths.intent().exists());
+    }
+
+    /// Killed between writing the intent and moving the old env aside (or
+    /// between moving it back and removing the intent): the env in place is
+    /// the old one, not a partial build.
+    #[test]
+    fn recovery_keeps_an_old_env_that_is_not_aside() {
+        let (_tmp, paths) = setup();
+        make_env(&paths.env, "old");
+        let recovery = recover(&paths, 3).unwrap();
+        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
+        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
+        assert_eq!(content, "old");
+        assert!(!paths.intent().exists());
+    }
 }
