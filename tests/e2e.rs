@@ -45,6 +45,13 @@ fn imported(sb: &Sandbox, module: &str) -> Option<String> {
     ok.then_some(out)
 }
 
+/// Writes an offline `penv.toml` for `python` with these `requirements`.
+fn write_requirements(sb: &Sandbox, python: &Path, requirements: &[&str]) {
+    let quoted: Vec<String> = requirements.iter().map(|r| format!("{r:?}")).collect();
+    let extra = format!("requirements = [{}]", quoted.join(", "));
+    sb.write("penv.toml", &sb.offline_toml(python, &extra));
+}
+
 /// `penv status --json`, parsed.
 fn status_json(sb: &Sandbox) -> serde_json::Value {
     serde_json::from_str(&sb.ok(&["status", "--json"])).expect("status --json is JSON")
@@ -85,10 +92,7 @@ fn copied_python(python: &Path, dir: &Path) -> Option<PathBuf> {
 fn a_built_env_is_a_complete_venv_with_pip_and_its_state() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     let out = sb.run(&["sync"]);
     assert_code(&out, 0);
     assert!(stderr(&out).contains("Built `.venv`"), "{}", stderr(&out));
@@ -143,10 +147,7 @@ fn a_built_env_is_a_complete_venv_with_pip_and_its_state() {
 fn a_no_op_sync_changes_nothing_and_starts_no_python() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     let before = std::fs::read(state_file(&sb)).unwrap();
     let modified = std::fs::metadata(state_file(&sb))
@@ -178,15 +179,9 @@ fn a_no_op_sync_changes_nothing_and_starts_no_python() {
 fn editing_a_requirement_recreates_the_env_and_says_what_changed() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\", \"otherpkg\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==2.0", "otherpkg"]);
     let check = sb.run(&["sync", "--check"]);
     assert_code(&check, 1);
     assert!(
@@ -249,10 +244,7 @@ fn changing_the_interpreter_recreates_the_env() {
         eprintln!("skipped: a copy of {} does not run here", python.display());
         return;
     };
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     // Another interpreter of the same version, at another path.
     sb.write(
@@ -437,10 +429,7 @@ fn groups_are_part_of_the_spec_only_when_selected() {
 fn run_passes_exit_codes_signals_and_the_activated_environment() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     // `run` syncs first: the env is built by the first run.
     let out = sb.run(&[
         "run",
@@ -510,19 +499,13 @@ fn run_passes_exit_codes_signals_and_the_activated_environment() {
 fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
     assert_code(&out, 2);
     assert!(stderr(&out).contains("penv sync"), "{}", stderr(&out));
     assert!(!sb.env().exists(), "--no-sync built the env");
     sb.ok(&["sync"]);
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
     let out = sb.run(&[
         "run",
         "--no-sync",
@@ -585,10 +568,7 @@ fn which_prints_the_env_paths_without_syncing() {
 fn status_reports_missing_fresh_stale_and_broken() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     let status = status_json(&sb);
     assert_eq!(status["state"], "missing");
     assert_eq!(status["hash"].as_str().unwrap(), sb.ok(&["hash"]).trim());
@@ -599,10 +579,7 @@ fn status_reports_missing_fresh_stale_and_broken() {
     sb.ok(&["sync"]);
     let text = sb.ok(&["status"]);
     assert!(text.contains("state:       fresh"), "{text}");
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
     let status = status_json(&sb);
     assert_eq!(status["state"], "stale");
     assert_ne!(status["recorded-hash"], status["hash"]);
@@ -703,10 +680,7 @@ fn project_files_are_found_from_subdirectories_pyproject_and_dash_c() {
         sb.env().join("bin/python").to_str().unwrap()
     );
     // penv.toml wins over [tool.penv].
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==2.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
     sb.ok(&["sync"]);
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
 }
@@ -762,10 +736,7 @@ fn python_version_file_and_requires_python_are_requests() {
 fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     let state = std::fs::read(state_file(&sb)).unwrap();
     sb.write(
@@ -797,10 +768,7 @@ fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
 fn a_moved_project_is_rebuilt_at_its_new_path() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
     std::fs::rename(&sb.project, &moved).unwrap();
