@@ -84,6 +84,15 @@ impl InstallError {
     }
 }
 
+/// pip's environment variables that send an install outside the env.
+const PIP_OUTSIDE_ENV_VARS: &[&str] = &[
+    "PIP_TARGET",
+    "PIP_PREFIX",
+    "PIP_ROOT",
+    "PIP_USER",
+    "PIP_PYTHON",
+];
+
 /// The arguments after `python -I -m pip`.
 pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
     let mut args: Vec<String> = ["install", "--disable-pip-version-check", "--no-input"]
@@ -96,7 +105,13 @@ pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
         args.extend(["--extra-index-url".to_owned(), url.clone()]);
     }
     for link in &spec.pip.find_links {
-        args.extend(["--find-links".to_owned(), link.location.clone()]);
+        // Relative directories are recorded relative to the project root.
+        let location = if link.location.contains("://") {
+            link.location.clone()
+        } else {
+            root.join(&link.location).display().to_string()
+        };
+        args.extend(["--find-links".to_owned(), location]);
     }
     if spec.pip.no_index {
         args.push("--no-index".to_owned());
@@ -121,6 +136,7 @@ pub fn has_work(spec: &Spec) -> bool {
 /// Runs pip in `env`, showing progress, honouring `guard`.
 pub fn install(
     env: &Path,
+    project_root: &Path,
     args: &[String],
     printer: &Printer,
     guard: &SignalGuard,
@@ -128,9 +144,17 @@ pub fn install(
     let python = platform::env_python(env);
     let mut cmd = Command::new(&python);
     cmd.arg("-I").arg("-m").arg("pip").args(args);
+    // From the project root, so relative paths in requirement lines and pip
+    // args (`./wheels/x.whl`, `-e .`) mean the same wherever penv was started.
+    cmd.current_dir(project_root);
     cmd.env("VIRTUAL_ENV", env)
         .env_remove("PYTHONHOME")
         .env("PIP_NO_INPUT", "1");
+    // The environment forms of the options penv refuses in `pip.args`: they
+    // would install outside the env while penv records it as built.
+    for var in PIP_OUTSIDE_ENV_VARS {
+        cmd.env_remove(var);
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -90,6 +90,12 @@ pub enum Error {
         /// What to do.
         hint: String,
     },
+    /// `which` was given a path, not a name.
+    #[error("`{name}` is a path, not the name of an executable in the env")]
+    NotAName {
+        /// What was given.
+        name: String,
+    },
     /// `run`/`which` name nothing that exists.
     #[error("`{name}` is not in the env (`{}`){}", display_path(bin), if *searched_path { " nor on PATH" } else { "" })]
     NoSuchCommand {
@@ -206,6 +212,10 @@ impl Error {
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),
             Self::EnvNotReady { hint, .. } => Some(hint.clone()),
+            Self::NotAName { .. } => Some("give a name from the env's `bin/`, e.g. `penv which pytest`".to_owned()),
+            Self::NoSuchCommand { name, .. } if platform::is_interpreter_name(name) => Some(format!(
+                "the env has no `{name}` of its own (`[venv] pip = false`, or a broken env: `penv sync` rebuilds it); penv never runs one from PATH, which would belong to another interpreter"
+            )),
             Self::NoSuchCommand { name, .. } => Some(format!(
                 "add the package that provides `{name}` to `requirements` in penv.toml, then `penv sync`"
             )),

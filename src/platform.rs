@@ -73,6 +73,17 @@ pub fn is_executable(path: &Path) -> bool {
     }
 }
 
+/// `python`, `python3`, `python3.12`, `pip`, `pip3`, `pip3.12` (with `.exe`
+/// on Windows): names that must come from the env, never from `PATH`, where
+/// they would belong to another interpreter.
+pub fn is_interpreter_name(name: &str) -> bool {
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    ["python", "pip"].iter().any(|stem| {
+        name.strip_prefix(stem)
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    })
+}
+
 /// Finds `name` on `PATH` (a name with a separator is taken as a path).
 pub fn which_on_path(name: &str, path_dirs: &[PathBuf]) -> Option<PathBuf> {
     if name.contains(std::path::MAIN_SEPARATOR) || name.contains('/') {
@@ -109,5 +120,35 @@ pub fn exec(mut cmd: Command) -> std::io::Error {
     match cmd.status() {
         Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_interpreter_name;
+
+    #[test]
+    fn interpreter_names_are_pythons_and_pips_only() {
+        for name in [
+            "python",
+            "python3",
+            "python3.12",
+            "pip",
+            "pip3",
+            "pip3.12",
+            "python.exe",
+        ] {
+            assert!(is_interpreter_name(name), "{name}");
+        }
+        for name in [
+            "pytest",
+            "python3-config",
+            "pipx",
+            "pip-compile",
+            "ipython",
+            "sh",
+        ] {
+            assert!(!is_interpreter_name(name), "{name}");
+        }
     }
 }

@@ -56,20 +56,20 @@ impl Printer {
     /// A status line on stderr (silenced by `-q`).
     pub fn status(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            to_stderr(&format!("{msg}\n"));
         }
     }
 
     /// A detail shown with `-v`.
     pub fn verbose(&self, msg: &str) {
         if self.verbose && !self.quiet {
-            eprintln!("{}", self.dim(msg));
+            to_stderr(&format!("{}\n", self.dim(msg)));
         }
     }
 
     /// A warning on stderr (shown even with `-q`).
     pub fn warn(&self, msg: &str) {
-        eprintln!("{} {msg}", self.paint("warning:", "33"));
+        to_stderr(&format!("{} {msg}\n", self.paint("warning:", "33")));
     }
 
     /// An error report, already rendered (see `diagnostics::render`).
@@ -81,7 +81,7 @@ impl Printer {
                 text.replace_range(pos + 1..pos + 6, &self.paint("hint:", "1;36"));
             }
         }
-        eprint!("{text}");
+        to_stderr(&text);
     }
 
     /// A line of data on stdout.
@@ -125,6 +125,13 @@ impl Printer {
     fn dim(&self, text: &str) -> String {
         self.paint(text, "2")
     }
+}
+
+/// Writes to stderr, ignoring a closed pipe (`penv sync 2>&1 | head -1`):
+/// losing a message must never abort penv halfway through a rebuild, as
+/// `eprintln!`'s panic would.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// A step under way (see [`Printer::step`]).

@@ -229,14 +229,21 @@ impl Spec {
             .collect();
         let mut find_links = Vec::new();
         for (i, link) in config.pip.find_links.iter().enumerate() {
-            if link.contains("://") {
+            // A local directory (a path, or a `file://` URL) is hashed by its
+            // listing; a relative path stays relative, so the hash does not
+            // depend on where the project is checked out.
+            let local = match link.strip_prefix("file://") {
+                Some(path) => Some(PathBuf::from(path)),
+                None => (!link.contains("://")).then(|| PathBuf::from(link)),
+            };
+            let Some(local) = local else {
                 find_links.push(FindLinks {
                     location: link.clone(),
                     files: Vec::new(),
                 });
                 continue;
-            }
-            let dir = project.root.join(link);
+            };
+            let dir = project.root.join(&local);
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 return Err(SpecError::FindLinksMissing {
                     path: dir,
@@ -252,9 +259,13 @@ impl Spec {
                 })
                 .collect();
             listing.sort();
-            let location = std::path::absolute(&dir).unwrap_or(dir);
+            let location = if link.starts_with("file://") || local.is_absolute() {
+                link.clone()
+            } else {
+                relative_display(&dir, &project.root)
+            };
             find_links.push(FindLinks {
-                location: location.display().to_string(),
+                location,
                 files: listing,
             });
         }

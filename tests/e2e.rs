@@ -846,3 +846,161 @@ fn an_env_without_pip_has_no_pip_and_refuses_requirements() {
     assert_code(&out, 2);
     assert!(stderr(&out).contains("pip = false"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_closed_stderr_does_not_abort_a_rebuild() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
+    sb.ok(&["sync"]);
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
+    // `penv sync 2>&1 | head -1`: the reader is gone before penv writes.
+    let mut child = sb
+        .penv()
+        .arg("sync")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+    assert_eq!(status_json(&sb)["state"], "fresh");
+}
+
+#[test]
+fn pip_runs_from_the_project_root_wherever_penv_starts() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let local = sb.project.join("wheels");
+    std::fs::create_dir_all(&local).unwrap();
+    build_wheel(&local, "tinypkg", "1.0", &[]);
+    // A relative wheel path in a requirement file, relative find-links.
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirement-files = [\"requirements.txt\"]\n[pip]\nfind-links = [\"wheels\"]\nno-index = true\n",
+            python.display()
+        ),
+    );
+    sb.write(
+        "requirements.txt",
+        "./wheels/tinypkg-1.0-py3-none-any.whl\n",
+    );
+    std::fs::create_dir_all(sb.project.join("sub/deeper")).unwrap();
+    let out = sb
+        .penv()
+        .current_dir(sb.project.join("sub/deeper"))
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+}
+
+#[test]
+fn the_hash_does_not_depend_on_where_the_project_is_checked_out() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let local = sb.project.join("wheels");
+    std::fs::create_dir_all(&local).unwrap();
+    build_wheel(&local, "tinypkg", "1.0", &[]);
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirements = [\"tinypkg\"]\n[pip]\nfind-links = [\"./wheels\"]\nno-index = true\n",
+            python.display()
+        ),
+    );
+    let hash = sb.ok(&["hash"]);
+    let copy = sb.tmp.path().join("elsewhere/checkout");
+    std::fs::create_dir_all(copy.join("wheels")).unwrap();
+    std::fs::copy(sb.project.join("penv.toml"), copy.join("penv.toml")).unwrap();
+    for entry in std::fs::read_dir(&local).unwrap().flatten() {
+        std::fs::copy(entry.path(), copy.join("wheels").join(entry.file_name())).unwrap();
+    }
+    let out = sb.penv().current_dir(&copy).arg("hash").output().unwrap();
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), hash);
+    // A new wheel in a local find-links directory is a change, also as a file:// URL.
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirements = [\"tinypkg\"]\n[pip]\nfind-links = [\"file://{}\"]\nno-index = true\n",
+            python.display(),
+            local.display()
+        ),
+    );
+    let before = sb.ok(&["hash"]);
+    build_wheel(&local, "tinypkg", "2.0", &[]);
+    assert_ne!(sb.ok(&["hash"]), before);
+}
+
+#[test]
+fn run_and_which_never_fall_back_to_another_interpreters_python_or_pip() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, "[venv]\npip = false"));
+    sb.ok(&["sync"]);
+    // The sandbox PATH has the base interpreter's bin (with its pip): not used.
+    for name in ["pip", "pip3", "python3.99"] {
+        let out = sb.run(&["run", name, "--version"]);
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains("never runs one from PATH"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = sb.run(&["which", "pip"]);
+    assert_code(&out, 2);
+    // A path is not a name in the env.
+    for path in ["/bin/sh", "../../../../bin/sh"] {
+        let out = sb.run(&["which", path]);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains("is a path"), "{}", stderr(&out));
+    }
+    // A half-built env (penv's build marker) is not handed out.
+    std::fs::write(sb.env().join("penv-building"), "pid 1\n").unwrap();
+    let out = sb.run(&["which", "python"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("rebuild"), "{}", stderr(&out));
+    std::fs::remove_file(sb.env().join("penv-building")).unwrap();
+    // Nor a venv penv did not build.
+    std::fs::remove_file(state_file(&sb)).unwrap();
+    let out = sb.run(&["which", "python"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("no penv state file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_project_path_with_spaces_gets_a_working_pip() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let spaced = sb.tmp.path().join("my projects/the app");
+    std::fs::create_dir_all(&spaced).unwrap();
+    std::fs::write(
+        spaced.join("penv.toml"),
+        sb.offline_toml(python, "requirements = [\"tinypkg==1.0\"]"),
+    )
+    .unwrap();
+    let out = sb.penv().current_dir(&spaced).arg("sync").output().unwrap();
+    assert_code(&out, 0);
+    let env = spaced.join(".venv");
+    let pip = Command::new(env.join("bin/pip"))
+        .arg("--version")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(pip.status.success(), "{}", stderr(&pip));
+    assert!(
+        stdout(&pip).contains(&*env.to_string_lossy()),
+        "{}",
+        stdout(&pip)
+    );
+}

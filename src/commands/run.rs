@@ -88,6 +88,14 @@ fn resolve_program(
             });
         }
     }
+    if platform::is_interpreter_name(&name) {
+        // The env's own is missing: the one on PATH is another interpreter's.
+        return Err(Error::NoSuchCommand {
+            name: name.into_owned(),
+            bin: env.join(platform::BIN_DIR),
+            searched_path: false,
+        });
+    }
     match platform::which_on_path(&name, path_dirs) {
         Some(found) => Ok(Resolved {
             program: found,

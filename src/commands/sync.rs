@@ -293,12 +293,14 @@ fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Err
             &wanted.project.root,
             &wanted.project.config.requirement_files,
         );
-        installer::install(env, &args, ctx.printer, guard).map_err(|e| match e {
-            installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                signal,
-                restored: false,
-            },
-            other => Error::Install(other),
+        installer::install(env, &wanted.project.root, &args, ctx.printer, guard).map_err(|e| {
+            match e {
+                installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                    signal,
+                    restored: false,
+                },
+                other => Error::Install(other),
+            }
         })?;
     }
     Ok(())

@@ -68,7 +68,9 @@ impl Request {
         if s == "*" || s.eq_ignore_ascii_case("any") {
             return Ok(Self::Any);
         }
-        if s.contains('/') || s.contains('\\') || s.starts_with('~') || s.starts_with('.') {
+        // `~=3.10` is a specifier (compatible release), `~/py/bin/python` a path.
+        let home_path = s.starts_with('~') && !s.starts_with("~=");
+        if s.contains('/') || s.contains('\\') || home_path || s.starts_with('.') {
             return Ok(Self::Path(PathBuf::from(s)));
         }
         let lower = s.to_ascii_lowercase();
@@ -300,6 +302,26 @@ mod tests {
         assert_eq!(
             Request::parse("cpython@>=3.11").unwrap().to_string(),
             "cpython@>=3.11"
+        );
+        // A compatible-release specifier is not a home-relative path.
+        let compatible = Request::parse("~=3.10").unwrap();
+        assert!(
+            matches!(
+                &compatible,
+                Request::Version {
+                    version: VersionConstraint::Specifiers(_),
+                    ..
+                }
+            ),
+            "{compatible:?}"
+        );
+        let Request::Version { version: v, .. } = compatible else {
+            unreachable!()
+        };
+        assert!(v.matches(&version("3.12.1")) && !v.matches(&version("3.9.18")));
+        assert_eq!(
+            Request::parse("~/py/bin/python3").unwrap(),
+            Request::Path("~/py/bin/python3".into())
         );
     }
 

@@ -278,13 +278,27 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), CreateError> {
     Ok(())
 }
 
+/// The first line(s) of a script run by `python`, as pip's installer
+/// (distlib) writes them: `#!python` when the kernel can run that, else (a
+/// path with a space, or longer than Linux's 127-byte shebang limit) a
+/// `/bin/sh` line that `exec`s python on the script, which Python then reads
+/// as a string literal.
+fn shebang(python: &Path) -> String {
+    let path = python.display().to_string();
+    if !path.contains(' ') && path.len() + 3 <= 127 {
+        format!("#!{path}\n")
+    } else {
+        format!("#!/bin/sh\n'''exec' \"{path}\" \"$0\" \"$@\"\n' '''\n")
+    }
+}
+
 /// `bin/pip`, `bin/pip3`, `bin/pip3.X`: the console scripts pip's own
 /// installer writes, with this env's python in the shebang.
 fn write_pip_scripts(env: &Path, major_minor: &str) -> Result<(), CreateError> {
     let python = platform::env_python(env);
     let script = format!(
-        "#!{}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n",
-        python.display()
+        "{}# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n",
+        shebang(&python)
     );
     for name in [
         "pip".to_owned(),
@@ -301,4 +315,24 @@ fn write_pip_scripts(env: &Path, major_minor: &str) -> Result<(), CreateError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod shebang_tests {
+    use super::shebang;
+    use std::path::Path;
+
+    #[test]
+    fn plain_paths_get_a_plain_shebang_others_the_sh_trampoline() {
+        assert_eq!(
+            shebang(Path::new("/p/.venv/bin/python")),
+            "#!/p/.venv/bin/python\n"
+        );
+        let spaced = shebang(Path::new("/my proj/.venv/bin/python"));
+        assert!(
+            spaced.starts_with("#!/bin/sh\n'''exec' \"/my proj/.venv/bin/python\" \"$0\" \"$@\"\n")
+        );
+        let long = format!("/{}/bin/python", "d".repeat(130));
+        assert!(shebang(Path::new(&long)).starts_with("#!/bin/sh\n"));
+    }
 }

@@ -35,6 +35,12 @@ pub enum Refusal {
         /// Where it points.
         target: PathBuf,
     },
+    /// A path penv cannot record (its state and intent files are JSON).
+    #[error("refusing to build the env at `{}`: its path is not valid UTF-8", path.display())]
+    NotUtf8 {
+        /// The path.
+        path: PathBuf,
+    },
     /// A venv made by something else.
     #[error(
         "`{}` is a virtual environment that penv did not create",
@@ -53,7 +59,7 @@ pub enum Refusal {
         /// The path.
         path: PathBuf,
         /// What is there.
-        what: &'static str,
+        what: String,
     },
 }
 
@@ -63,6 +69,10 @@ impl Refusal {
         match self {
             Self::Protected { .. } => {
                 "set `[venv] path` to a directory of its own, e.g. `.venv`".to_owned()
+            }
+            Self::NotUtf8 { .. } => {
+                "move the project to a path that is valid UTF-8, or set `[venv] path` to one"
+                    .to_owned()
             }
             Self::Symlink { .. } => {
                 "point `[venv] path` at a real directory, or remove the symlink".to_owned()
@@ -115,6 +125,11 @@ pub fn check_env_path(
     if home.is_some_and(|h| h == env) {
         return Err(protected("your home directory"));
     }
+    if env.to_str().is_none() {
+        return Err(Refusal::NotUtf8 {
+            path: env.to_owned(),
+        });
+    }
     let Ok(meta) = std::fs::symlink_metadata(env) else {
         return Ok(Occupant::Nothing);
     };
@@ -128,7 +143,7 @@ pub fn check_env_path(
     if !meta.is_dir() {
         return Err(Refusal::OtherData {
             path: env.to_owned(),
-            what: "is a file",
+            what: "is a file".to_owned(),
         });
     }
     if env.join(STATE_FILE).is_file() || env.join(BUILD_MARKER).is_file() {
@@ -136,12 +151,20 @@ pub fn check_env_path(
     }
     let mut entries = std::fs::read_dir(env).map_err(|_| Refusal::OtherData {
         path: env.to_owned(),
-        what: "cannot be listed",
+        what: "cannot be listed".to_owned(),
     })?;
     if entries.next().is_none() {
         return Ok(Occupant::Empty);
     }
     if env.join("pyvenv.cfg").is_file() {
+        // `--force` may replace a venv, never data that merely sits beside a
+        // `pyvenv.cfg`: the directory must look like a venv and hold nothing else.
+        if let Some(what) = not_a_venv(env) {
+            return Err(Refusal::OtherData {
+                path: env.to_owned(),
+                what,
+            });
+        }
         return if force {
             Ok(Occupant::ForeignVenv)
         } else {
@@ -152,8 +175,58 @@ pub fn check_env_path(
     }
     Err(Refusal::OtherData {
         path: env.to_owned(),
-        what: "holds other data",
+        what: "holds other data".to_owned(),
     })
+}
+
+/// What a venv made by CPython's `venv`, virtualenv, uv or pip (editable
+/// checkouts in `src/`, data files in `share/`, `etc/`, `man/`) has at its top.
+const VENV_ENTRIES: &[&str] = &[
+    "bin",
+    "Scripts",
+    "include",
+    "Include",
+    "lib",
+    "Lib",
+    "lib64",
+    "pyvenv.cfg",
+    "share",
+    "etc",
+    "man",
+    "src",
+    ".gitignore",
+    "CACHEDIR.TAG",
+    ".lock",
+    "pip-selfcheck.json",
+    ".Python",
+];
+
+/// Why `dir`, which holds a `pyvenv.cfg`, is not only a venv: no
+/// `bin/python*`, or other entries at its top (a few named).
+fn not_a_venv(dir: &Path) -> Option<String> {
+    let has_python = ["bin", "Scripts"].iter().any(|b| {
+        std::fs::read_dir(dir.join(b)).is_ok_and(|mut entries| {
+            entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("python")))
+        })
+    });
+    if !has_python {
+        return Some("holds a `pyvenv.cfg` but no `bin/python`".to_owned());
+    }
+    let mut other: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !VENV_ENTRIES.contains(&n.as_str()))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    other.sort();
+    let more = other.len().saturating_sub(5);
+    other.truncate(5);
+    if more > 0 {
+        other.push(format!("{more} more"));
+    }
+    (!other.is_empty()).then(|| format!("is a venv that also holds {}", other.join(", ")))
 }
 
 #[cfg(test)]
@@ -193,10 +266,25 @@ mod tests {
         std::fs::create_dir(&foreign).unwrap();
         assert_eq!(check(&foreign, false), Ok(Occupant::Empty));
         std::fs::write(foreign.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        // A pyvenv.cfg alone does not make a venv: not even --force replaces it.
+        assert!(matches!(
+            check(&foreign, true),
+            Err(Refusal::OtherData { .. })
+        ));
+        std::fs::create_dir_all(foreign.join("bin")).unwrap();
+        std::os::unix::fs::symlink("/usr/bin/python3", foreign.join("bin/python")).unwrap();
         assert!(matches!(
             check(&foreign, false),
             Err(Refusal::ForeignVenv { .. })
         ));
+        // A venv holding the user's files is other data too.
+        std::fs::write(foreign.join("notes.txt"), "precious").unwrap();
+        let refused = check(&foreign, true);
+        assert!(
+            matches!(&refused, Err(Refusal::OtherData { what, .. }) if what.contains("`notes.txt`")),
+            "{refused:?}"
+        );
+        std::fs::remove_file(foreign.join("notes.txt")).unwrap();
         assert_eq!(check(&foreign, true), Ok(Occupant::ForeignVenv));
         std::fs::write(foreign.join(STATE_FILE), "{}").unwrap();
         assert_eq!(check(&foreign, false), Ok(Occupant::Penv));
