@@ -78,6 +78,24 @@ pub struct SpecArgs {
     pub no_default_groups: bool,
 }
 
+impl SpecArgs {
+    /// These options as they would be typed after `penv sync`.
+    pub fn as_command_line(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for group in &self.groups {
+            let _ = write!(out, " --group {group}");
+        }
+        if self.no_default_groups {
+            out.push_str(" --no-default-groups");
+        }
+        if let Some(python) = &self.python {
+            let _ = write!(out, " --python '{python}'");
+        }
+        out
+    }
+}
+
 /// `penv sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {

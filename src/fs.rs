@@ -202,7 +202,7 @@ pub enum LockError {
     #[error(transparent)]
     Fs(#[from] FsError),
     /// The holder did not let go in time.
-    #[error("timed out after {waited:?} waiting for the lock `{path}`{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    #[error("timed out after {:.1}s waiting for the lock `{path}`{}", waited.as_secs_f64(), holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
     Timeout {
         /// The lock file.
         path: PathBuf,

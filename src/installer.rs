@@ -201,7 +201,10 @@ pub fn install(
                 progress.set(&format!("Resolving: {name} ({collected} packages so far)"));
             } else if let Some(list) = line.strip_prefix("Installing collected packages: ") {
                 let n = list.split(", ").count();
-                progress.set(&format!("Installing {n} packages"));
+                progress.set(&format!(
+                    "Installing {n} package{}",
+                    if n == 1 { "" } else { "s" }
+                ));
             } else if line.starts_with("Successfully installed") {
                 printer.verbose(&line);
             }

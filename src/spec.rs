@@ -432,7 +432,15 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             out.push(format!("venv pip {} → {}", o.pip, n.pip));
         }
         if o.prompt != n.prompt {
-            out.push(format!("prompt {:?} → {:?}", o.prompt, n.prompt));
+            let shown = |p: &Option<String>| {
+                p.as_ref()
+                    .map_or_else(|| "(the env's name)".to_owned(), |p| format!("\"{p}\""))
+            };
+            out.push(format!(
+                "prompt {} → {}",
+                shown(&o.prompt),
+                shown(&n.prompt)
+            ));
         }
     }
     list_diff(&mut out, "", &old.requirements, &new.requirements);

@@ -1004,3 +1004,116 @@ fn a_project_path_with_spaces_gets_a_working_pip() {
         stdout(&pip)
     );
 }
+
+#[test]
+fn the_stash_keeps_the_newest_even_within_one_second_and_zero_keeps_none() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let keep = |n: usize, req: &str| {
+        sb.write(
+            "penv.toml",
+            &sb.offline_toml(
+                python,
+                &format!("requirements = [\"{req}\"]\n[venv]\nkeep-stashed = {n}"),
+            ),
+        );
+    };
+    keep(1, "tinypkg==1.0");
+    sb.ok(&["sync"]);
+    keep(1, "tinypkg==2.0");
+    sb.ok(&["sync"]);
+    keep(1, "otherpkg");
+    sb.ok(&["sync"]);
+    // Back to 2.0, the most recently replaced: restored, not rebuilt.
+    keep(1, "tinypkg==2.0");
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("Restored"), "{}", stderr(&out));
+    assert_eq!(status_json(&sb)["stashed"].as_array().unwrap().len(), 1);
+    // keep-stashed = 0: the stash is emptied, and nothing is restored from it.
+    keep(0, "otherpkg");
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("Restored"), "{}", stderr(&out));
+    assert_eq!(status_json(&sb)["stashed"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = sb.tmp.path().join("private-cache");
+    let penv = |args: &[&str]| {
+        sb.penv()
+            .env("PENV_CACHE_DIR", &cache)
+            .env("PENV_LOCK_TIMEOUT", "0.3")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
+    assert_code(&penv(&["sync"]), 0);
+    // Be the other penv: hold the env's writer lock (the only lock file).
+    let locks: Vec<PathBuf> = std::fs::read_dir(cache.join("locks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&locks[0])
+        .unwrap();
+    lock.lock().unwrap();
+    let status: serde_json::Value =
+        serde_json::from_slice(&penv(&["status", "--json"]).stdout).unwrap();
+    assert!(
+        status["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("rebuilding it right now"),
+        "{status}"
+    );
+    let out = penv(&["run", "--no-sync", "python", "-c", "pass"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("being rebuilt"), "{}", stderr(&out));
+    // A sync waits for the writer, then gives up clearly.
+    let out = penv(&["sync"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("Waiting for another penv"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("at most 0.3s"), "{}", stderr(&out));
+    lock.unlock().unwrap();
+    assert_code(&penv(&["run", "--no-sync", "python", "-c", "pass"]), 0);
+}
+
+#[test]
+fn sync_check_says_what_to_run() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "[groups]\ndocs = [\"otherpkg\"]"),
+    );
+    sb.ok(&["sync"]);
+    let out = sb.run(&["sync", "--check", "--group", "docs"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("Run `penv sync --group docs` to update it."),
+        "{}",
+        stderr(&out)
+    );
+    // An env penv would refuse to replace: the refusal, not "run penv sync".
+    std::fs::remove_dir_all(sb.env()).unwrap();
+    std::fs::write(sb.env(), "not a directory").unwrap();
+    let out = sb.run(&["sync", "--check"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("`penv sync` would refuse"),
+        "{}",
+        stderr(&out)
+    );
+}

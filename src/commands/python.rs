@@ -10,7 +10,8 @@ use crate::Error;
 use crate::cli::PythonCommand;
 use crate::python::discovery::{self, Verdict};
 use crate::python::request::{Request, RequestSource};
-use crate::python::{PythonError, describe, project_request, search_report};
+use crate::python::{PythonError, describe, project_request, resolve, search_report};
+use crate::state::State;
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
     match cmd {
@@ -25,13 +26,34 @@ pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> 
 fn list(ctx: &Ctx, as_json: bool) {
     let found = discovery::discover(&ctx.env, &ctx.prober);
     // Inside a project, mark what its request picks.
-    let request = ctx
-        .project()
-        .ok()
-        .and_then(|p| project_request(&p, None, &ctx.env).ok());
-    let verdicts = request
+    let project = ctx.project().ok();
+    let request = project
+        .as_ref()
+        .and_then(|p| project_request(p, None, &ctx.env).ok());
+    let mut verdicts = request
         .as_ref()
         .map(|(r, _)| discovery::choose(r, &found.candidates));
+    // The env's own interpreter is kept while it satisfies the request
+    // (see `resolve`): that is the project's pick, not the newest.
+    let kept = project
+        .as_ref()
+        .zip(request.as_ref())
+        .and_then(|(p, (r, s))| {
+            let state = State::read(&Ctx::env_paths(p).env).ok().flatten()?;
+            resolve(r, s, &ctx.env, &ctx.prober, Some(&state.base)).ok()
+        });
+    if let (Some(kept), Some(verdicts)) = (&kept, verdicts.as_mut()) {
+        for (c, v) in found.candidates.iter().zip(verdicts.iter_mut()) {
+            if c.probed.fingerprint.path == kept.fingerprint.path {
+                *v = Verdict::Chosen;
+            } else if *v == Verdict::Chosen {
+                *v = Verdict::PassedOver(format!(
+                    "the env's interpreter `{}` is kept while it satisfies the request",
+                    kept.fingerprint.path.display()
+                ));
+            }
+        }
+    }
     if as_json {
         let items: Vec<_> = found
             .candidates

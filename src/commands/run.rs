@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use super::Ctx;
-use super::sync::ensure_synced;
+use super::sync::{InUse, ensure_synced};
 use crate::cli::RunArgs;
 use crate::diagnostics::display_path;
+use crate::fs;
 use crate::venv::{self, EnvStatus};
 use crate::{Error, platform};
 
@@ -17,9 +18,18 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
     let wanted = ctx.wanted(project, &args.spec)?;
     let env = wanted.paths.env.clone();
-    // Held until `exec` closes it: no rebuild can start between the check
-    // and the command (with `--no-sync` there is no check to guard).
+    // A lock held until `exec` closes it: no rebuild can start between the
+    // check and the command.
     let _in_use = if args.no_sync {
+        let shared = fs::try_lock_shared(&wanted.paths.lock_file(ctx.cache_dir.as_deref()));
+        if matches!(shared, Ok(None)) {
+            return Err(Error::EnvNotReady {
+                env,
+                status: "being rebuilt",
+                reasons: vec!["another penv is rebuilding it right now".to_owned()],
+                hint: "drop `--no-sync` to wait for it, or run again when it is done".to_owned(),
+            });
+        }
         match venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash) {
             EnvStatus::Fresh(_) => {}
             EnvStatus::Stale(_, reasons) => {
@@ -42,7 +52,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
                 });
             }
         }
-        None
+        Some(InUse::shared(shared.ok().flatten()))
     } else {
         Some(ensure_synced(ctx, &wanted, false)?.1)
     };

@@ -46,7 +46,23 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         for reason in &reasons {
             ctx.printer.status(&format!("  - {reason}"));
         }
-        ctx.printer.status("Run `penv sync` to update it.");
+        // What to run: a plain sync, unless it would refuse the path.
+        match check_env_path(
+            &wanted.paths.env,
+            &wanted.project.root,
+            ctx.home(),
+            args.force,
+        ) {
+            Err(refusal) => {
+                ctx.printer
+                    .status(&format!("`penv sync` would refuse: {refusal}"));
+                ctx.printer.status(&format!("hint: {}", refusal.hint()));
+            }
+            Ok(_) => ctx.printer.status(&format!(
+                "Run `penv sync{}` to update it.",
+                args.spec.as_command_line()
+            )),
+        }
         return Ok(ExitCode::from(1));
     }
     let (outcome, _in_use) = ensure_synced(ctx, &wanted, args.force)?;
@@ -116,7 +132,8 @@ pub(super) fn ensure_synced(
         ctx.printer.status(&format!(
             "Waiting for another penv{} working on `{env_name}` (at most {}s)…",
             holder.map(|h| format!(" ({h})")).unwrap_or_default(),
-            timeout.as_secs()
+            // `PENV_LOCK_TIMEOUT=1.5` waits 1.5 s: say so, not "1s".
+            format!("{:.1}", timeout.as_secs_f64()).trim_end_matches(".0")
         ));
     })?;
     let waited = matches!(lock, LockOutcome::AcquiredAfterWait(..));
@@ -172,7 +189,10 @@ pub(super) fn ensure_synced(
             "replacing `{env_name}`, a venv penv did not create (--force)"
         ));
     }
-    if let Some(entry) = stash::find(paths, &wanted.hash)? {
+    // `keep-stashed = 0` keeps none, and restores none.
+    if keep > 0
+        && let Some(entry) = stash::find(paths, &wanted.hash)?
+    {
         let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Restore(entry))?;
         match State::read(&paths.env) {
             Ok(Some(mut state)) => {
@@ -196,6 +216,11 @@ pub(super) fn ensure_synced(
 pub(super) struct InUse(#[expect(dead_code, reason = "held for its drop")] Option<fs::FileLock>);
 
 impl InUse {
+    /// A reader's lock (or none, when the lock file could not be opened).
+    pub(super) fn shared(lock: Option<fs::FileLock>) -> Self {
+        Self(lock)
+    }
+
     /// The writer's lock, no longer passed on to children.
     fn exclusive(lock: fs::FileLock) -> Self {
         lock.keep_from_children();

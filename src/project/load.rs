@@ -416,6 +416,16 @@ fn validate(project: &Project) -> Result<(), ProjectError> {
             Some(Request::HINT.to_owned()),
         ));
     }
+    if config.venv.path.starts_with('~') {
+        return Err(invalid(
+            &["venv", "path"],
+            format!(
+                "`{}`: `~` is not expanded in `[venv] path` (it would make a directory named `~`)",
+                config.venv.path
+            ),
+            Some("write the path in full, e.g. `/home/me/.venvs/app`, or relative to the project file".to_owned()),
+        ));
+    }
     check_requirements(&config.requirements, &["requirements"], &invalid)?;
     for (group, reqs) in &config.groups {
         if !is_valid_group_name(group) {

@@ -184,10 +184,12 @@ pub fn project_request(
                 Some(Location::line(&version_file, line, raw)),
             )
         })?;
+        // pyenv allows several versions, one per line or on one line; the
+        // first is the one it prefers.
         let found = text
             .lines()
             .enumerate()
-            .map(|(i, l)| (i + 1, l.trim()))
+            .map(|(i, l)| (i + 1, l.split_whitespace().next().unwrap_or_default()))
             .find(|(_, l)| !l.is_empty() && !l.starts_with('#'));
         if let Some((line, raw)) = found {
             let from = RequestSource::PythonVersionFile(version_file.clone(), line);

@@ -30,6 +30,15 @@ pub struct EnvPaths {
     pub name: String,
 }
 
+/// Whether another penv holds the env's writer lock: it is rebuilding the
+/// env right now (a build marker or intent record is then no sign of a crash).
+pub fn being_rebuilt(paths: &EnvPaths, cache_dir: Option<&Path>) -> bool {
+    matches!(
+        crate::fs::try_lock_shared(&paths.lock_file(cache_dir)),
+        Ok(None)
+    )
+}
+
 impl EnvPaths {
     /// The paths for env `env` (absolute, normalized).
     pub fn new(env: PathBuf) -> Self {

@@ -14,7 +14,7 @@ use super::check::check_base;
 use super::owned::BUILD_MARKER;
 use super::txn::remove_if_owned;
 use crate::fs::{self, FsError};
-use crate::state::{State, now};
+use crate::state::State;
 
 /// The default number of replaced envs kept per project.
 pub const DEFAULT_KEEP: usize = 3;
@@ -40,21 +40,41 @@ pub fn list(paths: &EnvPaths) -> Vec<Entry> {
         return Vec::new();
     };
     let prefix = prefix(paths);
-    let mut out: Vec<Entry> = entries
+    let mut out: Vec<(u128, Entry)> = entries
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let rest = name.strip_prefix(&prefix)?;
             let (hash, stamp) = rest.rsplit_once('-')?;
-            Some(Entry {
+            let nanos = stamp_nanos(stamp.parse().ok()?);
+            let entry = Entry {
                 path: e.path(),
                 hash_prefix: hash.to_owned(),
-                stashed: stamp.parse().ok()?,
-            })
+                stashed: u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
+            };
+            Some((nanos, entry))
         })
         .collect();
-    out.sort_by(|a, b| b.stashed.cmp(&a.stashed).then(b.path.cmp(&a.path)));
-    out
+    out.sort_by(|(a, ea), (b, eb)| b.cmp(a).then(eb.path.cmp(&ea.path)));
+    out.into_iter().map(|(_, entry)| entry).collect()
+}
+
+/// An entry's stamp in nanoseconds: written in nanoseconds, so two envs
+/// stashed within one second keep their order (older penv wrote seconds).
+fn stamp_nanos(stamp: u128) -> u128 {
+    if stamp < 1 << 40 {
+        stamp * 1_000_000_000
+    } else {
+        stamp
+    }
+}
+
+/// Drops the oldest entries beyond `keep` (all of them for 0).
+pub fn prune(paths: &EnvPaths, keep: usize) -> Result<(), FsError> {
+    for old in list(paths).into_iter().skip(keep) {
+        remove_if_owned(&old.path)?;
+    }
+    Ok(())
 }
 
 /// Moves the env at `from` into the stash and drops the oldest entries
@@ -70,14 +90,11 @@ pub fn put(paths: &EnvPaths, from: &Path, keep: usize) -> Result<(), FsError> {
     for old in list(paths).into_iter().filter(|e| e.hash_prefix == short) {
         remove_if_owned(&old.path)?;
     }
-    fs::rename(
-        from,
-        &dir.join(format!("{}{short}-{}", prefix(paths), now())),
-    )?;
-    for old in list(paths).into_iter().skip(keep) {
-        remove_if_owned(&old.path)?;
-    }
-    Ok(())
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    fs::rename(from, &dir.join(format!("{}{short}-{nanos}", prefix(paths))))?;
+    prune(paths, keep)
 }
 
 /// A stash entry for `hash` that is still valid for this env path, if any.
@@ -103,4 +120,37 @@ pub fn find(paths: &EnvPaths, hash: &str) -> Result<Option<PathBuf>, FsError> {
         remove_if_owned(&entry.path)?;
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(paths: &EnvPaths, hash: &str, stamp: u128) {
+        let dir = paths
+            .stash_dir()
+            .join(format!("{}{hash}-{stamp}", prefix(paths)));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    }
+
+    #[test]
+    fn newest_first_to_the_nanosecond_and_pruned_oldest_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join(".venv"));
+        let second = 1_700_000_000_u128;
+        // Stashed within one second: the nanoseconds decide, not the hash.
+        entry(&paths, "aaaa", second * 1_000_000_000 + 900);
+        entry(&paths, "zzzz", second * 1_000_000_000 + 100);
+        // An entry named in seconds by an older penv is older still.
+        entry(&paths, "old0", second - 5);
+        let order: Vec<String> = list(&paths).into_iter().map(|e| e.hash_prefix).collect();
+        assert_eq!(order, ["aaaa", "zzzz", "old0"]);
+        assert_eq!(list(&paths)[0].stashed, 1_700_000_000);
+        prune(&paths, 1).unwrap();
+        let order: Vec<String> = list(&paths).into_iter().map(|e| e.hash_prefix).collect();
+        assert_eq!(order, ["aaaa"]);
+        prune(&paths, 0).unwrap();
+        assert!(list(&paths).is_empty());
+    }
 }

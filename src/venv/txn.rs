@@ -136,6 +136,8 @@ fn finish(paths: &EnvPaths, intent: &Intent, keep_stashed: usize) -> Result<(), 
             remove_if_owned(aside)?;
         }
     }
+    // `keep-stashed` may have been lowered since the entries were stashed.
+    stash::prune(paths, keep_stashed)?;
     remove_file_if_exists(&paths.intent())
 }
 
