@@ -192,8 +192,10 @@ fn read_one(
     let dir = path.parent().unwrap_or(Path::new("/")).to_owned();
     for (line_no, line) in &logical {
         if let Some((target, is_constraint)) = include_target(line) {
-            if target.contains("://") {
-                continue; // a URL: pip fetches it; its text is hashed as part of this line
+            // A URL: pip fetches it. `${VAR}`: pip expands it from its own
+            // environment. Either way its text is hashed as part of this line.
+            if target.contains("://") || target.contains("${") {
+                continue;
             }
             let location = Location::line(&path, *line_no, line);
             read_one(&dir.join(target), Some(location), is_constraint, stack, out)?;
@@ -248,23 +250,25 @@ pub fn logical_lines(text: &str) -> Vec<(usize, String)> {
 }
 
 /// The target of an include line: `-r f`, `-rf`, `--requirement f`,
-/// `--requirement=f`, and the same for `-c`/`--constraint`.
-pub fn include_target(line: &str) -> Option<(&str, bool)> {
+/// `--requirement=f`, and the same for `-c`/`--constraint`. pip splits an
+/// option line as a shell would (`shlex`): quotes group words
+/// (`-r "sub dir/x.txt"`), and only the first word after the option is the file.
+pub fn include_target(line: &str) -> Option<(String, bool)> {
+    let words = shlex::split(line)?;
+    let (first, next) = (words.first()?, words.get(1));
     for (long, short, constraint) in [("--requirement", "-r", false), ("--constraint", "-c", true)]
     {
-        if let Some(rest) = line.strip_prefix(long) {
-            if let Some(target) = rest.strip_prefix(['=', ' ', '\t']).map(str::trim)
-                && !target.is_empty()
-            {
-                return Some((target, constraint));
-            }
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(short) {
-            let rest = rest.trim();
-            if !rest.is_empty() {
-                return Some((rest, constraint));
-            }
+        let target = if first == long || first == short {
+            next.cloned()
+        } else if let Some(value) = first.strip_prefix(long).and_then(|r| r.strip_prefix('=')) {
+            Some(value.to_owned())
+        } else if !first.starts_with("--") {
+            first.strip_prefix(short).map(str::to_owned)
+        } else {
+            None
+        };
+        if let Some(target) = target.filter(|t| !t.is_empty()) {
+            return Some((target, constraint));
         }
     }
     None
@@ -331,21 +335,25 @@ mod tests {
 
     #[test]
     fn include_forms() {
-        assert_eq!(include_target("-r base.txt"), Some(("base.txt", false)));
-        assert_eq!(include_target("-rbase.txt"), Some(("base.txt", false)));
+        let target = include_target;
+        let r = |t: &str| Some((t.to_owned(), false));
+        assert_eq!(target("-r base.txt"), r("base.txt"));
+        assert_eq!(target("-rbase.txt"), r("base.txt"));
+        assert_eq!(target("--requirement base.txt"), r("base.txt"));
+        assert_eq!(target("--requirement=base.txt"), r("base.txt"));
+        assert_eq!(target("-c c.txt"), Some(("c.txt".to_owned(), true)));
         assert_eq!(
-            include_target("--requirement base.txt"),
-            Some(("base.txt", false))
+            target("--constraint=c.txt"),
+            Some(("c.txt".to_owned(), true))
         );
-        assert_eq!(
-            include_target("--requirement=base.txt"),
-            Some(("base.txt", false))
-        );
-        assert_eq!(include_target("-c c.txt"), Some(("c.txt", true)));
-        assert_eq!(include_target("--constraint=c.txt"), Some(("c.txt", true)));
-        assert_eq!(include_target("requests"), None);
-        assert_eq!(include_target("--require-hashes"), None);
-        assert_eq!(include_target("--requirement"), None);
+        // As pip reads them: quotes group, an unquoted space ends the file name.
+        assert_eq!(target("-r \"sub dir/x.txt\""), r("sub dir/x.txt"));
+        assert_eq!(target("-r 'sub dir/x.txt'"), r("sub dir/x.txt"));
+        assert_eq!(target("-r ./sub dir/x.txt"), r("./sub"));
+        assert_eq!(target("requests"), None);
+        assert_eq!(target("--require-hashes"), None);
+        assert_eq!(target("--requirement"), None);
+        assert_eq!(target("-r \"unbalanced"), None);
     }
 
     #[test]
