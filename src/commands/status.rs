@@ -33,12 +33,13 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         let value = json!({
             "state": status.name(),
             "reasons": status.reasons(),
-            "env": wanted.paths.env,
-            "project-file": wanted.project.file,
+            // Paths as text: `json!` cannot take a path that is not UTF-8.
+            "env": wanted.paths.env.display().to_string(),
+            "project-file": wanted.project.file.display().to_string(),
             "hash": wanted.hash,
             "recorded-hash": status.state().map(|s| &s.hash),
             "interpreter": {
-                "path": wanted.python.fingerprint.path,
+                "path": wanted.python.fingerprint.path.display().to_string(),
                 "implementation": info.implementation,
                 "version": info.version,
                 "request": wanted.python.request.to_string(),
@@ -46,7 +47,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             },
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
-            "stashed": stashed.iter().map(|e| json!({"path": e.path, "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
+            "stashed": stashed.iter().map(|e| json!({"path": e.path.display().to_string(), "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
         });
         ctx.printer
             .data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));
