@@ -90,7 +90,8 @@ impl SpecArgs {
             out.push_str(" --no-default-groups");
         }
         if let Some(python) = &self.python {
-            let _ = write!(out, " --python '{python}'");
+            let quoted = shlex::try_quote(python).unwrap_or_else(|_| python.into());
+            let _ = write!(out, " --python {quoted}");
         }
         out
     }

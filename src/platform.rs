@@ -79,8 +79,11 @@ pub fn is_executable(path: &Path) -> bool {
 pub fn is_interpreter_name(name: &str) -> bool {
     let name = name.strip_suffix(".exe").unwrap_or(name);
     ["python", "pip"].iter().any(|stem| {
-        name.strip_prefix(stem)
-            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        // `python3.13t` (free-threaded), `pythonw`.
+        name.strip_prefix(stem).is_some_and(|rest| {
+            let rest = rest.strip_suffix(['t', 'w']).unwrap_or(rest);
+            rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
     })
 }
 
@@ -137,6 +140,8 @@ mod tests {
             "pip3",
             "pip3.12",
             "python.exe",
+            "python3.13t",
+            "pythonw",
         ] {
             assert!(is_interpreter_name(name), "{name}");
         }

@@ -256,12 +256,22 @@ pub fn logical_lines(text: &str) -> Vec<(usize, String)> {
 pub fn include_target(line: &str) -> Option<(String, bool)> {
     let words = shlex::split(line)?;
     let (first, next) = (words.first()?, words.get(1));
-    for (long, short, constraint) in [("--requirement", "-r", false), ("--constraint", "-c", true)]
-    {
-        let target = if first == long || first == short {
+    // pip (optparse) takes any unambiguous abbreviation of a long option:
+    // `--requirem` (not `--require`: `--require-hashes`), `--cons` (not
+    // `--con`: `--config-settings`).
+    let (name, inline) = match first.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (first.as_str(), None),
+    };
+    for (long, shortest, short, constraint) in [
+        ("--requirement", "--requirem", "-r", false),
+        ("--constraint", "--cons", "-c", true),
+    ] {
+        let is_long = name.starts_with(shortest) && long.starts_with(name);
+        let target = if is_long {
+            inline.map(str::to_owned).or_else(|| next.cloned())
+        } else if first == short {
             next.cloned()
-        } else if let Some(value) = first.strip_prefix(long).and_then(|r| r.strip_prefix('=')) {
-            Some(value.to_owned())
         } else if !first.starts_with("--") {
             first.strip_prefix(short).map(str::to_owned)
         } else {
@@ -354,6 +364,12 @@ mod tests {
         assert_eq!(target("--require-hashes"), None);
         assert_eq!(target("--requirement"), None);
         assert_eq!(target("-r \"unbalanced"), None);
+        // Abbreviations pip accepts, and those it finds ambiguous.
+        assert_eq!(target("--requireme=x.txt"), r("x.txt"));
+        assert_eq!(target("--requirem x.txt"), r("x.txt"));
+        assert_eq!(target("--cons c.txt"), Some(("c.txt".to_owned(), true)));
+        assert_eq!(target("--require x.txt"), None);
+        assert_eq!(target("--con c.txt"), None);
     }
 
     #[test]

@@ -233,7 +233,16 @@ impl Spec {
             // listing; a relative path stays relative, so the hash does not
             // depend on where the project is checked out.
             let local = match link.strip_prefix("file://") {
-                Some(path) => Some(PathBuf::from(path)),
+                // `file:///a%20b`, `file://localhost/a`; a `file://` page of
+                // links, or a directory that is not there, is left to pip.
+                Some(rest) => {
+                    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+                    percent_encoding::percent_decode_str(rest)
+                        .decode_utf8()
+                        .ok()
+                        .map(|p| PathBuf::from(p.as_ref()))
+                        .filter(|p| p.is_absolute() && p.is_dir())
+                }
                 None => (!link.contains("://")).then(|| PathBuf::from(link)),
             };
             let Some(local) = local else {

@@ -451,7 +451,7 @@ fn crash_point(p: &Project, mode: KillMode, trigger: Trigger, hashes: (&str, &st
         "finished the interrupted rebuild"
     } else if err.contains("undid a rebuild") {
         "undid the interrupted rebuild"
-    } else if err.contains("removed the partial env") {
+    } else if err.contains("no previous env to put back") {
         "removed a partial env"
     } else if err.contains("Built") {
         "plain build"
@@ -809,7 +809,7 @@ fn an_interrupted_rebuild_whose_old_env_never_moved_keeps_it() {
     let out = p.run(&["sync"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    assert!(!err.contains("removed the partial env"), "{err}");
+    assert!(!err.contains("no previous env to put back"), "{err}");
     assert!(err.contains("The previous env is back"), "{err}");
     assert_eq!(p.versions(), Some(p.expect_versions(A)), "{err}");
     assert!(!p.intent().exists() && !p.aside().exists());

@@ -24,6 +24,12 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     let wanted = ctx.wanted(project, &args.spec)?;
     let env_name = display_path(&wanted.paths.env);
     if args.check {
+        if venv::being_rebuilt(&wanted.paths, ctx.cache_dir.as_deref()) {
+            ctx.printer.status(&format!(
+                "`{env_name}` is being rebuilt by another penv right now; `penv sync` waits for it."
+            ));
+            return Ok(ExitCode::from(1));
+        }
         let pending = wanted.paths.intent().exists();
         let status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
         if let EnvStatus::Fresh(_) = status
@@ -59,8 +65,9 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
                 ctx.printer.status(&format!("hint: {}", refusal.hint()));
             }
             Ok(_) => ctx.printer.status(&format!(
-                "Run `penv sync{}` to update it.",
-                args.spec.as_command_line()
+                "Run `penv sync{}{}` to update it.",
+                args.spec.as_command_line(),
+                if args.force { " --force" } else { "" }
             )),
         }
         return Ok(ExitCode::from(1));
@@ -149,7 +156,7 @@ pub(super) fn ensure_synced(
         Some(Recovery::RolledBack {
             restored_old: false,
         }) => ctx.printer.warn(&format!(
-            "removed the partial env left at `{env_name}` by an interrupted build"
+            "undid a build of `{env_name}` that was interrupted (there was no previous env to put back)"
         )),
         None => {}
     }

@@ -3,7 +3,7 @@
 //! It does not sync, but it never hands out a python penv would not run:
 //! the env must carry a valid state file for its own path, no build may be
 //! under way or interrupted, and its base interpreter must be intact. A
-//! stale env is shown with a warning (as `run --no-sync` does).
+//! stale env is fine: `sync --check` is the gate for that.
 
 use std::process::ExitCode;
 
@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::cli::WhichArgs;
 use crate::diagnostics::display_path;
 use crate::state::State;
-use crate::venv::{EnvPaths, check, owned};
+use crate::venv::{self, EnvPaths, check, owned};
 use crate::{Error, platform};
 
 pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
@@ -22,7 +22,7 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
     }
     let project = ctx.project()?;
     let paths = Ctx::env_paths(&project);
-    trusted(&paths)?;
+    trusted(&paths, ctx.cache_dir.as_deref())?;
     let env = paths.env;
     let path = if args.name == "python" {
         platform::env_python(&env)
@@ -41,7 +41,7 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
 }
 
 /// The env is one penv built, finished, for this path, on an intact base.
-fn trusted(paths: &EnvPaths) -> Result<(), Error> {
+fn trusted(paths: &EnvPaths, cache_dir: Option<&std::path::Path>) -> Result<(), Error> {
     let env = &paths.env;
     let not_ready = |status, reasons: Vec<String>, hint: &str| Error::EnvNotReady {
         env: env.clone(),
@@ -49,6 +49,21 @@ fn trusted(paths: &EnvPaths) -> Result<(), Error> {
         reasons,
         hint: hint.to_owned(),
     };
+    // A build under way or cut short says so first, whatever else is missing.
+    if venv::being_rebuilt(paths, cache_dir) {
+        return Err(not_ready(
+            "being rebuilt",
+            vec!["another penv is rebuilding it right now".to_owned()],
+            "run `penv which` again when it is done (`penv sync` waits for it)",
+        ));
+    }
+    if env.join(owned::BUILD_MARKER).exists() || paths.intent().exists() {
+        return Err(not_ready(
+            "broken",
+            vec!["a build was interrupted; the next `penv sync` finishes or undoes it".to_owned()],
+            "run `penv sync`",
+        ));
+    }
     let state = match State::read(env) {
         Ok(Some(state)) => state,
         Ok(None) if !env.join("pyvenv.cfg").is_file() => {
@@ -77,12 +92,6 @@ fn trusted(paths: &EnvPaths) -> Result<(), Error> {
         }
     };
     let mut reasons = Vec::new();
-    if env.join(owned::BUILD_MARKER).exists() || paths.intent().exists() {
-        reasons.push(
-            "a rebuild is under way or was interrupted; the next `penv sync` finishes or undoes it"
-                .to_owned(),
-        );
-    }
     if state.venv_path != *env {
         reasons.push(format!(
             "it was built at `{}` (the project moved)",

@@ -332,6 +332,7 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a TOML document")]
 struct Pyproject {
     #[serde(default)]
     project: Option<PyprojectProject>,
@@ -341,18 +342,21 @@ struct Pyproject {
 
 /// What penv reads of a `pyproject.toml` beside a `penv.toml`.
 #[derive(Deserialize)]
+#[serde(expecting = "a TOML document")]
 struct PyprojectMeta {
     #[serde(default)]
     project: Option<PyprojectProject>,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a table (`[project]`)")]
 struct PyprojectProject {
     #[serde(default, rename = "requires-python")]
     requires_python: Option<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a table (`[tool]`)")]
 struct PyprojectTool {
     #[serde(default)]
     penv: Option<Config>,

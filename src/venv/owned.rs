@@ -179,8 +179,9 @@ pub fn check_env_path(
     })
 }
 
-/// What a venv made by CPython's `venv`, virtualenv, uv or pip (editable
-/// checkouts in `src/`, data files in `share/`, `etc/`, `man/`) has at its top.
+/// What a venv made by CPython's `venv`, virtualenv, uv or pip (data files in
+/// `share/`, `etc/`, `man/`) has at its top. Not `src/`: pip puts editable
+/// checkouts there, which may hold the user's uncommitted work.
 const VENV_ENTRIES: &[&str] = &[
     "bin",
     "Scripts",
@@ -193,7 +194,6 @@ const VENV_ENTRIES: &[&str] = &[
     "share",
     "etc",
     "man",
-    "src",
     ".gitignore",
     "CACHEDIR.TAG",
     ".lock",

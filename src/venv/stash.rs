@@ -46,6 +46,10 @@ pub fn list(paths: &EnvPaths) -> Vec<Entry> {
             let name = e.file_name().to_string_lossy().into_owned();
             let rest = name.strip_prefix(&prefix)?;
             let (hash, stamp) = rest.rsplit_once('-')?;
+            // `app-cli-…` is env `app-cli`'s, not env `app`'s with hash `cli-…`.
+            if hash.len() != 16 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             let nanos = stamp_nanos(stamp.parse().ok()?);
             let entry = Entry {
                 path: e.path(),
@@ -140,17 +144,32 @@ mod tests {
         let paths = EnvPaths::new(tmp.path().join(".venv"));
         let second = 1_700_000_000_u128;
         // Stashed within one second: the nanoseconds decide, not the hash.
-        entry(&paths, "aaaa", second * 1_000_000_000 + 900);
-        entry(&paths, "zzzz", second * 1_000_000_000 + 100);
+        entry(&paths, "aaaaaaaaaaaaaaaa", second * 1_000_000_000 + 900);
+        entry(&paths, "ffffffffffffffff", second * 1_000_000_000 + 100);
         // An entry named in seconds by an older penv is older still.
-        entry(&paths, "old0", second - 5);
+        entry(&paths, "0000000000000000", second - 5);
+        // Env `.venv-cli`'s entry is not this env's.
+        entry(&paths, "cli-1111111111111111", second * 1_000_000_000 + 999);
         let order: Vec<String> = list(&paths).into_iter().map(|e| e.hash_prefix).collect();
-        assert_eq!(order, ["aaaa", "zzzz", "old0"]);
+        assert_eq!(
+            order,
+            ["aaaaaaaaaaaaaaaa", "ffffffffffffffff", "0000000000000000"]
+        );
         assert_eq!(list(&paths)[0].stashed, 1_700_000_000);
         prune(&paths, 1).unwrap();
         let order: Vec<String> = list(&paths).into_iter().map(|e| e.hash_prefix).collect();
-        assert_eq!(order, ["aaaa"]);
+        assert_eq!(order, ["aaaaaaaaaaaaaaaa"]);
         prune(&paths, 0).unwrap();
         assert!(list(&paths).is_empty());
+        assert!(
+            paths
+                .stash_dir()
+                .join(format!(
+                    "{}cli-1111111111111111-{}",
+                    prefix(&paths),
+                    second * 1_000_000_000 + 999
+                ))
+                .is_dir()
+        );
     }
 }

@@ -152,7 +152,26 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         return Ok(fs::lstat(&paths.env)?.is_some());
     }
     if fs::lstat(&paths.env)?.is_some() {
-        remove_if_owned(&paths.env)?;
+        // The partial build carries penv's marker (or is still empty). Anything
+        // else at the env path was put there since, by someone else: it stays.
+        let partial = paths.env.join(BUILD_MARKER).is_file()
+            || paths.env.join(crate::state::STATE_FILE).is_file()
+            || fs::is_empty_dir(&paths.env).unwrap_or(false);
+        if !partial {
+            if intent.aside.is_some() {
+                return Err(FsError::new(
+                    "restore the previous env to",
+                    &paths.env,
+                    std::io::Error::other(format!(
+                        "it now holds something penv did not make, and the previous env waits in `{}`; move one of them away",
+                        paths.aside().display()
+                    )),
+                ));
+            }
+            remove_file_if_exists(&paths.intent())?;
+            return Ok(false);
+        }
+        fs::remove_owned_dir(&paths.env, MARKERS)?;
     }
     let mut restored = false;
     if let Some(aside) = &intent.aside
@@ -260,6 +279,34 @@ mod tests {
         let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
         assert_eq!(content, "old");
         assert!(!paths.aside().exists() && !paths.intent().exists());
+    }
+
+    /// A first build killed, then the user made their own venv at the path:
+    /// recovery must not take it for the partial build.
+    #[test]
+    fn recovery_leaves_a_venv_someone_made_since() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join(".venv"));
+        paths.ensure_work_dir().unwrap();
+        let intent = Intent {
+            pid: 1,
+            started: 0,
+            env: paths.env.clone(),
+            aside: None,
+            new_hash: "new".to_owned(),
+        };
+        write_intent(&paths, &intent).unwrap();
+        make_env(&paths.env, "theirs");
+        std::fs::write(paths.env.join("notes.txt"), "precious").unwrap();
+        let recovery = recover(&paths, 3).unwrap();
+        assert_eq!(
+            recovery,
+            Some(Recovery::RolledBack {
+                restored_old: false
+            })
+        );
+        assert!(paths.env.join("notes.txt").is_file());
+        assert!(!paths.intent().exists());
     }
 
     /// Killed between writing the intent and moving the old env aside (or
