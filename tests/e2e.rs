@@ -1117,3 +1117,30 @@ fn sync_check_says_what_to_run() {
         stderr(&out)
     );
 }
+
+#[test]
+fn file_url_find_links_are_decoded_and_installed_from() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let spaced = sb.tmp.path().join("wheel house");
+    std::fs::create_dir_all(&spaced).unwrap();
+    build_wheel(&spaced, "tinypkg", "1.0", &[]);
+    let url = format!("file://{}", spaced.display()).replace(' ', "%20");
+    let toml = |extra: &str| {
+        format!(
+            "python = \"{}\"\nrequirements = [\"tinypkg\"]\n[pip]\nfind-links = [\"{url}\"]\nno-index = true\n{extra}",
+            python.display()
+        )
+    };
+    sb.write("penv.toml", &toml(""));
+    let before = sb.ok(&["hash"]);
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // The decoded directory's listing is in the hash.
+    build_wheel(&spaced, "tinypkg", "2.0", &[]);
+    assert_ne!(sb.ok(&["hash"]), before);
+    // A `file://` directory that is not there is pip's to report, not penv's.
+    sb.write("penv.toml", &toml("").replace("wheel%20house", "no%20such"));
+    let out = sb.run(&["hash"]);
+    assert_code(&out, 0);
+}
