@@ -30,6 +30,13 @@ fn assert_code(out: &Output, code: i32) {
     );
 }
 
+/// Asserts the exit code and that stderr says `needle`.
+#[track_caller]
+fn assert_exit_and_stderr(out: &Output, code: i32, needle: &str) {
+    assert_code(out, code);
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// A sandbox whose wheel directory holds `tinypkg` 1.0 and 2.0 and `otherpkg` 1.0.
 fn sandbox_with_wheels() -> Sandbox {
     let sb = Sandbox::new();
@@ -94,8 +101,7 @@ fn a_built_env_is_a_complete_venv_with_pip_and_its_state() {
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     let out = sb.run(&["sync"]);
-    assert_code(&out, 0);
-    assert!(stderr(&out).contains("Built `.venv`"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 0, "Built `.venv`");
     let env = sb.env();
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     // A normal venv: pyvenv.cfg, activation scripts, python links, lib64.
@@ -162,8 +168,7 @@ fn a_no_op_sync_changes_nothing_and_starts_no_python() {
         .arg("sync")
         .output()
         .unwrap();
-    assert_code(&out, 0);
-    assert!(stderr(&out).contains("is up to date"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 0, "is up to date");
     assert_eq!(std::fs::read(state_file(&sb)).unwrap(), before);
     assert_eq!(
         std::fs::metadata(state_file(&sb))
@@ -223,12 +228,7 @@ fn editing_an_included_requirements_file_recreates_the_env() {
     sb.write("deps/base.txt", "tinypkg==2.0\n");
     assert_ne!(sb.ok(&["hash"]), hash_before);
     let out = sb.run(&["sync"]);
-    assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("+tinypkg==2.0, -tinypkg==1.0"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 0, "+tinypkg==2.0, -tinypkg==1.0");
     assert!(stderr(&out).contains("deps/base.txt"), "{}", stderr(&out));
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
     // A comment is a change too: its bytes are hashed.
@@ -261,8 +261,7 @@ fn changing_the_interpreter_recreates_the_env() {
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     // `--python` on the command line wins over the file, and is a change too.
     let out = sb.run(&["sync", "--python", python.to_str().unwrap()]);
-    assert_code(&out, 0);
-    assert!(stderr(&out).contains("Recreating"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 0, "Recreating");
 }
 
 #[test]
@@ -341,12 +340,7 @@ fn two_real_versions_when_the_machine_has_them() {
         &sb.offline_toml(b, "requirements = [\"tinypkg\"]"),
     );
     let out = sb.run(&["sync"]);
-    assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("interpreter cpython 3."),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 0, "interpreter cpython 3.");
     let (_, exe) = sb.env_python("import sys; print(sys._base_executable)");
     assert_eq!(
         std::fs::canonicalize(exe).unwrap(),
@@ -369,12 +363,7 @@ fn going_back_to_a_spec_built_before_restores_it_from_the_stash() {
     assert_eq!(status["stashed"].as_array().unwrap().len(), 1, "{status}");
     sb.write("penv.toml", &one);
     let out = sb.run(&["sync"]);
-    assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("Restored `.venv` from the stash"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 0, "Restored `.venv` from the stash");
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     // The restored env is the same directory at the same path: pip works.
     let pip = Command::new(sb.env().join("bin/python"))
@@ -412,17 +401,11 @@ fn groups_are_part_of_the_spec_only_when_selected() {
     assert_code(&sb.run(&["sync", "--check"]), 0);
     // Without the default groups: a different spec, and otherpkg is gone.
     let out = sb.run(&["sync", "--no-default-groups"]);
-    assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("group `dev` no longer selected"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 0, "group `dev` no longer selected");
     assert_eq!(imported(&sb, "otherpkg"), None);
     // An unknown group is an error naming the defined ones.
     let out = sb.run(&["sync", "--group", "nope"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "nope");
 }
 
 #[test]
@@ -487,12 +470,7 @@ fn run_passes_exit_codes_signals_and_the_activated_environment() {
     assert_eq!(stdout(&out).trim(), env);
     // A command found nowhere: exit 2 with where penv looked.
     let out = sb.run(&["run", "no-such-command-anywhere"]);
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("no-such-command-anywhere"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 2, "no-such-command-anywhere");
 }
 
 #[test]
@@ -501,8 +479,7 @@ fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("penv sync"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "penv sync");
     assert!(!sb.env().exists(), "--no-sync built the env");
     sb.ok(&["sync"]);
     write_requirements(&sb, python, &["tinypkg==2.0"]);
@@ -519,8 +496,7 @@ fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
     // Broken: the env's python link is gone.
     std::fs::remove_file(sb.env().join("bin/python")).unwrap();
     let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("bin/python"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "bin/python");
     assert_eq!(status_json(&sb)["state"], "broken");
     // A plain run repairs it.
     let out = sb.run(&[
@@ -560,8 +536,7 @@ fn which_prints_the_env_paths_without_syncing() {
         env.join("bin/python3").to_str().unwrap()
     );
     let out = sb.run(&["which", "pytest"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("pytest"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "pytest");
 }
 
 #[test]
@@ -719,8 +694,7 @@ fn python_version_file_and_requires_python_are_requests() {
     // A .python-version no interpreter satisfies: exit 2, listing what was found.
     sb.write(".python-version", "3.1.99\n");
     let out = sb.run(&["sync"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("3.1.99"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "3.1.99");
     // requires-python from pyproject.toml, when nothing else asks.
     std::fs::remove_file(sb.project.join(".python-version")).unwrap();
     sb.write(
@@ -728,8 +702,7 @@ fn python_version_file_and_requires_python_are_requests() {
         "[project]\nname = \"demo\"\nrequires-python = \">=3.99\"\n",
     );
     let out = sb.run(&["sync"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains(">=3.99"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, ">=3.99");
 }
 
 #[test]
@@ -778,12 +751,7 @@ fn a_moved_project_is_rebuilt_at_its_new_path() {
         .args(["sync"])
         .output()
         .unwrap();
-    assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("project moved from"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 0, "project moved from");
     let out = Command::new(moved.join(".venv/bin/python"))
         .args(["-c", "import sys, tinypkg; print(sys.prefix)"])
         .env_clear()
@@ -806,8 +774,7 @@ fn penv_replaces_only_what_it_created() {
         .unwrap();
     assert!(made.success());
     let out = sb.run(&["sync"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "--force");
     assert!(!state_file(&sb).exists());
     let out = sb.run(&["sync", "--force"]);
     assert_code(&out, 0);
@@ -843,8 +810,7 @@ fn an_env_without_pip_has_no_pip_and_refuses_requirements() {
         &sb.offline_toml(python, "requirements = [\"tinypkg\"]\n[venv]\npip = false"),
     );
     let out = sb.run(&["sync"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("pip = false"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "pip = false");
 }
 
 #[test]
@@ -946,36 +912,24 @@ fn run_and_which_never_fall_back_to_another_interpreters_python_or_pip() {
     // The sandbox PATH has the base interpreter's bin (with its pip): not used.
     for name in ["pip", "pip3", "python3.99"] {
         let out = sb.run(&["run", name, "--version"]);
-        assert_code(&out, 2);
-        assert!(
-            stderr(&out).contains("never runs one from PATH"),
-            "{}",
-            stderr(&out)
-        );
+        assert_exit_and_stderr(&out, 2, "never runs one from PATH");
     }
     let out = sb.run(&["which", "pip"]);
     assert_code(&out, 2);
     // A path is not a name in the env.
     for path in ["/bin/sh", "../../../../bin/sh"] {
         let out = sb.run(&["which", path]);
-        assert_code(&out, 2);
-        assert!(stderr(&out).contains("is a path"), "{}", stderr(&out));
+        assert_exit_and_stderr(&out, 2, "is a path");
     }
     // A half-built env (penv's build marker) is not handed out.
     std::fs::write(sb.env().join("penv-building"), "pid 1\n").unwrap();
     let out = sb.run(&["which", "python"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "interrupted");
     std::fs::remove_file(sb.env().join("penv-building")).unwrap();
     // Nor a venv penv did not build.
     std::fs::remove_file(state_file(&sb)).unwrap();
     let out = sb.run(&["which", "python"]);
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("no penv state file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 2, "no penv state file");
 }
 
 #[test]
@@ -1027,8 +981,7 @@ fn the_stash_keeps_the_newest_even_within_one_second_and_zero_keeps_none() {
     // Back to 2.0, the most recently replaced: restored, not rebuilt.
     keep(1, "tinypkg==2.0");
     let out = sb.run(&["sync"]);
-    assert_code(&out, 0);
-    assert!(stderr(&out).contains("Restored"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 0, "Restored");
     assert_eq!(status_json(&sb)["stashed"].as_array().unwrap().len(), 1);
     // keep-stashed = 0: the stash is emptied, and nothing is restored from it.
     keep(0, "otherpkg");
@@ -1075,16 +1028,10 @@ fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
         "{status}"
     );
     let out = penv(&["run", "--no-sync", "python", "-c", "pass"]);
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("being rebuilt"), "{}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "being rebuilt");
     // A sync waits for the writer, then gives up clearly.
     let out = penv(&["sync"]);
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("Waiting for another penv"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 2, "Waiting for another penv");
     assert!(stderr(&out).contains("at most 0.3s"), "{}", stderr(&out));
     lock.unlock().unwrap();
     assert_code(&penv(&["run", "--no-sync", "python", "-c", "pass"]), 0);
@@ -1100,22 +1047,12 @@ fn sync_check_says_what_to_run() {
     );
     sb.ok(&["sync"]);
     let out = sb.run(&["sync", "--check", "--group", "docs"]);
-    assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("Run `penv sync --group docs` to update it."),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 1, "Run `penv sync --group docs` to update it.");
     // An env penv would refuse to replace: the refusal, not "run penv sync".
     std::fs::remove_dir_all(sb.env()).unwrap();
     std::fs::write(sb.env(), "not a directory").unwrap();
     let out = sb.run(&["sync", "--check"]);
-    assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("`penv sync` would refuse"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_and_stderr(&out, 1, "`penv sync` would refuse");
 }
 
 #[test]

@@ -247,7 +247,8 @@ pub fn remove_if_owned(dir: &Path) -> Result<(), FsError> {
 mod tests {
     use super::*;
 
-    fn setup() -> (tempfile::TempDir, EnvPaths) {
+    /// An intent record as `Txn::begin` writes it, with or without an old env.
+    fn setup_with(has_old: bool) -> (tempfile::TempDir, EnvPaths) {
         let tmp = tempfile::tempdir().unwrap();
         let paths = EnvPaths::new(tmp.path().join(".venv"));
         paths.ensure_work_dir().unwrap();
@@ -255,11 +256,15 @@ mod tests {
             pid: 1,
             started: 0,
             env: paths.env.clone(),
-            aside: Some(paths.aside()),
+            aside: has_old.then(|| paths.aside()),
             new_hash: "new".to_owned(),
         };
         write_intent(&paths, &intent).unwrap();
         (tmp, paths)
+    }
+
+    fn setup() -> (tempfile::TempDir, EnvPaths) {
+        setup_with(true)
     }
 
     fn make_env(dir: &Path, content: &str) {
@@ -285,17 +290,7 @@ mod tests {
     /// recovery must not take it for the partial build.
     #[test]
     fn recovery_leaves_a_venv_someone_made_since() {
-        let tmp = tempfile::tempdir().unwrap();
-        let paths = EnvPaths::new(tmp.path().join(".venv"));
-        paths.ensure_work_dir().unwrap();
-        let intent = Intent {
-            pid: 1,
-            started: 0,
-            env: paths.env.clone(),
-            aside: None,
-            new_hash: "new".to_owned(),
-        };
-        write_intent(&paths, &intent).unwrap();
+        let (_tmp, paths) = setup_with(false);
         make_env(&paths.env, "theirs");
         std::fs::write(paths.env.join("notes.txt"), "precious").unwrap();
         let recovery = recover(&paths, 3).unwrap();
