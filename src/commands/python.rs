@@ -30,9 +30,6 @@ fn list(ctx: &Ctx, as_json: bool) {
     let request = project
         .as_ref()
         .and_then(|p| project_request(p, None, &ctx.env).ok());
-    let mut verdicts = request
-        .as_ref()
-        .map(|(r, _)| discovery::choose(r, &found.candidates));
     // The env's own interpreter is kept while it satisfies the request
     // (see `resolve`): that is the project's pick, not the newest.
     let kept = project
@@ -42,18 +39,13 @@ fn list(ctx: &Ctx, as_json: bool) {
             let state = State::read(&Ctx::env_paths(p).env).ok().flatten()?;
             resolve(r, s, &ctx.env, &ctx.prober, Some(&state.base)).ok()
         });
-    if let (Some(kept), Some(verdicts)) = (&kept, verdicts.as_mut()) {
-        for (c, v) in found.candidates.iter().zip(verdicts.iter_mut()) {
-            if c.probed.fingerprint.path == kept.fingerprint.path {
-                *v = Verdict::Chosen;
-            } else if *v == Verdict::Chosen {
-                *v = Verdict::PassedOver(format!(
-                    "the env's interpreter `{}` is kept while it satisfies the request",
-                    kept.fingerprint.path.display()
-                ));
-            }
-        }
-    }
+    let verdicts = request.as_ref().map(|(r, _)| {
+        discovery::choose_keeping(
+            r,
+            &found.candidates,
+            kept.as_ref().map(|k| k.fingerprint.path.as_path()),
+        )
+    });
     if as_json {
         let items: Vec<_> = found
             .candidates

@@ -139,6 +139,16 @@ pub fn explicit(path: &Path, prober: &Prober) -> Discovery {
 /// Judges every candidate against the request: the chosen one (if any) and
 /// why each other one was passed over.
 pub fn choose(request: &Request, candidates: &[Candidate]) -> Vec<Verdict> {
+    choose_keeping(request, candidates, None)
+}
+
+/// Like [`choose`], but `kept` (the canonical path of the interpreter an
+/// env was built with) wins over newer ones while it satisfies the request.
+pub fn choose_keeping(
+    request: &Request,
+    candidates: &[Candidate],
+    kept: Option<&Path>,
+) -> Vec<Verdict> {
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| match &c.probed.result {
@@ -172,6 +182,21 @@ pub fn choose(request: &Request, candidates: &[Candidate]) -> Vec<Verdict> {
                 .then(ib.cmp(ia))
         })
         .map(|(i, _)| i);
+    let kept = kept.and_then(|k| {
+        (0..candidates.len())
+            .find(|&i| verdicts[i] == Verdict::Chosen && candidates[i].probed.fingerprint.path == k)
+    });
+    if let Some(kept) = kept {
+        for (i, verdict) in verdicts.iter_mut().enumerate() {
+            if i != kept && *verdict == Verdict::Chosen {
+                *verdict = Verdict::PassedOver(format!(
+                    "the env's interpreter `{}` is kept while it satisfies the request",
+                    candidates[kept].probed.fingerprint.path.display()
+                ));
+            }
+        }
+        return verdicts;
+    }
     if let Some(best) = best {
         let best_info = candidates[best]
             .info()
@@ -367,6 +392,22 @@ mod tests {
         assert!(matches!(&verdicts[2], Verdict::PassedOver(r) if r.contains("found earlier")));
         assert!(matches!(&verdicts[3], Verdict::PassedOver(r) if r.contains("does not satisfy")));
         assert!(matches!(&verdicts[4], Verdict::PassedOver(r) if r == "boom"));
+    }
+
+    #[test]
+    fn the_envs_interpreter_is_kept_while_it_satisfies_the_request() {
+        let cands = vec![
+            candidate("/a/python3.11", "3.11.7", true),
+            candidate("/d/python3.13", "3.13.0", true),
+        ];
+        let req = Request::parse(">=3.11").unwrap();
+        let verdicts = choose_keeping(&req, &cands, Some(Path::new("/a/python3.11")));
+        assert_eq!(verdicts[0], Verdict::Chosen);
+        assert!(matches!(&verdicts[1], Verdict::PassedOver(r) if r.contains("is kept")));
+        // No longer satisfying the request: the newest again.
+        let req = Request::parse(">=3.12").unwrap();
+        let verdicts = choose_keeping(&req, &cands, Some(Path::new("/a/python3.11")));
+        assert_eq!(verdicts[1], Verdict::Chosen);
     }
 
     #[test]
