@@ -156,20 +156,36 @@ impl FileLock {
     }
 }
 
+/// Opens (creating it if needed, in an existing directory) a lock file,
+/// never through a symlink: a link planted there must not make penv create
+/// or write some other file.
+fn open_lock_file(path: &Path) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+    }
+    options
+        .open(path)
+        .map_err(|e| FsError::new("open lock file", path, e))
+}
+
+/// Whether a writer holds the lock at `path` right now (a missing lock file
+/// is held by nobody; nothing is created).
+pub fn is_locked_exclusively(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    matches!(file.try_lock_shared(), Err(fs::TryLockError::WouldBlock))
+}
+
 /// Takes a shared lock on `path` without waiting: `Ok(None)` when a writer
 /// holds it exclusively. Readers hold it across "check the env, then use it",
 /// so no rebuild can start in between.
 pub fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
-    if let Some(dir) = path.parent() {
-        create_dir_all(dir)?;
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| FsError::new("open lock file", path, e))?;
+    let file = open_lock_file(path)?;
     match file.try_lock_shared() {
         Ok(()) => Ok(Some(FileLock { file })),
         Err(fs::TryLockError::WouldBlock) => Ok(None),
@@ -222,16 +238,7 @@ pub fn lock_exclusive(
     timeout: Duration,
     on_wait: impl FnOnce(Option<&str>),
 ) -> std::result::Result<LockOutcome, LockError> {
-    if let Some(dir) = path.parent() {
-        create_dir_all(dir)?;
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| FsError::new("open lock file", path, e))?;
+    let mut file = open_lock_file(path)?;
     let start = Instant::now();
     let mut on_wait = Some(on_wait);
     let mut waited = false;
@@ -401,10 +408,24 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_is_never_opened_through_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let p = tmp.path().join("x.lock");
+        std::os::unix::fs::symlink(&victim, &p).unwrap();
+        assert!(lock_exclusive(&p, Duration::ZERO, |_| {}).is_err());
+        assert!(try_lock_shared(&p).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+
     #[test]
     fn readers_share_and_exclude_the_writer() {
         let tmp = tempfile::tempdir().unwrap();
-        let p = tmp.path().join("locks").join("x.lock");
+        let p = tmp.path().join("x.lock");
+        assert!(!is_locked_exclusively(&p), "no file, no holder");
         let first = try_lock_shared(&p).unwrap().expect("free");
         let second = try_lock_shared(&p).unwrap().expect("readers share");
         let err = lock_exclusive(&p, Duration::from_millis(60), |_| {}).unwrap_err();
@@ -414,7 +435,9 @@ mod tests {
             .unwrap()
             .into_lock();
         assert!(try_lock_shared(&p).unwrap().is_none(), "a writer holds it");
+        assert!(is_locked_exclusively(&p));
         drop(writer);
+        assert!(!is_locked_exclusively(&p));
         assert!(try_lock_shared(&p).unwrap().is_some());
     }
 }

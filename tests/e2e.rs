@@ -727,12 +727,13 @@ fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     assert_eq!(std::fs::read(state_file(&sb)).unwrap(), state);
     assert_code(&sb.run(&["sync", "--check"]), 1);
-    // Nothing left behind in penv's working directory but its own files.
+    // Nothing left behind in penv's working directory but its own files
+    // (no intent record, no env aside).
     let leftovers: Vec<String> = std::fs::read_dir(sb.project.join(".penv"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != ".gitignore" && n != "stash")
+        .filter(|n| ![".gitignore", "stash", ".venv.lock"].contains(&n.as_str()))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -1006,16 +1007,11 @@ fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
     };
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     assert_code(&penv(&["sync"]), 0);
-    // Be the other penv: hold the env's writer lock (the only lock file).
-    let locks: Vec<PathBuf> = std::fs::read_dir(cache.join("locks"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(locks.len(), 1, "{locks:?}");
+    // Be the other penv (with another cache dir, even): hold the env's
+    // writer lock, beside the env.
     let lock = std::fs::OpenOptions::new()
         .write(true)
-        .open(&locks[0])
+        .open(sb.project.join(".penv/.venv.lock"))
         .unwrap();
     lock.lock().unwrap();
     let status: serde_json::Value =
@@ -1080,4 +1076,20 @@ fn file_url_find_links_are_decoded_and_installed_from() {
     sb.write("penv.toml", &toml("").replace("wheel%20house", "no%20such"));
     let out = sb.run(&["hash"]);
     assert_code(&out, 0);
+}
+
+#[test]
+fn a_symlinked_penv_work_dir_is_refused_not_followed() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
+    sb.ok(&["sync"]);
+    // `.penv` made a link to a directory another project might share.
+    let shared = sb.tmp.path().join("shared-penv");
+    std::fs::rename(sb.project.join(".penv"), &shared).unwrap();
+    std::os::unix::fs::symlink(&shared, sb.project.join(".penv")).unwrap();
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 2, "is a symlink");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }

@@ -21,7 +21,10 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.
     let _in_use = if args.no_sync {
-        let shared = fs::try_lock_shared(&wanted.paths.lock_file(ctx.cache_dir.as_deref()));
+        if wanted.paths.env.join(crate::state::STATE_FILE).is_file() {
+            let _ = wanted.paths.ensure_work_dir();
+        }
+        let shared = fs::try_lock_shared(&wanted.paths.lock_file());
         if matches!(shared, Ok(None)) {
             return Err(Error::EnvNotReady {
                 env,

@@ -15,7 +15,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
     let wanted = ctx.wanted(project, &args.spec)?;
     let mut status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
-    if venv::being_rebuilt(&wanted.paths, ctx.cache_dir.as_deref()) {
+    if venv::being_rebuilt(&wanted.paths) {
         status = EnvStatus::Broken(
             status.state().cloned().map(Box::new),
             vec!["another penv is rebuilding it right now; `penv sync` waits for it".to_owned()],

@@ -16,7 +16,7 @@ use crate::installer;
 use crate::process::SignalGuard;
 use crate::state::{State, now};
 use crate::venv::owned::{Occupant, check_env_path};
-use crate::venv::txn::{Recovery, Source, Txn, recover};
+use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
 use crate::venv::{self, EnvStatus, create, stash};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
@@ -24,7 +24,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     let wanted = ctx.wanted(project, &args.spec)?;
     let env_name = display_path(&wanted.paths.env);
     if args.check {
-        if venv::being_rebuilt(&wanted.paths, ctx.cache_dir.as_deref()) {
+        if venv::being_rebuilt(&wanted.paths) {
             ctx.printer.status(&format!(
                 "`{env_name}` is being rebuilt by another penv right now; `penv sync` waits for it."
             ));
@@ -117,12 +117,15 @@ pub(super) fn ensure_synced(
 ) -> Result<(Outcome, InUse), Error> {
     let paths = &wanted.paths;
     let keep = wanted.project.config.venv.keep_stashed;
-    let lock_path = paths.lock_file(ctx.cache_dir.as_deref());
+    let lock_path = paths.lock_file();
     if !paths.intent().exists() {
         // A shared lock across the check and the caller's use of the env, so
         // no rebuild starts in between. A writer holding the lock sends us
         // down the slow path to wait for it; a lock file that cannot be
-        // opened (read-only cache) leaves the check unguarded, as it was.
+        // made (a read-only project) leaves the check unguarded.
+        if paths.env.join(crate::state::STATE_FILE).is_file() {
+            let _ = paths.ensure_work_dir();
+        }
         let shared = fs::try_lock_shared(&lock_path);
         if !matches!(shared, Ok(None))
             && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
@@ -135,6 +138,10 @@ pub(super) fn ensure_synced(
     }
     let timeout = ctx.env.lock_timeout().map_err(Error::BadLockTimeout)?;
     let env_name = display_path(&paths.env);
+    // A path penv would refuse is refused before `.penv/` or a lock is made:
+    // a refusal touches nothing. (Checked again under the lock.)
+    checked_env_path(ctx, wanted, force)?;
+    paths.ensure_work_dir()?;
     let lock = fs::lock_exclusive(&lock_path, timeout, |holder| {
         ctx.printer.status(&format!(
             "Waiting for another penv{} working on `{env_name}` (at most {}s)…",
@@ -171,15 +178,7 @@ pub(super) fn ensure_synced(
         };
         return Ok((outcome, InUse::exclusive(lock)));
     }
-    let occupant =
-        check_env_path(&paths.env, &wanted.project.root, ctx.home(), force).map_err(|refusal| {
-            let config = &wanted.project.config;
-            // Point at `[venv] path` when the project file sets one.
-            let location = (config.venv.path != crate::project::VenvConfig::default().path)
-                .then(|| wanted.project.locate(&["venv", "path"]))
-                .flatten();
-            Error::Refused { refusal, location }
-        })?;
+    let occupant = checked_env_path(ctx, wanted, force)?;
     match &status {
         EnvStatus::Missing => {}
         EnvStatus::Stale(_, reasons) | EnvStatus::Broken(_, reasons) => {
@@ -204,7 +203,8 @@ pub(super) fn ensure_synced(
         match State::read(&paths.env) {
             Ok(Some(mut state)) => {
                 state.last_used = now();
-                txn.commit(&state, keep)?;
+                txn.commit(&state, keep)
+                    .map_err(|e| commit_error(e, &paths.env))?;
                 return Ok((Outcome::Restored, InUse::exclusive(lock)));
             }
             _ => {
@@ -232,6 +232,31 @@ impl InUse {
     fn exclusive(lock: fs::FileLock) -> Self {
         lock.keep_from_children();
         Self(Some(lock))
+    }
+}
+
+/// What is at the env path, or why penv refuses it (pointing at `[venv]
+/// path` when the project file sets one).
+fn checked_env_path(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<Occupant, Error> {
+    check_env_path(&wanted.paths.env, &wanted.project.root, ctx.home(), force).map_err(|refusal| {
+        let config = &wanted.project.config;
+        let location = (config.venv.path != crate::project::VenvConfig::default().path)
+            .then(|| wanted.project.locate(&["venv", "path"]))
+            .flatten();
+        Error::Refused { refusal, location }
+    })
+}
+
+/// A failed commit as the user sees it: rolled back (the old env is back),
+/// or a complete new env whose old one the next penv finishes with.
+fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
+    match e {
+        CommitError::RolledBack { source, restored } => Error::RolledBack {
+            source: Box::new(Error::Fs(source)),
+            env: env.to_owned(),
+            restored,
+        },
+        CommitError::Finish(e) => Error::Fs(e),
     }
 }
 
@@ -267,7 +292,8 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 let restored = txn.rollback()?;
                 return Err(Error::Interrupted { signal, restored });
             }
-            txn.commit(&state, keep)?;
+            txn.commit(&state, keep)
+                .map_err(|e| commit_error(e, &paths.env))?;
             Ok(Outcome::Built {
                 seconds: start.elapsed().as_secs_f64(),
             })

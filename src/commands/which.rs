@@ -22,7 +22,7 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
     }
     let project = ctx.project()?;
     let paths = Ctx::env_paths(&project);
-    trusted(&paths, ctx.cache_dir.as_deref())?;
+    trusted(&paths)?;
     let env = paths.env;
     let path = if args.name == "python" {
         platform::env_python(&env)
@@ -41,7 +41,7 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
 }
 
 /// The env is one penv built, finished, for this path, on an intact base.
-fn trusted(paths: &EnvPaths, cache_dir: Option<&std::path::Path>) -> Result<(), Error> {
+fn trusted(paths: &EnvPaths) -> Result<(), Error> {
     let env = &paths.env;
     let not_ready = |status, reasons: Vec<String>, hint: &str| Error::EnvNotReady {
         env: env.clone(),
@@ -50,7 +50,7 @@ fn trusted(paths: &EnvPaths, cache_dir: Option<&std::path::Path>) -> Result<(), 
         hint: hint.to_owned(),
     };
     // A build under way or cut short says so first, whatever else is missing.
-    if venv::being_rebuilt(paths, cache_dir) {
+    if venv::being_rebuilt(paths) {
         return Err(not_ready(
             "being rebuilt",
             vec!["another penv is rebuilding it right now".to_owned()],

@@ -225,6 +225,7 @@ fn prepare_seed(
         },
     )?;
     install_wheel_into(&platform::env_python(&work), wheel)?;
+    make_read_only(&work)?;
     fs::write_atomic(
         &work.join("penv-seed-complete"),
         wheel.display().to_string().as_bytes(),
@@ -236,6 +237,25 @@ fn prepare_seed(
         Err(e) => return Err(FsError::new("move", &work, e).into()),
     }
     Ok(seed)
+}
+
+/// Takes the write bits off every file of the seed. Its files are hard-linked
+/// into every env; pip replaces files rather than editing them, but an editor
+/// writing one in place (vim's `backupcopy`, many IDEs) would change the seed
+/// and every env at once: a read-only file makes it say so first.
+fn make_read_only(dir: &Path) -> Result<(), CreateError> {
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let path = entry.path();
+            let mut perms = std::fs::metadata(path)
+                .map_err(|e| FsError::new("read permissions of", path, e))?
+                .permissions();
+            perms.set_readonly(true);
+            std::fs::set_permissions(path, perms)
+                .map_err(|e| FsError::new("make read-only", path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// `python <pip.whl>/pip install --no-deps <pip.whl>`: pip installs itself

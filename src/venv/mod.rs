@@ -32,11 +32,8 @@ pub struct EnvPaths {
 
 /// Whether another penv holds the env's writer lock: it is rebuilding the
 /// env right now (a build marker or intent record is then no sign of a crash).
-pub fn being_rebuilt(paths: &EnvPaths, cache_dir: Option<&Path>) -> bool {
-    matches!(
-        crate::fs::try_lock_shared(&paths.lock_file(cache_dir)),
-        Ok(None)
-    )
+pub fn being_rebuilt(paths: &EnvPaths) -> bool {
+    crate::fs::is_locked_exclusively(&paths.lock_file())
 }
 
 impl EnvPaths {
@@ -64,21 +61,26 @@ impl EnvPaths {
         self.work.join("stash")
     }
 
-    /// The lock file: in penv's cache, keyed by the env's absolute path
-    /// (never inside the directory being rebuilt).
-    pub fn lock_file(&self, cache_dir: Option<&Path>) -> PathBuf {
-        let key = crate::reqfile::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
-            <sha2::Sha256 as sha2::Digest>::new(),
-            self.env.as_os_str().as_encoded_bytes(),
-        )));
-        match cache_dir {
-            Some(dir) => dir.join("locks").join(format!("{}.lock", &key[..24])),
-            None => self.work.join(format!("{}.lock", self.name)),
-        }
+    /// The writer's lock file, beside the env and outside it
+    /// (`.penv/<name>.lock`): every penv that can touch the env shares it,
+    /// whatever its cache directory.
+    pub fn lock_file(&self) -> PathBuf {
+        self.work.join(format!("{}.lock", self.name))
     }
 
     /// Creates `.penv/` with its `.gitignore`.
+    /// A `.penv` that is a symlink is refused: penv would follow it into a
+    /// directory another project (or anyone) may share.
     pub fn ensure_work_dir(&self) -> Result<(), crate::fs::FsError> {
+        if crate::fs::lstat(&self.work)?.is_some_and(|m| m.file_type().is_symlink()) {
+            return Err(crate::fs::FsError::new(
+                "use",
+                &self.work,
+                std::io::Error::other(
+                    "it is a symlink; penv keeps its working files there and does not follow links (make it a plain directory)",
+                ),
+            ));
+        }
         crate::fs::create_dir_all(&self.work)?;
         let ignore = self.work.join(".gitignore");
         if !ignore.exists() {

@@ -33,6 +33,22 @@ pub struct Intent {
     pub new_hash: String,
 }
 
+/// Why [`Txn::commit`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The new env could not be completed; the old one was put back.
+    #[error("{source}")]
+    RolledBack {
+        /// What failed.
+        source: FsError,
+        /// Whether there was an old env to put back.
+        restored: bool,
+    },
+    /// The new env is complete, but letting the old one go failed.
+    #[error(transparent)]
+    Finish(FsError),
+}
+
 /// A replacement under way; finish it with [`Txn::commit`] or [`Txn::rollback`].
 #[derive(Debug)]
 pub struct Txn {
@@ -73,9 +89,15 @@ impl Txn {
         paths.ensure_work_dir()?;
         let aside = paths.aside();
         if fs::lstat(&aside)?.is_some() {
-            // Left by an earlier run whose intent record is gone: only ever an
-            // env penv moved there, but check before deleting anyway.
-            remove_if_owned(&aside)?;
+            // With no intent record (recovery ran first), nothing says why it
+            // is there: it may be the only copy of someone's env. Never delete it.
+            return Err(FsError::new(
+                "move the env aside to",
+                &aside,
+                std::io::Error::other(
+                    "it is already there, with no record of why; move it away (it may be an earlier env) and run again",
+                ),
+            ));
         }
         let has_old = !matches!(occupant, Occupant::Nothing);
         let intent = Intent {
@@ -86,22 +108,30 @@ impl Txn {
             new_hash: new_hash.to_owned(),
         };
         write_intent(paths, &intent)?;
-        if has_old {
-            fs::rename(&paths.env, &aside)?;
+        if has_old && let Err(e) = fs::rename(&paths.env, &aside) {
+            remove_file_if_exists(&paths.intent())?;
+            return Err(e);
         }
-        if let Some(parent) = paths.env.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        match source {
-            Source::Build => {
-                std::fs::create_dir(&paths.env)
-                    .map_err(|e| FsError::new("create directory", &paths.env, e))?;
-                fs::write_new(
-                    &paths.env.join(BUILD_MARKER),
-                    format!("pid {}\n", intent.pid).as_bytes(),
-                )?;
+        let prepared = (|| {
+            if let Some(parent) = paths.env.parent() {
+                fs::create_dir_all(parent)?;
             }
-            Source::Restore(entry) => fs::rename(entry, &paths.env)?,
+            match source {
+                Source::Build => {
+                    std::fs::create_dir(&paths.env)
+                        .map_err(|e| FsError::new("create directory", &paths.env, e))?;
+                    fs::write_new(
+                        &paths.env.join(BUILD_MARKER),
+                        format!("pid {}\n", intent.pid).as_bytes(),
+                    )
+                }
+                Source::Restore(entry) => fs::rename(entry, &paths.env),
+            }
+        })();
+        if let Err(e) = prepared {
+            // The old env goes back before the error is told.
+            rollback(paths, &intent)?;
+            return Err(e);
         }
         Ok(Self {
             paths: paths.clone(),
@@ -111,10 +141,18 @@ impl Txn {
 
     /// The env is complete: writes its state (last), then stashes or deletes
     /// the old env and clears the intent record.
-    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<(), FsError> {
-        state.write(&self.paths.env)?;
-        remove_file_if_exists(&self.paths.env.join(BUILD_MARKER))?;
-        finish(&self.paths, &self.intent, keep_stashed)
+    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<(), CommitError> {
+        let completed = state
+            .write(&self.paths.env)
+            .and_then(|()| remove_file_if_exists(&self.paths.env.join(BUILD_MARKER)));
+        if let Err(source) = completed {
+            // Not complete (a full disk, say): the old env goes back.
+            let restored = rollback(&self.paths, &self.intent).map_err(CommitError::Finish)?;
+            return Err(CommitError::RolledBack { source, restored });
+        }
+        // The new env is complete; a failure from here on leaves the old one
+        // aside, which the next penv finishes with.
+        finish(&self.paths, &self.intent, keep_stashed).map_err(CommitError::Finish)
     }
 
     /// Puts the old env back (removing the partial new one).
@@ -155,7 +193,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         // The partial build carries penv's marker (or is still empty). Anything
         // else at the env path was put there since, by someone else: it stays.
         let partial = paths.env.join(BUILD_MARKER).is_file()
-            || paths.env.join(crate::state::STATE_FILE).is_file()
+            || matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash)
             || fs::is_empty_dir(&paths.env).unwrap_or(false);
         if !partial {
             if intent.aside.is_some() {
@@ -190,7 +228,7 @@ pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>
     let Some(bytes) = fs::read_optional(&paths.intent())? else {
         return Ok(None);
     };
-    let Ok(intent) = serde_json::from_slice::<Intent>(&bytes) else {
+    let Ok(mut intent) = serde_json::from_slice::<Intent>(&bytes) else {
         // A torn intent record cannot happen (it is written atomically);
         // an unreadable one is treated as "undo".
         let intent = Intent {
@@ -203,6 +241,10 @@ pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>
         return rollback(paths, &intent)
             .map(|restored_old| Some(Recovery::RolledBack { restored_old }));
     };
+    // The record's paths are where the project was: if it was moved or
+    // copied since, act on the paths here, never on another project's.
+    intent.env.clone_from(&paths.env);
+    intent.aside = intent.aside.map(|_| paths.aside());
     let complete = matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash && s.venv_path == paths.env)
         && !paths.env.join(BUILD_MARKER).exists();
     if complete {
@@ -240,6 +282,10 @@ pub fn remove_if_owned(dir: &Path) -> Result<(), FsError> {
             std::io::Error::other("it does not look like an env penv made; leaving it alone"),
         ));
     }
+    // Marked first: if penv dies halfway, what is left (state file and all)
+    // is never taken for a complete env, restored or trusted. `write_new`
+    // fails rather than follow a link planted at the marker's name.
+    let _ = fs::write_new(&dir.join(BUILD_MARKER), b"being deleted\n");
     fs::remove_owned_dir(dir, MARKERS)
 }
 
@@ -302,6 +348,80 @@ mod tests {
         );
         assert!(paths.env.join("notes.txt").is_file());
         assert!(!paths.intent().exists());
+    }
+
+    /// Killed mid-rebuild, then the project was moved (or copied): the
+    /// record's absolute paths name the old place; recovery acts here.
+    #[test]
+    fn recovery_after_the_project_moved_acts_on_the_paths_here() {
+        let (tmp, paths) = setup();
+        let elsewhere = EnvPaths::new(tmp.path().join("elsewhere/.venv"));
+        let intent = Intent {
+            pid: 1,
+            started: 0,
+            env: elsewhere.env.clone(),
+            aside: Some(elsewhere.aside()),
+            new_hash: "new".to_owned(),
+        };
+        write_intent(&paths, &intent).unwrap();
+        make_env(&paths.aside(), "old");
+        make_env(&paths.env, "partial");
+        std::fs::write(paths.env.join(BUILD_MARKER), "").unwrap();
+        let recovery = recover(&paths, 3).unwrap();
+        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
+        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
+        assert_eq!(content, "old");
+    }
+
+    /// An env waiting aside with no intent record is nobody's to delete.
+    #[test]
+    fn begin_never_deletes_an_unexplained_aside() {
+        let (_tmp, paths) = setup();
+        std::fs::remove_file(paths.intent()).unwrap();
+        make_env(&paths.aside(), "someone's");
+        make_env(&paths.env, "current");
+        std::fs::write(paths.env.join(crate::state::STATE_FILE), "{}").unwrap();
+        let err = Txn::begin(&paths, Occupant::Penv, "new", &Source::Build).unwrap_err();
+        assert!(format!("{err:?}").contains("no record"), "{err:?}");
+        assert!(paths.aside().join("lib/content").is_file());
+        assert!(paths.env.join("lib/content").is_file());
+        assert!(!paths.intent().exists());
+    }
+
+    /// The new env cannot be completed (its state cannot be written): the
+    /// old env goes back before the error is told.
+    #[test]
+    fn a_commit_that_fails_puts_the_old_env_back() {
+        let (_tmp, paths) = setup();
+        std::fs::remove_file(paths.intent()).unwrap();
+        make_env(&paths.env, "old");
+        let txn = Txn::begin(&paths, Occupant::Penv, "new", &Source::Build).unwrap();
+        // The new env's directory vanished: the state cannot be written.
+        std::fs::remove_dir_all(&paths.env).unwrap();
+        let state = State {
+            format: crate::state::STATE_FORMAT,
+            hash: "new".to_owned(),
+            spec: crate::spec::example(),
+            base: crate::python::interpreter::Fingerprint {
+                path: "/usr/bin/python3".into(),
+                size: 1,
+                mtime_ns: 1,
+                inode: 1,
+            },
+            base_stdlib: None,
+            venv_path: paths.env.clone(),
+            penv_version: "test".to_owned(),
+            created: 0,
+            last_used: 0,
+        };
+        let err = txn.commit(&state, 3).unwrap_err();
+        assert!(
+            matches!(err, CommitError::RolledBack { restored: true, .. }),
+            "{err:?}"
+        );
+        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
+        assert_eq!(content, "old");
+        assert!(!paths.aside().exists() && !paths.intent().exists());
     }
 
     /// Killed between writing the intent and moving the old env aside (or
