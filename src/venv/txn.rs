@@ -319,16 +319,26 @@ mod tests {
         std::fs::write(dir.join("lib/content"), content).unwrap();
     }
 
-    #[test]
-    fn recovery_removes_the_partial_env_and_puts_the_old_one_back() {
-        let (_tmp, paths) = setup();
+    /// What a kill -9 during a build leaves: the old env aside, the partial
+    /// one (with penv's marker) at the path.
+    fn old_aside_and_partial_build(paths: &EnvPaths) {
         make_env(&paths.aside(), "old");
         make_env(&paths.env, "partial");
         std::fs::write(paths.env.join(BUILD_MARKER), "").unwrap();
-        let recovery = recover(&paths, 3).unwrap();
-        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
+    }
+
+    fn assert_old_env_at_the_path(paths: &EnvPaths) {
         let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
         assert_eq!(content, "old");
+    }
+
+    #[test]
+    fn recovery_removes_the_partial_env_and_puts_the_old_one_back() {
+        let (_tmp, paths) = setup();
+        old_aside_and_partial_build(&paths);
+        let recovery = recover(&paths, 3).unwrap();
+        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
+        assert_old_env_at_the_path(&paths);
         assert!(!paths.aside().exists() && !paths.intent().exists());
     }
 
@@ -364,13 +374,10 @@ mod tests {
             new_hash: "new".to_owned(),
         };
         write_intent(&paths, &intent).unwrap();
-        make_env(&paths.aside(), "old");
-        make_env(&paths.env, "partial");
-        std::fs::write(paths.env.join(BUILD_MARKER), "").unwrap();
+        old_aside_and_partial_build(&paths);
         let recovery = recover(&paths, 3).unwrap();
         assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
-        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
-        assert_eq!(content, "old");
+        assert_old_env_at_the_path(&paths);
     }
 
     /// An env waiting aside with no intent record is nobody's to delete.
@@ -419,8 +426,7 @@ mod tests {
             matches!(err, CommitError::RolledBack { restored: true, .. }),
             "{err:?}"
         );
-        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
-        assert_eq!(content, "old");
+        assert_old_env_at_the_path(&paths);
         assert!(!paths.aside().exists() && !paths.intent().exists());
     }
 
@@ -433,8 +439,7 @@ mod tests {
         make_env(&paths.env, "old");
         let recovery = recover(&paths, 3).unwrap();
         assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
-        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
-        assert_eq!(content, "old");
+        assert_old_env_at_the_path(&paths);
         assert!(!paths.intent().exists());
     }
 }
