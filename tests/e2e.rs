@@ -37,6 +37,16 @@ fn assert_exit_and_stderr(out: &Output, code: i32, needle: &str) {
     assert!(stderr(out).contains(needle), "{}", stderr(out));
 }
 
+/// A sandbox with `tinypkg` 1.0 in a `wheels/` directory inside the project
+/// (for relative paths), and that directory.
+fn sandbox_with_project_wheels() -> (Sandbox, PathBuf) {
+    let sb = Sandbox::new();
+    let local = sb.project.join("wheels");
+    std::fs::create_dir_all(&local).unwrap();
+    build_wheel(&local, "tinypkg", "1.0", &[]);
+    (sb, local)
+}
+
 /// A sandbox whose wheel directory holds `tinypkg` 1.0 and 2.0 and `otherpkg` 1.0.
 fn sandbox_with_wheels() -> Sandbox {
     let sb = Sandbox::new();
@@ -839,10 +849,7 @@ fn a_closed_stderr_does_not_abort_a_rebuild() {
 #[test]
 fn pip_runs_from_the_project_root_wherever_penv_starts() {
     let python = require_python!();
-    let sb = Sandbox::new();
-    let local = sb.project.join("wheels");
-    std::fs::create_dir_all(&local).unwrap();
-    build_wheel(&local, "tinypkg", "1.0", &[]);
+    let (sb, _) = sandbox_with_project_wheels();
     // A relative wheel path in a requirement file, relative find-links.
     sb.write(
         "penv.toml",
@@ -869,10 +876,7 @@ fn pip_runs_from_the_project_root_wherever_penv_starts() {
 #[test]
 fn the_hash_does_not_depend_on_where_the_project_is_checked_out() {
     let python = require_python!();
-    let sb = Sandbox::new();
-    let local = sb.project.join("wheels");
-    std::fs::create_dir_all(&local).unwrap();
-    build_wheel(&local, "tinypkg", "1.0", &[]);
+    let (sb, local) = sandbox_with_project_wheels();
     sb.write(
         "penv.toml",
         &format!(
