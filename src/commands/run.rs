@@ -10,8 +10,7 @@ use super::Ctx;
 use super::sync::{InUse, ensure_synced};
 use crate::cli::RunArgs;
 use crate::diagnostics::display_path;
-use crate::fs;
-use crate::venv::{self, EnvStatus};
+use crate::venv::{self, EnvStatus, Unfinished};
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
@@ -21,15 +20,12 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.
     let _in_use = if args.no_sync {
-        if wanted.paths.env.join(crate::state::STATE_FILE).is_file() {
-            let _ = wanted.paths.ensure_work_dir();
-        }
-        let shared = fs::try_lock_shared(&wanted.paths.lock_file());
+        let shared = wanted.paths.lock_shared();
         if matches!(shared, Ok(None)) {
             return Err(Error::EnvNotReady {
                 env,
                 status: "being rebuilt",
-                reasons: vec!["another penv is rebuilding it right now".to_owned()],
+                reasons: vec![Unfinished::Rebuilding.reason().to_owned()],
                 hint: "drop `--no-sync` to wait for it, or run again when it is done".to_owned(),
             });
         }

@@ -9,24 +9,12 @@ use super::Ctx;
 use crate::Error;
 use crate::cli::StatusArgs;
 use crate::diagnostics::display_path;
-use crate::venv::{self, EnvStatus, stash};
+use crate::venv::{self, stash};
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
     let wanted = ctx.wanted(project, &args.spec)?;
-    let mut status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
-    if venv::being_rebuilt(&wanted.paths) {
-        status = EnvStatus::Broken(
-            status.state().cloned().map(Box::new),
-            vec!["another penv is rebuilding it right now; `penv sync` waits for it".to_owned()],
-        );
-    } else if wanted.paths.intent().exists() {
-        let mut reasons = status.reasons().to_vec();
-        reasons.push(
-            "a rebuild was interrupted; the next `penv sync` finishes or undoes it".to_owned(),
-        );
-        status = EnvStatus::Broken(status.state().cloned().map(Box::new), reasons);
-    }
+    let status = venv::inspect_now(&wanted.paths, &wanted.spec, &wanted.hash);
     let stashed = stash::list(&wanted.paths);
     let info = &wanted.python.info;
     if args.json {

@@ -24,26 +24,12 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     let wanted = ctx.wanted(project, &args.spec)?;
     let env_name = display_path(&wanted.paths.env);
     if args.check {
-        if venv::being_rebuilt(&wanted.paths) {
-            ctx.printer.status(&format!(
-                "`{env_name}` is being rebuilt by another penv right now; `penv sync` waits for it."
-            ));
-            return Ok(ExitCode::from(1));
-        }
-        let pending = wanted.paths.intent().exists();
-        let status = venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash);
-        if let EnvStatus::Fresh(_) = status
-            && !pending
-        {
+        let status = venv::inspect_now(&wanted.paths, &wanted.spec, &wanted.hash);
+        if let EnvStatus::Fresh(_) = status {
             ctx.printer.status(&format!("`{env_name}` is up to date"));
             return Ok(ExitCode::SUCCESS);
         }
         let mut reasons = status.reasons().to_vec();
-        if pending {
-            reasons.push(
-                "a rebuild was interrupted; the next `penv sync` finishes or undoes it".to_owned(),
-            );
-        }
         if matches!(status, EnvStatus::Missing) {
             reasons.push("it does not exist".to_owned());
         }
@@ -123,10 +109,7 @@ pub(super) fn ensure_synced(
         // no rebuild starts in between. A writer holding the lock sends us
         // down the slow path to wait for it; a lock file that cannot be
         // made (a read-only project) leaves the check unguarded.
-        if paths.env.join(crate::state::STATE_FILE).is_file() {
-            let _ = paths.ensure_work_dir();
-        }
-        let shared = fs::try_lock_shared(&lock_path);
+        let shared = paths.lock_shared();
         if !matches!(shared, Ok(None))
             && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
         {
@@ -248,7 +231,7 @@ fn checked_env_path(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<Occupant,
 }
 
 /// A failed commit as the user sees it: rolled back (the old env is back),
-/// or a complete new env whose old one the next penv finishes with.
+/// or left for the next penv to finish or undo.
 fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
     match e {
         CommitError::RolledBack { source, restored } => Error::RolledBack {
@@ -256,7 +239,7 @@ fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
             env: env.to_owned(),
             restored,
         },
-        CommitError::Finish(e) => Error::Fs(e),
+        CommitError::Unsettled(e) => Error::Fs(e),
     }
 }
 

@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::cli::WhichArgs;
 use crate::diagnostics::display_path;
 use crate::state::State;
-use crate::venv::{self, EnvPaths, check, owned};
+use crate::venv::{EnvPaths, Unfinished, check, owned};
 use crate::{Error, platform};
 
 pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
@@ -50,19 +50,27 @@ fn trusted(paths: &EnvPaths) -> Result<(), Error> {
         hint: hint.to_owned(),
     };
     // A build under way or cut short says so first, whatever else is missing.
-    if venv::being_rebuilt(paths) {
-        return Err(not_ready(
-            "being rebuilt",
-            vec!["another penv is rebuilding it right now".to_owned()],
-            "run `penv which` again when it is done (`penv sync` waits for it)",
-        ));
-    }
-    if env.join(owned::BUILD_MARKER).exists() || paths.intent().exists() {
-        return Err(not_ready(
-            "broken",
-            vec!["a build was interrupted; the next `penv sync` finishes or undoes it".to_owned()],
-            "run `penv sync`",
-        ));
+    let unfinished = Unfinished::of(paths).or_else(|| {
+        env.join(owned::BUILD_MARKER)
+            .exists()
+            .then_some(Unfinished::Interrupted)
+    });
+    match unfinished {
+        Some(u @ Unfinished::Rebuilding) => {
+            return Err(not_ready(
+                "being rebuilt",
+                vec![u.reason().to_owned()],
+                "run `penv which` again when it is done",
+            ));
+        }
+        Some(u @ Unfinished::Interrupted) => {
+            return Err(not_ready(
+                "broken",
+                vec![u.reason().to_owned()],
+                "run `penv sync`",
+            ));
+        }
+        None => {}
     }
     let state = match State::read(env) {
         Ok(Some(state)) => state,

@@ -30,10 +30,54 @@ pub struct EnvPaths {
     pub name: String,
 }
 
-/// Whether another penv holds the env's writer lock: it is rebuilding the
-/// env right now (a build marker or intent record is then no sign of a crash).
-pub fn being_rebuilt(paths: &EnvPaths) -> bool {
-    crate::fs::is_locked_exclusively(&paths.lock_file())
+/// A rebuild of the env that has not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfinished {
+    /// Another penv holds the writer lock: it is rebuilding the env now (a
+    /// build marker or intent record is then no sign of a crash).
+    Rebuilding,
+    /// An intent record with no writer: a penv died mid-rebuild.
+    Interrupted,
+}
+
+impl Unfinished {
+    /// Of the env at `paths`, if any: nothing is created or locked to find out.
+    pub fn of(paths: &EnvPaths) -> Option<Self> {
+        if crate::fs::is_locked_exclusively(&paths.lock_file()) {
+            Some(Self::Rebuilding)
+        } else if paths.intent().exists() {
+            Some(Self::Interrupted)
+        } else {
+            None
+        }
+    }
+
+    /// The reason, as `status` and `sync --check` list it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Rebuilding => "another penv is rebuilding it right now; `penv sync` waits for it",
+            Self::Interrupted => {
+                "a rebuild was interrupted; the next `penv sync` finishes or undoes it"
+            }
+        }
+    }
+}
+
+/// [`inspect`], told whether a rebuild is unfinished: while another penv
+/// rebuilds the env that is the only reason given; an interrupted one is
+/// added to what the env itself shows. Either way the env is not fresh.
+pub fn inspect_now(paths: &EnvPaths, wanted: &Spec, wanted_hash: &str) -> EnvStatus {
+    let status = inspect(paths, wanted, wanted_hash);
+    let state = status.state().cloned().map(Box::new);
+    match Unfinished::of(paths) {
+        None => status,
+        Some(u @ Unfinished::Rebuilding) => EnvStatus::Broken(state, vec![u.reason().to_owned()]),
+        Some(u @ Unfinished::Interrupted) => {
+            let mut reasons = status.reasons().to_vec();
+            reasons.push(u.reason().to_owned());
+            EnvStatus::Broken(state, reasons)
+        }
+    }
 }
 
 impl EnvPaths {
@@ -66,6 +110,17 @@ impl EnvPaths {
     /// whatever its cache directory.
     pub fn lock_file(&self) -> PathBuf {
         self.work.join(format!("{}.lock", self.name))
+    }
+
+    /// A reader's lock on the env, taken without waiting: `Ok(None)` while a
+    /// writer holds it. `.penv/` is made for it only beside an env penv
+    /// built, so checking a missing or foreign env creates nothing.
+    pub fn lock_shared(&self) -> Result<Option<crate::fs::FileLock>, crate::fs::FsError> {
+        if self.env.join(crate::state::STATE_FILE).is_file() {
+            // A read-only project: the open below fails, the check goes unguarded.
+            let _ = self.ensure_work_dir();
+        }
+        crate::fs::try_lock_shared(&self.lock_file())
     }
 
     /// Creates `.penv/` with its `.gitignore`.

@@ -44,9 +44,11 @@ pub enum CommitError {
         /// Whether there was an old env to put back.
         restored: bool,
     },
-    /// The new env is complete, but letting the old one go failed.
+    /// A file-system error that left the replacement half-done (letting the
+    /// old env go after the new one was complete, or putting it back): the
+    /// intent record stays, and the next penv finishes or undoes it.
     #[error(transparent)]
-    Finish(FsError),
+    Unsettled(FsError),
 }
 
 /// A replacement under way; finish it with [`Txn::commit`] or [`Txn::rollback`].
@@ -147,12 +149,12 @@ impl Txn {
             .and_then(|()| remove_file_if_exists(&self.paths.env.join(BUILD_MARKER)));
         if let Err(source) = completed {
             // Not complete (a full disk, say): the old env goes back.
-            let restored = rollback(&self.paths, &self.intent).map_err(CommitError::Finish)?;
+            let restored = rollback(&self.paths, &self.intent).map_err(CommitError::Unsettled)?;
             return Err(CommitError::RolledBack { source, restored });
         }
         // The new env is complete; a failure from here on leaves the old one
         // aside, which the next penv finishes with.
-        finish(&self.paths, &self.intent, keep_stashed).map_err(CommitError::Finish)
+        finish(&self.paths, &self.intent, keep_stashed).map_err(CommitError::Unsettled)
     }
 
     /// Puts the old env back (removing the partial new one).
