@@ -14,6 +14,8 @@
 //! fake `fake-python3` in the case's project dir (a shell script answering
 //! penv's probe), so no case depends on the Pythons of the machine.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,14 +158,21 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
 /// Runs penv in `dir` with the cases' hermetic environment, its cache in
 /// `cache` beside `dir` (the parent is a temp dir).
 fn penv(dir: &Path, args: &[String], env: &BTreeMap<String, String>) -> std::process::Output {
+    penv_command(dir, args, env).output().expect("penv runs")
+}
+
+fn penv_command(dir: &Path, args: &[String], env: &BTreeMap<String, String>) -> Command {
     let mut cmd = Command::new(PENV);
     cmd.current_dir(dir).env_clear().args(args).envs(env);
     for (key, value) in common_env() {
         cmd.env(key, value);
     }
     cmd.env("PENV_CACHE_DIR", dir.parent().unwrap().join("cache"));
-    cmd.output().expect("penv runs")
+    cmd
 }
+
+/// Drops root to `nobody` for the tests that need permissions to hold.
+const SETPRIV: &str = "/usr/bin/setpriv";
 
 /// What every bad-input error must look like, beyond its exact words.
 fn assert_clear_error(name: &str, stderr: &str) {
@@ -266,12 +275,14 @@ fn huge_files_are_refused_by_size() {
     assert!(before == snapshot(dir), "the project dir changed");
 }
 
-/// Unreadable files cannot be stored in git (and root reads them anyway), so
-/// they are made here; the test says so and returns when run as root.
+/// Unreadable files cannot be stored in git, so they are made here. Root
+/// reads files whatever their mode, so as root (as in CI) penv runs as
+/// `nobody` through `setpriv`.
 #[test]
 fn unreadable_files_are_errors_with_a_hint() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
+    let world = std::fs::Permissions::from_mode(0o777);
     let dir = &tmp.path().join("project");
     std::fs::create_dir(dir).unwrap();
     let fake = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -286,19 +297,40 @@ fn unreadable_files_are_errors_with_a_hint() {
     let reqs = dir.join("requirements.txt");
     std::fs::write(&reqs, "rich\n").unwrap();
     std::fs::set_permissions(&reqs, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&reqs).is_ok() {
-        eprintln!("skipped: this user reads files whatever their mode (root)");
-        return;
+    // Root reads it anyway: run penv as `nobody`, in a tree it may enter.
+    let as_nobody = std::fs::read(&reqs).is_ok();
+    if as_nobody {
+        if !Path::new(SETPRIV).is_file() {
+            skip!(
+                "root reads files whatever their mode, and there is no {SETPRIV} to drop to `nobody`"
+            );
+        }
+        std::fs::set_permissions(tmp.path(), world.clone()).unwrap();
+        std::fs::set_permissions(dir, world).unwrap();
     }
     let no_env = BTreeMap::new();
-    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let sync = || {
+        let mut cmd = penv_command(dir, &["sync".to_owned()], &no_env);
+        if as_nobody {
+            let inner = cmd;
+            cmd = Command::new(SETPRIV);
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(inner.get_program())
+                .args(inner.get_args())
+                .current_dir(dir)
+                .env_clear()
+                .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        }
+        cmd.output().expect("penv runs")
+    };
+    let out = sync();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("requirements.txt"), "{stderr}");
     assert_clear_error("unreadable requirements.txt", &stderr);
 
     std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let out = penv(dir, &["sync".to_owned()], &no_env);
+    let out = sync();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("penv.toml"), "{stderr}");

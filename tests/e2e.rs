@@ -251,8 +251,7 @@ fn changing_the_interpreter_recreates_the_env() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
     let Some(copy) = copied_python(python, &sb.tmp.path().join("other-python")) else {
-        eprintln!("skipped: a copy of {} does not run here", python.display());
-        return;
+        skip!("a copy of {} does not run here", python.display());
     };
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -331,12 +330,11 @@ fn two_real_versions_when_the_machine_has_them() {
         .collect();
     found.sort();
     if found.len() < 2 {
-        eprintln!(
-            "skipped: needs two Python 3.8+ versions under {} (found {})",
+        skip!(
+            "needs two Python 3.8+ versions under {} (found {})",
             versions.display(),
             found.len()
         );
-        return;
     }
     let (a, b) = (&found[0], &found[found.len() - 1]);
     let sb = sandbox_with_wheels();

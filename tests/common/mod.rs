@@ -29,16 +29,37 @@ pub fn real_python() -> Option<&'static Path> {
         .as_deref()
 }
 
-/// Skips the calling test (with a printed reason) when there is no Python.
+/// Ends the calling test when its real scenario cannot run on this machine:
+/// a failure when `CI` is set (CI must never be green while testing nothing),
+/// a printed skip on a developer's machine.
+#[macro_export]
+macro_rules! skip {
+    ($($reason:tt)*) => {{
+        let reason = format!($($reason)*);
+        if $crate::common::in_ci() {
+            panic!("cannot run its real scenario: {reason} (CI is set, so this fails instead of skipping)");
+        }
+        eprintln!("skipped: {reason}");
+        return;
+    }};
+}
+
+/// Whether the tests run under CI (`CI` set to anything but empty, `0` or `false`).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test harness's own environment, not penv's"
+)]
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// The machine's real Python, or the end of the calling test ([`skip!`]).
 #[macro_export]
 macro_rules! require_python {
     () => {
-        match common::real_python() {
+        match $crate::common::real_python() {
             Some(p) => p,
-            None => {
-                eprintln!("skipped: no python3 on PATH");
-                return;
-            }
+            None => $crate::skip!("no python3 on PATH"),
         }
     };
 }
