@@ -116,8 +116,8 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A bad `PENV_LOCK_TIMEOUT`.
-    #[error("`PENV_LOCK_TIMEOUT={0}` is not a number of seconds")]
-    BadLockTimeout(String),
+    #[error(transparent)]
+    BadLockTimeout(#[from] env_vars::BadLockTimeout),
     /// `[venv] pip = false` with requirements to install.
     #[error(
         "the project has requirements, but `[venv] pip = false` leaves the env without pip to install them"
@@ -219,7 +219,11 @@ impl Error {
             Self::NoSuchCommand { name, .. } => Some(format!(
                 "add the package that provides `{name}` to `requirements` in penv.toml, then `penv sync`"
             )),
-            Self::BadLockTimeout(_) => Some("set it to a number of seconds, e.g. `PENV_LOCK_TIMEOUT=600`".to_owned()),
+            Self::BadLockTimeout(_) => Some(format!(
+                "set it to a number of seconds from 0 to {}, e.g. `PENV_LOCK_TIMEOUT=600`, or unset it for the default ({}s)",
+                env_vars::MAX_LOCK_TIMEOUT_SECS,
+                env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
+            )),
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }
