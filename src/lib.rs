@@ -19,7 +19,8 @@
 //! - [`state`] records what was built, beside `pyvenv.cfg`, last.
 //! - [`commands`] are thin: settings in, domain calls, a summary out.
 //!
-//! Cross-cutting: [`fs`] (the only code that deletes), [`env_vars`] (the
+//! Cross-cutting: [`fs`] (the only code that deletes), [`text_file`] (the
+//! one capped reader of files a project controls), [`env_vars`] (the
 //! only code that reads the environment), [`printer`] (the only code that
 //! prints), [`platform`] (every OS difference), [`diagnostics`] (how errors
 //! look).
@@ -38,6 +39,7 @@ pub mod python;
 pub mod reqfile;
 pub mod spec;
 pub mod state;
+pub mod text_file;
 pub mod venv;
 
 use std::fmt::Write as _;

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Config, FileKind, MAX_FILE_SIZE, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
+use super::{Config, FileKind, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
 use crate::diagnostics::{Location, did_you_mean, display_path};
-use crate::fs::{self, FsError};
 use crate::python::request::Request;
+use crate::text_file::{self, TextFileError};
 
 /// Everything that can be wrong with finding or reading the project file.
 #[derive(Debug, thiserror::Error)]
@@ -28,26 +28,10 @@ pub enum ProjectError {
         /// A file nearby that suggests what the user meant.
         nearby: Option<PathBuf>,
     },
-    /// The file could not be read.
+    /// The file could not be read: missing, unreadable, not a regular
+    /// file, too large, not UTF-8.
     #[error(transparent)]
-    Read(#[from] FsError),
-    /// The file is too large to be a project file.
-    #[error(
-        "`{}` is {size} bytes; a project file is at most {MAX_FILE_SIZE} bytes",
-        display_path(path)
-    )]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size.
-        size: u64,
-    },
-    /// The file is not valid UTF-8.
-    #[error("{}: the file is not valid UTF-8", location.position())]
-    NotUtf8 {
-        /// Where the first invalid byte is.
-        location: Location,
-    },
+    Read(#[from] TextFileError),
     /// The file is not valid TOML, or a key or value is wrong.
     #[error("{}: {message}", location.position())]
     Invalid {
@@ -72,7 +56,8 @@ impl ProjectError {
     /// Where in the file the problem is.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Self::NotUtf8 { location } | Self::Invalid { location, .. } => Some(location),
+            Self::Read(e) => e.location(),
+            Self::Invalid { location, .. } => Some(location),
             _ => None,
         }
     }
@@ -104,12 +89,7 @@ impl ProjectError {
             Self::NoSuchDirectory { .. } => Some(
                 "give `-C` an existing directory: the project's, or one inside it".to_owned(),
             ),
-            Self::NotUtf8 { .. } => Some("save the file as UTF-8".to_owned()),
-            Self::Read(_) => Some("check that the file is readable by you".to_owned()),
-            Self::TooLarge { .. } => Some(
-                "a project file is a few lines of settings; check that this is the file you meant"
-                    .to_owned(),
-            ),
+            Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
         }
@@ -144,7 +124,7 @@ pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError>
     let source = read_text(path)?;
     let mut project = from_source(path, source, kind)?;
     let sibling = project.root.join(PYPROJECT_TOML);
-    if kind == FileKind::PenvToml && sibling.is_file() {
+    if kind == FileKind::PenvToml && super::is_to_be_read(&sibling) {
         let source = read_text(&sibling)?;
         let doc = parse_toml(&sibling, &source)?;
         let meta: PyprojectMeta = deserialize(&sibling, &source, &doc)?;
@@ -229,25 +209,7 @@ pub(super) fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, Pro
 }
 
 fn read_text(path: &Path) -> Result<String, ProjectError> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| FsError::new("read", path, e))?
-        .len();
-    if size > MAX_FILE_SIZE {
-        return Err(ProjectError::TooLarge {
-            path: path.to_owned(),
-            size,
-        });
-    }
-    let bytes = fs::read(path)?;
-    let source = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        let prefix_chars = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
-        ProjectError::NotUtf8 {
-            location: Location::from_span(path, &text, prefix_chars..prefix_chars + 1),
-        }
-    })?;
-    Ok(source)
+    Ok(text_file::read(path, text_file::PROJECT_FILE)?)
 }
 
 fn parse_toml(path: &Path, source: &str) -> Result<toml_edit::Document<String>, ProjectError> {

@@ -21,6 +21,7 @@ use request::{Request, RequestSource};
 use crate::diagnostics::{Location, display_path};
 use crate::env_vars::EnvVars;
 use crate::project::Project;
+use crate::text_file::{self, TextFileError};
 
 /// Errors of interpreter resolution.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum PythonError {
         /// Its place in a file, when it has one.
         location: Option<Location>,
     },
+    /// `.python-version` could not be read.
+    #[error(transparent)]
+    VersionFile(#[from] TextFileError),
     /// No interpreter satisfies the request.
     #[error("no interpreter found for Python `{request}` (from {from})")]
     NotFound {
@@ -91,6 +95,7 @@ impl PythonError {
             Self::Conflict { .. } => Some(
                 "choose a Python that the project supports, or widen `requires-python`".to_owned(),
             ),
+            Self::VersionFile(e) => Some(e.hint()),
         }
     }
 
@@ -100,6 +105,7 @@ impl PythonError {
             Self::BadRequest { location, .. }
             | Self::NotAnInterpreter { location, .. }
             | Self::Conflict { location, .. } => location.as_ref(),
+            Self::VersionFile(e) => e.location(),
             Self::NotFound { .. } => None,
         }
     }
@@ -168,22 +174,10 @@ pub fn project_request(
             .map_err(|e| bad(e, from, project.locate(&["python"])));
     }
     let version_file = project.python_version_file();
-    if let Ok(bytes) = std::fs::read(&version_file) {
-        // Not UTF-8: an error, never a silent fall-through to another request.
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].split(|b| *b == b'\n').count();
-            let lossy = String::from_utf8_lossy(e.as_bytes());
-            let raw = lossy.lines().nth(line - 1).unwrap_or_default().trim();
-            bad(
-                request::RequestError {
-                    request: raw.to_owned(),
-                    reason: "`.python-version` is not valid UTF-8; save it as UTF-8".to_owned(),
-                },
-                RequestSource::PythonVersionFile(version_file.clone(), line),
-                Some(Location::line(&version_file, line, raw)),
-            )
-        })?;
+    // Missing: the next source applies. Anything else wrong with it (not
+    // UTF-8, a FIFO, unreadable) is an error, never a silent fall-through
+    // to another request.
+    if let Some(text) = text_file::read_optional(&version_file, text_file::PYTHON_VERSION_FILE)? {
         // pyenv allows several versions, one per line or on one line; the
         // first is the one it prefers.
         let found = text
