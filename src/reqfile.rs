@@ -490,4 +490,109 @@ mod tests {
             other => panic!("{other}"),
         }
     }
+
+    /// `r0.txt` includes `r1.txt` … includes `r{n}.txt`, which holds `rich`.
+    fn include_chain(dir: &Path, n: usize) -> PathBuf {
+        for i in 0..n {
+            std::fs::write(dir.join(format!("r{i}.txt")), format!("-r r{}.txt\n", i + 1)).unwrap();
+        }
+        std::fs::write(dir.join(format!("r{n}.txt")), "rich\n").unwrap();
+        dir.join("r0.txt")
+    }
+
+    #[test]
+    fn include_chains_are_bounded_and_the_bound_is_named_where_it_is_crossed() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 64 files nested: fine.
+        let top = include_chain(tmp.path(), MAX_INCLUDE_DEPTH - 1);
+        assert_eq!(read_all(&[(top, None)]).unwrap().len(), MAX_INCLUDE_DEPTH);
+        // One more: refused at the include that crosses the bound.
+        let top = include_chain(tmp.path(), MAX_INCLUDE_DEPTH);
+        match read_all(&[(top.clone(), None)]).unwrap_err() {
+            ReqFileError::TooDeep { top: from, location } => {
+                assert_eq!(from, top);
+                assert!(location.path.ends_with("r63.txt"), "{location:?}");
+                assert_eq!((location.line, location.text.as_str()), (1, "-r r64.txt"));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    /// A chain of ~12,000 includes overflowed the stack (exit 134) before
+    /// the walk was bounded; here it must be an error, on a test thread's
+    /// small stack.
+    #[test]
+    fn a_chain_of_twelve_thousand_includes_is_an_error_not_a_stack_overflow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = include_chain(tmp.path(), 12_000);
+        let err = read_all(&[(top, None)]).unwrap_err();
+        assert!(matches!(err, ReqFileError::TooDeep { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("requirement file include chain deeper than 64 files at "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn requirement_files_are_bounded_in_total_not_only_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut includes = String::new();
+        // Three files under the cap of one, over the cap of all (sparse: NULs).
+        for i in 0..3 {
+            let name = format!("big{i}.txt");
+            std::fs::File::create(tmp.path().join(&name))
+                .unwrap()
+                .set_len(MAX_TOTAL_SIZE / 3 + 1)
+                .unwrap();
+            includes.push_str(&format!("-r {name}\n"));
+        }
+        let top = tmp.path().join("requirements.txt");
+        std::fs::write(&top, includes).unwrap();
+        match read_all(&[(top, None)]).unwrap_err() {
+            ReqFileError::TotalTooLarge { path, location } => {
+                assert!(path.ends_with("big2.txt"), "{}", path.display());
+                assert_eq!(location.unwrap().line, 3);
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_include_that_is_a_fifo_or_a_device_is_named_where_it_is_included() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo.txt");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", tmp.path().join("zero.txt")).unwrap();
+        for (name, file_type) in [
+            ("fifo.txt", "a FIFO (named pipe)"),
+            ("zero.txt", "a character device"),
+        ] {
+            let top = tmp.path().join("requirements.txt");
+            std::fs::write(&top, format!("rich\n-r {name}\n")).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(read_all(&[(top, None)]));
+            });
+            let err = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("no hang")
+                .unwrap_err();
+            match &err {
+                ReqFileError::Read {
+                    source: TextFileError::NotRegular { file_type: t, .. },
+                    location: Some(location),
+                } => {
+                    assert_eq!(*t, file_type);
+                    assert_eq!(location.line, 2);
+                    assert!(
+                        err.to_string().ends_with("requirements.txt:2:1)"),
+                        "{err}"
+                    );
+                }
+                other => panic!("{other}"),
+            }
+        }
+    }
 }
