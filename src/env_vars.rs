@@ -147,7 +147,10 @@ mod tests {
         for (raw, problem) in [
             ("1e20", "more than a year (31536000 seconds)"),
             ("31536000.5", "more than a year (31536000 seconds)"),
-            ("18446744073709551616", "more than a year (31536000 seconds)"),
+            (
+                "18446744073709551616",
+                "more than a year (31536000 seconds)",
+            ),
             ("inf", "more than a year (31536000 seconds)"),
             ("-inf", "negative"),
             ("-1", "negative"),

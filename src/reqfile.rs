@@ -130,7 +130,9 @@ impl ReqFileError {
             | Self::TotalTooLarge { location, .. } => location.as_ref(),
             // A bad byte is shown where it is; anything else where the file is named.
             Self::Read { source, location } => source.location().or(location.as_ref()),
-            Self::BadRequirement { location, .. } | Self::TooDeep { location, .. } => Some(location),
+            Self::BadRequirement { location, .. } | Self::TooDeep { location, .. } => {
+                Some(location)
+            }
         }
     }
 
@@ -494,7 +496,11 @@ mod tests {
     /// `r0.txt` includes `r1.txt` … includes `r{n}.txt`, which holds `rich`.
     fn include_chain(dir: &Path, n: usize) -> PathBuf {
         for i in 0..n {
-            std::fs::write(dir.join(format!("r{i}.txt")), format!("-r r{}.txt\n", i + 1)).unwrap();
+            std::fs::write(
+                dir.join(format!("r{i}.txt")),
+                format!("-r r{}.txt\n", i + 1),
+            )
+            .unwrap();
         }
         std::fs::write(dir.join(format!("r{n}.txt")), "rich\n").unwrap();
         dir.join("r0.txt")
@@ -509,7 +515,10 @@ mod tests {
         // One more: refused at the include that crosses the bound.
         let top = include_chain(tmp.path(), MAX_INCLUDE_DEPTH);
         match read_all(&[(top.clone(), None)]).unwrap_err() {
-            ReqFileError::TooDeep { top: from, location } => {
+            ReqFileError::TooDeep {
+                top: from,
+                location,
+            } => {
                 assert_eq!(from, top);
                 assert!(location.path.ends_with("r63.txt"), "{location:?}");
                 assert_eq!((location.line, location.text.as_str()), (1, "-r r64.txt"));
@@ -586,10 +595,7 @@ mod tests {
                 } => {
                     assert_eq!(*t, file_type);
                     assert_eq!(location.line, 2);
-                    assert!(
-                        err.to_string().ends_with("requirements.txt:2:1)"),
-                        "{err}"
-                    );
+                    assert!(err.to_string().ends_with("requirements.txt:2:1)"), "{err}");
                 }
                 other => panic!("{other}"),
             }

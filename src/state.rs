@@ -11,9 +11,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::fs::{self, FsError};
-use crate::text_file::{self, TextFileError};
 use crate::python::interpreter::Fingerprint;
 use crate::spec::Spec;
+use crate::text_file::{self, TextFileError};
 
 /// The state file's name inside the env.
 pub const STATE_FILE: &str = "penv-state.json";

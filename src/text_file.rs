@@ -348,7 +348,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let err = read_within_seconds(tmp.path(), PROJECT_FILE).unwrap_err();
         assert!(
-            matches!(err, TextFileError::NotRegular { file_type: DIRECTORY, .. }),
+            matches!(
+                err,
+                TextFileError::NotRegular {
+                    file_type: DIRECTORY,
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(err.hint(), "name a file, not a directory");
@@ -361,10 +367,7 @@ mod tests {
         std::fs::write(&exact, [b'x'; 16]).unwrap();
         assert_eq!(read_within_seconds(&exact, SMALL).unwrap().len(), 16);
         let sparse = tmp.path().join("sparse");
-        std::fs::File::create(&sparse)
-            .unwrap()
-            .set_len(17)
-            .unwrap();
+        std::fs::File::create(&sparse).unwrap().set_len(17).unwrap();
         match read_within_seconds(&sparse, SMALL).unwrap_err() {
             TextFileError::TooLarge { size, .. } => assert_eq!(size, Some(17)),
             other => panic!("{other}"),
