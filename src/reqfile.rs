@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::diagnostics::{Location, display_path};
+use crate::diagnostics::{Location, display_path, excerpt};
 use crate::text_file::{self, TextFileError};
 
 /// A requirement file larger than this is refused.
@@ -103,7 +103,7 @@ pub enum ReqFileError {
         location: Option<Location>,
     },
     /// A line pip would read as a requirement, but that is not one.
-    #[error("invalid requirement `{text}` in `{}`: {message}", display_path(&location.path))]
+    #[error("invalid requirement `{}` in `{}`: {message}", excerpt(text), display_path(&location.path))]
     BadRequirement {
         /// The requirement text.
         text: String,

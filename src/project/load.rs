@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{Config, FileKind, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
-use crate::diagnostics::{Location, did_you_mean, display_path};
+use crate::diagnostics::{Location, did_you_mean, display_path, excerpt};
 use crate::python::request::Request;
 use crate::text_file::{self, TextFileError};
 
@@ -488,7 +488,7 @@ fn check_requirements(
             };
             return Err(invalid(
                 &path,
-                format!("invalid requirement `{req}`: {message}"),
+                format!("invalid requirement `{}`: {message}", excerpt(req)),
                 Some(hint.to_owned()),
             ));
         }
