@@ -156,7 +156,7 @@ impl ReqFileError {
 pub fn read_all(top: &[(PathBuf, Option<Location>)]) -> Result<Vec<RequirementFile>, ReqFileError> {
     let mut walk = Walk::default();
     for (path, location) in top {
-        walk.top = path.clone();
+        walk.top.clone_from(path);
         read_one(path, location.clone(), false, &mut walk)?;
     }
     Ok(walk.out)
@@ -546,16 +546,14 @@ mod tests {
     #[test]
     fn requirement_files_are_bounded_in_total_not_only_each() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut includes = String::new();
         // Three files under the cap of one, over the cap of all (sparse: NULs).
         for i in 0..3 {
-            let name = format!("big{i}.txt");
-            std::fs::File::create(tmp.path().join(&name))
+            std::fs::File::create(tmp.path().join(format!("big{i}.txt")))
                 .unwrap()
                 .set_len(MAX_TOTAL_SIZE / 3 + 1)
                 .unwrap();
-            includes.push_str(&format!("-r {name}\n"));
         }
+        let includes = "-r big0.txt\n-r big1.txt\n-r big2.txt\n";
         let top = tmp.path().join("requirements.txt");
         std::fs::write(&top, includes).unwrap();
         match read_all(&[(top, None)]).unwrap_err() {

@@ -381,14 +381,14 @@ fn paren_depth(text: &str) -> usize {
     for c in text.chars() {
         match (quote, c) {
             (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '(') => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
             (None, ')') => depth = depth.saturating_sub(1),
-            (None, _) => {}
+            // Inside a string, or any other character.
+            _ => {}
         }
     }
     deepest

@@ -183,7 +183,7 @@ pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, TextFileError> {
         .metadata()
         .map_err(|e| FsError::new("inspect", path, e))?;
     if !meta.is_file() {
-        return Err(not_regular(path, file_type_name(&meta.file_type()), kind));
+        return Err(not_regular(path, file_type_name(meta.file_type()), kind));
     }
     if meta.len() > kind.cap {
         return Err(TextFileError::TooLarge {
@@ -236,7 +236,7 @@ fn open(path: &Path, kind: Kind) -> Result<File, TextFileError> {
             && let Ok(meta) = std::fs::metadata(path)
             && !meta.is_file()
         {
-            return not_regular(path, file_type_name(&meta.file_type()), kind);
+            return not_regular(path, file_type_name(meta.file_type()), kind);
         }
         FsError::new("read", path, e).into()
     })
@@ -251,7 +251,7 @@ fn not_regular(path: &Path, file_type: &'static str, kind: Kind) -> TextFileErro
     }
 }
 
-fn file_type_name(file_type: &std::fs::FileType) -> &'static str {
+fn file_type_name(file_type: std::fs::FileType) -> &'static str {
     if file_type.is_dir() {
         return DIRECTORY;
     }

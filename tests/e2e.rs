@@ -1116,7 +1116,7 @@ fn real_python_or_skip() -> Option<&'static Path> {
     python
 }
 
-/// Runs penv in the sandbox, killed (and failing the test) after 60 s, so
+/// Runs penv in the sandbox, killed (and failing the test) after a minute, so
 /// an endless walk fails instead of hanging.
 fn run_with_deadline(sb: &Sandbox, args: &[&str]) -> Output {
     let child = sb
@@ -1127,7 +1127,7 @@ fn run_with_deadline(sb: &Sandbox, args: &[&str]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("penv runs");
-    penv::process::wait_with_timeout(child, std::time::Duration::from_secs(60))
+    penv::process::wait_with_timeout(child, std::time::Duration::from_mins(1))
         .unwrap_or_else(|e| panic!("penv {args:?} did not finish: {e}"))
 }
 
