@@ -167,8 +167,10 @@ pub fn read_all(top: &[(PathBuf, Option<Location>)]) -> Result<Vec<RequirementFi
 struct Walk {
     /// The top-level file being walked, for messages.
     top: PathBuf,
-    /// The chain of includes from it to the file being read.
-    stack: Vec<PathBuf>,
+    /// The chain of includes from it to the file being read: each file's
+    /// path as named, and what it resolves to (symlinks followed), so a
+    /// cycle through a symlink (`-r loop/x.txt`, `loop -> .`) is found too.
+    stack: Vec<(PathBuf, PathBuf)>,
     /// Every file read so far, in order.
     out: Vec<RequirementFile>,
     /// Their paths, to read each once without a quadratic search.
@@ -185,8 +187,9 @@ fn read_one(
 ) -> Result<(), ReqFileError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let path = normalize(&path);
-    if let Some(start) = walk.stack.iter().position(|p| *p == path) {
-        let mut chain = walk.stack[start..].to_vec();
+    let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    if let Some(start) = walk.stack.iter().position(|(_, r)| *r == resolved) {
+        let mut chain: Vec<PathBuf> = walk.stack[start..].iter().map(|(p, _)| p.clone()).collect();
         chain.push(path);
         return Err(ReqFileError::Cycle { chain, location });
     }
@@ -227,7 +230,7 @@ fn read_one(
         lines: logical.iter().map(|(_, l)| l.clone()).collect(),
         constraint,
     });
-    walk.stack.push(path.clone());
+    walk.stack.push((path.clone(), resolved));
     let dir = path.parent().unwrap_or(Path::new("/")).to_owned();
     for (line_no, line) in &logical {
         if let Some((target, is_constraint)) = include_target(line) {
@@ -504,6 +507,24 @@ mod tests {
         }
         std::fs::write(dir.join(format!("r{n}.txt")), "rich\n").unwrap();
         dir.join("r0.txt")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cycle_through_a_symlinked_directory_is_named_as_a_cycle() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        // `loop/x.txt`, `loop/loop/x.txt`, … are all `x.txt`: every path is
+        // new, but the file is not.
+        std::os::unix::fs::symlink(".", root.join("loop")).unwrap();
+        std::fs::write(root.join("x.txt"), "rich\n-r loop/x.txt\n").unwrap();
+        match read_all(&[(root.join("x.txt"), None)]).unwrap_err() {
+            ReqFileError::Cycle { chain, location } => {
+                assert_eq!(chain, [root.join("x.txt"), root.join("loop/x.txt")]);
+                assert_eq!(location.unwrap().line, 2);
+            }
+            other => panic!("{other}"),
+        }
     }
 
     #[test]
