@@ -228,6 +228,8 @@ fn open(path: &Path, kind: Kind) -> Result<File, TextFileError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits());
     }
+    #[cfg(not(unix))]
+    let _ = kind;
     options.open(path).map_err(|e| {
         // Opening a Unix socket fails (ENXIO) rather than opening something
         // that is not a file; say what it is.
@@ -340,6 +342,25 @@ mod tests {
                 "requirements.txt` (a symlink to `/dev/zero`) is a character device, not a regular file"
             ),
             "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_socket_is_refused_as_what_it_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let socket = tmp.path().join("penv.toml");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let err = read_within_seconds(&socket, PROJECT_FILE).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TextFileError::NotRegular {
+                    file_type: "a socket",
+                    ..
+                }
+            ),
+            "{err}"
         );
     }
 
