@@ -101,6 +101,16 @@ impl Location {
     }
 }
 
+/// `text` cut to at most [`SNIPPET_WIDTH`] characters (with `…`), for
+/// quoting user input in a one-line message: a hostile 100,000-character
+/// requirement is shown whole in the snippet's window, not in the message.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SNIPPET_WIDTH) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
 /// The most characters of a line a snippet shows.
 const SNIPPET_WIDTH: usize = 120;
 
@@ -197,6 +207,19 @@ mod tests {
         let caret = lines[2].find('^').unwrap();
         assert_eq!(lines[1].chars().nth(caret), Some('['));
         assert!(lines[1].starts_with("1 | …") && lines[1].ends_with('…'));
+    }
+
+    #[test]
+    fn excerpts_are_cut_at_the_snippet_width() {
+        assert_eq!(excerpt("rich>=13"), "rich>=13");
+        let long = "é".repeat(SNIPPET_WIDTH + 1);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), SNIPPET_WIDTH + 1);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(
+            excerpt(&long[..SNIPPET_WIDTH * 2]),
+            long[..SNIPPET_WIDTH * 2]
+        );
     }
 
     #[test]

@@ -13,6 +13,22 @@ use std::time::Duration;
 /// The default for `PENV_LOCK_TIMEOUT`: how long a second penv waits for the first.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_mins(5);
 
+/// The longest `PENV_LOCK_TIMEOUT` accepted: a year, in seconds. Anything
+/// longer is a mistake (or an attempt at "forever"), and values past what a
+/// `Duration` holds (`1e20`) must be refused, not turned into a panic.
+pub const MAX_LOCK_TIMEOUT_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// A `PENV_LOCK_TIMEOUT` that is not a number of seconds in
+/// `0..=`[`MAX_LOCK_TIMEOUT_SECS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`PENV_LOCK_TIMEOUT={value}` is {problem}")]
+pub struct BadLockTimeout {
+    /// The value as set.
+    pub value: String,
+    /// What is wrong with it, e.g. "not a number of seconds".
+    pub problem: &'static str,
+}
+
 /// The variables penv reads, captured once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct EnvVars {
@@ -59,18 +75,12 @@ impl EnvVars {
         }
     }
 
-    /// The lock timeout, parsed; `None` when the variable holds no number.
-    pub fn lock_timeout(&self) -> Result<Duration, String> {
-        match &self.lock_timeout {
-            None => Ok(DEFAULT_LOCK_TIMEOUT),
-            Some(raw) => raw
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| raw.clone()),
-        }
+    /// The lock timeout: [`DEFAULT_LOCK_TIMEOUT`] when unset, else the
+    /// variable's seconds (fractions allowed), from 0 to a year.
+    pub fn lock_timeout(&self) -> Result<Duration, BadLockTimeout> {
+        self.lock_timeout
+            .as_deref()
+            .map_or(Ok(DEFAULT_LOCK_TIMEOUT), parse_lock_timeout)
     }
 
     /// The directories of `PATH`, in order.
@@ -79,5 +89,80 @@ impl EnvVars {
             .as_ref()
             .map(|p| std::env::split_paths(p).collect())
             .unwrap_or_default()
+    }
+}
+
+/// Parses a `PENV_LOCK_TIMEOUT` value: seconds, `0` to
+/// [`MAX_LOCK_TIMEOUT_SECS`], fractions allowed (`1.5`).
+pub fn parse_lock_timeout(raw: &str) -> Result<Duration, BadLockTimeout> {
+    let bad = |problem| BadLockTimeout {
+        value: raw.to_owned(),
+        problem,
+    };
+    let seconds: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| bad("not a number of seconds"))?;
+    if seconds.is_nan() {
+        return Err(bad("not a number of seconds"));
+    }
+    if seconds < 0.0 {
+        return Err(bad("negative"));
+    }
+    // Compared as floats first: `inf` and `1e20` are beyond what a
+    // `Duration` holds, and `Duration::from_secs_f64` would panic on them.
+    #[allow(clippy::cast_precision_loss)] // exact: a year of seconds is far below 2^52
+    if seconds > MAX_LOCK_TIMEOUT_SECS as f64 {
+        return Err(bad("more than a year (31536000 seconds)"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| bad("not a number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_timeouts_in_range_are_seconds() {
+        for (raw, secs) in [
+            ("0", 0.0),
+            ("-0", 0.0),
+            ("600", 600.0),
+            (" 1.5 ", 1.5),
+            ("1e3", 1000.0),
+            ("31536000", 31_536_000.0),
+        ] {
+            assert_eq!(
+                parse_lock_timeout(raw),
+                Ok(Duration::from_secs_f64(secs)),
+                "{raw}"
+            );
+        }
+        let unset = EnvVars::default();
+        assert_eq!(unset.lock_timeout(), Ok(DEFAULT_LOCK_TIMEOUT));
+    }
+
+    #[test]
+    fn lock_timeouts_out_of_range_are_refused_never_a_panic() {
+        for (raw, problem) in [
+            ("1e20", "more than a year (31536000 seconds)"),
+            ("31536000.5", "more than a year (31536000 seconds)"),
+            (
+                "18446744073709551616",
+                "more than a year (31536000 seconds)",
+            ),
+            ("inf", "more than a year (31536000 seconds)"),
+            ("-inf", "negative"),
+            ("-1", "negative"),
+            ("-1e-9", "negative"),
+            ("NaN", "not a number of seconds"),
+            ("five minutes", "not a number of seconds"),
+            ("5m", "not a number of seconds"),
+            ("", "not a number of seconds"),
+        ] {
+            let err = parse_lock_timeout(raw).unwrap_err();
+            assert_eq!(err.problem, problem, "{raw}");
+            assert_eq!(err.value, raw);
+        }
     }
 }

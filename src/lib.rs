@@ -19,7 +19,8 @@
 //! - [`state`] records what was built, beside `pyvenv.cfg`, last.
 //! - [`commands`] are thin: settings in, domain calls, a summary out.
 //!
-//! Cross-cutting: [`fs`] (the only code that deletes), [`env_vars`] (the
+//! Cross-cutting: [`fs`] (the only code that deletes), [`text_file`] (the
+//! one capped reader of files a project controls), [`env_vars`] (the
 //! only code that reads the environment), [`printer`] (the only code that
 //! prints), [`platform`] (every OS difference), [`diagnostics`] (how errors
 //! look).
@@ -38,6 +39,7 @@ pub mod python;
 pub mod reqfile;
 pub mod spec;
 pub mod state;
+pub mod text_file;
 pub mod venv;
 
 use std::fmt::Write as _;
@@ -116,8 +118,8 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A bad `PENV_LOCK_TIMEOUT`.
-    #[error("`PENV_LOCK_TIMEOUT={0}` is not a number of seconds")]
-    BadLockTimeout(String),
+    #[error(transparent)]
+    BadLockTimeout(#[from] env_vars::BadLockTimeout),
     /// `[venv] pip = false` with requirements to install.
     #[error(
         "the project has requirements, but `[venv] pip = false` leaves the env without pip to install them"
@@ -219,7 +221,11 @@ impl Error {
             Self::NoSuchCommand { name, .. } => Some(format!(
                 "add the package that provides `{name}` to `requirements` in penv.toml, then `penv sync`"
             )),
-            Self::BadLockTimeout(_) => Some("set it to a number of seconds, e.g. `PENV_LOCK_TIMEOUT=600`".to_owned()),
+            Self::BadLockTimeout(_) => Some(format!(
+                "set it to a number of seconds from 0 to {}, e.g. `PENV_LOCK_TIMEOUT=600`, or unset it for the default ({}s)",
+                env_vars::MAX_LOCK_TIMEOUT_SECS,
+                env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
+            )),
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }

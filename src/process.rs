@@ -12,7 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Waits for `child`, collecting its output, killing it after `timeout`.
+/// The most bytes of each of a child's streams [`wait_with_timeout`] keeps;
+/// the rest is read and dropped, so a child that prints without end (an
+/// "interpreter" that is `yes`) costs time until its timeout, not memory.
+pub const MAX_CAPTURED: u64 = 4 * 1024 * 1024;
+
+/// Waits for `child`, collecting its output (at most [`MAX_CAPTURED`] bytes
+/// of each stream), killing it after `timeout`.
 pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> io::Result<Output> {
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -43,9 +49,38 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> io::Result<Outp
 fn read_all(stream: Option<impl Read>) -> Vec<u8> {
     let mut buf = Vec::new();
     if let Some(mut s) = stream {
-        let _ = s.read_to_end(&mut buf);
+        let _ = s.by_ref().take(MAX_CAPTURED).read_to_end(&mut buf);
+        // Keep the pipe drained, so the child is not blocked on a full pipe
+        // and ends (or times out) as it would have.
+        let _ = io::copy(&mut s, &mut io::sink());
     }
     buf
+}
+
+#[cfg(all(test, unix))]
+mod capture_tests {
+    use super::*;
+
+    #[test]
+    fn a_child_that_prints_without_end_costs_time_not_memory() {
+        let child = std::process::Command::new("sh")
+            .args(["-c", "exec yes"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = wait_with_timeout(child, Duration::from_millis(500)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        let child = std::process::Command::new("sh")
+            .args(["-c", "head -c 5000000 /dev/zero"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = wait_with_timeout(child, Duration::from_secs(20)).unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout.len() as u64, MAX_CAPTURED);
+    }
 }
 
 /// A signal penv received while it had work under way.

@@ -4,17 +4,30 @@
 //!
 //! Invariant: every file pip will read is in the result, each once, and a
 //! cycle of includes is an error naming the whole cycle (pip itself would
-//! recurse until it gives up).
+//! recurse until it gives up). The walk is bounded: includes nest at most
+//! [`MAX_INCLUDE_DEPTH`] deep, all files together are at most
+//! [`MAX_TOTAL_SIZE`] bytes, and each is read through [`crate::text_file`]
+//! (regular files only, never more than its cap).
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::diagnostics::{Location, display_path};
-use crate::fs::FsError;
+use crate::diagnostics::{Location, display_path, excerpt};
+use crate::text_file::{self, TextFileError};
 
 /// A requirement file larger than this is refused.
-pub const MAX_SIZE: u64 = 16 * 1024 * 1024;
+pub const MAX_SIZE: u64 = text_file::REQUIREMENT_FILE.cap;
+
+/// Includes (`-r`/`-c`) nested deeper than this are refused. Real projects
+/// nest two or three; pip itself recurses once per level and dies of a
+/// `RecursionError` near a thousand, and an unbounded walk here overflowed
+/// penv's stack on a chain of ~12,000 files.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// The most bytes all the requirement files of one spec may hold together:
+/// they are kept in memory and their lines in the state file.
+pub const MAX_TOTAL_SIZE: u64 = 2 * MAX_SIZE;
 
 /// A requirement or constraint file that was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,30 +69,41 @@ pub enum ReqFileError {
         /// The include that closes it.
         location: Option<Location>,
     },
-    /// A file too large to be a requirement file.
+    /// Includes nested deeper than [`MAX_INCLUDE_DEPTH`].
     #[error(
-        "requirement file `{}` is {size} bytes; at most {MAX_SIZE} are read",
-        display_path(path)
+        "requirement file include chain deeper than {MAX_INCLUDE_DEPTH} files at {} (starting from `{}`)",
+        location.position(),
+        display_path(top)
     )]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size.
-        size: u64,
+    TooDeep {
+        /// The top-level file the chain starts from.
+        top: PathBuf,
+        /// The include one level too deep.
+        location: Location,
     },
-    /// A file that is not UTF-8.
+    /// More than [`MAX_TOTAL_SIZE`] bytes in all the files together.
     #[error(
-        "requirement file `{}` is not valid UTF-8 (line {line})",
-        display_path(path)
+        "requirement files hold more than {MAX_TOTAL_SIZE} bytes together, reached at `{}`{}",
+        display_path(path),
+        from_suffix(location.as_ref())
     )]
-    NotUtf8 {
-        /// The file.
+    TotalTooLarge {
+        /// The file that went over.
         path: PathBuf,
-        /// The first bad line.
-        line: usize,
+        /// Where it is named.
+        location: Option<Location>,
+    },
+    /// A file that cannot be read as a requirement file: not a regular file
+    /// (a FIFO, a device), too large, not UTF-8, unreadable.
+    #[error("{source}{}", from_suffix(location.as_ref()))]
+    Read {
+        /// What is wrong.
+        source: TextFileError,
+        /// Where the file is named.
+        location: Option<Location>,
     },
     /// A line pip would read as a requirement, but that is not one.
-    #[error("invalid requirement `{text}` in `{}`: {message}", display_path(&location.path))]
+    #[error("invalid requirement `{}` in `{}`: {message}", excerpt(text), display_path(&location.path))]
     BadRequirement {
         /// The requirement text.
         text: String,
@@ -88,9 +112,6 @@ pub enum ReqFileError {
         /// Its line.
         location: Location,
     },
-    /// Any other I/O error (e.g. permission denied).
-    #[error(transparent)]
-    Io(#[from] FsError),
 }
 
 fn from_suffix(location: Option<&Location>) -> String {
@@ -105,9 +126,13 @@ impl ReqFileError {
         match self {
             Self::Missing { location, .. }
             | Self::IsDirectory { location, .. }
-            | Self::Cycle { location, .. } => location.as_ref(),
-            Self::BadRequirement { location, .. } => Some(location),
-            Self::TooLarge { .. } | Self::NotUtf8 { .. } | Self::Io(_) => None,
+            | Self::Cycle { location, .. }
+            | Self::TotalTooLarge { location, .. } => location.as_ref(),
+            // A bad byte is shown where it is; anything else where the file is named.
+            Self::Read { source, location } => source.location().or(location.as_ref()),
+            Self::BadRequirement { location, .. } | Self::TooDeep { location, .. } => {
+                Some(location)
+            }
         }
     }
 
@@ -117,10 +142,11 @@ impl ReqFileError {
             Self::Missing { .. } => "paths in `requirement-files` are relative to the project file; paths after `-r`/`-c` are relative to the file that names them".to_owned(),
             Self::IsDirectory { .. } => "name a file, e.g. `requirements/base.txt`".to_owned(),
             Self::Cycle { .. } => "remove one of the `-r`/`-c` lines of the cycle".to_owned(),
-            Self::NotUtf8 { .. } => "save the file as UTF-8".to_owned(),
-            Self::TooLarge { .. } => "a requirement file lists packages, one a line; check that this is the file you meant".to_owned(),
+            Self::TooDeep { .. } => format!("flatten the chain: a file may include many files, but includes nest at most {MAX_INCLUDE_DEPTH} deep"),
+            Self::TotalTooLarge { .. } => "requirement files list packages, one a line; check for a file that is not one (a log, a data file) among them".to_owned(),
+            Self::Read { source: TextFileError::TooLarge { .. }, .. } => "a requirement file lists packages, one a line; check that this is the file you meant".to_owned(),
+            Self::Read { source, .. } => source.hint(),
             Self::BadRequirement { .. } => "write a PEP 508 requirement (`requests>=2.32`), a pip option (`-r base.txt`), a path or a URL".to_owned(),
-            Self::Io(_) => "check that the file is readable by you".to_owned(),
         })
     }
 }
@@ -128,67 +154,83 @@ impl ReqFileError {
 /// Reads the top-level files (each with where it is named) and everything
 /// they include, depth first, each file once.
 pub fn read_all(top: &[(PathBuf, Option<Location>)]) -> Result<Vec<RequirementFile>, ReqFileError> {
-    let mut out = Vec::new();
+    let mut walk = Walk::default();
     for (path, location) in top {
-        let mut stack = Vec::new();
-        read_one(path, location.clone(), false, &mut stack, &mut out)?;
+        walk.top.clone_from(path);
+        read_one(path, location.clone(), false, &mut walk)?;
     }
-    Ok(out)
+    Ok(walk.out)
+}
+
+/// The state of one walk through the include tree.
+#[derive(Default)]
+struct Walk {
+    /// The top-level file being walked, for messages.
+    top: PathBuf,
+    /// The chain of includes from it to the file being read: each file's
+    /// path as named, and what it resolves to (symlinks followed), so a
+    /// cycle through a symlink (`-r loop/x.txt`, `loop -> .`) is found too.
+    stack: Vec<(PathBuf, PathBuf)>,
+    /// Every file read so far, in order.
+    out: Vec<RequirementFile>,
+    /// Their paths, to read each once without a quadratic search.
+    seen: std::collections::HashSet<PathBuf>,
+    /// Their bytes, together.
+    total: u64,
 }
 
 fn read_one(
     path: &Path,
     location: Option<Location>,
     constraint: bool,
-    stack: &mut Vec<PathBuf>,
-    out: &mut Vec<RequirementFile>,
+    walk: &mut Walk,
 ) -> Result<(), ReqFileError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let path = normalize(&path);
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ReqFileError::Missing { path, location });
-        }
-        Err(e) => return Err(FsError::new("read", path, e).into()),
-    };
-    if meta.is_dir() {
-        return Err(ReqFileError::IsDirectory { path, location });
-    }
-    if meta.len() > MAX_SIZE {
-        return Err(ReqFileError::TooLarge {
-            path,
-            size: meta.len(),
-        });
-    }
-    if let Some(start) = stack.iter().position(|p| *p == path) {
-        let mut chain = stack[start..].to_vec();
+    let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    if let Some(start) = walk.stack.iter().position(|(_, r)| *r == resolved) {
+        let mut chain: Vec<PathBuf> = walk.stack[start..].iter().map(|(p, _)| p.clone()).collect();
         chain.push(path);
         return Err(ReqFileError::Cycle { chain, location });
     }
-    if out.iter().any(|f: &RequirementFile| f.path == path) {
+    if walk.seen.contains(&path) {
         return Ok(());
     }
-    let bytes = std::fs::read(&path).map_err(|e| FsError::new("read", &path, e))?;
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .split(|b| *b == b'\n')
-            .count();
-        ReqFileError::NotUtf8 {
-            path: path.clone(),
-            line,
+    if walk.stack.len() >= MAX_INCLUDE_DEPTH
+        && let Some(location) = location
+    {
+        return Err(ReqFileError::TooDeep {
+            top: walk.top.clone(),
+            location,
+        });
+    }
+    let bytes = match text_file::read_bytes(&path, text_file::REQUIREMENT_FILE) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is_not_found() => return Err(ReqFileError::Missing { path, location }),
+        Err(e) if e.is_directory() => {
+            return Err(ReqFileError::IsDirectory { path, location });
         }
+        Err(source) => return Err(ReqFileError::Read { source, location }),
+    };
+    walk.total += bytes.len() as u64;
+    if walk.total > MAX_TOTAL_SIZE {
+        return Err(ReqFileError::TotalTooLarge { path, location });
+    }
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let text = text_file::decode(&path, bytes).map_err(|source| ReqFileError::Read {
+        source,
+        location: None,
     })?;
     let logical = logical_lines(&text);
-    let index = out.len();
-    out.push(RequirementFile {
+    let index = walk.out.len();
+    walk.seen.insert(path.clone());
+    walk.out.push(RequirementFile {
         path: path.clone(),
         sha256,
         lines: logical.iter().map(|(_, l)| l.clone()).collect(),
         constraint,
     });
-    stack.push(path.clone());
+    walk.stack.push((path.clone(), resolved));
     let dir = path.parent().unwrap_or(Path::new("/")).to_owned();
     for (line_no, line) in &logical {
         if let Some((target, is_constraint)) = include_target(line) {
@@ -198,7 +240,7 @@ fn read_one(
                 continue;
             }
             let location = Location::line(&path, *line_no, line);
-            read_one(&dir.join(target), Some(location), is_constraint, stack, out)?;
+            read_one(&dir.join(target), Some(location), is_constraint, walk)?;
         } else if let Some(text) = requirement_part(line)
             && let Err(message) = crate::spec::normalize_requirement(text)
         {
@@ -209,9 +251,9 @@ fn read_one(
             });
         }
     }
-    stack.pop();
+    walk.stack.pop();
     // Keep the including file before what it includes (already the case).
-    debug_assert!(out[index].path == path);
+    debug_assert!(walk.out[index].path == path);
     Ok(())
 }
 
@@ -451,6 +493,131 @@ mod tests {
                 assert_eq!(location.unwrap().line, 1);
             }
             other => panic!("{other}"),
+        }
+    }
+
+    /// `r0.txt` includes `r1.txt` … includes `r{n}.txt`, which holds `rich`.
+    fn include_chain(dir: &Path, n: usize) -> PathBuf {
+        for i in 0..n {
+            std::fs::write(
+                dir.join(format!("r{i}.txt")),
+                format!("-r r{}.txt\n", i + 1),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join(format!("r{n}.txt")), "rich\n").unwrap();
+        dir.join("r0.txt")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cycle_through_a_symlinked_directory_is_named_as_a_cycle() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        // `loop/x.txt`, `loop/loop/x.txt`, … are all `x.txt`: every path is
+        // new, but the file is not.
+        std::os::unix::fs::symlink(".", root.join("loop")).unwrap();
+        std::fs::write(root.join("x.txt"), "rich\n-r loop/x.txt\n").unwrap();
+        match read_all(&[(root.join("x.txt"), None)]).unwrap_err() {
+            ReqFileError::Cycle { chain, location } => {
+                assert_eq!(chain, [root.join("x.txt"), root.join("loop/x.txt")]);
+                assert_eq!(location.unwrap().line, 2);
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn include_chains_are_bounded_and_the_bound_is_named_where_it_is_crossed() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 64 files nested: fine.
+        let top = include_chain(tmp.path(), MAX_INCLUDE_DEPTH - 1);
+        assert_eq!(read_all(&[(top, None)]).unwrap().len(), MAX_INCLUDE_DEPTH);
+        // One more: refused at the include that crosses the bound.
+        let top = include_chain(tmp.path(), MAX_INCLUDE_DEPTH);
+        match read_all(&[(top.clone(), None)]).unwrap_err() {
+            ReqFileError::TooDeep {
+                top: from,
+                location,
+            } => {
+                assert_eq!(from, top);
+                assert!(location.path.ends_with("r63.txt"), "{location:?}");
+                assert_eq!((location.line, location.text.as_str()), (1, "-r r64.txt"));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    /// A chain of ~12,000 includes overflowed the stack (exit 134) before
+    /// the walk was bounded; here it must be an error, on a test thread's
+    /// small stack.
+    #[test]
+    fn a_chain_of_twelve_thousand_includes_is_an_error_not_a_stack_overflow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = include_chain(tmp.path(), 12_000);
+        let err = read_all(&[(top, None)]).unwrap_err();
+        assert!(matches!(err, ReqFileError::TooDeep { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("requirement file include chain deeper than 64 files at "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn requirement_files_are_bounded_in_total_not_only_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Three files under the cap of one, over the cap of all (sparse: NULs).
+        for i in 0..3 {
+            std::fs::File::create(tmp.path().join(format!("big{i}.txt")))
+                .unwrap()
+                .set_len(MAX_TOTAL_SIZE / 3 + 1)
+                .unwrap();
+        }
+        let includes = "-r big0.txt\n-r big1.txt\n-r big2.txt\n";
+        let top = tmp.path().join("requirements.txt");
+        std::fs::write(&top, includes).unwrap();
+        match read_all(&[(top, None)]).unwrap_err() {
+            ReqFileError::TotalTooLarge { path, location } => {
+                assert!(path.ends_with("big2.txt"), "{}", path.display());
+                assert_eq!(location.unwrap().line, 3);
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_include_that_is_a_fifo_or_a_device_is_named_where_it_is_included() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo.txt");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", tmp.path().join("zero.txt")).unwrap();
+        for (name, file_type) in [
+            ("fifo.txt", "a FIFO (named pipe)"),
+            ("zero.txt", "a character device"),
+        ] {
+            let top = tmp.path().join("requirements.txt");
+            std::fs::write(&top, format!("rich\n-r {name}\n")).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(read_all(&[(top, None)]));
+            });
+            let err = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("no hang")
+                .unwrap_err();
+            match &err {
+                ReqFileError::Read {
+                    source: TextFileError::NotRegular { file_type: t, .. },
+                    location: Some(location),
+                } => {
+                    assert_eq!(*t, file_type);
+                    assert_eq!(location.line, 2);
+                    assert!(err.to_string().ends_with("requirements.txt:2:1)"), "{err}");
+                }
+                other => panic!("{other}"),
+            }
         }
     }
 }

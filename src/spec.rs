@@ -360,7 +360,38 @@ fn parse_ascii_requirement(
             "a package name must end with a letter or digit, not `{last}` (`{name}`)"
         ));
     }
+    // `pep508_rs` parses parenthesised markers recursively, a stack frame
+    // or more per `(`: a line of 100,000 of them overflowed penv's stack,
+    // an abort that no `catch_unwind` contains. Real markers nest two or three.
+    if paren_depth(text) > MAX_PAREN_DEPTH {
+        return Err(format!(
+            "parentheses nested more than {MAX_PAREN_DEPTH} deep"
+        ));
+    }
     parse_contained(text)
+}
+
+/// The deepest nesting of parentheses a requirement may have.
+const MAX_PAREN_DEPTH: usize = 32;
+
+/// How deep parentheses nest in `text`, outside quoted strings (an
+/// unclosed `(` counts: the parser recurses into it all the same).
+fn paren_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            // Inside a string, or any other character.
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// `pep508_rs` 0.9.2 panics on some malformed input instead of returning an
@@ -548,6 +579,31 @@ pub(crate) fn example() -> Spec {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn deeply_nested_markers_are_refused_before_the_parser_overflows_its_stack() {
+        let nested = |n: usize| {
+            format!(
+                "rich; {}python_version > \"3\"{}",
+                "(".repeat(n),
+                ")".repeat(n)
+            )
+        };
+        assert!(normalize_requirement(&nested(MAX_PAREN_DEPTH)).is_ok());
+        for text in [
+            nested(MAX_PAREN_DEPTH + 1),
+            nested(100_000),
+            format!("rich; {}", "(".repeat(100_000)),
+            format!("rich; {}", "(".repeat(100_000)).replace("rich", "ric\u{e9}"),
+        ] {
+            let err = normalize_requirement(&text).unwrap_err();
+            assert_eq!(err, "parentheses nested more than 32 deep");
+        }
+        // Quoted parentheses are a string's characters, not nesting.
+        let quoted = format!("rich; platform_release == '{}'", "(".repeat(100));
+        assert!(normalize_requirement(&quoted).is_ok());
+        assert_eq!(paren_depth("a (>=1) ; (b == 'x(' or (c))"), 2);
+    }
     use super::*;
 
     #[test]

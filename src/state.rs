@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::fs::{self, FsError};
 use crate::python::interpreter::Fingerprint;
 use crate::spec::Spec;
+use crate::text_file::{self, TextFileError};
 
 /// The state file's name inside the env.
 pub const STATE_FILE: &str = "penv-state.json";
@@ -50,9 +51,9 @@ pub struct State {
 /// Why a state file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    /// Reading failed.
+    /// Reading failed (unreadable, not a regular file, too large).
     #[error(transparent)]
-    Io(#[from] FsError),
+    Io(#[from] TextFileError),
     /// The file is not a state file penv can read.
     #[error("`{}` is not a valid penv state file: {reason}", path.display())]
     Invalid {
@@ -79,7 +80,7 @@ impl State {
     /// Reads the state of `env`: `Ok(None)` when there is no state file.
     pub fn read(env: &Path) -> Result<Option<Self>, StateError> {
         let path = Self::path_in(env);
-        let Some(bytes) = fs::read_optional(&path)? else {
+        let Some(bytes) = text_file::read_bytes_optional(&path, text_file::STATE_FILE)? else {
             return Ok(None);
         };
         let state: Self = serde_json::from_slice(&bytes).map_err(|e| StateError::Invalid {

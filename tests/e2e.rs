@@ -1095,3 +1095,108 @@ fn a_symlinked_penv_work_dir_is_refused_not_followed() {
     assert_exit_and_stderr(&out, 2, "is a symlink");
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }
+
+// ---- input hardening: interpreter base loops ----
+
+/// The real Python, or `None` when the machine has none: then the test says
+/// so and passes, except under `CI=true`, where a test that cannot run its
+/// real scenario fails.
+#[allow(clippy::disallowed_methods)] // the test's own environment, not penv's
+fn real_python_or_skip() -> Option<&'static Path> {
+    let python = common::real_python();
+    if python.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "CI=true: this test needs python3 on PATH"
+        );
+        eprintln!("skipped: no python3 on PATH");
+    }
+    python
+}
+
+/// Runs penv in the sandbox, killed (and failing the test) after a minute, so
+/// an endless walk fails instead of hanging.
+fn run_with_deadline(sb: &Sandbox, args: &[&str]) -> Output {
+    let child = sb
+        .penv()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("penv runs");
+    penv::process::wait_with_timeout(child, std::time::Duration::from_mins(1))
+        .unwrap_or_else(|e| panic!("penv {args:?} did not finish: {e}"))
+}
+
+/// `python -m venv --copies --without-pip dir`, returning its `bin/python3`.
+fn copies_venv(python: &Path, dir: &Path) -> PathBuf {
+    let status = Command::new(python)
+        .args(["-I", "-m", "venv", "--copies", "--without-pip"])
+        .arg(dir)
+        .env_clear()
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "python -m venv --copies failed");
+    dir.join("bin/python3")
+}
+
+#[test]
+fn a_copies_venvs_python_leads_to_its_base_and_one_that_is_its_own_base_is_an_error() {
+    let Some(python) = real_python_or_skip() else {
+        return;
+    };
+    let sb = Sandbox::new();
+    // A healthy `--copies` venv: its python names the real one as its base.
+    let healthy = copies_venv(python, &sb.tmp.path().join("copies"));
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", healthy.display()),
+    );
+    let out = run_with_deadline(&sb, &["sync"]);
+    assert_code(&out, 0);
+    let status = status_json(&sb);
+    assert_eq!(
+        status["interpreter"]["path"].as_str().map(PathBuf::from),
+        Some(python.canonicalize().unwrap()),
+        "{status}"
+    );
+
+    // Another whose `pyvenv.cfg` `home` is its own `bin/`: its python
+    // reports itself as its base (`sys._base_executable`). This overflowed
+    // penv's stack (exit 134).
+    let looped_dir = sb.tmp.path().join("looped");
+    let looped = copies_venv(python, &looped_dir);
+    let cfg = looped_dir.join("pyvenv.cfg");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("home") {
+                format!("home = {}\n", looped_dir.join("bin").display())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", looped.display()),
+    );
+    for args in [&["hash"][..], &["sync"], &["status"]] {
+        let out = run_with_deadline(&sb, args);
+        assert_exit_and_stderr(
+            &out,
+            2,
+            "is not a usable Python interpreter: it is a virtual environment's python whose base interpreter is itself",
+        );
+        assert!(
+            stderr(&out).contains("hint: point `python` at a base Python 3 executable"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // The env built before is still there, untouched.
+    assert!(sb.env().join("penv-state.json").is_file());
+}

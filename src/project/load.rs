@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Config, FileKind, MAX_FILE_SIZE, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
-use crate::diagnostics::{Location, did_you_mean, display_path};
-use crate::fs::{self, FsError};
+use super::{Config, FileKind, PENV_TOML, PYPROJECT_TOML, Project, RequiresPython};
+use crate::diagnostics::{Location, did_you_mean, display_path, excerpt};
 use crate::python::request::Request;
+use crate::text_file::{self, TextFileError};
 
 /// Everything that can be wrong with finding or reading the project file.
 #[derive(Debug, thiserror::Error)]
@@ -28,26 +28,10 @@ pub enum ProjectError {
         /// A file nearby that suggests what the user meant.
         nearby: Option<PathBuf>,
     },
-    /// The file could not be read.
+    /// The file could not be read: missing, unreadable, not a regular
+    /// file, too large, not UTF-8.
     #[error(transparent)]
-    Read(#[from] FsError),
-    /// The file is too large to be a project file.
-    #[error(
-        "`{}` is {size} bytes; a project file is at most {MAX_FILE_SIZE} bytes",
-        display_path(path)
-    )]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size.
-        size: u64,
-    },
-    /// The file is not valid UTF-8.
-    #[error("{}: the file is not valid UTF-8", location.position())]
-    NotUtf8 {
-        /// Where the first invalid byte is.
-        location: Location,
-    },
+    Read(#[from] TextFileError),
     /// The file is not valid TOML, or a key or value is wrong.
     #[error("{}: {message}", location.position())]
     Invalid {
@@ -72,7 +56,8 @@ impl ProjectError {
     /// Where in the file the problem is.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Self::NotUtf8 { location } | Self::Invalid { location, .. } => Some(location),
+            Self::Read(e) => e.location(),
+            Self::Invalid { location, .. } => Some(location),
             _ => None,
         }
     }
@@ -104,12 +89,7 @@ impl ProjectError {
             Self::NoSuchDirectory { .. } => Some(
                 "give `-C` an existing directory: the project's, or one inside it".to_owned(),
             ),
-            Self::NotUtf8 { .. } => Some("save the file as UTF-8".to_owned()),
-            Self::Read(_) => Some("check that the file is readable by you".to_owned()),
-            Self::TooLarge { .. } => Some(
-                "a project file is a few lines of settings; check that this is the file you meant"
-                    .to_owned(),
-            ),
+            Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
         }
@@ -144,7 +124,7 @@ pub(super) fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError>
     let source = read_text(path)?;
     let mut project = from_source(path, source, kind)?;
     let sibling = project.root.join(PYPROJECT_TOML);
-    if kind == FileKind::PenvToml && sibling.is_file() {
+    if kind == FileKind::PenvToml && super::is_to_be_read(&sibling) {
         let source = read_text(&sibling)?;
         let doc = parse_toml(&sibling, &source)?;
         let meta: PyprojectMeta = deserialize(&sibling, &source, &doc)?;
@@ -229,25 +209,7 @@ pub(super) fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, Pro
 }
 
 fn read_text(path: &Path) -> Result<String, ProjectError> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| FsError::new("read", path, e))?
-        .len();
-    if size > MAX_FILE_SIZE {
-        return Err(ProjectError::TooLarge {
-            path: path.to_owned(),
-            size,
-        });
-    }
-    let bytes = fs::read(path)?;
-    let source = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        let prefix_chars = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
-        ProjectError::NotUtf8 {
-            location: Location::from_span(path, &text, prefix_chars..prefix_chars + 1),
-        }
-    })?;
-    Ok(source)
+    Ok(text_file::read(path, text_file::PROJECT_FILE)?)
 }
 
 fn parse_toml(path: &Path, source: &str) -> Result<toml_edit::Document<String>, ProjectError> {
@@ -362,32 +324,117 @@ struct PyprojectTool {
     penv: Option<Config>,
 }
 
-/// pip options that would install somewhere other than the env.
-const FORBIDDEN_PIP_ARGS: &[&str] = &["--target", "--prefix", "--root", "--user", "--python"];
+/// A pip option refused in `[pip] args`: it makes pip install, or write
+/// files, outside the env, whatever the value.
+struct ForbiddenPipOption {
+    /// Its long name; pip also accepts any abbreviation of it.
+    name: &'static str,
+    /// What it would make pip do, after "would make pip".
+    effect: &'static str,
+}
+
+const INSTALL_OUTSIDE: &str = "install outside the env";
+const LOG_OUTSIDE: &str = "append its log to a file outside the env";
+const SRC_OUTSIDE: &str = "check out editable projects outside the env";
+
+/// pip's options (`pip install` and the general ones, pip 22 to 25) that
+/// install or write outside the env. `--cache-dir` is not among them: pip
+/// keeps only its own cache there. Options pip has dropped are not either:
+/// their abbreviations now stand for other options.
+const FORBIDDEN_PIP_OPTIONS: &[ForbiddenPipOption] = &[
+    ForbiddenPipOption {
+        name: "--target",
+        effect: INSTALL_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--prefix",
+        effect: INSTALL_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--root",
+        effect: INSTALL_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--user",
+        effect: INSTALL_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--python",
+        effect: INSTALL_OUTSIDE,
+    },
+    // Until pip 23.1: options for `setup.py install` (`--prefix`, `--root`,
+    // `--install-lib`…). The pips bundled with Python 3.7 to 3.10 have it.
+    ForbiddenPipOption {
+        name: "--install-option",
+        effect: INSTALL_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--report",
+        effect: "write its installation report to a file outside the env",
+    },
+    ForbiddenPipOption {
+        name: "--log",
+        effect: LOG_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--log-file",
+        effect: LOG_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--local-log",
+        effect: LOG_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--src",
+        effect: SRC_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--source",
+        effect: SRC_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--source-dir",
+        effect: SRC_OUTSIDE,
+    },
+    ForbiddenPipOption {
+        name: "--source-directory",
+        effect: SRC_OUTSIDE,
+    },
+];
 
 /// pip's `install` short options that take a value: in a cluster such as
 /// `-Ur`, what follows one of these is its value, not more options.
 const PIP_SHORT_WITH_VALUE: &str = "rceifC";
 
-/// The forbidden option `arg` spells, if any, in each form pip's option
-/// parser (optparse) accepts: `--target=DIR`, an unambiguous abbreviation
-/// (`--tar`), `-tDIR`, and `-t` inside a cluster of short options (`-Ut`).
-fn forbidden_pip_flag(arg: &str) -> Option<&'static str> {
+/// The forbidden option `arg` spells, if any, and what it would do, in each
+/// form pip's option parser (optparse) accepts: `--target=DIR`, an
+/// abbreviation (`--tar`, `--rep`), `-tDIR`, and `-t` inside a cluster of
+/// short options (`-Ut`). An abbreviation pip would find ambiguous is
+/// refused too: which options are there to make it ambiguous depends on the
+/// pip version, and pip refuses it anyway.
+fn forbidden_pip_flag(arg: &str) -> Option<(&'static str, &'static str)> {
     if let Some(long) = arg.strip_prefix("--") {
         let name = long.split('=').next().unwrap_or(long);
-        // `--pre` is an option of its own (pre-releases), not `--prefix` cut short.
+        // `--pre` is an option of its own (pre-releases), not `--prefix` cut
+        // short; an exact name is never an abbreviation (`--log` is `--log`,
+        // not `--log-file`).
         if name.is_empty() || name == "pre" {
             return None;
         }
-        return FORBIDDEN_PIP_ARGS
-            .iter()
-            .copied()
-            .find(|f| f[2..].starts_with(name));
+        let matching = || {
+            FORBIDDEN_PIP_OPTIONS
+                .iter()
+                .filter(move |f| f.name[2..].starts_with(name))
+        };
+        let option = matching()
+            .find(|f| f.name[2..] == *name)
+            .or_else(|| matching().next())?;
+        return Some((option.name, option.effect));
     }
     let cluster = arg.strip_prefix('-')?;
     for c in cluster.chars() {
         if c == 't' {
-            return Some("-t");
+            return Some(("-t", INSTALL_OUTSIDE));
         }
         if PIP_SHORT_WITH_VALUE.contains(c) {
             break;
@@ -483,17 +530,18 @@ fn validate(project: &Project) -> Result<(), ProjectError> {
         ));
     }
     for (i, arg) in config.pip.args.iter().enumerate() {
-        if let Some(flag) = forbidden_pip_flag(arg) {
+        if let Some((flag, effect)) = forbidden_pip_flag(arg) {
             return Err(invalid(
                 &["pip", "args", &i.to_string()],
                 if arg.split('=').next() == Some(flag) {
-                    format!("`{flag}` would make pip install outside the env")
+                    format!("`{flag}` would make pip {effect}")
                 } else {
-                    format!(
-                        "`{arg}` is pip's `{flag}`, which would make pip install outside the env"
-                    )
+                    format!("`{arg}` is pip's `{flag}`, which would make pip {effect}")
                 },
-                Some("penv installs only into the project's env; remove it".to_owned()),
+                Some(
+                    "penv runs pip to install into the project's env and write nothing elsewhere; remove it"
+                        .to_owned(),
+                ),
             ));
         }
     }
@@ -526,7 +574,7 @@ fn check_requirements(
             };
             return Err(invalid(
                 &path,
-                format!("invalid requirement `{req}`: {message}"),
+                format!("invalid requirement `{}`: {message}", excerpt(req)),
                 Some(hint.to_owned()),
             ));
         }
@@ -562,8 +610,28 @@ mod tests {
             ("--pref=/usr", "--prefix"),
             ("--root", "--root"),
             ("--python=/usr/bin/python3", "--python"),
+            ("--install-option=--prefix=/x", "--install-option"),
+            ("--install-opt", "--install-option"),
+            ("--report", "--report"),
+            ("--report=/tmp/r.json", "--report"),
+            ("--rep", "--report"),
+            ("--log", "--log"),
+            ("--log=/home/me/.bashrc", "--log"),
+            ("--log-file", "--log-file"),
+            ("--log-f=/x", "--log-file"),
+            ("--local-log=/x", "--local-log"),
+            ("--loc", "--local-log"),
+            ("--src", "--src"),
+            ("--src=/x", "--src"),
+            ("--source", "--source"),
+            ("--source-dir=/x", "--source-dir"),
+            ("--source-directory", "--source-directory"),
+            ("--sou", "--source"),
+            // Ambiguous to pip (which refuses them too), refused here.
+            ("--lo", "--log"),
+            ("--re", "--report"),
         ] {
-            assert_eq!(forbidden_pip_flag(arg), Some(flag), "{arg}");
+            assert_eq!(forbidden_pip_flag(arg).map(|(f, _)| f), Some(flag), "{arg}");
         }
         for arg in [
             "--pre",
@@ -575,10 +643,33 @@ mod tests {
             "-ctests.txt",
             "--root-user-action=ignore",
             "--python-version=3.12",
+            "--requirement=r.txt",
+            "--require-hashes",
+            "--cache-dir=/tmp/pip-cache",
+            "--no-cache-dir",
+            "--exists-action=w",
             "--",
             "/tmp/x",
         ] {
             assert_eq!(forbidden_pip_flag(arg), None, "{arg}");
         }
+    }
+
+    #[test]
+    fn each_refusal_says_what_pip_would_write_outside_the_env() {
+        let effect = |arg| forbidden_pip_flag(arg).unwrap().1;
+        assert_eq!(effect("--prefix=/x"), "install outside the env");
+        assert_eq!(
+            effect("--report=r.json"),
+            "write its installation report to a file outside the env"
+        );
+        assert_eq!(
+            effect("--log-file=/x"),
+            "append its log to a file outside the env"
+        );
+        assert_eq!(
+            effect("--src=/x"),
+            "check out editable projects outside the env"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub const PENV_TOML: &str = "penv.toml";
 /// The name of the Python packaging file that may hold `[tool.penv]`.
 pub const PYPROJECT_TOML: &str = "pyproject.toml";
 /// Larger project files are refused (they are not project files).
-pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+pub const MAX_FILE_SIZE: u64 = crate::text_file::PROJECT_FILE.cap;
 
 /// Which file the configuration came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,11 +74,11 @@ impl Project {
         let mut current = Some(dir.as_path());
         while let Some(d) = current {
             let penv = d.join(PENV_TOML);
-            if penv.is_file() {
+            if is_to_be_read(&penv) {
                 return load::load(&penv, FileKind::PenvToml);
             }
             let pyproject = d.join(PYPROJECT_TOML);
-            if pyproject.is_file()
+            if is_to_be_read(&pyproject)
                 && let Some(project) = load::load_pyproject_if_penv(&pyproject)?
             {
                 return Ok(project);
@@ -139,6 +139,14 @@ impl Project {
     pub fn python_version_file(&self) -> PathBuf {
         self.root.join(".python-version")
     }
+}
+
+/// Whether the search reads `path` as the project file: anything there but a
+/// directory or a dangling symlink (those are passed over, and named in the
+/// hint if nothing is found). A FIFO or a device is read, and so refused with
+/// an error saying what it is, rather than skipped for a file further up.
+pub(crate) fn is_to_be_read(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// A step of a walk through a parsed TOML document.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::fs;
+use crate::text_file::{self, PROBE_CACHE_ENTRY};
 
 /// The script run (in isolated mode) to learn what an interpreter is. It runs
 /// on any Python 3 and prints one JSON object.
@@ -169,7 +170,7 @@ impl Prober {
         let fingerprint = Fingerprint::of(path)?;
         let entry = self.cache_entry(&fingerprint.path);
         if let Some(entry) = &entry
-            && let Ok(Some(bytes)) = fs::read_optional(entry)
+            && let Ok(Some(bytes)) = text_file::read_bytes_optional(entry, PROBE_CACHE_ENTRY)
             && let Ok(cached) = serde_json::from_slice::<Probed>(&bytes)
             && cached.fingerprint == fingerprint
         {
@@ -196,7 +197,7 @@ impl Prober {
     /// The cached answer for an unchanged binary, without running anything.
     pub fn cached(&self, fingerprint: &Fingerprint) -> Option<InterpreterInfo> {
         let entry = self.cache_entry(&fingerprint.path)?;
-        let bytes = fs::read_optional(&entry).ok()??;
+        let bytes = text_file::read_bytes_optional(&entry, PROBE_CACHE_ENTRY).ok()??;
         let cached: Probed = serde_json::from_slice(&bytes).ok()?;
         (cached.fingerprint == *fingerprint).then_some(cached.result.ok()?)
     }

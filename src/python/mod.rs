@@ -21,6 +21,7 @@ use request::{Request, RequestSource};
 use crate::diagnostics::{Location, display_path};
 use crate::env_vars::EnvVars;
 use crate::project::Project;
+use crate::text_file::{self, TextFileError};
 
 /// Errors of interpreter resolution.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum PythonError {
         /// Its place in a file, when it has one.
         location: Option<Location>,
     },
+    /// `.python-version` could not be read.
+    #[error(transparent)]
+    VersionFile(#[from] TextFileError),
     /// No interpreter satisfies the request.
     #[error("no interpreter found for Python `{request}` (from {from})")]
     NotFound {
@@ -86,11 +90,12 @@ impl PythonError {
                 "install a matching Python (e.g. with pyenv or your package manager), or change the request; `penv python list` shows what penv sees".to_owned(),
             ),
             Self::NotAnInterpreter { .. } => {
-                Some("point `python` at a Python 3 executable, e.g. `/usr/bin/python3.12`".to_owned())
+                Some("point `python` at a base Python 3 executable (not a virtual environment's), e.g. `/usr/bin/python3.12`; `penv python list` shows the ones penv finds".to_owned())
             }
             Self::Conflict { .. } => Some(
                 "choose a Python that the project supports, or widen `requires-python`".to_owned(),
             ),
+            Self::VersionFile(e) => Some(e.hint()),
         }
     }
 
@@ -100,6 +105,7 @@ impl PythonError {
             Self::BadRequest { location, .. }
             | Self::NotAnInterpreter { location, .. }
             | Self::Conflict { location, .. } => location.as_ref(),
+            Self::VersionFile(e) => e.location(),
             Self::NotFound { .. } => None,
         }
     }
@@ -168,22 +174,10 @@ pub fn project_request(
             .map_err(|e| bad(e, from, project.locate(&["python"])));
     }
     let version_file = project.python_version_file();
-    if let Ok(bytes) = std::fs::read(&version_file) {
-        // Not UTF-8: an error, never a silent fall-through to another request.
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].split(|b| *b == b'\n').count();
-            let lossy = String::from_utf8_lossy(e.as_bytes());
-            let raw = lossy.lines().nth(line - 1).unwrap_or_default().trim();
-            bad(
-                request::RequestError {
-                    request: raw.to_owned(),
-                    reason: "`.python-version` is not valid UTF-8; save it as UTF-8".to_owned(),
-                },
-                RequestSource::PythonVersionFile(version_file.clone(), line),
-                Some(Location::line(&version_file, line, raw)),
-            )
-        })?;
+    // Missing: the next source applies. Anything else wrong with it (not
+    // UTF-8, a FIFO, unreadable) is an error, never a silent fall-through
+    // to another request.
+    if let Some(text) = text_file::read_optional(&version_file, text_file::PYTHON_VERSION_FILE)? {
         // pyenv allows several versions, one per line or on one line; the
         // first is the one it prefers.
         let found = text
@@ -255,37 +249,27 @@ pub fn resolve(
     let discovery = match request {
         Request::Path(p) => {
             let path = expand_home(p, env);
-            let d = discovery::explicit(&path, prober);
-            let Some(candidate) = d.candidates.first() else {
-                return Err(PythonError::NotAnInterpreter {
-                    path,
-                    reason: "no such file".to_owned(),
-                    location: None,
+            let (base, d) = follow_to_base(&path, |p| discovery::explicit(p, prober))?;
+            if base != path {
+                // A `--copies` venv's python: use the base it was made from.
+                return Ok(Resolved {
+                    request: Request::Path(base),
+                    ..resolved_from(request, source, &d)?
                 });
-            };
-            match &candidate.probed.result {
-                Err(reason) => {
-                    return Err(PythonError::NotAnInterpreter {
-                        path,
-                        reason: reason.clone(),
-                        location: None,
-                    });
-                }
-                Ok(info) if info.is_venv() => {
-                    // A `--copies` venv's python: use the base it was made from.
-                    return resolve(
-                        &Request::Path(info.base_executable.clone()),
-                        source,
-                        env,
-                        prober,
-                        None,
-                    );
-                }
-                Ok(_) => d,
             }
+            d
         }
         _ => discovery::discover(env, prober),
     };
+    resolved_from(request, source, &discovery)
+}
+
+/// The interpreter `discovery` chooses for `request`.
+fn resolved_from(
+    request: &Request,
+    source: &RequestSource,
+    discovery: &Discovery,
+) -> Result<Resolved, PythonError> {
     let verdicts = discovery::choose(request, &discovery.candidates);
     let chosen = verdicts.iter().position(|v| *v == Verdict::Chosen);
     match chosen {
@@ -301,8 +285,88 @@ pub fn resolve(
         None => Err(PythonError::NotFound {
             request: request.clone(),
             from: source.clone(),
-            report: search_report(&discovery, &verdicts),
+            report: search_report(discovery, &verdicts),
         }),
+    }
+}
+
+/// The most venv pythons penv follows from an explicit path to the base
+/// interpreter (a `--copies` venv made from another one's python…).
+pub const MAX_BASE_CHAIN: usize = 8;
+
+/// Probes the interpreter at `path` (with `probe`, one explicit discovery)
+/// and, while it is a virtual environment's python, the base it names, until
+/// a base interpreter: returns its path and discovery. A base that leads back
+/// to a python already seen (a `--copies` venv whose `pyvenv.cfg` `home` is
+/// its own `bin/` reports itself as its base) or a chain longer than
+/// [`MAX_BASE_CHAIN`] is an error saying so, never an endless walk.
+fn follow_to_base(
+    path: &Path,
+    probe: impl Fn(&Path) -> Discovery,
+) -> Result<(PathBuf, Discovery), PythonError> {
+    let not_usable = |reason: String| PythonError::NotAnInterpreter {
+        path: path.to_owned(),
+        reason,
+        location: None,
+    };
+    let show = |chain: &[PathBuf]| {
+        chain
+            .iter()
+            .map(|p| format!("`{}`", display_path(p)))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    };
+    // Canonical paths of the venv pythons followed so far.
+    let mut chain: Vec<PathBuf> = Vec::new();
+    let mut current = path.to_owned();
+    loop {
+        let d = probe(&current);
+        let Some(candidate) = d.candidates.first() else {
+            return Err(if chain.is_empty() {
+                not_usable("no such file".to_owned())
+            } else {
+                not_usable(format!(
+                    "it is a virtual environment's python whose base interpreter `{}` does not exist",
+                    display_path(&current)
+                ))
+            });
+        };
+        let canonical = candidate.probed.fingerprint.path.clone();
+        if let Some(start) = chain.iter().position(|p| *p == canonical) {
+            let mut cycle = chain[start..].to_vec();
+            cycle.push(canonical);
+            return Err(not_usable(if cycle.len() == 2 {
+                format!(
+                    "it is a virtual environment's python whose base interpreter is itself (`sys._base_executable` names {}, as in a `--copies` venv whose `pyvenv.cfg` `home` is its own `bin/`), so there is no base interpreter to build from",
+                    show(&cycle[..1])
+                )
+            } else {
+                format!(
+                    "it is a virtual environment's python whose base interpreters lead back in a cycle: {}",
+                    show(&cycle)
+                )
+            }));
+        }
+        match &candidate.probed.result {
+            Err(reason) if chain.is_empty() => return Err(not_usable(reason.clone())),
+            Err(reason) => {
+                return Err(not_usable(format!(
+                    "it is a virtual environment's python whose base interpreter `{}` is not usable: {reason}",
+                    display_path(&current)
+                )));
+            }
+            Ok(info) if info.is_venv() => {
+                chain.push(canonical);
+                if chain.len() > MAX_BASE_CHAIN {
+                    return Err(not_usable(format!(
+                        "it is a virtual environment's python whose base interpreters are venvs more than {MAX_BASE_CHAIN} deep: {} -> …",
+                        show(&chain)
+                    )));
+                }
+                current.clone_from(&info.base_executable);
+            }
+            Ok(_) => return Ok((current, d)),
+        }
     }
 }
 
@@ -377,5 +441,140 @@ fn expand_home(path: &Path, env: &EnvVars) -> PathBuf {
     match (path.strip_prefix("~"), &env.home) {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discovery::{Candidate, Source};
+    use super::interpreter::Probed;
+    use super::*;
+
+    /// An explicit discovery of `path` from a table of fake interpreters:
+    /// `(path, base)` where a `base` of `Some` makes it a venv's python.
+    fn fake_probe(table: &[(&str, Option<&str>)], path: &Path) -> Discovery {
+        let mut d = Discovery::default();
+        let Some((_, base)) = table.iter().find(|(p, _)| Path::new(p) == path) else {
+            return d;
+        };
+        let prefix = PathBuf::from(format!("{}-prefix", path.display()));
+        let info = InterpreterInfo {
+            implementation: "cpython".into(),
+            version: "3.12.1".into(),
+            executable: path.into(),
+            base_executable: base.map_or_else(|| path.to_owned(), PathBuf::from),
+            base_prefix: if base.is_some() {
+                "/usr".into()
+            } else {
+                prefix.clone()
+            },
+            prefix,
+            stdlib: "/usr/lib/python3.12".into(),
+            platform: "linux".into(),
+            pointer_bits: 64,
+            has_venv: true,
+            has_ensurepip: true,
+        };
+        d.candidates.push(Candidate {
+            path: path.to_owned(),
+            source: Source::Explicit,
+            probed: Probed {
+                fingerprint: Fingerprint {
+                    path: path.to_owned(),
+                    size: 1,
+                    mtime_ns: 1,
+                    inode: 1,
+                },
+                result: Ok(info),
+            },
+        });
+        d
+    }
+
+    fn follow(table: &[(&str, Option<&str>)], start: &str) -> Result<PathBuf, String> {
+        follow_to_base(Path::new(start), |p| fake_probe(table, p))
+            .map(|(base, _)| base)
+            .map_err(|e| match e {
+                PythonError::NotAnInterpreter { path, reason, .. } => {
+                    assert_eq!(path, Path::new(start));
+                    reason
+                }
+                other => panic!("{other}"),
+            })
+    }
+
+    #[test]
+    fn a_venvs_python_leads_to_its_base() {
+        let table = [
+            ("/usr/bin/python3.12", None),
+            ("/v1/bin/python", Some("/usr/bin/python3.12")),
+            ("/v2/bin/python", Some("/v1/bin/python")),
+        ];
+        assert_eq!(
+            follow(&table, "/usr/bin/python3.12").unwrap(),
+            Path::new("/usr/bin/python3.12")
+        );
+        assert_eq!(
+            follow(&table, "/v2/bin/python").unwrap(),
+            Path::new("/usr/bin/python3.12")
+        );
+    }
+
+    #[test]
+    fn a_venv_python_that_is_its_own_base_is_an_error_not_an_endless_walk() {
+        let table = [("/v/bin/python", Some("/v/bin/python"))];
+        let reason = follow(&table, "/v/bin/python").unwrap_err();
+        assert!(
+            reason.contains("whose base interpreter is itself"),
+            "{reason}"
+        );
+        assert!(reason.contains("`/v/bin/python`"), "{reason}");
+    }
+
+    #[test]
+    fn a_cycle_of_bases_is_named() {
+        let table = [
+            ("/a/bin/python", Some("/b/bin/python")),
+            ("/b/bin/python", Some("/a/bin/python")),
+        ];
+        let reason = follow(&table, "/a/bin/python").unwrap_err();
+        assert!(
+            reason.ends_with(
+                "lead back in a cycle: `/a/bin/python` -> `/b/bin/python` -> `/a/bin/python`"
+            ),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn base_chains_are_bounded() {
+        let names: Vec<String> = (0..=MAX_BASE_CHAIN + 1)
+            .map(|i| format!("/v{i}/bin/python"))
+            .collect();
+        let table: Vec<(&str, Option<&str>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), names.get(i + 1).map(String::as_str)))
+            .collect();
+        // The last is a base: MAX_BASE_CHAIN venvs before it are followed…
+        let start = &names[1];
+        assert_eq!(
+            follow(&table, start).unwrap(),
+            Path::new(names.last().unwrap())
+        );
+        // …one more is not.
+        let reason = follow(&table, &names[0]).unwrap_err();
+        assert!(reason.contains("more than 8 deep"), "{reason}");
+    }
+
+    #[test]
+    fn a_missing_base_is_named() {
+        let table = [("/v/bin/python", Some("/gone/bin/python3"))];
+        let reason = follow(&table, "/v/bin/python").unwrap_err();
+        assert!(
+            reason.contains("base interpreter `/gone/bin/python3` does not exist"),
+            "{reason}"
+        );
+        assert_eq!(follow(&table, "/nothing").unwrap_err(), "no such file");
     }
 }

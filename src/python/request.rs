@@ -41,7 +41,10 @@ pub enum VersionConstraint {
 
 /// Why a request string could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid Python request `{request}`: {reason}")]
+#[error(
+    "invalid Python request `{}`: {reason}",
+    crate::diagnostics::excerpt(request)
+)]
 pub struct RequestError {
     /// The string given.
     pub request: String,
@@ -252,6 +255,22 @@ mod tests {
 
     fn version(v: &str) -> Option<Version> {
         Version::from_str(v).ok()
+    }
+
+    #[test]
+    fn a_huge_request_is_quoted_cut_short() {
+        let err = Request::parse(&"3".repeat(65_536)).unwrap_err();
+        let message = err.to_string();
+        assert!(message.len() < 400, "{} bytes", message.len());
+        assert!(
+            message.starts_with("invalid Python request `333"),
+            "{message}"
+        );
+        assert_eq!(
+            err.request.len(),
+            65_536,
+            "the request itself is kept whole"
+        );
     }
 
     #[test]

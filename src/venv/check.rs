@@ -17,7 +17,8 @@ use crate::state::State;
 
 /// `key = value` pairs of a `pyvenv.cfg`.
 pub fn read_pyvenv_cfg(env: &Path) -> Option<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    let text =
+        crate::text_file::read(&env.join("pyvenv.cfg"), crate::text_file::PYVENV_CFG).ok()?;
     Some(
         text.lines()
             .filter_map(|l| l.split_once('='))
