@@ -166,6 +166,8 @@ pub(super) fn ensure_synced(
         return Ok((outcome, InUse::exclusive(lock)));
     }
     let occupant = checked_env_path(ctx, wanted, force)?;
+    // A linked stash (or stash entry) is refused before anything moves.
+    stash::check(paths)?;
     match &status {
         EnvStatus::Missing => {}
         EnvStatus::Stale(_, reasons) | EnvStatus::Broken(_, reasons) => {

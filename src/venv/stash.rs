@@ -88,6 +88,13 @@ fn stamp_nanos(stamp: u128) -> u128 {
     }
 }
 
+/// Refuses (naming it) a `.penv/stash` or an entry of this env that is a
+/// symlink or not a directory: checked before a rebuild starts, so such a
+/// refusal changes nothing.
+pub fn check(paths: &EnvPaths) -> Result<(), FsError> {
+    scan(paths).map(drop)
+}
+
 /// Drops the oldest entries beyond `keep` (all of them for 0). User work
 /// found in them is kept in `.penv/kept/` and added to `kept`.
 pub fn prune(paths: &EnvPaths, keep: usize, kept: &mut Vec<Kept>) -> Result<(), FsError> {
@@ -201,5 +208,73 @@ mod tests {
                 ))
                 .is_dir()
         );
+    }
+
+    /// Another project's env, complete and penv's, and a snapshot of it.
+    #[cfg(unix)]
+    fn other_project(tmp: &Path) -> (PathBuf, Vec<String>) {
+        let other = tmp.join("other-project/.venv");
+        crate::venv::owned::testing::venv(&other, &other, Some("0123456789abcdef"));
+        std::fs::write(other.join("lib/user-file"), "precious").unwrap();
+        (other.clone(), listing(&other))
+    }
+
+    #[cfg(unix)]
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut all: Vec<String> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap().path().display().to_string())
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// `.penv/stash/.venv-<hash>-1 -> ../../../other-project/.venv`: pruning
+    /// it must neither mark nor delete the other project's env.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_stash_entry_is_refused_not_pruned_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join("proj/.venv"));
+        paths.ensure_work_dir().unwrap();
+        std::fs::create_dir_all(paths.stash_dir()).unwrap();
+        let (other, before) = other_project(tmp.path());
+        let entry = paths
+            .stash_dir()
+            .join(format!("{}0123456789abcdef-1", prefix(&paths)));
+        std::os::unix::fs::symlink(&other, &entry).unwrap();
+        for result in [
+            prune(&paths, 0, &mut Vec::new()),
+            find(&paths, "0123456789abcdef", &mut Vec::new()).map(|_| ()),
+        ] {
+            let err = result.unwrap_err();
+            assert_eq!(err.path, entry);
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+        }
+        assert_eq!(listing(&other), before);
+        assert!(list(&paths).is_empty());
+    }
+
+    /// `.penv/stash` itself a link to another project's stash.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_stash_dir_is_refused_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join("proj/.venv"));
+        paths.ensure_work_dir().unwrap();
+        let theirs = tmp.path().join("other-project/.penv/stash");
+        let entry = theirs.join(format!("{}0123456789abcdef-1", prefix(&paths)));
+        crate::venv::owned::testing::venv(&entry, &paths.env, Some("0123456789abcdef"));
+        let before = listing(&theirs);
+        std::os::unix::fs::symlink(&theirs, paths.stash_dir()).unwrap();
+        let err = prune(&paths, 0, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.stash_dir());
+        // Stashing into it is refused too, and the env stays where it was.
+        let env = tmp.path().join("proj/old");
+        crate::venv::owned::testing::venv(&env, &paths.env, Some("fedcba9876543210"));
+        let err = put(&paths, &env, 3, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.stash_dir());
+        assert!(env.join("pyvenv.cfg").is_file());
+        assert_eq!(listing(&theirs), before);
     }
 }

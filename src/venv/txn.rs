@@ -483,4 +483,112 @@ mod tests {
         assert_old_env_at_the_path(&paths);
         assert!(!paths.intent().exists());
     }
+
+    /// Another project's env (complete, penv's, with a user's file in it).
+    #[cfg(unix)]
+    fn other_env(tmp: &Path) -> PathBuf {
+        let other = tmp.join("other-project/.venv");
+        crate::venv::owned::testing::venv(&other, &other, Some("theirs"));
+        std::fs::write(other.join("lib/user-file"), "precious").unwrap();
+        other
+    }
+
+    #[cfg(unix)]
+    fn untouched(other: &Path) {
+        assert!(!other.join(BUILD_MARKER).exists(), "marked through a link");
+        assert_eq!(
+            std::fs::read_to_string(other.join("lib/user-file")).unwrap(),
+            "precious"
+        );
+        assert!(other.join(crate::state::STATE_FILE).is_file());
+    }
+
+    /// `.penv/old-<name>` a symlink, with an intent record: recovery refuses
+    /// it, naming it, and neither marks, moves nor deletes what it points to.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_aside_is_refused_by_recovery() {
+        for complete in [false, true] {
+            let (tmp, paths) = setup();
+            let other = other_env(tmp.path());
+            std::os::unix::fs::symlink(&other, paths.aside()).unwrap();
+            if complete {
+                crate::venv::owned::testing::venv(&paths.env, &paths.env, Some("new"));
+            } else {
+                make_env(&paths.env, "partial");
+                write_marker(&paths.env, "building").unwrap();
+            }
+            let err = recover(&paths, 0, &mut Vec::new()).unwrap_err();
+            assert_eq!(err.path, paths.aside(), "{err:?}");
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+            untouched(&other);
+            assert!(paths.aside().is_symlink() && paths.intent().exists());
+        }
+    }
+
+    /// The env path a symlink to a penv env elsewhere, with an intent
+    /// record: never taken for the partial build.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_env_is_never_removed_as_the_partial_build() {
+        let (tmp, paths) = setup();
+        let other = other_env(tmp.path());
+        write_marker(&other, "building").unwrap();
+        std::fs::remove_file(other.join(BUILD_MARKER)).unwrap();
+        make_env(&paths.aside(), "old");
+        std::os::unix::fs::symlink(&other, &paths.env).unwrap();
+        let err = recover(&paths, 3, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.env, "{err:?}");
+        untouched(&other);
+        assert!(paths.aside().join("lib/content").is_file());
+    }
+
+    /// What `remove_if_owned` deletes is penv's, by evidence, and never
+    /// through a link; an env's `src/` that may hold work is kept.
+    #[test]
+    fn remove_if_owned_takes_evidence_and_keeps_work() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join(".venv"));
+        paths.ensure_work_dir().unwrap();
+        let dir = tmp.path().join("dir");
+        // A directory with only pyvenv.cfg, an empty or invalid state: not penv's.
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("pyvenv.cfg"), "").unwrap();
+        std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
+        for state in [None, Some(""), Some("{}")] {
+            if let Some(text) = state {
+                std::fs::write(dir.join(crate::state::STATE_FILE), text).unwrap();
+            }
+            let err = remove_if_owned(&paths, &dir, false, &mut Vec::new()).unwrap_err();
+            assert!(
+                err.source.to_string().contains("leaving it alone"),
+                "{err:?}"
+            );
+            assert!(dir.join("thesis.tex").is_file());
+            assert!(!dir.join(BUILD_MARKER).exists());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let env = tmp.path().join("stashed");
+        crate::venv::owned::testing::venv(&env, &paths.env, Some("h"));
+        std::fs::create_dir_all(env.join("src/mypkg")).unwrap();
+        std::fs::write(env.join("src/mypkg/edit.py"), "mine").unwrap();
+        let mut kept = Vec::new();
+        remove_if_owned(&paths, &env, false, &mut kept).unwrap();
+        assert!(!env.exists());
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            std::fs::read_to_string(kept[0].to.join("mypkg/edit.py")).unwrap(),
+            "mine"
+        );
+        #[cfg(unix)]
+        {
+            let other = other_env(tmp.path());
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&other, &link).unwrap();
+            let err = remove_if_owned(&paths, &link, false, &mut Vec::new()).unwrap_err();
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+            untouched(&other);
+        }
+    }
 }
