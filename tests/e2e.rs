@@ -591,7 +591,13 @@ fn status_reports_missing_fresh_stale_and_broken() {
     std::fs::write(state_file(&sb), "{ not json").unwrap();
     let status = status_json(&sb);
     assert_eq!(status["state"], "broken", "{status}");
-    // status exits 0 whatever the state; sync repairs.
+    // status exits 0 whatever the state. An invalid state file is no
+    // evidence that penv made the directory: sync refuses it, leaves it, and
+    // builds once the user moved it away.
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 2, "not a valid penv state file");
+    assert_eq!(std::fs::read_to_string(state_file(&sb)).unwrap(), "{ not json");
+    std::fs::remove_dir_all(sb.env()).unwrap();
     sb.ok(&["sync"]);
     assert_eq!(status_json(&sb)["state"], "fresh");
 }

@@ -118,9 +118,10 @@ impl EnvPaths {
 
     /// A reader's lock on the env, taken without waiting: `Ok(None)` while a
     /// writer holds it. `.penv/` is made for it only beside an env penv
-    /// built, so checking a missing or foreign env creates nothing.
+    /// built (by [`owned::evidence`], not a file name), so checking a
+    /// missing or foreign env creates nothing.
     pub fn lock_shared(&self) -> Result<Option<crate::fs::FileLock>, crate::fs::FsError> {
-        if self.env.join(crate::state::STATE_FILE).is_file() {
+        if owned::evidence(&self.env, &self.env, false).is_ok() {
             // A read-only project: the open below fails, the check goes unguarded.
             let _ = self.ensure_work_dir();
         }
