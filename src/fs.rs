@@ -1,8 +1,8 @@
 //! File-system access that names its path in every error, writes atomically,
 //! locks, and is the only code in penv that deletes.
 //!
-//! Invariant: penv removes a directory only when it owns it — it carries
-//! penv's state file or build marker, or is empty — and it removes the
+//! Invariant: penv removes a directory only when it owns it (the callers
+//! establish that by evidence, see `venv::owned`) and it removes the
 //! contents first and the markers last, so a half-deleted env is still
 //! recognisable as penv's. Symlinks are removed as links, never followed:
 //! deletion, markers and lock files work relative to a directory descriptor
