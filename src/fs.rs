@@ -702,7 +702,7 @@ mod tests {
         std::fs::hard_link(&victim, &p).unwrap();
         let err = lock_exclusive(&p, Duration::ZERO, |_| {}).unwrap_err();
         assert!(err.to_string().contains("x.lock"), "{err}");
-        assert!(format!("{:?}", err).contains("hard links"), "{err:?}");
+        assert!(format!("{err:?}").contains("hard links"), "{err:?}");
         assert!(try_lock_shared(&p).is_err());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     }

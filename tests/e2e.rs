@@ -596,7 +596,10 @@ fn status_reports_missing_fresh_stale_and_broken() {
     // builds once the user moved it away.
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 2, "not a valid penv state file");
-    assert_eq!(std::fs::read_to_string(state_file(&sb)).unwrap(), "{ not json");
+    assert_eq!(
+        std::fs::read_to_string(state_file(&sb)).unwrap(),
+        "{ not json"
+    );
     std::fs::remove_dir_all(sb.env()).unwrap();
     sb.ok(&["sync"]);
     assert_eq!(status_json(&sb)["state"], "fresh");
@@ -1361,6 +1364,9 @@ fn home_reached_through_a_symlinked_parent_is_refused() {
     assert!(sb.home.join("thesis.tex").is_file());
 }
 
+/// A case: what it plants, and how.
+type Plant<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 /// penv's file names without penv's evidence: refused, with and without
 /// `--force`, and the directory left exactly as it was.
 #[test]
@@ -1381,7 +1387,6 @@ fn a_state_file_or_marker_penv_did_not_write_is_no_ownership() {
             .unwrap();
         assert!(made.success());
     };
-    type Plant<'a> = (&'a str, Box<dyn Fn() + 'a>);
     let cases: Vec<Plant> = vec![
         (
             "an empty state file beside data",
