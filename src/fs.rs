@@ -1,10 +1,13 @@
 //! File-system access that names its path in every error, writes atomically,
 //! locks, and is the only code in penv that deletes.
 //!
-//! Invariant: penv removes a directory only when it owns it — it carries
-//! penv's state file or build marker, or is empty — and it removes the
+//! Invariant: penv removes a directory only when it owns it (the callers
+//! establish that by evidence, see `venv::owned`) and it removes the
 //! contents first and the markers last, so a half-deleted env is still
-//! recognisable as penv's. Symlinks are removed as links, never followed.
+//! recognisable as penv's. Symlinks are removed as links, never followed:
+//! deletion, markers and lock files work relative to a directory descriptor
+//! opened with `O_NOFOLLOW`, so no link — planted or swapped in — makes penv
+//! write or delete outside its own tree. Lock files are never truncated.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -156,26 +159,170 @@ impl FileLock {
     }
 }
 
-/// Opens (creating it if needed, in an existing directory) a lock file,
-/// never through a symlink: a link planted there must not make penv create
-/// or write some other file.
-fn open_lock_file(path: &Path) -> Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
+/// Opens the lock file `path`: for writing, creating it if needed (in an
+/// existing directory) when `create`, else read-only. Never through a symlink — neither at its own name nor at its
+/// directory's, so a `.penv` that links elsewhere makes penv create nothing
+/// there — and never truncated. Only a regular file with one link is
+/// accepted: a lock file hard-linked to someone's file is refused, not
+/// written to.
+fn open_lock_file(path: &Path, create: bool) -> Result<File> {
+    #[cfg(unix)]
+    let file = {
+        use nix::fcntl::{OFlag, openat};
+        use nix::sys::stat::Mode;
+        let (dir, name) = split(path)?;
+        let dir = open_dir_nofollow(dir).map_err(|e| FsError::new("open lock file", path, e))?;
+        let mut flags = OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
+        flags |= if create {
+            OFlag::O_RDWR | OFlag::O_CREAT
+        } else {
+            OFlag::O_RDONLY
+        };
+        let fd = openat(&dir, name, flags, Mode::from_bits_truncate(0o644))
+            .map_err(|e| FsError::new("open lock file", path, nofollow_error(e.into())))?;
+        File::from(fd)
+    };
+    #[cfg(not(unix))]
+    let file = OpenOptions::new()
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| FsError::new("open lock file", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| FsError::new("inspect lock file", path, e))?;
+    if !meta.is_file() {
+        return Err(FsError::new(
+            "use lock file",
+            path,
+            io::Error::other("it is not a regular file; remove it"),
+        ));
+    }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() != 1 {
+            return Err(FsError::new(
+                "use lock file",
+                path,
+                io::Error::other(format!(
+                    "it has {} hard links, so it may be someone else's file; penv uses only a lock file of its own (remove it)",
+                    meta.nlink()
+                )),
+            ));
+        }
     }
-    options
-        .open(path)
-        .map_err(|e| FsError::new("open lock file", path, e))
+    Ok(file)
+}
+
+/// `path`'s directory and file name.
+fn split(path: &Path) -> Result<(&Path, &std::ffi::OsStr)> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| FsError::new("use", path, io::Error::other("it has no file name")))?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    Ok((dir.unwrap_or(Path::new(".")), name))
+}
+
+/// Opens directory `dir` for `*at` operations, failing (with "it is a
+/// symlink") rather than following a link at its name.
+#[cfg(unix)]
+fn open_dir_nofollow(dir: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use nix::fcntl::{OFlag, open};
+    use nix::sys::stat::Mode;
+    open(
+        dir,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| {
+        // Linux says ENOTDIR for a symlink opened with O_DIRECTORY|O_NOFOLLOW.
+        let link = fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+        if link {
+            nofollow_error(io::Error::from_raw_os_error(
+                nix::errno::Errno::ELOOP as i32,
+            ))
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// `ELOOP` from an `O_NOFOLLOW` open, in words.
+#[cfg(unix)]
+fn nofollow_error(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+        io::Error::other(
+            "it is a symlink; penv does not follow links in its working files (make it a plain directory or file)",
+        )
+    } else {
+        e
+    }
+}
+
+/// Whether `path` is a directory of its own: `Ok(false)` when nothing is
+/// there; an error naming it when it is a symlink (penv never writes,
+/// renames or deletes through one) or not a directory.
+pub fn real_dir(path: &Path) -> Result<bool> {
+    let Some(meta) = lstat(path)? else {
+        return Ok(false);
+    };
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(path).unwrap_or_default();
+        return Err(FsError::new(
+            "use",
+            path,
+            io::Error::other(format!(
+                "it is a symlink (to `{}`) where penv expects a directory of its own; penv never writes, renames or deletes through a link: remove the link",
+                target.display()
+            )),
+        ));
+    }
+    if !meta.is_dir() {
+        return Err(FsError::new(
+            "use",
+            path,
+            io::Error::other("it is not a directory; move it away"),
+        ));
+    }
+    Ok(true)
+}
+
+/// Creates file `name` in directory `dir` with `bytes`, failing if it exists
+/// — and never through a symlink, at `dir` or at `name` (on Unix the file is
+/// opened relative to `dir`, itself opened with `O_NOFOLLOW`).
+pub fn write_new_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    #[cfg(unix)]
+    let mut file = {
+        use nix::fcntl::{OFlag, openat};
+        use nix::sys::stat::Mode;
+        let dirfd = open_dir_nofollow(dir).map_err(|e| FsError::new("create", &path, e))?;
+        let flags =
+            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        let fd = openat(&dirfd, name, flags, Mode::from_bits_truncate(0o644))
+            .map_err(|e| FsError::new("create", &path, io::Error::from(e)))?;
+        File::from(fd)
+    };
+    #[cfg(not(unix))]
+    let mut file = {
+        real_dir(dir)?;
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| FsError::new("create", &path, e))?
+    };
+    file.write_all(bytes)
+        .map_err(|e| FsError::new("write", &path, e))
 }
 
 /// Whether a writer holds the lock at `path` right now (a missing lock file
 /// is held by nobody; nothing is created).
 pub fn is_locked_exclusively(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
+    let Ok(file) = open_lock_file(path, false) else {
         return false;
     };
     matches!(file.try_lock_shared(), Err(fs::TryLockError::WouldBlock))
@@ -185,7 +332,7 @@ pub fn is_locked_exclusively(path: &Path) -> bool {
 /// holds it exclusively. Readers hold it across "check the env, then use it",
 /// so no rebuild can start in between.
 pub fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
-    let file = open_lock_file(path)?;
+    let file = open_lock_file(path, true)?;
     match file.try_lock_shared() {
         Ok(()) => Ok(Some(FileLock { file })),
         Err(fs::TryLockError::WouldBlock) => Ok(None),
@@ -238,7 +385,7 @@ pub fn lock_exclusive(
     timeout: Duration,
     on_wait: impl FnOnce(Option<&str>),
 ) -> std::result::Result<LockOutcome, LockError> {
-    let mut file = open_lock_file(path)?;
+    let file = open_lock_file(path, true)?;
     let start = Instant::now();
     let mut on_wait = Some(on_wait);
     let mut waited = false;
@@ -246,8 +393,7 @@ pub fn lock_exclusive(
         match file.try_lock() {
             Ok(()) => break,
             Err(fs::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(path).ok().map(|s| s.trim().to_owned());
-                let holder = holder.filter(|h| !h.is_empty());
+                let holder = read_holder(&file);
                 if let Some(tell) = on_wait.take() {
                     tell(holder.as_deref());
                     waited = true;
@@ -266,16 +412,59 @@ pub fn lock_exclusive(
             }
         }
     }
-    // Best effort: the pid is for messages only, the lock is the truth.
-    let _ = file
-        .set_len(0)
-        .and_then(|()| file.write_all(format!("pid {}\n", std::process::id()).as_bytes()));
+    write_holder(&file);
     let lock = FileLock { file };
     Ok(if waited {
         LockOutcome::AcquiredAfterWait(lock, start.elapsed())
     } else {
         LockOutcome::Acquired(lock)
     })
+}
+
+/// The holder record penv keeps in a lock file: fixed width, so the next
+/// holder overwrites it in place (a lock file is never truncated).
+fn holder_record() -> String {
+    format!("pid {:<10}\n", std::process::id())
+}
+
+/// Writes [`holder_record`] into the lock file, only when it is empty or
+/// holds nothing but an earlier record: penv changes no other bytes.
+/// Best effort: the pid is for messages only, the lock is the truth.
+fn write_holder(file: &File) {
+    let record = holder_record();
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let ours = len == 0 || (len == record.len() as u64 && read_holder(file).is_some());
+    if ours {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let _ = file.write_all_at(record.as_bytes(), 0);
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (&*file).write_all(record.as_bytes());
+        }
+    }
+}
+
+/// Who holds the lock, as [`write_holder`] recorded it (`pid N`).
+fn read_holder(file: &File) -> Option<String> {
+    let mut buf = [0_u8; 32];
+    #[cfg(unix)]
+    let n = {
+        use std::os::unix::fs::FileExt;
+        file.read_at(&mut buf, 0).ok()?
+    };
+    #[cfg(not(unix))]
+    let n = {
+        use std::io::{Read, Seek};
+        let mut f = file;
+        f.seek(io::SeekFrom::Start(0)).ok()?;
+        f.read(&mut buf).ok()?
+    };
+    let text = std::str::from_utf8(&buf[..n]).ok()?.trim();
+    let pid = text.strip_prefix("pid ")?;
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_owned())
 }
 
 /// Whether `dir` is an empty directory (a symlink is not a directory here).
@@ -288,8 +477,11 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
 /// (depth-first, symlinks removed as links and never followed), then the
 /// markers in the order given, then the directory itself.
 ///
-/// Callers establish ownership (see `venv::owned`); this function refuses a
-/// symlink at `dir` itself, so it can never walk out of the tree.
+/// Callers establish ownership (see `venv::owned`). A symlink at `dir` is
+/// refused; on Unix every step below it is relative to a descriptor of the
+/// directory opened without following links (`openat`/`unlinkat`), so a
+/// link planted — or swapped in — anywhere in the tree is removed as a
+/// link, and nothing outside the tree is ever touched.
 pub fn remove_owned_dir(dir: &Path, markers: &[&str]) -> Result<()> {
     let Some(meta) = lstat(dir)? else {
         return Ok(());
@@ -301,27 +493,101 @@ pub fn remove_owned_dir(dir: &Path, markers: &[&str]) -> Result<()> {
             io::Error::other("refusing to remove a non-directory as an environment"),
         ));
     }
-    let entries = fs::read_dir(dir).map_err(|e| FsError::new("list", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| FsError::new("list", dir, e))?;
-        let name = entry.file_name();
-        if markers.iter().any(|m| name == *m) {
-            continue;
+    #[cfg(unix)]
+    {
+        let fd = open_dir_nofollow(dir).map_err(|e| FsError::new("remove", dir, e))?;
+        remove_contents_at(&fd, dir, markers)?;
+        for marker in markers {
+            match nix::unistd::unlinkat(&fd, *marker, nix::unistd::UnlinkatFlags::NoRemoveDir) {
+                Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
+                Err(e) => return Err(FsError::new("remove", dir.join(marker), e.into())),
+            }
         }
-        remove_tree(&entry.path())?;
     }
-    for marker in markers {
-        let p = dir.join(marker);
-        match fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(FsError::new("remove", p, e)),
+    #[cfg(not(unix))]
+    {
+        let entries = fs::read_dir(dir).map_err(|e| FsError::new("list", dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| FsError::new("list", dir, e))?;
+            if markers.iter().any(|m| entry.file_name() == *m) {
+                continue;
+            }
+            remove_tree(&entry.path())?;
+        }
+        for marker in markers {
+            let p = dir.join(marker);
+            match fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(FsError::new("remove", p, e)),
+            }
         }
     }
     fs::remove_dir(dir).map_err(|e| FsError::new("remove", dir, e))
 }
 
+/// Removes everything in the directory open at `fd` (named `path` in
+/// errors) but the entries named in `skip`, never following a link.
+#[cfg(unix)]
+fn remove_contents_at(fd: &std::os::fd::OwnedFd, path: &Path, skip: &[&str]) -> Result<()> {
+    use nix::fcntl::{AtFlags, OFlag, openat};
+    use nix::sys::stat::{Mode, SFlag, fstatat};
+    use nix::unistd::{UnlinkatFlags, unlinkat};
+    use std::os::unix::ffi::OsStrExt;
+
+    // The names first, then the removals: a directory is not changed while
+    // it is being read.
+    let names: Vec<std::ffi::OsString> = {
+        let dir = nix::dir::Dir::openat(
+            fd,
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| FsError::new("list", path, e.into()))?;
+        let mut names = Vec::new();
+        for entry in dir {
+            let entry = entry.map_err(|e| FsError::new("list", path, e.into()))?;
+            let name = std::ffi::OsStr::from_bytes(entry.file_name().to_bytes());
+            if name != "." && name != ".." && !skip.iter().any(|s| name == *s) {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    };
+    for name in names {
+        let child = path.join(&name);
+        let stat = match fstatat(fd, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(stat) => stat,
+            Err(nix::errno::Errno::ENOENT) => continue,
+            Err(e) => return Err(FsError::new("inspect", child, e.into())),
+        };
+        let is_dir = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
+        if is_dir {
+            let sub = openat(
+                fd,
+                name.as_os_str(),
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| FsError::new("remove", &child, e.into()))?;
+            remove_contents_at(&sub, &child, &[])?;
+        }
+        let flag = if is_dir {
+            UnlinkatFlags::RemoveDir
+        } else {
+            UnlinkatFlags::NoRemoveDir
+        };
+        match unlinkat(fd, name.as_os_str(), flag) {
+            Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
+            Err(e) => return Err(FsError::new("remove", child, e.into())),
+        }
+    }
+    Ok(())
+}
+
 /// Removes a file, a symlink (as a link) or a directory tree (not following links).
+#[cfg(not(unix))]
 fn remove_tree(path: &Path) -> Result<()> {
     let meta = fs::symlink_metadata(path).map_err(|e| FsError::new("inspect", path, e))?;
     if meta.is_dir() {
@@ -357,7 +623,10 @@ mod tests {
         fs::write(env.join("lib/sub/x.py"), "").unwrap();
         fs::write(env.join("penv-state.json"), "{}").unwrap();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&outside, env.join("lib/link")).unwrap();
+        {
+            std::os::unix::fs::symlink(&outside, env.join("lib/link")).unwrap();
+            std::os::unix::fs::symlink(outside.join("precious"), env.join("file-link")).unwrap();
+        }
         remove_owned_dir(&env, &["penv-state.json"]).unwrap();
         assert!(!env.exists());
         assert_eq!(
@@ -419,6 +688,77 @@ mod tests {
         assert!(lock_exclusive(&p, Duration::ZERO, |_| {}).is_err());
         assert!(try_lock_shared(&p).is_err());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+
+    /// A lock file hard-linked to a user's file is refused, and neither
+    /// the file nor its bytes are touched.
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_linked_lock_file_is_refused_and_left_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("thesis.tex");
+        std::fs::write(&victim, "precious").unwrap();
+        let p = tmp.path().join("x.lock");
+        std::fs::hard_link(&victim, &p).unwrap();
+        let err = lock_exclusive(&p, Duration::ZERO, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("x.lock"), "{err}");
+        assert!(format!("{err:?}").contains("hard links"), "{err:?}");
+        assert!(try_lock_shared(&p).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+
+    /// A lock file penv did not write (other bytes in it) is locked but
+    /// never truncated or overwritten; penv's own record is rewritten in place.
+    #[test]
+    fn a_lock_file_is_never_truncated() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("x.lock");
+        std::fs::write(&p, "someone's notes, longer than a pid record\n").unwrap();
+        drop(lock_exclusive(&p, Duration::ZERO, |_| {}).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "someone's notes, longer than a pid record\n"
+        );
+        std::fs::write(&p, "pid 1         \n").unwrap();
+        drop(lock_exclusive(&p, Duration::ZERO, |_| {}).unwrap());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), holder_record());
+    }
+
+    /// A lock file in a directory reached through a symlink is not created
+    /// there: the link's target stays empty.
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_is_never_created_through_a_symlinked_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("elsewhere");
+        std::fs::create_dir(&target).unwrap();
+        let link = tmp.path().join(".penv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let p = link.join("x.lock");
+        let err = lock_exclusive(&p, Duration::ZERO, |_| {}).unwrap_err();
+        assert!(format!("{err:?}").contains("symlink"), "{err:?}");
+        assert!(try_lock_shared(&p).is_err());
+        assert!(!is_locked_exclusively(&p));
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_new_in_never_writes_through_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("elsewhere");
+        std::fs::create_dir(&target).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_new_in(&link, "marker", b"x").is_err());
+        assert!(real_dir(&link).is_err());
+        std::os::unix::fs::symlink(target.join("victim"), tmp.path().join("marker")).unwrap();
+        assert!(write_new_in(tmp.path(), "marker", b"x").is_err());
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+        write_new_in(&target, "marker", b"x").unwrap();
+        assert_eq!(std::fs::read(target.join("marker")).unwrap(), b"x");
+        assert!(real_dir(&target).unwrap());
+        assert!(!real_dir(&tmp.path().join("nothing")).unwrap());
     }
 
     #[test]

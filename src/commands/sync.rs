@@ -15,6 +15,7 @@ use crate::fs::{self, LockOutcome};
 use crate::installer;
 use crate::process::SignalGuard;
 use crate::state::{State, now};
+use crate::venv::kept::Kept;
 use crate::venv::owned::{Occupant, check_env_path};
 use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
 use crate::venv::{self, EnvStatus, create, stash};
@@ -136,7 +137,10 @@ pub(super) fn ensure_synced(
     let waited = matches!(lock, LockOutcome::AcquiredAfterWait(..));
     let lock = lock.into_lock();
     lock.share_with_children();
-    match recover(paths, keep)? {
+    let mut kept = Vec::new();
+    let recovered = recover(paths, keep, &mut kept);
+    tell_kept(ctx, &kept);
+    match recovered? {
         Some(Recovery::Finished) => ctx.printer.warn(&format!(
             "finished a rebuild of `{env_name}` that was interrupted (the new env was complete)"
         )),
@@ -162,6 +166,8 @@ pub(super) fn ensure_synced(
         return Ok((outcome, InUse::exclusive(lock)));
     }
     let occupant = checked_env_path(ctx, wanted, force)?;
+    // A linked stash (or stash entry) is refused before anything moves.
+    stash::check(paths)?;
     match &status {
         EnvStatus::Missing => {}
         EnvStatus::Stale(_, reasons) | EnvStatus::Broken(_, reasons) => {
@@ -179,15 +185,22 @@ pub(super) fn ensure_synced(
         ));
     }
     // `keep-stashed = 0` keeps none, and restores none.
-    if keep > 0
-        && let Some(entry) = stash::find(paths, &wanted.hash)?
-    {
+    let mut kept = Vec::new();
+    let found = if keep > 0 {
+        stash::find(paths, &wanted.hash, &mut kept)
+    } else {
+        Ok(None)
+    };
+    tell_kept(ctx, &kept);
+    if let Some(entry) = found? {
         let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Restore(entry))?;
         match State::read(&paths.env) {
             Ok(Some(mut state)) => {
                 state.last_used = now();
-                txn.commit(&state, keep)
+                let kept = txn
+                    .commit(&state, keep)
                     .map_err(|e| commit_error(e, &paths.env))?;
+                tell_kept(ctx, &kept);
                 return Ok((Outcome::Restored, InUse::exclusive(lock)));
             }
             _ => {
@@ -228,6 +241,18 @@ fn checked_env_path(ctx: &Ctx, wanted: &Wanted, force: bool) -> Result<Occupant,
             .flatten();
         Error::Refused { refusal, location }
     })
+}
+
+/// Says where each `src/` penv kept (rather than deleted with its env) went.
+fn tell_kept(ctx: &Ctx, kept: &[Kept]) {
+    for k in kept {
+        ctx.printer.warn(&format!(
+            "kept `src/` of the replaced env `{}`, which may hold your work ({}): it is now at `{}`",
+            display_path(&k.from),
+            k.reasons.join("; "),
+            display_path(&k.to)
+        ));
+    }
 }
 
 /// A failed commit as the user sees it: rolled back (the old env is back),
@@ -275,8 +300,10 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 let restored = txn.rollback()?;
                 return Err(Error::Interrupted { signal, restored });
             }
-            txn.commit(&state, keep)
+            let kept = txn
+                .commit(&state, keep)
                 .map_err(|e| commit_error(e, &paths.env))?;
+            tell_kept(ctx, &kept);
             Ok(Outcome::Built {
                 seconds: start.elapsed().as_secs_f64(),
             })

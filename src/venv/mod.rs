@@ -5,10 +5,14 @@
 //! the same file system, so that moving an env aside, back, or into the
 //! stash is a rename: `txn-<name>.json` (the intent record of a rebuild
 //! under way), `old-<name>` (the env being replaced), `stash/` (envs kept
-//! for branch switches). It carries a `.gitignore` of `*`.
+//! for branch switches), `kept/` (user work found in envs penv deleted,
+//! see [`kept`]), `<name>.lock`. It carries a `.gitignore` of `*`. None of
+//! them is ever followed through a symlink: a link where penv expects its
+//! own directory is refused, naming it.
 
 pub mod check;
 pub mod create;
+pub mod kept;
 pub mod owned;
 pub mod stash;
 pub mod txn;
@@ -114,9 +118,10 @@ impl EnvPaths {
 
     /// A reader's lock on the env, taken without waiting: `Ok(None)` while a
     /// writer holds it. `.penv/` is made for it only beside an env penv
-    /// built, so checking a missing or foreign env creates nothing.
+    /// built (by [`owned::evidence`], not a file name), so checking a
+    /// missing or foreign env creates nothing.
     pub fn lock_shared(&self) -> Result<Option<crate::fs::FileLock>, crate::fs::FsError> {
-        if self.env.join(crate::state::STATE_FILE).is_file() {
+        if owned::evidence(&self.env, &self.env, false).is_ok() {
             // A read-only project: the open below fails, the check goes unguarded.
             let _ = self.ensure_work_dir();
         }
@@ -127,16 +132,9 @@ impl EnvPaths {
     /// A `.penv` that is a symlink is refused: penv would follow it into a
     /// directory another project (or anyone) may share.
     pub fn ensure_work_dir(&self) -> Result<(), crate::fs::FsError> {
-        if crate::fs::lstat(&self.work)?.is_some_and(|m| m.file_type().is_symlink()) {
-            return Err(crate::fs::FsError::new(
-                "use",
-                &self.work,
-                std::io::Error::other(
-                    "it is a symlink; penv keeps its working files there and does not follow links (make it a plain directory)",
-                ),
-            ));
+        if !crate::fs::real_dir(&self.work)? {
+            crate::fs::create_dir_all(&self.work)?;
         }
-        crate::fs::create_dir_all(&self.work)?;
         let ignore = self.work.join(".gitignore");
         if !ignore.exists() {
             crate::fs::write_atomic(&ignore, b"# created by penv\n*\n")?;

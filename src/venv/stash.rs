@@ -5,13 +5,16 @@
 //!
 //! Invariant: nothing is ever installed into a stashed env, and one is
 //! restored only after checking it is still valid: complete state, the same
-//! absolute path, and the same base interpreter fingerprint.
+//! absolute path, and the same base interpreter fingerprint. `.penv/stash`
+//! and its entries are penv's own directories: a symlink at either is
+//! refused (naming it), never followed, pruned through or restored.
 
 use std::path::{Path, PathBuf};
 
 use super::EnvPaths;
 use super::check::check_base;
-use super::owned::BUILD_MARKER;
+use super::kept::Kept;
+use super::owned::{BUILD_MARKER, Evidence, evidence};
 use super::txn::remove_if_owned;
 use crate::fs::{self, FsError};
 use crate::state::State;
@@ -34,11 +37,20 @@ fn prefix(paths: &EnvPaths) -> String {
     format!("{}-", paths.name)
 }
 
-/// The stash entries of this env, newest first.
+/// The stash entries of this env, newest first (none when the stash, or
+/// one of this env's entries, is a symlink: see [`scan`]).
 pub fn list(paths: &EnvPaths) -> Vec<Entry> {
-    let Ok(entries) = std::fs::read_dir(paths.stash_dir()) else {
-        return Vec::new();
-    };
+    scan(paths).unwrap_or_default()
+}
+
+/// The stash entries of this env, newest first; an error naming it when
+/// `.penv`, `.penv/stash` or an entry of this env is not a real directory.
+fn scan(paths: &EnvPaths) -> Result<Vec<Entry>, FsError> {
+    let dir = paths.stash_dir();
+    if !fs::real_dir(&paths.work)? || !fs::real_dir(&dir)? {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(&dir).map_err(|e| FsError::new("list", &dir, e))?;
     let prefix = prefix(paths);
     let mut out: Vec<(u128, Entry)> = entries
         .flatten()
@@ -59,8 +71,11 @@ pub fn list(paths: &EnvPaths) -> Vec<Entry> {
             Some((nanos, entry))
         })
         .collect();
+    for (_, entry) in &out {
+        fs::real_dir(&entry.path)?;
+    }
     out.sort_by(|(a, ea), (b, eb)| b.cmp(a).then(eb.path.cmp(&ea.path)));
-    out.into_iter().map(|(_, entry)| entry).collect()
+    Ok(out.into_iter().map(|(_, entry)| entry).collect())
 }
 
 /// An entry's stamp in nanoseconds: written in nanoseconds, so two envs
@@ -73,43 +88,66 @@ fn stamp_nanos(stamp: u128) -> u128 {
     }
 }
 
-/// Drops the oldest entries beyond `keep` (all of them for 0).
-pub fn prune(paths: &EnvPaths, keep: usize) -> Result<(), FsError> {
-    for old in list(paths).into_iter().skip(keep) {
-        remove_if_owned(&old.path)?;
+/// Refuses (naming it) a `.penv/stash` or an entry of this env that is a
+/// symlink or not a directory: checked before a rebuild starts, so such a
+/// refusal changes nothing.
+pub fn check(paths: &EnvPaths) -> Result<(), FsError> {
+    scan(paths).map(drop)
+}
+
+/// Drops the oldest entries beyond `keep` (all of them for 0). User work
+/// found in them is kept in `.penv/kept/` and added to `kept`.
+pub fn prune(paths: &EnvPaths, keep: usize, kept: &mut Vec<Kept>) -> Result<(), FsError> {
+    for old in scan(paths)?.into_iter().skip(keep) {
+        remove_if_owned(paths, &old.path, false, kept)?;
     }
     Ok(())
 }
 
 /// Moves the env at `from` into the stash and drops the oldest entries
 /// beyond `keep`.
-pub fn put(paths: &EnvPaths, from: &Path, keep: usize) -> Result<(), FsError> {
+pub fn put(
+    paths: &EnvPaths,
+    from: &Path,
+    keep: usize,
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
     let Ok(Some(state)) = State::read(from) else {
-        return remove_if_owned(from);
+        return remove_if_owned(paths, from, false, kept);
     };
     let dir = paths.stash_dir();
-    fs::create_dir_all(&dir)?;
+    if !fs::real_dir(&dir)? {
+        fs::create_dir_all(&dir)?;
+    }
     let short = &state.hash[..state.hash.len().min(16)];
     // Same hash stashed before: the newer copy replaces it.
-    for old in list(paths).into_iter().filter(|e| e.hash_prefix == short) {
-        remove_if_owned(&old.path)?;
+    for old in scan(paths)?.into_iter().filter(|e| e.hash_prefix == short) {
+        remove_if_owned(paths, &old.path, false, kept)?;
     }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
+    // Checked again right before the move: never into a linked stash.
+    fs::real_dir(&dir)?;
     fs::rename(from, &dir.join(format!("{}{short}-{nanos}", prefix(paths))))?;
-    prune(paths, keep)
+    prune(paths, keep, kept)
 }
 
 /// A stash entry for `hash` that is still valid for this env path, if any.
-/// Invalid entries for that hash are dropped.
-pub fn find(paths: &EnvPaths, hash: &str) -> Result<Option<PathBuf>, FsError> {
+/// Invalid entries for that hash are dropped (user work in them kept and
+/// added to `kept`).
+pub fn find(
+    paths: &EnvPaths,
+    hash: &str,
+    kept: &mut Vec<Kept>,
+) -> Result<Option<PathBuf>, FsError> {
     let short = &hash[..hash.len().min(16)];
-    for entry in list(paths).into_iter().filter(|e| e.hash_prefix == short) {
+    for entry in scan(paths)?.into_iter().filter(|e| e.hash_prefix == short) {
         let valid = match State::read(&entry.path) {
             Ok(Some(state)) => {
                 state.hash == hash
                     && state.venv_path == paths.env
+                    && evidence(&entry.path, &paths.env, false) == Ok(Evidence::State)
                     && !entry.path.join(BUILD_MARKER).exists()
                     && {
                         let check = check_base(&entry.path, &state);
@@ -121,7 +159,7 @@ pub fn find(paths: &EnvPaths, hash: &str) -> Result<Option<PathBuf>, FsError> {
         if valid {
             return Ok(Some(entry.path));
         }
-        remove_if_owned(&entry.path)?;
+        remove_if_owned(paths, &entry.path, false, kept)?;
     }
     Ok(None)
 }
@@ -134,8 +172,7 @@ mod tests {
         let dir = paths
             .stash_dir()
             .join(format!("{}{hash}-{stamp}", prefix(paths)));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        crate::venv::owned::testing::venv(&dir, &paths.env, Some(hash));
     }
 
     #[test]
@@ -156,10 +193,10 @@ mod tests {
             ["aaaaaaaaaaaaaaaa", "ffffffffffffffff", "0000000000000000"]
         );
         assert_eq!(list(&paths)[0].stashed, 1_700_000_000);
-        prune(&paths, 1).unwrap();
+        prune(&paths, 1, &mut Vec::new()).unwrap();
         let order: Vec<String> = list(&paths).into_iter().map(|e| e.hash_prefix).collect();
         assert_eq!(order, ["aaaaaaaaaaaaaaaa"]);
-        prune(&paths, 0).unwrap();
+        prune(&paths, 0, &mut Vec::new()).unwrap();
         assert!(list(&paths).is_empty());
         assert!(
             paths
@@ -171,5 +208,73 @@ mod tests {
                 ))
                 .is_dir()
         );
+    }
+
+    /// Another project's env, complete and penv's, and a snapshot of it.
+    #[cfg(unix)]
+    fn other_project(tmp: &Path) -> (PathBuf, Vec<String>) {
+        let other = tmp.join("other-project/.venv");
+        crate::venv::owned::testing::venv(&other, &other, Some("0123456789abcdef"));
+        std::fs::write(other.join("lib/user-file"), "precious").unwrap();
+        (other.clone(), listing(&other))
+    }
+
+    #[cfg(unix)]
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut all: Vec<String> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap().path().display().to_string())
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// `.penv/stash/.venv-<hash>-1 -> ../../../other-project/.venv`: pruning
+    /// it must neither mark nor delete the other project's env.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_stash_entry_is_refused_not_pruned_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join("proj/.venv"));
+        paths.ensure_work_dir().unwrap();
+        std::fs::create_dir_all(paths.stash_dir()).unwrap();
+        let (other, before) = other_project(tmp.path());
+        let entry = paths
+            .stash_dir()
+            .join(format!("{}0123456789abcdef-1", prefix(&paths)));
+        std::os::unix::fs::symlink(&other, &entry).unwrap();
+        for result in [
+            prune(&paths, 0, &mut Vec::new()),
+            find(&paths, "0123456789abcdef", &mut Vec::new()).map(|_| ()),
+        ] {
+            let err = result.unwrap_err();
+            assert_eq!(err.path, entry);
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+        }
+        assert_eq!(listing(&other), before);
+        assert!(list(&paths).is_empty());
+    }
+
+    /// `.penv/stash` itself a link to another project's stash.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_stash_dir_is_refused_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join("proj/.venv"));
+        paths.ensure_work_dir().unwrap();
+        let theirs = tmp.path().join("other-project/.penv/stash");
+        let entry = theirs.join(format!("{}0123456789abcdef-1", prefix(&paths)));
+        crate::venv::owned::testing::venv(&entry, &paths.env, Some("0123456789abcdef"));
+        let before = listing(&theirs);
+        std::os::unix::fs::symlink(&theirs, paths.stash_dir()).unwrap();
+        let err = prune(&paths, 0, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.stash_dir());
+        // Stashing into it is refused too, and the env stays where it was.
+        let env = tmp.path().join("proj/old");
+        crate::venv::owned::testing::venv(&env, &paths.env, Some("fedcba9876543210"));
+        let err = put(&paths, &env, 3, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.stash_dir());
+        assert!(env.join("pyvenv.cfg").is_file());
+        assert_eq!(listing(&theirs), before);
     }
 }

@@ -7,12 +7,17 @@
 //! written; if penv dies (`kill -9`, power loss) the next penv command on the
 //! project reads it and finishes the job (the new env is complete) or undoes
 //! it (the partial env is removed and the old one moved back).
+//!
+//! Every directory it moves or deletes — the env, `.penv/old-<name>`, the
+//! stash and its entries — is checked to be a real directory (a symlink
+//! there is refused, naming it) and penv's ([`evidence`]) right before.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::owned::{BUILD_MARKER, MARKERS, Occupant};
+use super::kept::{self, Kept};
+use super::owned::{BUILD_MARKER, Evidence, MARKERS, Occupant, evidence, write_marker};
 use super::{EnvPaths, stash};
 use crate::fs::{self, FsError};
 use crate::state::{State, now};
@@ -31,6 +36,10 @@ pub struct Intent {
     pub aside: Option<PathBuf>,
     /// The spec hash being built or restored.
     pub new_hash: String,
+    /// The old env is a venv penv did not create, handed over by
+    /// `sync --force`: it may be deleted once the new env is complete.
+    #[serde(default)]
+    pub forced: bool,
 }
 
 /// Why [`Txn::commit`] failed.
@@ -108,6 +117,7 @@ impl Txn {
             env: paths.env.clone(),
             aside: has_old.then(|| aside.clone()),
             new_hash: new_hash.to_owned(),
+            forced: matches!(occupant, Occupant::ForeignVenv),
         };
         write_intent(paths, &intent)?;
         if has_old && let Err(e) = fs::rename(&paths.env, &aside) {
@@ -122,12 +132,13 @@ impl Txn {
                 Source::Build => {
                     std::fs::create_dir(&paths.env)
                         .map_err(|e| FsError::new("create directory", &paths.env, e))?;
-                    fs::write_new(
-                        &paths.env.join(BUILD_MARKER),
-                        format!("pid {}\n", intent.pid).as_bytes(),
-                    )
+                    write_marker(&paths.env, "building")
                 }
-                Source::Restore(entry) => fs::rename(entry, &paths.env),
+                Source::Restore(entry) => {
+                    fs::real_dir(&paths.stash_dir())?;
+                    fs::real_dir(entry)?;
+                    fs::rename(entry, &paths.env)
+                }
             }
         })();
         if let Err(e) = prepared {
@@ -142,8 +153,9 @@ impl Txn {
     }
 
     /// The env is complete: writes its state (last), then stashes or deletes
-    /// the old env and clears the intent record.
-    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<(), CommitError> {
+    /// the old env and clears the intent record. Returns the user work
+    /// found in what it deleted, kept in `.penv/kept/`.
+    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<Vec<Kept>, CommitError> {
         let completed = state
             .write(&self.paths.env)
             .and_then(|()| remove_file_if_exists(&self.paths.env.join(BUILD_MARKER)));
@@ -154,7 +166,10 @@ impl Txn {
         }
         // The new env is complete; a failure from here on leaves the old one
         // aside, which the next penv finishes with.
-        finish(&self.paths, &self.intent, keep_stashed).map_err(CommitError::Unsettled)
+        let mut kept = Vec::new();
+        finish(&self.paths, &self.intent, keep_stashed, &mut kept)
+            .map_err(CommitError::Unsettled)?;
+        Ok(kept)
     }
 
     /// Puts the old env back (removing the partial new one).
@@ -163,27 +178,35 @@ impl Txn {
     }
 }
 
-fn finish(paths: &EnvPaths, intent: &Intent, keep_stashed: usize) -> Result<(), FsError> {
+fn finish(
+    paths: &EnvPaths,
+    intent: &Intent,
+    keep_stashed: usize,
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
     if let Some(aside) = &intent.aside
-        && fs::lstat(aside)?.is_some()
+        && fs::real_dir(aside)?
     {
+        // Only an env built for this very path can ever be restored.
         let stashable = matches!(State::read(aside), Ok(Some(s)) if s.hash != intent.new_hash)
-            && !aside.join(BUILD_MARKER).exists()
+            && evidence(aside, &paths.env, false) == Ok(Evidence::State)
+            && fs::lstat(&aside.join(BUILD_MARKER))?.is_none()
             && keep_stashed > 0;
         if stashable {
-            stash::put(paths, aside, keep_stashed)?;
+            stash::put(paths, aside, keep_stashed, kept)?;
         } else {
-            remove_if_owned(aside)?;
+            remove_if_owned(paths, aside, intent.forced, kept)?;
         }
     }
     // `keep-stashed` may have been lowered since the entries were stashed.
-    stash::prune(paths, keep_stashed)?;
+    stash::prune(paths, keep_stashed, kept)?;
     remove_file_if_exists(&paths.intent())
 }
 
 fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
+    fs::real_dir(&paths.work)?;
     if let Some(aside) = &intent.aside
-        && fs::lstat(aside)?.is_none()
+        && !fs::real_dir(aside)?
     {
         // The old env is not aside: penv died after recording the intent but
         // before moving it there, or after moving it back. Either way what is
@@ -192,11 +215,18 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         return Ok(fs::lstat(&paths.env)?.is_some());
     }
     if fs::lstat(&paths.env)?.is_some() {
-        // The partial build carries penv's marker (or is still empty). Anything
-        // else at the env path was put there since, by someone else: it stays.
-        let partial = paths.env.join(BUILD_MARKER).is_file()
-            || matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash)
-            || fs::is_empty_dir(&paths.env).unwrap_or(false);
+        // A symlink at the env path is never the partial build: refused.
+        fs::real_dir(&paths.env)?;
+        // The partial build carries penv's own marker (or is still empty, or
+        // complete but not committed). Anything else at the env path was put
+        // there since, by someone else: it stays.
+        let partial = match evidence(&paths.env, &paths.env, false) {
+            Ok(Evidence::Marker) => true,
+            Ok(Evidence::State) => {
+                matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash)
+            }
+            _ => fs::is_empty_dir(&paths.env).unwrap_or(false),
+        };
         if !partial {
             if intent.aside.is_some() {
                 return Err(FsError::new(
@@ -226,7 +256,15 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
 
 /// Finishes or undoes a replacement that a dead process left half-done.
 /// Call with the env's lock held.
-pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>, FsError> {
+/// User work found in what it deleted is kept in `.penv/kept/` and added to `kept`.
+pub fn recover(
+    paths: &EnvPaths,
+    keep_stashed: usize,
+    kept: &mut Vec<Kept>,
+) -> Result<Option<Recovery>, FsError> {
+    if !fs::real_dir(&paths.work)? {
+        return Ok(None);
+    }
     let Some(bytes) = fs::read_optional(&paths.intent())? else {
         return Ok(None);
     };
@@ -239,6 +277,7 @@ pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>
             env: paths.env.clone(),
             aside: Some(paths.aside()),
             new_hash: String::new(),
+            forced: false,
         };
         return rollback(paths, &intent)
             .map(|restored_old| Some(Recovery::RolledBack { restored_old }));
@@ -250,7 +289,7 @@ pub fn recover(paths: &EnvPaths, keep_stashed: usize) -> Result<Option<Recovery>
     let complete = matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash && s.venv_path == paths.env)
         && !paths.env.join(BUILD_MARKER).exists();
     if complete {
-        finish(paths, &intent, keep_stashed)?;
+        finish(paths, &intent, keep_stashed, kept)?;
         Ok(Some(Recovery::Finished))
     } else {
         rollback(paths, &intent).map(|restored_old| Some(Recovery::RolledBack { restored_old }))
@@ -270,24 +309,37 @@ fn remove_file_if_exists(path: &Path) -> Result<(), FsError> {
     }
 }
 
-/// Removes `dir` if penv owns it (state file, build marker, a venv moved
-/// aside by penv, or empty); refuses anything else.
-pub fn remove_if_owned(dir: &Path) -> Result<(), FsError> {
-    let owned = dir.join(crate::state::STATE_FILE).is_file()
-        || dir.join(BUILD_MARKER).is_file()
-        || dir.join("pyvenv.cfg").is_file()
-        || fs::is_empty_dir(dir).unwrap_or(false);
-    if !owned {
+/// Removes `dir` (the env, moved aside or stashed, of `paths`) if penv owns
+/// it — [`evidence`] of penv's, or empty — and refuses anything else,
+/// a symlink included. `forced`: it is a venv `--force` handed over. User
+/// work in its `src/` is moved to `.penv/kept/` first and added to `kept`.
+pub fn remove_if_owned(
+    paths: &EnvPaths,
+    dir: &Path,
+    forced: bool,
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
+    if !fs::real_dir(dir)? {
+        return Ok(());
+    }
+    if fs::is_empty_dir(dir)? {
+        return std::fs::remove_dir(dir).map_err(|e| FsError::new("remove", dir, e));
+    }
+    if let Err(what) = evidence(dir, &paths.env, forced) {
         return Err(FsError::new(
             "remove",
             dir,
-            std::io::Error::other("it does not look like an env penv made; leaving it alone"),
+            std::io::Error::other(format!(
+                "it {what}, not an env penv made; leaving it alone (move it away yourself)"
+            )),
         ));
     }
+    kept.extend(kept::rescue_src(paths, dir)?);
     // Marked first: if penv dies halfway, what is left (state file and all)
-    // is never taken for a complete env, restored or trusted. `write_new`
-    // fails rather than follow a link planted at the marker's name.
-    let _ = fs::write_new(&dir.join(BUILD_MARKER), b"being deleted\n");
+    // is never taken for a complete env, restored or trusted — and still
+    // carries penv's evidence. Never written through a link; a marker
+    // already there (a partial build) stays.
+    let _ = write_marker(dir, "deleting");
     fs::remove_owned_dir(dir, MARKERS)
 }
 
@@ -306,6 +358,7 @@ mod tests {
             env: paths.env.clone(),
             aside: has_old.then(|| paths.aside()),
             new_hash: "new".to_owned(),
+            forced: false,
         };
         write_intent(&paths, &intent).unwrap();
         (tmp, paths)
@@ -326,7 +379,7 @@ mod tests {
     fn old_aside_and_partial_build(paths: &EnvPaths) {
         make_env(&paths.aside(), "old");
         make_env(&paths.env, "partial");
-        std::fs::write(paths.env.join(BUILD_MARKER), "").unwrap();
+        write_marker(&paths.env, "building").unwrap();
     }
 
     fn assert_old_env_at_the_path(paths: &EnvPaths) {
@@ -338,7 +391,7 @@ mod tests {
     fn recovery_removes_the_partial_env_and_puts_the_old_one_back() {
         let (_tmp, paths) = setup();
         old_aside_and_partial_build(&paths);
-        let recovery = recover(&paths, 3).unwrap();
+        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
         assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
         assert_old_env_at_the_path(&paths);
         assert!(!paths.aside().exists() && !paths.intent().exists());
@@ -351,7 +404,7 @@ mod tests {
         let (_tmp, paths) = setup_with(false);
         make_env(&paths.env, "theirs");
         std::fs::write(paths.env.join("notes.txt"), "precious").unwrap();
-        let recovery = recover(&paths, 3).unwrap();
+        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
         assert_eq!(
             recovery,
             Some(Recovery::RolledBack {
@@ -374,10 +427,11 @@ mod tests {
             env: elsewhere.env.clone(),
             aside: Some(elsewhere.aside()),
             new_hash: "new".to_owned(),
+            forced: false,
         };
         write_intent(&paths, &intent).unwrap();
         old_aside_and_partial_build(&paths);
-        let recovery = recover(&paths, 3).unwrap();
+        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
         assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
         assert_old_env_at_the_path(&paths);
     }
@@ -407,22 +461,7 @@ mod tests {
         let txn = Txn::begin(&paths, Occupant::Penv, "new", &Source::Build).unwrap();
         // The new env's directory vanished: the state cannot be written.
         std::fs::remove_dir_all(&paths.env).unwrap();
-        let state = State {
-            format: crate::state::STATE_FORMAT,
-            hash: "new".to_owned(),
-            spec: crate::spec::example(),
-            base: crate::python::interpreter::Fingerprint {
-                path: "/usr/bin/python3".into(),
-                size: 1,
-                mtime_ns: 1,
-                inode: 1,
-            },
-            base_stdlib: None,
-            venv_path: paths.env.clone(),
-            penv_version: "test".to_owned(),
-            created: 0,
-            last_used: 0,
-        };
+        let state = crate::venv::owned::testing::state(&paths.env, "new");
         let err = txn.commit(&state, 3).unwrap_err();
         assert!(
             matches!(err, CommitError::RolledBack { restored: true, .. }),
@@ -439,9 +478,117 @@ mod tests {
     fn recovery_keeps_an_old_env_that_is_not_aside() {
         let (_tmp, paths) = setup();
         make_env(&paths.env, "old");
-        let recovery = recover(&paths, 3).unwrap();
+        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
         assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
         assert_old_env_at_the_path(&paths);
         assert!(!paths.intent().exists());
+    }
+
+    /// Another project's env (complete, penv's, with a user's file in it).
+    #[cfg(unix)]
+    fn other_env(tmp: &Path) -> PathBuf {
+        let other = tmp.join("other-project/.venv");
+        crate::venv::owned::testing::venv(&other, &other, Some("theirs"));
+        std::fs::write(other.join("lib/user-file"), "precious").unwrap();
+        other
+    }
+
+    #[cfg(unix)]
+    fn untouched(other: &Path) {
+        assert!(!other.join(BUILD_MARKER).exists(), "marked through a link");
+        assert_eq!(
+            std::fs::read_to_string(other.join("lib/user-file")).unwrap(),
+            "precious"
+        );
+        assert!(other.join(crate::state::STATE_FILE).is_file());
+    }
+
+    /// `.penv/old-<name>` a symlink, with an intent record: recovery refuses
+    /// it, naming it, and neither marks, moves nor deletes what it points to.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_aside_is_refused_by_recovery() {
+        for complete in [false, true] {
+            let (tmp, paths) = setup();
+            let other = other_env(tmp.path());
+            std::os::unix::fs::symlink(&other, paths.aside()).unwrap();
+            if complete {
+                crate::venv::owned::testing::venv(&paths.env, &paths.env, Some("new"));
+            } else {
+                make_env(&paths.env, "partial");
+                write_marker(&paths.env, "building").unwrap();
+            }
+            let err = recover(&paths, 0, &mut Vec::new()).unwrap_err();
+            assert_eq!(err.path, paths.aside(), "{err:?}");
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+            untouched(&other);
+            assert!(paths.aside().is_symlink() && paths.intent().exists());
+        }
+    }
+
+    /// The env path a symlink to a penv env elsewhere, with an intent
+    /// record: never taken for the partial build.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_env_is_never_removed_as_the_partial_build() {
+        let (tmp, paths) = setup();
+        let other = other_env(tmp.path());
+        write_marker(&other, "building").unwrap();
+        std::fs::remove_file(other.join(BUILD_MARKER)).unwrap();
+        make_env(&paths.aside(), "old");
+        std::os::unix::fs::symlink(&other, &paths.env).unwrap();
+        let err = recover(&paths, 3, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, paths.env, "{err:?}");
+        untouched(&other);
+        assert!(paths.aside().join("lib/content").is_file());
+    }
+
+    /// What `remove_if_owned` deletes is penv's, by evidence, and never
+    /// through a link; an env's `src/` that may hold work is kept.
+    #[test]
+    fn remove_if_owned_takes_evidence_and_keeps_work() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = EnvPaths::new(tmp.path().join(".venv"));
+        paths.ensure_work_dir().unwrap();
+        let dir = tmp.path().join("dir");
+        // A directory with only pyvenv.cfg, an empty or invalid state: not penv's.
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("pyvenv.cfg"), "").unwrap();
+        std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
+        for state in [None, Some(""), Some("{}")] {
+            if let Some(text) = state {
+                std::fs::write(dir.join(crate::state::STATE_FILE), text).unwrap();
+            }
+            let err = remove_if_owned(&paths, &dir, false, &mut Vec::new()).unwrap_err();
+            assert!(
+                err.source.to_string().contains("leaving it alone"),
+                "{err:?}"
+            );
+            assert!(dir.join("thesis.tex").is_file());
+            assert!(!dir.join(BUILD_MARKER).exists());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let env = tmp.path().join("stashed");
+        crate::venv::owned::testing::venv(&env, &paths.env, Some("h"));
+        std::fs::create_dir_all(env.join("src/mypkg")).unwrap();
+        std::fs::write(env.join("src/mypkg/edit.py"), "mine").unwrap();
+        let mut kept = Vec::new();
+        remove_if_owned(&paths, &env, false, &mut kept).unwrap();
+        assert!(!env.exists());
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            std::fs::read_to_string(kept[0].to.join("mypkg/edit.py")).unwrap(),
+            "mine"
+        );
+        #[cfg(unix)]
+        {
+            let other = other_env(tmp.path());
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&other, &link).unwrap();
+            let err = remove_if_owned(&paths, &link, false, &mut Vec::new()).unwrap_err();
+            assert!(err.source.to_string().contains("symlink"), "{err:?}");
+            untouched(&other);
+        }
     }
 }
