@@ -422,6 +422,7 @@ mod tests {
             penv_version: "test".to_owned(),
             created: 0,
             last_used: 0,
+            as_built: None,
         };
         let err = txn.commit(&state, 3).unwrap_err();
         assert!(
