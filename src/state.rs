@@ -120,13 +120,27 @@ pub struct SiteDir {
     pub mtime_ns: i128,
 }
 
-/// An installed distribution, as its metadata directory names it.
+/// An installed distribution, as its metadata directory names it. Written
+/// as a pair, `["six", "1.16.0"]`: the no-op path reads every one of them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "(String, String)", into = "(String, String)")]
 pub struct Dist {
     /// Normalized (PEP 503): `typing-extensions`.
     pub name: String,
     /// As in the directory name; empty for a legacy `*.egg-link`.
     pub version: String,
+}
+
+impl From<(String, String)> for Dist {
+    fn from((name, version): (String, String)) -> Self {
+        Self { name, version }
+    }
+}
+
+impl From<Dist> for (String, String) {
+    fn from(dist: Dist) -> Self {
+        (dist.name, dist.version)
+    }
 }
 
 /// Why a state file could not be used.

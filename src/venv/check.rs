@@ -94,7 +94,7 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
     if let Ok(entries) = std::fs::read_dir(&bin) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with("python") || name.ends_with("-config") {
+            if !is_python_entry(&name) {
                 continue;
             }
             let path = entry.path();
@@ -166,11 +166,19 @@ pub fn identity(path: &Path) -> Option<FileIdentity> {
             .ok()
             .map(|target| FileIdentity::Link { target });
     }
-    let fp = crate::python::interpreter::Fingerprint::of(path)?;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
     Some(FileIdentity::File {
-        size: fp.size,
-        mtime_ns: fp.mtime_ns,
-        inode: fp.inode,
+        size: meta.len(),
+        mtime_ns,
+        inode,
     })
 }
 
@@ -181,9 +189,9 @@ pub fn python_entries(env: &Path) -> Vec<BinEntry> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|(name, _)| {
-            let name = name.into_string().ok()?;
-            let is = identity(&bin.join(&name));
-            (is_python_entry(&name)).then_some(BinEntry { name, is: is? })
+            let name = name.into_string().ok().filter(|n| is_python_entry(n))?;
+            let is = identity(&bin.join(&name))?;
+            Some(BinEntry { name, is })
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
