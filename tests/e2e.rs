@@ -1440,16 +1440,14 @@ fn an_env_python_replaced_in_place_is_broken() {
     std::os::unix::fs::symlink(&copy, &link).unwrap();
     broken_then_repaired(&sb, "`bin/python` was replaced: it was a link to", &real);
     // Another version's binary, named `python` (its name says nothing).
-    let other_version =
-        std::fs::read_dir(real.parent().unwrap().parent().unwrap().parent().unwrap())
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let bin = e.path().join("bin/python3");
-                (bin.is_file() && std::fs::canonicalize(&bin).ok()? != real).then_some(bin)
-            })
-            .next();
+    // (Beside the real one, as pyenv's `versions/*/bin/python3` are.)
+    let installs = real.ancestors().nth(3).unwrap();
+    let other_version = std::fs::read_dir(installs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin/python3"))
+        .find(|bin| bin.is_file() && std::fs::canonicalize(bin).ok().as_ref() != Some(&real));
     if let Some(other) = other_version {
         let copied_binary = sb.tmp.path().join("python");
         std::fs::copy(&other, &copied_binary).unwrap();
