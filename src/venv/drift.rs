@@ -36,6 +36,11 @@ use crate::state::{AsBuilt, Dist, SiteDir};
 /// then not be stamped with the same tick, even on a two-second file system.
 pub const SETTLED: Duration = Duration::from_secs(2);
 
+/// The mtime recorded for a site-packages directory whose real one cannot be
+/// trusted yet (it could not be pinned in the past): no directory has it, so
+/// every check lists the directory until [`settle`] records a settled one.
+const UNSETTLED: i128 = 0;
+
 /// How the distributions in an env compare with its record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contents {
@@ -56,21 +61,33 @@ pub fn record(env: &Path) -> Result<AsBuilt, FsError> {
     let value = |key: &str| cfg.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let dirs = site_dirs(env);
     let pinned = pin_time(SystemTime::now());
+    let pinned_ns = ns_since_epoch(pinned);
     let mut attempt = 0;
     let (site_packages, listing) = loop {
         for dir in &dirs {
-            // Best effort: without it, a change in the same tick as the
-            // listing could go unseen (the module's doc).
+            // Best effort: an mtime that could not be pinned is not recorded
+            // (below), so the directory is listed until `settle` can.
             let _ = fs::set_modified(&env.join(dir), pinned);
         }
         let before = stat_dirs(env, &dirs)?;
         let listing = list(env, &dirs)?;
-        // Changed while listed (someone else's pip, during the build): list
-        // again; after a few tries keep the earlier mtimes, so the next
-        // check lists the directory again rather than trust this listing.
         attempt += 1;
-        if stat_dirs(env, &dirs)? == before || attempt == 3 {
-            break (before, listing);
+        let unchanged = stat_dirs(env, &dirs)? == before;
+        // Changed while listed (someone else's pip, during the build): list
+        // again; after a few tries, record no mtime rather than trust it.
+        if unchanged || attempt == 3 {
+            let recorded = before
+                .into_iter()
+                .map(|d| SiteDir {
+                    mtime_ns: if unchanged && d.mtime_ns == pinned_ns {
+                        d.mtime_ns
+                    } else {
+                        UNSETTLED
+                    },
+                    path: d.path,
+                })
+                .collect::<Vec<_>>();
+            break (recorded, listing);
         }
     };
     Ok(AsBuilt {
@@ -455,6 +472,12 @@ mod tests {
         // Moved three seconds ago: recorded, and the next check is one stat.
         let past = SystemTime::now() - Duration::from_secs(3);
         fs::set_modified(&dir, past).unwrap();
+        assert!(settle(env, &mut built));
+        assert_eq!(compare(env, &built), Contents::Same);
+        // An mtime that could not be pinned is recorded as unsettled: listed
+        // at each check until settled.
+        built.site_packages[0].mtime_ns = UNSETTLED;
+        assert!(matches!(compare(env, &built), Contents::Moved(_)));
         assert!(settle(env, &mut built));
         assert_eq!(compare(env, &built), Contents::Same);
     }
