@@ -110,6 +110,14 @@ pub struct SyncArgs {
     /// Replace a virtual environment that penv did not create (never other data)
     #[arg(long)]
     pub force: bool,
+
+    /// Rebuild the env even when it is up to date (not restored from the stash)
+    ///
+    /// For what penv does not check: a file edited or deleted inside an
+    /// installed package. Changes to the set of installed packages, and to
+    /// the env's interpreter, are noticed without it.
+    #[arg(long, conflicts_with = "check")]
+    pub reinstall: bool,
 }
 
 /// `penv run`.

@@ -473,6 +473,33 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
     Ok(entries.next().is_none())
 }
 
+/// The names and types of the entries of `dir` (links not followed), in no
+/// particular order.
+pub fn list_dir(dir: &Path) -> Result<Vec<(std::ffi::OsString, fs::FileType)>> {
+    let entries = fs::read_dir(dir).map_err(|e| FsError::new("list", dir, e))?;
+    entries
+        .map(|entry| {
+            let entry = entry.map_err(|e| FsError::new("list", dir, e))?;
+            let kind = entry
+                .file_type()
+                .map_err(|e| FsError::new("inspect", entry.path(), e))?;
+            Ok((entry.file_name(), kind))
+        })
+        .collect()
+}
+
+/// A symlink's target, as written (not resolved).
+pub fn read_link(path: &Path) -> Result<PathBuf> {
+    fs::read_link(path).map_err(|e| FsError::new("read the link", path, e))
+}
+
+/// Sets the modification time of `path` (a file or, on Unix, a directory).
+pub fn set_modified(path: &Path, time: std::time::SystemTime) -> Result<()> {
+    File::open(path)
+        .and_then(|f| f.set_modified(time))
+        .map_err(|e| FsError::new("set the modification time of", path, e))
+}
+
 /// Removes a directory that penv owns: everything but the `markers` first
 /// (depth-first, symlinks removed as links and never followed), then the
 /// markers in the order given, then the directory itself.

@@ -4,6 +4,14 @@
 //! in the env, then a rename). An env without a readable state file whose
 //! recorded path is the env's own is not trusted: `sync` rebuilds it and
 //! `run` refuses it.
+//!
+//! Besides what was asked for (the spec), the state records what the env
+//! was when penv finished it ([`AsBuilt`]: its `bin/python*`, `pyvenv.cfg`'s
+//! `home`, the distributions in site-packages and that directory's mtime), so
+//! a change made by hand afterwards is noticed without starting Python
+//! (`venv::check`, `venv::drift`). A state written before penv recorded it
+//! has no `as-built`: such an env is stale, and the next sync rebuilds it
+//! rather than trust whatever it holds now.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -46,6 +54,94 @@ pub struct State {
     pub created: u64,
     /// When it was last synced or run (seconds since the epoch, updated at most hourly).
     pub last_used: u64,
+    /// What the env was when penv finished it; `None` in a state written
+    /// before penv recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_built: Option<AsBuilt>,
+}
+
+/// What an env was when penv finished building it, compared on every
+/// inspect with what it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct AsBuilt {
+    /// Every `bin/python*` (but `*-config`), by name.
+    pub python: Vec<BinEntry>,
+    /// `pyvenv.cfg`'s `home`, as written.
+    pub home: String,
+    /// `pyvenv.cfg`'s `include-system-site-packages`, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_system_site_packages: Option<String>,
+    /// The env's site-packages directories, relative to the env, with their
+    /// modification times: while those are unchanged, [`AsBuilt::dists`] is.
+    pub site_packages: Vec<SiteDir>,
+    /// The distributions installed, sorted.
+    pub dists: Vec<Dist>,
+}
+
+/// One `bin/python*` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct BinEntry {
+    /// `python`, `python3`, `python3.12`, …
+    pub name: String,
+    /// What it is.
+    #[serde(flatten)]
+    pub is: FileIdentity,
+}
+
+/// What a file in the env is, cheaply: a symlink by its target, anything
+/// else by its size, modification time and inode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FileIdentity {
+    /// A symlink, by its target as written (not resolved).
+    Link {
+        /// `readlink`.
+        target: PathBuf,
+    },
+    /// A file (a copied binary, a launcher, a script).
+    File {
+        /// Size in bytes.
+        size: u64,
+        /// Nanoseconds since the epoch.
+        mtime_ns: i128,
+        /// 0 where there is none.
+        inode: u64,
+    },
+}
+
+/// A site-packages directory and its modification time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SiteDir {
+    /// Relative to the env: `lib/python3.12/site-packages`.
+    pub path: PathBuf,
+    /// Nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
+/// An installed distribution, as its metadata directory names it. Written
+/// as a pair, `["six", "1.16.0"]`: the no-op path reads every one of them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "(String, String)", into = "(String, String)")]
+pub struct Dist {
+    /// Normalized (PEP 503): `typing-extensions`.
+    pub name: String,
+    /// As in the directory name; empty for a legacy `*.egg-link`.
+    pub version: String,
+}
+
+impl From<(String, String)> for Dist {
+    fn from((name, version): (String, String)) -> Self {
+        Self { name, version }
+    }
+}
+
+impl From<Dist> for (String, String) {
+    fn from(dist: Dist) -> Self {
+        (dist.name, dist.version)
+    }
 }
 
 /// Why a state file could not be used.

@@ -8,9 +8,10 @@ use std::process::{Command, ExitCode};
 
 use super::Ctx;
 use super::sync::{InUse, ensure_synced};
+use super::which::not_ready;
 use crate::cli::RunArgs;
 use crate::diagnostics::display_path;
-use crate::venv::{self, EnvStatus, Unfinished};
+use crate::venv::{self, EnvStatus, Unusable};
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
@@ -21,14 +22,13 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // check and the command.
     let _in_use = if args.no_sync {
         let shared = wanted.paths.lock_shared();
+        let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
         if matches!(shared, Ok(None)) {
-            return Err(Error::EnvNotReady {
-                env,
-                status: "being rebuilt",
-                reasons: vec![Unfinished::Rebuilding.reason().to_owned()],
-                hint: "drop `--no-sync` to wait for it, or run again when it is done".to_owned(),
-            });
+            return Err(not_ready(&env, &Unusable::Rebuilding, rebuilding));
         }
+        // The verdict `which` gives: a missing, broken or half-built env, or
+        // one built at another path (a copied project), is refused.
+        venv::usable(&wanted.paths).map_err(|u| not_ready(&env, &u, rebuilding))?;
         match venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash) {
             EnvStatus::Fresh(_) => {}
             EnvStatus::Stale(_, reasons) => {
@@ -38,22 +38,18 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
                     reasons.join("; ")
                 ));
             }
+            // Changed since `usable` looked: refused all the same.
             status @ (EnvStatus::Missing | EnvStatus::Broken(..)) => {
-                let mut reasons = status.reasons().to_vec();
-                if reasons.is_empty() {
-                    reasons.push("it does not exist".to_owned());
-                }
-                return Err(Error::EnvNotReady {
-                    env,
-                    status: status.name(),
-                    reasons,
-                    hint: "run `penv sync` (or drop `--no-sync`) to rebuild it".to_owned(),
-                });
+                let unusable = match status {
+                    EnvStatus::Missing => Unusable::Missing,
+                    status => Unusable::Broken(status.reasons().to_vec()),
+                };
+                return Err(not_ready(&env, &unusable, rebuilding));
             }
         }
         Some(InUse::shared(shared.ok().flatten()))
     } else {
-        Some(ensure_synced(ctx, &wanted, false)?.1)
+        Some(ensure_synced(ctx, &wanted, false, false)?.1)
     };
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let resolved = resolve_program(&env, program, &ctx.env.path_dirs())?;

@@ -14,7 +14,7 @@ use crate::diagnostics::display_path;
 use crate::fs::{self, LockOutcome};
 use crate::installer;
 use crate::process::SignalGuard;
-use crate::state::{State, now};
+use crate::state::{AsBuilt, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::{Occupant, check_env_path};
 use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
@@ -59,7 +59,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::from(1));
     }
-    let (outcome, _in_use) = ensure_synced(ctx, &wanted, args.force)?;
+    let (outcome, _in_use) = ensure_synced(ctx, &wanted, args.force, args.reinstall)?;
     let python = &wanted.python.info;
     match outcome {
         Outcome::AlreadyFresh => ctx.printer.status(&format!(
@@ -97,15 +97,17 @@ pub(super) enum Outcome {
 
 /// Brings the env up to date: the fast path without a lock when it is, else
 /// under the lock: recover, re-check, then restore from the stash or rebuild.
+/// `reinstall` rebuilds even a fresh env, and never from the stash.
 pub(super) fn ensure_synced(
     ctx: &Ctx,
     wanted: &Wanted,
     force: bool,
+    reinstall: bool,
 ) -> Result<(Outcome, InUse), Error> {
     let paths = &wanted.paths;
     let keep = wanted.project.config.venv.keep_stashed;
     let lock_path = paths.lock_file();
-    if !paths.intent().exists() {
+    if !reinstall && !paths.intent().exists() {
         // A shared lock across the check and the caller's use of the env, so
         // no rebuild starts in between. A writer holding the lock sends us
         // down the slow path to wait for it; a lock file that cannot be
@@ -115,6 +117,7 @@ pub(super) fn ensure_synced(
             && let EnvStatus::Fresh(mut state) = venv::inspect(paths, &wanted.spec, &wanted.hash)
         {
             refresh_recorded_base(&mut state, wanted);
+            settle_contents(&mut state, wanted);
             state.touch(&paths.env);
             return Ok((Outcome::AlreadyFresh, InUse(shared.ok().flatten())));
         }
@@ -155,8 +158,10 @@ pub(super) fn ensure_synced(
         None => {}
     }
     let status = venv::inspect(paths, &wanted.spec, &wanted.hash);
-    if let EnvStatus::Fresh(mut state) = status {
+    if !reinstall && let EnvStatus::Fresh(state) = &status {
+        let mut state = state.clone();
         refresh_recorded_base(&mut state, wanted);
+        settle_contents(&mut state, wanted);
         state.touch(&paths.env);
         let outcome = if waited {
             Outcome::BuiltByOther
@@ -177,16 +182,19 @@ pub(super) fn ensure_synced(
                 ctx.printer.status(&format!("  - {reason}"));
             }
         }
-        EnvStatus::Fresh(_) => unreachable!("handled above"),
+        EnvStatus::Fresh(_) => ctx
+            .printer
+            .status(&format!("Reinstalling `{env_name}` (--reinstall)")),
     }
     if matches!(occupant, Occupant::ForeignVenv) {
         ctx.printer.warn(&format!(
             "replacing `{env_name}`, a venv penv did not create (--force)"
         ));
     }
-    // `keep-stashed = 0` keeps none, and restores none.
+    // `keep-stashed = 0` keeps none, and restores none; `--reinstall` asks
+    // for a new build.
     let mut kept = Vec::new();
-    let found = if keep > 0 {
+    let found = if keep > 0 && !reinstall {
         stash::find(paths, &wanted.hash, &mut kept)
     } else {
         Ok(None)
@@ -268,6 +276,17 @@ fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
     }
 }
 
+/// site-packages moved but holds what was recorded (`__pycache__` appeared):
+/// record its new mtime, so the next check is one `stat` again.
+fn settle_contents(state: &mut State, wanted: &Wanted) {
+    if let Some(built) = state.as_built.as_mut()
+        && venv::drift::settle(&wanted.paths.env, built)
+    {
+        // Best effort, as `touch`: a read-only env is still usable.
+        let _ = state.write(&wanted.paths.env);
+    }
+}
+
 /// The base binary was touched but is the same interpreter (the spec hash
 /// matched): record its new fingerprint so the next sync skips the probe.
 fn refresh_recorded_base(state: &mut State, wanted: &Wanted) {
@@ -284,7 +303,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     let guard = SignalGuard::install();
     let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
     match build_into(ctx, wanted, &guard) {
-        Ok(()) => {
+        Ok(as_built) => {
             let state = State {
                 format: crate::state::STATE_FORMAT,
                 hash: wanted.hash.clone(),
@@ -295,6 +314,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 penv_version: env!("CARGO_PKG_VERSION").to_owned(),
                 created: now(),
                 last_used: now(),
+                as_built: Some(as_built),
             };
             if let Some(signal) = guard.received() {
                 let restored = txn.rollback()?;
@@ -322,7 +342,8 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     }
 }
 
-fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Error> {
+/// Builds the env and records what it is (the last step before its state).
+fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<AsBuilt, Error> {
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
@@ -371,5 +392,5 @@ fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Err
             }
         })?;
     }
-    Ok(())
+    Ok(venv::drift::record(env)?)
 }

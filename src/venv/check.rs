@@ -7,13 +7,19 @@
 //! expected `X.Y`; the stdlib landmark `lib/pythonX.Y/os.py` is found above
 //! `home` (or, as Python itself falls back to its compiled-in prefix, in the
 //! standard library recorded at build time); the base binary's fingerprint
-//! matches the one recorded.
+//! matches the one recorded; and the env's own interpreter is what penv
+//! built: every `bin/python*` is the link (same target) or file (same size,
+//! mtime and inode) it was, none added or removed, and `pyvenv.cfg`'s `home`
+//! and `include-system-site-packages` are as written then ([`AsBuilt`]). A
+//! `bin/python` replaced by another binary or a script, or a `home` edited to
+//! another install of the same version, would otherwise pass every other
+//! check and run.
 
 use std::path::{Path, PathBuf};
 
 use crate::platform;
 use crate::python::interpreter::Fingerprint;
-use crate::state::State;
+use crate::state::{AsBuilt, BinEntry, FileIdentity, State};
 
 /// `key = value` pairs of a `pyvenv.cfg`.
 pub fn read_pyvenv_cfg(env: &Path) -> Option<Vec<(String, String)>> {
@@ -89,7 +95,7 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
     if let Ok(entries) = std::fs::read_dir(&bin) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with("python") || name.ends_with("-config") {
+            if !is_python_entry(&name) {
                 continue;
             }
             let path = entry.path();
@@ -121,6 +127,9 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
     } else {
         out.broken.push(format!("`{}` is missing", bin.display()));
     }
+    if let Some(built) = &state.as_built {
+        out.broken.extend(compare_interpreter(env, &cfg, built));
+    }
     if cfg!(unix)
         && state.spec.interpreter.implementation == "cpython"
         && let Some(h) = &home
@@ -142,6 +151,114 @@ pub fn check_base(env: &Path, state: &State) -> BaseCheck {
         }
     }
     out.broken.dedup();
+    out
+}
+
+/// Whether a `bin/` entry is one of the env's interpreters.
+fn is_python_entry(name: &str) -> bool {
+    name.starts_with("python") && !name.ends_with("-config")
+}
+
+/// What the file at `path` is (not following a link); `None` when nothing is there.
+pub fn identity(path: &Path) -> Option<FileIdentity> {
+    let meta = crate::fs::lstat(path).ok()??;
+    if meta.file_type().is_symlink() {
+        return crate::fs::read_link(path)
+            .ok()
+            .map(|target| FileIdentity::Link { target });
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(FileIdentity::File {
+        size: meta.len(),
+        mtime_ns,
+        inode,
+    })
+}
+
+/// Every `bin/python*` of `env` (not `*-config`), sorted by name.
+pub fn python_entries(env: &Path) -> Vec<BinEntry> {
+    let bin = env.join(platform::BIN_DIR);
+    let mut out: Vec<BinEntry> = crate::fs::list_dir(&bin)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, _)| {
+            let name = name.into_string().ok().filter(|n| is_python_entry(n))?;
+            let is = identity(&bin.join(&name))?;
+            Some(BinEntry { name, is })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn describe(is: &FileIdentity) -> String {
+    match is {
+        FileIdentity::Link { target } => format!("a link to `{}`", target.display()),
+        FileIdentity::File { .. } => "a file".to_owned(),
+    }
+}
+
+/// How the env's interpreter differs from what was built: each a reason
+/// the env is broken.
+fn compare_interpreter(env: &Path, cfg: &[(String, String)], built: &AsBuilt) -> Vec<String> {
+    let mut out = Vec::new();
+    let bin = Path::new(platform::BIN_DIR);
+    let now = python_entries(env);
+    for was in &built.python {
+        let shown = bin.join(&was.name);
+        match now.iter().find(|e| e.name == was.name) {
+            None => out.push(format!(
+                "`{}` was removed since the env was built",
+                shown.display()
+            )),
+            Some(is) if is.is == was.is => {}
+            Some(is) => match (&was.is, &is.is) {
+                (FileIdentity::File { .. }, FileIdentity::File { .. }) => out.push(format!(
+                    "`{}` was replaced or modified since the env was built",
+                    shown.display()
+                )),
+                (was, is) => out.push(format!(
+                    "`{}` was replaced: it was {}, it is now {}",
+                    shown.display(),
+                    describe(was),
+                    describe(is)
+                )),
+            },
+        }
+    }
+    for is in now
+        .iter()
+        .filter(|e| !built.python.iter().any(|b| b.name == e.name))
+    {
+        out.push(format!(
+            "`{}` was added since the env was built",
+            bin.join(&is.name).display()
+        ));
+    }
+    let value = |key: &str| cfg.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    if value("home").unwrap_or_default() != built.home {
+        out.push(format!(
+            "`pyvenv.cfg`'s `home` was `{}` when the env was built, it is now `{}`",
+            built.home,
+            value("home").unwrap_or_default()
+        ));
+    }
+    let system = value("include-system-site-packages");
+    if system != built.include_system_site_packages.as_deref() {
+        out.push(format!(
+            "`pyvenv.cfg`'s `include-system-site-packages` was `{}` when the env was built, it is now `{}`",
+            built.include_system_site_packages.as_deref().unwrap_or("(none)"),
+            system.unwrap_or("(none)")
+        ));
+    }
     out
 }
 
@@ -180,6 +297,7 @@ mod tests {
             penv_version: "test".into(),
             created: 0,
             last_used: 0,
+            as_built: None,
         }
     }
 
@@ -208,6 +326,112 @@ mod tests {
         assert!(
             check.broken[0].contains("bin/python` is missing"),
             "{check:?}"
+        );
+    }
+
+    /// The env's interpreter changed in place, in every way that would pass
+    /// the other checks: broken, saying what changed.
+    #[cfg(unix)]
+    #[test]
+    fn an_interpreter_replaced_in_place_is_broken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = tmp.path().join("env");
+        let mut state = layout(tmp.path(), true, None);
+        std::os::unix::fs::symlink("python", env.join("bin/python3")).unwrap();
+        std::fs::write(env.join("bin/python3.99-config"), "").unwrap();
+        state.as_built = Some(crate::venv::drift::record(&env).unwrap());
+        let built = state.as_built.clone().unwrap();
+        let names: Vec<&str> = built.python.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["python", "python3"]);
+        assert_eq!(check_base(&env, &state), BaseCheck::default());
+        let broken = |state: &State| check_base(&env, state).broken;
+        // A link to another binary of the same version.
+        let other = tmp.path().join("other/bin");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("python3.99"), "#!/bin/sh\n").unwrap();
+        std::fs::remove_file(env.join("bin/python")).unwrap();
+        std::os::unix::fs::symlink(other.join("python3.99"), env.join("bin/python")).unwrap();
+        let reasons = broken(&state);
+        assert!(
+            reasons[0].contains("`bin/python` was replaced: it was a link to"),
+            "{reasons:?}"
+        );
+        // A script in its place.
+        std::fs::remove_file(env.join("bin/python")).unwrap();
+        std::fs::write(
+            env.join("bin/python"),
+            "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n",
+        )
+        .unwrap();
+        let reasons = broken(&state);
+        assert!(reasons[0].contains("it is now a file"), "{reasons:?}");
+        // A copied binary changed or replaced in place.
+        state.as_built.as_mut().unwrap().python[0].is = identity(&env.join("bin/python")).unwrap();
+        assert_eq!(check_base(&env, &state), BaseCheck::default());
+        std::fs::write(
+            env.join("bin/python"),
+            "#!/bin/sh\nexec /usr/bin/python3.13 \"$@\"\n",
+        )
+        .unwrap();
+        assert!(
+            broken(&state)[0].contains("replaced or modified"),
+            "{:?}",
+            broken(&state)
+        );
+        state.as_built = Some(built.clone());
+        std::fs::remove_file(env.join("bin/python")).unwrap();
+        std::os::unix::fs::symlink(
+            tmp.path().join("base/bin/python3.99"),
+            env.join("bin/python"),
+        )
+        .unwrap();
+        assert_eq!(check_base(&env, &state), BaseCheck::default());
+        // Added and removed entries.
+        std::os::unix::fs::symlink("python", env.join("bin/python3.99")).unwrap();
+        std::fs::remove_file(env.join("bin/python3")).unwrap();
+        let reasons = broken(&state);
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("`bin/python3` was removed")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("`bin/python3.99` was added")),
+            "{reasons:?}"
+        );
+        std::fs::remove_file(env.join("bin/python3.99")).unwrap();
+        std::os::unix::fs::symlink("python", env.join("bin/python3")).unwrap();
+        // `home` edited to another install (of the same version: it exists,
+        // its standard library is there).
+        std::fs::create_dir_all(tmp.path().join("other/lib/python3.99")).unwrap();
+        std::fs::write(tmp.path().join("other/lib/python3.99/os.py"), "").unwrap();
+        std::fs::write(
+            env.join("pyvenv.cfg"),
+            format!("home = {}\n", other.display()),
+        )
+        .unwrap();
+        let reasons = broken(&state);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("`pyvenv.cfg`'s `home` was"),
+            "{reasons:?}"
+        );
+        // System site-packages switched on by hand.
+        std::fs::write(
+            env.join("pyvenv.cfg"),
+            format!(
+                "home = {}\ninclude-system-site-packages = true\n",
+                built.home
+            ),
+        )
+        .unwrap();
+        let reasons = broken(&state);
+        assert!(
+            reasons[0].contains("`include-system-site-packages` was `(none)`"),
+            "{reasons:?}"
         );
     }
 

@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod create;
+pub mod drift;
 pub mod kept;
 pub mod owned;
 pub mod stash;
@@ -81,6 +82,84 @@ pub fn inspect_now(paths: &EnvPaths, wanted: &Spec, wanted_hash: &str) -> EnvSta
             reasons.push(u.reason().to_owned());
             EnvStatus::Broken(state, reasons)
         }
+    }
+}
+
+/// Why an env cannot be used as it is, without a sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// Another penv is rebuilding it right now.
+    Rebuilding,
+    /// Nothing has been built there.
+    Missing,
+    /// A venv without penv's state file: penv did not build it, or never finished.
+    NoState,
+    /// There, but not to be used; the reasons.
+    Broken(Vec<String>),
+}
+
+impl Unusable {
+    /// `being rebuilt`, `missing` or `broken`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Rebuilding => "being rebuilt",
+            Self::Missing => "missing",
+            Self::NoState | Self::Broken(_) => "broken",
+        }
+    }
+
+    /// Why, one line each.
+    pub fn reasons(&self) -> Vec<String> {
+        match self {
+            Self::Rebuilding => vec![Unfinished::Rebuilding.reason().to_owned()],
+            Self::Missing => vec!["it has not been built".to_owned()],
+            Self::NoState => vec![
+                "it has no penv state file: penv did not build it, or never finished".to_owned(),
+            ],
+            Self::Broken(reasons) => reasons.clone(),
+        }
+    }
+}
+
+/// Whether the env at `paths` may be used without a sync (`which`, `run
+/// --no-sync`): penv built it, finished, for this very path (a venv is bound
+/// to its absolute path: a copied project's env would run, and install into,
+/// the original's), no rebuild is under way or cut short, and its
+/// interpreter is intact and as built. A stale env may be used: gating on
+/// that is `sync --check`'s job. Nothing is created or locked to find out.
+pub fn usable(paths: &EnvPaths) -> Result<Box<State>, Unusable> {
+    let env = &paths.env;
+    // A build under way or cut short says so first, whatever else is missing.
+    let unfinished = Unfinished::of(paths).or_else(|| {
+        env.join(owned::BUILD_MARKER)
+            .exists()
+            .then_some(Unfinished::Interrupted)
+    });
+    match unfinished {
+        Some(Unfinished::Rebuilding) => return Err(Unusable::Rebuilding),
+        Some(u @ Unfinished::Interrupted) => {
+            return Err(Unusable::Broken(vec![u.reason().to_owned()]));
+        }
+        None => {}
+    }
+    let state = match State::read(env) {
+        Ok(Some(state)) => state,
+        Ok(None) if !env.join("pyvenv.cfg").is_file() => return Err(Unusable::Missing),
+        Ok(None) => return Err(Unusable::NoState),
+        Err(e) => return Err(Unusable::Broken(vec![e.to_string()])),
+    };
+    let mut reasons = Vec::new();
+    if state.venv_path != *env {
+        reasons.push(format!(
+            "it was built at `{}` (the project was moved or copied here), and its scripts still run that env",
+            crate::diagnostics::display_path(&state.venv_path)
+        ));
+    }
+    reasons.extend(check::check_base(env, &state).broken);
+    if reasons.is_empty() {
+        Ok(Box::new(state))
+    } else {
+        Err(Unusable::Broken(reasons))
     }
 }
 
@@ -243,6 +322,17 @@ pub fn inspect(paths: &EnvPaths, wanted: &Spec, wanted_hash: &str) -> EnvStatus 
         reasons.extend(diff);
     } else if base.changed_base && Fingerprint::of(&state.base.path).is_none() {
         reasons.push("base interpreter changed".to_owned());
+    }
+    match &state.as_built {
+        None => reasons.push(format!(
+            "built by penv {}, which did not record what the env holds: it is rebuilt to record it",
+            state.penv_version
+        )),
+        Some(built) => {
+            if let drift::Contents::Changed(changes) = drift::compare(env, built) {
+                reasons.extend(changes);
+            }
+        }
     }
     if reasons.is_empty() {
         EnvStatus::Fresh(Box::new(state))

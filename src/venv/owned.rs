@@ -458,6 +458,7 @@ pub(crate) mod testing {
             penv_version: "test".to_owned(),
             created: 0,
             last_used: 0,
+            as_built: None,
         }
     }
 

@@ -5,14 +5,17 @@
 //!
 //! Invariant: nothing is ever installed into a stashed env, and one is
 //! restored only after checking it is still valid: complete state, the same
-//! absolute path, and the same base interpreter fingerprint. `.penv/stash`
-//! and its entries are penv's own directories: a symlink at either is
-//! refused (naming it), never followed, pruned through or restored.
+//! absolute path, the same base interpreter fingerprint, and the env itself
+//! as it was built (its interpreter, and the distributions in site-packages:
+//! an env changed by hand before it was stashed is not restored as fresh).
+//! `.penv/stash` and its entries are penv's own directories: a symlink at
+//! either is refused (naming it), never followed, pruned through or restored.
 
 use std::path::{Path, PathBuf};
 
 use super::EnvPaths;
 use super::check::check_base;
+use super::drift;
 use super::kept::Kept;
 use super::owned::{BUILD_MARKER, Evidence, evidence};
 use super::txn::remove_if_owned;
@@ -153,6 +156,12 @@ pub fn find(
                         let check = check_base(&entry.path, &state);
                         check.broken.is_empty() && !check.changed_base
                     }
+                    && state.as_built.as_ref().is_some_and(|built| {
+                        !matches!(
+                            drift::compare(&entry.path, built),
+                            drift::Contents::Changed(_)
+                        )
+                    })
             }
             _ => false,
         };
