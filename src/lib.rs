@@ -134,6 +134,16 @@ pub enum Error {
         /// Whether an old env was restored.
         restored: bool,
     },
+    /// Files the spec hashes changed between hashing and the end of the
+    /// install: what pip read may not be what was hashed, so the env is not
+    /// recorded as built for either.
+    #[error("{} changed during the sync", if files.is_empty() { "the project's files".to_owned() } else { files.join(", ") })]
+    ChangedDuringSync {
+        /// The files, as the message names them (with backticks).
+        files: Vec<String>,
+        /// What changed in them.
+        changes: Vec<String>,
+    },
     /// A failed build after which the previous env was put back.
     #[error("{source}")]
     RolledBack {
@@ -167,7 +177,10 @@ impl Error {
             Self::Python(e) => e.detail().map(str::to_owned),
             Self::Create(e) => e.detail(),
             Self::Install(e) => e.detail(),
-            Self::EnvNotReady { reasons, .. } => Some(
+            Self::EnvNotReady { reasons, .. }
+            | Self::ChangedDuringSync {
+                changes: reasons, ..
+            } => Some(
                 reasons
                     .iter()
                     .map(|r| format!("  - {r}"))
@@ -223,6 +236,9 @@ impl Error {
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }
+            Self::ChangedDuringSync { .. } => Some(
+                "run `penv sync` again once the files are as you want them; penv builds the env from what they say then".to_owned(),
+            ),
             Self::RolledBack { source, .. } => source.hint(),
             _ => None,
         }

@@ -128,10 +128,22 @@ impl ReqFileError {
 /// Reads the top-level files (each with where it is named) and everything
 /// they include, depth first, each file once.
 pub fn read_all(top: &[(PathBuf, Option<Location>)]) -> Result<Vec<RequirementFile>, ReqFileError> {
+    let top: Vec<_> = top
+        .iter()
+        .map(|(path, location)| (path.clone(), location.clone(), false))
+        .collect();
+    read_files(&top)
+}
+
+/// [`read_all`] for top-level files that may be constraint files (`-c` in
+/// `[pip] args`): `(path, where it is named, constraint)`.
+pub fn read_files(
+    top: &[(PathBuf, Option<Location>, bool)],
+) -> Result<Vec<RequirementFile>, ReqFileError> {
     let mut out = Vec::new();
-    for (path, location) in top {
+    for (path, location, constraint) in top {
         let mut stack = Vec::new();
-        read_one(path, location.clone(), false, &mut stack, &mut out)?;
+        read_one(path, location.clone(), *constraint, &mut stack, &mut out)?;
     }
     Ok(out)
 }
@@ -314,7 +326,7 @@ fn requirement_part(line: &str) -> Option<&str> {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (symlinks kept).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
