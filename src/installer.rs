@@ -309,7 +309,12 @@ mod tests {
         assert!(!has_work(&spec));
         spec.pip.args = vec!["--no-deps".into(), "-c".into(), "c.txt".into()];
         assert!(!has_work(&spec));
-        for args in [&["-e", "."][..], &["--editable=."], &["-r", "prod.txt"], &["./pkg"]] {
+        for args in [
+            &["-e", "."][..],
+            &["--editable=."],
+            &["-r", "prod.txt"],
+            &["./pkg"],
+        ] {
             spec.pip.args = args.iter().map(|a| (*a).to_owned()).collect();
             assert!(has_work(&spec), "{args:?}");
         }

@@ -455,7 +455,9 @@ fn local_projects(
                     continue;
                 };
                 for (_, value) in pip_args::parse(&words).editables {
-                    found.extend(local::editable_dir(&value, root).map(|d| (format!("-e {value}"), d)));
+                    found.extend(
+                        local::editable_dir(&value, root).map(|d| (format!("-e {value}"), d)),
+                    );
                 }
             } else {
                 let text = local::requirement_part(line);
@@ -472,10 +474,10 @@ fn local_projects(
     let mut out: Vec<LocalProject> = Vec::new();
     for (requirement, dir) in found {
         let dir = reqfile::normalize(&dir);
-        let mut path = relative_display(&dir, root);
-        if path.is_empty() {
-            path = ".".to_owned();
-        }
+        let path = match relative_display(&dir, root) {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        };
         if out.iter().any(|p| p.path == path) {
             continue;
         }

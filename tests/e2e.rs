@@ -1158,7 +1158,11 @@ def build_wheel(directory, config_settings=None, metadata_directory=None):
 /// `dependencies`, the in-tree backend, and module `name` (`VERSION = "1.0"`).
 fn write_local_project(dir: &Path, name: &str, dependencies: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("pyproject.toml"), local_pyproject(name, dependencies)).unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        local_pyproject(name, dependencies),
+    )
+    .unwrap();
     std::fs::write(dir.join("backend.py"), LOCAL_BACKEND).unwrap();
     std::fs::write(dir.join(format!("{name}.py")), "VERSION = \"1.0\"\n").unwrap();
 }
@@ -1190,8 +1194,10 @@ fn files_named_by_pip_args_are_hashed_like_requirement_files() {
     let sb = sandbox_with_wheels();
     sb.write(
         "penv.toml",
-        &sb.offline_toml(python, "")
-            .replace("no-index = true", "no-index = true\nargs = [\"-r\", \"prod.txt\", \"--constraint=pins.txt\"]"),
+        &sb.offline_toml(python, "").replace(
+            "no-index = true",
+            "no-index = true\nargs = [\"-r\", \"prod.txt\", \"--constraint=pins.txt\"]",
+        ),
     );
     sb.write("prod.txt", "-r base.txt\n");
     sb.write("base.txt", "tinypkg\n");
@@ -1212,8 +1218,10 @@ fn files_named_by_pip_args_are_hashed_like_requirement_files() {
     // A missing one is an error pointing at `[pip] args`.
     sb.write(
         "penv.toml",
-        &sb.offline_toml(python, "")
-            .replace("no-index = true", "no-index = true\nargs = [\"-rmissing.txt\"]"),
+        &sb.offline_toml(python, "").replace(
+            "no-index = true",
+            "no-index = true\nargs = [\"-rmissing.txt\"]",
+        ),
     );
     let out = sb.run(&["sync", "--check"]);
     assert_exit_and_stderr(&out, 2, "requirement file `missing.txt` does not exist");
@@ -1282,9 +1290,17 @@ fn local_projects_are_tracked_wherever_they_are_named() {
         (sb.project.join("sub"), "subpkg", "-e ./sub".to_owned()),
         (sb.project.join("plain"), "plainpkg", "./plain".to_owned()),
         (outside.clone(), "outpkg", format!("outpkg @ {url}")),
-        (sb.project.join("grouped"), "grouppkg", format!("grouppkg @ {grouped}")),
+        (
+            sb.project.join("grouped"),
+            "grouppkg",
+            format!("grouppkg @ {grouped}"),
+        ),
     ] {
-        std::fs::write(dir.join("pyproject.toml"), local_pyproject(module, &["otherpkg"])).unwrap();
+        std::fs::write(
+            dir.join("pyproject.toml"),
+            local_pyproject(module, &["otherpkg"]),
+        )
+        .unwrap();
         let out = sb.run(&["sync", "--check"]);
         assert_exit_and_stderr(&out, 1, &format!("`pyproject.toml` of `{named}` changed"));
         std::fs::write(dir.join("pyproject.toml"), local_pyproject(module, &[])).unwrap();
@@ -1376,19 +1392,37 @@ fn files_edited_while_pip_installs_are_not_recorded_as_built() {
         .unwrap();
     let started = wait_for_file(&sb.project.join("slow/building"));
     sb.write("requirements.txt", "-e ./slow\ntinypkg==2.0\n");
-    sb.write("slow/pyproject.toml", &local_pyproject("slowpkg", &["otherpkg"]));
+    sb.write(
+        "slow/pyproject.toml",
+        &local_pyproject("slowpkg", &["otherpkg"]),
+    );
     sb.write("slow/go", "");
     let out = building.wait_with_output().unwrap();
-    assert!(started, "pip never built the local project: {}", stderr(&out));
+    assert!(
+        started,
+        "pip never built the local project: {}",
+        stderr(&out)
+    );
     // Refused, saying which files changed; the env it replaced is back.
     assert_exit_and_stderr(
         &out,
         2,
         "`requirements.txt`, `slow/pyproject.toml` changed during the sync",
     );
-    assert!(stderr(&out).contains("run `penv sync` again"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("The previous env is back"), "{}", stderr(&out));
-    assert_eq!(status_json(&sb)["recorded-hash"].as_str(), Some(before.trim()));
+    assert!(
+        stderr(&out).contains("run `penv sync` again"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("The previous env is back"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        status_json(&sb)["recorded-hash"].as_str(),
+        Some(before.trim())
+    );
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     assert_eq!(imported(&sb, "otherpkg"), None);
     // The next sync builds what the files say now, and records that.

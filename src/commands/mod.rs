@@ -97,7 +97,10 @@ impl Ctx<'_> {
         if new.paths.env != old.paths.env {
             // The lock held is the old env's: start over rather than build there.
             return Err(Error::ChangedDuringSync {
-                files: vec![format!("`{}`", crate::diagnostics::display_path(&new.project.file))],
+                files: vec![format!(
+                    "`{}`",
+                    crate::diagnostics::display_path(&new.project.file)
+                )],
                 changes: vec![format!(
                     "the env is now `{}`, not `{}`",
                     crate::diagnostics::display_path(&new.paths.env),

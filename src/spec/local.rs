@@ -39,7 +39,9 @@ pub fn file_url_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("file://")?;
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
     let rest = rest.split(['#', '?']).next().unwrap_or(rest);
-    let decoded = percent_encoding::percent_decode_str(rest).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .ok()?;
     let path = PathBuf::from(decoded.as_ref());
     path.is_absolute().then_some(path)
 }
@@ -135,7 +137,7 @@ pub fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
         }
         let mut file = std::fs::File::open(&path).map_err(|e| FsError::new("read", &path, e))?;
         let mut hasher = Sha256::new();
-        let mut buf = [0u8; 64 * 1024];
+        let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = file
                 .read(&mut buf)
@@ -242,9 +244,12 @@ mod tests {
         };
         let mut out = Vec::new();
         diff(&mut out, &project(before), &project(after));
-        assert_eq!(out, [
-            "`pyproject.toml` of `-e .` changed",
-            "`setup.cfg` of `-e .` added"
-        ]);
+        assert_eq!(
+            out,
+            [
+                "`pyproject.toml` of `-e .` changed",
+                "`setup.cfg` of `-e .` added"
+            ]
+        );
     }
 }

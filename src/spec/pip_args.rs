@@ -236,10 +236,13 @@ mod tests {
         assert!(files(&["--", "-r", "x.txt"]).is_empty());
         assert!(files(&["-r"]).is_empty());
         // The index of the argument holding the name, for error locations.
-        assert_eq!(of(&["-U", "-r", "a.txt", "-rb.txt"]).files, vec![
-            (2, "a.txt".to_owned(), false),
-            (3, "b.txt".to_owned(), false)
-        ]);
+        assert_eq!(
+            of(&["-U", "-r", "a.txt", "-rb.txt"]).files,
+            vec![
+                (2, "a.txt".to_owned(), false),
+                (3, "b.txt".to_owned(), false)
+            ]
+        );
     }
 
     #[test]
@@ -260,16 +263,22 @@ mod tests {
             "--",
             "-odd-name",
         ]);
-        assert_eq!(named.editables, vec![
-            (1, ".".to_owned()),
-            (2, "./sub".to_owned()),
-            (3, "./other".to_owned())
-        ]);
-        assert_eq!(named.requirements, vec![
-            (9, "./pkg".to_owned()),
-            (10, "rich>=13".to_owned()),
-            (13, "-odd-name".to_owned())
-        ]);
+        assert_eq!(
+            named.editables,
+            vec![
+                (1, ".".to_owned()),
+                (2, "./sub".to_owned()),
+                (3, "./other".to_owned())
+            ]
+        );
+        assert_eq!(
+            named.requirements,
+            vec![
+                (9, "./pkg".to_owned()),
+                (10, "rich>=13".to_owned()),
+                (13, "-odd-name".to_owned())
+            ]
+        );
         assert!(named.installs_something());
     }
 
