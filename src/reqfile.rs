@@ -114,7 +114,7 @@ impl ReqFileError {
     /// What to do.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Self::Missing { .. } => "paths in `requirement-files` are relative to the project file; paths after `-r`/`-c` are relative to the file that names them".to_owned(),
+            Self::Missing { .. } => "paths in `requirement-files`, and after `-r`/`-c` in `[pip] args`, are relative to the project file; paths after `-r`/`-c` in a requirement file are relative to that file".to_owned(),
             Self::IsDirectory { .. } => "name a file, e.g. `requirements/base.txt`".to_owned(),
             Self::Cycle { .. } => "remove one of the `-r`/`-c` lines of the cycle".to_owned(),
             Self::NotUtf8 { .. } => "save the file as UTF-8".to_owned(),
