@@ -206,7 +206,8 @@ impl Error {
                         display_path(env)
                     );
                 }
-                Some(text.trim_start().to_owned())
+                // The source's own indentation (`  - reason`) is kept.
+                Some(text.trim_start_matches('\n').to_owned())
             }
             _ => None,
         }
