@@ -57,6 +57,11 @@ pub struct Spec {
     /// of every spec without one is unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub local_projects: Vec<LocalProject>,
+    /// Local `find-links` directories named by `-f`/`--find-links` in
+    /// requirement files and `[pip] args` (those of `[pip] find-links` are in
+    /// [`PipSpec`]), with their listings; left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_find_links: Vec<FindLinks>,
 }
 
 /// The interpreter part of the spec.
@@ -248,7 +253,9 @@ impl Spec {
                 top.push((project.root.join(file), location, *constraint));
             }
         }
-        let files: Vec<FileSpec> = reqfile::read_files(&top)?
+        let read = reqfile::read_files(&top)?;
+        let named_find_links = named_find_links(&project.root, &read, &named);
+        let files: Vec<FileSpec> = read
             .into_iter()
             .map(|f| FileSpec {
                 path: relative_display(&f.path, &project.root),
@@ -279,21 +286,12 @@ impl Spec {
                 continue;
             };
             let dir = project.root.join(&local);
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let Some(listing) = listing(&dir) else {
                 return Err(SpecError::FindLinksMissing {
                     path: dir,
                     location: project.locate(&["pip", "find-links", &i.to_string()]),
                 });
             };
-            let mut listing: Vec<String> = entries
-                .flatten()
-                .filter_map(|e| {
-                    let meta = e.metadata().ok()?;
-                    meta.is_file()
-                        .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
-                })
-                .collect();
-            listing.sort();
             let location = if link.starts_with("file://") || local.is_absolute() {
                 link.clone()
             } else {
@@ -328,6 +326,7 @@ impl Spec {
                 args: config.pip.args.clone(),
             },
             local_projects,
+            named_find_links,
         })
     }
 
@@ -430,6 +429,80 @@ fn canonical_requirements(reqs: &[String]) -> Vec<String> {
         .collect();
     out.sort();
     out.dedup();
+    out
+}
+
+/// `name size` of each file in `dir`, sorted; `None` when it cannot be listed.
+fn listing(dir: &Path) -> Option<Vec<String>> {
+    let mut listing: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            meta.is_file()
+                .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
+        })
+        .collect();
+    listing.sort();
+    Some(listing)
+}
+
+/// The local directories `-f`/`--find-links` names in requirement files
+/// and `[pip] args`, with their listings, each once. As pip reads them: in
+/// a requirement file, relative to that file's directory when it exists
+/// there, else to pip's working directory (the project root); in `[pip]
+/// args`, relative to the project root. URLs other than `file://`, `${VAR}`
+/// and paths that are not directories are pip's.
+fn named_find_links(
+    root: &Path,
+    files: &[reqfile::RequirementFile],
+    named: &pip_args::Named,
+) -> Vec<FindLinks> {
+    let resolve = |value: &str, beside: Option<&Path>| -> Option<PathBuf> {
+        if value.contains("${") {
+            return None;
+        }
+        if value.starts_with("file:") {
+            return local::file_url_path(value);
+        }
+        if value.contains("://") {
+            return None;
+        }
+        match beside.map(|dir| dir.join(value)) {
+            Some(there) if there.exists() => Some(there),
+            _ => Some(root.join(value)),
+        }
+    };
+    let mut dirs: Vec<PathBuf> = named
+        .find_links
+        .iter()
+        .filter_map(|(_, value)| resolve(value, None))
+        .collect();
+    for file in files {
+        let beside = file.path.parent();
+        for line in file.lines.iter().filter(|l| l.starts_with('-')) {
+            let Some(words) = shlex::split(line) else {
+                continue;
+            };
+            dirs.extend(
+                pip_args::parse(&words)
+                    .find_links
+                    .iter()
+                    .filter_map(|(_, value)| resolve(value, beside)),
+            );
+        }
+    }
+    let mut out: Vec<FindLinks> = Vec::new();
+    for dir in dirs {
+        let dir = reqfile::normalize(&dir);
+        let location = relative_display(&dir, root);
+        if out.iter().any(|f| f.location == location) || !dir.is_dir() {
+            continue;
+        }
+        if let Some(files) = listing(&dir) {
+            out.push(FindLinks { location, files });
+        }
+    }
     out
 }
 
@@ -578,6 +651,19 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             local::diff(&mut out, o, project);
         }
     }
+    for links in &new.named_find_links {
+        if let Some(o) = old
+            .named_find_links
+            .iter()
+            .find(|o| o.location == links.location)
+            && o.files != links.files
+        {
+            out.push(format!(
+                "files in `find-links` directory `{}` changed",
+                links.location
+            ));
+        }
+    }
     if out.is_empty() && old != new {
         out.push("spec changed".to_owned());
     }
@@ -626,8 +712,8 @@ pub fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
             }
         }
     }
-    for links in &new.pip.find_links {
-        if !old.pip.find_links.contains(links) {
+    for links in new.pip.find_links.iter().chain(&new.named_find_links) {
+        if !old.pip.find_links.contains(links) && !old.named_find_links.contains(links) {
             push(links.location.clone());
         }
     }
@@ -683,6 +769,7 @@ pub(crate) fn example() -> Spec {
             args: vec![],
         },
         local_projects: vec![],
+        named_find_links: vec![],
     }
 }
 
@@ -762,5 +849,40 @@ mod tests {
                 "`requirements.txt`: +attrs",
             ]
         );
+    }
+
+    #[test]
+    fn diff_and_changed_files_name_local_projects_and_find_links() {
+        let mut old = example();
+        old.local_projects = vec![LocalProject {
+            requirement: "-e .".into(),
+            path: ".".into(),
+            metadata: BTreeMap::from([("pyproject.toml".into(), "0".repeat(64))]),
+        }];
+        old.named_find_links = vec![FindLinks {
+            location: "req/wheels".into(),
+            files: vec!["a-1.0-py3-none-any.whl 10".into()],
+        }];
+        let mut new = old.clone();
+        new.local_projects[0]
+            .metadata
+            .insert("pyproject.toml".into(), "1".repeat(64));
+        new.named_find_links[0]
+            .files
+            .push("b-1.0-py3-none-any.whl 10".into());
+        assert_ne!(old.hash(), new.hash());
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                "`pyproject.toml` of `-e .` changed",
+                "files in `find-links` directory `req/wheels` changed",
+            ]
+        );
+        assert_eq!(
+            changed_files(&old, &new),
+            vec!["`pyproject.toml`", "`req/wheels`"]
+        );
+        // Without them the serialization (and the golden hash) is as before.
+        assert!(!serde_json::to_string(&example()).unwrap().contains("local-projects"));
     }
 }

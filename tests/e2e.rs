@@ -1432,3 +1432,34 @@ fn files_edited_while_pip_installs_are_not_recorded_as_built() {
     assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
     assert_code(&sb.run(&["sync", "--check"]), 0);
 }
+
+#[test]
+fn find_links_named_in_requirement_files_and_pip_args_are_listed_in_the_hash() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    sb.write(
+        "penv.toml",
+        &format!(
+            "python = \"{}\"\nrequirement-files = [\"req/requirements.txt\"]\n[pip]\nargs = [\"-f\", \"top\"]\n",
+            python.display()
+        ),
+    );
+    // pip reads `./wheels` of a requirement file beside the file when it is there.
+    sb.write("req/requirements.txt", "--find-links ./wheels\ntinypkg\n");
+    for dir in ["req/wheels", "top"] {
+        std::fs::create_dir_all(sb.project.join(dir)).unwrap();
+    }
+    let mut hash = sb.ok(&["hash"]);
+    for dir in ["req/wheels", "top"] {
+        build_wheel(&sb.project.join(dir), "tinypkg", "1.0", &[]);
+        let now = sb.ok(&["hash"]);
+        assert_ne!(now, hash, "a wheel added to `{dir}` is not in the hash");
+        hash = now;
+    }
+    // A `wheels` only beside the project file: pip falls back to it, so does penv.
+    std::fs::remove_dir_all(sb.project.join("req/wheels")).unwrap();
+    std::fs::create_dir_all(sb.project.join("wheels")).unwrap();
+    let before = sb.ok(&["hash"]);
+    build_wheel(&sb.project.join("wheels"), "tinypkg", "1.0", &[]);
+    assert_ne!(sb.ok(&["hash"]), before);
+}

@@ -1,5 +1,7 @@
-//! What `[pip] args` hands pip besides options: requirement and constraint
-//! files (`-r`, `-c`), editables (`-e`) and plain requirements (`./pkg`).
+//! What `[pip] args` (or an option line of a requirement file) hands pip
+//! besides options: requirement and constraint files (`-r`, `-c`),
+//! editables (`-e`), `find-links` locations (`-f`) and plain requirements
+//! (`./pkg`).
 //!
 //! Invariant: the arguments are read as pip's option parser (optparse)
 //! reads them — `-rFILE`, `--requirement=FILE`, any unambiguous abbreviation
@@ -111,6 +113,8 @@ pub(crate) struct Named {
     pub editables: Vec<(usize, String)>,
     /// Positional arguments: requirements, paths, URLs.
     pub requirements: Vec<(usize, String)>,
+    /// `-f`/`--find-links` values as written.
+    pub find_links: Vec<(usize, String)>,
 }
 
 impl Named {
@@ -144,6 +148,7 @@ pub(crate) fn parse(args: &[String]) -> Named {
         "-r" | "--requirement" => named.files.push((index, value, false)),
         "-c" | "--constraint" => named.files.push((index, value, true)),
         "-e" | "--editable" => named.editables.push((index, value)),
+        "-f" | "--find-links" => named.find_links.push((index, value)),
         _ => {}
     };
     let mut i = 0;
@@ -280,6 +285,14 @@ mod tests {
             ]
         );
         assert!(named.installs_something());
+        assert_eq!(
+            of(&["-fw", "--find-l=./x", "-f", "y"]).find_links,
+            vec![
+                (0, "w".to_owned()),
+                (1, "./x".to_owned()),
+                (3, "y".to_owned())
+            ]
+        );
     }
 
     #[test]
