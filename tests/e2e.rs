@@ -1463,3 +1463,37 @@ fn find_links_named_in_requirement_files_and_pip_args_are_listed_in_the_hash() {
     build_wheel(&sb.project.join("wheels"), "tinypkg", "1.0", &[]);
     assert_ne!(sb.ok(&["hash"]), before);
 }
+
+#[test]
+fn a_file_changed_and_changed_back_while_pip_installs_is_refused_too() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
+    );
+    write_local_project(&sb.project.join("slow"), "slowpkg", &[]);
+    sb.write("slow/gate", "");
+    sb.write("requirements.txt", "-e ./slow\ntinypkg==1.0\n");
+    let building = sb
+        .penv()
+        .arg("sync")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = wait_for_file(&sb.project.join("slow/building"));
+    // Edited and put back: the bytes penv hashed, but pip might have read
+    // the other version in between.
+    sb.write("requirements.txt", "-e ./slow\ntinypkg==2.0\n");
+    sb.write("requirements.txt", "-e ./slow\ntinypkg==1.0\n");
+    sb.write("slow/go", "");
+    let out = building.wait_with_output().unwrap();
+    assert!(started, "pip never built the local project: {}", stderr(&out));
+    assert_exit_and_stderr(&out, 2, "`requirements.txt` changed during the sync");
+    assert!(stderr(&out).contains("written again while pip ran"), "{}", stderr(&out));
+    assert!(!sb.env().exists(), "a first build that was refused leaves no env");
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+}

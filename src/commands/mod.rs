@@ -89,7 +89,7 @@ impl Ctx<'_> {
     /// the writer lock, so that a sync that waited builds what the files say
     /// now, not what they said when it started waiting.
     pub fn wanted_again(&self, old: &Wanted) -> Result<Wanted, Error> {
-        let new = self.wanted_for(
+        let mut new = self.wanted_for(
             self.project()?,
             old.python_override.clone(),
             old.selection.clone(),
@@ -108,6 +108,7 @@ impl Ctx<'_> {
                 )],
             });
         }
+        new.stamps = Some(stamps(&new.spec.input_paths(&new.project.root)));
         Ok(new)
     }
 
@@ -157,6 +158,7 @@ impl Ctx<'_> {
             hash,
             python_override,
             selection,
+            stamps: None,
         })
     }
 
@@ -182,6 +184,26 @@ pub struct Wanted {
     python_override: Option<String>,
     /// The groups asked for.
     selection: GroupSelection,
+    /// Size and mtime of each file the spec hashes, taken just after it
+    /// was built under the writer lock (see [`Wanted::changed_since_built`]).
+    stamps: Option<Vec<(PathBuf, Option<Stamp>)>>,
+}
+
+/// What a file's metadata says of its contents: size and mtime. Any write
+/// changes the mtime, so a file changed and changed back to the same bytes
+/// still shows.
+type Stamp = (u64, std::time::SystemTime);
+
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Stamp>)> {
+    paths
+        .iter()
+        .map(|path| {
+            let stamp = std::fs::metadata(path)
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            (path.clone(), stamp)
+        })
+        .collect()
 }
 
 impl Wanted {
@@ -190,14 +212,40 @@ impl Wanted {
     /// changed since the spec was built, the error that refuses to record
     /// the env as built for it. penv.toml itself is not read again: what it
     /// says reached pip through the spec, not from the file.
+    ///
+    /// A file written again with the same bytes (an edit undone while pip
+    /// ran) is refused too: its mtime moved, so pip may have read something
+    /// else in between.
     pub fn changed_since_built(&self) -> Result<Option<Error>, Error> {
         let now = Spec::build(&self.project, &self.python, &self.selection)?;
-        if now.hash() == self.hash {
+        if now.hash() != self.hash {
+            return Ok(Some(Error::ChangedDuringSync {
+                files: crate::spec::changed_files(&self.spec, &now),
+                changes: crate::spec::diff(&self.spec, &now),
+            }));
+        }
+        let Some(before) = &self.stamps else {
+            return Ok(None);
+        };
+        let rewritten: Vec<String> = before
+            .iter()
+            .zip(stamps(
+                &before.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+            ))
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((path, _), _)| {
+                let shown = path.strip_prefix(&self.project.root).unwrap_or(path);
+                format!("`{}`", shown.display())
+            })
+            .collect();
+        if rewritten.is_empty() {
             return Ok(None);
         }
         Ok(Some(Error::ChangedDuringSync {
-            files: crate::spec::changed_files(&self.spec, &now),
-            changes: crate::spec::diff(&self.spec, &now),
+            files: rewritten,
+            changes: vec![
+                "written again while pip ran: the same bytes now, but pip may have read another version".to_owned(),
+            ],
         }))
     }
 }
