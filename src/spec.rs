@@ -339,29 +339,6 @@ impl Spec {
         hex(&hasher.finalize())
     }
 
-    /// Every file and directory whose contents the spec hashes, as paths
-    /// (relative ones under `root`): requirement files, local projects'
-    /// metadata files, local `find-links` directories.
-    pub fn input_paths(&self, root: &Path) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = self
-            .requirement_files
-            .iter()
-            .map(|f| root.join(&f.path))
-            .collect();
-        for project in &self.local_projects {
-            let dir = root.join(&project.path);
-            out.extend(project.metadata.keys().map(|name| dir.join(name)));
-        }
-        for links in self.pip.find_links.iter().chain(&self.named_find_links) {
-            if let Some(path) = local::file_url_path(&links.location) {
-                out.push(path);
-            } else if !links.location.contains("://") {
-                out.push(root.join(&links.location));
-            }
-        }
-        out
-    }
-
     /// Every requirement string to install: `requirements` and the selected groups'.
     pub fn all_requirements(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self.requirements.iter().map(String::as_str).collect();

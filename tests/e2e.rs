@@ -1490,10 +1490,21 @@ fn a_file_changed_and_changed_back_while_pip_installs_is_refused_too() {
     sb.write("requirements.txt", "-e ./slow\ntinypkg==1.0\n");
     sb.write("slow/go", "");
     let out = building.wait_with_output().unwrap();
-    assert!(started, "pip never built the local project: {}", stderr(&out));
+    assert!(
+        started,
+        "pip never built the local project: {}",
+        stderr(&out)
+    );
     assert_exit_and_stderr(&out, 2, "`requirements.txt` changed during the sync");
-    assert!(stderr(&out).contains("written again while pip ran"), "{}", stderr(&out));
-    assert!(!sb.env().exists(), "a first build that was refused leaves no env");
+    assert!(
+        stderr(&out).contains("written again while pip ran"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !sb.env().exists(),
+        "a first build that was refused leaves no env"
+    );
     sb.ok(&["sync"]);
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }

@@ -108,7 +108,13 @@ impl Ctx<'_> {
                 )],
             });
         }
-        new.stamps = Some(stamps(&new.spec.input_paths(&new.project.root)));
+        let files: Vec<PathBuf> = new
+            .spec
+            .requirement_files
+            .iter()
+            .map(|f| new.project.root.join(&f.path))
+            .collect();
+        new.stamps = Some(stamps(&files));
         Ok(new)
     }
 
@@ -184,7 +190,7 @@ pub struct Wanted {
     python_override: Option<String>,
     /// The groups asked for.
     selection: GroupSelection,
-    /// Size and mtime of each file the spec hashes, taken just after it
+    /// Size and mtime of each requirement file, taken just after the spec
     /// was built under the writer lock (see [`Wanted::changed_since_built`]).
     stamps: Option<Vec<(PathBuf, Option<Stamp>)>>,
 }
@@ -213,9 +219,10 @@ impl Wanted {
     /// the env as built for it. penv.toml itself is not read again: what it
     /// says reached pip through the spec, not from the file.
     ///
-    /// A file written again with the same bytes (an edit undone while pip
-    /// ran) is refused too: its mtime moved, so pip may have read something
-    /// else in between.
+    /// A requirement file written again with the same bytes (an edit undone
+    /// while pip ran) is refused too: its mtime moved, so pip may have read
+    /// something else in between. Only requirement files, which nothing in
+    /// a build writes: a build backend may write into its own project.
     pub fn changed_since_built(&self) -> Result<Option<Error>, Error> {
         let now = Spec::build(&self.project, &self.python, &self.selection)?;
         if now.hash() != self.hash {
