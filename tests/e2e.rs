@@ -1311,24 +1311,22 @@ fn local_projects_are_tracked_wherever_they_are_named() {
     assert_code(&sb.run(&["hash"]), 0);
 }
 
-#[test]
-fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
+/// Holds the env's writer lock (as another penv would), starts `penv sync`
+/// and returns once that sync says it waits: the lock, the child, and a
+/// reader of the rest of its stderr. Dropping the lock lets the sync go on.
+fn start_a_waiting_sync(
+    sb: &Sandbox,
+) -> (
+    std::fs::File,
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+) {
     use std::io::BufRead as _;
-    let python = require_python!();
-    let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
-    sb.write("requirements.txt", "tinypkg==1.0\n");
-    sb.ok(&["sync"]);
-    // Be another penv that holds the writer lock while the file is edited.
     let lock = std::fs::OpenOptions::new()
         .write(true)
         .open(sb.project.join(".penv/.venv.lock"))
         .unwrap();
     lock.lock().unwrap();
-    sb.write("requirements.txt", "tinypkg==2.0\n");
     let mut waiting = sb
         .penv()
         .arg("sync")
@@ -1340,22 +1338,31 @@ fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
     let mut seen = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let is_waiting = line.contains("Waiting for another penv");
-        seen.push(line);
-        if is_waiting {
-            break;
+        if line.contains("Waiting for another penv") {
+            return (lock, waiting, lines);
         }
+        seen.push(line);
     }
-    assert!(
-        seen.iter().any(|l| l.contains("Waiting for another penv")),
-        "the sync did not wait: {seen:?}"
+    panic!("the sync did not wait: {seen:?}");
+}
+
+#[test]
+fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
     );
+    sb.write("requirements.txt", "tinypkg==1.0\n");
+    sb.ok(&["sync"]);
+    sb.write("requirements.txt", "tinypkg==2.0\n");
+    let (lock, mut waiting, lines) = start_a_waiting_sync(&sb);
     // Edited while the sync waits, after it first read the file.
     sb.write("requirements.txt", "tinypkg==1.0\notherpkg\n");
-    lock.unlock().unwrap();
+    drop(lock);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = waiting.wait().unwrap();
-    assert!(status.success(), "{seen:?} {rest:?}");
+    assert!(waiting.wait().unwrap().success(), "{rest:?}");
     // Built and recorded from the file as it is: fresh, and it is what runs.
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
@@ -1364,6 +1371,35 @@ fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
         status_json(&sb)["recorded-hash"].as_str(),
         Some(sb.ok(&["hash"]).trim())
     );
+}
+
+#[test]
+fn a_sync_that_waited_while_the_env_path_changed_starts_over_instead() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
+    sb.ok(&["sync"]);
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
+    let (lock, mut waiting, lines) = start_a_waiting_sync(&sb);
+    // The lock it waited for is `.venv`'s; the project now wants `env2`.
+    let toml = std::fs::read_to_string(sb.project.join("penv.toml")).unwrap();
+    sb.write("penv.toml", &format!("{toml}\n[venv]\npath = \"env2\"\n"));
+    drop(lock);
+    let rest = lines.map_while(Result::ok).collect::<Vec<_>>().join("\n");
+    assert_eq!(waiting.wait().unwrap().code(), Some(2), "{rest}");
+    assert!(
+        rest.contains("`penv.toml` changed during the sync"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("the env is now `env2`, not `.venv`"),
+        "{rest}"
+    );
+    assert!(!sb.project.join("env2").exists());
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    // Run again, it builds the env where the project says.
+    sb.ok(&["sync"]);
+    assert!(sb.project.join("env2/penv-state.json").is_file());
 }
 
 #[test]
