@@ -1343,7 +1343,8 @@ fn start_a_waiting_sync(
         }
         seen.push(line);
     }
-    panic!("the sync did not wait: {seen:?}");
+    let status = waiting.wait().unwrap();
+    panic!("the sync did not wait ({status}): {seen:?}");
 }
 
 #[test]
