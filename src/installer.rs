@@ -128,9 +128,13 @@ pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
     args
 }
 
-/// Whether there is anything to install.
+/// Whether pip has anything to install: requirements, a requirement file
+/// (a constraint file alone installs nothing), or a requirement-bearing
+/// `[pip] args` entry (`-e .`, `-r prod.txt`, `./pkg`).
 pub fn has_work(spec: &Spec) -> bool {
-    !spec.all_requirements().is_empty() || !spec.requirement_files.is_empty()
+    !spec.all_requirements().is_empty()
+        || spec.requirement_files.iter().any(|f| !f.constraint)
+        || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
 }
 
 /// Runs pip in `env`, showing progress, honouring `guard`.
@@ -295,6 +299,30 @@ mod tests {
             ["install", "--disable-pip-version-check", "--no-input"]
         );
         assert_eq!(&args[args.len() - 2..], ["-r", "/p/requirements.txt"]);
+    }
+
+    #[test]
+    fn pip_args_that_name_something_to_install_are_work() {
+        let mut spec = crate::spec::example();
+        spec.requirements.clear();
+        spec.requirement_files.clear();
+        assert!(!has_work(&spec));
+        spec.pip.args = vec!["--no-deps".into(), "-c".into(), "c.txt".into()];
+        assert!(!has_work(&spec));
+        for args in [
+            &["-e", "."][..],
+            &["--editable=."],
+            &["-r", "prod.txt"],
+            &["./pkg"],
+        ] {
+            spec.pip.args = args.iter().map(|a| (*a).to_owned()).collect();
+            assert!(has_work(&spec), "{args:?}");
+        }
+        // A constraint file alone (here from `-c` in the args) is no work either.
+        spec.pip.args = vec!["-c".into(), "c.txt".into()];
+        spec.requirement_files = crate::spec::example().requirement_files;
+        spec.requirement_files[0].constraint = true;
+        assert!(!has_work(&spec));
     }
 
     #[test]

@@ -136,6 +136,16 @@ pub enum Error {
         /// Whether an old env was restored.
         restored: bool,
     },
+    /// Files the spec hashes changed between hashing and the end of the
+    /// install: what pip read may not be what was hashed, so the env is not
+    /// recorded as built for either.
+    #[error("{} changed during the sync", if files.is_empty() { "the project's files".to_owned() } else { files.join(", ") })]
+    ChangedDuringSync {
+        /// The files, as the message names them (with backticks).
+        files: Vec<String>,
+        /// What changed in them.
+        changes: Vec<String>,
+    },
     /// A failed build after which the previous env was put back.
     #[error("{source}")]
     RolledBack {
@@ -169,7 +179,10 @@ impl Error {
             Self::Python(e) => e.detail().map(str::to_owned),
             Self::Create(e) => e.detail(),
             Self::Install(e) => e.detail(),
-            Self::EnvNotReady { reasons, .. } => Some(
+            Self::EnvNotReady { reasons, .. }
+            | Self::ChangedDuringSync {
+                changes: reasons, ..
+            } => Some(
                 reasons
                     .iter()
                     .map(|r| format!("  - {r}"))
@@ -195,7 +208,8 @@ impl Error {
                         display_path(env)
                     );
                 }
-                Some(text.trim_start().to_owned())
+                // The source's own indentation (`  - reason`) is kept.
+                Some(text.trim_start_matches('\n').to_owned())
             }
             _ => None,
         }
@@ -229,6 +243,9 @@ impl Error {
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }
+            Self::ChangedDuringSync { .. } => Some(
+                "run `penv sync` again once the files are as you want them; penv builds the env from what they say then".to_owned(),
+            ),
             Self::RolledBack { source, .. } => source.hint(),
             _ => None,
         }

@@ -139,7 +139,7 @@ impl ReqFileError {
     /// What to do.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Self::Missing { .. } => "paths in `requirement-files` are relative to the project file; paths after `-r`/`-c` are relative to the file that names them".to_owned(),
+            Self::Missing { .. } => "paths in `requirement-files`, and after `-r`/`-c` in `[pip] args`, are relative to the project file; paths after `-r`/`-c` in a requirement file are relative to that file".to_owned(),
             Self::IsDirectory { .. } => "name a file, e.g. `requirements/base.txt`".to_owned(),
             Self::Cycle { .. } => "remove one of the `-r`/`-c` lines of the cycle".to_owned(),
             Self::TooDeep { .. } => format!("flatten the chain: a file may include many files, but includes nest at most {MAX_INCLUDE_DEPTH} deep"),
@@ -154,10 +154,22 @@ impl ReqFileError {
 /// Reads the top-level files (each with where it is named) and everything
 /// they include, depth first, each file once.
 pub fn read_all(top: &[(PathBuf, Option<Location>)]) -> Result<Vec<RequirementFile>, ReqFileError> {
+    let top: Vec<_> = top
+        .iter()
+        .map(|(path, location)| (path.clone(), location.clone(), false))
+        .collect();
+    read_files(&top)
+}
+
+/// [`read_all`] for top-level files that may be constraint files (`-c` in
+/// `[pip] args`): `(path, where it is named, constraint)`.
+pub fn read_files(
+    top: &[(PathBuf, Option<Location>, bool)],
+) -> Result<Vec<RequirementFile>, ReqFileError> {
     let mut walk = Walk::default();
-    for (path, location) in top {
+    for (path, location, constraint) in top {
         walk.top.clone_from(path);
-        read_one(path, location.clone(), false, &mut walk)?;
+        read_one(path, location.clone(), *constraint, &mut walk)?;
     }
     Ok(walk.out)
 }
@@ -356,7 +368,7 @@ fn requirement_part(line: &str) -> Option<&str> {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (symlinks kept).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

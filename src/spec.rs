@@ -6,8 +6,11 @@
 //! penv.toml), and anything that can change what pip installs changes it:
 //! the interpreter (canonical path, implementation, full version), the venv
 //! options, the requirement lines, the selected groups, the pip options, the
-//! bytes of every requirement file and the file listing of local
-//! `find-links` directories. The env's path is not in the hash (it is
+//! bytes of every requirement file (those of `requirement-files` and those
+//! named by `-r`/`-c` in `[pip] args`, with their includes), the metadata
+//! files of every local project directory a requirement names (`-e .`,
+//! `./pkg`, `pkg @ file:///…`) and the file listing of local `find-links`
+//! directories. The env's path is not in the hash (it is
 //! checked on its own, as "project moved"), so `penv hash` works as a cache key.
 
 use std::collections::BTreeMap;
@@ -18,9 +21,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{Location, display_path};
+use crate::fs::FsError;
 use crate::project::Project;
 use crate::python::Resolved;
 use crate::reqfile::{self, ReqFileError, hex};
+
+pub mod local;
+pub(crate) mod pip_args;
+
+pub use local::LocalProject;
 
 /// Bumped when the serialization changes; part of the hashed bytes.
 pub const SPEC_FORMAT: u32 = 1;
@@ -43,6 +52,16 @@ pub struct Spec {
     pub requirement_files: Vec<FileSpec>,
     /// pip options.
     pub pip: PipSpec,
+    /// The local project directories the requirements name, in the order
+    /// they are named, each once. Left out when there are none, so the hash
+    /// of every spec without one is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_projects: Vec<LocalProject>,
+    /// Local `find-links` directories named by `-f`/`--find-links` in
+    /// requirement files and `[pip] args` (those of `[pip] find-links` are in
+    /// [`PipSpec`]), with their listings; left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_find_links: Vec<FindLinks>,
 }
 
 /// The interpreter part of the spec.
@@ -136,6 +155,9 @@ pub enum SpecError {
         /// The groups there are.
         known: Vec<String>,
     },
+    /// A local project's metadata file that cannot be read.
+    #[error(transparent)]
+    Metadata(FsError),
 }
 
 impl SpecError {
@@ -144,7 +166,7 @@ impl SpecError {
         match self {
             Self::ReqFile(e) => e.location(),
             Self::FindLinksMissing { location, .. } => location.as_ref(),
-            Self::UnknownGroup { .. } => None,
+            Self::UnknownGroup { .. } | Self::Metadata(_) => None,
         }
     }
 
@@ -152,6 +174,9 @@ impl SpecError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::ReqFile(e) => e.hint(),
+            Self::Metadata(_) => Some(
+                "penv hashes a local project's `pyproject.toml`, `setup.cfg` and `setup.py` to notice when its dependencies change; make them readable".to_owned(),
+            ),
             Self::FindLinksMissing { .. } => Some(
                 "create the directory, or fix the path (relative to the project file)".to_owned(),
             ),
@@ -207,7 +232,8 @@ impl Spec {
             };
             groups.insert(name.clone(), canonical_requirements(reqs));
         }
-        let top: Vec<(PathBuf, Option<Location>)> = config
+        let named = pip_args::parse(&config.pip.args);
+        let mut top: Vec<(PathBuf, Option<Location>, bool)> = config
             .requirement_files
             .iter()
             .enumerate()
@@ -215,10 +241,21 @@ impl Spec {
                 (
                     project.root.join(f),
                     project.locate(&["requirement-files", &i.to_string()]),
+                    false,
                 )
             })
             .collect();
-        let files = reqfile::read_all(&top)?
+        // `-r`/`-c` in `[pip] args`: relative to pip's working directory,
+        // the project root. A URL or a `${VAR}` is pip's, as in includes.
+        for (i, file, constraint) in &named.files {
+            if !file.contains("://") && !file.contains("${") {
+                let location = project.locate(&["pip", "args", &i.to_string()]);
+                top.push((project.root.join(file), location, *constraint));
+            }
+        }
+        let read = reqfile::read_files(&top)?;
+        let named_find_links = named_find_links(&project.root, &read, &named);
+        let files: Vec<FileSpec> = read
             .into_iter()
             .map(|f| FileSpec {
                 path: relative_display(&f.path, &project.root),
@@ -227,23 +264,19 @@ impl Spec {
                 lines: f.lines,
             })
             .collect();
+        let requirements = canonical_requirements(&config.requirements);
+        let local_projects = local_projects(&project.root, &requirements, &groups, &files, &named)?;
         let mut find_links = Vec::new();
         for (i, link) in config.pip.find_links.iter().enumerate() {
             // A local directory (a path, or a `file://` URL) is hashed by its
             // listing; a relative path stays relative, so the hash does not
             // depend on where the project is checked out.
-            let local = match link.strip_prefix("file://") {
+            let local = if link.starts_with("file://") {
                 // `file:///a%20b`, `file://localhost/a`; a `file://` page of
                 // links, or a directory that is not there, is left to pip.
-                Some(rest) => {
-                    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-                    percent_encoding::percent_decode_str(rest)
-                        .decode_utf8()
-                        .ok()
-                        .map(|p| PathBuf::from(p.as_ref()))
-                        .filter(|p| p.is_absolute() && p.is_dir())
-                }
-                None => (!link.contains("://")).then(|| PathBuf::from(link)),
+                local::file_url_path(link).filter(|p| p.is_dir())
+            } else {
+                (!link.contains("://")).then(|| PathBuf::from(link))
             };
             let Some(local) = local else {
                 find_links.push(FindLinks {
@@ -253,21 +286,12 @@ impl Spec {
                 continue;
             };
             let dir = project.root.join(&local);
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let Some(listing) = listing(&dir) else {
                 return Err(SpecError::FindLinksMissing {
                     path: dir,
                     location: project.locate(&["pip", "find-links", &i.to_string()]),
                 });
             };
-            let mut listing: Vec<String> = entries
-                .flatten()
-                .filter_map(|e| {
-                    let meta = e.metadata().ok()?;
-                    meta.is_file()
-                        .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
-                })
-                .collect();
-            listing.sort();
             let location = if link.starts_with("file://") || local.is_absolute() {
                 link.clone()
             } else {
@@ -290,7 +314,7 @@ impl Spec {
                 pip: config.venv.pip,
                 prompt: config.venv.prompt.clone(),
             },
-            requirements: canonical_requirements(&config.requirements),
+            requirements,
             groups,
             requirement_files: files,
             pip: PipSpec {
@@ -301,6 +325,8 @@ impl Spec {
                 compile_bytecode: config.pip.compile_bytecode,
                 args: config.pip.args.clone(),
             },
+            local_projects,
+            named_find_links,
         })
     }
 
@@ -437,6 +463,137 @@ fn canonical_requirements(reqs: &[String]) -> Vec<String> {
     out
 }
 
+/// `name size` of each file in `dir`, sorted; `None` when it cannot be listed.
+fn listing(dir: &Path) -> Option<Vec<String>> {
+    let mut listing: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            meta.is_file()
+                .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
+        })
+        .collect();
+    listing.sort();
+    Some(listing)
+}
+
+/// The local directories `-f`/`--find-links` names in requirement files
+/// and `[pip] args`, with their listings, each once. As pip reads them: in
+/// a requirement file, relative to that file's directory when it exists
+/// there, else to pip's working directory (the project root); in `[pip]
+/// args`, relative to the project root. URLs other than `file://`, `${VAR}`
+/// and paths that are not directories are pip's.
+fn named_find_links(
+    root: &Path,
+    files: &[reqfile::RequirementFile],
+    named: &pip_args::Named,
+) -> Vec<FindLinks> {
+    let resolve = |value: &str, beside: Option<&Path>| -> Option<PathBuf> {
+        if value.contains("${") {
+            return None;
+        }
+        if value.starts_with("file:") {
+            return local::file_url_path(value);
+        }
+        if value.contains("://") {
+            return None;
+        }
+        match beside.map(|dir| dir.join(value)) {
+            Some(there) if there.exists() => Some(there),
+            _ => Some(root.join(value)),
+        }
+    };
+    let mut dirs: Vec<PathBuf> = named
+        .find_links
+        .iter()
+        .filter_map(|(_, value)| resolve(value, None))
+        .collect();
+    for file in files {
+        let beside = file.path.parent();
+        for line in file.lines.iter().filter(|l| l.starts_with('-')) {
+            let Some(words) = shlex::split(line) else {
+                continue;
+            };
+            dirs.extend(
+                pip_args::parse(&words)
+                    .find_links
+                    .iter()
+                    .filter_map(|(_, value)| resolve(value, beside)),
+            );
+        }
+    }
+    let mut out: Vec<FindLinks> = Vec::new();
+    for dir in dirs {
+        let dir = reqfile::normalize(&dir);
+        let location = relative_display(&dir, root);
+        if out.iter().any(|f| f.location == location) || !dir.is_dir() {
+            continue;
+        }
+        if let Some(files) = listing(&dir) {
+            out.push(FindLinks { location, files });
+        }
+    }
+    out
+}
+
+/// The local project directories named by the requirements, the requirement
+/// files (not constraint files: pip takes no paths there) and `[pip] args`,
+/// each once, in that order, with their metadata. Relative paths are
+/// relative to the project root, pip's working directory.
+fn local_projects(
+    root: &Path,
+    requirements: &[String],
+    groups: &BTreeMap<String, Vec<String>>,
+    files: &[FileSpec],
+    named: &pip_args::Named,
+) -> Result<Vec<LocalProject>, SpecError> {
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for req in requirements.iter().chain(groups.values().flatten()) {
+        found.extend(local::requirement_dir(req, root).map(|d| (req.clone(), d)));
+    }
+    for file in files.iter().filter(|f| !f.constraint) {
+        for line in &file.lines {
+            if line.starts_with('-') {
+                let Some(words) = shlex::split(line) else {
+                    continue;
+                };
+                for (_, value) in pip_args::parse(&words).editables {
+                    found.extend(
+                        local::editable_dir(&value, root).map(|d| (format!("-e {value}"), d)),
+                    );
+                }
+            } else {
+                let text = local::requirement_part(line);
+                found.extend(local::requirement_dir(&text, root).map(|d| (text.clone(), d)));
+            }
+        }
+    }
+    for (_, value) in &named.editables {
+        found.extend(local::editable_dir(value, root).map(|d| (format!("-e {value}"), d)));
+    }
+    for (_, text) in &named.requirements {
+        found.extend(local::requirement_dir(text, root).map(|d| (text.clone(), d)));
+    }
+    let mut out: Vec<LocalProject> = Vec::new();
+    for (requirement, dir) in found {
+        let dir = reqfile::normalize(&dir);
+        let path = match relative_display(&dir, root) {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        };
+        if out.iter().any(|p| p.path == path) {
+            continue;
+        }
+        out.push(LocalProject {
+            requirement,
+            path,
+            metadata: local::metadata(&dir).map_err(SpecError::Metadata)?,
+        });
+    }
+    Ok(out)
+}
+
 fn relative_display(path: &Path, root: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
@@ -520,8 +677,76 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
     if old.pip != new.pip {
         out.push("pip options changed".to_owned());
     }
+    for project in &new.local_projects {
+        if let Some(o) = old.local_projects.iter().find(|o| o.path == project.path) {
+            local::diff(&mut out, o, project);
+        }
+    }
+    for links in &new.named_find_links {
+        if let Some(o) = old
+            .named_find_links
+            .iter()
+            .find(|o| o.location == links.location)
+            && o.files != links.files
+        {
+            out.push(format!(
+                "files in `find-links` directory `{}` changed",
+                links.location
+            ));
+        }
+    }
     if out.is_empty() && old != new {
         out.push("spec changed".to_owned());
+    }
+    out
+}
+
+/// The files whose contents differ between two specs of one project, as a
+/// message names them: requirement files, local projects' metadata files,
+/// `find-links` directories (whose listing changed).
+pub fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |name: String| {
+        let name = format!("`{name}`");
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    for file in &new.requirement_files {
+        if old
+            .requirement_files
+            .iter()
+            .find(|f| f.path == file.path)
+            .is_none_or(|o| o.sha256 != file.sha256)
+        {
+            push(file.path.clone());
+        }
+    }
+    for file in &old.requirement_files {
+        if !new.requirement_files.iter().any(|f| f.path == file.path) {
+            push(file.path.clone());
+        }
+    }
+    for project in &new.local_projects {
+        let old_metadata = old
+            .local_projects
+            .iter()
+            .find(|o| o.path == project.path)
+            .map(|o| &o.metadata);
+        for name in local::METADATA_FILES {
+            if old_metadata.and_then(|m| m.get(*name)) != project.metadata.get(*name) {
+                push(if project.path == "." {
+                    (*name).to_owned()
+                } else {
+                    Path::new(&project.path).join(name).display().to_string()
+                });
+            }
+        }
+    }
+    for links in new.pip.find_links.iter().chain(&new.named_find_links) {
+        if !old.pip.find_links.contains(links) && !old.named_find_links.contains(links) {
+            push(links.location.clone());
+        }
     }
     out
 }
@@ -574,6 +799,8 @@ pub(crate) fn example() -> Spec {
             compile_bytecode: false,
             args: vec![],
         },
+        local_projects: vec![],
+        named_find_links: vec![],
     }
 }
 
@@ -677,6 +904,45 @@ mod tests {
                 "+httpx==0.28.1, -rich==13.*",
                 "`requirements.txt`: +attrs",
             ]
+        );
+    }
+
+    #[test]
+    fn diff_and_changed_files_name_local_projects_and_find_links() {
+        let mut old = example();
+        old.local_projects = vec![LocalProject {
+            requirement: "-e .".into(),
+            path: ".".into(),
+            metadata: BTreeMap::from([("pyproject.toml".into(), "0".repeat(64))]),
+        }];
+        old.named_find_links = vec![FindLinks {
+            location: "req/wheels".into(),
+            files: vec!["a-1.0-py3-none-any.whl 10".into()],
+        }];
+        let mut new = old.clone();
+        new.local_projects[0]
+            .metadata
+            .insert("pyproject.toml".into(), "1".repeat(64));
+        new.named_find_links[0]
+            .files
+            .push("b-1.0-py3-none-any.whl 10".into());
+        assert_ne!(old.hash(), new.hash());
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                "`pyproject.toml` of `-e .` changed",
+                "files in `find-links` directory `req/wheels` changed",
+            ]
+        );
+        assert_eq!(
+            changed_files(&old, &new),
+            vec!["`pyproject.toml`", "`req/wheels`"]
+        );
+        // Without them the serialization (and the golden hash) is as before.
+        assert!(
+            !serde_json::to_string(&example())
+                .unwrap()
+                .contains("local-projects")
         );
     }
 }

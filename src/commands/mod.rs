@@ -77,9 +77,57 @@ impl Ctx<'_> {
 
     /// The spec the project wants right now, and the interpreter it names.
     pub fn wanted(&self, project: Project, args: &SpecArgs) -> Result<Wanted, Error> {
+        let selection = GroupSelection {
+            groups: args.groups.clone(),
+            no_default_groups: args.no_default_groups,
+        };
+        self.wanted_for(project, args.python.clone(), selection)
+    }
+
+    /// [`Ctx::wanted`] again for the same command line, with penv.toml and
+    /// every file the spec hashes read again. `sync` calls it once it holds
+    /// the writer lock, so that a sync that waited builds what the files say
+    /// now, not what they said when it started waiting.
+    pub fn wanted_again(&self, old: &Wanted) -> Result<Wanted, Error> {
+        let mut new = self.wanted_for(
+            self.project()?,
+            old.python_override.clone(),
+            old.selection.clone(),
+        )?;
+        if new.paths.env != old.paths.env {
+            // The lock held is the old env's: start over rather than build there.
+            return Err(Error::ChangedDuringSync {
+                files: vec![format!(
+                    "`{}`",
+                    crate::diagnostics::display_path(&new.project.file)
+                )],
+                changes: vec![format!(
+                    "the env is now `{}`, not `{}`",
+                    crate::diagnostics::display_path(&new.paths.env),
+                    crate::diagnostics::display_path(&old.paths.env)
+                )],
+            });
+        }
+        let files: Vec<PathBuf> = new
+            .spec
+            .requirement_files
+            .iter()
+            .map(|f| new.project.root.join(&f.path))
+            .collect();
+        new.stamps = Some(stamps(&files));
+        Ok(new)
+    }
+
+    fn wanted_for(
+        &self,
+        project: Project,
+        python_override: Option<String>,
+        selection: GroupSelection,
+    ) -> Result<Wanted, Error> {
         let paths = Self::env_paths(&project);
         let recorded = State::read(&paths.env).ok().flatten();
-        let (request, source) = py::project_request(&project, args.python.as_deref(), &self.env)?;
+        let (request, source) =
+            py::project_request(&project, python_override.as_deref(), &self.env)?;
         let python = py::resolve(
             &request,
             &source,
@@ -101,10 +149,6 @@ impl Ctx<'_> {
             e => e,
         })?;
         py::check_requires_python(&project, &python)?;
-        let selection = GroupSelection {
-            groups: args.groups.clone(),
-            no_default_groups: args.no_default_groups,
-        };
         let spec = Spec::build(&project, &python, &selection)?;
         if !spec.venv.pip && installer::has_work(&spec) {
             return Err(Error::NoPipForRequirements {
@@ -118,6 +162,9 @@ impl Ctx<'_> {
             python,
             spec,
             hash,
+            python_override,
+            selection,
+            stamps: None,
         })
     }
 
@@ -139,6 +186,75 @@ pub struct Wanted {
     pub spec: Spec,
     /// Its hash.
     pub hash: String,
+    /// `--python` of the command line.
+    python_override: Option<String>,
+    /// The groups asked for.
+    selection: GroupSelection,
+    /// Size and mtime of each requirement file, taken just after the spec
+    /// was built under the writer lock (see [`Wanted::changed_since_built`]).
+    stamps: Option<Vec<(PathBuf, Option<Stamp>)>>,
+}
+
+/// What a file's metadata says of its contents: size and mtime. Any write
+/// changes the mtime, so a file changed and changed back to the same bytes
+/// still shows.
+type Stamp = (u64, std::time::SystemTime);
+
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Stamp>)> {
+    paths
+        .iter()
+        .map(|path| {
+            let stamp = std::fs::metadata(path)
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            (path.clone(), stamp)
+        })
+        .collect()
+}
+
+impl Wanted {
+    /// After pip ran: reads every file the spec hashes again (requirement
+    /// files, local projects' metadata, `find-links` listings) and, when any
+    /// changed since the spec was built, the error that refuses to record
+    /// the env as built for it. penv.toml itself is not read again: what it
+    /// says reached pip through the spec, not from the file.
+    ///
+    /// A requirement file written again with the same bytes (an edit undone
+    /// while pip ran) is refused too: its mtime moved, so pip may have read
+    /// something else in between. Only requirement files, which nothing in
+    /// a build writes: a build backend may write into its own project.
+    pub fn changed_since_built(&self) -> Result<Option<Error>, Error> {
+        let now = Spec::build(&self.project, &self.python, &self.selection)?;
+        if now.hash() != self.hash {
+            return Ok(Some(Error::ChangedDuringSync {
+                files: crate::spec::changed_files(&self.spec, &now),
+                changes: crate::spec::diff(&self.spec, &now),
+            }));
+        }
+        let Some(before) = &self.stamps else {
+            return Ok(None);
+        };
+        let rewritten: Vec<String> = before
+            .iter()
+            .zip(stamps(
+                &before.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+            ))
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((path, _), _)| {
+                let shown = path.strip_prefix(&self.project.root).unwrap_or(path);
+                format!("`{}`", shown.display())
+            })
+            .collect();
+        if rewritten.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Error::ChangedDuringSync {
+            files: rewritten,
+            changes: vec![
+                "written again while pip ran: the same bytes now, but pip may have read another version".to_owned(),
+            ],
+        }))
+    }
 }
 
 /// `a/./b/../c` → `a/c` without resolving symlinks (the env path itself may

@@ -4,6 +4,12 @@
 //! stats the base interpreter and the env's links: no lock, no Python
 //! process. Anything else happens under the env's lock, after finishing or
 //! undoing whatever a dead penv left half-done.
+//!
+//! What is hashed is what pip installs: under the lock the spec is computed
+//! again (a sync that waited sees the files as they are now), and after pip
+//! ran every file the spec hashes is read again; if one changed meanwhile,
+//! pip may have read either version, so the build is rolled back rather
+//! than recorded under a hash it may not match.
 
 use std::process::ExitCode;
 
@@ -157,6 +163,8 @@ pub(super) fn ensure_synced(
         )),
         None => {}
     }
+    let refreshed = ctx.wanted_again(wanted)?;
+    let wanted = &refreshed;
     let status = venv::inspect(paths, &wanted.spec, &wanted.hash);
     if !reinstall && let EnvStatus::Fresh(state) = &status {
         let mut state = state.clone();
@@ -302,7 +310,16 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     let paths = &wanted.paths;
     let guard = SignalGuard::install();
     let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
-    match build_into(ctx, wanted, &guard) {
+    let built = build_into(ctx, wanted, &guard).and_then(|as_built| {
+        if guard.received().is_some() {
+            return Ok(as_built);
+        }
+        match wanted.changed_since_built()? {
+            Some(changed) => Err(changed),
+            None => Ok(as_built),
+        }
+    });
+    match built {
         Ok(as_built) => {
             let state = State {
                 format: crate::state::STATE_FORMAT,

@@ -1,0 +1,255 @@
+//! Local projects: requirements that are a directory pip builds from
+//! (`-e .`, `./pkg`, `file:///abs/pkg`, `pkg @ file:///…`), wherever they
+//! are named, and the metadata files that decide what they install.
+//!
+//! Invariant: a directory is recognised as pip recognises it — paths relative
+//! to pip's working directory (the project root), extras and markers
+//! stripped — and its `pyproject.toml`, `setup.cfg` and `setup.py` are
+//! hashed, so editing a local project's dependencies makes the env stale. A
+//! path that is not a directory is left to pip, which reports it.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fs::FsError;
+use crate::reqfile::hex;
+
+/// The files of a project directory that say what it installs.
+pub const METADATA_FILES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py"];
+
+/// A local project directory a requirement names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalProject {
+    /// The requirement as written (`-e .`, `./pkg`, `pkg @ file:///…`), for messages.
+    pub requirement: String,
+    /// The directory, relative to the project root (absolute when outside it).
+    pub path: String,
+    /// sha256 of each metadata file the directory has, by file name.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The local file path of a `file:` URL (`file:///a%20b`,
+/// `file://localhost/a`), without its `#fragment` or `?query`; `None` for
+/// other URLs and for what does not decode to an absolute path.
+pub fn file_url_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("file://")?;
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let rest = rest.split(['#', '?']).next().unwrap_or(rest);
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .ok()?;
+    let path = PathBuf::from(decoded.as_ref());
+    path.is_absolute().then_some(path)
+}
+
+/// `#subdirectory=sub` of a URL: pip builds the project in that subdirectory.
+fn subdirectory(url: &str) -> Option<&str> {
+    let fragment = url.split_once('#')?.1;
+    fragment
+        .split('&')
+        .find_map(|part| part.strip_prefix("subdirectory="))
+}
+
+/// A `file://` URL's directory, with its `#subdirectory=` applied, when it is one.
+fn url_dir(url: &str) -> Option<PathBuf> {
+    let path = file_url_path(url)?;
+    let dir = match subdirectory(url) {
+        Some(sub) => path.join(sub),
+        None => path,
+    };
+    dir.is_dir().then_some(dir)
+}
+
+/// `./pkg[dev,test]` → `./pkg` (pip's `_strip_extras`).
+fn strip_extras(text: &str) -> &str {
+    match text.strip_suffix(']').and_then(|t| t.rfind('[')) {
+        Some(open) if open > 0 => &text[..open],
+        _ => text,
+    }
+}
+
+/// The directory an editable (`-e VALUE`) names, as pip's `parse_editable`
+/// reads it: a directory relative to `cwd`, or a `file:` URL.
+pub fn editable_dir(value: &str, cwd: &Path) -> Option<PathBuf> {
+    if value.contains("${") {
+        return None;
+    }
+    let path = strip_extras(value.trim());
+    if path.starts_with("file:") {
+        return url_dir(path);
+    }
+    let dir = cwd.join(path);
+    dir.is_dir().then_some(dir)
+}
+
+/// The directory a requirement (not an editable) names, as pip's
+/// `parse_req_from_line` reads it: a `file:` URL, a PEP 508 `name @
+/// file:…` URL, or a path (it has a `/` or starts with `.`) relative to `cwd`.
+pub fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
+    let text = text.trim();
+    if text.contains("${") {
+        return None;
+    }
+    if text.starts_with("file:") {
+        // pip splits a URL's markers at `; ` only.
+        return url_dir(text.split("; ").next().unwrap_or(text).trim());
+    }
+    let plain = text.split(';').next().unwrap_or(text).trim();
+    let path = strip_extras(plain);
+    if path.contains('/') || path.starts_with('.') {
+        let dir = cwd.join(path);
+        if dir.is_dir() {
+            return Some(dir);
+        }
+    }
+    // `name @ file:///…` (PEP 508: the URL ends at whitespace or `;`).
+    let (_, url) = text.split_once('@')?;
+    let url = url.trim_start();
+    let url = url
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .next()
+        .unwrap_or(url);
+    url_dir(url)
+}
+
+/// pip's `break_args_options`: the requirement part of a requirement-file
+/// line, before the first word that is an option (`--hash=…`); empty for an
+/// option line.
+pub fn requirement_part(line: &str) -> String {
+    line.split(' ')
+        .take_while(|word| !word.starts_with('-'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads the metadata files of `dir`: each that is a regular file (a
+/// directory or FIFO of that name is not metadata), hashed as it streams.
+pub fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
+    let mut out = BTreeMap::new();
+    for name in METADATA_FILES {
+        let path = dir.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let mut file = std::fs::File::open(&path).map_err(|e| FsError::new("read", &path, e))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = file
+                .read(&mut buf)
+                .map_err(|e| FsError::new("read", &path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        out.insert((*name).to_owned(), hex(&hasher.finalize()));
+    }
+    Ok(out)
+}
+
+/// One line per metadata file that differs between two records of the same
+/// project: "`pyproject.toml` of `-e .` changed".
+pub fn diff(out: &mut Vec<String>, old: &LocalProject, new: &LocalProject) {
+    for name in METADATA_FILES {
+        let what = match (old.metadata.get(*name), new.metadata.get(*name)) {
+            (Some(o), Some(n)) if o != n => "changed",
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            _ => continue,
+        };
+        out.push(format!("`{name}` of `{}` {what}", new.requirement));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_found_as_pip_finds_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        std::fs::create_dir_all(root.join("sub dir")).unwrap();
+        let pkg = root.join("pkg");
+        let url = format!("file://{}", pkg.display());
+        assert_eq!(editable_dir(".", root), Some(root.join(".")));
+        assert_eq!(editable_dir("./pkg[dev]", root), Some(root.join("./pkg")));
+        assert_eq!(editable_dir(&url, root), Some(pkg.clone()));
+        assert_eq!(editable_dir("git+https://x/y.git#egg=y", root), None);
+        assert_eq!(editable_dir("./missing", root), None);
+        assert_eq!(requirement_dir("./pkg", root), Some(root.join("./pkg")));
+        assert_eq!(requirement_dir(".[test]", root), Some(root.join(".")));
+        assert_eq!(
+            requirement_dir("./pkg ; python_version > '3'", root),
+            Some(root.join("./pkg"))
+        );
+        assert_eq!(requirement_dir(&url, root), Some(pkg.clone()));
+        assert_eq!(
+            requirement_dir(&format!("{url}#egg=pkg"), root),
+            Some(pkg.clone())
+        );
+        assert_eq!(
+            requirement_dir(&format!("file://{}#subdirectory=pkg", root.display()), root),
+            Some(root.join("pkg"))
+        );
+        assert_eq!(
+            requirement_dir(&format!("pkg @ {url} ; python_version > '3'"), root),
+            Some(pkg.clone())
+        );
+        let spaced = format!("file://{}", root.join("sub dir").display()).replace(' ', "%20");
+        assert_eq!(
+            requirement_dir(&format!("x @ {spaced}"), root),
+            Some(root.join("sub dir"))
+        );
+        // Names, archives, other URLs and `${VAR}` are not local projects.
+        for text in [
+            "pkg",
+            "pkg>=1",
+            "pkg @ https://example.org/pkg.whl",
+            "./pkg-1.0.tar.gz",
+            "${PKG_DIR}",
+        ] {
+            assert_eq!(requirement_dir(text, root), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_requirement_part_stops_at_the_first_option() {
+        assert_eq!(requirement_part("./pkg --config-settings=x=y"), "./pkg");
+        assert_eq!(requirement_part("rich==13 --hash=sha256:00"), "rich==13");
+        assert_eq!(requirement_part("-e ."), "");
+    }
+
+    #[test]
+    fn metadata_files_are_hashed_and_diffed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(dir.join("pyproject.toml"), "[project]\n").unwrap();
+        std::fs::create_dir(dir.join("setup.py")).unwrap();
+        let before = metadata(dir).unwrap();
+        assert_eq!(before.keys().collect::<Vec<_>>(), ["pyproject.toml"]);
+        std::fs::write(dir.join("pyproject.toml"), "[project]\ndependencies = []\n").unwrap();
+        std::fs::write(dir.join("setup.cfg"), "").unwrap();
+        let after = metadata(dir).unwrap();
+        let project = |metadata| LocalProject {
+            requirement: "-e .".to_owned(),
+            path: ".".to_owned(),
+            metadata,
+        };
+        let mut out = Vec::new();
+        diff(&mut out, &project(before), &project(after));
+        assert_eq!(
+            out,
+            [
+                "`pyproject.toml` of `-e .` changed",
+                "`setup.cfg` of `-e .` added"
+            ]
+        );
+    }
+}
