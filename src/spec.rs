@@ -17,13 +17,22 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::credentials::{PipUrl, Redactor};
 use crate::diagnostics::{Location, display_path};
+use crate::env_vars::UrlVars;
 use crate::project::Project;
 use crate::python::Resolved;
 use crate::reqfile::{self, ReqFileError, hex};
 
 /// Bumped when the serialization changes; part of the hashed bytes.
-pub const SPEC_FORMAT: u32 = 1;
+/// 2: the pip request (`venv.pip-version`); `[pip]` URLs redacted.
+pub const SPEC_FORMAT: u32 = 2;
+
+/// The pip seeded when `[venv] pip-version` is not set: the newest the
+/// project's index or `find-links` offers, and at least 23.3, the first pip
+/// that normalizes extras (PEP 685): older ones install `pkg[with_extra]`
+/// without the extra when the package declares `with-extra`, and exit 0.
+pub const DEFAULT_PIP_REQUEST: &str = ">=23.3";
 
 /// The canonical spec. Field order is the serialization order: do not reorder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +75,11 @@ pub struct VenvSpec {
     pub pip: bool,
     /// The activation prompt, when set.
     pub prompt: Option<String>,
+    /// The pip to seed, as PEP 440 specifiers (`==24.3.1`, `>=23.3`):
+    /// `[venv] pip-version`, else [`DEFAULT_PIP_REQUEST`]; the version
+    /// actually seeded is recorded in the state. `None` without pip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pip_version: Option<String>,
 }
 
 /// One requirement file.
@@ -86,10 +100,10 @@ pub struct FileSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct PipSpec {
-    /// `--index-url`.
-    pub index_url: Option<String>,
+    /// `--index-url` (redacted in the serialization, see [`crate::credentials`]).
+    pub index_url: Option<PipUrl>,
     /// `--extra-index-url`, in order.
-    pub extra_index_urls: Vec<String>,
+    pub extra_index_urls: Vec<PipUrl>,
     /// `--find-links` locations (absolute paths or URLs) with their listings.
     pub find_links: Vec<FindLinks>,
     /// `--no-index`.
@@ -106,8 +120,8 @@ pub struct PipSpec {
 /// A `find-links` location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindLinks {
-    /// An absolute directory or a URL.
-    pub location: String,
+    /// A directory (relative to the project root, or absolute) or a URL.
+    pub location: PipUrl,
     /// For a local directory: `name size` of each file, sorted.
     pub files: Vec<String>,
 }
@@ -124,6 +138,26 @@ pub enum SpecError {
         /// The directory.
         path: PathBuf,
         /// Where it is named.
+        location: Option<Location>,
+    },
+    /// `[venv] pip-version` is neither a version nor PEP 440 specifiers.
+    #[error("`[venv] pip-version = \"{value}\"` is not a pip version or version specifier: {reason}")]
+    BadPipVersion {
+        /// The value.
+        value: String,
+        /// Why.
+        reason: String,
+        /// Where it is written.
+        location: Option<Location>,
+    },
+    /// A `${NAME}` in a `[pip]` URL names no environment variable.
+    #[error("`${{{name}}}` in `[pip] {key}` is not set in the environment")]
+    UndefinedVariable {
+        /// The variable.
+        name: String,
+        /// The key (`index-url`, `extra-index-urls`, `find-links`).
+        key: &'static str,
+        /// Where the URL is written.
         location: Option<Location>,
     },
     /// `--group` names a group the project does not define.
@@ -143,7 +177,9 @@ impl SpecError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Self::ReqFile(e) => e.location(),
-            Self::FindLinksMissing { location, .. } => location.as_ref(),
+            Self::FindLinksMissing { location, .. }
+            | Self::BadPipVersion { location, .. }
+            | Self::UndefinedVariable { location, .. } => location.as_ref(),
             Self::UnknownGroup { .. } => None,
         }
     }
@@ -155,6 +191,12 @@ impl SpecError {
             Self::FindLinksMissing { .. } => Some(
                 "create the directory, or fix the path (relative to the project file)".to_owned(),
             ),
+            Self::BadPipVersion { .. } => Some(
+                "write a version (`\"24.3.1\"`) or specifiers (`\">=24, <26\"`), or remove the key for the newest pip available".to_owned(),
+            ),
+            Self::UndefinedVariable { name, .. } => Some(format!(
+                "set `{name}` before running penv (`export {name}=…`), or write the value in penv.toml; pip's keyring and netrc support need no variable"
+            )),
             Self::UnknownGroup { name, known, .. } => Some(match crate::diagnostics::did_you_mean(
                 name,
                 known.iter().map(String::as_str),
@@ -232,6 +274,15 @@ impl Spec {
             // A local directory (a path, or a `file://` URL) is hashed by its
             // listing; a relative path stays relative, so the hash does not
             // depend on where the project is checked out.
+            // A location naming a variable is only known when pip runs:
+            // left to pip, like a URL, and hashed as written.
+            if !crate::credentials::var_names(link).is_empty() {
+                find_links.push(FindLinks {
+                    location: PipUrl::new(link.clone()),
+                    files: Vec::new(),
+                });
+                continue;
+            }
             let local = match link.strip_prefix("file://") {
                 // `file:///a%20b`, `file://localhost/a`; a `file://` page of
                 // links, or a directory that is not there, is left to pip.
@@ -247,7 +298,7 @@ impl Spec {
             };
             let Some(local) = local else {
                 find_links.push(FindLinks {
-                    location: link.clone(),
+                    location: PipUrl::new(link.clone()),
                     files: Vec::new(),
                 });
                 continue;
@@ -274,10 +325,22 @@ impl Spec {
                 relative_display(&dir, &project.root)
             };
             find_links.push(FindLinks {
-                location,
+                location: PipUrl::new(location),
                 files: listing,
             });
         }
+        let pip_version = if config.venv.pip {
+            let request = config.venv.pip_version.as_deref();
+            Some(
+                canonical_pip_request(request).map_err(|reason| SpecError::BadPipVersion {
+                    value: request.unwrap_or_default().to_owned(),
+                    reason,
+                    location: project.locate(&["venv", "pip-version"]),
+                })?,
+            )
+        } else {
+            None
+        };
         Ok(Self {
             format: SPEC_FORMAT,
             interpreter: InterpreterSpec {
@@ -289,13 +352,20 @@ impl Spec {
                 system_site_packages: config.venv.system_site_packages,
                 pip: config.venv.pip,
                 prompt: config.venv.prompt.clone(),
+                pip_version,
             },
             requirements: canonical_requirements(&config.requirements),
             groups,
             requirement_files: files,
             pip: PipSpec {
-                index_url: config.pip.index_url.clone(),
-                extra_index_urls: config.pip.extra_index_urls.clone(),
+                index_url: config.pip.index_url.clone().map(PipUrl::new),
+                extra_index_urls: config
+                    .pip
+                    .extra_index_urls
+                    .iter()
+                    .cloned()
+                    .map(PipUrl::new)
+                    .collect(),
                 find_links,
                 no_index: config.pip.no_index,
                 compile_bytecode: config.pip.compile_bytecode,
@@ -321,6 +391,76 @@ impl Spec {
         }
         all
     }
+}
+
+impl PipSpec {
+    /// These options as pip gets them: `${NAME}` in the URLs and
+    /// `find-links` expanded from `vars` (only when pip is called: the
+    /// spec and its hash keep the text as written), and a [`Redactor`] for
+    /// anything penv shows that may hold what pip was given. An unset
+    /// variable is an error naming the key (pip would pass `${NAME}` on as
+    /// it is, to fail later with a less clear message).
+    pub fn expanded(
+        &self,
+        vars: &UrlVars,
+        locate: impl Fn(&[&str]) -> Option<Location>,
+    ) -> Result<(Self, Redactor), SpecError> {
+        let mut redactor = Redactor::default();
+        let mut one = |url: &PipUrl, key: &'static str, index: Option<usize>| {
+            url.expanded(|name| vars.get(name), &mut redactor)
+                .map_err(|name| {
+                    let index = index.map(|i| i.to_string());
+                    let mut path = vec!["pip", key];
+                    path.extend(index.as_deref());
+                    SpecError::UndefinedVariable {
+                        name,
+                        key,
+                        location: locate(&path),
+                    }
+                })
+        };
+        let index_url = match &self.index_url {
+            Some(url) => Some(one(url, "index-url", None)?),
+            None => None,
+        };
+        let mut extra_index_urls = Vec::new();
+        for (i, url) in self.extra_index_urls.iter().enumerate() {
+            extra_index_urls.push(one(url, "extra-index-urls", Some(i))?);
+        }
+        let mut find_links = Vec::new();
+        for (i, link) in self.find_links.iter().enumerate() {
+            find_links.push(FindLinks {
+                location: one(&link.location, "find-links", Some(i))?,
+                files: link.files.clone(),
+            });
+        }
+        Ok((
+            Self {
+                index_url,
+                extra_index_urls,
+                find_links,
+                ..self.clone()
+            },
+            redactor,
+        ))
+    }
+}
+
+/// The canonical form of a `[venv] pip-version` request: a version
+/// (`24.3.1`) means exactly it (`==24.3.1`); specifiers are normalized
+/// (`>= 24,<26` → `>=24, <26`); none is [`DEFAULT_PIP_REQUEST`].
+pub fn canonical_pip_request(request: Option<&str>) -> Result<String, String> {
+    let Some(text) = request.map(str::trim) else {
+        return Ok(DEFAULT_PIP_REQUEST.to_owned());
+    };
+    if let Ok(version) = pep440_rs::Version::from_str(text) {
+        return Ok(format!("=={version}"));
+    }
+    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
+    if specifiers.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    Ok(specifiers.to_string())
 }
 
 /// Checks a PEP 508 requirement and returns its normalized form
@@ -440,6 +580,14 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         if o.pip != n.pip {
             out.push(format!("venv pip {} → {}", o.pip, n.pip));
         }
+        if o.pip && n.pip && o.pip_version != n.pip_version {
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
+            out.push(format!(
+                "pip-version {} → {}",
+                shown(&o.pip_version),
+                shown(&n.pip_version)
+            ));
+        }
         if o.prompt != n.prompt {
             let shown = |p: &Option<String>| {
                 p.as_ref()
@@ -526,6 +674,7 @@ pub(crate) fn example() -> Spec {
             system_site_packages: false,
             pip: true,
             prompt: None,
+            pip_version: Some(DEFAULT_PIP_REQUEST.to_owned()),
         },
         requirements: canonical_requirements(&["requests >= 2.32".into(), "Rich==13.*".into()]),
         groups: BTreeMap::new(),

@@ -17,7 +17,7 @@ use crate::process::SignalGuard;
 use crate::state::{State, now};
 use crate::venv::owned::{Occupant, check_env_path};
 use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
-use crate::venv::{self, EnvStatus, create, stash};
+use crate::venv::{self, EnvStatus, create, seed, stash};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
@@ -257,9 +257,15 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     let start = std::time::Instant::now();
     let paths = &wanted.paths;
     let guard = SignalGuard::install();
+    // `${NAME}` in `[pip]` URLs is expanded now, for pip only; an unset one
+    // fails before anything is touched.
+    let (pip, redactor) = wanted
+        .spec
+        .pip
+        .expanded(&ctx.env.url_vars, |keys| wanted.project.locate(keys))?;
     let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
-    match build_into(ctx, wanted, &guard) {
-        Ok(()) => {
+    match build_into(ctx, wanted, &pip, &redactor, &guard) {
+        Ok(pip_version) => {
             let state = State {
                 format: crate::state::STATE_FORMAT,
                 hash: wanted.hash.clone(),
@@ -268,6 +274,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 base_stdlib: Some(wanted.python.info.stdlib.clone()),
                 venv_path: paths.env.clone(),
                 penv_version: env!("CARGO_PKG_VERSION").to_owned(),
+                pip_version,
                 created: now(),
                 last_used: now(),
             };
@@ -295,7 +302,14 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     }
 }
 
-fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Error> {
+/// Builds the env; returns the version of the pip seeded, if any.
+fn build_into(
+    ctx: &Ctx,
+    wanted: &Wanted,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+    guard: &SignalGuard,
+) -> Result<Option<String>, Error> {
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
@@ -322,19 +336,52 @@ fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Err
     if wanted.spec.venv.system_site_packages {
         ctx.printer.warn("`system-site-packages = true`: packages of the base interpreter are visible in the env and may satisfy or shadow its requirements");
     }
+    let mut pip_version = None;
     if wanted.spec.venv.pip {
-        create::seed_pip(info, base, env, ctx.cache_dir.as_deref())?;
+        let explicit = wanted
+            .project
+            .config
+            .venv
+            .pip_version
+            .is_some()
+            .then(|| wanted.project.locate(&["venv", "pip-version"]));
+        let request = seed::PipRequest::new(wanted.spec.venv.pip_version.as_deref(), explicit);
+        let sources = seed::PipSources::new(pip, &wanted.project.root);
+        let seed = seed::choose(
+            info,
+            base,
+            &request,
+            &sources,
+            &wanted.project.root,
+            ctx.cache_dir.as_deref(),
+            redactor,
+            ctx.printer,
+        )?;
+        create::seed_pip(info, env, &seed)?;
+        pip_version = Some(seed.version.to_string());
     }
     if let Some(e) = interrupted() {
         return Err(e);
     }
     if installer::has_work(&wanted.spec) {
+        let spec = crate::spec::Spec {
+            pip: pip.clone(),
+            ..wanted.spec.clone()
+        };
         let args = installer::pip_args(
-            &wanted.spec,
+            &spec,
             &wanted.project.root,
             &wanted.project.config.requirement_files,
         );
-        installer::install(env, &wanted.project.root, &args, ctx.printer, guard).map_err(|e| {
+        installer::install(
+            env,
+            &wanted.project.root,
+            &args,
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(|e| {
             match e {
                 installer::InstallError::Interrupted(signal) => Error::Interrupted {
                     signal,
@@ -344,5 +391,5 @@ fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<(), Err
             }
         })?;
     }
-    Ok(())
+    Ok(pip_version)
 }

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod create;
 pub mod owned;
+pub mod seed;
 pub mod stash;
 pub mod txn;
 

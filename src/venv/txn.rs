@@ -420,6 +420,7 @@ mod tests {
             base_stdlib: None,
             venv_path: paths.env.clone(),
             penv_version: "test".to_owned(),
+            pip_version: None,
             created: 0,
             last_used: 0,
         };
