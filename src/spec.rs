@@ -705,8 +705,71 @@ mod tests {
         // only do it on purpose, with SPEC_FORMAT bumped.
         assert_eq!(
             example().hash(),
-            "38d158bb244fc7f8a2a738b295601339be823394b2aba4195183a9bd296b14eb"
+            "753d8a930b2366777cb3816c140c3dc8e9fd694152e97522682c59e70ae20930"
         );
+    }
+
+    #[test]
+    fn credentials_are_not_in_the_hash_or_the_serialization() {
+        let with = |url: &str| {
+            let mut spec = example();
+            spec.pip.index_url = Some(PipUrl::new(url));
+            spec.pip.extra_index_urls = vec![PipUrl::new(url.replace("/simple", "/extra"))];
+            spec.pip.find_links = vec![FindLinks {
+                location: PipUrl::new(url.replace("/simple", "/links/")),
+                files: vec![],
+            }];
+            spec
+        };
+        let old = with("https://alice:OLD-TOKEN@host/simple");
+        let new = with("https://alice:NEW-TOKEN@host/simple");
+        assert_eq!(old.hash(), new.hash(), "rotating a token does not rebuild");
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("OLD-TOKEN"), "{json}");
+        assert!(json.contains("https://alice:***@host/simple"), "{json}");
+        assert_ne!(
+            old.hash(),
+            with("https://bob:OLD-TOKEN@host/simple").hash(),
+            "another user or host is another spec"
+        );
+        assert_ne!(old.hash(), example().hash());
+        // A spec read back from a state file compares equal to the wanted one.
+        let back: Spec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, old);
+        assert_eq!(back.hash(), old.hash());
+    }
+
+    #[test]
+    fn pip_requests_are_canonical() {
+        assert_eq!(canonical_pip_request(None).as_deref(), Ok(DEFAULT_PIP_REQUEST));
+        assert_eq!(canonical_pip_request(Some("24.3.1")).as_deref(), Ok("==24.3.1"));
+        assert_eq!(canonical_pip_request(Some(" 24.3.1 ")).as_deref(), Ok("==24.3.1"));
+        assert_eq!(
+            canonical_pip_request(Some("<26,>= 24")).as_deref(),
+            Ok(">=24, <26")
+        );
+        assert_eq!(canonical_pip_request(Some("==25.*")).as_deref(), Ok("==25.*"));
+        for bad in ["", "latest", "pip>=24", ">=", "24.x"] {
+            assert!(canonical_pip_request(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_naming_the_key() {
+        let mut pip = example().pip;
+        pip.extra_index_urls = vec![
+            PipUrl::new("https://a/simple"),
+            PipUrl::new("https://u:${NOPE}@b/simple"),
+        ];
+        let err = pip.expanded(&UrlVars::default(), |_| None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`${NOPE}` in `[pip] extra-index-urls` is not set in the environment"
+        );
+        let vars = UrlVars::from_pairs([("NOPE", "yes")]);
+        let (expanded, _) = pip.expanded(&vars, |_| None).unwrap();
+        assert_eq!(expanded.extra_index_urls[1].for_pip(), "https://u:yes@b/simple");
+        assert_eq!(expanded, pip, "the spec is unchanged");
     }
 
     #[test]
