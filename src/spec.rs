@@ -141,12 +141,10 @@ pub enum SpecError {
         location: Option<Location>,
     },
     /// `[venv] pip-version` is neither a version nor PEP 440 specifiers.
-    #[error("`[venv] pip-version = \"{value}\"` is not a pip version or version specifier: {reason}")]
+    #[error("`[venv] pip-version = \"{value}\"` is neither a pip version nor PEP 440 version specifiers")]
     BadPipVersion {
         /// The value.
         value: String,
-        /// Why.
-        reason: String,
         /// Where it is written.
         location: Option<Location>,
     },
@@ -332,9 +330,8 @@ impl Spec {
         let pip_version = if config.venv.pip {
             let request = config.venv.pip_version.as_deref();
             Some(
-                canonical_pip_request(request).map_err(|reason| SpecError::BadPipVersion {
+                canonical_pip_request(request).map_err(|()| SpecError::BadPipVersion {
                     value: request.unwrap_or_default().to_owned(),
-                    reason,
                     location: project.locate(&["venv", "pip-version"]),
                 })?,
             )
@@ -449,16 +446,16 @@ impl PipSpec {
 /// The canonical form of a `[venv] pip-version` request: a version
 /// (`24.3.1`) means exactly it (`==24.3.1`); specifiers are normalized
 /// (`>= 24,<26` → `>=24, <26`); none is [`DEFAULT_PIP_REQUEST`].
-pub fn canonical_pip_request(request: Option<&str>) -> Result<String, String> {
+pub fn canonical_pip_request(request: Option<&str>) -> Result<String, ()> {
     let Some(text) = request.map(str::trim) else {
         return Ok(DEFAULT_PIP_REQUEST.to_owned());
     };
     if let Ok(version) = pep440_rs::Version::from_str(text) {
         return Ok(format!("=={version}"));
     }
-    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
+    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).map_err(|_| ())?;
     if specifiers.is_empty() {
-        return Err("it is empty".to_owned());
+        return Err(());
     }
     Ok(specifiers.to_string())
 }

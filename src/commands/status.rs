@@ -61,11 +61,13 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         wanted.python.request, wanted.python.source
     ));
     if let Some(request) = &wanted.spec.venv.pip_version {
-        let seeded = status
-            .state()
-            .and_then(|s| s.pip_version.as_deref())
-            .map(|v| format!("{v} (asked for {request})"))
-            .unwrap_or_else(|| format!("{request} (not built yet)"));
+        let seeded = match status.state() {
+            Some(state) => match &state.pip_version {
+                Some(v) => format!("{v} (asked for {request})"),
+                None => format!("{request} (the seeded version is not recorded)"),
+            },
+            None => format!("{request} (no env yet)"),
+        };
         p.data(&format!("pip:         {seeded}"));
     }
     p.data(&format!("spec hash:   {}", wanted.hash));

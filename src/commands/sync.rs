@@ -124,6 +124,11 @@ pub(super) fn ensure_synced(
     // A path penv would refuse is refused before `.penv/` or a lock is made:
     // a refusal touches nothing. (Checked again under the lock.)
     checked_env_path(ctx, wanted, force)?;
+    // So is an unset `${NAME}` in a `[pip]` URL (expanded again in `build`).
+    wanted
+        .spec
+        .pip
+        .expanded(&ctx.env.url_vars, |keys| wanted.project.locate(keys))?;
     paths.ensure_work_dir()?;
     let lock = fs::lock_exclusive(&lock_path, timeout, |holder| {
         ctx.printer.status(&format!(
