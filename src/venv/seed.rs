@@ -269,8 +269,12 @@ pub fn choose(
     {
         let key = check_key(info, request, sources, redactor);
         let record = cache.join("pip").join("checked").join(key);
-        let due = found.is_empty()
-            || (request.exact().is_none() && !checked_within(&record, RECHECK_AFTER_SECS));
+        let due = if found.is_empty() {
+            // An explicit request is an error unless the index has it: ask.
+            request.explicit.is_some() || !checked_within(&record, RECHECK_AFTER_SECS)
+        } else {
+            request.exact().is_none() && !checked_within(&record, RECHECK_AFTER_SECS)
+        };
         if due {
             let progress = printer.step(&format!("Looking for pip {}", request.specifiers));
             let fetched = download(base, &installer, request, sources, root, cache, redactor);
