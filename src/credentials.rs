@@ -125,15 +125,12 @@ pub fn expand<'v>(text: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> Resul
     let mut rest = text;
     while let Some(pos) = rest.find("${") {
         out.push_str(&rest[..pos]);
-        match var_ref_at(&rest[pos..]) {
-            Some((name, len)) => {
-                out.push_str(lookup(name).ok_or_else(|| name.to_owned())?);
-                rest = &rest[pos + len..];
-            }
-            None => {
-                out.push_str("${");
-                rest = &rest[pos + 2..];
-            }
+        if let Some((name, len)) = var_ref_at(&rest[pos..]) {
+            out.push_str(lookup(name).ok_or_else(|| name.to_owned())?);
+            rest = &rest[pos + len..];
+        } else {
+            out.push_str("${");
+            rest = &rest[pos + 2..];
         }
     }
     out.push_str(rest);
@@ -186,7 +183,10 @@ impl Redactor {
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redactor")
-            .field("names", &self.values.iter().map(|(_, n)| n).collect::<Vec<_>>())
+            .field(
+                "names",
+                &self.values.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -92,9 +92,8 @@ impl EnvVars {
                     .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                     .filter(|(k, _)| {
                         !k.is_empty()
-                            && k.bytes().all(|b| {
-                                b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'
-                            })
+                            && k.bytes()
+                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
                     })
                     .collect(),
             ),

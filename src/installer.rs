@@ -178,8 +178,16 @@ pub fn install(
     })?;
     let (tx, rx) = std::sync::mpsc::channel::<(Stream, String)>();
     let readers = [
-        forward_lines(child.stdout.take().expect("stdout is piped"), Stream::Out, tx.clone()),
-        forward_lines(child.stderr.take().expect("stderr is piped"), Stream::Err, tx),
+        forward_lines(
+            child.stdout.take().expect("stdout is piped"),
+            Stream::Out,
+            tx.clone(),
+        ),
+        forward_lines(
+            child.stderr.take().expect("stderr is piped"),
+            Stream::Err,
+            tx,
+        ),
     ];
     let mut output = PipOutput::default();
     let mut collected = 0usize;

@@ -141,7 +141,9 @@ pub enum SpecError {
         location: Option<Location>,
     },
     /// `[venv] pip-version` is neither a version nor PEP 440 specifiers.
-    #[error("`[venv] pip-version = \"{value}\"` is neither a pip version nor PEP 440 version specifiers")]
+    #[error(
+        "`[venv] pip-version = \"{value}\"` is neither a pip version nor PEP 440 version specifiers"
+    )]
     BadPipVersion {
         /// The value.
         value: String,
@@ -330,7 +332,7 @@ impl Spec {
         let pip_version = if config.venv.pip {
             let request = config.venv.pip_version.as_deref();
             Some(
-                canonical_pip_request(request).map_err(|()| SpecError::BadPipVersion {
+                canonical_pip_request(request).ok_or_else(|| SpecError::BadPipVersion {
                     value: request.unwrap_or_default().to_owned(),
                     location: project.locate(&["venv", "pip-version"]),
                 })?,
@@ -446,18 +448,15 @@ impl PipSpec {
 /// The canonical form of a `[venv] pip-version` request: a version
 /// (`24.3.1`) means exactly it (`==24.3.1`); specifiers are normalized
 /// (`>= 24,<26` → `>=24, <26`); none is [`DEFAULT_PIP_REQUEST`].
-pub fn canonical_pip_request(request: Option<&str>) -> Result<String, ()> {
+pub fn canonical_pip_request(request: Option<&str>) -> Option<String> {
     let Some(text) = request.map(str::trim) else {
-        return Ok(DEFAULT_PIP_REQUEST.to_owned());
+        return Some(DEFAULT_PIP_REQUEST.to_owned());
     };
     if let Ok(version) = pep440_rs::Version::from_str(text) {
-        return Ok(format!("=={version}"));
+        return Some(format!("=={version}"));
     }
-    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).map_err(|_| ())?;
-    if specifiers.is_empty() {
-        return Err(());
-    }
-    Ok(specifiers.to_string())
+    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).ok()?;
+    (!specifiers.is_empty()).then(|| specifiers.to_string())
 }
 
 /// Checks a PEP 508 requirement and returns its normalized form
@@ -738,16 +737,28 @@ mod tests {
 
     #[test]
     fn pip_requests_are_canonical() {
-        assert_eq!(canonical_pip_request(None).as_deref(), Ok(DEFAULT_PIP_REQUEST));
-        assert_eq!(canonical_pip_request(Some("24.3.1")).as_deref(), Ok("==24.3.1"));
-        assert_eq!(canonical_pip_request(Some(" 24.3.1 ")).as_deref(), Ok("==24.3.1"));
+        assert_eq!(
+            canonical_pip_request(None).as_deref(),
+            Some(DEFAULT_PIP_REQUEST)
+        );
+        assert_eq!(
+            canonical_pip_request(Some("24.3.1")).as_deref(),
+            Some("==24.3.1")
+        );
+        assert_eq!(
+            canonical_pip_request(Some(" 24.3.1 ")).as_deref(),
+            Some("==24.3.1")
+        );
         assert_eq!(
             canonical_pip_request(Some("<26,>= 24")).as_deref(),
-            Ok(">=24, <26")
+            Some(">=24, <26")
         );
-        assert_eq!(canonical_pip_request(Some("==25.*")).as_deref(), Ok("==25.*"));
+        assert_eq!(
+            canonical_pip_request(Some("==25.*")).as_deref(),
+            Some("==25.*")
+        );
         for bad in ["", "latest", "pip>=24", ">=", "24.x"] {
-            assert!(canonical_pip_request(Some(bad)).is_err(), "{bad}");
+            assert!(canonical_pip_request(Some(bad)).is_none(), "{bad}");
         }
     }
 
@@ -765,7 +776,10 @@ mod tests {
         );
         let vars = UrlVars::from_pairs([("NOPE", "yes")]);
         let (expanded, _) = pip.expanded(&vars, |_| None).unwrap();
-        assert_eq!(expanded.extra_index_urls[1].for_pip(), "https://u:yes@b/simple");
+        assert_eq!(
+            expanded.extra_index_urls[1].for_pip(),
+            "https://u:yes@b/simple"
+        );
         assert_eq!(expanded, pip, "the spec is unchanged");
     }
 

@@ -1203,7 +1203,11 @@ fn real_pep_685_pip(python: &Path) -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
     let mut prefixes: Vec<PathBuf> = ["/usr/lib", "/usr/local/lib"].map(PathBuf::from).to_vec();
     if let Some(root) = pyenv {
-        for v in std::fs::read_dir(root.join("versions")).into_iter().flatten().flatten() {
+        for v in std::fs::read_dir(root.join("versions"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             prefixes.push(v.path().join("lib"));
         }
     }
@@ -1297,7 +1301,10 @@ fn a_newer_pip_in_find_links_is_seeded_recorded_and_shown() {
     .unwrap();
     assert_eq!(status["pip-version"], "99.0.0");
     let text = stdout(&private_run(&sb, &["status"]));
-    assert!(text.contains("pip:         99.0.0 (asked for >=23.3)"), "{text}");
+    assert!(
+        text.contains("pip:         99.0.0 (asked for >=23.3)"),
+        "{text}"
+    );
     // The env's pip works and installs.
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }
@@ -1320,8 +1327,9 @@ fn without_a_newer_pip_the_bundled_one_is_seeded_with_a_warning_saying_what_it_g
     let err = stderr(&out);
     if version_below(&version, &[23, 3]) {
         assert!(
-            err.contains(&format!("warning: seeding the interpreter's bundled pip {version}"))
-                && err.contains("PEP 685")
+            err.contains(&format!(
+                "warning: seeding the interpreter's bundled pip {version}"
+            )) && err.contains("PEP 685")
                 && err.contains(&sb.wheels.display().to_string()),
             "{err}"
         );
@@ -1394,7 +1402,11 @@ with zipfile.ZipFile(dest + "/extpkg-1.0-py3-none-any.whl", "w") as z:
     assert_code(&out, 0);
     assert_eq!(env_pip_version(&sb), pip_wheel_version(&new_pip));
     assert_eq!(imported(&sb, "extdep").as_deref(), Some("1.0"));
-    assert!(!stderr(&out).contains("does not provide the extra"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("does not provide the extra"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -1431,14 +1443,25 @@ fn a_pip_version_pin_is_seeded_exactly_or_is_an_error_naming_the_key() {
     sb.write("penv.toml", &with_pin(&version));
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
-    assert!(!stderr(&out).contains("warning: seeding the interpreter's"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("warning: seeding the interpreter's"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env_pip_version(&sb), version);
     // A pin nobody offers: an error at the key; the env is left as it was.
     sb.write("penv.toml", &with_pin("99.1"));
     let out = private_run(&sb, &["sync"]);
-    assert_exit_and_stderr(&out, 2, "error: found no pip `==99.1` (`[venv] pip-version`)");
+    assert_exit_and_stderr(
+        &out,
+        2,
+        "error: found no pip `==99.1` (`[venv] pip-version`)",
+    );
     let err = stderr(&out);
-    assert!(err.contains("penv.toml:") && err.contains("pip-version = \"99.1\""), "{err}");
+    assert!(
+        err.contains("penv.toml:") && err.contains("pip-version = \"99.1\""),
+        "{err}"
+    );
     assert!(err.contains("hint:"), "{err}");
     assert_eq!(env_pip_version(&sb), version);
 }
@@ -1465,9 +1488,13 @@ fn pips_whole_output_is_shown_with_v_and_only_its_warnings_without() {
     assert_code(&out, 0);
     let err = stderr(&out);
     assert!(err.contains("  Looking in links: "), "{err}");
-    assert!(err.contains("  Successfully installed tinypkg-2.0"), "{err}");
+    assert!(
+        err.contains("  Successfully installed tinypkg-2.0"),
+        "{err}"
+    );
     assert_eq!(
-        err.matches("does not provide the extra 'nosuchextra'").count(),
+        err.matches("does not provide the extra 'nosuchextra'")
+            .count(),
         1,
         "shown once: {err}"
     );
@@ -1503,10 +1530,19 @@ fn index_credentials_never_reach_the_state_the_output_or_the_hash() {
         assert!(!text.contains("s3cret-one"), "{text}");
         assert!(!text.contains("env-secret-1"), "{text}");
     }
-    assert!(all.contains("https://alice:***@127.0.0.1:9/simple"), "{all}");
+    assert!(
+        all.contains("https://alice:***@127.0.0.1:9/simple"),
+        "{all}"
+    );
     assert!(all.contains("https://***@127.0.0.1:9/extra"), "{all}");
-    assert!(all.contains("https://bob:${PENV_TEST_TOKEN}@127.0.0.1:9/env"), "{all}");
-    assert!(state.contains("https://alice:***@127.0.0.1:9/simple"), "{state}");
+    assert!(
+        all.contains("https://bob:${PENV_TEST_TOKEN}@127.0.0.1:9/env"),
+        "{all}"
+    );
+    assert!(
+        state.contains("https://alice:***@127.0.0.1:9/simple"),
+        "{state}"
+    );
     // A rotated token, in the file or in the environment: same hash, no rebuild.
     sb.write("penv.toml", &toml("s3cret-two"));
     assert_eq!(stdout(&with_token(&["hash"], "env-secret-2")), hash);
@@ -1567,7 +1603,16 @@ impl FileServer {
     fn start(python: &Path, dir: &Path) -> Self {
         use std::io::BufRead;
         let mut child = Command::new(python)
-            .args(["-I", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+            .args([
+                "-I",
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
             .arg(dir)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -1621,7 +1666,11 @@ fn a_pip_offered_by_a_find_links_url_is_downloaded_once_and_reused() {
     sb.write("penv.toml", &toml("one"));
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
-    assert!(stderr(&out).contains("Looking for pip >=23.3"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Looking for pip >=23.3"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env_pip_version(&sb), "99.0.0");
     assert!(
         sb.tmp
@@ -1633,7 +1682,11 @@ fn a_pip_offered_by_a_find_links_url_is_downloaded_once_and_reused() {
     sb.write("penv.toml", &toml("two"));
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
-    assert!(!stderr(&out).contains("Looking for pip"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("Looking for pip"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env_pip_version(&sb), "99.0.0");
     drop(server);
 }
@@ -1662,12 +1715,18 @@ fn an_unreachable_index_falls_back_to_the_bundled_pip_and_is_not_asked_again_tha
     assert_code(&out, 0);
     let err = stderr(&out);
     assert!(err.contains("Looking for pip >=23.3"), "{err}");
-    assert!(err.contains("warning: seeding the interpreter's bundled pip"), "{err}");
+    assert!(
+        err.contains("warning: seeding the interpreter's bundled pip"),
+        "{err}"
+    );
     assert_eq!(env_pip_version(&sb), pip_wheel_version(&bundled));
     sb.write("penv.toml", &toml("two"));
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
     let err = stderr(&out);
     assert!(!err.contains("Looking for pip"), "{err}");
-    assert!(err.contains("warning: seeding the interpreter's bundled pip"), "{err}");
+    assert!(
+        err.contains("warning: seeding the interpreter's bundled pip"),
+        "{err}"
+    );
 }

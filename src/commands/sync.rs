@@ -386,14 +386,12 @@ fn build_into(
             ctx.printer,
             guard,
         )
-        .map_err(|e| {
-            match e {
-                installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                    signal,
-                    restored: false,
-                },
-                other => Error::Install(other),
-            }
+        .map_err(|e| match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
+            },
+            other => Error::Install(other),
         })?;
     }
     Ok(pip_version)

@@ -112,10 +112,9 @@ impl PipSources {
             };
             match local {
                 Some(dir) if dir.is_dir() => {
-                    sources.args.extend([
-                        "--find-links".to_owned(),
-                        dir.display().to_string(),
-                    ]);
+                    sources
+                        .args
+                        .extend(["--find-links".to_owned(), dir.display().to_string()]);
                     sources.local_dirs.push(dir);
                 }
                 _ => {
@@ -310,10 +309,8 @@ pub fn choose(
                 if let (Some(cache), CreateError::Command { stderr, .. }) = (cache_dir, &e)
                     && stderr.contains("requires a different Python")
                 {
-                    let _ = fs::write_atomic(
-                        &incompatible_marker(cache, &candidate.wheel, info),
-                        b"",
-                    );
+                    let _ =
+                        fs::write_atomic(&incompatible_marker(cache, &candidate.wheel, info), b"");
                 }
                 printer.verbose(&format!(
                     "passing over `{}`: {e}",
@@ -381,7 +378,10 @@ fn looked_in(sources: &PipSources, cache_dir: Option<&Path>) -> String {
         .map(|d| format!("`{}`", d.display()))
         .collect();
     if let Some(cache) = cache_dir {
-        places.push(format!("penv's cache (`{}`)", download_dir(cache).display()));
+        places.push(format!(
+            "penv's cache (`{}`)",
+            download_dir(cache).display()
+        ));
     }
     if sources.remote {
         places.push("the project's index".to_owned());
@@ -465,7 +465,9 @@ fn download(
         status,
         stderr: redactor.redact(&stderr),
     };
-    let child = cmd.spawn().map_err(|e| fail(e.to_string(), String::new()))?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| fail(e.to_string(), String::new()))?;
     let output = crate::process::wait_with_timeout(child, DOWNLOAD_TIMEOUT)
         .map_err(|e| fail(e.to_string(), String::new()))?;
     if !output.status.success() {
@@ -494,8 +496,14 @@ mod tests {
     fn only_pure_python_pip_wheels_count() {
         let v = |n: &str| wheel_version(Path::new(n)).map(|v| v.to_string());
         assert_eq!(v("pip-24.2-py3-none-any.whl").as_deref(), Some("24.2"));
-        assert_eq!(v("pip-19.2.3-py2.py3-none-any.whl").as_deref(), Some("19.2.3"));
-        assert_eq!(v("pip-99.0.0-1-py3-none-any.whl").as_deref(), Some("99.0.0"));
+        assert_eq!(
+            v("pip-19.2.3-py2.py3-none-any.whl").as_deref(),
+            Some("19.2.3")
+        );
+        assert_eq!(
+            v("pip-99.0.0-1-py3-none-any.whl").as_deref(),
+            Some("99.0.0")
+        );
         for not in [
             "pip-24.2.tar.gz",
             "pipx-1.0-py3-none-any.whl",
@@ -511,13 +519,20 @@ mod tests {
     #[test]
     fn requests_and_what_they_accept() {
         let default = PipRequest::new(None, None);
-        let accepts = |r: &PipRequest, v: &str| r.specifiers.contains(&Version::from_str(v).unwrap());
+        let accepts =
+            |r: &PipRequest, v: &str| r.specifiers.contains(&Version::from_str(v).unwrap());
         assert!(!accepts(&default, "23.2.1"));
         assert!(accepts(&default, "23.3"));
-        assert!(accepts(&default, "99.0.0"), "a repackaged test pip is accepted");
+        assert!(
+            accepts(&default, "99.0.0"),
+            "a repackaged test pip is accepted"
+        );
         assert!(default.exact().is_none());
         let pinned = PipRequest::new(Some("==24.3.1"), Some(None));
-        assert_eq!(pinned.exact().map(ToString::to_string).as_deref(), Some("24.3.1"));
+        assert_eq!(
+            pinned.exact().map(ToString::to_string).as_deref(),
+            Some("24.3.1")
+        );
         assert!(!accepts(&pinned, "24.3"));
         let range = PipRequest::new(Some(">=24, <26"), Some(None));
         assert!(range.exact().is_none() && accepts(&range, "25.3") && !accepts(&range, "26.0"));
@@ -537,12 +552,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut pip = crate::spec::example().pip;
         pip.no_index = true;
-        pip.find_links = vec![
-            crate::spec::FindLinks {
-                location: crate::credentials::PipUrl::new("."),
-                files: vec![],
-            },
-        ];
+        pip.find_links = vec![crate::spec::FindLinks {
+            location: crate::credentials::PipUrl::new("."),
+            files: vec![],
+        }];
         let sources = PipSources::new(&pip, tmp.path());
         assert!(!sources.remote);
         assert_eq!(sources.local_dirs, vec![tmp.path().join(".")]);
@@ -556,6 +569,9 @@ mod tests {
         assert!(sources.args.contains(&"https://u:p@host/links/".to_owned()));
         pip.find_links.clear();
         pip.no_index = false;
-        assert!(PipSources::new(&pip, tmp.path()).remote, "pip's default index");
+        assert!(
+            PipSources::new(&pip, tmp.path()).remote,
+            "pip's default index"
+        );
     }
 }
