@@ -202,7 +202,7 @@ pub fn seed_pip(
     seed: &super::seed::Seed,
 ) -> Result<(), CreateError> {
     let Some(seed_dir) = &seed.dir else {
-        let installer = bundled_pip_wheel(info)?;
+        let installer = bundled_pip_wheel(info).unwrap_or_else(|_| seed.wheel.clone());
         return install_wheel_into(&platform::env_python(env), &installer, &seed.wheel);
     };
     let from = platform::site_packages(seed_dir, &info.major_minor(), &info.implementation);

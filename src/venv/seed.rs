@@ -255,7 +255,10 @@ pub fn choose(
     redactor: &Redactor,
     printer: &Printer,
 ) -> Result<Seed, CreateError> {
-    let installer = create::bundled_pip_wheel(info)?;
+    // The interpreter's own pip installs (and downloads) the others; without
+    // one (a distribution's Python without its pip wheel package), a pip
+    // wheel installs itself, as ensurepip does.
+    let bundled = create::bundled_pip_wheel(info).ok();
     let satisfying = |all: Vec<Candidate>| -> Vec<Candidate> {
         all.into_iter()
             .filter(|c| request.specifiers.contains(&c.version))
@@ -263,7 +266,14 @@ pub fn choose(
     };
     let mut found = satisfying(candidates(info, sources, cache_dir));
     let mut fetch_error = None;
+    let runner = bundled.clone().or_else(|| {
+        candidates(info, sources, cache_dir)
+            .into_iter()
+            .next()
+            .map(|c| c.wheel)
+    });
     if let Some(cache) = cache_dir
+        && let Some(runner) = &runner
         && sources.remote
     {
         let key = check_key(info, request, sources, redactor);
@@ -276,7 +286,7 @@ pub fn choose(
         };
         if due {
             let progress = printer.step(&format!("Looking for pip {}", request.specifiers));
-            let fetched = download(base, &installer, request, sources, root, cache, redactor);
+            let fetched = download(base, runner, request, sources, root, cache, redactor);
             progress.finish();
             // Recorded whatever the outcome: an offline machine does not wait
             // for the index at every rebuild.
@@ -285,15 +295,20 @@ pub fn choose(
             match fetched {
                 Ok(output) => printer.verbose(&output),
                 Err(e) => {
-                    printer.verbose(&format!("pip download failed: {e}"));
-                    fetch_error = Some(e);
+                    let why = match e.detail() {
+                        Some(detail) => format!("{e}:\n{detail}"),
+                        None => e.to_string(),
+                    };
+                    printer.verbose(&format!("pip download failed: {why}"));
+                    fetch_error = Some(why);
                 }
             }
             found = satisfying(candidates(info, sources, cache_dir));
         }
     }
     for candidate in &found {
-        match prepare(info, base, &installer, candidate, cache_dir) {
+        let installer = bundled.as_deref().unwrap_or(&candidate.wheel);
+        match prepare(info, base, installer, candidate, cache_dir) {
             Ok(seed) => {
                 printer.verbose(&format!(
                     "seeding pip {} from `{}`",
@@ -324,21 +339,25 @@ pub fn choose(
         return Err(CreateError::NoPipForRequest {
             request: request.specifiers.to_string(),
             looked: looked_in(sources, cache_dir),
-            fetch_error: fetch_error.map(|e| e.to_string()),
+            fetch_error,
             location: location.clone(),
         });
     }
-    let bundled = Candidate {
+    let installer = match bundled {
+        Some(wheel) => wheel,
+        None => create::bundled_pip_wheel(info)?,
+    };
+    let fallback = Candidate {
         version: wheel_version(&installer).unwrap_or_else(|| Version::new([0])),
         wheel: installer.clone(),
         origin: Origin::Bundled,
     };
-    let seed = prepare(info, base, &installer, &bundled, cache_dir)?;
+    let seed = prepare(info, base, &installer, &fallback, cache_dir)?;
     let problem = known_problems(&seed.version)
         .map(|p| format!(": {p}"))
         .unwrap_or_default();
     printer.warn(&format!(
-        "seeding the interpreter's bundled pip {}, as no pip {} was found in {}{problem}",
+        "seeding the interpreter's bundled pip {}: found no pip {} in {}{problem}",
         seed.version,
         request.specifiers,
         looked_in(sources, cache_dir)
@@ -385,10 +404,16 @@ fn looked_in(sources: &PipSources, cache_dir: Option<&Path>) -> String {
     }
     if sources.remote {
         places.push("the project's index".to_owned());
-    } else {
-        places.push("no index (`no-index = true`)".to_owned());
     }
-    places.join(", ")
+    let mut text = match places.split_last() {
+        None => "no place to look".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    };
+    if !sources.remote {
+        text.push_str(" (no index asked: `no-index = true`)");
+    }
+    text
 }
 
 /// The name of the record of the last check: a digest of what was asked,
