@@ -54,6 +54,37 @@ pub struct EnvVars {
     pub no_color: bool,
     /// `VIRTUAL_ENV`: the env activated in the caller's shell, if any.
     pub virtual_env: Option<PathBuf>,
+    /// Every variable a `${NAME}` in a `[pip]` URL may name (`NAME` of
+    /// `[A-Z0-9_]+`, as pip expands them in requirement files).
+    pub url_vars: UrlVars,
+}
+
+/// The variables `${NAME}` in `[pip]` URLs expand from. Their values may be
+/// credentials: `Debug` shows the names only.
+#[derive(Clone, Default)]
+pub struct UrlVars(std::collections::BTreeMap<String, String>);
+
+impl UrlVars {
+    /// The value of `name`, when it is set (to valid UTF-8).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A set of variables (tests).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+}
+
+impl std::fmt::Debug for UrlVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 impl EnvVars {
@@ -72,6 +103,16 @@ impl EnvVars {
             xdg_data_home: non_empty("XDG_DATA_HOME").map(PathBuf::from),
             no_color: non_empty("NO_COLOR").is_some(),
             virtual_env: non_empty("VIRTUAL_ENV").map(PathBuf::from),
+            url_vars: UrlVars(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                    .filter(|(k, _)| {
+                        !k.is_empty()
+                            && k.bytes()
+                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                    })
+                    .collect(),
+            ),
         }
     }
 

@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::credentials::Redactor;
 use crate::platform;
 use crate::printer::Printer;
 use crate::process::{Interrupt, SignalGuard};
@@ -98,18 +99,20 @@ pub fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
     let mut args: Vec<String> = ["install", "--disable-pip-version-check", "--no-input"]
         .map(str::to_owned)
         .to_vec();
+    // `for_pip`: the URLs as written (or expanded), not as the spec shows them.
     if let Some(url) = &spec.pip.index_url {
-        args.extend(["--index-url".to_owned(), url.clone()]);
+        args.extend(["--index-url".to_owned(), url.for_pip().to_owned()]);
     }
     for url in &spec.pip.extra_index_urls {
-        args.extend(["--extra-index-url".to_owned(), url.clone()]);
+        args.extend(["--extra-index-url".to_owned(), url.for_pip().to_owned()]);
     }
     for link in &spec.pip.find_links {
         // Relative directories are recorded relative to the project root.
-        let location = if link.location.contains("://") {
-            link.location.clone()
+        let location = link.location.for_pip();
+        let location = if location.contains("://") {
+            location.to_owned()
         } else {
-            root.join(&link.location).display().to_string()
+            root.join(location).display().to_string()
         };
         args.extend(["--find-links".to_owned(), location]);
     }
@@ -138,10 +141,16 @@ pub fn has_work(spec: &Spec) -> bool {
 }
 
 /// Runs pip in `env`, showing progress, honouring `guard`.
+///
+/// pip's `WARNING:` and `DEPRECATION:` messages (and an `ERROR:` pip exits 0
+/// after, such as its dependency-conflict report) are shown as warnings once
+/// pip succeeded; with `-v`, everything pip prints is shown as it comes.
+/// All of it passes through `redactor` first.
 pub fn install(
     env: &Path,
     project_root: &Path,
     args: &[String],
+    redactor: &Redactor,
     printer: &Printer,
     guard: &SignalGuard,
 ) -> Result<(), InstallError> {
@@ -151,14 +160,8 @@ pub fn install(
     // From the project root, so relative paths in requirement lines and pip
     // args (`./wheels/x.whl`, `-e .`) mean the same wherever penv was started.
     cmd.current_dir(project_root);
-    cmd.env("VIRTUAL_ENV", env)
-        .env_remove("PYTHONHOME")
-        .env("PIP_NO_INPUT", "1");
-    // The environment forms of the options penv refuses in `pip.args`: they
-    // would install outside the env while penv records it as built.
-    for var in PIP_OUTSIDE_ENV_VARS {
-        cmd.env_remove(var);
-    }
+    clean_pip_env(&mut cmd);
+    cmd.env("VIRTUAL_ENV", env);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -167,35 +170,43 @@ pub fn install(
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    printer.verbose(&format!(
+    printer.verbose(&redactor.redact(&format!(
         "running `{} -I -m pip {}`",
         python.display(),
         args.join(" ")
-    ));
+    )));
     let progress = printer.step("Installing requirements with pip");
     let mut child = cmd.spawn().map_err(|source| InstallError::Spawn {
         python: python.clone(),
         source,
     })?;
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let out_reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut tail: Vec<String> = Vec::new();
+    let (tx, rx) = std::sync::mpsc::channel::<(Stream, String)>();
+    let readers = [
+        forward_lines(
+            child.stdout.take().expect("stdout is piped"),
+            Stream::Out,
+            tx.clone(),
+        ),
+        forward_lines(
+            child.stderr.take().expect("stderr is piped"),
+            Stream::Err,
+            tx,
+        ),
+    ];
+    let mut output = PipOutput::default();
     let mut collected = 0usize;
-    let status = loop {
-        while let Ok(line) = rx.try_recv() {
+    let mut handle = |stream: Stream, line: &str, output: &mut PipOutput| {
+        let line = redactor.redact(line);
+        if printer.is_verbose() {
+            progress.suspend(|| {
+                if stream == Stream::Err && is_warning_start(&line) {
+                    printer.warn(&format!("pip: {}", shown_warning(&line)));
+                } else {
+                    printer.verbose(&format!("  {line}"));
+                }
+            });
+        }
+        if stream == Stream::Out {
             if let Some(what) = line
                 .strip_prefix("Collecting ")
                 .or_else(|| line.strip_prefix("Processing "))
@@ -209,13 +220,13 @@ pub fn install(
                     "Installing {n} package{}",
                     if n == 1 { "" } else { "s" }
                 ));
-            } else if line.starts_with("Successfully installed") {
-                printer.verbose(&line);
             }
-            tail.push(line);
-            if tail.len() > 30 {
-                tail.remove(0);
-            }
+        }
+        output.push(stream, line);
+    };
+    let status = loop {
+        while let Ok((stream, line)) = rx.try_recv() {
+            handle(stream, &line, &mut output);
         }
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -231,21 +242,31 @@ pub fn install(
                 })?;
             let _ = status;
             progress.finish();
-            let _ = out_reader.join();
-            let _ = err_reader.join();
+            for reader in readers {
+                let _ = reader.join();
+            }
             return Err(InstallError::Interrupted(sig));
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
-    let _ = out_reader.join();
-    tail.extend(rx.try_iter());
-    let stderr = err_reader.join().unwrap_or_default();
+    for reader in readers {
+        let _ = reader.join();
+    }
+    for (stream, line) in rx.try_iter() {
+        handle(stream, &line, &mut output);
+    }
     progress.finish();
     if let Some(sig) = guard.received() {
         return Err(InstallError::Interrupted(sig));
     }
     if status.success() {
-        if let Some(done) = tail
+        if !printer.is_verbose() {
+            for warning in output.warnings() {
+                printer.warn(&format!("pip: {warning}"));
+            }
+        }
+        if let Some(done) = output
+            .stdout_tail
             .iter()
             .rev()
             .find(|l| l.starts_with("Successfully installed"))
@@ -260,10 +281,102 @@ pub fn install(
     } else {
         Err(InstallError::Pip {
             code: exit_code(status),
-            stderr,
-            stdout_tail: tail.join("\n"),
+            stderr: output.stderr.join("\n"),
+            stdout_tail: output.stdout_tail.join("\n"),
         })
     }
+}
+
+/// pip's environment as penv runs it: no `PYTHONHOME`, no prompts, and
+/// none of the variables that would send an install outside the env.
+pub fn clean_pip_env(cmd: &mut Command) {
+    cmd.env_remove("PYTHONHOME").env("PIP_NO_INPUT", "1");
+    // The environment forms of the options penv refuses in `pip.args`: they
+    // would install outside the env while penv records it as built.
+    for var in PIP_OUTSIDE_ENV_VARS {
+        cmd.env_remove(var);
+    }
+}
+
+/// Which of pip's streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+fn forward_lines(
+    pipe: impl Read + Send + 'static,
+    stream: Stream,
+    tx: std::sync::mpsc::Sender<(Stream, String)>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send((stream, line)).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// What pip printed: all of stderr, the last lines of stdout.
+#[derive(Debug, Default)]
+struct PipOutput {
+    stderr: Vec<String>,
+    stdout_tail: Vec<String>,
+}
+
+/// How many lines of pip's stdout are kept for an error report.
+const STDOUT_TAIL: usize = 30;
+
+impl PipOutput {
+    fn push(&mut self, stream: Stream, line: String) {
+        match stream {
+            Stream::Err => self.stderr.push(line),
+            Stream::Out => {
+                self.stdout_tail.push(line);
+                if self.stdout_tail.len() > STDOUT_TAIL {
+                    self.stdout_tail.remove(0);
+                }
+            }
+        }
+    }
+
+    /// pip's warnings on stderr, each with its indented continuation lines.
+    fn warnings(&self) -> Vec<String> {
+        warnings_in(&self.stderr)
+    }
+}
+
+/// The messages worth showing in pip's stderr: those starting `WARNING:`,
+/// `DEPRECATION:` or `ERROR:` (pip logs them so; continuation lines are
+/// indented), shown without pip's `WARNING: ` prefix.
+fn warnings_in(stderr: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_warning = false;
+    for line in stderr {
+        if is_warning_start(line) {
+            out.push(shown_warning(line).to_owned());
+            in_warning = true;
+        } else if in_warning && line.starts_with(char::is_whitespace) && !line.trim().is_empty() {
+            let last = out.last_mut().expect("a warning started");
+            last.push('\n');
+            last.push_str(line);
+        } else {
+            in_warning = false;
+        }
+    }
+    out
+}
+
+fn is_warning_start(line: &str) -> bool {
+    ["WARNING:", "DEPRECATION:", "ERROR:"]
+        .iter()
+        .any(|p| line.starts_with(p))
+}
+
+fn shown_warning(line: &str) -> &str {
+    line.strip_prefix("WARNING: ").unwrap_or(line)
 }
 
 /// The exit code, or 128+N for a signal.
@@ -330,6 +443,53 @@ mod tests {
         let mut spec = crate::spec::example();
         spec.pip.compile_bytecode = true;
         assert!(!args_of(&spec).iter().any(|a| a == "--no-compile"));
+    }
+
+    #[test]
+    fn pips_warnings_are_picked_out_of_its_stderr_with_their_continuations() {
+        let stderr: Vec<String> = [
+            "WARNING: extpkg 1.0 does not provide the extra 'with_pyroma'",
+            "DEPRECATION: a legacy thing will stop working. Discussion:",
+            "  https://github.com/pypa/pip/issues/1",
+            "",
+            "  not a continuation after a blank line",
+            "ERROR: pip's dependency resolver does not currently take into account all the packages that are installed.",
+            "Some other line",
+            "   indented but not after a warning",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            warnings_in(&stderr),
+            vec![
+                "extpkg 1.0 does not provide the extra 'with_pyroma'".to_owned(),
+                "DEPRECATION: a legacy thing will stop working. Discussion:\n  https://github.com/pypa/pip/issues/1".to_owned(),
+                "ERROR: pip's dependency resolver does not currently take into account all the packages that are installed.".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_reach_pip_as_written_or_expanded() {
+        let mut spec = crate::spec::example();
+        spec.pip.index_url = Some(crate::credentials::PipUrl::new(
+            "https://alice:${TOKEN}@host/simple",
+        ));
+        spec.pip.find_links = vec![crate::spec::FindLinks {
+            location: crate::credentials::PipUrl::new("${WHEELS}"),
+            files: vec![],
+        }];
+        let vars = crate::env_vars::UrlVars::from_pairs([("TOKEN", "t0k3n!"), ("WHEELS", "/w")]);
+        let (pip, redactor) = spec.pip.expanded(&vars, |_| None).unwrap();
+        spec.pip = pip;
+        let args = args_of(&spec);
+        let at = |flag: &str| &args[args.iter().position(|a| a == flag).unwrap() + 1];
+        assert_eq!(at("--index-url"), "https://alice:t0k3n!@host/simple");
+        assert_eq!(at("--find-links"), "/w");
+        assert_eq!(
+            redactor.redact(&args.join(" ")),
+            args.join(" ").replace("t0k3n!", "${TOKEN}")
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod diagnostics;
 pub mod env_vars;
 pub mod fs;
@@ -165,6 +166,7 @@ impl Error {
             Self::Project(e) => e.location(),
             Self::Python(e) => e.location(),
             Self::Spec(e) => e.location(),
+            Self::Create(e) => e.location(),
             Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
                 location.as_ref()
             }

@@ -148,6 +148,15 @@ impl Progress {
         }
     }
 
+    /// Runs `f` (which prints) with the spinner hidden, so lines printed
+    /// while the step runs do not tangle with it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Ends the step, leaving nothing behind on the terminal.
     pub fn finish(self) {
         if let Some(bar) = self.bar {

@@ -20,8 +20,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::credentials::{PipUrl, Redactor};
 use crate::diagnostics::{Location, display_path};
 use crate::fs::FsError;
+use crate::env_vars::UrlVars;
 use crate::project::Project;
 use crate::python::Resolved;
 use crate::reqfile::{self, ReqFileError, hex};
@@ -32,7 +34,14 @@ pub(crate) mod pip_args;
 pub use local::LocalProject;
 
 /// Bumped when the serialization changes; part of the hashed bytes.
-pub const SPEC_FORMAT: u32 = 1;
+/// 2: the pip request (`venv.pip-version`); `[pip]` URLs redacted.
+pub const SPEC_FORMAT: u32 = 2;
+
+/// The pip seeded when `[venv] pip-version` is not set: the newest the
+/// project's index or `find-links` offers, and at least 23.3, the first pip
+/// that normalizes extras (PEP 685): older ones install `pkg[with_extra]`
+/// without the extra when the package declares `with-extra`, and exit 0.
+pub const DEFAULT_PIP_REQUEST: &str = ">=23.3";
 
 /// The canonical spec. Field order is the serialization order: do not reorder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +94,11 @@ pub struct VenvSpec {
     pub pip: bool,
     /// The activation prompt, when set.
     pub prompt: Option<String>,
+    /// The pip to seed, as PEP 440 specifiers (`==24.3.1`, `>=23.3`):
+    /// `[venv] pip-version`, else [`DEFAULT_PIP_REQUEST`]; the version
+    /// actually seeded is recorded in the state. `None` without pip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pip_version: Option<String>,
 }
 
 /// One requirement file.
@@ -105,10 +119,10 @@ pub struct FileSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct PipSpec {
-    /// `--index-url`.
-    pub index_url: Option<String>,
+    /// `--index-url` (redacted in the serialization, see [`crate::credentials`]).
+    pub index_url: Option<PipUrl>,
     /// `--extra-index-url`, in order.
-    pub extra_index_urls: Vec<String>,
+    pub extra_index_urls: Vec<PipUrl>,
     /// `--find-links` locations (absolute paths or URLs) with their listings.
     pub find_links: Vec<FindLinks>,
     /// `--no-index`.
@@ -125,8 +139,8 @@ pub struct PipSpec {
 /// A `find-links` location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindLinks {
-    /// An absolute directory or a URL.
-    pub location: String,
+    /// A directory (relative to the project root, or absolute) or a URL.
+    pub location: PipUrl,
     /// For a local directory: `name size` of each file, sorted.
     pub files: Vec<String>,
 }
@@ -143,6 +157,26 @@ pub enum SpecError {
         /// The directory.
         path: PathBuf,
         /// Where it is named.
+        location: Option<Location>,
+    },
+    /// `[venv] pip-version` is neither a version nor PEP 440 specifiers.
+    #[error(
+        "`[venv] pip-version = \"{value}\"` is neither a pip version nor PEP 440 version specifiers"
+    )]
+    BadPipVersion {
+        /// The value.
+        value: String,
+        /// Where it is written.
+        location: Option<Location>,
+    },
+    /// A `${NAME}` in a `[pip]` URL names no environment variable.
+    #[error("`${{{name}}}` in `[pip] {key}` is not set in the environment")]
+    UndefinedVariable {
+        /// The variable.
+        name: String,
+        /// The key (`index-url`, `extra-index-urls`, `find-links`).
+        key: &'static str,
+        /// Where the URL is written.
         location: Option<Location>,
     },
     /// `--group` names a group the project does not define.
@@ -165,7 +199,9 @@ impl SpecError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Self::ReqFile(e) => e.location(),
-            Self::FindLinksMissing { location, .. } => location.as_ref(),
+            Self::FindLinksMissing { location, .. }
+            | Self::BadPipVersion { location, .. }
+            | Self::UndefinedVariable { location, .. } => location.as_ref(),
             Self::UnknownGroup { .. } | Self::Metadata(_) => None,
         }
     }
@@ -180,6 +216,12 @@ impl SpecError {
             Self::FindLinksMissing { .. } => Some(
                 "create the directory, or fix the path (relative to the project file)".to_owned(),
             ),
+            Self::BadPipVersion { .. } => Some(
+                "write a version (`\"24.3.1\"`) or specifiers (`\">=24, <26\"`), or remove the key for the newest pip available".to_owned(),
+            ),
+            Self::UndefinedVariable { name, .. } => Some(format!(
+                "set `{name}` before running penv (`export {name}=…`), or write the value in penv.toml; pip's keyring and netrc support need no variable"
+            )),
             Self::UnknownGroup { name, known, .. } => Some(match crate::diagnostics::did_you_mean(
                 name,
                 known.iter().map(String::as_str),
@@ -271,6 +313,15 @@ impl Spec {
             // A local directory (a path, or a `file://` URL) is hashed by its
             // listing; a relative path stays relative, so the hash does not
             // depend on where the project is checked out.
+            // A location naming a variable is only known when pip runs:
+            // left to pip, like a URL, and hashed as written.
+            if !crate::credentials::var_names(link).is_empty() {
+                find_links.push(FindLinks {
+                    location: PipUrl::new(link.clone()),
+                    files: Vec::new(),
+                });
+                continue;
+            }
             let local = if link.starts_with("file://") {
                 // `file:///a%20b`, `file://localhost/a`; a `file://` page of
                 // links, or a directory that is not there, is left to pip.
@@ -280,7 +331,7 @@ impl Spec {
             };
             let Some(local) = local else {
                 find_links.push(FindLinks {
-                    location: link.clone(),
+                    location: PipUrl::new(link.clone()),
                     files: Vec::new(),
                 });
                 continue;
@@ -298,10 +349,21 @@ impl Spec {
                 relative_display(&dir, &project.root)
             };
             find_links.push(FindLinks {
-                location,
+                location: PipUrl::new(location),
                 files: listing,
             });
         }
+        let pip_version = if config.venv.pip {
+            let request = config.venv.pip_version.as_deref();
+            Some(
+                canonical_pip_request(request).ok_or_else(|| SpecError::BadPipVersion {
+                    value: request.unwrap_or_default().to_owned(),
+                    location: project.locate(&["venv", "pip-version"]),
+                })?,
+            )
+        } else {
+            None
+        };
         Ok(Self {
             format: SPEC_FORMAT,
             interpreter: InterpreterSpec {
@@ -313,13 +375,20 @@ impl Spec {
                 system_site_packages: config.venv.system_site_packages,
                 pip: config.venv.pip,
                 prompt: config.venv.prompt.clone(),
+                pip_version,
             },
             requirements,
             groups,
             requirement_files: files,
             pip: PipSpec {
-                index_url: config.pip.index_url.clone(),
-                extra_index_urls: config.pip.extra_index_urls.clone(),
+                index_url: config.pip.index_url.clone().map(PipUrl::new),
+                extra_index_urls: config
+                    .pip
+                    .extra_index_urls
+                    .iter()
+                    .cloned()
+                    .map(PipUrl::new)
+                    .collect(),
                 find_links,
                 no_index: config.pip.no_index,
                 compile_bytecode: config.pip.compile_bytecode,
@@ -347,6 +416,73 @@ impl Spec {
         }
         all
     }
+}
+
+impl PipSpec {
+    /// These options as pip gets them: `${NAME}` in the URLs and
+    /// `find-links` expanded from `vars` (only when pip is called: the
+    /// spec and its hash keep the text as written), and a [`Redactor`] for
+    /// anything penv shows that may hold what pip was given. An unset
+    /// variable is an error naming the key (pip would pass `${NAME}` on as
+    /// it is, to fail later with a less clear message).
+    pub fn expanded(
+        &self,
+        vars: &UrlVars,
+        locate: impl Fn(&[&str]) -> Option<Location>,
+    ) -> Result<(Self, Redactor), SpecError> {
+        let mut redactor = Redactor::default();
+        let mut one = |url: &PipUrl, key: &'static str, index: Option<usize>| {
+            url.expanded(|name| vars.get(name), &mut redactor)
+                .map_err(|name| {
+                    let index = index.map(|i| i.to_string());
+                    let mut path = vec!["pip", key];
+                    path.extend(index.as_deref());
+                    SpecError::UndefinedVariable {
+                        name,
+                        key,
+                        location: locate(&path),
+                    }
+                })
+        };
+        let index_url = match &self.index_url {
+            Some(url) => Some(one(url, "index-url", None)?),
+            None => None,
+        };
+        let mut extra_index_urls = Vec::new();
+        for (i, url) in self.extra_index_urls.iter().enumerate() {
+            extra_index_urls.push(one(url, "extra-index-urls", Some(i))?);
+        }
+        let mut find_links = Vec::new();
+        for (i, link) in self.find_links.iter().enumerate() {
+            find_links.push(FindLinks {
+                location: one(&link.location, "find-links", Some(i))?,
+                files: link.files.clone(),
+            });
+        }
+        Ok((
+            Self {
+                index_url,
+                extra_index_urls,
+                find_links,
+                ..self.clone()
+            },
+            redactor,
+        ))
+    }
+}
+
+/// The canonical form of a `[venv] pip-version` request: a version
+/// (`24.3.1`) means exactly it (`==24.3.1`); specifiers are normalized
+/// (`>= 24,<26` → `>=24, <26`); none is [`DEFAULT_PIP_REQUEST`].
+pub fn canonical_pip_request(request: Option<&str>) -> Option<String> {
+    let Some(text) = request.map(str::trim) else {
+        return Some(DEFAULT_PIP_REQUEST.to_owned());
+    };
+    if let Ok(version) = pep440_rs::Version::from_str(text) {
+        return Some(format!("=={version}"));
+    }
+    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).ok()?;
+    (!specifiers.is_empty()).then(|| specifiers.to_string())
 }
 
 /// Checks a PEP 508 requirement and returns its normalized form
@@ -526,7 +662,7 @@ fn named_find_links(
     let mut out: Vec<FindLinks> = Vec::new();
     for dir in dirs {
         let dir = reqfile::normalize(&dir);
-        let location = relative_display(&dir, root);
+        let location = PipUrl::new(relative_display(&dir, root));
         if out.iter().any(|f| f.location == location) || !dir.is_dir() {
             continue;
         }
@@ -627,6 +763,14 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         }
         if o.pip != n.pip {
             out.push(format!("venv pip {} → {}", o.pip, n.pip));
+        }
+        if o.pip && n.pip && o.pip_version != n.pip_version {
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
+            out.push(format!(
+                "pip-version {} → {}",
+                shown(&o.pip_version),
+                shown(&n.pip_version)
+            ));
         }
         if o.prompt != n.prompt {
             let shown = |p: &Option<String>| {
@@ -745,7 +889,7 @@ pub fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
     }
     for links in new.pip.find_links.iter().chain(&new.named_find_links) {
         if !old.pip.find_links.contains(links) && !old.named_find_links.contains(links) {
-            push(links.location.clone());
+            push(links.location.to_string());
         }
     }
     out
@@ -782,6 +926,7 @@ pub(crate) fn example() -> Spec {
             system_site_packages: false,
             pip: true,
             prompt: None,
+            pip_version: Some(DEFAULT_PIP_REQUEST.to_owned()),
         },
         requirements: canonical_requirements(&["requests >= 2.32".into(), "Rich==13.*".into()]),
         groups: BTreeMap::new(),
@@ -839,8 +984,86 @@ mod tests {
         // only do it on purpose, with SPEC_FORMAT bumped.
         assert_eq!(
             example().hash(),
-            "38d158bb244fc7f8a2a738b295601339be823394b2aba4195183a9bd296b14eb"
+            "753d8a930b2366777cb3816c140c3dc8e9fd694152e97522682c59e70ae20930"
         );
+    }
+
+    #[test]
+    fn credentials_are_not_in_the_hash_or_the_serialization() {
+        let with = |url: &str| {
+            let mut spec = example();
+            spec.pip.index_url = Some(PipUrl::new(url));
+            spec.pip.extra_index_urls = vec![PipUrl::new(url.replace("/simple", "/extra"))];
+            spec.pip.find_links = vec![FindLinks {
+                location: PipUrl::new(url.replace("/simple", "/links/")),
+                files: vec![],
+            }];
+            spec
+        };
+        let old = with("https://alice:OLD-TOKEN@host/simple");
+        let new = with("https://alice:NEW-TOKEN@host/simple");
+        assert_eq!(old.hash(), new.hash(), "rotating a token does not rebuild");
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("OLD-TOKEN"), "{json}");
+        assert!(json.contains("https://alice:***@host/simple"), "{json}");
+        assert_ne!(
+            old.hash(),
+            with("https://bob:OLD-TOKEN@host/simple").hash(),
+            "another user or host is another spec"
+        );
+        assert_ne!(old.hash(), example().hash());
+        // A spec read back from a state file compares equal to the wanted one.
+        let back: Spec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, old);
+        assert_eq!(back.hash(), old.hash());
+    }
+
+    #[test]
+    fn pip_requests_are_canonical() {
+        assert_eq!(
+            canonical_pip_request(None).as_deref(),
+            Some(DEFAULT_PIP_REQUEST)
+        );
+        assert_eq!(
+            canonical_pip_request(Some("24.3.1")).as_deref(),
+            Some("==24.3.1")
+        );
+        assert_eq!(
+            canonical_pip_request(Some(" 24.3.1 ")).as_deref(),
+            Some("==24.3.1")
+        );
+        assert_eq!(
+            canonical_pip_request(Some("<26,>= 24")).as_deref(),
+            Some(">=24, <26")
+        );
+        assert_eq!(
+            canonical_pip_request(Some("==25.*")).as_deref(),
+            Some("==25.*")
+        );
+        for bad in ["", "latest", "pip>=24", ">=", "24.x"] {
+            assert!(canonical_pip_request(Some(bad)).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_naming_the_key() {
+        let mut pip = example().pip;
+        pip.extra_index_urls = vec![
+            PipUrl::new("https://a/simple"),
+            PipUrl::new("https://u:${NOPE}@b/simple"),
+        ];
+        let err = pip.expanded(&UrlVars::default(), |_| None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`${NOPE}` in `[pip] extra-index-urls` is not set in the environment"
+        );
+        let vars = UrlVars::from_pairs([("NOPE", "yes")]);
+        let (expanded, _) = pip.expanded(&vars, |_| None).unwrap();
+        assert_eq!(
+            expanded.extra_index_urls[1].for_pip(),
+            "https://u:yes@b/simple"
+        );
+        assert_eq!(expanded, pip, "the spec is unchanged");
     }
 
     #[test]
@@ -916,7 +1139,7 @@ mod tests {
             metadata: BTreeMap::from([("pyproject.toml".into(), "0".repeat(64))]),
         }];
         old.named_find_links = vec![FindLinks {
-            location: "req/wheels".into(),
+            location: PipUrl::new("req/wheels"),
             files: vec!["a-1.0-py3-none-any.whl 10".into()],
         }];
         let mut new = old.clone();

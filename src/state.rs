@@ -50,6 +50,10 @@ pub struct State {
     pub venv_path: PathBuf,
     /// The penv version that built it.
     pub penv_version: String,
+    /// The version of the pip seeded into it (`None` without pip, or for an
+    /// env built before penv recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pip_version: Option<String>,
     /// When it was built (seconds since the epoch).
     pub created: u64,
     /// When it was last synced or run (seconds since the epoch, updated at most hourly).

@@ -651,7 +651,11 @@ fn eight_concurrent_syncs_build_once() {
     std::fs::create_dir_all(&warm).unwrap();
     std::fs::write(
         warm.join("penv.toml"),
-        format!("python = \"{}\"\n", python.display()),
+        // Offline, as the project is: the same pip seed, and no index asked.
+        format!(
+            "python = \"{}\"\n[pip]\nno-index = true\n",
+            python.display()
+        ),
     )
     .unwrap();
     let out = p.penv().arg("-C").arg(&warm).arg("sync").output().unwrap();

@@ -33,6 +33,9 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
                 "request": wanted.python.request.to_string(),
                 "request-source": wanted.python.source.to_string(),
             },
+            // The pip seeded into the env, and what the spec asks for.
+            "pip-version": status.state().and_then(|s| s.pip_version.as_deref()),
+            "pip-request": wanted.spec.venv.pip_version,
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
             "stashed": stashed.iter().map(|e| json!({"path": e.path.display().to_string(), "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
@@ -57,6 +60,16 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         "request:     {} (from {})",
         wanted.python.request, wanted.python.source
     ));
+    if let Some(request) = &wanted.spec.venv.pip_version {
+        let seeded = match status.state() {
+            Some(state) => match &state.pip_version {
+                Some(v) => format!("{v} (asked for {request})"),
+                None => format!("{request} (the seeded version is not recorded)"),
+            },
+            None => format!("{request} (no env yet)"),
+        };
+        p.data(&format!("pip:         {seeded}"));
+    }
     p.data(&format!("spec hash:   {}", wanted.hash));
     if let Some(state) = status.state()
         && state.hash != wanted.hash

@@ -24,7 +24,7 @@ use crate::state::{AsBuilt, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::{Occupant, check_env_path};
 use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
-use crate::venv::{self, EnvStatus, create, stash};
+use crate::venv::{self, EnvStatus, create, seed, stash};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     let project = ctx.project()?;
@@ -134,6 +134,11 @@ pub(super) fn ensure_synced(
     // A path penv would refuse is refused before `.penv/` or a lock is made:
     // a refusal touches nothing. (Checked again under the lock.)
     checked_env_path(ctx, wanted, force)?;
+    // So is an unset `${NAME}` in a `[pip]` URL (expanded again in `build`).
+    wanted
+        .spec
+        .pip
+        .expanded(&ctx.env.url_vars, |keys| wanted.project.locate(keys))?;
     paths.ensure_work_dir()?;
     let lock = fs::lock_exclusive(&lock_path, timeout, |holder| {
         ctx.printer.status(&format!(
@@ -309,18 +314,24 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     let start = std::time::Instant::now();
     let paths = &wanted.paths;
     let guard = SignalGuard::install();
+    // `${NAME}` in `[pip]` URLs is expanded now, for pip only; an unset one
+    // fails before anything is touched.
+    let (pip, redactor) = wanted
+        .spec
+        .pip
+        .expanded(&ctx.env.url_vars, |keys| wanted.project.locate(keys))?;
     let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
-    let built = build_into(ctx, wanted, &guard).and_then(|as_built| {
+    let built = build_into(ctx, wanted, &pip, &redactor, &guard).and_then(|built| {
         if guard.received().is_some() {
-            return Ok(as_built);
+            return Ok(built);
         }
         match wanted.changed_since_built()? {
             Some(changed) => Err(changed),
-            None => Ok(as_built),
+            None => Ok(built),
         }
     });
     match built {
-        Ok(as_built) => {
+        Ok((as_built, pip_version)) => {
             let state = State {
                 format: crate::state::STATE_FORMAT,
                 hash: wanted.hash.clone(),
@@ -329,6 +340,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
                 base_stdlib: Some(wanted.python.info.stdlib.clone()),
                 venv_path: paths.env.clone(),
                 penv_version: env!("CARGO_PKG_VERSION").to_owned(),
+                pip_version,
                 created: now(),
                 last_used: now(),
                 as_built: Some(as_built),
@@ -359,8 +371,15 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
     }
 }
 
-/// Builds the env and records what it is (the last step before its state).
-fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<AsBuilt, Error> {
+/// Builds the env; returns what it is (the last step before its state) and
+/// the version of the pip seeded, if any.
+fn build_into(
+    ctx: &Ctx,
+    wanted: &Wanted,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+    guard: &SignalGuard,
+) -> Result<(AsBuilt, Option<String>), Error> {
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
@@ -387,27 +406,58 @@ fn build_into(ctx: &Ctx, wanted: &Wanted, guard: &SignalGuard) -> Result<AsBuilt
     if wanted.spec.venv.system_site_packages {
         ctx.printer.warn("`system-site-packages = true`: packages of the base interpreter are visible in the env and may satisfy or shadow its requirements");
     }
+    let mut pip_version = None;
     if wanted.spec.venv.pip {
-        create::seed_pip(info, base, env, ctx.cache_dir.as_deref())?;
+        let explicit = wanted
+            .project
+            .config
+            .venv
+            .pip_version
+            .is_some()
+            .then(|| wanted.project.locate(&["venv", "pip-version"]));
+        let request = seed::PipRequest::new(wanted.spec.venv.pip_version.as_deref(), explicit);
+        let sources = seed::PipSources::new(pip, &wanted.project.root);
+        let seed = seed::choose(
+            info,
+            base,
+            &request,
+            &sources,
+            &wanted.project.root,
+            ctx.cache_dir.as_deref(),
+            redactor,
+            ctx.printer,
+        )?;
+        create::seed_pip(info, env, &seed)?;
+        pip_version = Some(seed.version.to_string());
     }
     if let Some(e) = interrupted() {
         return Err(e);
     }
     if installer::has_work(&wanted.spec) {
+        let spec = crate::spec::Spec {
+            pip: pip.clone(),
+            ..wanted.spec.clone()
+        };
         let args = installer::pip_args(
-            &wanted.spec,
+            &spec,
             &wanted.project.root,
             &wanted.project.config.requirement_files,
         );
-        installer::install(env, &wanted.project.root, &args, ctx.printer, guard).map_err(|e| {
-            match e {
-                installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                    signal,
-                    restored: false,
-                },
-                other => Error::Install(other),
-            }
+        installer::install(
+            env,
+            &wanted.project.root,
+            &args,
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(|e| match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
+            },
+            other => Error::Install(other),
         })?;
     }
-    Ok(venv::drift::record(env)?)
+    Ok((venv::drift::record(env)?, pip_version))
 }

@@ -68,6 +68,15 @@ pub struct VenvConfig {
     #[serde(default = "default_true")]
     pub pip: bool,
 
+    /// The pip seeded into the env: a version ("24.3.1") or PEP 440
+    /// specifiers (">=24, <26"). Default: the newest pip the project's index
+    /// or `find-links` offers, at least 23.3 (older pips ignore extras they
+    /// spell differently, PEP 685); the interpreter's bundled pip, with a
+    /// warning, when none can be had. A request nothing satisfies is an
+    /// error. Part of the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pip_version: Option<String>,
+
     /// The prompt shown by the activation scripts (default: the env directory's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
@@ -131,6 +140,7 @@ impl Default for VenvConfig {
             path: default_venv_path(),
             system_site_packages: false,
             pip: true,
+            pip_version: None,
             prompt: None,
             keep_stashed: default_keep_stashed(),
         }

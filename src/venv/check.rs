@@ -295,6 +295,7 @@ mod tests {
             base_stdlib: recorded_stdlib,
             venv_path: env,
             penv_version: "test".into(),
+            pip_version: None,
             created: 0,
             last_used: 0,
             as_built: None,

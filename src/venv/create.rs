@@ -1,7 +1,8 @@
 //! Building a venv: `python -m venv --without-pip` for the layout (so it is
 //! exactly the venv CPython makes: activation scripts, `python3.X` links,
 //! `lib64`), then pip seeded from a copy penv prepares once per pip wheel
-//! and Python version in its cache, hard-linked into each env.
+//! and Python version in its cache, hard-linked into each env. Which pip
+//! wheel: [`super::seed`].
 //!
 //! Why not ensurepip per env: it unpacks and byte-compiles pip every time
 //! (3–5 s). The cached seed is the same pip, already compiled, and linking
@@ -34,6 +35,18 @@ pub enum CreateError {
         /// Its stderr.
         stderr: String,
     },
+    /// `[venv] pip-version` asks for a pip nobody offers.
+    #[error("found no pip `{request}` (`[venv] pip-version`) in {looked}")]
+    NoPipForRequest {
+        /// The request.
+        request: String,
+        /// Where penv looked.
+        looked: String,
+        /// Why asking the index failed, when it did.
+        fetch_error: Option<String>,
+        /// Where `pip-version` is written.
+        location: Option<crate::diagnostics::Location>,
+    },
     /// No pip wheel to seed from.
     #[error("found no pip wheel to seed the env with (looked in `{}`)", looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("`, `"))]
     NoPipWheel {
@@ -49,6 +62,17 @@ impl CreateError {
             Self::NoPipWheel { .. } => Some(
                 "install your distribution's `python3-pip-whl` / `python3-venv` package, or set `[venv] pip = false`".to_owned(),
             ),
+            Self::NoPipForRequest { .. } => Some(
+                "put a pip wheel that satisfies it in a `find-links` directory, let penv reach the index, or change or remove `pip-version` (without it penv takes the newest pip it can find)".to_owned(),
+            ),
+            Self::Command { .. } | Self::Fs(_) => None,
+        }
+    }
+
+    /// Where in a file the problem is.
+    pub fn location(&self) -> Option<&crate::diagnostics::Location> {
+        match self {
+            Self::NoPipForRequest { location, .. } => location.as_ref(),
             _ => None,
         }
     }
@@ -59,6 +83,10 @@ impl CreateError {
             Self::Command { stderr, .. } if !stderr.trim().is_empty() => {
                 Some(format!("```\n{}\n```", stderr.trim_end()))
             }
+            Self::NoPipForRequest {
+                fetch_error: Some(why),
+                ..
+            } => Some(format!("Asking the index failed: {why}")),
             _ => None,
         }
     }
@@ -119,13 +147,20 @@ fn run(mut cmd: Command) -> Result<(), CreateError> {
     }
 }
 
-/// The pip wheel bundled with the interpreter (ensurepip's, or Debian's
-/// `/usr/share/python-wheels`), newest first.
-pub fn bundled_pip_wheel(info: &InterpreterInfo) -> Result<PathBuf, CreateError> {
-    let looked = vec![
+/// Where an interpreter's bundled pip wheels are: ensurepip's, or Debian's
+/// `/usr/share/python-wheels`, in that order.
+pub fn bundled_dirs(info: &InterpreterInfo) -> Vec<PathBuf> {
+    vec![
         info.stdlib.join("ensurepip").join("_bundled"),
         PathBuf::from("/usr/share/python-wheels"),
-    ];
+    ]
+}
+
+/// The pip wheel bundled with the interpreter (the newest of the first
+/// directory of [`bundled_dirs`] that has one). It always runs on the
+/// interpreter, so it is what installs (and downloads) other pips.
+pub fn bundled_pip_wheel(info: &InterpreterInfo) -> Result<PathBuf, CreateError> {
+    let looked = bundled_dirs(info);
     for dir in &looked {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
@@ -159,21 +194,18 @@ fn pip_version_key(wheel: &Path) -> Vec<u64> {
     version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
 
-/// Seeds pip into `env` from the cached seed for this interpreter and wheel,
-/// preparing the seed first if needed (once per pip wheel and Python X.Y).
+/// Seeds pip into `env`: links the prepared seed's pip into it, or, without
+/// a cache, installs the chosen wheel directly.
 pub fn seed_pip(
     info: &InterpreterInfo,
-    base: &Path,
     env: &Path,
-    cache_dir: Option<&Path>,
+    seed: &super::seed::Seed,
 ) -> Result<(), CreateError> {
-    let wheel = bundled_pip_wheel(info)?;
-    let Some(cache_dir) = cache_dir else {
-        // No cache: install from the wheel directly (pip runs from its own wheel).
-        return install_wheel_into(&platform::env_python(env), &wheel);
+    let Some(seed_dir) = &seed.dir else {
+        let installer = bundled_pip_wheel(info).unwrap_or_else(|_| seed.wheel.clone());
+        return install_wheel_into(&platform::env_python(env), &installer, &seed.wheel);
     };
-    let seed = prepare_seed(info, base, &wheel, cache_dir)?;
-    let from = platform::site_packages(&seed, &info.major_minor(), &info.implementation);
+    let from = platform::site_packages(seed_dir, &info.major_minor(), &info.implementation);
     let to = platform::site_packages(env, &info.major_minor(), &info.implementation);
     fs::create_dir_all(&to)?;
     let entries = std::fs::read_dir(&from).map_err(|e| FsError::new("list", &from, e))?;
@@ -187,24 +219,33 @@ pub fn seed_pip(
     write_pip_scripts(env, &info.major_minor())
 }
 
-/// `<cache>/seed/<pip wheel>-<impl><X.Y>/`: a venv with pip installed and
-/// byte-compiled, made once, atomically (built in a temporary directory, then renamed).
-fn prepare_seed(
-    info: &InterpreterInfo,
-    base: &Path,
-    wheel: &Path,
-    cache_dir: &Path,
-) -> Result<PathBuf, CreateError> {
+/// The name of the seed of `wheel` for this interpreter:
+/// `<wheel stem>-<impl><X.Y>`.
+pub fn seed_name(wheel: &Path, info: &InterpreterInfo) -> PathBuf {
     let wheel_name = wheel
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let seeds = cache_dir.join("seed");
-    let seed = seeds.join(format!(
+    PathBuf::from(format!(
         "{wheel_name}-{}{}",
         info.implementation,
         info.major_minor()
-    ));
+    ))
+}
+
+/// `<cache>/seed/<pip wheel>-<impl><X.Y>/`: a venv with the pip of `wheel`
+/// installed (by `installer`, the interpreter's own pip, which checks the
+/// wheel's `Requires-Python`) and byte-compiled, made once, atomically
+/// (built in a temporary directory, then renamed).
+pub fn prepare_seed(
+    info: &InterpreterInfo,
+    base: &Path,
+    wheel: &Path,
+    installer: &Path,
+    cache_dir: &Path,
+) -> Result<PathBuf, CreateError> {
+    let seeds = cache_dir.join("seed");
+    let seed = seeds.join(seed_name(wheel, info));
     if seed.join("penv-seed-complete").is_file() {
         return Ok(seed);
     }
@@ -224,7 +265,7 @@ fn prepare_seed(
             prompt: None,
         },
     )?;
-    install_wheel_into(&platform::env_python(&work), wheel)?;
+    install_wheel_into(&platform::env_python(&work), installer, wheel)?;
     make_read_only(&work)?;
     fs::write_atomic(
         &work.join("penv-seed-complete"),
@@ -258,12 +299,12 @@ fn make_read_only(dir: &Path) -> Result<(), CreateError> {
     Ok(())
 }
 
-/// `python <pip.whl>/pip install --no-deps <pip.whl>`: pip installs itself
-/// from its own wheel (how ensurepip does it), byte-compiled.
-fn install_wheel_into(python: &Path, wheel: &Path) -> Result<(), CreateError> {
+/// `python <installer.whl>/pip install --no-deps <wheel>`: pip run from its
+/// own wheel (how ensurepip does it) installs the chosen pip, byte-compiled.
+fn install_wheel_into(python: &Path, installer: &Path, wheel: &Path) -> Result<(), CreateError> {
     let mut cmd = Command::new(python);
     cmd.arg("-I")
-        .arg(wheel.join("pip"))
+        .arg(installer.join("pip"))
         .args([
             "install",
             "--no-deps",

@@ -15,6 +15,7 @@ pub mod create;
 pub mod drift;
 pub mod kept;
 pub mod owned;
+pub mod seed;
 pub mod stash;
 pub mod txn;
 

@@ -459,6 +459,7 @@ pub(crate) mod testing {
             created: 0,
             last_used: 0,
             as_built: None,
+            pip_version: None,
         }
     }
 
