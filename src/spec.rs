@@ -22,8 +22,8 @@ use sha2::{Digest, Sha256};
 
 use crate::credentials::{PipUrl, Redactor};
 use crate::diagnostics::{Location, display_path};
-use crate::fs::FsError;
 use crate::env_vars::UrlVars;
+use crate::fs::FsError;
 use crate::project::Project;
 use crate::python::Resolved;
 use crate::reqfile::{self, ReqFileError, hex};
