@@ -73,6 +73,15 @@ fn has_own_marker(dir: &Path, env: &Path) -> bool {
     })
 }
 
+/// Whether `dir` holds nothing but an empty `penv-building` file: what a
+/// penv killed between creating its marker in a new build directory and
+/// writing it (two system calls) leaves. Removing it loses nothing.
+fn only_an_empty_marker(dir: &Path) -> bool {
+    fs::list_dir(dir).is_ok_and(|entries| {
+        matches!(entries.as_slice(), [(name, kind)] if name == BUILD_MARKER && kind.is_file())
+    }) && std::fs::symlink_metadata(dir.join(BUILD_MARKER)).is_ok_and(|m| m.len() == 0)
+}
+
 /// A regular file at `path` itself (a symlink there is not).
 fn is_regular_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
@@ -133,6 +142,9 @@ pub fn evidence(dir: &Path, env: &Path, forced: bool) -> Result<Evidence, String
         return Err("is not a directory".to_owned());
     }
     let has_cfg = is_regular_file(&dir.join("pyvenv.cfg"));
+    if only_an_empty_marker(dir) {
+        return Ok(Evidence::Marker);
+    }
     if has_own_marker(dir, env)
         && (has_cfg || venv_shape(dir, &[BUILD_MARKER, STATE_FILE, "src"], false).is_none())
     {
@@ -684,6 +696,18 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn a_build_killed_before_its_marker_was_written_is_penvs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(".venv");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join(BUILD_MARKER), b"").unwrap();
+        assert!(matches!(evidence(&dir, &dir, false), Ok(Evidence::Marker)));
+        // Beside anything else, an empty marker is no evidence.
+        std::fs::write(dir.join("thesis.tex"), b"work").unwrap();
+        assert!(evidence(&dir, &dir, false).is_err());
+    }
+
     #[test]
     fn links_are_no_evidence() {
         let tmp = tempfile::tempdir().unwrap();
