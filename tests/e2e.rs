@@ -1107,22 +1107,6 @@ fn a_symlinked_penv_work_dir_is_refused_not_followed() {
 
 // ---- input hardening: interpreter base loops ----
 
-/// The real Python, or `None` when the machine has none: then the test says
-/// so and passes, except under `CI=true`, where a test that cannot run its
-/// real scenario fails.
-#[allow(clippy::disallowed_methods)] // the test's own environment, not penv's
-fn real_python_or_skip() -> Option<&'static Path> {
-    let python = common::real_python();
-    if python.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none_or(|v| v != "true"),
-            "CI=true: this test needs python3 on PATH"
-        );
-        eprintln!("skipped: no python3 on PATH");
-    }
-    python
-}
-
 /// Runs penv in the sandbox, killed (and failing the test) after a minute, so
 /// an endless walk fails instead of hanging.
 fn run_with_deadline(sb: &Sandbox, args: &[&str]) -> Output {
@@ -1152,9 +1136,7 @@ fn copies_venv(python: &Path, dir: &Path) -> PathBuf {
 
 #[test]
 fn a_copies_venvs_python_leads_to_its_base_and_one_that_is_its_own_base_is_an_error() {
-    let Some(python) = real_python_or_skip() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     // A healthy `--copies` venv: its python names the real one as its base.
     let healthy = copies_venv(python, &sb.tmp.path().join("copies"));
@@ -1211,22 +1193,6 @@ fn a_copies_venvs_python_leads_to_its_base_and_one_that_is_its_own_base_is_an_er
 }
 
 // ---- data safety: nothing deleted that penv did not make (issue 9) ----
-
-/// The real Python, or `None` after saying why; under `CI=true` a missing
-/// Python fails the test instead (a scenario that cannot run is no pass).
-fn safety_python() -> Option<&'static Path> {
-    let python = common::real_python();
-    #[allow(clippy::disallowed_methods, reason = "the test's own CI switch")]
-    let ci = std::env::var_os("CI").is_some_and(|v| v == "true" || v == "1");
-    assert!(
-        python.is_some() || !ci,
-        "CI=true and no python3 on PATH: this test cannot run its scenario"
-    );
-    if python.is_none() {
-        eprintln!("skipped: no python3 on PATH");
-    }
-    python
-}
 
 /// A project file for a pip-less env (quick to build); `prompt` is part of
 /// the spec, so changing it makes a sync rebuild.
@@ -1296,9 +1262,7 @@ fn short_hash(sb: &Sandbox) -> String {
 
 #[test]
 fn a_symlinked_stash_entry_is_refused_never_marked_or_pruned_through() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     let other = other_project(&sb, python);
     let before = tree(&other);
@@ -1334,9 +1298,7 @@ fn a_symlinked_stash_entry_is_refused_never_marked_or_pruned_through() {
 
 #[test]
 fn a_symlinked_stash_dir_is_refused_not_followed() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     let other = other_project(&sb, python);
     // Give the other project a stash entry, then link this project's stash to it.
@@ -1383,9 +1345,7 @@ fn write_intent(sb: &Sandbox, aside: bool) {
 
 #[test]
 fn a_symlinked_old_env_with_an_intent_record_is_refused() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     let other = other_project(&sb, python);
     let before = tree(&other);
@@ -1405,9 +1365,7 @@ fn a_symlinked_old_env_with_an_intent_record_is_refused() {
 
 #[test]
 fn a_symlinked_env_path_to_another_penv_env_is_refused() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     let other = other_project(&sb, python);
     let before = tree(&other);
@@ -1431,9 +1389,7 @@ fn a_symlinked_env_path_to_another_penv_env_is_refused() {
 /// `penv-state.json`, named through a symlinked parent.
 #[test]
 fn home_reached_through_a_symlinked_parent_is_refused() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     std::fs::write(sb.home.join("thesis.tex"), "chapter 1").unwrap();
     std::fs::write(sb.home.join("penv-state.json"), "").unwrap();
@@ -1474,9 +1430,7 @@ type Plant<'a> = (&'static str, Box<dyn Fn() + 'a>);
 /// `--force`, and the directory left exactly as it was.
 #[test]
 fn a_state_file_or_marker_penv_did_not_write_is_no_ownership() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     let other = other_project(&sb, python);
     sb.write("penv.toml", &bare_toml(python, "a", ""));
@@ -1548,9 +1502,7 @@ fn a_state_file_or_marker_penv_did_not_write_is_no_ownership() {
 
 #[test]
 fn a_lock_file_linked_to_a_user_file_is_refused_untouched() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     sb.write("penv.toml", &bare_toml(python, "a", ""));
     sb.ok(&["sync"]);
@@ -1582,9 +1534,7 @@ fn a_lock_file_linked_to_a_user_file_is_refused_untouched() {
 
 #[test]
 fn refusing_a_symlinked_penv_dir_creates_nothing_in_its_target() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     let sb = Sandbox::new();
     sb.write("penv.toml", &bare_toml(python, "a", ""));
     sb.ok(&["sync"]);
@@ -1697,9 +1647,7 @@ fn kept_edits(sb: &Sandbox) -> Vec<String> {
 
 #[test]
 fn an_edited_checkout_in_src_is_kept_when_the_env_is_dropped_at_once() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     if !safety_git() {
         return;
     }
@@ -1732,9 +1680,7 @@ fn an_edited_checkout_in_src_is_kept_when_the_env_is_dropped_at_once() {
 
 #[test]
 fn an_edited_checkout_in_src_is_kept_when_its_stashed_env_is_pruned() {
-    let Some(python) = safety_python() else {
-        return;
-    };
+    let python = require_python!();
     if !safety_git() {
         return;
     }
@@ -2628,18 +2574,6 @@ fn a_file_changed_and_changed_back_while_pip_installs_is_refused_too() {
 
 // ---- pip seed, pip's output, index credentials (issue 10, items 3 and 8) ----
 
-/// `Some(value)`; or, when it is `None`, a failure under `CI` and a printed
-/// skip elsewhere (the caller returns).
-fn or_skip<T>(value: Option<T>, why: &str) -> Option<T> {
-    if value.is_none() {
-        #[expect(clippy::disallowed_methods, reason = "the test runner's CI flag")]
-        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-        assert!(!ci, "cannot run this test's real scenario: {why}");
-        eprintln!("skipped: {why}");
-    }
-    value
-}
-
 /// Runs a small Python script with the real Python, returning its stdout.
 fn python_script(python: &Path, script: &str, args: &[&str]) -> String {
     let out = Command::new(python)
@@ -2804,11 +2738,9 @@ fn recorded(sb: &Sandbox) -> serde_json::Value {
 
 #[test]
 fn a_newer_pip_in_find_links_is_seeded_recorded_and_shown() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
-    let Some(bundled) = or_skip(bundled_pip(python), "the interpreter bundles no pip") else {
-        return;
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
     };
     let sb = sandbox_with_wheels();
     repackaged_pip(python, &bundled, &sb.wheels, "99.0.0");
@@ -2839,11 +2771,9 @@ fn a_newer_pip_in_find_links_is_seeded_recorded_and_shown() {
 
 #[test]
 fn without_a_newer_pip_the_bundled_one_is_seeded_with_a_warning_saying_what_it_gets_wrong() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
-    let Some(bundled) = or_skip(bundled_pip(python), "the interpreter bundles no pip") else {
-        return;
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
     };
     let version = pip_wheel_version(&bundled);
     let sb = sandbox_with_wheels();
@@ -2869,20 +2799,14 @@ fn without_a_newer_pip_the_bundled_one_is_seeded_with_a_warning_saying_what_it_g
 
 #[test]
 fn extras_spelled_otherwise_need_a_pep_685_pip_and_the_old_pips_warning_is_shown() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
+    let python = require_python!();
+    let Some(bundled) =
+        bundled_pip(python).filter(|w| version_below(&pip_wheel_version(w), &[23, 3]))
+    else {
+        skip!("the interpreter's bundled pip is not older than 23.3");
     };
-    let Some(bundled) = or_skip(
-        bundled_pip(python).filter(|w| version_below(&pip_wheel_version(w), &[23, 3])),
-        "the interpreter's bundled pip is not older than 23.3",
-    ) else {
-        return;
-    };
-    let Some(new_pip) = or_skip(
-        real_pep_685_pip(python),
-        "no pip 23.3 or later on this machine to seed",
-    ) else {
-        return;
+    let Some(new_pip) = real_pep_685_pip(python) else {
+        skip!("no pip 23.3 or later on this machine to seed");
     };
     let sb = Sandbox::new();
     build_wheel(&sb.wheels, "extdep", "1.0", &[]);
@@ -2939,11 +2863,9 @@ with zipfile.ZipFile(dest + "/extpkg-1.0-py3-none-any.whl", "w") as z:
 
 #[test]
 fn a_pip_version_pin_is_seeded_exactly_or_is_an_error_naming_the_key() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
-    let Some(bundled) = or_skip(bundled_pip(python), "the interpreter bundles no pip") else {
-        return;
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
     };
     let sb = sandbox_with_wheels();
     repackaged_pip(python, &bundled, &sb.wheels, "99.0.0");
@@ -2996,9 +2918,7 @@ fn a_pip_version_pin_is_seeded_exactly_or_is_an_error_naming_the_key() {
 
 #[test]
 fn pips_whole_output_is_shown_with_v_and_only_its_warnings_without() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     // A dependency on a package nobody offers, behind an extra that does
     // not exist: pip warns and exits 0.
@@ -3030,9 +2950,7 @@ fn pips_whole_output_is_shown_with_v_and_only_its_warnings_without() {
 
 #[test]
 fn index_credentials_never_reach_the_state_the_output_or_the_hash() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     let toml = |password: &str| {
         format!(
@@ -3080,9 +2998,7 @@ fn index_credentials_never_reach_the_state_the_output_or_the_hash() {
 
 #[test]
 fn variables_in_find_links_are_expanded_for_pip_only() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     sb.write(
         "penv.toml",
@@ -3173,11 +3089,9 @@ impl Drop for FileServer {
 
 #[test]
 fn a_pip_offered_by_a_find_links_url_is_downloaded_once_and_reused() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
-    let Some(bundled) = or_skip(bundled_pip(python), "the interpreter bundles no pip") else {
-        return;
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
     };
     let sb = Sandbox::new();
     let served = sb.tmp.path().join("served");
@@ -3221,14 +3135,11 @@ fn a_pip_offered_by_a_find_links_url_is_downloaded_once_and_reused() {
 
 #[test]
 fn an_unreachable_index_falls_back_to_the_bundled_pip_and_is_not_asked_again_that_day() {
-    let Some(python) = or_skip(common::real_python(), "no python3 on PATH") else {
-        return;
-    };
-    let Some(bundled) = or_skip(
-        bundled_pip(python).filter(|w| version_below(&pip_wheel_version(w), &[23, 3])),
-        "the interpreter's bundled pip is not older than 23.3",
-    ) else {
-        return;
+    let python = require_python!();
+    let Some(bundled) =
+        bundled_pip(python).filter(|w| version_below(&pip_wheel_version(w), &[23, 3]))
+    else {
+        skip!("the interpreter's bundled pip is not older than 23.3");
     };
     let sb = Sandbox::new();
     // Nothing listens on port 1 of the loopback: refused at once.
