@@ -1708,31 +1708,6 @@ fn an_edited_checkout_in_src_is_kept_when_its_stashed_env_is_pruned() {
 
 // ---- changes made to the env after it was built (issue 10, items 5–7) ----
 
-/// The real Python; without one, a failure under `CI` (the scenario must
-/// run there), else `None` after saying why.
-fn python_for_drift() -> Option<&'static Path> {
-    let python = common::real_python();
-    if python.is_none() {
-        skip_or_fail_in_ci("no python3 on PATH");
-    }
-    python
-}
-
-/// Prints why a test cannot run its scenario here, or fails when `CI` is set.
-#[track_caller]
-fn skip_or_fail_in_ci(reason: &str) {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the test runner's CI, not penv's input"
-    )]
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
-    assert!(
-        !ci,
-        "{reason}, and CI is set: this test must run its scenario"
-    );
-    eprintln!("skipped: {reason}");
-}
-
 /// `pip ARGS` with the env's own python, offline from the sandbox's wheels,
 /// as a user would type it.
 fn pip_by_hand(sb: &Sandbox, args: &[&str]) {
@@ -1775,9 +1750,7 @@ fn stale_then_repaired(sb: &Sandbox, reason: &str) {
 
 #[test]
 fn a_package_uninstalled_by_hand_is_stale_and_sync_puts_it_back() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1801,9 +1774,7 @@ fn a_package_uninstalled_by_hand_is_stale_and_sync_puts_it_back() {
 
 #[test]
 fn a_package_added_upgraded_or_downgraded_by_hand_is_stale() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1826,9 +1797,7 @@ fn a_package_added_upgraded_or_downgraded_by_hand_is_stale() {
 
 #[test]
 fn a_half_removed_dist_info_is_stale() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1851,9 +1820,7 @@ fn a_half_removed_dist_info_is_stale() {
 
 #[test]
 fn site_packages_that_moved_with_the_same_packages_stays_fresh_without_python() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1895,9 +1862,7 @@ fn site_packages_that_moved_with_the_same_packages_stays_fresh_without_python() 
 
 #[test]
 fn reinstall_rebuilds_a_fresh_env_and_never_from_the_stash() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1928,9 +1893,7 @@ fn reinstall_rebuilds_a_fresh_env_and_never_from_the_stash() {
 
 #[test]
 fn an_env_changed_by_hand_is_not_restored_from_the_stash() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -1950,9 +1913,7 @@ fn an_env_changed_by_hand_is_not_restored_from_the_stash() {
 
 #[test]
 fn run_no_sync_in_a_copied_project_refuses_and_leaves_the_original_alone() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -2022,9 +1983,7 @@ fn broken_then_repaired(sb: &Sandbox, reason: &str, real: &Path) {
 
 #[test]
 fn an_env_python_replaced_in_place_is_broken() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
@@ -2041,8 +2000,7 @@ fn an_env_python_replaced_in_place_is_broken() {
     broken_then_repaired(&sb, "`bin/python` was replaced", &real);
     // Another interpreter's binary, of the same version, at another path.
     let Some(copy) = copied_python(python, &sb.tmp.path().join("other-python")) else {
-        skip_or_fail_in_ci(&format!("a copy of {} does not run here", python.display()));
-        return;
+        skip!("a copy of {} does not run here", python.display());
     };
     std::fs::remove_file(&link).unwrap();
     std::os::unix::fs::symlink(&copy, &link).unwrap();
@@ -2072,16 +2030,13 @@ fn an_env_python_replaced_in_place_is_broken() {
 
 #[test]
 fn a_home_edited_to_another_install_of_the_same_version_is_broken() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     let real = env_python_link(&sb);
     let Some(copy) = copied_python(python, &sb.tmp.path().join("other-python")) else {
-        skip_or_fail_in_ci(&format!("a copy of {} does not run here", python.display()));
-        return;
+        skip!("a copy of {} does not run here", python.display());
     };
     let cfg_path = sb.env().join("pyvenv.cfg");
     let cfg = std::fs::read_to_string(&cfg_path).unwrap();
@@ -2102,9 +2057,7 @@ fn a_home_edited_to_another_install_of_the_same_version_is_broken() {
 
 #[test]
 fn an_env_recorded_before_penv_kept_its_as_built_record_is_rebuilt() {
-    let Some(python) = python_for_drift() else {
-        return;
-    };
+    let python = require_python!();
     let sb = sandbox_with_wheels();
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
