@@ -32,7 +32,9 @@ pub mod diagnostics;
 pub mod env_vars;
 pub mod fs;
 pub mod installer;
+mod ops;
 pub mod platform;
+mod plan;
 pub mod printer;
 pub mod process;
 pub mod project;
@@ -265,15 +267,15 @@ impl Error {
 
 /// Runs penv with parsed arguments and returns the process's exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    let env = env_vars::EnvVars::from_process();
+    let vars = env_vars::EnvVars::from_process();
     let printer = printer::Printer::new(
         cli.quiet,
         cli.verbose,
         cli.color,
-        env.no_color,
-        env.no_progress,
+        vars.no_color,
+        vars.no_progress,
     );
-    match commands::dispatch(cli, env, &printer) {
+    match commands::dispatch(cli, vars, &printer) {
         Ok(code) => code,
         Err(err) => {
             printer.error(&diagnostics::render(&err));

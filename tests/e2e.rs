@@ -573,10 +573,10 @@ fn status_reports_missing_fresh_stale_and_broken() {
             .contains("+tinypkg==2.0"),
         "{status}"
     );
-    // A never-finished build is broken (penv's build marker is still there).
+    // A never-finished build is unfinished (penv's build marker is still there).
     std::fs::write(sb.env().join("penv-building"), "pid 1\n").unwrap();
     let status = status_json(&sb);
-    assert_eq!(status["state"], "broken", "{status}");
+    assert_eq!(status["state"], "unfinished", "{status}");
     assert!(
         status["reasons"][0]
             .as_str()
@@ -769,7 +769,7 @@ fn a_moved_project_is_rebuilt_at_its_new_path() {
         .args(["sync"])
         .output()
         .unwrap();
-    assert_exit_and_stderr(&out, 0, "project moved from");
+    assert_exit_and_stderr(&out, 0, "the project was moved or copied to");
     let out = Command::new(moved.join(".venv/bin/python"))
         .args(["-c", "import sys, tinypkg; print(sys.prefix)"])
         .env_clear()

@@ -2,13 +2,11 @@
 
 use std::process::ExitCode;
 
-use super::Ctx;
 use crate::Error;
 use crate::cli::HashArgs;
+use crate::ops::Ctx;
 
 pub(super) fn hash(ctx: &Ctx, args: &HashArgs) -> Result<ExitCode, Error> {
-    let project = ctx.project()?;
-    let wanted = ctx.wanted(project, &args.spec)?;
-    ctx.printer.data(&wanted.hash);
+    ctx.printer.data(&super::plan(ctx, &args.spec)?.hash);
     Ok(ExitCode::SUCCESS)
 }

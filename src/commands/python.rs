@@ -5,13 +5,12 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::Ctx;
-use crate::Error;
+use crate::ops::Ctx;
+use crate::{Error, plan};
 use crate::cli::PythonCommand;
 use crate::python::discovery::{self, Verdict};
 use crate::python::request::{Request, RequestSource};
-use crate::python::{PythonError, describe, project_request, resolve, search_report};
-use crate::state::State;
+use crate::python::{PythonError, describe, search_report};
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
     match cmd {
@@ -24,21 +23,18 @@ pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> 
 }
 
 fn list(ctx: &Ctx, as_json: bool) {
-    let found = discovery::discover(&ctx.env, &ctx.prober);
+    let found = discovery::discover(&ctx.vars, &ctx.prober);
     // Inside a project, mark what its request picks.
-    let project = ctx.project().ok();
+    let project = plan::find_project().ok();
     let request = project
         .as_ref()
-        .and_then(|p| project_request(p, None, &ctx.env).ok());
+        .and_then(|p| plan::python_request(p, None, &ctx.vars).ok());
     // The env's own interpreter is kept while it satisfies the request
     // (see `resolve`): that is the project's pick, not the newest.
     let kept = project
         .as_ref()
         .zip(request.as_ref())
-        .and_then(|(p, (r, s))| {
-            let state = State::read(&Ctx::env_paths(p).env).ok().flatten()?;
-            resolve(r, s, &ctx.env, &ctx.prober, Some(&state.base)).ok()
-        });
+        .and_then(|(p, r)| plan::env_python(p, r, &ctx.vars, &ctx.prober));
     let verdicts = request.as_ref().map(|(r, _)| {
         discovery::choose_keeping(
             r,
@@ -112,7 +108,7 @@ fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
     })?;
     let found = match &request {
         Request::Path(p) => discovery::explicit(p, &ctx.prober),
-        _ => discovery::discover(&ctx.env, &ctx.prober),
+        _ => discovery::discover(&ctx.vars, &ctx.prober),
     };
     let verdicts = discovery::choose(&request, &found.candidates);
     let Some(chosen) = verdicts.iter().position(|v| *v == Verdict::Chosen) else {

@@ -6,63 +6,45 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use super::Ctx;
-use super::sync::{InUse, ensure_synced};
-use super::which::not_ready;
 use crate::cli::RunArgs;
 use crate::diagnostics::display_path;
-use crate::venv::{self, EnvStatus, Unusable};
+use crate::ops::sync::{self, Options};
+use crate::ops::{Ctx, use_env};
+use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
-    let project = ctx.project()?;
-    let wanted = ctx.wanted(project, &args.spec)?;
-    let env = wanted.paths.env.clone();
+    let plan = super::plan(ctx, &args.spec)?;
+    let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.
     let _in_use = if args.no_sync {
-        let shared = wanted.paths.lock_shared();
         let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
-        if matches!(shared, Ok(None)) {
-            return Err(not_ready(&env, &Unusable::Rebuilding, rebuilding));
+        let (readiness, in_use) = use_env::without_sync(&plan, rebuilding)?;
+        if let Readiness::Stale { why, .. } = &readiness {
+            ctx.printer.warn(&format!(
+                "`{}` is stale (--no-sync): {}",
+                display_path(env),
+                why.join("; ")
+            ));
         }
-        // The verdict `which` gives: a missing, broken or half-built env, or
-        // one built at another path (a copied project), is refused.
-        venv::usable(&wanted.paths).map_err(|u| not_ready(&env, &u, rebuilding))?;
-        match venv::inspect(&wanted.paths, &wanted.spec, &wanted.hash) {
-            EnvStatus::Fresh(_) => {}
-            EnvStatus::Stale(_, reasons) => {
-                ctx.printer.warn(&format!(
-                    "`{}` is stale (--no-sync): {}",
-                    display_path(&env),
-                    reasons.join("; ")
-                ));
-            }
-            // Changed since `usable` looked: refused all the same.
-            status @ (EnvStatus::Missing | EnvStatus::Broken(..)) => {
-                let unusable = match status {
-                    EnvStatus::Missing => Unusable::Missing,
-                    status => Unusable::Broken(status.reasons().to_vec()),
-                };
-                return Err(not_ready(&env, &unusable, rebuilding));
-            }
-        }
-        Some(InUse::shared(shared.ok().flatten()))
+        in_use
     } else {
-        Some(ensure_synced(ctx, &wanted, false, false)?.1)
+        sync::sync(ctx, &plan, Options::default())?.1
     };
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let resolved = resolve_program(&env, program, &ctx.env.path_dirs())?;
+    let resolved = resolve_program(env, program, &ctx.vars.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args).args(rest);
-    activate(&mut cmd, &env, ctx.env.path.as_ref());
+    activate(&mut cmd, env, ctx.vars.path.as_ref());
     Err(Error::Exec {
         program: resolved.program.clone(),
         source: platform::exec(cmd),
     })
 }
 
-struct Resolved {
+/// What to execute for the command line's first word.
+struct Program {
     program: PathBuf,
     leading_args: Vec<OsString>,
 }
@@ -73,13 +55,13 @@ fn resolve_program(
     env: &Path,
     program: &OsString,
     path_dirs: &[PathBuf],
-) -> Result<Resolved, Error> {
+) -> Result<Program, Error> {
     let name = program.to_string_lossy();
     if Path::new(program)
         .extension()
         .is_some_and(|e| e == "py" || e == "pyw")
     {
-        return Ok(Resolved {
+        return Ok(Program {
             program: platform::env_python(env),
             leading_args: vec![program.clone()],
         });
@@ -87,7 +69,7 @@ fn resolve_program(
     if !name.contains('/') && !name.contains(std::path::MAIN_SEPARATOR) {
         let in_env = platform::env_bin(env, &name);
         if platform::is_executable(&in_env) {
-            return Ok(Resolved {
+            return Ok(Program {
                 program: in_env,
                 leading_args: Vec::new(),
             });
@@ -102,7 +84,7 @@ fn resolve_program(
         });
     }
     match platform::which_on_path(&name, path_dirs) {
-        Some(found) => Ok(Resolved {
+        Some(found) => Ok(Program {
             program: found,
             leading_args: Vec::new(),
         }),

@@ -5,37 +5,36 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::Ctx;
 use crate::Error;
 use crate::cli::StatusArgs;
 use crate::diagnostics::display_path;
-use crate::venv::{self, stash};
+use crate::ops::Ctx;
+use crate::venv::{Readiness, Want, stash};
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
-    let project = ctx.project()?;
-    let wanted = ctx.wanted(project, &args.spec)?;
-    let status = venv::inspect_now(&wanted.paths, &wanted.spec, &wanted.hash);
-    let stashed = stash::list(&wanted.paths);
-    let info = &wanted.python.info;
+    let plan = super::plan(ctx, &args.spec)?;
+    let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    let stashed = stash::list(&plan.paths);
+    let info = &plan.python.info;
     if args.json {
         let value = json!({
             "state": status.name(),
-            "reasons": status.reasons(),
+            "reasons": status.why(),
             // Paths as text: `json!` cannot take a path that is not UTF-8.
-            "env": wanted.paths.env.display().to_string(),
-            "project-file": wanted.project.file.display().to_string(),
-            "hash": wanted.hash,
+            "env": plan.paths.env.display().to_string(),
+            "project-file": plan.project.file.display().to_string(),
+            "hash": plan.hash,
             "recorded-hash": status.state().map(|s| &s.hash),
             "interpreter": {
-                "path": wanted.python.fingerprint.path.display().to_string(),
+                "path": plan.python.fingerprint.path.display().to_string(),
                 "implementation": info.implementation,
                 "version": info.version,
-                "request": wanted.python.request.to_string(),
-                "request-source": wanted.python.source.to_string(),
+                "request": plan.python.request.to_string(),
+                "request-source": plan.python.source.to_string(),
             },
             // The pip seeded into the env, and what the spec asks for.
             "pip-version": status.state().and_then(|s| s.pip_version.as_deref()),
-            "pip-request": wanted.spec.venv.pip_version,
+            "pip-request": plan.spec.venv.pip_version,
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
             "stashed": stashed.iter().map(|e| json!({"path": e.path.display().to_string(), "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
@@ -45,22 +44,22 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let p = ctx.printer;
-    p.data(&format!("env:         {}", display_path(&wanted.paths.env)));
+    p.data(&format!("env:         {}", display_path(&plan.paths.env)));
     p.data(&format!("state:       {}", status.name()));
-    for reason in status.reasons() {
+    for reason in status.why() {
         p.data(&format!("  - {reason}"));
     }
     p.data(&format!(
         "interpreter: {} {} `{}`",
         info.implementation,
         info.version,
-        wanted.python.fingerprint.path.display()
+        plan.python.fingerprint.path.display()
     ));
     p.data(&format!(
         "request:     {} (from {})",
-        wanted.python.request, wanted.python.source
+        plan.python.request, plan.python.source
     ));
-    if let Some(request) = &wanted.spec.venv.pip_version {
+    if let Some(request) = &plan.spec.venv.pip_version {
         let seeded = match status.state() {
             Some(state) => match &state.pip_version {
                 Some(v) => format!("{v} (asked for {request})"),
@@ -70,9 +69,9 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         };
         p.data(&format!("pip:         {seeded}"));
     }
-    p.data(&format!("spec hash:   {}", wanted.hash));
+    p.data(&format!("spec hash:   {}", plan.hash));
     if let Some(state) = status.state()
-        && state.hash != wanted.hash
+        && state.hash != plan.hash
     {
         p.data(&format!("built hash:  {}", state.hash));
     }

@@ -1,0 +1,201 @@
+//! Build: a new env for the plan, in a transaction. The old env (if any)
+//! is moved aside under an intent record, the new one is created, seeded
+//! with pip and installed into, and only then is its state written and the
+//! old one stashed; any failure or interrupt puts the old env back.
+
+use super::Ctx;
+use super::sync::Outcome;
+use crate::Error;
+use crate::diagnostics::display_path;
+use crate::installer;
+use crate::plan::Plan;
+use crate::process::SignalGuard;
+use crate::state::{AsBuilt, State, now};
+use crate::venv::kept::Kept;
+use crate::venv::owned::Occupant;
+use crate::venv::txn::{CommitError, Source, Txn};
+use crate::venv::{create, seed};
+
+/// Says where each `src/` penv kept (rather than deleted with its env) went.
+pub(crate) fn tell_kept(ctx: &Ctx, kept: &[Kept]) {
+    for k in kept {
+        ctx.printer.warn(&format!(
+            "kept `src/` of the replaced env `{}`, which may hold your work ({}): it is now at `{}`",
+            display_path(&k.from),
+            k.reasons.join("; "),
+            display_path(&k.to)
+        ));
+    }
+}
+
+/// A failed commit as the user sees it: rolled back (the old env is back),
+/// or left for the next penv to finish or undo.
+pub(crate) fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
+    match e {
+        CommitError::RolledBack { source, restored } => Error::RolledBack {
+            source: Box::new(Error::Fs(source)),
+            env: env.to_owned(),
+            restored,
+        },
+        CommitError::Unsettled(e) => Error::Fs(e),
+    }
+}
+
+/// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
+/// envs; rolls back on any failure or interrupt.
+pub(crate) fn build(
+    ctx: &Ctx,
+    plan: &Plan,
+    occupant: Occupant,
+    keep: usize,
+) -> Result<Outcome, Error> {
+    let start = std::time::Instant::now();
+    let paths = &plan.paths;
+    let guard = SignalGuard::install();
+    // `${NAME}` in `[pip]` URLs is expanded now, for pip only; an unset one
+    // fails before anything is touched.
+    let (pip, redactor) = plan
+        .spec
+        .pip
+        .expanded(&ctx.vars.url_vars, |keys| plan.project.locate(keys))?;
+    let txn = Txn::begin(paths, occupant, &plan.hash, &Source::Build)?;
+    let built = build_into(ctx, plan, &pip, &redactor, &guard).and_then(|built| {
+        if guard.received().is_some() {
+            return Ok(built);
+        }
+        match plan.changed_since_built()? {
+            Some(changed) => Err(changed),
+            None => Ok(built),
+        }
+    });
+    match built {
+        Ok((as_built, pip_version)) => {
+            let state = State {
+                format: crate::state::STATE_FORMAT,
+                hash: plan.hash.clone(),
+                spec: plan.spec.clone(),
+                base: plan.python.fingerprint.clone(),
+                base_stdlib: Some(plan.python.info.stdlib.clone()),
+                venv_path: paths.env.clone(),
+                penv_version: env!("CARGO_PKG_VERSION").to_owned(),
+                pip_version,
+                created: now(),
+                last_used: now(),
+                as_built: Some(as_built),
+            };
+            if let Some(signal) = guard.received() {
+                let restored = txn.rollback()?;
+                return Err(Error::Interrupted { signal, restored });
+            }
+            let kept = txn
+                .commit(&state, keep)
+                .map_err(|e| commit_error(e, &paths.env))?;
+            tell_kept(ctx, &kept);
+            Ok(Outcome::Built {
+                seconds: start.elapsed().as_secs_f64(),
+            })
+        }
+        Err(err) => {
+            let restored = txn.rollback()?;
+            if let Some(signal) = guard.received() {
+                return Err(Error::Interrupted { signal, restored });
+            }
+            Err(Error::RolledBack {
+                source: Box::new(err),
+                env: paths.env.clone(),
+                restored,
+            })
+        }
+    }
+}
+
+/// Builds the env; returns what it is (the last step before its state) and
+/// the version of the pip seeded, if any.
+fn build_into(
+    ctx: &Ctx,
+    plan: &Plan,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+    guard: &SignalGuard,
+) -> Result<(AsBuilt, Option<String>), Error> {
+    let interrupted = || {
+        guard.received().map(|signal| Error::Interrupted {
+            signal,
+            restored: false,
+        })
+    };
+    let info = &plan.python.info;
+    let base = &plan.python.fingerprint.path;
+    let env = &plan.paths.env;
+    let progress = ctx.printer.step(&format!(
+        "Creating venv with {} {}",
+        info.implementation, info.version
+    ));
+    let options = create::VenvOptions {
+        system_site_packages: plan.spec.venv.system_site_packages,
+        prompt: plan.spec.venv.prompt.clone(),
+    };
+    let created = create::create_layout(base, env, &options);
+    progress.finish();
+    created?;
+    if let Some(e) = interrupted() {
+        return Err(e);
+    }
+    if plan.spec.venv.system_site_packages {
+        ctx.printer.warn("`system-site-packages = true`: packages of the base interpreter are visible in the env and may satisfy or shadow its requirements");
+    }
+    let mut pip_version = None;
+    if plan.spec.venv.pip {
+        let explicit = plan
+            .project
+            .config
+            .venv
+            .pip_version
+            .is_some()
+            .then(|| plan.project.locate(&["venv", "pip-version"]));
+        let request = seed::PipRequest::new(plan.spec.venv.pip_version.as_deref(), explicit);
+        let sources = seed::PipSources::new(pip, &plan.project.root);
+        let seed = seed::choose(
+            info,
+            base,
+            &request,
+            &sources,
+            &plan.project.root,
+            ctx.cache_dir.as_deref(),
+            redactor,
+            ctx.printer,
+        )?;
+        create::seed_pip(info, env, &seed)?;
+        pip_version = Some(seed.version.to_string());
+    }
+    if let Some(e) = interrupted() {
+        return Err(e);
+    }
+    if installer::has_work(&plan.spec) {
+        let spec = crate::spec::Spec {
+            pip: pip.clone(),
+            ..plan.spec.clone()
+        };
+        let args = installer::pip_args(
+            &spec,
+            &plan.project.root,
+            &plan.project.config.requirement_files,
+        );
+        installer::install(
+            env,
+            &plan.project.root,
+            &args,
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(|e| match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
+            },
+            other => Error::Install(other),
+        })?;
+    }
+    Ok((crate::venv::drift::record(env)?, pip_version))
+}

@@ -1,0 +1,43 @@
+//! The operations commands share, between the commands (which parse
+//! arguments and print) and the stages (project, python, spec, venv,
+//! installer, state): bringing an env up to date ([`sync`]), building one
+//! in a transaction ([`build`]), and using one as it is ([`use_env`]). A new
+//! command is a file in `commands/` calling these; a new operation is a file
+//! here.
+
+pub(crate) mod build;
+pub(crate) mod sync;
+pub(crate) mod use_env;
+
+use std::path::PathBuf;
+
+use crate::env_vars::EnvVars;
+use crate::printer::Printer;
+use crate::python::interpreter::Prober;
+
+/// What every operation gets: the environment variables, the printer,
+/// penv's cache directory and the interpreter prober.
+pub struct Ctx<'a> {
+    /// The environment variables, read once at start.
+    pub vars: EnvVars,
+    pub printer: &'a Printer,
+    /// penv's cache directory, when there is one.
+    pub cache_dir: Option<PathBuf>,
+    /// The interpreter prober (with its cache).
+    pub prober: Prober,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context for one penv invocation.
+    pub fn new(vars: EnvVars, printer: &'a Printer) -> Self {
+        let cache_dir = vars.cache_dir.clone().or_else(|| {
+            directories::ProjectDirs::from("", "", "penv").map(|d| d.cache_dir().to_owned())
+        });
+        Self {
+            prober: Prober::new(cache_dir.as_deref()),
+            vars,
+            printer,
+            cache_dir,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Sync: make the env match the plan.
+//!
+//! The no-op path reads penv.toml, the requirement files and the state, and
+//! stats the base interpreter and the env's links: no lock, no Python
+//! process. Anything else happens under the env's lock, after finishing or
+//! undoing whatever a dead penv left half-done.
+//!
+//! What is hashed is what pip installs: under the lock the plan is made
+//! again (a sync that waited sees the files as they are now), and after pip
+//! ran every file the spec hashes is read again; if one changed meanwhile,
+//! pip may have read either version, so the build is rolled back rather
+//! than recorded under a hash it may not match.
+
+use super::Ctx;
+use super::build::{build, commit_error, tell_kept};
+use crate::Error;
+use crate::diagnostics::display_path;
+use crate::fs::{self, LockOutcome};
+use crate::plan::Plan;
+use crate::state::{State, now};
+use crate::venv::owned::{Occupant, Refusal, check_env_path};
+use crate::venv::txn::{Recovery, Source, Txn, recover};
+use crate::venv::{Readiness, Want, stash};
+
+/// How to sync.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Options {
+    /// Replace a venv penv did not create (`--force`).
+    pub(crate) force: bool,
+    /// Rebuild even a fresh env, and never from the stash (`--reinstall`).
+    pub(crate) reinstall: bool,
+}
+
+/// What [`sync`] did.
+pub(crate) enum Outcome {
+    /// Nothing to do.
+    AlreadyFresh,
+    /// Another penv did it while this one waited.
+    BuiltByOther,
+    /// Built from scratch, in this many seconds.
+    Built { seconds: f64 },
+    /// Restored from the stash.
+    Restored,
+}
+
+/// The lock [`sync`] checked the env under, for the caller to hold while it
+/// uses the env: no rebuild starts until it is dropped. It is close-on-exec,
+/// so `penv run` holds it until it becomes the user's command.
+pub(crate) struct InUse(#[expect(dead_code, reason = "held for its drop")] Option<fs::FileLock>);
+
+impl InUse {
+    /// A reader's lock (or none, when the lock file could not be opened).
+    pub(crate) fn shared(lock: Option<fs::FileLock>) -> Self {
+        Self(lock)
+    }
+
+    /// The writer's lock, no longer passed on to children.
+    fn exclusive(lock: fs::FileLock) -> Self {
+        lock.keep_from_children();
+        Self(Some(lock))
+    }
+}
+
+/// Brings the env up to date: the fast path without a lock when it is, else
+/// under the lock: recover, re-plan, re-check, then restore from the stash
+/// or rebuild.
+pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
+    let paths = &plan.paths;
+    let keep = plan.project.config.venv.keep_stashed;
+    if !options.reinstall && !paths.intent().exists() {
+        // A shared lock across the check and the caller's use of the env, so
+        // no rebuild starts in between. A writer holding the lock sends us
+        // down the slow path to wait for it; a lock file that cannot be
+        // made (a read-only project) leaves the check unguarded.
+        let shared = paths.lock_shared();
+        if !matches!(shared, Ok(None))
+            && let Readiness::Fresh(mut state) =
+                Readiness::under_lock(paths, Want::Spec(&plan.spec, &plan.hash))
+        {
+            settle(&mut state, plan);
+            return Ok((Outcome::AlreadyFresh, InUse(shared.ok().flatten())));
+        }
+        // `shared` is dropped here: holding it would block our own writer lock.
+    }
+    let timeout = ctx.vars.lock_timeout().map_err(Error::BadLockTimeout)?;
+    let env_name = display_path(&paths.env);
+    // A path penv would refuse is refused before `.penv/` or a lock is made:
+    // a refusal touches nothing. (Checked again under the lock.)
+    checked_env_path(ctx, plan, options.force)?;
+    // So is an unset `${NAME}` in a `[pip]` URL (expanded again in `build`).
+    plan.spec
+        .pip
+        .expanded(&ctx.vars.url_vars, |keys| plan.project.locate(keys))?;
+    paths.ensure_work_dir()?;
+    let lock = fs::lock_exclusive(&paths.lock_file(), timeout, |holder| {
+        ctx.printer.status(&format!(
+            "Waiting for another penv{} working on `{env_name}` (at most {}s)…",
+            holder.map(|h| format!(" ({h})")).unwrap_or_default(),
+            // `PENV_LOCK_TIMEOUT=1.5` waits 1.5 s: say so, not "1s".
+            format!("{:.1}", timeout.as_secs_f64()).trim_end_matches(".0")
+        ));
+    })?;
+    let waited = matches!(lock, LockOutcome::AcquiredAfterWait(..));
+    let lock = lock.into_lock();
+    lock.share_with_children();
+    let mut kept = Vec::new();
+    let recovered = recover(paths, keep, &mut kept);
+    tell_kept(ctx, &kept);
+    match recovered? {
+        Some(Recovery::Finished) => ctx.printer.warn(&format!(
+            "finished a rebuild of `{env_name}` that was interrupted (the new env was complete)"
+        )),
+        Some(Recovery::RolledBack { restored_old: true }) => ctx.printer.warn(&format!(
+            "undid a rebuild of `{env_name}` that was interrupted: the previous env is back"
+        )),
+        Some(Recovery::RolledBack {
+            restored_old: false,
+        }) => ctx.printer.warn(&format!(
+            "undid a build of `{env_name}` that was interrupted (there was no previous env to put back)"
+        )),
+        None => {}
+    }
+    let plan = &plan.again(&ctx.vars, &ctx.prober)?;
+    let readiness = Readiness::under_lock(paths, Want::Spec(&plan.spec, &plan.hash));
+    if !options.reinstall
+        && let Readiness::Fresh(state) = &readiness
+    {
+        settle(&mut state.clone(), plan);
+        let outcome = if waited {
+            Outcome::BuiltByOther
+        } else {
+            Outcome::AlreadyFresh
+        };
+        return Ok((outcome, InUse::exclusive(lock)));
+    }
+    let occupant = checked_env_path(ctx, plan, options.force)?;
+    // A linked stash (or stash entry) is refused before anything moves.
+    stash::check(paths)?;
+    match &readiness {
+        Readiness::Missing => {}
+        Readiness::Fresh(_) => ctx
+            .printer
+            .status(&format!("Reinstalling `{env_name}` (--reinstall)")),
+        other => {
+            ctx.printer
+                .status(&format!("Recreating `{env_name}` ({}):", other.name()));
+            for reason in other.why() {
+                ctx.printer.status(&format!("  - {reason}"));
+            }
+        }
+    }
+    if matches!(occupant, Occupant::ForeignVenv) {
+        ctx.printer.warn(&format!(
+            "replacing `{env_name}`, a venv penv did not create (--force)"
+        ));
+    }
+    // `keep-stashed = 0` keeps none, and restores none; `--reinstall` asks
+    // for a new build.
+    let mut kept = Vec::new();
+    let found = if keep > 0 && !options.reinstall {
+        stash::find(paths, &plan.hash, &mut kept)
+    } else {
+        Ok(None)
+    };
+    tell_kept(ctx, &kept);
+    if let Some(entry) = found? {
+        let txn = Txn::begin(paths, occupant, &plan.hash, &Source::Restore(entry))?;
+        match State::read(&paths.env) {
+            Ok(Some(mut state)) => {
+                state.last_used = now();
+                let kept = txn
+                    .commit(&state, keep)
+                    .map_err(|e| commit_error(e, &paths.env))?;
+                tell_kept(ctx, &kept);
+                return Ok((Outcome::Restored, InUse::exclusive(lock)));
+            }
+            _ => {
+                // Validated a moment ago; if it vanished, build instead.
+                txn.rollback()?;
+            }
+        }
+    }
+    let outcome = build(ctx, plan, occupant, keep)?;
+    Ok((outcome, InUse::exclusive(lock)))
+}
+
+/// Whether a sync would refuse the env path, and why (`sync --check` says so
+/// instead of suggesting a sync that fails).
+pub(crate) fn refusal(ctx: &Ctx, plan: &Plan, force: bool) -> Option<Refusal> {
+    check_env_path(
+        &plan.paths.env,
+        &plan.project.root,
+        ctx.vars.home.as_deref(),
+        force,
+    )
+    .err()
+}
+
+/// What is at the env path, or why penv refuses it (pointing at `[venv]
+/// path` when the project file sets one).
+fn checked_env_path(ctx: &Ctx, plan: &Plan, force: bool) -> Result<Occupant, Error> {
+    check_env_path(
+        &plan.paths.env,
+        &plan.project.root,
+        ctx.vars.home.as_deref(),
+        force,
+    )
+    .map_err(|refusal| {
+        let config = &plan.project.config;
+        let location = (config.venv.path != crate::project::VenvConfig::default().path)
+            .then(|| plan.project.locate(&["venv", "path"]))
+            .flatten();
+        Error::Refused { refusal, location }
+    })
+}
+
+/// A fresh env's state brought up to date with what changed harmlessly, and
+/// its last use recorded. Each write is best effort: a read-only env is
+/// still usable.
+///
+/// - the base binary was touched but is the same interpreter (the spec hash
+///   matched): its new fingerprint, so the next sync skips the probe;
+/// - site-packages moved but holds what was recorded (`__pycache__`
+///   appeared): its new mtime, so the next check is one `stat` again.
+fn settle(state: &mut State, plan: &Plan) {
+    let env = &plan.paths.env;
+    if state.base != plan.python.fingerprint && state.base.path == plan.python.fingerprint.path {
+        state.base = plan.python.fingerprint.clone();
+        let _ = state.write(env);
+    }
+    if let Some(built) = state.as_built.as_mut()
+        && crate::venv::drift::settle(env, built)
+    {
+        let _ = state.write(env);
+    }
+    state.touch(env);
+}

@@ -1,0 +1,249 @@
+//! The plan: what the project wants right now. The project file's request,
+//! resolved to a base interpreter, gives the spec and its hash — the env's
+//! identity. Every command that needs to know what the env should be asks
+//! for a [`Plan`]; nothing else runs the pipeline's first three stages.
+//!
+//! A plan is computed without a lock and without touching the env. `sync`
+//! computes it again once it holds the writer lock ([`Plan::again`]), and
+//! after pip ran it checks that nothing the spec hashes changed meanwhile
+//! ([`Plan::changed_since_built`]): what is recorded as built is what pip
+//! was given.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::Error;
+use crate::env_vars::EnvVars;
+use crate::installer;
+use crate::project::Project;
+use crate::python::interpreter::Prober;
+use crate::python::request::{Request, RequestSource};
+use crate::python::{self as py, Resolved};
+use crate::spec::{GroupSelection, Spec};
+use crate::state::State;
+use crate::venv::EnvPaths;
+
+/// What a command line asks of the spec, beside the project file.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Selection {
+    /// `--python`: the interpreter to use instead of the project's.
+    pub(crate) python: Option<String>,
+    /// `--group` and `--no-default-groups`.
+    pub(crate) groups: GroupSelection,
+}
+
+/// What the project wants: its env, interpreter, spec and hash.
+pub(crate) struct Plan {
+    pub(crate) project: Project,
+    pub(crate) paths: EnvPaths,
+    /// The base interpreter.
+    pub(crate) python: Resolved,
+    pub(crate) spec: Spec,
+    /// The spec's hash: the env's identity.
+    pub(crate) hash: String,
+    selection: Selection,
+    /// Size and mtime of each requirement file, taken just after the spec
+    /// was built under the writer lock (see [`Plan::changed_since_built`]).
+    stamps: Option<Vec<(PathBuf, Option<Stamp>)>>,
+}
+
+/// What a file's metadata says of its contents: size and mtime. Any write
+/// changes the mtime, so a file changed and changed back to the same bytes
+/// still shows.
+type Stamp = (u64, std::time::SystemTime);
+
+/// Finds and loads the project, walking up from the current directory.
+pub(crate) fn find_project() -> Result<Project, Error> {
+    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    Ok(Project::find(&dir, false)?)
+}
+
+/// The env's paths for a project: `[venv] path` from its root.
+pub(crate) fn env_paths(project: &Project) -> EnvPaths {
+    EnvPaths::new(normalize(&project.root.join(&project.config.venv.path)))
+}
+
+/// The project's Python request and where it came from (`--python`, the
+/// project file, `.python-version`, or the default).
+pub(crate) fn python_request(
+    project: &Project,
+    python: Option<&str>,
+    vars: &EnvVars,
+) -> Result<(Request, RequestSource), Error> {
+    Ok(py::project_request(project, python, vars)?)
+}
+
+/// The interpreter `request` resolves to for the project, preferring the
+/// env's own base while it still satisfies the request.
+pub(crate) fn resolve_python(
+    project: &Project,
+    (request, source): &(Request, RequestSource),
+    vars: &EnvVars,
+    prober: &Prober,
+) -> Result<Resolved, Error> {
+    let recorded = State::read(&env_paths(project).env).ok().flatten();
+    Ok(py::resolve(
+        request,
+        source,
+        vars,
+        prober,
+        recorded.as_ref().map(|s| &s.base),
+    )
+    .map_err(|e| match e {
+        // Point at `python = "…"` when the bad path came from the file.
+        py::PythonError::NotAnInterpreter { path, reason, .. }
+            if matches!(source, RequestSource::ProjectFile(_)) =>
+        {
+            py::PythonError::NotAnInterpreter {
+                path,
+                reason,
+                location: project.locate(&["python"]),
+            }
+        }
+        e => e,
+    })?)
+}
+
+/// The env's own interpreter, when it has one and it still satisfies
+/// `request`: what `resolve_python` keeps (`penv python list` marks it).
+pub(crate) fn env_python(
+    project: &Project,
+    (request, source): &(Request, RequestSource),
+    vars: &EnvVars,
+    prober: &Prober,
+) -> Option<Resolved> {
+    let state = State::read(&env_paths(project).env).ok().flatten()?;
+    py::resolve(request, source, vars, prober, Some(&state.base)).ok()
+}
+
+impl Plan {
+    /// The plan for `project` and a command line's selection.
+    pub(crate) fn new(
+        project: Project,
+        selection: Selection,
+        vars: &EnvVars,
+        prober: &Prober,
+    ) -> Result<Self, Error> {
+        let paths = env_paths(&project);
+        let request = python_request(&project, selection.python.as_deref(), vars)?;
+        let python = resolve_python(&project, &request, vars, prober)?;
+        py::check_requires_python(&project, &python)?;
+        let spec = Spec::build(&project, &python, &selection.groups)?;
+        if !spec.venv.pip && installer::has_work(&spec) {
+            return Err(Error::NoPipForRequirements {
+                location: project.locate(&["venv", "pip"]),
+            });
+        }
+        let hash = spec.hash();
+        Ok(Self {
+            project,
+            paths,
+            python,
+            spec,
+            hash,
+            selection,
+            stamps: None,
+        })
+    }
+
+    /// The same command line's plan with penv.toml and every file the spec
+    /// hashes read again. `sync` calls it once it holds the writer lock, so
+    /// that a sync that waited builds what the files say now, not what they
+    /// said when it started waiting.
+    pub(crate) fn again(&self, vars: &EnvVars, prober: &Prober) -> Result<Self, Error> {
+        let mut new = Self::new(find_project()?, self.selection.clone(), vars, prober)?;
+        if new.paths.env != self.paths.env {
+            // The lock held is the old env's: start over rather than build there.
+            return Err(Error::ChangedDuringSync {
+                files: vec![format!(
+                    "`{}`",
+                    crate::diagnostics::display_path(&new.project.file)
+                )],
+                changes: vec![format!(
+                    "the env is now `{}`, not `{}`",
+                    crate::diagnostics::display_path(&new.paths.env),
+                    crate::diagnostics::display_path(&self.paths.env)
+                )],
+            });
+        }
+        let files: Vec<PathBuf> = new
+            .spec
+            .requirement_files
+            .iter()
+            .map(|f| new.project.root.join(&f.path))
+            .collect();
+        new.stamps = Some(stamps(&files));
+        Ok(new)
+    }
+
+    /// After pip ran: reads every file the spec hashes again (requirement
+    /// files, local projects' metadata, `find-links` listings) and, when any
+    /// changed since the spec was built, the error that refuses to record
+    /// the env as built for it. penv.toml itself is not read again: what it
+    /// says reached pip through the spec, not from the file.
+    ///
+    /// A requirement file written again with the same bytes (an edit undone
+    /// while pip ran) is refused too: its mtime moved, so pip may have read
+    /// something else in between. Only requirement files, which nothing in
+    /// a build writes: a build backend may write into its own project.
+    pub(crate) fn changed_since_built(&self) -> Result<Option<Error>, Error> {
+        let now = Spec::build(&self.project, &self.python, &self.selection.groups)?;
+        if now.hash() != self.hash {
+            return Ok(Some(Error::ChangedDuringSync {
+                files: crate::spec::changed_files(&self.spec, &now),
+                changes: crate::spec::diff(&self.spec, &now),
+            }));
+        }
+        let Some(before) = &self.stamps else {
+            return Ok(None);
+        };
+        let rewritten: Vec<String> = before
+            .iter()
+            .zip(stamps(
+                &before.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+            ))
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((path, _), _)| {
+                let shown = path.strip_prefix(&self.project.root).unwrap_or(path);
+                format!("`{}`", shown.display())
+            })
+            .collect();
+        if rewritten.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Error::ChangedDuringSync {
+            files: rewritten,
+            changes: vec![
+                "written again while pip ran: the same bytes now, but pip may have read another version".to_owned(),
+            ],
+        }))
+    }
+}
+
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Stamp>)> {
+    paths
+        .iter()
+        .map(|path| {
+            let stamp = std::fs::metadata(path)
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            (path.clone(), stamp)
+        })
+        .collect()
+}
+
+/// `a/./b/../c` → `a/c` without resolving symlinks (the env path itself may
+/// be a symlink, which the safety check must see).
+fn normalize(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

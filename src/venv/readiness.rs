@@ -1,0 +1,254 @@
+//! Readiness: the one verdict on whether an env can be used as it is, and
+//! if not, why. `status`, `sync --check`, `sync`, `run`, `run --no-sync`
+//! and `which` all ask [`Readiness::now`] (or, holding the env's lock,
+//! [`Readiness::under_lock`]) and act on the answer; none decides it on its
+//! own. Nothing is created, locked or run to find out: the verdict is read
+//! from the state file, `pyvenv.cfg`, the links in `bin/` and a few `stat`s.
+//!
+//! An env is trusted only when penv built it, finished (the state file is
+//! written last), at this very path (a venv is bound to its absolute path:
+//! a copied project's env would run, and install into, the original's), and
+//! its interpreter is intact and as built. Whether it is also *fresh* —
+//! built for the spec the project wants now — is asked only when the caller
+//! has that spec ([`Want::Spec`]); `which` and `run --no-sync` use a stale
+//! env, gating on staleness is `sync --check`'s job.
+
+use super::{EnvPaths, check, drift, owned};
+use crate::diagnostics::display_path;
+use crate::python::interpreter::Fingerprint;
+use crate::spec::{self, Spec};
+use crate::state::{State, StateError};
+
+/// What the env is compared with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Want<'a> {
+    /// The spec the project wants now and its hash: staleness is decided.
+    Spec(&'a Spec, &'a str),
+    /// Whatever it was built for: only whether it can be used as it is.
+    AsBuilt,
+}
+
+/// The verdict.
+#[derive(Debug, Clone)]
+pub(crate) enum Readiness {
+    /// Built by penv for the wanted spec (or, for [`Want::AsBuilt`], built,
+    /// finished and intact), at this path.
+    Fresh(Box<State>),
+    /// Built by penv and intact, but not for what is wanted; `why` is a
+    /// short diff. `moved` when it was built at another path: it must not be
+    /// used without a rebuild, its scripts run the env there.
+    Stale {
+        state: Box<State>,
+        why: Vec<String>,
+        moved: bool,
+    },
+    /// Nothing at the path (or an empty directory).
+    Missing,
+    /// A venv without penv's state file: penv did not build it.
+    Foreign,
+    /// There, but not to be used: state unreadable, interpreter gone or
+    /// replaced, not an env.
+    Broken {
+        state: Option<Box<State>>,
+        why: Vec<String>,
+    },
+    /// A build or rebuild was cut short (an intent record or build marker
+    /// with no penv working on it); the next sync finishes or undoes it.
+    Unfinished {
+        state: Option<Box<State>>,
+        why: Vec<String>,
+    },
+    /// Another penv holds the writer lock: it is rebuilding the env now.
+    Rebuilding,
+}
+
+const REBUILDING: &str = "another penv is rebuilding it right now; `penv sync` waits for it";
+const INTERRUPTED: &str = "a rebuild was interrupted; the next `penv sync` finishes or undoes it";
+const NEVER_FINISHED: &str = "the env was never finished (a build was interrupted)";
+
+impl Readiness {
+    /// The verdict on the env at `paths` as it is now, another penv's
+    /// rebuild under way or cut short included.
+    pub(crate) fn now(paths: &EnvPaths, want: Want) -> Self {
+        if crate::fs::is_locked_exclusively(&paths.lock_file()) {
+            return Self::Rebuilding;
+        }
+        let verdict = Self::under_lock(paths, want);
+        if !paths.intent().exists() {
+            return verdict;
+        }
+        // What the env itself shows, and that a rebuild was cut short.
+        let (state, mut why) = match verdict {
+            Self::Fresh(state) | Self::Stale { state, .. } => (Some(state), Vec::new()),
+            Self::Broken { state, why } | Self::Unfinished { state, why } => (state, why),
+            Self::Missing | Self::Foreign | Self::Rebuilding => (None, Vec::new()),
+        };
+        why.push(INTERRUPTED.to_owned());
+        Self::Unfinished { state, why }
+    }
+
+    /// The verdict on the env itself, for a caller that holds the env's
+    /// lock and has finished or undone any interrupted rebuild (`sync`): no
+    /// other penv can be rebuilding it, so that is not looked for.
+    pub(crate) fn under_lock(paths: &EnvPaths, want: Want) -> Self {
+        let env = &paths.env;
+        match std::fs::symlink_metadata(env) {
+            Err(_) => return Self::Missing,
+            Ok(m) if !m.is_dir() => {
+                return Self::Broken {
+                    state: None,
+                    why: vec![format!("`{}` is not a directory", display_path(env))],
+                };
+            }
+            Ok(_) => {}
+        }
+        let marker = env.join(owned::BUILD_MARKER).exists();
+        let state = match State::read(env) {
+            Ok(Some(state)) => Box::new(state),
+            Ok(None) if marker => {
+                return Self::Unfinished {
+                    state: None,
+                    why: vec![NEVER_FINISHED.to_owned()],
+                };
+            }
+            Ok(None) if env.join("pyvenv.cfg").exists() => return Self::Foreign,
+            Ok(None) if crate::fs::is_empty_dir(env).unwrap_or(false) => return Self::Missing,
+            Ok(None) => {
+                return Self::Broken {
+                    state: None,
+                    why: vec!["the directory is not an env".to_owned()],
+                };
+            }
+            Err(StateError::Io(e)) => {
+                return Self::Broken {
+                    state: None,
+                    why: vec![e.to_string()],
+                };
+            }
+            Err(e @ StateError::Invalid { .. }) => {
+                return Self::Broken {
+                    state: None,
+                    why: vec![e.to_string()],
+                };
+            }
+        };
+        if marker {
+            return Self::Unfinished {
+                state: Some(state),
+                why: vec![NEVER_FINISHED.to_owned()],
+            };
+        }
+        let base = check::check_base(env, &state);
+        if !base.broken.is_empty() {
+            return Self::Broken {
+                state: Some(state),
+                why: base.broken,
+            };
+        }
+        let mut why = Vec::new();
+        let moved = state.venv_path != *env;
+        if moved {
+            why.push(format!(
+                "it was built at `{}` (the project was moved or copied to `{}`), and its scripts still run that env",
+                display_path(&state.venv_path),
+                display_path(env)
+            ));
+        }
+        if let Want::Spec(wanted, wanted_hash) = want {
+            if state.hash != wanted_hash {
+                let diff = spec::diff(&state.spec, wanted);
+                if diff.is_empty() {
+                    why.push("spec changed".to_owned());
+                }
+                why.extend(diff);
+            } else if base.changed_base && Fingerprint::of(&state.base.path).is_none() {
+                why.push("base interpreter changed".to_owned());
+            }
+            match &state.as_built {
+                None => why.push(format!(
+                    "built by penv {}, which did not record what the env holds: it is rebuilt to record it",
+                    state.penv_version
+                )),
+                Some(built) => {
+                    if let drift::Contents::Changed(changes) = drift::compare(env, built) {
+                        why.extend(changes);
+                    }
+                }
+            }
+        }
+        if why.is_empty() {
+            Self::Fresh(state)
+        } else {
+            Self::Stale { state, why, moved }
+        }
+    }
+
+    /// `fresh`, `stale`, `missing`, `broken`, `unfinished` or `rebuilding`,
+    /// as `status` shows it.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::Fresh(_) => "fresh",
+            Self::Stale { .. } => "stale",
+            Self::Missing => "missing",
+            Self::Foreign | Self::Broken { .. } => "broken",
+            Self::Unfinished { .. } => "unfinished",
+            Self::Rebuilding => "rebuilding",
+        }
+    }
+
+    /// Why it is not fresh, one line each.
+    pub(crate) fn why(&self) -> Vec<String> {
+        match self {
+            Self::Fresh(_) => Vec::new(),
+            Self::Stale { why, .. } | Self::Broken { why, .. } | Self::Unfinished { why, .. } => {
+                why.clone()
+            }
+            Self::Missing => vec!["it has not been built".to_owned()],
+            Self::Foreign => vec!["it has no penv state file: penv did not build it".to_owned()],
+            Self::Rebuilding => vec![REBUILDING.to_owned()],
+        }
+    }
+
+    /// The recorded state, when it was readable.
+    pub(crate) fn state(&self) -> Option<&State> {
+        match self {
+            Self::Fresh(state) | Self::Stale { state, .. } => Some(state),
+            Self::Broken { state, .. } | Self::Unfinished { state, .. } => state.as_deref(),
+            Self::Missing | Self::Foreign | Self::Rebuilding => None,
+        }
+    }
+
+    /// Whether the env may be used without a sync (`which`, `run
+    /// --no-sync`): fresh, or stale but at its own path.
+    pub(crate) fn usable(&self) -> bool {
+        matches!(self, Self::Fresh(_) | Self::Stale { moved: false, .. })
+    }
+
+    /// The env's condition in an error that refuses it: "the env is …".
+    pub(crate) fn refused_as(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Rebuilding => "being rebuilt",
+            Self::Unfinished { .. } => "unfinished",
+            Self::Fresh(_) | Self::Stale { .. } | Self::Foreign | Self::Broken { .. } => "broken",
+        }
+    }
+
+    /// What to do about an env that cannot be used as it is;
+    /// `when_rebuilding` is the advice while another penv rebuilds it.
+    pub(crate) fn hint(&self, when_rebuilding: &str) -> String {
+        match self {
+            Self::Rebuilding => when_rebuilding.to_owned(),
+            Self::Missing => "run `penv sync` first".to_owned(),
+            Self::Foreign => {
+                "run `penv sync` (with `--force` for a venv penv did not create)".to_owned()
+            }
+            Self::Unfinished { .. } => {
+                "run `penv sync`: it finishes or undoes the interrupted build".to_owned()
+            }
+            Self::Fresh(_) | Self::Stale { .. } | Self::Broken { .. } => {
+                "run `penv sync` to rebuild it".to_owned()
+            }
+        }
+    }
+}
