@@ -4,7 +4,6 @@
 //! old one stashed; any failure or interrupt puts the old env back.
 
 use super::Ctx;
-use super::sync::Outcome;
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::installer;
@@ -42,13 +41,14 @@ pub(crate) fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
 }
 
 /// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
-/// envs; rolls back on any failure or interrupt.
+/// envs; rolls back on any failure or interrupt. Returns how many seconds
+/// it took.
 pub(crate) fn build(
     ctx: &Ctx,
     plan: &Plan,
     occupant: Occupant,
     keep: usize,
-) -> Result<Outcome, Error> {
+) -> Result<f64, Error> {
     let start = std::time::Instant::now();
     let paths = &plan.paths;
     let guard = SignalGuard::install();
@@ -91,9 +91,7 @@ pub(crate) fn build(
                 .commit(&state, keep)
                 .map_err(|e| commit_error(e, &paths.env))?;
             tell_kept(ctx, &kept);
-            Ok(Outcome::Built {
-                seconds: start.elapsed().as_secs_f64(),
-            })
+            Ok(start.elapsed().as_secs_f64())
         }
         Err(err) => {
             let restored = txn.rollback()?;

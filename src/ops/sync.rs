@@ -180,8 +180,8 @@ pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome,
             }
         }
     }
-    let outcome = build(ctx, plan, occupant, keep)?;
-    Ok((outcome, InUse::exclusive(lock)))
+    let seconds = build(ctx, plan, occupant, keep)?;
+    Ok((Outcome::Built { seconds }, InUse::exclusive(lock)))
 }
 
 /// Whether a sync would refuse the env path, and why (`sync --check` says so
