@@ -1,16 +1,26 @@
 //! The only place that prints. stdout is data (paths, hashes, JSON);
 //! stderr is status, warnings and errors. Progress bars appear only on a
 //! terminal, never with `-q` or `PENV_NO_PROGRESS`; colour follows
-//! `--color` and `NO_COLOR`.
+//! `--color` and `NO_COLOR`. Invariant: text is styled with [`anstyle`]
+//! where it is made and written through an [`anstream`] stream that drops
+//! the styles when colour is off, so no code paints or re-parses text
+//! after it is rendered.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use anstyle::{AnsiColor, Color, Style};
+
+/// How `warning:` is shown.
+const WARNING: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+/// How `-v` details are shown.
+const DIM: Style = Style::new().dimmed();
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour when stderr is a terminal and `NO_COLOR` is unset.
     #[default]
     Auto,
@@ -25,14 +35,15 @@ pub enum ColorChoice {
 pub struct Printer {
     quiet: bool,
     verbose: bool,
-    color: bool,
+    /// Resolved once: `Always` or `Never`, never `Auto`.
+    color: anstream::ColorChoice,
     progress: bool,
 }
 
 impl Printer {
     /// A printer for these settings.
     #[allow(clippy::fn_params_excessive_bools)]
-    pub fn new(
+    pub(crate) fn new(
         quiet: bool,
         verbose: bool,
         color: ColorChoice,
@@ -40,10 +51,15 @@ impl Printer {
         no_progress_env: bool,
     ) -> Self {
         let tty = std::io::stderr().is_terminal();
+        // Decided here rather than by anstream's own `Auto`, which would read
+        // `NO_COLOR`, `CLICOLOR*` and `TERM` itself: `env_vars` is the only
+        // code that reads the environment, and the README promises exactly
+        // `--color` and `NO_COLOR`.
         let color = match color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color_env,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+            ColorChoice::Auto if tty && !no_color_env => anstream::ColorChoice::Always,
+            ColorChoice::Auto => anstream::ColorChoice::Never,
         };
         Self {
             quiet,
@@ -54,51 +70,45 @@ impl Printer {
     }
 
     /// A status line on stderr (silenced by `-q`).
-    pub fn status(&self, msg: &str) {
+    pub(crate) fn status(&self, msg: &str) {
         if !self.quiet {
-            to_stderr(&format!("{msg}\n"));
+            self.to_stderr(&format!("{msg}\n"));
         }
     }
 
     /// A detail shown with `-v`.
-    pub fn verbose(&self, msg: &str) {
+    pub(crate) fn verbose(&self, msg: &str) {
         if self.verbose && !self.quiet {
-            to_stderr(&format!("{}\n", self.dim(msg)));
+            self.to_stderr(&format!("{DIM}{msg}{DIM:#}\n"));
         }
     }
 
     /// A warning on stderr (shown even with `-q`).
-    pub fn warn(&self, msg: &str) {
-        to_stderr(&format!("{} {msg}\n", self.paint("warning:", "33")));
+    pub(crate) fn warn(&self, msg: &str) {
+        self.to_stderr(&format!("{WARNING}warning:{WARNING:#} {msg}\n"));
     }
 
-    /// An error report, already rendered (see `diagnostics::render`).
-    pub fn error(&self, rendered: &str) {
-        let mut text = rendered.to_owned();
-        if self.color {
-            text = text.replacen("error:", &self.paint("error:", "1;31"), 1);
-            if let Some(pos) = text.rfind("\nhint:") {
-                text.replace_range(pos + 1..pos + 6, &self.paint("hint:", "1;36"));
-            }
-        }
-        to_stderr(&text);
+    /// An error report, already rendered with its styles (see
+    /// `diagnostics::render_styled`).
+    pub(crate) fn error(&self, rendered: &str) {
+        self.to_stderr(rendered);
     }
 
-    /// A line of data on stdout.
-    pub fn data(&self, line: &str) {
+    /// A line of data on stdout (never styled: it is read by programs).
+    pub(crate) fn data(&self, line: &str) {
         let mut out = std::io::stdout().lock();
         // A closed pipe (`penv hash | head -c0`) is not an error worth a panic.
         let _ = writeln!(out, "{line}");
     }
 
     /// Whether `-v` was given.
-    pub fn is_verbose(&self) -> bool {
+    pub(crate) fn is_verbose(&self) -> bool {
         self.verbose
     }
 
     /// A progress indicator for a step: a spinner on a terminal, else one
     /// plain line now and nothing more.
-    pub fn step(&self, msg: &str) -> Progress {
+    pub(crate) fn step(&self, msg: &str) -> Progress {
         if self.progress {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
@@ -114,35 +124,24 @@ impl Printer {
         }
     }
 
-    fn paint(&self, text: &str, code: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+    /// Writes to stderr, without the styles when colour is off, ignoring a
+    /// closed pipe (`penv sync 2>&1 | head -1`): losing a message must never
+    /// abort penv halfway through a rebuild, as `eprintln!`'s panic would.
+    fn to_stderr(&self, text: &str) {
+        let mut stream = anstream::AutoStream::new(std::io::stderr().lock(), self.color);
+        let _ = stream.write_all(text.as_bytes());
     }
-
-    fn dim(&self, text: &str) -> String {
-        self.paint(text, "2")
-    }
-}
-
-/// Writes to stderr, ignoring a closed pipe (`penv sync 2>&1 | head -1`):
-/// losing a message must never abort penv halfway through a rebuild, as
-/// `eprintln!`'s panic would.
-fn to_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// A step under way (see [`Printer::step`]).
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     /// Updates the message (terminal only).
-    pub fn set(&self, msg: &str) {
+    pub(crate) fn set(&self, msg: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(msg.to_owned());
         }
@@ -150,7 +149,7 @@ impl Progress {
 
     /// Runs `f` (which prints) with the spinner hidden, so lines printed
     /// while the step runs do not tangle with it.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+    pub(crate) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         match &self.bar {
             Some(bar) => bar.suspend(f),
             None => f(),
@@ -158,7 +157,7 @@ impl Progress {
     }
 
     /// Ends the step, leaving nothing behind on the terminal.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
