@@ -120,7 +120,10 @@ pub(crate) fn var_names(text: &str) -> Vec<&str> {
 /// `text` with each `${NAME}` replaced by `lookup(NAME)`, as pip expands
 /// requirement files; anything else (`$NAME`, `${lower}`) is left as it is.
 /// `Err(NAME)` for the first variable `lookup` does not know.
-pub(crate) fn expand<'v>(text: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> Result<String, String> {
+pub(crate) fn expand<'v>(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<&'v str>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("${") {

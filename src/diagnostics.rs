@@ -165,9 +165,13 @@ pub(crate) fn did_you_mean<'a>(
 }
 
 /// How `error:` is shown on a terminal.
-const ERROR: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const ERROR: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
 /// How `hint:` is shown on a terminal.
-const HINT: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+const HINT: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 
 /// Renders an error and its causes, with its location and hint, as plain text.
 pub fn render(err: &dyn Diagnostic) -> String {

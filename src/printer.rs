@@ -47,25 +47,29 @@ impl Printer {
         quiet: bool,
         verbose: bool,
         color: ColorChoice,
-        no_color_env: bool,
-        no_progress_env: bool,
+        no_color_var: bool,
+        no_progress_var: bool,
     ) -> Self {
         let tty = std::io::stderr().is_terminal();
         // Decided here rather than by anstream's own `Auto`, which would read
         // `NO_COLOR`, `CLICOLOR*` and `TERM` itself: `env_vars` is the only
         // code that reads the environment, and the README promises exactly
         // `--color` and `NO_COLOR`.
-        let color = match color {
-            ColorChoice::Always => anstream::ColorChoice::Always,
-            ColorChoice::Never => anstream::ColorChoice::Never,
-            ColorChoice::Auto if tty && !no_color_env => anstream::ColorChoice::Always,
-            ColorChoice::Auto => anstream::ColorChoice::Never,
+        let colour = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color_var,
+        };
+        let color = if colour {
+            anstream::ColorChoice::Always
+        } else {
+            anstream::ColorChoice::Never
         };
         Self {
             quiet,
             verbose,
             color,
-            progress: tty && !quiet && !no_progress_env,
+            progress: tty && !quiet && !no_progress_var,
         }
     }
 
@@ -95,6 +99,9 @@ impl Printer {
     }
 
     /// A line of data on stdout (never styled: it is read by programs).
+    // A method, not a free function, so that every output goes through the
+    // printer the command was given.
+    #[allow(clippy::unused_self)]
     pub(crate) fn data(&self, line: &str) {
         let mut out = std::io::stdout().lock();
         // A closed pipe (`penv hash | head -c0`) is not an error worth a panic.
