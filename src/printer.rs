@@ -135,9 +135,17 @@ impl Printer {
     /// closed pipe (`penv sync 2>&1 | head -1`): losing a message must never
     /// abort penv halfway through a rebuild, as `eprintln!`'s panic would.
     fn to_stderr(&self, text: &str) {
-        let mut stream = anstream::AutoStream::new(std::io::stderr().lock(), self.color);
-        let _ = stream.write_all(text.as_bytes());
+        write_styled(std::io::stderr().lock(), self.color, text);
     }
+}
+
+/// Writes `text` to `raw`, its styles kept (`Always`) or dropped (`Never`).
+fn write_styled(
+    raw: impl anstream::stream::RawStream + anstream::stream::AsLockedWrite,
+    color: anstream::ColorChoice,
+    text: &str,
+) {
+    let _ = anstream::AutoStream::new(raw, color).write_all(text.as_bytes());
 }
 
 /// A step under way (see [`Printer::step`]).
@@ -168,5 +176,36 @@ impl Progress {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(color: anstream::ColorChoice, text: &str) -> String {
+        let mut out = Vec::new();
+        write_styled(&mut out, color, text);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn styles_reach_the_stream_only_when_colour_is_on() {
+        let text = format!("{WARNING}warning:{WARNING:#} low disk\n");
+        assert_eq!(written(anstream::ColorChoice::Always, &text), text);
+        assert_eq!(
+            written(anstream::ColorChoice::Never, &text),
+            "warning: low disk\n"
+        );
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color() {
+        use anstream::ColorChoice as Resolved;
+        let color = |flag, no_color| Printer::new(false, false, flag, no_color, false).color;
+        assert_eq!(color(ColorChoice::Always, true), Resolved::Always);
+        assert_eq!(color(ColorChoice::Never, false), Resolved::Never);
+        // Under `cargo test` stderr is not a terminal, so `auto` is off.
+        assert_eq!(color(ColorChoice::Auto, false), Resolved::Never);
     }
 }
