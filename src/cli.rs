@@ -24,28 +24,28 @@ pub struct Cli {
         global = true,
         value_name = "DIR"
     )]
-    pub project: Option<PathBuf>,
+    pub(crate) project: Option<PathBuf>,
 
     /// Print only errors and warnings
     #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Print more about what penv does
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     /// When to use colour (`NO_COLOR` is respected)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// The command
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Make the env match penv.toml: a no-op when it does, else (re)build it and say why
     Sync(SyncArgs),
     /// Run a command or script in the env (syncing first), without activating anything
@@ -67,20 +67,20 @@ pub enum Command {
 pub struct SpecArgs {
     /// The Python to use instead of the project's (same forms as `python` in penv.toml)
     #[arg(long, value_name = "REQUEST")]
-    pub python: Option<String>,
+    pub(crate) python: Option<String>,
 
     /// Also install this group from `[groups]` (repeatable)
     #[arg(long = "group", value_name = "GROUP")]
-    pub groups: Vec<String>,
+    pub(crate) groups: Vec<String>,
 
     /// Do not install the groups of `default-groups`
     #[arg(long)]
-    pub no_default_groups: bool,
+    pub(crate) no_default_groups: bool,
 }
 
 impl SpecArgs {
     /// These options as they would be typed after `penv sync`.
-    pub fn as_command_line(&self) -> String {
+    pub(crate) fn as_command_line(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
         for group in &self.groups {
@@ -99,17 +99,17 @@ impl SpecArgs {
 
 /// `penv sync`.
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     #[command(flatten)]
-    pub spec: SpecArgs,
+    pub(crate) spec: SpecArgs,
 
     /// Change nothing: exit 1 and say why if the env is not up to date
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Replace a virtual environment that penv did not create (never other data)
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Rebuild the env even when it is up to date (not restored from the stash)
     ///
@@ -117,53 +117,53 @@ pub struct SyncArgs {
     /// installed package. Changes to the set of installed packages, and to
     /// the env's interpreter, are noticed without it.
     #[arg(long, conflicts_with = "check")]
-    pub reinstall: bool,
+    pub(crate) reinstall: bool,
 }
 
 /// `penv run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     #[command(flatten)]
-    pub spec: SpecArgs,
+    pub(crate) spec: SpecArgs,
 
     /// Do not sync first; still refuses an env that is missing, half-built or whose Python is gone
     #[arg(long)]
-    pub no_sync: bool,
+    pub(crate) no_sync: bool,
 
     /// The command (a `.py` file runs with the env's python) and its arguments
     #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
-    pub command: Vec<std::ffi::OsString>,
+    pub(crate) command: Vec<std::ffi::OsString>,
 }
 
 /// `penv which`.
 #[derive(Debug, Args)]
-pub struct WhichArgs {
+pub(crate) struct WhichArgs {
     /// `python`, `pip`, or the name of any executable in the env
     #[arg(default_value = "python")]
-    pub name: String,
+    pub(crate) name: String,
 }
 
 /// `penv status`.
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
-    pub spec: SpecArgs,
+    pub(crate) spec: SpecArgs,
 
     /// Print JSON on stdout
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// `penv hash`.
 #[derive(Debug, Args)]
-pub struct HashArgs {
+pub(crate) struct HashArgs {
     #[command(flatten)]
-    pub spec: SpecArgs,
+    pub(crate) spec: SpecArgs,
 }
 
 /// `penv python …`.
 #[derive(Debug, Subcommand)]
-pub enum PythonCommand {
+pub(crate) enum PythonCommand {
     /// List the interpreters penv finds, where each came from, and which one the project picks
     List {
         /// Print JSON on stdout

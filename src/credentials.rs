@@ -16,13 +16,13 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a redacted secret is replaced with.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// `url` with the secret part of its userinfo replaced by [`MASK`]:
 /// `user:pass@` → `user:***@`, a lone `token@` → `***@` (it may be a token:
 /// pip redacts it too). A part made only of `${NAME}` references is kept.
 /// Text without `://` (a local path) is returned as it is.
-pub fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
@@ -56,7 +56,7 @@ pub fn redact_url(url: &str) -> String {
 
 /// Every URL in `text` (a line of pip's output, an error message) redacted
 /// as [`redact_url`] does.
-pub fn redact_text(text: &str) -> String {
+pub(crate) fn redact_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("://") {
@@ -103,7 +103,7 @@ fn var_ref_at(text: &str) -> Option<(&str, usize)> {
 }
 
 /// The names of the `${NAME}` references in `text`, in order.
-pub fn var_names(text: &str) -> Vec<&str> {
+pub(crate) fn var_names(text: &str) -> Vec<&str> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(pos) = rest.find("${") {
@@ -120,7 +120,10 @@ pub fn var_names(text: &str) -> Vec<&str> {
 /// `text` with each `${NAME}` replaced by `lookup(NAME)`, as pip expands
 /// requirement files; anything else (`$NAME`, `${lower}`) is left as it is.
 /// `Err(NAME)` for the first variable `lookup` does not know.
-pub fn expand<'v>(text: &str, lookup: impl Fn(&str) -> Option<&'v str>) -> Result<String, String> {
+pub(crate) fn expand<'v>(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<&'v str>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("${") {
@@ -152,12 +155,12 @@ const MIN_MASKED_LEN: usize = 4;
 
 impl Redactor {
     /// Remembers that `${name}` was expanded to `value`.
-    pub fn add_variable(&mut self, name: &str, value: &str) {
+    pub(crate) fn add_variable(&mut self, name: &str, value: &str) {
         self.add(value, format!("${{{name}}}"));
     }
 
     /// Remembers a secret written literally (shown as [`MASK`]).
-    pub fn add_secret(&mut self, value: &str) {
+    pub(crate) fn add_secret(&mut self, value: &str) {
         self.add(value, MASK.to_owned());
     }
 
@@ -169,7 +172,7 @@ impl Redactor {
     }
 
     /// `text`, safe to show.
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for (value, name) in &self.values {
             if text.contains(value.as_str()) {
@@ -204,7 +207,7 @@ pub struct PipUrl {
 
 impl PipUrl {
     /// A URL as written in the project file.
-    pub fn new(written: impl Into<String>) -> Self {
+    pub(crate) fn new(written: impl Into<String>) -> Self {
         let written = written.into();
         Self {
             shown: redact_url(&written),
@@ -213,20 +216,15 @@ impl PipUrl {
         }
     }
 
-    /// The redacted text (what the spec holds).
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
-
     /// What pip gets: the text as written, with `${NAME}` expanded when
     /// [`PipUrl::expanded`] made this value.
-    pub fn for_pip(&self) -> &str {
+    pub(crate) fn for_pip(&self) -> &str {
         self.expanded.as_deref().unwrap_or(&self.written)
     }
 
     /// This URL with its `${NAME}` references expanded by `lookup`, each
     /// expansion recorded in `redactor`; `Err(NAME)` for an unknown variable.
-    pub fn expanded<'a>(
+    pub(crate) fn expanded<'a>(
         &self,
         lookup: impl Fn(&str) -> Option<&'a str>,
         redactor: &mut Redactor,
@@ -373,7 +371,7 @@ mod tests {
     #[test]
     fn a_pip_url_shows_hashes_and_compares_redacted_but_gives_pip_the_real_text() {
         let url = PipUrl::new("https://alice:OLD@host/simple");
-        assert_eq!(url.shown(), "https://alice:***@host/simple");
+        assert_eq!(&*url, "https://alice:***@host/simple");
         assert_eq!(url.to_string(), "https://alice:***@host/simple");
         assert_eq!(format!("{url:?}"), "\"https://alice:***@host/simple\"");
         assert_eq!(url.for_pip(), "https://alice:OLD@host/simple");
@@ -385,24 +383,24 @@ mod tests {
         assert_ne!(url, PipUrl::new("https://bob:OLD@host/simple"));
 
         let mut redactor = Redactor::default();
-        let env = PipUrl::new("https://alice:${TOKEN}@host/${ORG}/simple");
+        let with_vars = PipUrl::new("https://alice:${TOKEN}@host/${ORG}/simple");
         let lookup = |n: &str| match n {
             "TOKEN" => Some("t0ken-value"),
             "ORG" => Some("acme-org"),
             _ => None,
         };
-        let expanded = env.expanded(lookup, &mut redactor).unwrap();
+        let expanded = with_vars.expanded(lookup, &mut redactor).unwrap();
         assert_eq!(
             expanded.for_pip(),
             "https://alice:t0ken-value@host/acme-org/simple"
         );
-        assert_eq!(expanded, env, "expansion does not change the spec");
+        assert_eq!(expanded, with_vars, "expansion does not change the spec");
         assert_eq!(
             redactor.redact("GET https://alice:t0ken-value@host/acme-org/simple/x/ 401"),
             "GET https://alice:${TOKEN}@host/${ORG}/simple/x/ 401"
         );
         assert_eq!(
-            env.expanded(|_| None, &mut Redactor::default()),
+            with_vars.expanded(|_| None, &mut Redactor::default()),
             Err("TOKEN".to_owned())
         );
         // A literal password is masked wherever pip might echo it.

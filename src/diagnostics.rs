@@ -2,30 +2,46 @@
 //!
 //! `error: <what failed>`, then `  Caused by: <source>` lines, then for errors
 //! that point into a file the offending line with a caret, then a blank line
-//! and `hint: <what to do>`. Hints hang off the error variants (see
-//! [`crate::Error::hint`]), so wording lives beside the condition it explains.
+//! and `hint: <what to do>`. The renderer knows errors only through
+//! [`Diagnostic`] (message, causes, location, detail, hint), so it imports
+//! none of penv's stages, and hints hang off the error variants that
+//! implement it, beside the condition they explain. Invariant: the rendered
+//! text is the same with and without colour once the styles are stripped.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use anstyle::{AnsiColor, Style};
+
+/// An error the renderer can show: its `Display` is the message, `source()`
+/// the causes, and these the parts that follow them.
+pub trait Diagnostic: std::error::Error {
+    /// Where in a file the problem is, for the snippet.
+    fn location(&self) -> Option<&Location>;
+    /// Extra lines after the causes: a subprocess's output, a search report.
+    fn detail(&self) -> Option<String>;
+    /// What to do about it.
+    fn hint(&self) -> Option<String>;
+}
 
 /// A place in a text file: the file, 1-based line and column, and the line's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file, as shown to the user.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// 1-based line number.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column (in characters).
-    pub column: usize,
+    pub(crate) column: usize,
     /// The text of that line, for the snippet.
-    pub text: String,
+    pub(crate) text: String,
     /// How many characters to underline (at least 1).
-    pub width: usize,
+    pub(crate) width: usize,
 }
 
 impl Location {
     /// The location of byte offset `span.start` in `source`, underlining the span.
-    pub fn from_span(path: &Path, source: &str, span: std::ops::Range<usize>) -> Self {
+    pub(crate) fn from_span(path: &Path, source: &str, span: std::ops::Range<usize>) -> Self {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -51,7 +67,7 @@ impl Location {
     }
 
     /// A location for a whole line (column 1), e.g. in a requirements file.
-    pub fn line(path: &Path, line: usize, text: &str) -> Self {
+    pub(crate) fn line(path: &Path, line: usize, text: &str) -> Self {
         Self {
             path: path.to_owned(),
             line,
@@ -62,13 +78,13 @@ impl Location {
     }
 
     /// `path:line:column`.
-    pub fn position(&self) -> String {
+    pub(crate) fn position(&self) -> String {
         format!("{}:{}:{}", display_path(&self.path), self.line, self.column)
     }
 
     /// The snippet: the line with a caret row under the span. A long line
     /// (a hostile or generated file) is cut to a window around the column.
-    pub fn snippet(&self) -> String {
+    pub(crate) fn snippet(&self) -> String {
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
         let chars: Vec<char> = self
@@ -104,7 +120,7 @@ impl Location {
 /// `text` cut to at most [`SNIPPET_WIDTH`] characters (with `…`), for
 /// quoting user input in a one-line message: a hostile 100,000-character
 /// requirement is shown whole in the snippet's window, not in the message.
-pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(SNIPPET_WIDTH) {
         Some((end, _)) => format!("{}…", &text[..end]).into(),
         None => text.into(),
@@ -123,7 +139,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// A path as shown in messages: relative to the current directory when it is
 /// inside it, else as it is.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     if let Ok(cwd) = std::env::current_dir()
         && let Ok(rel) = path.strip_prefix(&cwd)
     {
@@ -136,7 +152,7 @@ pub fn display_path(path: &Path) -> String {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -148,11 +164,31 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// Renders an error and its causes, with its location and hint.
-pub fn render(err: &crate::Error) -> String {
-    let mut out = format!("error: {err}\n");
+/// How `error:` is shown on a terminal.
+const ERROR: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+/// How `hint:` is shown on a terminal.
+const HINT: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+
+/// Renders an error and its causes, with its location and hint, as plain text.
+pub fn render(err: &dyn Diagnostic) -> String {
+    render_with(err, Style::new(), Style::new())
+}
+
+/// [`render`] with `error:` and `hint:` styled, for a stream that strips
+/// the styles when colour is off (see `printer`), so nothing re-parses the
+/// rendered text to colour it.
+pub(crate) fn render_styled(err: &dyn Diagnostic) -> String {
+    render_with(err, ERROR, HINT)
+}
+
+fn render_with(err: &dyn Diagnostic, error: Style, hint_style: Style) -> String {
+    let mut out = format!("{error}error:{error:#} {err}\n");
     let mut last = err.to_string();
-    let mut source = std::error::Error::source(err);
+    let mut source = err.source();
     while let Some(cause) = source {
         // A wrapper that shows its cause's words (a rolled-back build) would
         // otherwise say the same thing twice.
@@ -179,7 +215,7 @@ pub fn render(err: &crate::Error) -> String {
         out.push('\n');
     }
     if let Some(hint) = err.hint() {
-        let _ = write!(out, "\nhint: {hint}\n");
+        let _ = write!(out, "\n{hint_style}hint:{hint_style:#} {hint}\n");
     }
     out
 }
@@ -228,5 +264,44 @@ mod tests {
         assert_eq!(did_you_mean("requirments", keys), Some("requirements"));
         assert_eq!(did_you_mean("pyhton", keys), Some("python"));
         assert_eq!(did_you_mean("zzz", keys), None);
+    }
+
+    /// A test error with every part a report can have.
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer failed")]
+    struct Outer {
+        #[source]
+        source: std::io::Error,
+        location: Location,
+    }
+
+    impl Diagnostic for Outer {
+        fn location(&self) -> Option<&Location> {
+            Some(&self.location)
+        }
+        fn detail(&self) -> Option<String> {
+            Some("  - a detail".to_owned())
+        }
+        fn hint(&self) -> Option<String> {
+            Some("do this".to_owned())
+        }
+    }
+
+    #[test]
+    fn styled_reports_are_the_plain_report_once_stripped() {
+        let err = Outer {
+            source: std::io::Error::other("inner"),
+            location: Location::line(Path::new("/r/requirements.txt"), 3, "rich>="),
+        };
+        let plain = render(&err);
+        assert_eq!(
+            plain,
+            "error: outer failed\n  Caused by: inner\n --> /r/requirements.txt:3:1\n  |\n3 | rich>=\n  | ^^^^^^\n\n  - a detail\n\nhint: do this\n"
+        );
+        let styled = render_styled(&err);
+        assert_ne!(styled, plain);
+        assert!(styled.starts_with(&format!("{ERROR}error:{ERROR:#} ")));
+        assert!(styled.contains(&format!("\n{HINT}hint:{HINT:#} do this")));
+        assert_eq!(anstream::adapter::strip_str(&styled).to_string(), plain);
     }
 }

@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The default for `PENV_LOCK_TIMEOUT`: how long a second penv waits for the first.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_mins(5);
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_mins(5);
 
 /// The longest `PENV_LOCK_TIMEOUT` accepted: a year, in seconds. Anything
 /// longer is a mistake (or an attempt at "forever"), and values past what a
 /// `Duration` holds (`1e20`) must be refused, not turned into a panic.
-pub const MAX_LOCK_TIMEOUT_SECS: u64 = 365 * 24 * 60 * 60;
+pub(crate) const MAX_LOCK_TIMEOUT_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// A `PENV_LOCK_TIMEOUT` that is not a number of seconds in
 /// `0..=`[`MAX_LOCK_TIMEOUT_SECS`].
@@ -24,39 +24,37 @@ pub const MAX_LOCK_TIMEOUT_SECS: u64 = 365 * 24 * 60 * 60;
 #[error("`PENV_LOCK_TIMEOUT={value}` is {problem}")]
 pub struct BadLockTimeout {
     /// The value as set.
-    pub value: String,
+    pub(crate) value: String,
     /// What is wrong with it, e.g. "not a number of seconds".
-    pub problem: &'static str,
+    pub(crate) problem: &'static str,
 }
 
 /// The variables penv reads, captured once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct EnvVars {
     /// `PENV_PYTHON`: a Python request that overrides the project file (CI matrices).
-    pub penv_python: Option<String>,
+    pub(crate) penv_python: Option<String>,
     /// `PENV_CACHE_DIR`: where interpreter probes, locks and the pip seed live.
-    pub cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
     /// `PENV_NO_PROGRESS`: plain lines instead of progress bars, even on a TTY.
-    pub no_progress: bool,
+    pub(crate) no_progress: bool,
     /// `PENV_LOCK_TIMEOUT`: seconds to wait for another penv working on the same env.
-    pub lock_timeout: Option<String>,
+    pub(crate) lock_timeout: Option<String>,
     /// `PATH`: searched for interpreters and for `penv run` commands.
-    pub path: Option<OsString>,
+    pub(crate) path: Option<OsString>,
     /// `HOME`: refused as an env path; base of `~/.pyenv`.
-    pub home: Option<PathBuf>,
+    pub(crate) home: Option<PathBuf>,
     /// `PYENV_ROOT`: pyenv's root (default `~/.pyenv`).
-    pub pyenv_root: Option<PathBuf>,
+    pub(crate) pyenv_root: Option<PathBuf>,
     /// `UV_PYTHON_INSTALL_DIR`: where uv keeps the interpreters it installed.
-    pub uv_python_install_dir: Option<PathBuf>,
+    pub(crate) uv_python_install_dir: Option<PathBuf>,
     /// `XDG_DATA_HOME`: base of uv's default install dir.
-    pub xdg_data_home: Option<PathBuf>,
+    pub(crate) xdg_data_home: Option<PathBuf>,
     /// `NO_COLOR`: any non-empty value turns colour off.
-    pub no_color: bool,
-    /// `VIRTUAL_ENV`: the env activated in the caller's shell, if any.
-    pub virtual_env: Option<PathBuf>,
+    pub(crate) no_color: bool,
     /// Every variable a `${NAME}` in a `[pip]` URL may name (`NAME` of
     /// `[A-Z0-9_]+`, as pip expands them in requirement files).
-    pub url_vars: UrlVars,
+    pub(crate) url_vars: UrlVars,
 }
 
 /// The variables `${NAME}` in `[pip]` URLs expand from. Their values may be
@@ -66,12 +64,13 @@ pub struct UrlVars(std::collections::BTreeMap<String, String>);
 
 impl UrlVars {
     /// The value of `name`, when it is set (to valid UTF-8).
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
     /// A set of variables (tests).
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self(
             pairs
                 .into_iter()
@@ -89,7 +88,7 @@ impl std::fmt::Debug for UrlVars {
 
 impl EnvVars {
     /// Reads the process environment.
-    pub fn from_process() -> Self {
+    pub(crate) fn from_process() -> Self {
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         Self {
             penv_python: non_empty("PENV_PYTHON").map(|v| v.to_string_lossy().into_owned()),
@@ -102,7 +101,6 @@ impl EnvVars {
             uv_python_install_dir: non_empty("UV_PYTHON_INSTALL_DIR").map(PathBuf::from),
             xdg_data_home: non_empty("XDG_DATA_HOME").map(PathBuf::from),
             no_color: non_empty("NO_COLOR").is_some(),
-            virtual_env: non_empty("VIRTUAL_ENV").map(PathBuf::from),
             url_vars: UrlVars(
                 std::env::vars_os()
                     .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -118,14 +116,14 @@ impl EnvVars {
 
     /// The lock timeout: [`DEFAULT_LOCK_TIMEOUT`] when unset, else the
     /// variable's seconds (fractions allowed), from 0 to a year.
-    pub fn lock_timeout(&self) -> Result<Duration, BadLockTimeout> {
+    pub(crate) fn lock_timeout(&self) -> Result<Duration, BadLockTimeout> {
         self.lock_timeout
             .as_deref()
             .map_or(Ok(DEFAULT_LOCK_TIMEOUT), parse_lock_timeout)
     }
 
     /// The directories of `PATH`, in order.
-    pub fn path_dirs(&self) -> Vec<PathBuf> {
+    pub(crate) fn path_dirs(&self) -> Vec<PathBuf> {
         self.path
             .as_ref()
             .map(|p| std::env::split_paths(p).collect())
@@ -135,7 +133,7 @@ impl EnvVars {
 
 /// Parses a `PENV_LOCK_TIMEOUT` value: seconds, `0` to
 /// [`MAX_LOCK_TIMEOUT_SECS`], fractions allowed (`1.5`).
-pub fn parse_lock_timeout(raw: &str) -> Result<Duration, BadLockTimeout> {
+pub(crate) fn parse_lock_timeout(raw: &str) -> Result<Duration, BadLockTimeout> {
     let bad = |problem| BadLockTimeout {
         value: raw.to_owned(),
         problem,

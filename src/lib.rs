@@ -30,6 +30,7 @@ pub mod commands;
 pub mod credentials;
 pub mod diagnostics;
 pub mod env_vars;
+mod error;
 pub mod fs;
 pub mod installer;
 mod ops;
@@ -45,225 +46,9 @@ pub mod state;
 pub mod text_file;
 pub mod venv;
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use diagnostics::{Location, display_path};
-
-/// Every error penv reports; each maps to exit code 2 except interrupts.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The project file.
-    #[error(transparent)]
-    Project(#[from] project::ProjectError),
-    /// Interpreter resolution.
-    #[error(transparent)]
-    Python(#[from] python::PythonError),
-    /// Building the spec (requirement files, find-links, groups).
-    #[error(transparent)]
-    Spec(#[from] spec::SpecError),
-    /// An env path penv will not touch.
-    #[error("{refusal}")]
-    Refused {
-        /// Why.
-        refusal: venv::owned::Refusal,
-        /// Where the project file sets `[venv] path`, when it does.
-        location: Option<Location>,
-    },
-    /// Creating the env.
-    #[error(transparent)]
-    Create(#[from] venv::create::CreateError),
-    /// pip.
-    #[error(transparent)]
-    Install(#[from] installer::InstallError),
-    /// A file-system operation.
-    #[error(transparent)]
-    Fs(#[from] fs::FsError),
-    /// Waiting for another penv.
-    #[error(transparent)]
-    Lock(#[from] fs::LockError),
-    /// The env is not in a state the command can use.
-    #[error("the env `{}` is {status}", display_path(env))]
-    EnvNotReady {
-        /// The env.
-        env: PathBuf,
-        /// `missing`, `broken`, …
-        status: &'static str,
-        /// Why.
-        reasons: Vec<String>,
-        /// What to do.
-        hint: String,
-    },
-    /// `which` was given a path, not a name.
-    #[error("`{name}` is a path, not the name of an executable in the env")]
-    NotAName {
-        /// What was given.
-        name: String,
-    },
-    /// `run`/`which` name nothing that exists.
-    #[error("`{name}` is not in the env (`{}`){}", display_path(bin), if *searched_path { " nor on PATH" } else { "" })]
-    NoSuchCommand {
-        /// The name.
-        name: String,
-        /// The env's bin directory.
-        bin: PathBuf,
-        /// Whether PATH was searched too.
-        searched_path: bool,
-    },
-    /// `exec` failed.
-    #[error("could not run `{}`", program.display())]
-    Exec {
-        /// The program.
-        program: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A bad `PENV_LOCK_TIMEOUT`.
-    #[error(transparent)]
-    BadLockTimeout(#[from] env_vars::BadLockTimeout),
-    /// `[venv] pip = false` with requirements to install.
-    #[error(
-        "the project has requirements, but `[venv] pip = false` leaves the env without pip to install them"
-    )]
-    NoPipForRequirements {
-        /// Where `pip = false` is.
-        location: Option<Location>,
-    },
-    /// The user interrupted penv; the old env was put back.
-    #[error("interrupted{}", if *restored { "; the previous env was put back" } else { "" })]
-    Interrupted {
-        /// Which signal.
-        signal: process::Interrupt,
-        /// Whether an old env was restored.
-        restored: bool,
-    },
-    /// Files the spec hashes changed between hashing and the end of the
-    /// install: what pip read may not be what was hashed, so the env is not
-    /// recorded as built for either.
-    #[error("{} changed during the sync", if files.is_empty() { "the project's files".to_owned() } else { files.join(", ") })]
-    ChangedDuringSync {
-        /// The files, as the message names them (with backticks).
-        files: Vec<String>,
-        /// What changed in them.
-        changes: Vec<String>,
-    },
-    /// A failed build after which the previous env was put back.
-    #[error("{source}")]
-    RolledBack {
-        /// The failure.
-        source: Box<Error>,
-        /// The env that was restored.
-        env: PathBuf,
-        /// Whether there was an old env to put back.
-        restored: bool,
-    },
-}
-
-impl Error {
-    /// Where in a file the problem is.
-    pub fn location(&self) -> Option<&Location> {
-        match self {
-            Self::Project(e) => e.location(),
-            Self::Python(e) => e.location(),
-            Self::Spec(e) => e.location(),
-            Self::Create(e) => e.location(),
-            Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
-                location.as_ref()
-            }
-            Self::RolledBack { source, .. } => source.location(),
-            _ => None,
-        }
-    }
-
-    /// Extra lines after the causes: a subprocess's output, a search report.
-    pub fn detail(&self) -> Option<String> {
-        match self {
-            Self::Python(e) => e.detail().map(str::to_owned),
-            Self::Create(e) => e.detail(),
-            Self::Install(e) => e.detail(),
-            Self::EnvNotReady { reasons, .. }
-            | Self::ChangedDuringSync {
-                changes: reasons, ..
-            } => Some(
-                reasons
-                    .iter()
-                    .map(|r| format!("  - {r}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            Self::RolledBack {
-                source,
-                env,
-                restored,
-            } => {
-                let mut text = source.detail().unwrap_or_default();
-                if *restored {
-                    let _ = write!(
-                        text,
-                        "\nThe previous env is back at `{}`, unchanged.",
-                        display_path(env)
-                    );
-                } else {
-                    let _ = write!(
-                        text,
-                        "\nThe partial env was removed; nothing is at `{}`.",
-                        display_path(env)
-                    );
-                }
-                // The source's own indentation (`  - reason`) is kept.
-                Some(text.trim_start_matches('\n').to_owned())
-            }
-            _ => None,
-        }
-    }
-
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Self::Project(e) => e.hint(),
-            Self::Python(e) => e.hint(),
-            Self::Spec(e) => e.hint(),
-            Self::Refused { refusal, .. } => Some(refusal.hint()),
-            Self::Create(e) => e.hint(),
-            Self::Install(e) => e.hint(),
-            Self::Lock(fs::LockError::Timeout { .. }) => Some(
-                "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
-            ),
-            Self::EnvNotReady { hint, .. } => Some(hint.clone()),
-            Self::NotAName { .. } => Some("give a name from the env's `bin/`, e.g. `penv which pytest`".to_owned()),
-            Self::NoSuchCommand { name, .. } if platform::is_interpreter_name(name) => Some(format!(
-                "the env has no `{name}`: its own are `python`, `python3`, `python3.X` of its version, and `pip` unless `[venv] pip = false` (`penv sync` rebuilds a broken env); penv never runs one from PATH, which would belong to another interpreter"
-            )),
-            Self::NoSuchCommand { name, .. } => Some(format!(
-                "add the package that provides `{name}` to `requirements` in penv.toml, then `penv sync`"
-            )),
-            Self::BadLockTimeout(_) => Some(format!(
-                "set it to a number of seconds from 0 to {}, e.g. `PENV_LOCK_TIMEOUT=600`, or unset it for the default ({}s)",
-                env_vars::MAX_LOCK_TIMEOUT_SECS,
-                env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
-            )),
-            Self::NoPipForRequirements { .. } => {
-                Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
-            }
-            Self::ChangedDuringSync { .. } => Some(
-                "run `penv sync` again once the files are as you want them; penv builds the env from what they say then".to_owned(),
-            ),
-            Self::RolledBack { source, .. } => source.hint(),
-            _ => None,
-        }
-    }
-
-    /// The exit code: 130/143 for interrupts, else 2.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::Interrupted { signal, .. } => signal.exit_code(),
-            Self::RolledBack { source, .. } => source.exit_code(),
-            _ => 2,
-        }
-    }
-}
+pub use error::Error;
 
 /// Runs penv with parsed arguments and returns the process's exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
@@ -278,7 +63,7 @@ pub fn run(cli: cli::Cli) -> ExitCode {
     match commands::dispatch(cli, vars, &printer) {
         Ok(code) => code,
         Err(err) => {
-            printer.error(&diagnostics::render(&err));
+            printer.error(&diagnostics::render_styled(&err));
             ExitCode::from(err.exit_code())
         }
     }

@@ -76,7 +76,7 @@ fn every_example_project_loads() {
             panic!(
                 "{}: {}",
                 file.display(),
-                penv::diagnostics::render(&e.into())
+                penv::diagnostics::render(&penv::Error::from(e))
             )
         });
         for f in &project.config.requirement_files {
