@@ -37,7 +37,7 @@ pub mod printer;
 pub mod process;
 pub mod project;
 pub mod python;
-pub mod reqfile;
+pub(crate) mod requirement;
 pub mod spec;
 pub mod state;
 pub mod text_file;
@@ -222,7 +222,7 @@ impl Error {
         match self {
             Self::Project(e) => e.hint(),
             Self::Python(e) => e.hint(),
-            Self::Spec(e) => e.hint(),
+            Self::Spec(e) => Some(e.hint()),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),

@@ -51,7 +51,7 @@ pub const PYVENV_CFG: Kind = Kind {
     cap: 64 * KIB,
 };
 /// `penv-state.json`. It holds a snapshot of the spec, requirement files'
-/// lines included (at most `reqfile::MAX_TOTAL_SIZE` of them, which JSON
+/// lines included (at most `spec::reqfile::MAX_TOTAL_SIZE` of them, which JSON
 /// escaping can make a few times larger), so its cap is well above theirs:
 /// a state penv wrote is never too large for penv to read back.
 pub const STATE_FILE: Kind = Kind {

@@ -67,7 +67,7 @@ impl Ctx<'_> {
     /// Finds and loads the project, walking up from the current directory.
     pub fn project(&self) -> Result<Project, Error> {
         let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        Ok(Project::find(&dir, false)?)
+        Ok(Project::find(&dir)?)
     }
 
     /// The env's paths for a project.
