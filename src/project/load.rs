@@ -2,7 +2,7 @@
 //! directory, reading through [`crate::text_file`], TOML parsing and
 //! deserializing with errors that point into the file.
 //!
-//! Invariant: a project is returned only after [`validate`] accepted it, and
+//! Invariant: a project is returned only after `validate` accepted it, and
 //! every parse or type error carries the line and column it is at.
 
 use std::path::{Path, PathBuf};

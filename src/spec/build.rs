@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use super::{
     DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalProject, PipSpec, SPEC_FORMAT, Spec,
-    SpecError, VenvSpec, find_links, local, pip_args, reqfile,
+    SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
 };
 use crate::credentials::PipUrl;
 use crate::diagnostics::Location;
@@ -217,13 +217,6 @@ fn local_projects(
         });
     }
     Ok(out)
-}
-
-pub(super) fn relative_display(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]

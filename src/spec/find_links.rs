@@ -9,8 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::build::relative_display;
-use super::{FindLinks, SpecError, local, pip_args, reqfile};
+use super::{FindLinks, SpecError, local, pip_args, relative_display, reqfile};
 use crate::credentials::PipUrl;
 use crate::project::Project;
 
@@ -22,9 +21,6 @@ pub(super) fn configured(project: &Project) -> Result<Vec<FindLinks>, SpecError>
     let config = &project.config;
     let mut find_links = Vec::new();
     for (i, link) in config.pip.find_links.iter().enumerate() {
-        // A local directory (a path, or a `file://` URL) is hashed by its
-        // listing; a relative path stays relative, so the hash does not
-        // depend on where the project is checked out.
         // A location naming a variable is only known when pip runs:
         // left to pip, like a URL, and hashed as written.
         if !crate::credentials::var_names(link).is_empty() {

@@ -20,7 +20,7 @@
 //! in `diff`, and the errors in `error`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -225,6 +225,16 @@ impl PipSpec {
             redactor,
         ))
     }
+}
+
+/// `path` relative to the project root, as the spec writes it (absolute
+/// when outside the root), so the hash does not depend on where the
+/// project is checked out.
+fn relative_display(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// A spec for tests in this and other modules.
