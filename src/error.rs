@@ -187,7 +187,7 @@ impl Diagnostic for Error {
         match self {
             Self::Project(e) => e.hint(),
             Self::Python(e) => e.hint(),
-            Self::Spec(e) => e.hint(),
+            Self::Spec(e) => Some(e.hint()),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),

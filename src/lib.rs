@@ -40,7 +40,7 @@ pub mod printer;
 pub mod process;
 pub mod project;
 pub mod python;
-pub mod reqfile;
+pub(crate) mod requirement;
 pub mod spec;
 pub mod state;
 pub mod text_file;

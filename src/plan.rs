@@ -54,7 +54,7 @@ type Stamp = (u64, std::time::SystemTime);
 /// Finds and loads the project, walking up from the current directory.
 pub(crate) fn find_project() -> Result<Project, Error> {
     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    Ok(Project::find(&dir, false)?)
+    Ok(Project::find(&dir)?)
 }
 
 /// The env's paths for a project: `[venv] path` from its root.

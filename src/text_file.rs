@@ -22,44 +22,44 @@ use crate::fs::FsError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind {
     /// What the file is, with its article, for messages: "a project file".
-    pub what: &'static str,
+    pub(crate) what: &'static str,
     /// Larger files are refused.
-    pub cap: u64,
+    pub(crate) cap: u64,
 }
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 
 /// `penv.toml` and `pyproject.toml`.
-pub const PROJECT_FILE: Kind = Kind {
+pub(crate) const PROJECT_FILE: Kind = Kind {
     what: "a project file",
     cap: 4 * MIB,
 };
 /// A requirement or constraint file, top-level or included.
-pub const REQUIREMENT_FILE: Kind = Kind {
+pub(crate) const REQUIREMENT_FILE: Kind = Kind {
     what: "a requirement file",
     cap: 16 * MIB,
 };
 /// pyenv's `.python-version`.
-pub const PYTHON_VERSION_FILE: Kind = Kind {
+pub(crate) const PYTHON_VERSION_FILE: Kind = Kind {
     what: "a `.python-version` file",
     cap: 64 * KIB,
 };
 /// An env's `pyvenv.cfg`.
-pub const PYVENV_CFG: Kind = Kind {
+pub(crate) const PYVENV_CFG: Kind = Kind {
     what: "a `pyvenv.cfg`",
     cap: 64 * KIB,
 };
 /// `penv-state.json`. It holds a snapshot of the spec, requirement files'
-/// lines included (at most `reqfile::MAX_TOTAL_SIZE` of them, which JSON
+/// lines included (at most `spec::reqfile::MAX_TOTAL_SIZE` of them, which JSON
 /// escaping can make a few times larger), so its cap is well above theirs:
 /// a state penv wrote is never too large for penv to read back.
-pub const STATE_FILE: Kind = Kind {
+pub(crate) const STATE_FILE: Kind = Kind {
     what: "a penv state file",
     cap: 256 * MIB,
 };
 /// An entry of the interpreter probe cache (a few hundred bytes of JSON).
-pub const PROBE_CACHE_ENTRY: Kind = Kind {
+pub(crate) const PROBE_CACHE_ENTRY: Kind = Kind {
     what: "an interpreter probe cache entry",
     cap: MIB,
 };
@@ -108,17 +108,17 @@ pub enum TextFileError {
 
 impl TextFileError {
     /// Whether the file does not exist.
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         matches!(self, Self::Io(e) if e.kind() == io::ErrorKind::NotFound)
     }
 
     /// Whether the path is a directory.
-    pub fn is_directory(&self) -> bool {
+    pub(crate) fn is_directory(&self) -> bool {
         matches!(self, Self::NotRegular { file_type, .. } if *file_type == DIRECTORY)
     }
 
     /// The first invalid byte, for `NotUtf8`.
-    pub fn location(&self) -> Option<&Location> {
+    pub(crate) fn location(&self) -> Option<&Location> {
         match self {
             Self::NotUtf8 { location } => Some(location),
             _ => None,
@@ -126,7 +126,7 @@ impl TextFileError {
     }
 
     /// What to do.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             Self::NotRegular { file_type, .. } if *file_type == DIRECTORY => {
                 "name a file, not a directory".to_owned()
@@ -156,19 +156,22 @@ fn capitalized(text: &str) -> String {
 const DIRECTORY: &str = "a directory";
 
 /// Reads `path` as UTF-8 text of at most `kind.cap` bytes.
-pub fn read(path: &Path, kind: Kind) -> Result<String, TextFileError> {
+pub(crate) fn read(path: &Path, kind: Kind) -> Result<String, TextFileError> {
     decode(path, read_bytes(path, kind)?)
 }
 
 /// Like [`read`], with `Ok(None)` when the file does not exist.
-pub fn read_optional(path: &Path, kind: Kind) -> Result<Option<String>, TextFileError> {
+pub(crate) fn read_optional(path: &Path, kind: Kind) -> Result<Option<String>, TextFileError> {
     read_bytes_optional(path, kind)?
         .map(|bytes| decode(path, bytes))
         .transpose()
 }
 
 /// Like [`read_bytes`], with `Ok(None)` when the file does not exist.
-pub fn read_bytes_optional(path: &Path, kind: Kind) -> Result<Option<Vec<u8>>, TextFileError> {
+pub(crate) fn read_bytes_optional(
+    path: &Path,
+    kind: Kind,
+) -> Result<Option<Vec<u8>>, TextFileError> {
     match read_bytes(path, kind) {
         Err(e) if e.is_not_found() => Ok(None),
         other => other.map(Some),
@@ -177,7 +180,7 @@ pub fn read_bytes_optional(path: &Path, kind: Kind) -> Result<Option<Vec<u8>>, T
 
 /// Reads at most `kind.cap` bytes of the regular file `path` (through
 /// symlinks), refusing anything else without blocking on it.
-pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, TextFileError> {
+pub(crate) fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, TextFileError> {
     let file = open(path, kind)?;
     let meta = file
         .metadata()
@@ -207,7 +210,7 @@ pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, TextFileError> {
 }
 
 /// Checks that bytes read from `path` are UTF-8, pointing at the first bad one.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, TextFileError> {
+pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, TextFileError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         // The valid prefix is the same in the lossy text, so `valid` is an

@@ -147,7 +147,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
             let bytes = std::fs::read(entry.path()).unwrap();
             format!(
                 "file {mode:o} {}",
-                penv::reqfile::hex(&sha2::Sha256::digest(&bytes))
+                hex::encode(sha2::Sha256::digest(&bytes))
             )
         };
         out.insert(entry.path().strip_prefix(root).unwrap().to_owned(), what);

@@ -126,8 +126,12 @@ fn default_venv_path() -> String {
     ".venv".to_owned()
 }
 
+/// The default of `[venv] keep-stashed`: how many replaced envs are kept
+/// per project. The project file's default, so it lives with the file's types.
+pub(crate) const DEFAULT_KEEP_STASHED: usize = 3;
+
 fn default_keep_stashed() -> usize {
-    crate::venv::stash::DEFAULT_KEEP
+    DEFAULT_KEEP_STASHED
 }
 
 fn default_true() -> bool {

@@ -204,7 +204,7 @@ impl Prober {
 
     fn cache_entry(&self, canonical: &Path) -> Option<PathBuf> {
         let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
-        let name = crate::reqfile::hex(&digest[..12]);
+        let name = hex::encode(&digest[..12]);
         self.cache_dir
             .as_ref()
             .map(|d| d.join(format!("{name}.json")))

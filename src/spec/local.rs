@@ -16,26 +16,25 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::fs::FsError;
-use crate::reqfile::hex;
 
 /// The files of a project directory that say what it installs.
-pub const METADATA_FILES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py"];
+pub(crate) const METADATA_FILES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py"];
 
 /// A local project directory a requirement names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalProject {
+pub(crate) struct LocalProject {
     /// The requirement as written (`-e .`, `./pkg`, `pkg @ file:///…`), for messages.
-    pub requirement: String,
+    pub(crate) requirement: String,
     /// The directory, relative to the project root (absolute when outside it).
-    pub path: String,
+    pub(crate) path: String,
     /// sha256 of each metadata file the directory has, by file name.
-    pub metadata: BTreeMap<String, String>,
+    pub(crate) metadata: BTreeMap<String, String>,
 }
 
 /// The local file path of a `file:` URL (`file:///a%20b`,
 /// `file://localhost/a`), without its `#fragment` or `?query`; `None` for
 /// other URLs and for what does not decode to an absolute path.
-pub fn file_url_path(url: &str) -> Option<PathBuf> {
+pub(crate) fn file_url_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("file://")?;
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
     let rest = rest.split(['#', '?']).next().unwrap_or(rest);
@@ -74,7 +73,7 @@ fn strip_extras(text: &str) -> &str {
 
 /// The directory an editable (`-e VALUE`) names, as pip's `parse_editable`
 /// reads it: a directory relative to `cwd`, or a `file:` URL.
-pub fn editable_dir(value: &str, cwd: &Path) -> Option<PathBuf> {
+pub(crate) fn editable_dir(value: &str, cwd: &Path) -> Option<PathBuf> {
     if value.contains("${") {
         return None;
     }
@@ -89,7 +88,7 @@ pub fn editable_dir(value: &str, cwd: &Path) -> Option<PathBuf> {
 /// The directory a requirement (not an editable) names, as pip's
 /// `parse_req_from_line` reads it: a `file:` URL, a PEP 508 `name @
 /// file:…` URL, or a path (it has a `/` or starts with `.`) relative to `cwd`.
-pub fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
+pub(crate) fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
     let text = text.trim();
     if text.contains("${") {
         return None;
@@ -119,7 +118,7 @@ pub fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
 /// pip's `break_args_options`: the requirement part of a requirement-file
 /// line, before the first word that is an option (`--hash=…`); empty for an
 /// option line.
-pub fn requirement_part(line: &str) -> String {
+pub(crate) fn requirement_part(line: &str) -> String {
     line.split(' ')
         .take_while(|word| !word.starts_with('-'))
         .collect::<Vec<_>>()
@@ -128,7 +127,7 @@ pub fn requirement_part(line: &str) -> String {
 
 /// Reads the metadata files of `dir`: each that is a regular file (a
 /// directory or FIFO of that name is not metadata), hashed as it streams.
-pub fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
+pub(crate) fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
     let mut out = BTreeMap::new();
     for name in METADATA_FILES {
         let path = dir.join(name);
@@ -147,14 +146,14 @@ pub fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
             }
             hasher.update(&buf[..n]);
         }
-        out.insert((*name).to_owned(), hex(&hasher.finalize()));
+        out.insert((*name).to_owned(), hex::encode(hasher.finalize()));
     }
     Ok(out)
 }
 
 /// One line per metadata file that differs between two records of the same
 /// project: "`pyproject.toml` of `-e .` changed".
-pub fn diff(out: &mut Vec<String>, old: &LocalProject, new: &LocalProject) {
+pub(crate) fn diff(out: &mut Vec<String>, old: &LocalProject, new: &LocalProject) {
     for name in METADATA_FILES {
         let what = match (old.metadata.get(*name), new.metadata.get(*name)) {
             (Some(o), Some(n)) if o != n => "changed",

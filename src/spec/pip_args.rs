@@ -108,19 +108,19 @@ const SHORT_WITH_VALUE: &str = "Ccefirt";
 pub(crate) struct Named {
     /// `-r`/`-c` files as written (relative to pip's working directory), and
     /// whether each is a constraint file.
-    pub files: Vec<(usize, String, bool)>,
+    pub(crate) files: Vec<(usize, String, bool)>,
     /// `-e` values as written.
-    pub editables: Vec<(usize, String)>,
+    pub(crate) editables: Vec<(usize, String)>,
     /// Positional arguments: requirements, paths, URLs.
-    pub requirements: Vec<(usize, String)>,
+    pub(crate) requirements: Vec<(usize, String)>,
     /// `-f`/`--find-links` values as written.
-    pub find_links: Vec<(usize, String)>,
+    pub(crate) find_links: Vec<(usize, String)>,
 }
 
 impl Named {
     /// Whether pip gets something to install from these arguments alone (a
     /// constraint file installs nothing by itself).
-    pub fn installs_something(&self) -> bool {
+    pub(crate) fn installs_something(&self) -> bool {
         self.files.iter().any(|(_, _, constraint)| !constraint)
             || !self.editables.is_empty()
             || !self.requirements.is_empty()

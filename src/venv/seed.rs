@@ -432,7 +432,7 @@ fn check_key(
         request.specifiers,
         redactor.redact(&sources.args.join("\0"))
     ));
-    crate::reqfile::hex(&hasher.finalize())[..16].to_owned()
+    hex::encode(hasher.finalize())[..16].to_owned()
 }
 
 fn checked_within(record: &Path, secs: u64) -> bool {

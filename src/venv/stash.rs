@@ -22,9 +22,6 @@ use super::txn::remove_if_owned;
 use crate::fs::{self, FsError};
 use crate::state::State;
 
-/// The default number of replaced envs kept per project.
-pub const DEFAULT_KEEP: usize = 3;
-
 /// A stashed env.
 #[derive(Debug, Clone)]
 pub struct Entry {

@@ -1,0 +1,161 @@
+//! What serde cannot check in a project file: the `python` request,
+//! requirement syntax, group names, `default-groups`, empty paths, `~` in
+//! `[venv] path`, and pip options that would write outside the env.
+//!
+//! Invariant: every refusal points at the key or array element it is about
+//! (or names the file when the key cannot be found) and says what to write.
+
+use super::pip_options::forbidden_pip_flag;
+use super::{Project, ProjectError};
+use crate::diagnostics::{did_you_mean, excerpt};
+use crate::python::request::Request;
+use crate::requirement::normalize_requirement;
+
+/// Checks what serde cannot: requirement syntax, group names, paths.
+pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
+    let config = &project.config;
+    let invalid = |keys: &[&str], message: String, hint: Option<String>| match project.locate(keys)
+    {
+        Some(location) => ProjectError::Invalid {
+            location,
+            message,
+            hint,
+        },
+        None => ProjectError::InvalidFile {
+            path: project.file.clone(),
+            message,
+        },
+    };
+    if let Some(python) = &config.python
+        && let Err(e) = Request::parse(python)
+    {
+        return Err(invalid(
+            &["python"],
+            e.to_string(),
+            Some(Request::HINT.to_owned()),
+        ));
+    }
+    if config.venv.path.starts_with('~') {
+        return Err(invalid(
+            &["venv", "path"],
+            format!(
+                "`{}`: `~` is not expanded in `[venv] path` (it would make a directory named `~`)",
+                config.venv.path
+            ),
+            Some("write the path in full, e.g. `/home/me/.venvs/app`, or relative to the project file".to_owned()),
+        ));
+    }
+    check_requirements(&config.requirements, &["requirements"], &invalid)?;
+    for (group, reqs) in &config.groups {
+        if !is_valid_group_name(group) {
+            return Err(invalid(
+                &["groups", group],
+                format!("invalid group name `{group}`"),
+                Some("group names are letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".to_owned()),
+            ));
+        }
+        check_requirements(reqs, &["groups", group], &invalid)?;
+    }
+    for (i, group) in config.default_groups.iter().flatten().enumerate() {
+        if !config.groups.contains_key(group) {
+            let hint = match did_you_mean(group, config.groups.keys().map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if config.groups.is_empty() => "define it in a `[groups]` table".to_owned(),
+                None => format!(
+                    "the groups are {}",
+                    config
+                        .groups
+                        .keys()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(invalid(
+                &["default-groups", &i.to_string()],
+                format!("`default-groups` names `{group}`, which is not in `[groups]`"),
+                Some(hint),
+            ));
+        }
+    }
+    for (i, file) in config.requirement_files.iter().enumerate() {
+        if file.trim().is_empty() {
+            return Err(invalid(
+                &["requirement-files", &i.to_string()],
+                "empty file name".to_owned(),
+                Some(
+                    "remove the empty entry, or name a file (relative to the project file)"
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+    if config.venv.path.trim().is_empty() {
+        return Err(invalid(
+            &["venv", "path"],
+            "`path` is empty".to_owned(),
+            Some("leave it out for the default `.venv`".to_owned()),
+        ));
+    }
+    for (i, arg) in config.pip.args.iter().enumerate() {
+        if let Some((flag, effect)) = forbidden_pip_flag(arg) {
+            return Err(invalid(
+                &["pip", "args", &i.to_string()],
+                if arg.split('=').next() == Some(flag) {
+                    format!("`{flag}` would make pip {effect}")
+                } else {
+                    format!("`{arg}` is pip's `{flag}`, which would make pip {effect}")
+                },
+                Some(
+                    "penv runs pip to install into the project's env and write nothing elsewhere; remove it"
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+    for (i, link) in config.pip.find_links.iter().enumerate() {
+        if link.trim().is_empty() {
+            return Err(invalid(
+                &["pip", "find-links", &i.to_string()],
+                "empty path".to_owned(),
+                Some("remove the empty entry, or name a directory (relative to the project file) or a URL".to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_requirements(
+    reqs: &[String],
+    keys: &[&str],
+    invalid: &impl Fn(&[&str], String, Option<String>) -> ProjectError,
+) -> Result<(), ProjectError> {
+    for (i, req) in reqs.iter().enumerate() {
+        if let Err(message) = normalize_requirement(req) {
+            let mut path: Vec<&str> = keys.to_vec();
+            let index = i.to_string();
+            path.push(&index);
+            let hint = if req.trim_start().starts_with('-') {
+                "pip options belong in a requirements file (`requirement-files`) or in `[pip] args`"
+            } else {
+                "write a PEP 508 requirement, e.g. `requests>=2.32` or `rich[jupyter]==13.*`"
+            };
+            return Err(invalid(
+                &path,
+                format!("invalid requirement `{}`: {message}", excerpt(req)),
+                Some(hint.to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_valid_group_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}

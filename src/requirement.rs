@@ -1,0 +1,177 @@
+//! PEP 508 requirement strings: checking one and writing it in its
+//! normalized form, for the project file, requirement files and the spec.
+//!
+//! Invariant: checking a requirement never panics and never overflows the
+//! stack, whatever the text. `pep508_rs` does both on some input (`just
+//! fuzz` found them); the known cases are answered before it is called, and
+//! any other panic inside it is contained and reported as an invalid
+//! requirement. A leaf: it imports no stage of the pipeline.
+
+use std::str::FromStr;
+
+/// Checks a PEP 508 requirement and returns its normalized form
+/// (`Rich == 13.*` → `rich==13.*`), or the reason it is not one.
+///
+/// `pep508_rs` 0.9.2 panics on two kinds of input that `just fuzz` found: a
+/// name ending in `-`, `.` or `_` followed by more text (`foo->=1`), and
+/// non-ASCII text (it counts characters where it means bytes). The first is
+/// answered here. Non-ASCII characters, legal only inside URLs and marker
+/// strings, are checked as `~`, which is legal in exactly those places too;
+/// such a requirement is kept as written rather than normalized.
+pub(crate) fn normalize_requirement(text: &str) -> Result<String, String> {
+    if text.is_ascii() {
+        return parse_ascii_requirement(text).map(|r| r.to_string());
+    }
+    let ascii: String = text
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '~' })
+        .collect();
+    parse_ascii_requirement(&ascii)?;
+    Ok(text.trim().to_owned())
+}
+
+fn parse_ascii_requirement(
+    text: &str,
+) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    let trimmed = text.trim_start();
+    let name_len = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_len];
+    if let Some(last) = name.chars().last()
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !last.is_ascii_alphanumeric()
+    {
+        return Err(format!(
+            "a package name must end with a letter or digit, not `{last}` (`{name}`)"
+        ));
+    }
+    // `pep508_rs` parses parenthesised markers recursively, a stack frame
+    // or more per `(`: a line of 100,000 of them overflowed penv's stack,
+    // an abort that no `catch_unwind` contains. Real markers nest two or three.
+    if paren_depth(text) > MAX_PAREN_DEPTH {
+        return Err(format!(
+            "parentheses nested more than {MAX_PAREN_DEPTH} deep"
+        ));
+    }
+    parse_contained(text)
+}
+
+/// The deepest nesting of parentheses a requirement may have.
+const MAX_PAREN_DEPTH: usize = 32;
+
+/// How deep parentheses nest in `text`, outside quoted strings (an
+/// unclosed `(` counts: the parser recurses into it all the same).
+fn paren_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            // Inside a string, or any other character.
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// `pep508_rs` 0.9.2 panics on some malformed input instead of returning an
+/// error: `just fuzz` found three kinds (a name or an extra ending in `-`,
+/// non-ASCII text). The known ones are answered before it is called; any
+/// other panic inside it is contained here and reported as an invalid
+/// requirement, with the panic hook silent for that one call only. This
+/// relies on `panic = "unwind"` (see `[profile.release]` in Cargo.toml).
+fn parse_contained(text: &str) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    use std::cell::Cell;
+    thread_local! {
+        static CONTAINING: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINING.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(|| {
+        pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text)
+    });
+    CONTAINING.with(|c| c.set(false));
+    match result {
+        Ok(parsed) => parsed.map_err(|e| e.message.to_string()),
+        Err(_) => Err(
+            "not a PEP 508 requirement (a name, extra or version in it is malformed)".to_owned(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deeply_nested_markers_are_refused_before_the_parser_overflows_its_stack() {
+        let nested = |n: usize| {
+            format!(
+                "rich; {}python_version > \"3\"{}",
+                "(".repeat(n),
+                ")".repeat(n)
+            )
+        };
+        assert!(normalize_requirement(&nested(MAX_PAREN_DEPTH)).is_ok());
+        for text in [
+            nested(MAX_PAREN_DEPTH + 1),
+            nested(100_000),
+            format!("rich; {}", "(".repeat(100_000)),
+            format!("rich; {}", "(".repeat(100_000)).replace("rich", "ric\u{e9}"),
+        ] {
+            let err = normalize_requirement(&text).unwrap_err();
+            assert_eq!(err, "parentheses nested more than 32 deep");
+        }
+        // Quoted parentheses are a string's characters, not nesting.
+        let quoted = format!("rich; platform_release == '{}'", "(".repeat(100));
+        assert!(normalize_requirement(&quoted).is_ok());
+        assert_eq!(paren_depth("a (>=1) ; (b == 'x(' or (c))"), 2);
+    }
+
+    #[test]
+    fn bad_names_are_errors_not_panics() {
+        for text in ["foo->=1", "foo.>=1", "foo_ ==1", "a-b-[x]"] {
+            let err = normalize_requirement(text).unwrap_err();
+            assert!(
+                err.contains("must end with a letter or digit"),
+                "{text}: {err}"
+            );
+        }
+        for text in [
+            "foo-bar>=1",
+            "a",
+            "rich[jupyter]==13.*",
+            "x @ https://e.com/x.whl",
+        ] {
+            assert!(normalize_requirement(text).is_ok(), "{text}");
+        }
+        assert!(normalize_requirement("-r x.txt").is_err());
+        assert!(normalize_requirement("").is_err());
+        // Non-ASCII: no panic; legal in URLs and marker strings, kept as written.
+        assert_eq!(
+            normalize_requirement("pkg @ file:///home/jos\u{e9}/pkg.whl ").as_deref(),
+            Ok("pkg @ file:///home/jos\u{e9}/pkg.whl")
+        );
+        assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}\u{e9}'").is_ok());
+        assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}").is_err());
+        assert!(normalize_requirement("f\u{e9}o>=1").is_err());
+        assert!(normalize_requirement("foo>=1.\u{e9}").is_err());
+        // An extra ending in `-` panics inside pep508_rs: contained.
+        let err = normalize_requirement("pkg[extra-1-]>=1").unwrap_err();
+        assert!(err.contains("malformed"), "{err}");
+    }
+}

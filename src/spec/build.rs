@@ -1,0 +1,264 @@
+//! Gathering a spec from a loaded project and the resolved interpreter:
+//! the groups selected, the requirement files read (with their includes),
+//! the local projects and `find-links` directories they name, and the pip
+//! request.
+//!
+//! Invariant: every input is read once, here, and written into the spec in
+//! its canonical form (requirements normalized, sorted and deduplicated;
+//! paths relative to the project root), so the hash depends on what is
+//! installed and not on how or where it is written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::{
+    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalProject, PipSpec, SPEC_FORMAT, Spec,
+    SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
+};
+use crate::credentials::PipUrl;
+use crate::diagnostics::Location;
+use crate::project::Project;
+use crate::python::Resolved;
+use crate::requirement::normalize_requirement;
+
+/// Which groups to install.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GroupSelection {
+    /// `--group` (repeatable).
+    pub(crate) groups: Vec<String>,
+    /// `--no-default-groups`.
+    pub(crate) no_default_groups: bool,
+}
+
+impl Spec {
+    /// Builds the spec of `project` for interpreter `python`.
+    pub(crate) fn build(
+        project: &Project,
+        python: &Resolved,
+        selection: &GroupSelection,
+    ) -> Result<Self, SpecError> {
+        let config = &project.config;
+        let mut groups = BTreeMap::new();
+        let defaults = if selection.no_default_groups {
+            &[][..]
+        } else {
+            config.default_groups.as_deref().unwrap_or(&[])
+        };
+        for name in defaults.iter().chain(&selection.groups) {
+            let Some(reqs) = config.groups.get(name) else {
+                return Err(SpecError::UnknownGroup {
+                    name: name.clone(),
+                    file: project.file.clone(),
+                    known: config.groups.keys().cloned().collect(),
+                });
+            };
+            groups.insert(name.clone(), canonical_requirements(reqs));
+        }
+        let named = pip_args::parse(&config.pip.args);
+        let mut top: Vec<(PathBuf, Option<Location>, bool)> = config
+            .requirement_files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    project.root.join(f),
+                    project.locate(&["requirement-files", &i.to_string()]),
+                    false,
+                )
+            })
+            .collect();
+        // `-r`/`-c` in `[pip] args`: relative to pip's working directory,
+        // the project root. A URL or a `${VAR}` is pip's, as in includes.
+        for (i, file, constraint) in &named.files {
+            if !file.contains("://") && !file.contains("${") {
+                let location = project.locate(&["pip", "args", &i.to_string()]);
+                top.push((project.root.join(file), location, *constraint));
+            }
+        }
+        let read = reqfile::read_files(&top)?;
+        let named_find_links = find_links::named(&project.root, &read, &named);
+        let files: Vec<FileSpec> = read
+            .into_iter()
+            .map(|f| FileSpec {
+                path: relative_display(&f.path, &project.root),
+                sha256: f.sha256,
+                constraint: f.constraint,
+                lines: f.lines,
+            })
+            .collect();
+        let requirements = canonical_requirements(&config.requirements);
+        let local_projects = local_projects(&project.root, &requirements, &groups, &files, &named)?;
+        let find_links = find_links::configured(project)?;
+        let pip_version = if config.venv.pip {
+            let request = config.venv.pip_version.as_deref();
+            Some(
+                canonical_pip_request(request).ok_or_else(|| SpecError::BadPipVersion {
+                    value: request.unwrap_or_default().to_owned(),
+                    location: project.locate(&["venv", "pip-version"]),
+                })?,
+            )
+        } else {
+            None
+        };
+        Ok(Self {
+            format: SPEC_FORMAT,
+            interpreter: InterpreterSpec {
+                path: python.fingerprint.path.clone(),
+                implementation: python.info.implementation.clone(),
+                version: python.info.version.clone(),
+            },
+            venv: VenvSpec {
+                system_site_packages: config.venv.system_site_packages,
+                pip: config.venv.pip,
+                prompt: config.venv.prompt.clone(),
+                pip_version,
+            },
+            requirements,
+            groups,
+            requirement_files: files,
+            pip: PipSpec {
+                index_url: config.pip.index_url.clone().map(PipUrl::new),
+                extra_index_urls: config
+                    .pip
+                    .extra_index_urls
+                    .iter()
+                    .cloned()
+                    .map(PipUrl::new)
+                    .collect(),
+                find_links,
+                no_index: config.pip.no_index,
+                compile_bytecode: config.pip.compile_bytecode,
+                args: config.pip.args.clone(),
+            },
+            local_projects,
+            named_find_links,
+        })
+    }
+}
+
+/// The canonical form of a `[venv] pip-version` request: a version
+/// (`24.3.1`) means exactly it (`==24.3.1`); specifiers are normalized
+/// (`>= 24,<26` → `>=24, <26`); none is [`DEFAULT_PIP_REQUEST`].
+pub(crate) fn canonical_pip_request(request: Option<&str>) -> Option<String> {
+    let Some(text) = request.map(str::trim) else {
+        return Some(DEFAULT_PIP_REQUEST.to_owned());
+    };
+    if let Ok(version) = pep440_rs::Version::from_str(text) {
+        return Some(format!("=={version}"));
+    }
+    let specifiers = pep440_rs::VersionSpecifiers::from_str(text).ok()?;
+    (!specifiers.is_empty()).then(|| specifiers.to_string())
+}
+
+/// Normalized (PEP 508 form: `rich[jupyter]==13.*`), sorted and deduplicated.
+pub(super) fn canonical_requirements(reqs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = reqs
+        .iter()
+        .map(|r| normalize_requirement(r).unwrap_or_else(|_| r.trim().to_owned()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The local project directories named by the requirements, the requirement
+/// files (not constraint files: pip takes no paths there) and `[pip] args`,
+/// each once, in that order, with their metadata. Relative paths are
+/// relative to the project root, pip's working directory.
+fn local_projects(
+    root: &Path,
+    requirements: &[String],
+    groups: &BTreeMap<String, Vec<String>>,
+    files: &[FileSpec],
+    named: &pip_args::Named,
+) -> Result<Vec<LocalProject>, SpecError> {
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for req in requirements.iter().chain(groups.values().flatten()) {
+        found.extend(local::requirement_dir(req, root).map(|d| (req.clone(), d)));
+    }
+    for file in files.iter().filter(|f| !f.constraint) {
+        for line in &file.lines {
+            if line.starts_with('-') {
+                let Some(words) = shlex::split(line) else {
+                    continue;
+                };
+                for (_, value) in pip_args::parse(&words).editables {
+                    found.extend(
+                        local::editable_dir(&value, root).map(|d| (format!("-e {value}"), d)),
+                    );
+                }
+            } else {
+                let text = local::requirement_part(line);
+                found.extend(local::requirement_dir(&text, root).map(|d| (text.clone(), d)));
+            }
+        }
+    }
+    for (_, value) in &named.editables {
+        found.extend(local::editable_dir(value, root).map(|d| (format!("-e {value}"), d)));
+    }
+    for (_, text) in &named.requirements {
+        found.extend(local::requirement_dir(text, root).map(|d| (text.clone(), d)));
+    }
+    let mut out: Vec<LocalProject> = Vec::new();
+    for (requirement, dir) in found {
+        let dir = reqfile::normalize_lexically(&dir);
+        let path = match relative_display(&dir, root) {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        };
+        if out.iter().any(|p| p.path == path) {
+            continue;
+        }
+        out.push(LocalProject {
+            requirement,
+            path,
+            metadata: local::metadata(&dir).map_err(SpecError::Metadata)?,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pip_requests_are_canonical() {
+        assert_eq!(
+            canonical_pip_request(None).as_deref(),
+            Some(DEFAULT_PIP_REQUEST)
+        );
+        assert_eq!(
+            canonical_pip_request(Some("24.3.1")).as_deref(),
+            Some("==24.3.1")
+        );
+        assert_eq!(
+            canonical_pip_request(Some(" 24.3.1 ")).as_deref(),
+            Some("==24.3.1")
+        );
+        assert_eq!(
+            canonical_pip_request(Some("<26,>= 24")).as_deref(),
+            Some(">=24, <26")
+        );
+        assert_eq!(
+            canonical_pip_request(Some("==25.*")).as_deref(),
+            Some("==25.*")
+        );
+        for bad in ["", "latest", "pip>=24", ">=", "24.x"] {
+            assert!(canonical_pip_request(Some(bad)).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn requirements_are_canonical() {
+        assert_eq!(
+            canonical_requirements(&[
+                "rich==13.*".into(),
+                "requests>=2.32".into(),
+                "Rich == 13.*".into()
+            ]),
+            vec!["requests>=2.32", "rich==13.*"]
+        );
+    }
+}

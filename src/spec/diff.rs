@@ -1,0 +1,250 @@
+//! What changed between the spec an env was built from and the one the
+//! project wants now, in words: the reasons `status` and `sync` print, and
+//! the files a "changed since" message names.
+
+use std::path::Path;
+
+use super::{Spec, local};
+
+/// The reasons a recorded spec differs from the wanted one, one short line each.
+pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    let (oi, ni) = (&old.interpreter, &new.interpreter);
+    if oi.version != ni.version || oi.implementation != ni.implementation {
+        out.push(format!(
+            "interpreter {} {} → {} {}",
+            oi.implementation, oi.version, ni.implementation, ni.version
+        ));
+    } else if oi.path != ni.path {
+        out.push(format!(
+            "interpreter `{}` → `{}`",
+            oi.path.display(),
+            ni.path.display()
+        ));
+    }
+    if old.venv != new.venv {
+        let (o, n) = (&old.venv, &new.venv);
+        if o.system_site_packages != n.system_site_packages {
+            out.push(format!(
+                "system-site-packages {} → {}",
+                o.system_site_packages, n.system_site_packages
+            ));
+        }
+        if o.pip != n.pip {
+            out.push(format!("venv pip {} → {}", o.pip, n.pip));
+        }
+        if o.pip && n.pip && o.pip_version != n.pip_version {
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
+            out.push(format!(
+                "pip-version {} → {}",
+                shown(&o.pip_version),
+                shown(&n.pip_version)
+            ));
+        }
+        if o.prompt != n.prompt {
+            let shown = |p: &Option<String>| {
+                p.as_ref()
+                    .map_or_else(|| "(the env's name)".to_owned(), |p| format!("\"{p}\""))
+            };
+            out.push(format!(
+                "prompt {} → {}",
+                shown(&o.prompt),
+                shown(&n.prompt)
+            ));
+        }
+    }
+    list_diff(&mut out, "", &old.requirements, &new.requirements);
+    let names: std::collections::BTreeSet<&String> =
+        old.groups.keys().chain(new.groups.keys()).collect();
+    for name in names {
+        match (old.groups.get(name), new.groups.get(name)) {
+            (None, Some(_)) => out.push(format!("group `{name}` selected")),
+            (Some(_), None) => out.push(format!("group `{name}` no longer selected")),
+            (Some(o), Some(n)) => list_diff(&mut out, &format!("group `{name}`: "), o, n),
+            (None, None) => {}
+        }
+    }
+    for file in &new.requirement_files {
+        match old.requirement_files.iter().find(|f| f.path == file.path) {
+            None => out.push(format!("`{}` added", file.path)),
+            Some(o) if o.sha256 != file.sha256 => {
+                let before = out.len();
+                list_diff(
+                    &mut out,
+                    &format!("`{}`: ", file.path),
+                    &o.lines,
+                    &file.lines,
+                );
+                if out.len() == before {
+                    out.push(format!("`{}` changed", file.path));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for file in &old.requirement_files {
+        if !new.requirement_files.iter().any(|f| f.path == file.path) {
+            out.push(format!("`{}` removed", file.path));
+        }
+    }
+    if old.pip != new.pip {
+        out.push("pip options changed".to_owned());
+    }
+    for project in &new.local_projects {
+        if let Some(o) = old.local_projects.iter().find(|o| o.path == project.path) {
+            local::diff(&mut out, o, project);
+        }
+    }
+    for links in &new.named_find_links {
+        if let Some(o) = old
+            .named_find_links
+            .iter()
+            .find(|o| o.location == links.location)
+            && o.files != links.files
+        {
+            out.push(format!(
+                "files in `find-links` directory `{}` changed",
+                links.location
+            ));
+        }
+    }
+    if out.is_empty() && old != new {
+        out.push("spec changed".to_owned());
+    }
+    out
+}
+
+/// The files whose contents differ between two specs of one project, as a
+/// message names them: requirement files, local projects' metadata files,
+/// `find-links` directories (whose listing changed).
+pub(crate) fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |name: String| {
+        let name = format!("`{name}`");
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    for file in &new.requirement_files {
+        if old
+            .requirement_files
+            .iter()
+            .find(|f| f.path == file.path)
+            .is_none_or(|o| o.sha256 != file.sha256)
+        {
+            push(file.path.clone());
+        }
+    }
+    for file in &old.requirement_files {
+        if !new.requirement_files.iter().any(|f| f.path == file.path) {
+            push(file.path.clone());
+        }
+    }
+    for project in &new.local_projects {
+        let old_metadata = old
+            .local_projects
+            .iter()
+            .find(|o| o.path == project.path)
+            .map(|o| &o.metadata);
+        for name in local::METADATA_FILES {
+            if old_metadata.and_then(|m| m.get(*name)) != project.metadata.get(*name) {
+                push(if project.path == "." {
+                    (*name).to_owned()
+                } else {
+                    Path::new(&project.path).join(name).display().to_string()
+                });
+            }
+        }
+    }
+    for links in new.pip.find_links.iter().chain(&new.named_find_links) {
+        if !old.pip.find_links.contains(links) && !old.named_find_links.contains(links) {
+            push(links.location.to_string());
+        }
+    }
+    out
+}
+
+fn list_diff(out: &mut Vec<String>, prefix: &str, old: &[String], new: &[String]) {
+    let added: Vec<String> = new
+        .iter()
+        .filter(|r| !old.contains(r))
+        .map(|r| format!("+{r}"))
+        .collect();
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|r| !new.contains(r))
+        .map(|r| format!("-{r}"))
+        .collect();
+    if !added.is_empty() || !removed.is_empty() {
+        let all: Vec<String> = added.into_iter().chain(removed).collect();
+        out.push(format!("{prefix}{}", all.join(", ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::credentials::PipUrl;
+    use crate::spec::build::canonical_requirements;
+    use crate::spec::{FindLinks, LocalProject, example};
+
+    #[test]
+    fn diff_names_what_changed() {
+        let old = example();
+        let mut new = example();
+        new.interpreter.version = "3.12.4".into();
+        new.requirements =
+            canonical_requirements(&["requests>=2.32".into(), "httpx==0.28.1".into()]);
+        new.requirement_files[0].sha256 = "1".repeat(64);
+        new.requirement_files[0].lines = vec!["six".into(), "attrs".into()];
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                "interpreter cpython 3.12.1 → cpython 3.12.4",
+                "+httpx==0.28.1, -rich==13.*",
+                "`requirements.txt`: +attrs",
+            ]
+        );
+    }
+
+    #[test]
+    fn diff_and_changed_files_name_local_projects_and_find_links() {
+        let mut old = example();
+        old.local_projects = vec![LocalProject {
+            requirement: "-e .".into(),
+            path: ".".into(),
+            metadata: BTreeMap::from([("pyproject.toml".into(), "0".repeat(64))]),
+        }];
+        old.named_find_links = vec![FindLinks {
+            location: PipUrl::new("req/wheels"),
+            files: vec!["a-1.0-py3-none-any.whl 10".into()],
+        }];
+        let mut new = old.clone();
+        new.local_projects[0]
+            .metadata
+            .insert("pyproject.toml".into(), "1".repeat(64));
+        new.named_find_links[0]
+            .files
+            .push("b-1.0-py3-none-any.whl 10".into());
+        assert_ne!(old.hash(), new.hash());
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                "`pyproject.toml` of `-e .` changed",
+                "files in `find-links` directory `req/wheels` changed",
+            ]
+        );
+        assert_eq!(
+            changed_files(&old, &new),
+            vec!["`pyproject.toml`", "`req/wheels`"]
+        );
+        // Without them the serialization (and the golden hash) is as before.
+        assert!(
+            !serde_json::to_string(&example())
+                .unwrap()
+                .contains("local-projects")
+        );
+    }
+}
