@@ -369,17 +369,7 @@ fn requirement_part(line: &str) -> Option<&str> {
 
 /// `a/./b/../c` → `a/c`, without touching the file system (symlinks kept).
 pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    crate::fs::normalize_lexically(path)
 }
 
 /// Lowercase hex.

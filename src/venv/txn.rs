@@ -241,7 +241,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
             remove_file_if_exists(&paths.intent())?;
             return Ok(false);
         }
-        fs::remove_owned_dir(&paths.env, MARKERS)?;
+        fs::remove_tree_markers_last(&paths.env, MARKERS)?;
     }
     let mut restored = false;
     if let Some(aside) = &intent.aside
@@ -340,7 +340,7 @@ pub fn remove_if_owned(
     // carries penv's evidence. Never written through a link; a marker
     // already there (a partial build) stays.
     let _ = write_marker(dir, "deleting");
-    fs::remove_owned_dir(dir, MARKERS)
+    fs::remove_tree_markers_last(dir, MARKERS)
 }
 
 #[cfg(test)]
