@@ -23,7 +23,7 @@ use crate::process::SignalGuard;
 use crate::state::{AsBuilt, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::{Occupant, check_env_path};
-use crate::venv::txn::{CommitError, Recovery, Source, Txn, recover};
+use crate::venv::txn::{CommitError, NewEnv, Recovery, Txn, recover};
 use crate::venv::{self, EnvStatus, create, seed, stash};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
@@ -214,7 +214,7 @@ pub(super) fn ensure_synced(
     };
     tell_kept(ctx, &kept);
     if let Some(entry) = found? {
-        let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Restore(entry))?;
+        let txn = Txn::begin(paths, occupant, &wanted.hash, &NewEnv::Restore(entry))?;
         match State::read(&paths.env) {
             Ok(Some(mut state)) => {
                 state.last_used = now();
@@ -320,7 +320,7 @@ fn build(ctx: &Ctx, wanted: &Wanted, occupant: Occupant, keep: usize) -> Result<
         .spec
         .pip
         .expanded(&ctx.env.url_vars, |keys| wanted.project.locate(keys))?;
-    let txn = Txn::begin(paths, occupant, &wanted.hash, &Source::Build)?;
+    let txn = Txn::begin(paths, occupant, &wanted.hash, &NewEnv::Build)?;
     let built = build_into(ctx, wanted, &pip, &redactor, &guard).and_then(|built| {
         if guard.received().is_some() {
             return Ok(built);
