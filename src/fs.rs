@@ -28,12 +28,12 @@ use std::path::{Component, Path, PathBuf};
 #[error("failed to {op} `{path}`")]
 pub struct FsError {
     /// What penv was doing ("read", "create directory", …).
-    pub op: &'static str,
+    pub(crate) op: &'static str,
     /// The path it was doing it to.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The OS error.
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 impl FsError {

@@ -39,19 +39,19 @@ const INTENT_FILE: Kind = Kind {
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Intent {
     /// The process doing it.
-    pub pid: u32,
+    pub(crate) pid: u32,
     /// When it started.
-    pub started: u64,
+    pub(crate) started: u64,
     /// The env path.
-    pub env: PathBuf,
+    pub(crate) env: PathBuf,
     /// Where the old env was moved, if there was one.
-    pub aside: Option<PathBuf>,
+    pub(crate) aside: Option<PathBuf>,
     /// The spec hash being built or restored.
-    pub new_hash: String,
+    pub(crate) new_hash: String,
     /// The old env is a venv penv did not create, handed over by
     /// `sync --force`: it may be deleted once the new env is complete.
     #[serde(default)]
-    pub forced: bool,
+    pub(crate) forced: bool,
 }
 
 /// Why [`Txn::commit`] failed.

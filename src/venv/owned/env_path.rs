@@ -62,7 +62,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// What to do.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             Self::Protected { .. } => {
                 "set `[venv] path` to a directory of its own, e.g. `.venv`".to_owned()
