@@ -17,7 +17,7 @@ pub(crate) use lock::{
     FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, try_lock_shared,
 };
 pub(crate) use nofollow::write_new_in;
-pub(crate) use remove::{remove_empty_dir, remove_file_if_exists, remove_tree_markers_last};
+pub(crate) use remove::{delete_file, remove_empty_dir, remove_tree_markers_last};
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -228,7 +228,11 @@ mod tests {
             ("a/b/..", "a"),
         ];
         for (given, want) in cases {
-            assert_eq!(normalize_lexically(Path::new(given)), Path::new(want), "{given}");
+            assert_eq!(
+                normalize_lexically(Path::new(given)),
+                Path::new(want),
+                "{given}"
+            );
         }
     }
 }

@@ -61,15 +61,21 @@ fn open_lock_file(path: &Path, create: bool) -> Result<File> {
         use nix::fcntl::{OFlag, openat};
         use nix::sys::stat::Mode;
         let (dir, name) = super::nofollow::split(path)?;
-        let dir = super::nofollow::open_dir_nofollow(dir).map_err(|e| FsError::new("open lock file", path, e))?;
+        let dir = super::nofollow::open_dir_nofollow(dir)
+            .map_err(|e| FsError::new("open lock file", path, e))?;
         let mut flags = OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
         flags |= if create {
             OFlag::O_RDWR | OFlag::O_CREAT
         } else {
             OFlag::O_RDONLY
         };
-        let fd = openat(&dir, name, flags, Mode::from_bits_truncate(0o644))
-            .map_err(|e| FsError::new("open lock file", path, super::nofollow::nofollow_error(e.into())))?;
+        let fd = openat(&dir, name, flags, Mode::from_bits_truncate(0o644)).map_err(|e| {
+            FsError::new(
+                "open lock file",
+                path,
+                super::nofollow::nofollow_error(e.into()),
+            )
+        })?;
         File::from(fd)
     };
     #[cfg(not(unix))]

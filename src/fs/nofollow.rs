@@ -12,9 +12,9 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{FsError, Result};
 #[cfg(not(unix))]
 use super::real_dir;
+use super::{FsError, Result};
 
 /// `path`'s directory and file name.
 pub(super) fn split(path: &Path) -> Result<(&Path, &std::ffi::OsStr)> {

@@ -8,7 +8,7 @@
 //! a descriptor opened with `O_NOFOLLOW` (`openat`/`unlinkat`), so a link
 //! anywhere in the tree is removed as a link and nothing outside it is
 //! touched. Single files penv wrote itself (an intent record, a build
-//! marker) go through [`remove_file_if_exists`]; an empty directory through
+//! marker) go through [`delete_file`]; an empty directory through
 //! [`remove_empty_dir`].
 
 use std::fs;
@@ -17,8 +17,9 @@ use std::path::Path;
 
 use super::{FsError, Result, lstat};
 
-/// Removes the file (or symlink, as a link) at `path`; nothing there is fine.
-pub(crate) fn remove_file_if_exists(path: &Path) -> Result<()> {
+/// Removes a single file penv wrote itself (an intent record, a build
+/// marker), or a symlink as a link; nothing there is fine.
+pub(crate) fn delete_file(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -53,7 +54,8 @@ pub(crate) fn remove_tree_markers_last(dir: &Path, markers: &[&str]) -> Result<(
     }
     #[cfg(unix)]
     {
-        let fd = super::nofollow::open_dir_nofollow(dir).map_err(|e| FsError::new("remove", dir, e))?;
+        let fd =
+            super::nofollow::open_dir_nofollow(dir).map_err(|e| FsError::new("remove", dir, e))?;
         remove_contents_at(&fd, dir, markers)?;
         for marker in markers {
             match nix::unistd::unlinkat(&fd, *marker, nix::unistd::UnlinkatFlags::NoRemoveDir) {

@@ -17,7 +17,7 @@
 //! new env of a replacement); both delete through `fs`'s tree removal, which
 //! never follows a link and removes the [`MARKERS`] last. Single files penv
 //! wrote (intent records, markers) are removed with
-//! `fs::remove_file_if_exists`; nothing else in penv deletes.
+//! `fs::delete_file`; nothing else in penv deletes.
 
 use std::path::{Path, PathBuf};
 

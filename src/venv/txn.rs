@@ -133,7 +133,7 @@ impl Txn {
         };
         write_intent(paths, &intent)?;
         if has_old && let Err(e) = fs::rename(&paths.env, &aside) {
-            fs::remove_file_if_exists(&paths.intent())?;
+            fs::delete_file(&paths.intent())?;
             return Err(e);
         }
         let prepared = (|| {
@@ -167,10 +167,14 @@ impl Txn {
     /// The env is complete: writes its state (last), then stashes or deletes
     /// the old env and clears the intent record. Returns the user work
     /// found in what it deleted, kept in `.penv/kept/`.
-    pub(crate) fn commit(self, state: &State, keep_stashed: usize) -> Result<Vec<Kept>, CommitError> {
+    pub(crate) fn commit(
+        self,
+        state: &State,
+        keep_stashed: usize,
+    ) -> Result<Vec<Kept>, CommitError> {
         let completed = state
             .write(&self.paths.env)
-            .and_then(|()| fs::remove_file_if_exists(&self.paths.env.join(BUILD_MARKER)));
+            .and_then(|()| fs::delete_file(&self.paths.env.join(BUILD_MARKER)));
         if let Err(source) = completed {
             // Not complete (a full disk, say): the old env goes back.
             let restored = rollback(&self.paths, &self.intent).map_err(CommitError::Unsettled)?;
@@ -210,7 +214,7 @@ fn finish(
     }
     // `keep-stashed` may have been lowered since the entries were stashed.
     stash::prune(paths, keep_stashed, kept)?;
-    fs::remove_file_if_exists(&paths.intent())
+    fs::delete_file(&paths.intent())
 }
 
 fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
@@ -221,7 +225,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         // The old env is not aside: penv died after recording the intent but
         // before moving it there, or after moving it back. Either way what is
         // at the env path is the old env, and it stays.
-        fs::remove_file_if_exists(&paths.intent())?;
+        fs::delete_file(&paths.intent())?;
         return Ok(fs::lstat(&paths.env)?.is_some());
     }
     // The partial build carries penv's own marker (or is still empty, or
@@ -240,7 +244,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
                 )),
             ));
         }
-        fs::remove_file_if_exists(&paths.intent())?;
+        fs::delete_file(&paths.intent())?;
         return Ok(false);
     }
     let mut restored = false;
@@ -250,7 +254,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         fs::rename(aside, &paths.env)?;
         restored = true;
     }
-    fs::remove_file_if_exists(&paths.intent())?;
+    fs::delete_file(&paths.intent())?;
     Ok(restored)
 }
 

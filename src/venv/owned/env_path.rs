@@ -209,4 +209,3 @@ pub(crate) fn check_env_path(
         what: "holds other data".to_owned(),
     })
 }
-

@@ -50,7 +50,10 @@ pub(crate) fn other_env(tmp: &Path) -> PathBuf {
 /// What [`other_env`] holds is as it was: not marked, nothing deleted.
 #[cfg(unix)]
 pub(crate) fn untouched(other: &Path) {
-    assert!(!other.join(crate::venv::owned::BUILD_MARKER).exists(), "marked through a link");
+    assert!(
+        !other.join(crate::venv::owned::BUILD_MARKER).exists(),
+        "marked through a link"
+    );
     assert_eq!(
         std::fs::read_to_string(other.join("lib/user-file")).unwrap(),
         "precious"

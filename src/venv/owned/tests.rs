@@ -247,7 +247,7 @@ fn links_are_no_evidence() {
 /// What `remove` deletes is penv's, by evidence, and never
 /// through a link; an env's `src/` that may hold work is kept.
 #[test]
-fn remove_if_owned_takes_evidence_and_keeps_work() {
+fn remove_takes_evidence_and_keeps_work() {
     let tmp = tempfile::tempdir().unwrap();
     let paths = EnvPaths::new(tmp.path().join(".venv"));
     paths.ensure_work_dir().unwrap();
