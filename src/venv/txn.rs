@@ -194,6 +194,9 @@ impl Txn {
     }
 }
 
+/// Lets the old env go once the new one is complete: stashed when it is a
+/// complete env of another hash built for this path, else removed (if
+/// penv's); then prunes the stash and clears the intent record, last.
 fn finish(
     paths: &EnvPaths,
     intent: &Intent,
@@ -217,6 +220,9 @@ fn finish(
     fs::delete_file(&paths.intent())
 }
 
+/// Undoes a replacement: removes the partial new env (only that) and moves
+/// the old one back, then clears the intent record. Whether an old env is
+/// at the path afterwards.
 fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
     fs::real_dir(&paths.work)?;
     if let Some(aside) = &intent.aside
@@ -303,6 +309,7 @@ pub(crate) fn recover(
     }
 }
 
+/// Writes the intent record atomically: it is whole or absent, never torn.
 fn write_intent(paths: &EnvPaths, intent: &Intent) -> Result<(), FsError> {
     let bytes = serde_json::to_vec_pretty(intent).expect("an intent serializes");
     fs::write_atomic(&paths.intent(), &bytes)

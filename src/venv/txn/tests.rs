@@ -182,3 +182,27 @@ fn a_symlinked_env_is_never_removed_as_the_partial_build() {
     untouched(&other);
     assert!(paths.aside().join("lib/content").is_file());
 }
+
+/// An intent record that is a FIFO (or too large) is refused through the
+/// capped reader, naming it: recovery neither blocks on it nor acts on it.
+#[cfg(unix)]
+#[test]
+fn an_intent_record_that_is_no_regular_file_is_refused_without_blocking() {
+    let (_tmp, paths) = setup();
+    old_aside_and_partial_build(&paths);
+    std::fs::remove_file(paths.intent()).unwrap();
+    nix::unistd::mkfifo(
+        &paths.intent(),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let err = recover(&paths, 3, &mut Vec::new()).unwrap_err();
+    assert_eq!(err.path, paths.intent(), "{err:?}");
+    assert!(err.source.to_string().contains("FIFO"), "{err:?}");
+    std::fs::remove_file(paths.intent()).unwrap();
+    std::fs::write(paths.intent(), vec![b' '; 2 * 1024 * 1024]).unwrap();
+    let err = recover(&paths, 3, &mut Vec::new()).unwrap_err();
+    assert!(err.source.to_string().contains("at most"), "{err:?}");
+    assert!(paths.aside().join("lib/content").is_file());
+    assert!(paths.env.join(BUILD_MARKER).is_file());
+}
