@@ -173,7 +173,7 @@ pub(crate) fn now() -> u64 {
 
 impl State {
     /// The state file of env `env`.
-    pub(crate) fn path_in(env: &Path) -> PathBuf {
+    fn path_in(env: &Path) -> PathBuf {
         env.join(STATE_FILE)
     }
 

@@ -37,7 +37,7 @@ mod tests;
 
 /// How old a site-packages mtime must be to be recorded: a later change can
 /// then not be stamped with the same tick, even on a two-second file system.
-pub(crate) const SETTLED: Duration = Duration::from_secs(2);
+const SETTLED: Duration = Duration::from_secs(2);
 
 /// The mtime recorded for a site-packages directory whose real one cannot be
 /// trusted yet (it could not be pinned in the past): no directory has it, so
@@ -200,7 +200,7 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
 /// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
 /// when it is a directory of its own, not venv's link to `lib`), or
 /// `Lib/site-packages` on Windows.
-pub(crate) fn site_dirs(env: &Path) -> Vec<PathBuf> {
+fn site_dirs(env: &Path) -> Vec<PathBuf> {
     if cfg!(windows) {
         return vec![Path::new("Lib").join("site-packages")];
     }

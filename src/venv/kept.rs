@@ -53,7 +53,7 @@ pub(crate) struct Kept {
 }
 
 /// The kept copies' directory, `.penv/kept`.
-pub(crate) fn kept_dir(paths: &EnvPaths) -> PathBuf {
+fn kept_dir(paths: &EnvPaths) -> PathBuf {
     paths.work.join("kept")
 }
 

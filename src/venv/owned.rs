@@ -44,7 +44,7 @@ pub(crate) const BUILD_MARKER: &str = "penv-building";
 /// The files that identify an env, removed last when it is deleted: the
 /// build marker (written first) goes last, so what a kill leaves behind is
 /// still provably penv's.
-pub(crate) const MARKERS: &[&str] = &["pyvenv.cfg", STATE_FILE, BUILD_MARKER];
+const MARKERS: &[&str] = &["pyvenv.cfg", STATE_FILE, BUILD_MARKER];
 
 /// What the build marker says: penv's signature and the directory it was
 /// written into — the evidence that penv made (or is deleting) it.
@@ -109,7 +109,7 @@ fn is_regular_file(path: &Path) -> bool {
 /// `path` with its parent directory resolved (symlinks and all), the last
 /// component kept as it is: the same directory has one spelling, whichever
 /// symlinked route names it, and a symlink at the path itself stays visible.
-pub(crate) fn canonical_location(path: &Path) -> Option<PathBuf> {
+fn canonical_location(path: &Path) -> Option<PathBuf> {
     match (path.parent(), path.file_name()) {
         (Some(parent), Some(name)) => {
             let parent = if parent.as_os_str().is_empty() {

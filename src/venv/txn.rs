@@ -37,7 +37,7 @@ const INTENT_FILE: Kind = Kind {
 /// The intent record of a replacement under way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct Intent {
+struct Intent {
     /// The process doing it.
     pub(crate) pid: u32,
     /// When it started.
