@@ -9,7 +9,7 @@
 //! ([`Plan::changed_since_built`]): what is recorded as built is what pip
 //! was given.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::Error;
 use crate::env_vars::EnvVars;
@@ -59,7 +59,11 @@ pub(crate) fn find_project() -> Result<Project, Error> {
 
 /// The env's paths for a project: `[venv] path` from its root.
 pub(crate) fn env_paths(project: &Project) -> EnvPaths {
-    EnvPaths::new(normalize(&project.root.join(&project.config.venv.path)))
+    let path = project.root.join(&project.config.venv.path);
+    // Absolute, but symlinks unresolved: the env path itself may be a
+    // symlink, which the safety check must see.
+    let absolute = std::path::absolute(&path).unwrap_or(path);
+    EnvPaths::new(crate::fs::normalize_lexically(&absolute))
 }
 
 /// The project's Python request and where it came from (`--python`, the
@@ -229,21 +233,4 @@ fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Stamp>)> {
             (path.clone(), stamp)
         })
         .collect()
-}
-
-/// `a/./b/../c` → `a/c` without resolving symlinks (the env path itself may
-/// be a symlink, which the safety check must see).
-fn normalize(path: &Path) -> PathBuf {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -24,81 +24,81 @@ use crate::spec::Spec;
 use crate::text_file::{self, TextFileError};
 
 /// The state file's name inside the env.
-pub const STATE_FILE: &str = "penv-state.json";
+pub(crate) const STATE_FILE: &str = "penv-state.json";
 
 /// The state file's format version.
-pub const STATE_FORMAT: u32 = 1;
+pub(crate) const STATE_FORMAT: u32 = 1;
 
 /// What penv records about an env it built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct State {
     /// [`STATE_FORMAT`].
-    pub format: u32,
+    pub(crate) format: u32,
     /// The spec hash the env was built for.
-    pub hash: String,
+    pub(crate) hash: String,
     /// The spec itself, readable, for diffs and `status`.
-    pub spec: Spec,
+    pub(crate) spec: Spec,
     /// The base interpreter binary's fingerprint at build time.
-    pub base: Fingerprint,
+    pub(crate) base: Fingerprint,
     /// The base interpreter's standard library directory at build time: where
     /// Python falls back to (its compiled-in prefix) when no `lib/pythonX.Y`
     /// is found above the venv's `home`, as for a relocated binary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_stdlib: Option<PathBuf>,
+    pub(crate) base_stdlib: Option<PathBuf>,
     /// The env's absolute path (a venv is bound to it).
-    pub venv_path: PathBuf,
+    pub(crate) venv_path: PathBuf,
     /// The penv version that built it.
-    pub penv_version: String,
+    pub(crate) penv_version: String,
     /// The version of the pip seeded into it (`None` without pip, or for an
     /// env built before penv recorded it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pip_version: Option<String>,
+    pub(crate) pip_version: Option<String>,
     /// When it was built (seconds since the epoch).
-    pub created: u64,
+    pub(crate) created: u64,
     /// When it was last synced or run (seconds since the epoch, updated at most hourly).
-    pub last_used: u64,
+    pub(crate) last_used: u64,
     /// What the env was when penv finished it; `None` in a state written
     /// before penv recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub as_built: Option<AsBuilt>,
+    pub(crate) as_built: Option<AsBuilt>,
 }
 
 /// What an env was when penv finished building it, compared on every
 /// inspect with what it is now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct AsBuilt {
+pub(crate) struct AsBuilt {
     /// Every `bin/python*` (but `*-config`), by name.
-    pub python: Vec<BinEntry>,
+    pub(crate) python: Vec<BinEntry>,
     /// `pyvenv.cfg`'s `home`, as written.
-    pub home: String,
+    pub(crate) home: String,
     /// `pyvenv.cfg`'s `include-system-site-packages`, as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_system_site_packages: Option<String>,
+    pub(crate) include_system_site_packages: Option<String>,
     /// The env's site-packages directories, relative to the env, with their
     /// modification times: while those are unchanged, [`AsBuilt::dists`] is.
-    pub site_packages: Vec<SiteDir>,
+    pub(crate) site_packages: Vec<SiteDir>,
     /// The distributions installed, sorted.
-    pub dists: Vec<Dist>,
+    pub(crate) dists: Vec<Dist>,
 }
 
 /// One `bin/python*` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct BinEntry {
+pub(crate) struct BinEntry {
     /// `python`, `python3`, `python3.12`, …
-    pub name: String,
+    pub(crate) name: String,
     /// What it is.
     #[serde(flatten)]
-    pub is: FileIdentity,
+    pub(crate) is: FileIdentity,
 }
 
 /// What a file in the env is, cheaply: a symlink by its target, anything
 /// else by its size, modification time and inode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum FileIdentity {
+pub(crate) enum FileIdentity {
     /// A symlink, by its target as written (not resolved).
     Link {
         /// `readlink`.
@@ -118,22 +118,22 @@ pub enum FileIdentity {
 /// A site-packages directory and its modification time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct SiteDir {
+pub(crate) struct SiteDir {
     /// Relative to the env: `lib/python3.12/site-packages`.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Nanoseconds since the epoch.
-    pub mtime_ns: i128,
+    pub(crate) mtime_ns: i128,
 }
 
 /// An installed distribution, as its metadata directory names it. Written
 /// as a pair, `["six", "1.16.0"]`: the no-op path reads every one of them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(from = "(String, String)", into = "(String, String)")]
-pub struct Dist {
+pub(crate) struct Dist {
     /// Normalized (PEP 503): `typing-extensions`.
-    pub name: String,
+    pub(crate) name: String,
     /// As in the directory name; empty for a legacy `*.egg-link`.
-    pub version: String,
+    pub(crate) version: String,
 }
 
 impl From<(String, String)> for Dist {
@@ -150,7 +150,7 @@ impl From<Dist> for (String, String) {
 
 /// Why a state file could not be used.
 #[derive(Debug, thiserror::Error)]
-pub enum StateError {
+pub(crate) enum StateError {
     /// Reading failed (unreadable, not a regular file, too large).
     #[error(transparent)]
     Io(#[from] TextFileError),
@@ -165,7 +165,7 @@ pub enum StateError {
 }
 
 /// Now, in seconds since the epoch.
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -173,12 +173,12 @@ pub fn now() -> u64 {
 
 impl State {
     /// The state file of env `env`.
-    pub fn path_in(env: &Path) -> PathBuf {
+    fn path_in(env: &Path) -> PathBuf {
         env.join(STATE_FILE)
     }
 
     /// Reads the state of `env`: `Ok(None)` when there is no state file.
-    pub fn read(env: &Path) -> Result<Option<Self>, StateError> {
+    pub(crate) fn read(env: &Path) -> Result<Option<Self>, StateError> {
         let path = Self::path_in(env);
         let Some(bytes) = text_file::read_bytes_optional(&path, text_file::STATE_FILE)? else {
             return Ok(None);
@@ -197,14 +197,14 @@ impl State {
     }
 
     /// Writes the state into `env`, atomically. Call it last.
-    pub fn write(&self, env: &Path) -> Result<(), FsError> {
+    pub(crate) fn write(&self, env: &Path) -> Result<(), FsError> {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a state serializes");
         bytes.push(b'\n');
         fs::write_atomic(&Self::path_in(env), &bytes)
     }
 
     /// Records a use, at most once an hour (a no-op sync stays write-free).
-    pub fn touch(&mut self, env: &Path) {
+    pub(crate) fn touch(&mut self, env: &Path) {
         let now = now();
         if now.saturating_sub(self.last_used) >= 3600 {
             self.last_used = now;

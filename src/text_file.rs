@@ -109,7 +109,7 @@ pub enum TextFileError {
 impl TextFileError {
     /// Whether the file does not exist.
     pub(crate) fn is_not_found(&self) -> bool {
-        matches!(self, Self::Io(e) if e.kind() == io::ErrorKind::NotFound)
+        matches!(self, Self::Io(e) if e.source.kind() == io::ErrorKind::NotFound)
     }
 
     /// Whether the path is a directory.

@@ -12,7 +12,7 @@ use crate::process::SignalGuard;
 use crate::state::{AsBuilt, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::Occupant;
-use crate::venv::txn::{CommitError, Source, Txn};
+use crate::venv::txn::{CommitError, NewEnv, Txn};
 use crate::venv::{create, seed};
 
 /// Says where each `src/` penv kept (rather than deleted with its env) went.
@@ -58,7 +58,7 @@ pub(crate) fn build(
         .spec
         .pip
         .expanded(&ctx.vars.url_vars, |keys| plan.project.locate(keys))?;
-    let txn = Txn::begin(paths, occupant, &plan.hash, &Source::Build)?;
+    let txn = Txn::begin(paths, occupant, &plan.hash, &NewEnv::Build)?;
     let built = build_into(ctx, plan, &pip, &redactor, &guard).and_then(|built| {
         if guard.received().is_some() {
             return Ok(built);

@@ -19,7 +19,7 @@ use crate::fs::{self, LockOutcome};
 use crate::plan::Plan;
 use crate::state::{State, now};
 use crate::venv::owned::{Occupant, Refusal, check_env_path};
-use crate::venv::txn::{Recovery, Source, Txn, recover};
+use crate::venv::txn::{NewEnv, Recovery, Txn, recover};
 use crate::venv::{Readiness, Want, stash};
 
 /// How to sync.
@@ -164,7 +164,7 @@ pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome,
     };
     tell_kept(ctx, &kept);
     if let Some(entry) = found? {
-        let txn = Txn::begin(paths, occupant, &plan.hash, &Source::Restore(entry))?;
+        let txn = Txn::begin(paths, occupant, &plan.hash, &NewEnv::Restore(entry))?;
         match State::read(&paths.env) {
             Ok(Some(mut state)) => {
                 state.last_used = now();

@@ -202,7 +202,7 @@ fn local_projects(
     }
     let mut out: Vec<LocalProject> = Vec::new();
     for (requirement, dir) in found {
-        let dir = reqfile::normalize_lexically(&dir);
+        let dir = crate::fs::normalize_lexically(&dir);
         let path = match relative_display(&dir, root) {
             p if p.is_empty() => ".".to_owned(),
             p => p,

@@ -111,7 +111,7 @@ pub(super) fn named(
     }
     let mut out: Vec<FindLinks> = Vec::new();
     for dir in dirs {
-        let dir = reqfile::normalize_lexically(&dir);
+        let dir = crate::fs::normalize_lexically(&dir);
         let location = PipUrl::new(relative_display(&dir, root));
         if out.iter().any(|f| f.location == location) || !dir.is_dir() {
             continue;

@@ -32,9 +32,12 @@ use super::check;
 use crate::fs::{self, FsError};
 use crate::state::{AsBuilt, Dist, SiteDir};
 
+#[cfg(test)]
+mod tests;
+
 /// How old a site-packages mtime must be to be recorded: a later change can
 /// then not be stamped with the same tick, even on a two-second file system.
-pub const SETTLED: Duration = Duration::from_secs(2);
+const SETTLED: Duration = Duration::from_secs(2);
 
 /// The mtime recorded for a site-packages directory whose real one cannot be
 /// trusted yet (it could not be pinned in the past): no directory has it, so
@@ -43,7 +46,7 @@ const UNSETTLED: i128 = 0;
 
 /// How the distributions in an env compare with its record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Contents {
+pub(crate) enum Contents {
     /// No site-packages directory moved.
     Same,
     /// Some moved, but they hold the recorded distributions: their mtimes now.
@@ -56,7 +59,7 @@ pub enum Contents {
 /// written: its `bin/python*`, `pyvenv.cfg`, and its distributions with the
 /// mtime of the site-packages directories listed (pinned in the past first;
 /// see the module's doc).
-pub fn record(env: &Path) -> Result<AsBuilt, FsError> {
+pub(crate) fn record(env: &Path) -> Result<AsBuilt, FsError> {
     let cfg = check::read_pyvenv_cfg(env).unwrap_or_default();
     let value = |key: &str| cfg.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let dirs = site_dirs(env);
@@ -101,7 +104,7 @@ pub fn record(env: &Path) -> Result<AsBuilt, FsError> {
 
 /// Compares the distributions in `env` with the record: one `stat` per
 /// site-packages directory, and a listing only when one moved.
-pub fn compare(env: &Path, built: &AsBuilt) -> Contents {
+pub(crate) fn compare(env: &Path, built: &AsBuilt) -> Contents {
     let mut moved = false;
     let mut now = Vec::with_capacity(built.site_packages.len());
     for dir in &built.site_packages {
@@ -145,7 +148,7 @@ pub fn compare(env: &Path, built: &AsBuilt) -> Contents {
 /// recorded, records the new mtimes, if they are [`SETTLED`] old (else the
 /// next check lists the directory again). Whether `built` changed (the
 /// caller writes the state).
-pub fn settle(env: &Path, built: &mut AsBuilt) -> bool {
+pub(crate) fn settle(env: &Path, built: &mut AsBuilt) -> bool {
     // The time is taken before the directory is looked at: a change after
     // the look is stamped at least this late, a tick after a settled mtime.
     let limit = ns_since_epoch(SystemTime::now()) - i128::from(SETTLED.as_secs()) * 1_000_000_000;
@@ -197,7 +200,7 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
 /// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
 /// when it is a directory of its own, not venv's link to `lib`), or
 /// `Lib/site-packages` on Windows.
-pub fn site_dirs(env: &Path) -> Vec<PathBuf> {
+fn site_dirs(env: &Path) -> Vec<PathBuf> {
     if cfg!(windows) {
         return vec![Path::new("Lib").join("site-packages")];
     }
@@ -310,7 +313,7 @@ fn display_version(version: &str) -> &str {
 
 /// One reason per distribution that differs: added, removed, or at another
 /// version, by hand.
-pub fn diff(recorded: &[Dist], now: &[Dist]) -> Vec<String> {
+pub(crate) fn diff(recorded: &[Dist], now: &[Dist]) -> Vec<String> {
     let mut by_name: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
     for d in recorded {
         by_name.entry(&d.name).or_default().0.push(&d.version);
@@ -344,181 +347,4 @@ pub fn diff(recorded: &[Dist], now: &[Dist]) -> Vec<String> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dist(name: &str, version: &str) -> Dist {
-        Dist {
-            name: name.to_owned(),
-            version: version.to_owned(),
-        }
-    }
-
-    #[test]
-    fn entries_name_their_distribution_normalized() {
-        let cases = [
-            ("six-1.16.0.dist-info", true, Some(dist("six", "1.16.0"))),
-            (
-                "typing_extensions-4.12.2.dist-info",
-                true,
-                Some(dist("typing-extensions", "4.12.2")),
-            ),
-            (
-                "Foo.Bar-2.0-py3.12.egg-info",
-                false,
-                Some(dist("foo-bar", "2.0")),
-            ),
-            ("foo-1.0-py3.egg-info", true, Some(dist("foo", "1.0"))),
-            ("My_Pkg.egg-link", false, Some(dist("my-pkg", ""))),
-            ("six.py", false, None),
-            ("six", true, None),
-            ("__editable__.foo-1.0.pth", false, None),
-            ("weird-1.0.dist-info", false, None),
-        ];
-        for (entry, is_dir, want) in cases {
-            assert_eq!(parse_entry(entry, is_dir), want, "{entry}");
-        }
-    }
-
-    #[test]
-    fn diff_says_what_was_added_removed_or_changed_by_hand() {
-        let recorded = [
-            dist("pip", "24.0"),
-            dist("rich", "13.9.4"),
-            dist("six", "1.16.0"),
-        ];
-        assert!(diff(&recorded, &recorded).is_empty());
-        let now = [
-            dist("attrs", "24.2.0"),
-            dist("pip", "24.0"),
-            dist("six", "1.17.0"),
-        ];
-        assert_eq!(
-            diff(&recorded, &now),
-            [
-                "`attrs 24.2.0` added by hand",
-                "`rich 13.9.4` removed by hand",
-                "`six` 1.16.0 → 1.17.0 changed by hand",
-            ]
-        );
-        // An upgrade cut short leaves two versions side by side.
-        let both = [
-            dist("pip", "24.0"),
-            dist("rich", "13.9.4"),
-            dist("six", "1.16.0"),
-            dist("six", "1.17.0"),
-        ];
-        assert_eq!(
-            diff(&recorded, &both),
-            ["`six` 1.16.0 → 1.16.0, 1.17.0 changed by hand"]
-        );
-    }
-
-    fn site(env: &Path) -> PathBuf {
-        let dir = env.join("lib/python3.99/site-packages");
-        std::fs::create_dir_all(dir.join("six-1.16.0.dist-info")).unwrap();
-        std::fs::write(dir.join("six-1.16.0.dist-info/METADATA"), "").unwrap();
-        std::fs::write(dir.join("six.py"), "").unwrap();
-        std::os::unix::fs::symlink("lib", env.join("lib64")).unwrap();
-        std::fs::create_dir_all(env.join("bin")).unwrap();
-        std::fs::write(env.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-        dir
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_record_sees_one_site_packages_through_the_lib64_link_and_pins_its_mtime() {
-        let tmp = tempfile::tempdir().unwrap();
-        let env = tmp.path();
-        let dir = site(env);
-        let built = record(env).unwrap();
-        assert_eq!(built.dists, [dist("six", "1.16.0")]);
-        assert_eq!(built.site_packages.len(), 1, "{built:?}");
-        assert_eq!(
-            built.site_packages[0].path,
-            Path::new("lib/python3.99/site-packages")
-        );
-        let now = ns_since_epoch(SystemTime::now());
-        let age = now - built.site_packages[0].mtime_ns;
-        assert!(
-            age >= 2_000_000_000,
-            "the mtime is not pinned in the past: {age} ns"
-        );
-        assert_eq!(compare(env, &built), Contents::Same);
-        // A change in the very next instant is seen.
-        std::fs::create_dir(dir.join("rich-13.9.4.dist-info")).unwrap();
-        std::fs::write(dir.join("rich-13.9.4.dist-info/METADATA"), "").unwrap();
-        assert_eq!(
-            compare(env, &built),
-            Contents::Changed(vec!["`rich 13.9.4` added by hand".to_owned()])
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_moved_directory_with_the_same_dists_is_settled_only_once_old_enough() {
-        let tmp = tempfile::tempdir().unwrap();
-        let env = tmp.path();
-        let dir = site(env);
-        let mut built = record(env).unwrap();
-        std::fs::create_dir(dir.join("__pycache__")).unwrap();
-        assert!(matches!(compare(env, &built), Contents::Moved(_)));
-        // Just moved: not settled, the next check lists again.
-        assert!(!settle(env, &mut built));
-        assert!(matches!(compare(env, &built), Contents::Moved(_)));
-        // Moved three seconds ago: recorded, and the next check is one stat.
-        let past = SystemTime::now() - Duration::from_secs(3);
-        fs::set_modified(&dir, past).unwrap();
-        assert!(settle(env, &mut built));
-        assert_eq!(compare(env, &built), Contents::Same);
-        // An mtime that could not be pinned is recorded as unsettled: listed
-        // at each check until settled.
-        built.site_packages[0].mtime_ns = UNSETTLED;
-        assert!(matches!(compare(env, &built), Contents::Moved(_)));
-        assert!(settle(env, &mut built));
-        assert_eq!(compare(env, &built), Contents::Same);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn what_an_interrupted_pip_leaves_is_reported() {
-        let tmp = tempfile::tempdir().unwrap();
-        let env = tmp.path();
-        let dir = site(env);
-        let built = record(env).unwrap();
-        // pip's stash of what it removes, left behind.
-        std::fs::rename(
-            dir.join("six-1.16.0.dist-info"),
-            dir.join("~ix-1.16.0.dist-info"),
-        )
-        .unwrap();
-        let Contents::Changed(reasons) = compare(env, &built) else {
-            panic!("not changed")
-        };
-        assert_eq!(reasons[0], "`six 1.16.0` removed by hand");
-        assert!(
-            reasons[1].contains("`~ix-1.16.0.dist-info`") && reasons[1].contains("interrupted pip"),
-            "{reasons:?}"
-        );
-        // A dist-info without its METADATA.
-        std::fs::rename(
-            dir.join("~ix-1.16.0.dist-info"),
-            dir.join("six-1.16.0.dist-info"),
-        )
-        .unwrap();
-        std::fs::remove_file(dir.join("six-1.16.0.dist-info/METADATA")).unwrap();
-        let Contents::Changed(reasons) = compare(env, &built) else {
-            panic!("not changed")
-        };
-        assert!(reasons[0].contains("has no `METADATA`"), "{reasons:?}");
-        // site-packages itself gone.
-        std::fs::remove_dir_all(&dir).unwrap();
-        let Contents::Changed(reasons) = compare(env, &built) else {
-            panic!("not changed")
-        };
-        assert!(reasons[0].contains("is gone"), "{reasons:?}");
-    }
 }

@@ -43,17 +43,17 @@ const GIT_REPO_VARS: &[&str] = &[
 
 /// An env's `src/` that was kept rather than deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kept {
+pub(crate) struct Kept {
     /// The env directory it came from.
-    pub from: PathBuf,
+    pub(crate) from: PathBuf,
     /// Where it is now.
-    pub to: PathBuf,
+    pub(crate) to: PathBuf,
     /// Why each entry counts as work (`` `pkg` has uncommitted changes ``).
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
 }
 
 /// The kept copies' directory, `.penv/kept`.
-pub fn kept_dir(paths: &EnvPaths) -> PathBuf {
+fn kept_dir(paths: &EnvPaths) -> PathBuf {
     paths.work.join("kept")
 }
 
@@ -61,7 +61,7 @@ pub fn kept_dir(paths: &EnvPaths) -> PathBuf {
 /// `Ok(None)` when there is nothing to keep (no `src/`, a symlink — removed
 /// as a link, its target untouched —, only pip's leftovers, or only clean
 /// git checkouts).
-pub fn rescue_src(paths: &EnvPaths, dir: &Path) -> Result<Option<Kept>, FsError> {
+pub(crate) fn rescue_src(paths: &EnvPaths, dir: &Path) -> Result<Option<Kept>, FsError> {
     let src = dir.join("src");
     let Some(meta) = fs::lstat(&src)? else {
         return Ok(None);

@@ -17,20 +17,19 @@ use super::EnvPaths;
 use super::check::check_base;
 use super::drift;
 use super::kept::Kept;
-use super::owned::{BUILD_MARKER, Evidence, evidence};
-use super::txn::remove_if_owned;
+use super::owned;
 use crate::fs::{self, FsError};
 use crate::state::State;
 
 /// A stashed env.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its directory.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its spec hash (from the directory name).
-    pub hash_prefix: String,
+    pub(crate) hash_prefix: String,
     /// When it was stashed (seconds since the epoch).
-    pub stashed: u64,
+    pub(crate) stashed: u64,
 }
 
 fn prefix(paths: &EnvPaths) -> String {
@@ -39,7 +38,7 @@ fn prefix(paths: &EnvPaths) -> String {
 
 /// The stash entries of this env, newest first (none when the stash, or
 /// one of this env's entries, is a symlink: see [`scan`]).
-pub fn list(paths: &EnvPaths) -> Vec<Entry> {
+pub(crate) fn list(paths: &EnvPaths) -> Vec<Entry> {
     scan(paths).unwrap_or_default()
 }
 
@@ -91,29 +90,29 @@ fn stamp_nanos(stamp: u128) -> u128 {
 /// Refuses (naming it) a `.penv/stash` or an entry of this env that is a
 /// symlink or not a directory: checked before a rebuild starts, so such a
 /// refusal changes nothing.
-pub fn check(paths: &EnvPaths) -> Result<(), FsError> {
+pub(crate) fn check(paths: &EnvPaths) -> Result<(), FsError> {
     scan(paths).map(drop)
 }
 
 /// Drops the oldest entries beyond `keep` (all of them for 0). User work
 /// found in them is kept in `.penv/kept/` and added to `kept`.
-pub fn prune(paths: &EnvPaths, keep: usize, kept: &mut Vec<Kept>) -> Result<(), FsError> {
+pub(crate) fn prune(paths: &EnvPaths, keep: usize, kept: &mut Vec<Kept>) -> Result<(), FsError> {
     for old in scan(paths)?.into_iter().skip(keep) {
-        remove_if_owned(paths, &old.path, false, kept)?;
+        owned::remove(paths, &old.path, false, kept)?;
     }
     Ok(())
 }
 
 /// Moves the env at `from` into the stash and drops the oldest entries
 /// beyond `keep`.
-pub fn put(
+pub(crate) fn put(
     paths: &EnvPaths,
     from: &Path,
     keep: usize,
     kept: &mut Vec<Kept>,
 ) -> Result<(), FsError> {
     let Ok(Some(state)) = State::read(from) else {
-        return remove_if_owned(paths, from, false, kept);
+        return owned::remove(paths, from, false, kept);
     };
     let dir = paths.stash_dir();
     if !fs::real_dir(&dir)? {
@@ -122,7 +121,7 @@ pub fn put(
     let short = &state.hash[..state.hash.len().min(16)];
     // Same hash stashed before: the newer copy replaces it.
     for old in scan(paths)?.into_iter().filter(|e| e.hash_prefix == short) {
-        remove_if_owned(paths, &old.path, false, kept)?;
+        owned::remove(paths, &old.path, false, kept)?;
     }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -136,19 +135,17 @@ pub fn put(
 /// A stash entry for `hash` that is still valid for this env path, if any.
 /// Invalid entries for that hash are dropped (user work in them kept and
 /// added to `kept`).
-pub fn find(
+pub(crate) fn find(
     paths: &EnvPaths,
     hash: &str,
     kept: &mut Vec<Kept>,
 ) -> Result<Option<PathBuf>, FsError> {
     let short = &hash[..hash.len().min(16)];
     for entry in scan(paths)?.into_iter().filter(|e| e.hash_prefix == short) {
-        let valid = match State::read(&entry.path) {
-            Ok(Some(state)) => {
+        let valid = match owned::complete_env(&entry.path, &paths.env)? {
+            Some(state) => {
                 state.hash == hash
                     && state.venv_path == paths.env
-                    && evidence(&entry.path, &paths.env, false) == Ok(Evidence::State)
-                    && !entry.path.join(BUILD_MARKER).exists()
                     && {
                         let check = check_base(&entry.path, &state);
                         check.broken.is_empty() && !check.changed_base
@@ -160,12 +157,12 @@ pub fn find(
                         )
                     })
             }
-            _ => false,
+            None => false,
         };
         if valid {
             return Ok(Some(entry.path));
         }
-        remove_if_owned(paths, &entry.path, false, kept)?;
+        owned::remove(paths, &entry.path, false, kept)?;
     }
     Ok(None)
 }

@@ -10,41 +10,53 @@
 //!
 //! Every directory it moves or deletes — the env, `.penv/old-<name>`, the
 //! stash and its entries — is checked to be a real directory (a symlink
-//! there is refused, naming it) and penv's ([`evidence`]) right before.
+//! there is refused, naming it) and penv's right before: `owned` decides
+//! that, and deletes; this module only asks it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::kept::{self, Kept};
-use super::owned::{BUILD_MARKER, Evidence, MARKERS, Occupant, evidence, write_marker};
+use super::kept::Kept;
+use super::owned::{self, BUILD_MARKER, Occupant, write_marker};
 use super::{EnvPaths, stash};
 use crate::fs::{self, FsError};
 use crate::state::{State, now};
+use crate::text_file::{self, Kind};
+
+#[cfg(test)]
+mod tests;
+
+/// The intent record, read through the one capped reader: a few hundred
+/// bytes of JSON, so a megabyte is far more than any penv wrote.
+const INTENT_FILE: Kind = Kind {
+    what: "a penv intent record",
+    cap: 1024 * 1024,
+};
 
 /// The intent record of a replacement under way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Intent {
+struct Intent {
     /// The process doing it.
-    pub pid: u32,
+    pub(crate) pid: u32,
     /// When it started.
-    pub started: u64,
+    pub(crate) started: u64,
     /// The env path.
-    pub env: PathBuf,
+    pub(crate) env: PathBuf,
     /// Where the old env was moved, if there was one.
-    pub aside: Option<PathBuf>,
+    pub(crate) aside: Option<PathBuf>,
     /// The spec hash being built or restored.
-    pub new_hash: String,
+    pub(crate) new_hash: String,
     /// The old env is a venv penv did not create, handed over by
     /// `sync --force`: it may be deleted once the new env is complete.
     #[serde(default)]
-    pub forced: bool,
+    pub(crate) forced: bool,
 }
 
 /// Why [`Txn::commit`] failed.
 #[derive(Debug, thiserror::Error)]
-pub enum CommitError {
+pub(crate) enum CommitError {
     /// The new env could not be completed; the old one was put back.
     #[error("{source}")]
     RolledBack {
@@ -62,14 +74,14 @@ pub enum CommitError {
 
 /// A replacement under way; finish it with [`Txn::commit`] or [`Txn::rollback`].
 #[derive(Debug)]
-pub struct Txn {
+pub(crate) struct Txn {
     paths: EnvPaths,
     intent: Intent,
 }
 
 /// What [`recover`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recovery {
+pub(crate) enum Recovery {
     /// The new env was complete: the old one was let go.
     Finished,
     /// The new env was not complete: it was removed and the old one put back.
@@ -81,7 +93,7 @@ pub enum Recovery {
 
 /// How the new env comes to be.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum NewEnv {
     /// Built by the caller into an empty directory carrying the build marker.
     Build,
     /// Restored from a stash entry, by renaming it into place.
@@ -91,11 +103,11 @@ pub enum Source {
 impl Txn {
     /// Moves the current occupant of the env path aside (after writing the
     /// intent record) and prepares the path for the new env.
-    pub fn begin(
+    pub(crate) fn begin(
         paths: &EnvPaths,
         occupant: Occupant,
         new_hash: &str,
-        source: &Source,
+        new_env: &NewEnv,
     ) -> Result<Self, FsError> {
         paths.ensure_work_dir()?;
         let aside = paths.aside();
@@ -121,20 +133,20 @@ impl Txn {
         };
         write_intent(paths, &intent)?;
         if has_old && let Err(e) = fs::rename(&paths.env, &aside) {
-            remove_file_if_exists(&paths.intent())?;
+            fs::delete_file(&paths.intent())?;
             return Err(e);
         }
         let prepared = (|| {
             if let Some(parent) = paths.env.parent() {
                 fs::create_dir_all(parent)?;
             }
-            match source {
-                Source::Build => {
+            match new_env {
+                NewEnv::Build => {
                     std::fs::create_dir(&paths.env)
                         .map_err(|e| FsError::new("create directory", &paths.env, e))?;
                     write_marker(&paths.env, "building")
                 }
-                Source::Restore(entry) => {
+                NewEnv::Restore(entry) => {
                     fs::real_dir(&paths.stash_dir())?;
                     fs::real_dir(entry)?;
                     fs::rename(entry, &paths.env)
@@ -155,10 +167,14 @@ impl Txn {
     /// The env is complete: writes its state (last), then stashes or deletes
     /// the old env and clears the intent record. Returns the user work
     /// found in what it deleted, kept in `.penv/kept/`.
-    pub fn commit(self, state: &State, keep_stashed: usize) -> Result<Vec<Kept>, CommitError> {
+    pub(crate) fn commit(
+        self,
+        state: &State,
+        keep_stashed: usize,
+    ) -> Result<Vec<Kept>, CommitError> {
         let completed = state
             .write(&self.paths.env)
-            .and_then(|()| remove_file_if_exists(&self.paths.env.join(BUILD_MARKER)));
+            .and_then(|()| fs::delete_file(&self.paths.env.join(BUILD_MARKER)));
         if let Err(source) = completed {
             // Not complete (a full disk, say): the old env goes back.
             let restored = rollback(&self.paths, &self.intent).map_err(CommitError::Unsettled)?;
@@ -173,11 +189,14 @@ impl Txn {
     }
 
     /// Puts the old env back (removing the partial new one).
-    pub fn rollback(self) -> Result<bool, FsError> {
+    pub(crate) fn rollback(self) -> Result<bool, FsError> {
         rollback(&self.paths, &self.intent)
     }
 }
 
+/// Lets the old env go once the new one is complete: stashed when it is a
+/// complete env of another hash built for this path, else removed (if
+/// penv's); then prunes the stash and clears the intent record, last.
 fn finish(
     paths: &EnvPaths,
     intent: &Intent,
@@ -188,21 +207,22 @@ fn finish(
         && fs::real_dir(aside)?
     {
         // Only an env built for this very path can ever be restored.
-        let stashable = matches!(State::read(aside), Ok(Some(s)) if s.hash != intent.new_hash)
-            && evidence(aside, &paths.env, false) == Ok(Evidence::State)
-            && fs::lstat(&aside.join(BUILD_MARKER))?.is_none()
-            && keep_stashed > 0;
+        let stashable = keep_stashed > 0
+            && owned::complete_env(aside, &paths.env)?.is_some_and(|s| s.hash != intent.new_hash);
         if stashable {
             stash::put(paths, aside, keep_stashed, kept)?;
         } else {
-            remove_if_owned(paths, aside, intent.forced, kept)?;
+            owned::remove(paths, aside, intent.forced, kept)?;
         }
     }
     // `keep-stashed` may have been lowered since the entries were stashed.
     stash::prune(paths, keep_stashed, kept)?;
-    remove_file_if_exists(&paths.intent())
+    fs::delete_file(&paths.intent())
 }
 
+/// Undoes a replacement: removes the partial new env (only that) and moves
+/// the old one back, then clears the intent record. Whether an old env is
+/// at the path afterwards.
 fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
     fs::real_dir(&paths.work)?;
     if let Some(aside) = &intent.aside
@@ -211,37 +231,27 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         // The old env is not aside: penv died after recording the intent but
         // before moving it there, or after moving it back. Either way what is
         // at the env path is the old env, and it stays.
-        remove_file_if_exists(&paths.intent())?;
+        fs::delete_file(&paths.intent())?;
         return Ok(fs::lstat(&paths.env)?.is_some());
     }
-    if fs::lstat(&paths.env)?.is_some() {
-        // A symlink at the env path is never the partial build: refused.
-        fs::real_dir(&paths.env)?;
-        // The partial build carries penv's own marker (or is still empty, or
-        // complete but not committed). Anything else at the env path was put
-        // there since, by someone else: it stays.
-        let partial = match evidence(&paths.env, &paths.env, false) {
-            Ok(Evidence::Marker) => true,
-            Ok(Evidence::State) => {
-                matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash)
-            }
-            _ => fs::is_empty_dir(&paths.env).unwrap_or(false),
-        };
-        if !partial {
-            if intent.aside.is_some() {
-                return Err(FsError::new(
-                    "restore the previous env to",
-                    &paths.env,
-                    std::io::Error::other(format!(
-                        "it now holds something penv did not make, and the previous env waits in `{}`; move one of them away",
-                        paths.aside().display()
-                    )),
-                ));
-            }
-            remove_file_if_exists(&paths.intent())?;
-            return Ok(false);
+    // The partial build carries penv's own marker (or is still empty, or
+    // complete but not committed). Anything else at the env path was put
+    // there since, by someone else: it stays.
+    if fs::lstat(&paths.env)?.is_some()
+        && !owned::remove_partial_build(&paths.env, &intent.new_hash)?
+    {
+        if intent.aside.is_some() {
+            return Err(FsError::new(
+                "restore the previous env to",
+                &paths.env,
+                std::io::Error::other(format!(
+                    "it now holds something penv did not make, and the previous env waits in `{}`; move one of them away",
+                    paths.aside().display()
+                )),
+            ));
         }
-        fs::remove_owned_dir(&paths.env, MARKERS)?;
+        fs::delete_file(&paths.intent())?;
+        return Ok(false);
     }
     let mut restored = false;
     if let Some(aside) = &intent.aside
@@ -250,14 +260,14 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         fs::rename(aside, &paths.env)?;
         restored = true;
     }
-    remove_file_if_exists(&paths.intent())?;
+    fs::delete_file(&paths.intent())?;
     Ok(restored)
 }
 
 /// Finishes or undoes a replacement that a dead process left half-done.
 /// Call with the env's lock held.
 /// User work found in what it deleted is kept in `.penv/kept/` and added to `kept`.
-pub fn recover(
+pub(crate) fn recover(
     paths: &EnvPaths,
     keep_stashed: usize,
     kept: &mut Vec<Kept>,
@@ -265,7 +275,10 @@ pub fn recover(
     if !fs::real_dir(&paths.work)? {
         return Ok(None);
     }
-    let Some(bytes) = fs::read_optional(&paths.intent())? else {
+    let intent_path = paths.intent();
+    let Some(bytes) = text_file::read_bytes_optional(&intent_path, INTENT_FILE)
+        .map_err(|e| unreadable(&intent_path, e))?
+    else {
         return Ok(None);
     };
     let Ok(mut intent) = serde_json::from_slice::<Intent>(&bytes) else {
@@ -286,8 +299,8 @@ pub fn recover(
     // copied since, act on the paths here, never on another project's.
     intent.env.clone_from(&paths.env);
     intent.aside = intent.aside.map(|_| paths.aside());
-    let complete = matches!(State::read(&paths.env), Ok(Some(s)) if s.hash == intent.new_hash && s.venv_path == paths.env)
-        && !paths.env.join(BUILD_MARKER).exists();
+    let complete = owned::complete_env(&paths.env, &paths.env)?
+        .is_some_and(|s| s.hash == intent.new_hash && s.venv_path == paths.env);
     if complete {
         finish(paths, &intent, keep_stashed, kept)?;
         Ok(Some(Recovery::Finished))
@@ -296,299 +309,17 @@ pub fn recover(
     }
 }
 
+/// Writes the intent record atomically: it is whole or absent, never torn.
 fn write_intent(paths: &EnvPaths, intent: &Intent) -> Result<(), FsError> {
     let bytes = serde_json::to_vec_pretty(intent).expect("an intent serializes");
     fs::write_atomic(&paths.intent(), &bytes)
 }
 
-fn remove_file_if_exists(path: &Path) -> Result<(), FsError> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(FsError::new("remove", path, e)),
-    }
-}
-
-/// Removes `dir` (the env, moved aside or stashed, of `paths`) if penv owns
-/// it — [`evidence`] of penv's, or empty — and refuses anything else,
-/// a symlink included. `forced`: it is a venv `--force` handed over. User
-/// work in its `src/` is moved to `.penv/kept/` first and added to `kept`.
-pub fn remove_if_owned(
-    paths: &EnvPaths,
-    dir: &Path,
-    forced: bool,
-    kept: &mut Vec<Kept>,
-) -> Result<(), FsError> {
-    if !fs::real_dir(dir)? {
-        return Ok(());
-    }
-    if fs::is_empty_dir(dir)? {
-        return std::fs::remove_dir(dir).map_err(|e| FsError::new("remove", dir, e));
-    }
-    if let Err(what) = evidence(dir, &paths.env, forced) {
-        return Err(FsError::new(
-            "remove",
-            dir,
-            std::io::Error::other(format!(
-                "it {what}, not an env penv made; leaving it alone (move it away yourself)"
-            )),
-        ));
-    }
-    kept.extend(kept::rescue_src(paths, dir)?);
-    // Marked first: if penv dies halfway, what is left (state file and all)
-    // is never taken for a complete env, restored or trusted — and still
-    // carries penv's evidence. Never written through a link; a marker
-    // already there (a partial build) stays.
-    let _ = write_marker(dir, "deleting");
-    fs::remove_owned_dir(dir, MARKERS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An intent record as `Txn::begin` writes it, with or without an old env.
-    fn setup_with(has_old: bool) -> (tempfile::TempDir, EnvPaths) {
-        let tmp = tempfile::tempdir().unwrap();
-        let paths = EnvPaths::new(tmp.path().join(".venv"));
-        paths.ensure_work_dir().unwrap();
-        let intent = Intent {
-            pid: 1,
-            started: 0,
-            env: paths.env.clone(),
-            aside: has_old.then(|| paths.aside()),
-            new_hash: "new".to_owned(),
-            forced: false,
-        };
-        write_intent(&paths, &intent).unwrap();
-        (tmp, paths)
-    }
-
-    fn setup() -> (tempfile::TempDir, EnvPaths) {
-        setup_with(true)
-    }
-
-    fn make_env(dir: &Path, content: &str) {
-        std::fs::create_dir_all(dir.join("lib")).unwrap();
-        std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-        std::fs::write(dir.join("lib/content"), content).unwrap();
-    }
-
-    /// What a kill -9 during a build leaves: the old env aside, the partial
-    /// one (with penv's marker) at the path.
-    fn old_aside_and_partial_build(paths: &EnvPaths) {
-        make_env(&paths.aside(), "old");
-        make_env(&paths.env, "partial");
-        write_marker(&paths.env, "building").unwrap();
-    }
-
-    fn assert_old_env_at_the_path(paths: &EnvPaths) {
-        let content = std::fs::read_to_string(paths.env.join("lib/content")).unwrap();
-        assert_eq!(content, "old");
-    }
-
-    #[test]
-    fn recovery_removes_the_partial_env_and_puts_the_old_one_back() {
-        let (_tmp, paths) = setup();
-        old_aside_and_partial_build(&paths);
-        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
-        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
-        assert_old_env_at_the_path(&paths);
-        assert!(!paths.aside().exists() && !paths.intent().exists());
-    }
-
-    /// A first build killed, then the user made their own venv at the path:
-    /// recovery must not take it for the partial build.
-    #[test]
-    fn recovery_leaves_a_venv_someone_made_since() {
-        let (_tmp, paths) = setup_with(false);
-        make_env(&paths.env, "theirs");
-        std::fs::write(paths.env.join("notes.txt"), "precious").unwrap();
-        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
-        assert_eq!(
-            recovery,
-            Some(Recovery::RolledBack {
-                restored_old: false
-            })
-        );
-        assert!(paths.env.join("notes.txt").is_file());
-        assert!(!paths.intent().exists());
-    }
-
-    /// Killed mid-rebuild, then the project was moved (or copied): the
-    /// record's absolute paths name the old place; recovery acts here.
-    #[test]
-    fn recovery_after_the_project_moved_acts_on_the_paths_here() {
-        let (tmp, paths) = setup();
-        let elsewhere = EnvPaths::new(tmp.path().join("elsewhere/.venv"));
-        let intent = Intent {
-            pid: 1,
-            started: 0,
-            env: elsewhere.env.clone(),
-            aside: Some(elsewhere.aside()),
-            new_hash: "new".to_owned(),
-            forced: false,
-        };
-        write_intent(&paths, &intent).unwrap();
-        old_aside_and_partial_build(&paths);
-        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
-        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
-        assert_old_env_at_the_path(&paths);
-    }
-
-    /// An env waiting aside with no intent record is nobody's to delete.
-    #[test]
-    fn begin_never_deletes_an_unexplained_aside() {
-        let (_tmp, paths) = setup();
-        std::fs::remove_file(paths.intent()).unwrap();
-        make_env(&paths.aside(), "someone's");
-        make_env(&paths.env, "current");
-        std::fs::write(paths.env.join(crate::state::STATE_FILE), "{}").unwrap();
-        let err = Txn::begin(&paths, Occupant::Penv, "new", &Source::Build).unwrap_err();
-        assert!(format!("{err:?}").contains("no record"), "{err:?}");
-        assert!(paths.aside().join("lib/content").is_file());
-        assert!(paths.env.join("lib/content").is_file());
-        assert!(!paths.intent().exists());
-    }
-
-    /// The new env cannot be completed (its state cannot be written): the
-    /// old env goes back before the error is told.
-    #[test]
-    fn a_commit_that_fails_puts_the_old_env_back() {
-        let (_tmp, paths) = setup();
-        std::fs::remove_file(paths.intent()).unwrap();
-        make_env(&paths.env, "old");
-        let txn = Txn::begin(&paths, Occupant::Penv, "new", &Source::Build).unwrap();
-        // The new env's directory vanished: the state cannot be written.
-        std::fs::remove_dir_all(&paths.env).unwrap();
-        let state = crate::venv::owned::testing::state(&paths.env, "new");
-        let err = txn.commit(&state, 3).unwrap_err();
-        assert!(
-            matches!(err, CommitError::RolledBack { restored: true, .. }),
-            "{err:?}"
-        );
-        assert_old_env_at_the_path(&paths);
-        assert!(!paths.aside().exists() && !paths.intent().exists());
-    }
-
-    /// Killed between writing the intent and moving the old env aside (or
-    /// between moving it back and removing the intent): the env in place is
-    /// the old one, not a partial build.
-    #[test]
-    fn recovery_keeps_an_old_env_that_is_not_aside() {
-        let (_tmp, paths) = setup();
-        make_env(&paths.env, "old");
-        let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
-        assert_eq!(recovery, Some(Recovery::RolledBack { restored_old: true }));
-        assert_old_env_at_the_path(&paths);
-        assert!(!paths.intent().exists());
-    }
-
-    /// Another project's env (complete, penv's, with a user's file in it).
-    #[cfg(unix)]
-    fn other_env(tmp: &Path) -> PathBuf {
-        let other = tmp.join("other-project/.venv");
-        crate::venv::owned::testing::venv(&other, &other, Some("theirs"));
-        std::fs::write(other.join("lib/user-file"), "precious").unwrap();
-        other
-    }
-
-    #[cfg(unix)]
-    fn untouched(other: &Path) {
-        assert!(!other.join(BUILD_MARKER).exists(), "marked through a link");
-        assert_eq!(
-            std::fs::read_to_string(other.join("lib/user-file")).unwrap(),
-            "precious"
-        );
-        assert!(other.join(crate::state::STATE_FILE).is_file());
-    }
-
-    /// `.penv/old-<name>` a symlink, with an intent record: recovery refuses
-    /// it, naming it, and neither marks, moves nor deletes what it points to.
-    #[cfg(unix)]
-    #[test]
-    fn a_symlinked_aside_is_refused_by_recovery() {
-        for complete in [false, true] {
-            let (tmp, paths) = setup();
-            let other = other_env(tmp.path());
-            std::os::unix::fs::symlink(&other, paths.aside()).unwrap();
-            if complete {
-                crate::venv::owned::testing::venv(&paths.env, &paths.env, Some("new"));
-            } else {
-                make_env(&paths.env, "partial");
-                write_marker(&paths.env, "building").unwrap();
-            }
-            let err = recover(&paths, 0, &mut Vec::new()).unwrap_err();
-            assert_eq!(err.path, paths.aside(), "{err:?}");
-            assert!(err.source.to_string().contains("symlink"), "{err:?}");
-            untouched(&other);
-            assert!(paths.aside().is_symlink() && paths.intent().exists());
-        }
-    }
-
-    /// The env path a symlink to a penv env elsewhere, with an intent
-    /// record: never taken for the partial build.
-    #[cfg(unix)]
-    #[test]
-    fn a_symlinked_env_is_never_removed_as_the_partial_build() {
-        let (tmp, paths) = setup();
-        let other = other_env(tmp.path());
-        write_marker(&other, "building").unwrap();
-        std::fs::remove_file(other.join(BUILD_MARKER)).unwrap();
-        make_env(&paths.aside(), "old");
-        std::os::unix::fs::symlink(&other, &paths.env).unwrap();
-        let err = recover(&paths, 3, &mut Vec::new()).unwrap_err();
-        assert_eq!(err.path, paths.env, "{err:?}");
-        untouched(&other);
-        assert!(paths.aside().join("lib/content").is_file());
-    }
-
-    /// What `remove_if_owned` deletes is penv's, by evidence, and never
-    /// through a link; an env's `src/` that may hold work is kept.
-    #[test]
-    fn remove_if_owned_takes_evidence_and_keeps_work() {
-        let tmp = tempfile::tempdir().unwrap();
-        let paths = EnvPaths::new(tmp.path().join(".venv"));
-        paths.ensure_work_dir().unwrap();
-        let dir = tmp.path().join("dir");
-        // A directory with only pyvenv.cfg, an empty or invalid state: not penv's.
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::write(dir.join("pyvenv.cfg"), "").unwrap();
-        std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
-        for state in [None, Some(""), Some("{}")] {
-            if let Some(text) = state {
-                std::fs::write(dir.join(crate::state::STATE_FILE), text).unwrap();
-            }
-            let err = remove_if_owned(&paths, &dir, false, &mut Vec::new()).unwrap_err();
-            assert!(
-                err.source.to_string().contains("leaving it alone"),
-                "{err:?}"
-            );
-            assert!(dir.join("thesis.tex").is_file());
-            assert!(!dir.join(BUILD_MARKER).exists());
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-
-        let env = tmp.path().join("stashed");
-        crate::venv::owned::testing::venv(&env, &paths.env, Some("h"));
-        std::fs::create_dir_all(env.join("src/mypkg")).unwrap();
-        std::fs::write(env.join("src/mypkg/edit.py"), "mine").unwrap();
-        let mut kept = Vec::new();
-        remove_if_owned(&paths, &env, false, &mut kept).unwrap();
-        assert!(!env.exists());
-        assert_eq!(kept.len(), 1, "{kept:?}");
-        assert_eq!(
-            std::fs::read_to_string(kept[0].to.join("mypkg/edit.py")).unwrap(),
-            "mine"
-        );
-        #[cfg(unix)]
-        {
-            let other = other_env(tmp.path());
-            let link = tmp.path().join("link");
-            std::os::unix::fs::symlink(&other, &link).unwrap();
-            let err = remove_if_owned(&paths, &link, false, &mut Vec::new()).unwrap_err();
-            assert!(err.source.to_string().contains("symlink"), "{err:?}");
-            untouched(&other);
-        }
+/// An intent record penv cannot read as one (a FIFO, a directory, more
+/// than the cap): an error naming it, as an unreadable record always was.
+fn unreadable(path: &std::path::Path, e: text_file::TextFileError) -> FsError {
+    match e {
+        text_file::TextFileError::Io(e) => e,
+        other => FsError::new("read", path, std::io::Error::other(other.to_string())),
     }
 }

@@ -102,7 +102,7 @@ fn read_one(
     walk: &mut Walk,
 ) -> Result<(), ReqFileError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let path = normalize_lexically(&path);
+    let path = crate::fs::normalize_lexically(&path);
     let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     if let Some(start) = walk.stack.iter().position(|(_, r)| *r == resolved) {
         let mut chain: Vec<PathBuf> = walk.stack[start..].iter().map(|(p, _)| p.clone()).collect();
@@ -173,18 +173,3 @@ fn read_one(
     Ok(())
 }
 
-/// `a/./b/../c` → `a/c`, without touching the file system (symlinks kept).
-/// The same rule as `commands::normalize`; the two are to become one in `fs`.
-pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
