@@ -5,7 +5,7 @@
 //! again. That is what lets a no-op sync start no Python process at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::fs;
+use crate::{fs, process};
 use crate::text_file::{self, PROBE_CACHE_ENTRY};
 
 /// The script run (in isolated mode) to learn what an interpreter is. It runs
@@ -204,7 +204,7 @@ impl Prober {
 
     fn cache_entry(&self, canonical: &Path) -> Option<PathBuf> {
         let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
-        let name = crate::reqfile::hex(&digest[..12]);
+        let name = hex::encode(&digest[..12]);
         self.cache_dir
             .as_ref()
             .map(|d| d.join(format!("{name}.json")))
@@ -214,17 +214,13 @@ impl Prober {
 fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
     // Isolated mode (-I): no PYTHON* variables, no user site, no script dir
     // on sys.path; run from `/` so nothing in the caller's cwd is imported.
-    let child = Command::new(path)
-        .arg("-I")
+    let mut cmd = Command::new(path);
+    cmd.arg("-I")
         .arg("-c")
         .arg(PROBE_SCRIPT)
-        .current_dir(std::path::MAIN_SEPARATOR_STR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not run it: {e}"))?;
-    let output = crate::process::wait_with_timeout(child, PROBE_TIMEOUT)
+        .current_dir(std::path::MAIN_SEPARATOR_STR);
+    let child = process::spawn_piped(&mut cmd).map_err(|e| format!("could not run it: {e}"))?;
+    let output = process::wait_with_timeout(child, PROBE_TIMEOUT)
         .map_err(|e| format!("probe failed: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -9,11 +9,11 @@
 //! its files takes a few milliseconds. Every env still has a working `pip`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::fs::{self, FsError};
-use crate::platform;
+use crate::{platform, process};
 use crate::python::interpreter::InterpreterInfo;
 
 /// How long `python -m venv` or the one-time seed preparation may take.
@@ -116,26 +116,17 @@ pub fn create_layout(base: &Path, env: &Path, options: &VenvOptions) -> Result<(
     run(cmd)
 }
 
+/// Runs one Python step of building an env, from `/` with a deadline; a
+/// failure names the command and carries its stderr.
 fn run(mut cmd: Command) -> Result<(), CreateError> {
     let command = format!("{cmd:?}").replace('"', "");
-    let child = cmd
-        .current_dir(std::path::MAIN_SEPARATOR_STR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| CreateError::Command {
+    cmd.current_dir(std::path::MAIN_SEPARATOR_STR);
+    let output =
+        process::output_within(&mut cmd, STEP_TIMEOUT).map_err(|e| CreateError::Command {
             command: command.clone(),
             status: e.to_string(),
             stderr: String::new(),
         })?;
-    let output = crate::process::wait_with_timeout(child, STEP_TIMEOUT).map_err(|e| {
-        CreateError::Command {
-            command: command.clone(),
-            status: e.to_string(),
-            stderr: String::new(),
-        }
-    })?;
     if output.status.success() {
         Ok(())
     } else {

@@ -14,7 +14,7 @@
 //! gets wrong; an explicit `pip-version` nothing satisfies is an error.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -432,7 +432,7 @@ fn check_key(
         request.specifiers,
         redactor.redact(&sources.args.join("\0"))
     ));
-    crate::reqfile::hex(&hasher.finalize())[..16].to_owned()
+    hex::encode(hasher.finalize())[..16].to_owned()
 }
 
 fn checked_within(record: &Path, secs: u64) -> bool {
@@ -479,10 +479,7 @@ fn download(
         .arg(tmp.path())
         .args(&sources.args)
         .arg(format!("pip{}", request.specifiers))
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .current_dir(root);
     crate::installer::clean_pip_env(&mut cmd);
     let shown = redactor.redact(&format!("{cmd:?}").replace('"', ""));
     let fail = |status: String, stderr: String| CreateError::Command {
@@ -490,10 +487,7 @@ fn download(
         status,
         stderr: redactor.redact(&stderr),
     };
-    let child = cmd
-        .spawn()
-        .map_err(|e| fail(e.to_string(), String::new()))?;
-    let output = crate::process::wait_with_timeout(child, DOWNLOAD_TIMEOUT)
+    let output = crate::process::output_within(&mut cmd, DOWNLOAD_TIMEOUT)
         .map_err(|e| fail(e.to_string(), String::new()))?;
     if !output.status.success() {
         return Err(fail(
