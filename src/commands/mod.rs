@@ -126,8 +126,8 @@ impl Ctx<'_> {
     ) -> Result<Wanted, Error> {
         let paths = Self::env_paths(&project);
         let recorded = State::read(&paths.env).ok().flatten();
-        let (request, source) =
-            py::project_request(&project, python_override.as_deref(), &self.env)?;
+        let inputs = request_inputs(&project, python_override.as_deref(), &self.env);
+        let (request, source) = py::applicable_request(&inputs)?;
         let python = py::resolve(
             &request,
             &source,
@@ -148,7 +148,7 @@ impl Ctx<'_> {
             }
             e => e,
         })?;
-        py::check_requires_python(&project, &python)?;
+        py::check_requires_python(inputs.requires_python.as_ref(), &python)?;
         let spec = Spec::build(&project, &python, &selection)?;
         if !spec.venv.pip && installer::has_work(&spec) {
             return Err(Error::NoPipForRequirements {
@@ -171,6 +171,30 @@ impl Ctx<'_> {
     /// The home directory, for the env-path safety check.
     pub fn home(&self) -> Option<&Path> {
         self.env.home.as_deref()
+    }
+}
+
+/// What `project` says about the Python it wants, with `--python` (`cli`)
+/// and the environment, as the resolver takes it.
+pub(super) fn request_inputs<'a>(
+    project: &'a Project,
+    cli: Option<&'a str>,
+    env: &'a EnvVars,
+) -> py::RequestInputs<'a> {
+    py::RequestInputs {
+        cli,
+        env_var: env.penv_python.as_deref(),
+        project_python: project.config.python.as_deref().map(|value| py::Setting {
+            value,
+            file: &project.file,
+            location: project.locate(&["python"]),
+        }),
+        root: &project.root,
+        requires_python: project.requires_python.as_ref().map(|r| py::Setting {
+            value: &r.value,
+            file: &r.file,
+            location: r.location.clone(),
+        }),
     }
 }
 

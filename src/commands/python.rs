@@ -8,9 +8,10 @@ use serde_json::json;
 use super::Ctx;
 use crate::Error;
 use crate::cli::PythonCommand;
-use crate::python::discovery::{self, Verdict};
+use crate::python::choice::{self, Verdict};
+use crate::python::discovery;
 use crate::python::request::{Request, RequestSource};
-use crate::python::{PythonError, describe, project_request, resolve, search_report};
+use crate::python::{PythonError, applicable_request, describe, resolve, search_report};
 use crate::state::State;
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
@@ -29,7 +30,7 @@ fn list(ctx: &Ctx, as_json: bool) {
     let project = ctx.project().ok();
     let request = project
         .as_ref()
-        .and_then(|p| project_request(p, None, &ctx.env).ok());
+        .and_then(|p| applicable_request(&super::request_inputs(p, None, &ctx.env)).ok());
     // The env's own interpreter is kept while it satisfies the request
     // (see `resolve`): that is the project's pick, not the newest.
     let kept = project
@@ -40,7 +41,7 @@ fn list(ctx: &Ctx, as_json: bool) {
             resolve(r, s, &ctx.env, &ctx.prober, Some(&state.base)).ok()
         });
     let verdicts = request.as_ref().map(|(r, _)| {
-        discovery::choose_keeping(
+        choice::choose(
             r,
             &found.candidates,
             kept.as_ref().map(|k| k.fingerprint.path.as_path()),
@@ -114,7 +115,7 @@ fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
         Request::Path(p) => discovery::explicit(p, &ctx.prober),
         _ => discovery::discover(&ctx.env, &ctx.prober),
     };
-    let verdicts = discovery::choose(&request, &found.candidates);
+    let verdicts = choice::choose(&request, &found.candidates, None);
     let Some(chosen) = verdicts.iter().position(|v| *v == Verdict::Chosen) else {
         return Err(PythonError::NotFound {
             request,
