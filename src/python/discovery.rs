@@ -220,6 +220,10 @@ fn interpreter_names_in(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Whether a file name is one discovery probes: `python`, `python3`,
+/// `python3.X`, `pypy`, `pypy3`, `pypy3.X` (not `pythonw`, `python3-config`
+/// or `python2`; [`crate::platform::is_python_or_pip_name`] is the wider
+/// test of names `penv run` must take from the env).
 fn looks_like_interpreter(name: &str) -> bool {
     let name = name.strip_suffix(platform::EXE_SUFFIX).unwrap_or(name);
     let rest = name
