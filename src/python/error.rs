@@ -70,6 +70,10 @@ pub enum PythonError {
 
 impl PythonError {
     /// What to do about it.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "the shape every error's hint has, for the one renderer"
+    )]
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Self::BadRequest { .. } => Some(Request::HINT.to_owned()),

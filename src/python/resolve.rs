@@ -79,7 +79,7 @@ fn kept_base(
     }
     let info = prober.cached(fp)?;
     if let Request::Path(p) = request
-        && !Fingerprint::of(&expand_home(p, env)).is_some_and(|f| f.path == fp.path)
+        && Fingerprint::of(&expand_home(p, env)).is_none_or(|f| f.path != fp.path)
     {
         return None;
     }
