@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 /// captures; the rest is read and dropped, so a child that prints without
 /// end (an "interpreter" that is `yes`) costs time until its timeout, not
 /// memory.
-pub const MAX_CAPTURED: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_CAPTURED: u64 = 4 * 1024 * 1024;
 
 /// How often the runner looks at the child, the deadline and the signals
 /// when no output arrives.
@@ -42,11 +42,11 @@ pub(crate) type LineSink<'a> = &'a mut dyn FnMut(Stream, &str);
 #[derive(Default)]
 pub(crate) struct Watch<'a> {
     /// Killed (and the run an [`io::ErrorKind::TimedOut`] error) after this long.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Signals to pass on; the run ends [`Ended::Interrupted`] when one came.
-    pub guard: Option<&'a SignalGuard>,
+    pub(crate) guard: Option<&'a SignalGuard>,
     /// Called with each line as it comes, instead of capturing the streams.
-    pub lines: Option<LineSink<'a>>,
+    pub(crate) lines: Option<LineSink<'a>>,
 }
 
 /// How a watched child ended.

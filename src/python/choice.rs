@@ -17,7 +17,7 @@ pub(crate) const MIN_VERSION: (u64, u64) = (3, 7);
 
 /// The verdict on one candidate for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The one chosen.
     Chosen,
     /// Passed over, and why.
@@ -129,15 +129,11 @@ mod tests {
         let info = InterpreterInfo {
             implementation: "cpython".into(),
             version: version.into(),
-            executable: path.into(),
             base_executable: path.into(),
             prefix: "/p".into(),
             base_prefix: "/p".into(),
             stdlib: "/p/lib".into(),
-            platform: "linux".into(),
-            pointer_bits: 64,
             has_venv: true,
-            has_ensurepip: true,
         };
         Candidate {
             path: path.into(),

@@ -17,7 +17,7 @@ use crate::platform;
 /// Where a candidate was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SearchSource {
+pub(crate) enum SearchSource {
     /// Named by path in the request.
     Explicit,
     /// A directory of `PATH`.
@@ -44,38 +44,38 @@ impl fmt::Display for SearchSource {
 
 /// A binary found by discovery.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// The path as found (may be a symlink).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Where it was found.
-    pub source: SearchSource,
+    pub(crate) source: SearchSource,
     /// What the probe said.
-    pub probed: Probed,
+    pub(crate) probed: Probed,
 }
 
 impl Candidate {
     /// The probe's answer, when it gave one.
-    pub fn info(&self) -> Option<&InterpreterInfo> {
+    pub(crate) fn info(&self) -> Option<&InterpreterInfo> {
         self.probed.result.as_ref().ok()
     }
 }
 
 /// A directory that was searched, for "not found" messages that never lie.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Searched {
+pub(crate) struct Searched {
     /// The source.
-    pub source: SearchSource,
+    pub(crate) source: SearchSource,
     /// The directory.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
 /// Everything discovery found.
 #[derive(Debug, Clone, Default)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     /// Candidates in search order, deduplicated by canonical path.
-    pub candidates: Vec<Candidate>,
+    pub(crate) candidates: Vec<Candidate>,
     /// The directories looked in.
-    pub searched: Vec<Searched>,
+    pub(crate) searched: Vec<Searched>,
 }
 
 /// Finds every interpreter on the machine (for `python list` and for requests

@@ -8,8 +8,8 @@
 //! binary is unchanged. This module knows nothing of projects: it takes
 //! the request inputs as plain values.
 
-pub mod choice;
-pub mod discovery;
+pub(crate) mod choice;
+pub(crate) mod discovery;
 mod error;
 pub mod interpreter;
 mod precedence;

@@ -47,19 +47,19 @@ pub enum VersionConstraint {
 )]
 pub struct RequestError {
     /// The string given.
-    pub request: String,
+    pub(crate) request: String,
     /// What was wrong.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 const IMPLEMENTATIONS: &[&str] = &["cpython", "pypy", "graalpy", "python"];
 
 impl Request {
     /// A one-line reminder of the forms a request takes.
-    pub const HINT: &'static str = "write a version (`3.12`, `3.12.4`), a specifier (`>=3.10,<3.13`), an implementation (`pypy3.10`, `cpython@3.12`) or a path to an interpreter";
+    pub(crate) const HINT: &'static str = "write a version (`3.12`, `3.12.4`), a specifier (`>=3.10,<3.13`), an implementation (`pypy3.10`, `cpython@3.12`) or a path to an interpreter";
 
     /// Parses a request string.
-    pub fn parse(raw: &str) -> Result<Self, RequestError> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, RequestError> {
         let s = raw.trim();
         let err = |reason: &str| RequestError {
             request: raw.to_owned(),
@@ -123,7 +123,7 @@ impl Request {
     }
 
     /// Whether an interpreter satisfies the request (paths are matched by the caller).
-    pub fn matches(&self, info: &InterpreterInfo) -> bool {
+    pub(crate) fn matches(&self, info: &InterpreterInfo) -> bool {
         match self {
             Self::Any | Self::Path(_) => true,
             Self::Version {
@@ -141,7 +141,7 @@ impl Request {
 
 impl VersionConstraint {
     /// Whether `version` satisfies the constraint.
-    pub fn matches(&self, version: &Option<Version>) -> bool {
+    pub(crate) fn matches(&self, version: &Option<Version>) -> bool {
         let Some(version) = version else {
             return matches!(self, Self::Any);
         };

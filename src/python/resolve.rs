@@ -21,13 +21,13 @@ use crate::env_vars::EnvVars;
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// What was asked.
-    pub request: Request,
+    pub(crate) request: Request,
     /// Where the request came from.
-    pub source: RequestSource,
+    pub(crate) source: RequestSource,
     /// What the interpreter is.
-    pub info: InterpreterInfo,
+    pub(crate) info: InterpreterInfo,
     /// Its identity on disk.
-    pub fingerprint: Fingerprint,
+    pub(crate) fingerprint: Fingerprint,
 }
 
 /// Resolves a request to an interpreter. When `preferred` (the interpreter
@@ -222,7 +222,6 @@ mod tests {
         let info = InterpreterInfo {
             implementation: "cpython".into(),
             version: "3.12.1".into(),
-            executable: path.into(),
             base_executable: base.map_or_else(|| path.to_owned(), PathBuf::from),
             base_prefix: if base.is_some() {
                 "/usr".into()
@@ -231,10 +230,7 @@ mod tests {
             },
             prefix,
             stdlib: "/usr/lib/python3.12".into(),
-            platform: "linux".into(),
-            pointer_bits: 64,
             has_venv: true,
-            has_ensurepip: true,
         };
         d.candidates.push(Candidate {
             path: path.to_owned(),
