@@ -285,8 +285,11 @@ mod tests {
     fn a_child_that_prints_without_end_costs_time_not_memory() {
         let err = output_within(&mut sh("exec yes"), Duration::from_millis(500)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
-        let out =
-            output_within(&mut sh("head -c 5000000 /dev/zero"), Duration::from_secs(20)).unwrap();
+        let out = output_within(
+            &mut sh("head -c 5000000 /dev/zero"),
+            Duration::from_secs(20),
+        )
+        .unwrap();
         assert!(out.status.success());
         assert_eq!(out.stdout.len() as u64, MAX_CAPTURED);
     }

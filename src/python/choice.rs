@@ -114,6 +114,7 @@ pub(crate) fn choose(
     verdicts
 }
 
+/// Whether penv builds envs for this version at all ([`MIN_VERSION`]).
 fn supported(info: &InterpreterInfo) -> bool {
     info.pep440_version()
         .is_some_and(|v| v.release() >= [MIN_VERSION.0, MIN_VERSION.1].as_slice())

@@ -13,8 +13,8 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{fs, process};
 use crate::text_file::{self, PROBE_CACHE_ENTRY};
+use crate::{fs, process};
 
 /// The script run (in isolated mode) to learn what an interpreter is. It runs
 /// on any Python 3 and prints one JSON object.
@@ -201,6 +201,7 @@ impl Prober {
     }
 }
 
+/// Runs the probe script on `path`: what it is, or why it is not usable.
 fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
     // Isolated mode (-I): no PYTHON* variables, no user site, no script dir
     // on sys.path; run from `/` so nothing in the caller's cwd is imported.

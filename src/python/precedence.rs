@@ -143,7 +143,7 @@ pub(crate) fn check_requires_python(
     let Ok(Request::Version { version, .. }) = Request::parse(requires.value) else {
         return Ok(());
     };
-    if version.matches(&resolved.info.pep440_version()) {
+    if version.matches(resolved.info.pep440_version().as_ref()) {
         Ok(())
     } else {
         Err(PythonError::Conflict {

@@ -103,7 +103,11 @@ pub(crate) struct VenvOptions {
 
 /// Runs `python -m venv --without-pip` into `env` (which may exist, empty
 /// but for penv's build marker).
-pub(crate) fn create_layout(base: &Path, env: &Path, options: &VenvOptions) -> Result<(), CreateError> {
+pub(crate) fn create_layout(
+    base: &Path,
+    env: &Path,
+    options: &VenvOptions,
+) -> Result<(), CreateError> {
     let mut cmd = Command::new(base);
     cmd.args(["-I", "-m", "venv", "--without-pip"]);
     if options.system_site_packages {
@@ -140,7 +144,11 @@ fn run(mut cmd: Command) -> Result<(), CreateError> {
 
 /// `python <installer.whl>/pip install --no-deps <wheel>`: pip run from its
 /// own wheel (how ensurepip does it) installs the chosen pip, byte-compiled.
-pub(super) fn install_wheel_into(python: &Path, installer: &Path, wheel: &Path) -> Result<(), CreateError> {
+pub(super) fn install_wheel_into(
+    python: &Path,
+    installer: &Path,
+    wheel: &Path,
+) -> Result<(), CreateError> {
     let mut cmd = Command::new(python);
     cmd.arg("-I")
         .arg(installer.join("pip"))

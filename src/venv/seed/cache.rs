@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 
-use super::super::create::{self, CreateError, VenvOptions};
 use crate::fs::{self, FsError};
 use crate::platform;
 use crate::python::interpreter::InterpreterInfo;
+use crate::venv::create::{self, CreateError, VenvOptions};
 
 /// The pip chosen for an env.
 #[derive(Debug, Clone)]
@@ -41,7 +41,11 @@ fn seed_name(wheel: &Path, info: &InterpreterInfo) -> PathBuf {
 }
 
 /// The marker saying a wheel does not install on an interpreter.
-pub(super) fn incompatible_marker(cache_dir: &Path, wheel: &Path, info: &InterpreterInfo) -> PathBuf {
+pub(super) fn incompatible_marker(
+    cache_dir: &Path,
+    wheel: &Path,
+    info: &InterpreterInfo,
+) -> PathBuf {
     let mut name = seed_name(wheel, info).into_os_string();
     name.push(".incompatible");
     cache_dir.join("seed").join(name)
@@ -113,6 +117,8 @@ fn make_read_only(dir: &Path) -> Result<(), CreateError> {
     Ok(())
 }
 
+/// The seed of `wheel` (installed by `installer`), prepared in the cache
+/// when there is one.
 pub(super) fn prepare(
     info: &InterpreterInfo,
     base: &Path,
@@ -122,13 +128,7 @@ pub(super) fn prepare(
     cache_dir: Option<&Path>,
 ) -> Result<Seed, CreateError> {
     let dir = match cache_dir {
-        Some(cache) => Some(prepare_seed(
-            info,
-            base,
-            wheel,
-            installer,
-            cache,
-        )?),
+        Some(cache) => Some(prepare_seed(info, base, wheel, installer, cache)?),
         None => None,
     };
     Ok(Seed {

@@ -12,12 +12,12 @@ use std::time::Duration;
 use pep440_rs::VersionSpecifiers;
 use sha2::{Digest, Sha256};
 
-use super::super::create::CreateError;
 use super::sources::{Origin, PipSources, download_dir, wheels_in};
 use crate::credentials::Redactor;
 use crate::fs::{self, FsError};
 use crate::python::interpreter::InterpreterInfo;
 use crate::state::now;
+use crate::venv::create::CreateError;
 
 /// How often penv asks the index whether a newer pip exists.
 pub(super) const RECHECK_AFTER_SECS: u64 = 24 * 3600;
@@ -44,6 +44,7 @@ pub(super) fn check_key(
     hex::encode(hasher.finalize())[..16].to_owned()
 }
 
+/// Whether the check recorded at `record` is less than `secs` old.
 pub(super) fn checked_within(record: &Path, secs: u64) -> bool {
     fs::read_optional(record)
         .ok()

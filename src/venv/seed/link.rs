@@ -6,20 +6,16 @@
 
 use std::path::Path;
 
-use super::super::create::{self, CreateError};
 use super::cache::Seed;
 use super::sources::bundled_pip_wheel;
 use crate::fs::{self, FsError};
 use crate::platform;
 use crate::python::interpreter::InterpreterInfo;
+use crate::venv::create::{self, CreateError};
 
 /// Seeds pip into `env`: links the prepared seed's pip into it, or, without
 /// a cache, installs the chosen wheel directly.
-pub(crate) fn seed_pip(
-    info: &InterpreterInfo,
-    env: &Path,
-    seed: &Seed,
-) -> Result<(), CreateError> {
+pub(crate) fn seed_pip(info: &InterpreterInfo, env: &Path, seed: &Seed) -> Result<(), CreateError> {
     let Some(seed_dir) = &seed.dir else {
         let installer = bundled_pip_wheel(info).unwrap_or_else(|_| seed.wheel.clone());
         return create::install_wheel_into(&platform::env_python(env), &installer, &seed.wheel);

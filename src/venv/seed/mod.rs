@@ -28,11 +28,6 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version, VersionSpecifiers};
 
 use super::create::CreateError;
-use cache::{Seed, incompatible_marker, prepare};
-use fetch::{RECHECK_AFTER_SECS, check_key, checked_within, download};
-pub(crate) use link::seed_pip;
-use sources::{Candidate, Origin, bundled_pip_wheel, candidates, looked_in, wheel_version};
-pub(crate) use sources::PipSources;
 use crate::credentials::Redactor;
 use crate::diagnostics::Location;
 use crate::fs;
@@ -40,6 +35,11 @@ use crate::printer::Printer;
 use crate::python::interpreter::InterpreterInfo;
 use crate::spec::DEFAULT_PIP_REQUEST;
 use crate::state::now;
+use cache::{Seed, incompatible_marker, prepare};
+use fetch::{RECHECK_AFTER_SECS, check_key, checked_within, download};
+pub(crate) use link::seed_pip;
+pub(crate) use sources::PipSources;
+use sources::{Candidate, Origin, bundled_pip_wheel, candidates, looked_in, wheel_version};
 
 /// The first pip that normalizes extras (PEP 685) when it compares them.
 const PEP_685_PIP: &str = "23.3";
@@ -134,7 +134,15 @@ pub(crate) fn choose(
         };
         if due {
             let progress = printer.step(&format!("Looking for pip {}", request.specifiers));
-            let fetched = download(base, runner, &request.specifiers, sources, root, cache, redactor);
+            let fetched = download(
+                base,
+                runner,
+                &request.specifiers,
+                sources,
+                root,
+                cache,
+                redactor,
+            );
             progress.finish();
             // Recorded whatever the outcome: an offline machine does not wait
             // for the index at every rebuild.
@@ -156,7 +164,14 @@ pub(crate) fn choose(
     }
     for candidate in &found {
         let installer = bundled.as_deref().unwrap_or(&candidate.wheel);
-        match prepare(info, base, installer, &candidate.wheel, &candidate.version, cache_dir) {
+        match prepare(
+            info,
+            base,
+            installer,
+            &candidate.wheel,
+            &candidate.version,
+            cache_dir,
+        ) {
             Ok(seed) => {
                 printer.verbose(&format!(
                     "seeding pip {} from `{}`",

@@ -11,10 +11,10 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
-use super::super::create::CreateError;
 use super::cache::incompatible_marker;
 use crate::python::interpreter::InterpreterInfo;
 use crate::spec::PipSpec;
+use crate::venv::create::CreateError;
 
 /// Where pip wheels may come from, with `${NAME}` already expanded.
 #[derive(Debug, Clone, Default)]
@@ -118,6 +118,7 @@ pub(super) fn wheel_version(path: &Path) -> Option<Version> {
     (python.split('.').any(|t| t == "py3") && abi == "none" && platform == "any").then_some(version)
 }
 
+/// The pip wheels directly in `dir`, each marked with `origin`.
 pub(super) fn wheels_in(dir: &Path, origin: Origin) -> Vec<Candidate> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -229,6 +230,7 @@ pub(super) fn bundled_pip_wheel(info: &InterpreterInfo) -> Result<PathBuf, Creat
     Err(CreateError::NoPipWheel { looked })
 }
 
+/// `pip-24.2-…` → `[24, 2]`, for picking the newest bundled wheel.
 fn pip_version_key(wheel: &Path) -> Vec<u64> {
     let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let version = name
