@@ -196,7 +196,7 @@ impl Diagnostic for Error {
             ),
             Self::EnvNotReady { hint, .. } => Some(hint.clone()),
             Self::NotAName { .. } => Some("give a name from the env's `bin/`, e.g. `penv which pytest`".to_owned()),
-            Self::NoSuchCommand { name, .. } if platform::is_interpreter_name(name) => Some(format!(
+            Self::NoSuchCommand { name, .. } if platform::is_python_or_pip_name(name) => Some(format!(
                 "the env has no `{name}`: its own are `python`, `python3`, `python3.X` of its version, and `pip` unless `[venv] pip = false` (`penv sync` rebuilds a broken env); penv never runs one from PATH, which would belong to another interpreter"
             )),
             Self::NoSuchCommand { name, .. } => Some(format!(

@@ -66,14 +66,40 @@ pub(crate) fn env_paths(project: &Project) -> EnvPaths {
     EnvPaths::new(crate::fs::normalize_lexically(&absolute))
 }
 
-/// The project's Python request and where it came from (`--python`, the
-/// project file, `.python-version`, or the default).
+/// What the resolver needs from the project to pick its Python request:
+/// `--python`, `PENV_PYTHON`, the project file's `python` and
+/// `requires-python` (with where they are written), and the root from
+/// which `.python-version` is looked for.
+fn request_inputs<'a>(
+    project: &'a Project,
+    python: Option<&'a str>,
+    vars: &'a EnvVars,
+) -> py::RequestInputs<'a> {
+    py::RequestInputs {
+        cli: python,
+        env_var: vars.penv_python.as_deref(),
+        project_python: project.config.python.as_deref().map(|value| py::Setting {
+            value,
+            file: &project.file,
+            location: project.locate(&["python"]),
+        }),
+        root: &project.root,
+        requires_python: project.requires_python.as_ref().map(|r| py::Setting {
+            value: &r.value,
+            file: &r.file,
+            location: r.location.clone(),
+        }),
+    }
+}
+
+/// The project's Python request and where it came from (`--python`,
+/// `PENV_PYTHON`, the project file, `.python-version`, or the default).
 pub(crate) fn python_request(
     project: &Project,
     python: Option<&str>,
     vars: &EnvVars,
 ) -> Result<(Request, RequestSource), Error> {
-    Ok(py::project_request(project, python, vars)?)
+    Ok(py::applicable_request(&request_inputs(project, python, vars))?)
 }
 
 /// The interpreter `request` resolves to for the project, preferring the
@@ -130,7 +156,8 @@ impl Plan {
         let paths = env_paths(&project);
         let request = python_request(&project, selection.python.as_deref(), vars)?;
         let python = resolve_python(&project, &request, vars, prober)?;
-        py::check_requires_python(&project, &python)?;
+        let inputs = request_inputs(&project, selection.python.as_deref(), vars);
+        py::check_requires_python(inputs.requires_python.as_ref(), &python)?;
         let spec = Spec::build(&project, &python, &selection.groups)?;
         if !spec.venv.pip && installer::has_work(&spec) {
             return Err(Error::NoPipForRequirements {

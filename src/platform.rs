@@ -8,21 +8,21 @@ use std::process::Command;
 
 /// The env's directory of executables.
 #[cfg(unix)]
-pub const BIN_DIR: &str = "bin";
+pub(crate) const BIN_DIR: &str = "bin";
 /// The env's directory of executables.
 #[cfg(windows)]
-pub const BIN_DIR: &str = "Scripts";
+pub(crate) const BIN_DIR: &str = "Scripts";
 
 /// The suffix of executables.
 #[cfg(unix)]
-pub const EXE_SUFFIX: &str = "";
+pub(crate) const EXE_SUFFIX: &str = "";
 /// The suffix of executables.
 #[cfg(windows)]
-pub const EXE_SUFFIX: &str = ".exe";
+pub(crate) const EXE_SUFFIX: &str = ".exe";
 
 /// Where system interpreters usually are, searched after PATH, pyenv and uv.
 #[cfg(unix)]
-pub const SYSTEM_DIRS: &[&str] = &[
+pub(crate) const SYSTEM_DIRS: &[&str] = &[
     "/usr/local/bin",
     "/usr/bin",
     "/opt/homebrew/bin",
@@ -30,15 +30,15 @@ pub const SYSTEM_DIRS: &[&str] = &[
 ];
 /// Where system interpreters usually are, searched after PATH, pyenv and uv.
 #[cfg(windows)]
-pub const SYSTEM_DIRS: &[&str] = &[];
+pub(crate) const SYSTEM_DIRS: &[&str] = &[];
 
 /// The env's python: `bin/python` or `Scripts\python.exe`.
-pub fn env_python(env: &Path) -> PathBuf {
+pub(crate) fn env_python(env: &Path) -> PathBuf {
     env.join(BIN_DIR).join(format!("python{EXE_SUFFIX}"))
 }
 
 /// An executable named `name` in the env's bin dir.
-pub fn env_bin(env: &Path, name: &str) -> PathBuf {
+pub(crate) fn env_bin(env: &Path, name: &str) -> PathBuf {
     let bin = env.join(BIN_DIR);
     if cfg!(windows) && Path::new(name).extension().is_none() {
         bin.join(format!("{name}{EXE_SUFFIX}"))
@@ -48,7 +48,7 @@ pub fn env_bin(env: &Path, name: &str) -> PathBuf {
 }
 
 /// `lib/pythonX.Y/site-packages` (or `Lib\site-packages`).
-pub fn site_packages(env: &Path, major_minor: &str, implementation: &str) -> PathBuf {
+pub(crate) fn site_packages(env: &Path, major_minor: &str, implementation: &str) -> PathBuf {
     if cfg!(windows) {
         env.join("Lib").join("site-packages")
     } else if implementation == "pypy" && !major_minor.starts_with('3') {
@@ -61,7 +61,7 @@ pub fn site_packages(env: &Path, major_minor: &str, implementation: &str) -> Pat
 }
 
 /// Whether `path` is a file this user may execute.
-pub fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -75,8 +75,9 @@ pub fn is_executable(path: &Path) -> bool {
 
 /// `python`, `python3`, `python3.12`, `pip`, `pip3`, `pip3.12` (with `.exe`
 /// on Windows): names that must come from the env, never from `PATH`, where
-/// they would belong to another interpreter.
-pub fn is_interpreter_name(name: &str) -> bool {
+/// they would belong to another interpreter. (Which files discovery takes
+/// for interpreters is a different, narrower test, in `python::discovery`.)
+pub(crate) fn is_python_or_pip_name(name: &str) -> bool {
     let name = name.strip_suffix(".exe").unwrap_or(name);
     ["python", "pip"].iter().any(|stem| {
         // `python3.13t` (free-threaded), `pythonw`.
@@ -87,31 +88,22 @@ pub fn is_interpreter_name(name: &str) -> bool {
     })
 }
 
-/// Finds `name` on `PATH` (a name with a separator is taken as a path).
-pub fn which_on_path(name: &str, path_dirs: &[PathBuf]) -> Option<PathBuf> {
+/// Finds `name` on `PATH` (`path_dirs`, in order; executable files only,
+/// with the platform's suffixes). A name with a separator is taken as a
+/// path, as written, so the child's `argv[0]` is what the user typed.
+pub(crate) fn which_on_path(name: &str, path_dirs: &[PathBuf]) -> Option<PathBuf> {
     if name.contains(std::path::MAIN_SEPARATOR) || name.contains('/') {
         let p = PathBuf::from(name);
         return is_executable(&p).then_some(p);
     }
-    path_dirs
-        .iter()
-        .map(|d| {
-            d.join(format!(
-                "{name}{}",
-                if cfg!(windows) && Path::new(name).extension().is_none() {
-                    EXE_SUFFIX
-                } else {
-                    ""
-                }
-            ))
-        })
-        .find(|p| is_executable(p))
+    let paths = std::env::join_paths(path_dirs).ok()?;
+    which::which_in_global(name, Some(paths)).ok()?.next()
 }
 
 /// Replaces this process with `cmd` (Unix `exec`); returns only on failure.
 /// Elsewhere, runs it, waits, and returns its exit code.
 #[cfg(unix)]
-pub fn exec(mut cmd: Command) -> std::io::Error {
+pub(crate) fn exec(mut cmd: Command) -> std::io::Error {
     use std::os::unix::process::CommandExt;
     cmd.exec()
 }
@@ -119,7 +111,7 @@ pub fn exec(mut cmd: Command) -> std::io::Error {
 /// Replaces this process with `cmd` (Unix `exec`); returns only on failure.
 /// Elsewhere, runs it, waits, and exits with its exit code.
 #[cfg(not(unix))]
-pub fn exec(mut cmd: Command) -> std::io::Error {
+pub(crate) fn exec(mut cmd: Command) -> std::io::Error {
     match cmd.status() {
         Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(e) => e,
@@ -128,7 +120,7 @@ pub fn exec(mut cmd: Command) -> std::io::Error {
 
 #[cfg(test)]
 mod tests {
-    use super::is_interpreter_name;
+    use super::is_python_or_pip_name;
 
     #[test]
     fn interpreter_names_are_pythons_and_pips_only() {
@@ -143,7 +135,7 @@ mod tests {
             "python3.13t",
             "pythonw",
         ] {
-            assert!(is_interpreter_name(name), "{name}");
+            assert!(is_python_or_pip_name(name), "{name}");
         }
         for name in [
             "pytest",
@@ -153,7 +145,7 @@ mod tests {
             "ipython",
             "sh",
         ] {
-            assert!(!is_interpreter_name(name), "{name}");
+            assert!(!is_python_or_pip_name(name), "{name}");
         }
     }
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::ops::Ctx;
 use crate::{Error, plan};
 use crate::cli::PythonCommand;
-use crate::python::discovery::{self, Verdict};
+use crate::python::choice::{self, Verdict};
+use crate::python::discovery;
 use crate::python::request::{Request, RequestSource};
 use crate::python::{PythonError, describe, search_report};
 
@@ -36,7 +37,7 @@ fn list(ctx: &Ctx, as_json: bool) {
         .zip(request.as_ref())
         .and_then(|(p, r)| plan::env_python(p, r, &ctx.vars, &ctx.prober));
     let verdicts = request.as_ref().map(|(r, _)| {
-        discovery::choose_keeping(
+        choice::choose(
             r,
             &found.candidates,
             kept.as_ref().map(|k| k.fingerprint.path.as_path()),
@@ -110,7 +111,7 @@ fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
         Request::Path(p) => discovery::explicit(p, &ctx.prober),
         _ => discovery::discover(&ctx.vars, &ctx.prober),
     };
-    let verdicts = discovery::choose(&request, &found.candidates);
+    let verdicts = choice::choose(&request, &found.candidates, None);
     let Some(chosen) = verdicts.iter().position(|v| *v == Verdict::Chosen) else {
         return Err(PythonError::NotFound {
             request,

@@ -75,7 +75,7 @@ fn resolve_program(
             });
         }
     }
-    if platform::is_interpreter_name(&name) {
+    if platform::is_python_or_pip_name(&name) {
         // The env's own is missing: the one on PATH is another interpreter's.
         return Err(Error::NoSuchCommand {
             name: name.into_owned(),

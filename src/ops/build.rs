@@ -163,7 +163,7 @@ fn build_into(
             redactor,
             ctx.printer,
         )?;
-        create::seed_pip(info, env, &seed)?;
+        seed::seed_pip(info, env, &seed)?;
         pip_version = Some(seed.version.to_string());
     }
     if let Some(e) = interrupted() {

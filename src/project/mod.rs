@@ -72,10 +72,3 @@ pub(crate) struct RequiresPython {
     /// Its position there, for errors.
     pub(crate) location: Option<Location>,
 }
-
-impl Project {
-    /// The `.python-version` file in the project root, when there is one.
-    pub(crate) fn python_version_file(&self) -> PathBuf {
-        self.root.join(".python-version")
-    }
-}

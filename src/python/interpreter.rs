@@ -5,7 +5,7 @@
 //! again. That is what lets a no-op sync start no Python process at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,8 +13,8 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::fs;
 use crate::text_file::{self, PROBE_CACHE_ENTRY};
+use crate::{fs, process};
 
 /// The script run (in isolated mode) to learn what an interpreter is. It runs
 /// on any Python 3 and prints one JSON object.
@@ -29,15 +29,11 @@ base = getattr(sys, "_base_executable", None) or sys.executable
 print(json.dumps({
     "implementation": impl.name if impl else "cpython",
     "version": version,
-    "executable": sys.executable,
     "base_executable": os.path.realpath(base),
     "prefix": sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "stdlib": sysconfig.get_path("stdlib"),
-    "platform": sys.platform,
-    "pointer_bits": 64 if sys.maxsize > 2**32 else 32,
     "has_venv": __import__("importlib.util").util.find_spec("venv") is not None,
-    "has_ensurepip": __import__("importlib.util").util.find_spec("ensurepip") is not None,
 }))
 "#;
 
@@ -47,41 +43,35 @@ const CACHE_VERSION: &str = "v1";
 /// How long a probe may take before the candidate is passed over.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// What the probe reports.
+/// What the probe reports: what choosing an interpreter and building an
+/// env read, nothing more. (Cache entries written with more fields still
+/// load: unknown fields are ignored.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InterpreterInfo {
+pub(crate) struct InterpreterInfo {
     /// `sys.implementation.name`: `cpython`, `pypy`, …
-    pub implementation: String,
+    pub(crate) implementation: String,
     /// The full version, PEP 440 style: `3.12.1`, `3.13.0rc2`.
-    pub version: String,
-    /// `sys.executable` as the probe saw it.
-    pub executable: PathBuf,
+    pub(crate) version: String,
     /// The real path of the base executable (never a venv's python or a shim).
-    pub base_executable: PathBuf,
+    pub(crate) base_executable: PathBuf,
     /// `sys.prefix`.
-    pub prefix: PathBuf,
+    pub(crate) prefix: PathBuf,
     /// `sys.base_prefix`; differs from `prefix` inside a virtual environment.
-    pub base_prefix: PathBuf,
+    pub(crate) base_prefix: PathBuf,
     /// The standard library directory.
-    pub stdlib: PathBuf,
-    /// `sys.platform`.
-    pub platform: String,
-    /// 32 or 64.
-    pub pointer_bits: u32,
+    pub(crate) stdlib: PathBuf,
     /// Whether the `venv` module is there (Debian ships it separately).
-    pub has_venv: bool,
-    /// Whether `ensurepip` is there (Debian ships it separately).
-    pub has_ensurepip: bool,
+    pub(crate) has_venv: bool,
 }
 
 impl InterpreterInfo {
     /// The version, parsed.
-    pub fn pep440_version(&self) -> Option<Version> {
+    pub(crate) fn pep440_version(&self) -> Option<Version> {
         Version::from_str(&self.version).ok()
     }
 
     /// `X.Y`.
-    pub fn major_minor(&self) -> String {
+    pub(crate) fn major_minor(&self) -> String {
         self.version
             .split('.')
             .take(2)
@@ -90,7 +80,7 @@ impl InterpreterInfo {
     }
 
     /// Whether this interpreter runs inside a virtual environment.
-    pub fn is_venv(&self) -> bool {
+    pub(crate) fn is_venv(&self) -> bool {
         self.prefix != self.base_prefix
     }
 }
@@ -99,18 +89,18 @@ impl InterpreterInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// The canonical path (symlinks resolved).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Modification time, nanoseconds since the epoch.
-    pub mtime_ns: i128,
+    pub(crate) mtime_ns: i128,
     /// Inode number (0 where there is none).
-    pub inode: u64,
+    pub(crate) inode: u64,
 }
 
 impl Fingerprint {
     /// The fingerprint of the file `path` resolves to; `None` when it does not exist.
-    pub fn of(path: &Path) -> Option<Self> {
+    pub(crate) fn of(path: &Path) -> Option<Self> {
         let canonical = std::fs::canonicalize(path).ok()?;
         let meta = std::fs::metadata(&canonical).ok()?;
         if !meta.is_file() {
@@ -142,11 +132,11 @@ fn inode(_: &std::fs::Metadata) -> u64 {
 
 /// A binary that was probed: its fingerprint and what the probe said (or why it failed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Probed {
+pub(crate) struct Probed {
     /// The binary's identity when probed.
-    pub fingerprint: Fingerprint,
+    pub(crate) fingerprint: Fingerprint,
     /// The probe's answer, or why there was none.
-    pub result: Result<InterpreterInfo, String>,
+    pub(crate) result: Result<InterpreterInfo, String>,
 }
 
 /// Probes interpreters, through an on-disk cache.
@@ -157,7 +147,7 @@ pub struct Prober {
 
 impl Prober {
     /// A prober caching under `cache_dir/interpreters` (no cache when `None`).
-    pub fn new(cache_dir: Option<&Path>) -> Self {
+    pub(crate) fn new(cache_dir: Option<&Path>) -> Self {
         Self {
             cache_dir: cache_dir.map(|d| d.join("interpreters").join(CACHE_VERSION)),
         }
@@ -166,7 +156,7 @@ impl Prober {
     /// What the binary `path` (resolved) is: from the cache when its
     /// fingerprint is unchanged, else by running it once. `None` when there
     /// is no such file.
-    pub fn probe(&self, path: &Path) -> Option<Probed> {
+    pub(crate) fn probe(&self, path: &Path) -> Option<Probed> {
         let fingerprint = Fingerprint::of(path)?;
         let entry = self.cache_entry(&fingerprint.path);
         if let Some(entry) = &entry
@@ -195,7 +185,7 @@ impl Prober {
     }
 
     /// The cached answer for an unchanged binary, without running anything.
-    pub fn cached(&self, fingerprint: &Fingerprint) -> Option<InterpreterInfo> {
+    pub(crate) fn cached(&self, fingerprint: &Fingerprint) -> Option<InterpreterInfo> {
         let entry = self.cache_entry(&fingerprint.path)?;
         let bytes = text_file::read_bytes_optional(&entry, PROBE_CACHE_ENTRY).ok()??;
         let cached: Probed = serde_json::from_slice(&bytes).ok()?;
@@ -211,20 +201,17 @@ impl Prober {
     }
 }
 
+/// Runs the probe script on `path`: what it is, or why it is not usable.
 fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
     // Isolated mode (-I): no PYTHON* variables, no user site, no script dir
     // on sys.path; run from `/` so nothing in the caller's cwd is imported.
-    let child = Command::new(path)
-        .arg("-I")
+    let mut cmd = Command::new(path);
+    cmd.arg("-I")
         .arg("-c")
         .arg(PROBE_SCRIPT)
-        .current_dir(std::path::MAIN_SEPARATOR_STR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not run it: {e}"))?;
-    let output = crate::process::wait_with_timeout(child, PROBE_TIMEOUT)
+        .current_dir(std::path::MAIN_SEPARATOR_STR);
+    let child = process::spawn_piped(&mut cmd).map_err(|e| format!("could not run it: {e}"))?;
+    let output = process::wait_with_timeout(child, PROBE_TIMEOUT)
         .map_err(|e| format!("probe failed: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -47,19 +47,20 @@ pub enum VersionConstraint {
 )]
 pub struct RequestError {
     /// The string given.
-    pub request: String,
+    pub(crate) request: String,
     /// What was wrong.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
+/// The implementation names a request may start with.
 const IMPLEMENTATIONS: &[&str] = &["cpython", "pypy", "graalpy", "python"];
 
 impl Request {
     /// A one-line reminder of the forms a request takes.
-    pub const HINT: &'static str = "write a version (`3.12`, `3.12.4`), a specifier (`>=3.10,<3.13`), an implementation (`pypy3.10`, `cpython@3.12`) or a path to an interpreter";
+    pub(crate) const HINT: &'static str = "write a version (`3.12`, `3.12.4`), a specifier (`>=3.10,<3.13`), an implementation (`pypy3.10`, `cpython@3.12`) or a path to an interpreter";
 
     /// Parses a request string.
-    pub fn parse(raw: &str) -> Result<Self, RequestError> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, RequestError> {
         let s = raw.trim();
         let err = |reason: &str| RequestError {
             request: raw.to_owned(),
@@ -123,7 +124,7 @@ impl Request {
     }
 
     /// Whether an interpreter satisfies the request (paths are matched by the caller).
-    pub fn matches(&self, info: &InterpreterInfo) -> bool {
+    pub(crate) fn matches(&self, info: &InterpreterInfo) -> bool {
         match self {
             Self::Any | Self::Path(_) => true,
             Self::Version {
@@ -133,7 +134,7 @@ impl Request {
                 implementation
                     .as_deref()
                     .is_none_or(|i| i == info.implementation)
-                    && version.matches(&info.pep440_version())
+                    && version.matches(info.pep440_version().as_ref())
             }
         }
     }
@@ -141,7 +142,7 @@ impl Request {
 
 impl VersionConstraint {
     /// Whether `version` satisfies the constraint.
-    pub fn matches(&self, version: &Option<Version>) -> bool {
+    pub(crate) fn matches(&self, version: Option<&Version>) -> bool {
         let Some(version) = version else {
             return matches!(self, Self::Any);
         };
@@ -168,11 +169,13 @@ fn parse_implementation(name: &str) -> Result<Option<String>, ()> {
     }
 }
 
+/// `3`, `3.12`, `3.12.4`: release components (major 2 or more).
 fn parse_prefix(s: &str) -> Option<Vec<u64>> {
     let parts: Option<Vec<u64>> = s.split('.').map(|p| p.parse().ok()).collect();
     parts.filter(|p| (1..=3).contains(&p.len()) && p[0] >= 2)
 }
 
+/// A prefix or a non-empty PEP 440 specifier set; empty is any version.
 fn parse_version_constraint(s: &str) -> Option<VersionConstraint> {
     let s = s.trim();
     if s.is_empty() {
@@ -337,7 +340,7 @@ mod tests {
         let Request::Version { version: v, .. } = compatible else {
             unreachable!()
         };
-        assert!(v.matches(&version("3.12.1")) && !v.matches(&version("3.9.18")));
+        assert!(v.matches(version("3.12.1").as_ref()) && !v.matches(version("3.9.18").as_ref()));
         assert_eq!(
             Request::parse("~/py/bin/python3").unwrap(),
             Request::Path("~/py/bin/python3".into())
@@ -363,15 +366,15 @@ mod tests {
     #[test]
     fn constraints_match_versions() {
         let prefix = VersionConstraint::Prefix(vec![3, 12]);
-        assert!(prefix.matches(&version("3.12.1")));
-        assert!(!prefix.matches(&version("3.1.2")));
-        assert!(!prefix.matches(&version("3.13.0")));
+        assert!(prefix.matches(version("3.12.1").as_ref()));
+        assert!(!prefix.matches(version("3.1.2").as_ref()));
+        assert!(!prefix.matches(version("3.13.0").as_ref()));
         let exact = VersionConstraint::Prefix(vec![3, 12, 4]);
-        assert!(exact.matches(&version("3.12.4")));
-        assert!(!exact.matches(&version("3.12.41")));
+        assert!(exact.matches(version("3.12.4").as_ref()));
+        assert!(!exact.matches(version("3.12.41").as_ref()));
         let spec = VersionConstraint::Specifiers(">=3.10,<3.13".parse().unwrap());
-        assert!(spec.matches(&version("3.12.9")));
-        assert!(!spec.matches(&version("3.13.0")));
-        assert!(!spec.matches(&None));
+        assert!(spec.matches(version("3.12.9").as_ref()));
+        assert!(!spec.matches(version("3.13.0").as_ref()));
+        assert!(!spec.matches(None));
     }
 }

@@ -1,0 +1,155 @@
+//! The command line pip is given: the arguments after `python -I -m pip`
+//! and the environment it runs in.
+//!
+//! Invariant: nothing here sends an install outside the env — the
+//! arguments come from the spec (whose `[pip] args` were checked when the
+//! project loaded) and pip's own variables that would are removed.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::spec::Spec;
+
+/// pip's environment variables that send an install outside the env.
+const PIP_OUTSIDE_ENV_VARS: &[&str] = &[
+    "PIP_TARGET",
+    "PIP_PREFIX",
+    "PIP_ROOT",
+    "PIP_USER",
+    "PIP_PYTHON",
+];
+
+/// The arguments after `python -I -m pip`.
+pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = ["install", "--disable-pip-version-check", "--no-input"]
+        .map(str::to_owned)
+        .to_vec();
+    // `for_pip`: the URLs as written (or expanded), not as the spec shows them.
+    if let Some(url) = &spec.pip.index_url {
+        args.extend(["--index-url".to_owned(), url.for_pip().to_owned()]);
+    }
+    for url in &spec.pip.extra_index_urls {
+        args.extend(["--extra-index-url".to_owned(), url.for_pip().to_owned()]);
+    }
+    for link in &spec.pip.find_links {
+        // Relative directories are recorded relative to the project root.
+        let location = link.location.for_pip();
+        let location = if location.contains("://") {
+            location.to_owned()
+        } else {
+            root.join(location).display().to_string()
+        };
+        args.extend(["--find-links".to_owned(), location]);
+    }
+    if spec.pip.no_index {
+        args.push("--no-index".to_owned());
+    }
+    // Before the user's args, so `args = ["--compile"]` still wins.
+    if !spec.pip.compile_bytecode {
+        args.push("--no-compile".to_owned());
+    }
+    args.extend(spec.pip.args.iter().cloned());
+    args.extend(spec.all_requirements().into_iter().map(str::to_owned));
+    for file in top_files {
+        args.extend(["-r".to_owned(), root.join(file).display().to_string()]);
+    }
+    args
+}
+
+/// Whether pip has anything to install: requirements, a requirement file
+/// (a constraint file alone installs nothing), or a requirement-bearing
+/// `[pip] args` entry (`-e .`, `-r prod.txt`, `./pkg`).
+pub(crate) fn has_work(spec: &Spec) -> bool {
+    !spec.all_requirements().is_empty()
+        || spec.requirement_files.iter().any(|f| !f.constraint)
+        || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
+}
+
+/// pip's environment as penv runs it: no `PYTHONHOME`, no prompts, and
+/// none of the variables that would send an install outside the env.
+pub(crate) fn clean_pip_env(cmd: &mut Command) {
+    cmd.env_remove("PYTHONHOME").env("PIP_NO_INPUT", "1");
+    // The environment forms of the options penv refuses in `pip.args`: they
+    // would install outside the env while penv records it as built.
+    for var in PIP_OUTSIDE_ENV_VARS {
+        cmd.env_remove(var);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_of(spec: &Spec) -> Vec<String> {
+        pip_args(spec, Path::new("/p"), &["requirements.txt".to_owned()])
+    }
+
+    #[test]
+    fn no_compile_by_default_and_before_the_users_args() {
+        let mut spec = crate::spec::example();
+        spec.pip.args = vec!["--compile".into()];
+        let args = args_of(&spec);
+        let no_compile = args.iter().position(|a| a == "--no-compile").unwrap();
+        let user = args.iter().position(|a| a == "--compile").unwrap();
+        assert!(no_compile < user, "{args:?}");
+        assert_eq!(
+            &args[..3],
+            ["install", "--disable-pip-version-check", "--no-input"]
+        );
+        assert_eq!(&args[args.len() - 2..], ["-r", "/p/requirements.txt"]);
+    }
+
+    #[test]
+    fn pip_args_that_name_something_to_install_are_work() {
+        let mut spec = crate::spec::example();
+        spec.requirements.clear();
+        spec.requirement_files.clear();
+        assert!(!has_work(&spec));
+        spec.pip.args = vec!["--no-deps".into(), "-c".into(), "c.txt".into()];
+        assert!(!has_work(&spec));
+        for args in [
+            &["-e", "."][..],
+            &["--editable=."],
+            &["-r", "prod.txt"],
+            &["./pkg"],
+        ] {
+            spec.pip.args = args.iter().map(|a| (*a).to_owned()).collect();
+            assert!(has_work(&spec), "{args:?}");
+        }
+        // A constraint file alone (here from `-c` in the args) is no work either.
+        spec.pip.args = vec!["-c".into(), "c.txt".into()];
+        spec.requirement_files = crate::spec::example().requirement_files;
+        spec.requirement_files[0].constraint = true;
+        assert!(!has_work(&spec));
+    }
+
+    #[test]
+    fn compile_bytecode_drops_no_compile() {
+        let mut spec = crate::spec::example();
+        spec.pip.compile_bytecode = true;
+        assert!(!args_of(&spec).iter().any(|a| a == "--no-compile"));
+    }
+
+    #[test]
+    fn urls_reach_pip_as_written_or_expanded() {
+        let mut spec = crate::spec::example();
+        spec.pip.index_url = Some(crate::credentials::PipUrl::new(
+            "https://alice:${TOKEN}@host/simple",
+        ));
+        spec.pip.find_links = vec![crate::spec::FindLinks {
+            location: crate::credentials::PipUrl::new("${WHEELS}"),
+            files: vec![],
+        }];
+        let vars = crate::env_vars::UrlVars::from_pairs([("TOKEN", "t0k3n!"), ("WHEELS", "/w")]);
+        let (pip, redactor) = spec.pip.expanded(&vars, |_| None).unwrap();
+        spec.pip = pip;
+        let args = args_of(&spec);
+        let at = |flag: &str| &args[args.iter().position(|a| a == flag).unwrap() + 1];
+        assert_eq!(at("--index-url"), "https://alice:t0k3n!@host/simple");
+        assert_eq!(at("--find-links"), "/w");
+        assert_eq!(
+            redactor.redact(&args.join(" ")),
+            args.join(" ").replace("t0k3n!", "${TOKEN}")
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! The text that says what discovery saw: one line per interpreter, and the
+//! "Looked in … Found: …" report of a failed search.
+//!
+//! Invariant: the report is built from the data that drove the search (the
+//! directories searched, the candidates and their verdicts), so it never
+//! lies about where penv looked.
+
+use std::fmt::Write as _;
+
+use super::choice::Verdict;
+use super::discovery::{Candidate, Discovery};
+use crate::diagnostics::display_path;
+
+/// "Looked in … Found: …", built from the data that drove the search.
+pub(crate) fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> String {
+    let mut out = String::from("Looked in:\n");
+    let mut sources: Vec<String> = Vec::new();
+    for s in &discovery.searched {
+        let line = format!("  {} `{}`", s.source, display_path(&s.dir));
+        if !sources.contains(&line) {
+            sources.push(line);
+        }
+    }
+    out.push_str(&sources.join("\n"));
+    out.push('\n');
+    if discovery.candidates.is_empty() {
+        out.push_str("Found no interpreter there.");
+    } else {
+        out.push_str("Found:");
+        for (c, v) in discovery.candidates.iter().zip(verdicts) {
+            let _ = write!(out, "\n  {}", describe(c));
+            if let Verdict::PassedOver(why) = v {
+                let _ = write!(out, ": {why}");
+            }
+        }
+    }
+    out
+}
+
+/// `cpython 3.12.1 at /usr/bin/python3.12 (PATH)`.
+pub(crate) fn describe(c: &Candidate) -> String {
+    match c.info() {
+        Some(info) => format!(
+            "{} {} `{}` ({})",
+            info.implementation,
+            info.version,
+            display_path(&c.path),
+            c.source
+        ),
+        None => format!("`{}` ({})", display_path(&c.path), c.source),
+    }
+}
