@@ -14,7 +14,7 @@
 //! every move is reported to the caller, which prints where it went.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use super::EnvPaths;
@@ -187,16 +187,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
         .args(["-c", "core.fsmonitor=false", "--no-pager"])
         .args(args)
         .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("GIT_TERMINAL_PROMPT", "0");
     for var in GIT_REPO_VARS {
         cmd.env_remove(var);
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("`git` did not start: {e}"))?;
+    let child =
+        crate::process::spawn_piped(&mut cmd).map_err(|e| format!("`git` did not start: {e}"))?;
     let out = crate::process::wait_with_timeout(child, GIT_TIMEOUT)
         .map_err(|e| format!("`git {}`: {e}", args[0]))?;
     if !out.status.success() {
