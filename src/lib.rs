@@ -26,25 +26,25 @@
 //! look).
 
 pub mod cli;
-pub mod commands;
-pub mod credentials;
+mod commands;
+mod credentials;
 pub mod diagnostics;
-pub mod env_vars;
+mod env_vars;
 mod error;
-pub mod fs;
-pub mod installer;
+mod fs;
+mod installer;
 mod ops;
-pub mod platform;
+mod platform;
 mod plan;
-pub mod printer;
+mod printer;
 pub mod process;
 pub mod project;
-pub mod python;
-pub(crate) mod requirement;
+mod python;
+mod requirement;
 pub mod spec;
-pub mod state;
-pub mod text_file;
-pub mod venv;
+mod state;
+mod text_file;
+mod venv;
 
 use std::process::ExitCode;
 
