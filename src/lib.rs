@@ -1,29 +1,44 @@
 //! penv: declarative per-project Python environments.
 //!
-//! The pipeline, one module each:
+//! Three layers; imports only point down, and within the stages only
+//! leftwards along the pipeline (no cycle between top-level modules, nor
+//! between the files of one folder):
 //!
 //! ```text
-//! penv.toml ──► spec ──────► resolver ──► creator ──► installer ──► state
-//! (project)    (spec.rs,     (python/)    (venv/      (installer.rs) (state.rs,
-//!               reqfile.rs)               create.rs)                 written last)
+//! commands/   one file per command: arguments in, one call, a summary out
+//!    │
+//! ops/        what commands share: sync (fast path, lock, recover, restore
+//!    │        or build), build (the transaction), use_env (as it is)
+//! plan.rs     project + request + interpreter → spec + hash
+//!    │
+//! stages      penv.toml ──► request ──► interpreter ──► spec ──► env ──► pip ──► state
+//!             (project/)   (python::   (python/)      (spec/)  (venv/)  (installer/) (state.rs,
+//!                           precedence)                                              written last)
 //! ```
 //!
-//! - [`project`] finds and validates `penv.toml` (or `[tool.penv]`).
-//! - [`python`] turns the request into a base interpreter, probing each
-//!   binary once and caching what it learned by the binary's fingerprint.
-//! - [`spec`] is the canonical form of everything that decides the env's
-//!   contents; its sha256 is the env's identity.
-//! - [`venv`] inspects, builds, replaces (crash-safely: [`venv::txn`]),
-//!   stashes and removes envs; it only ever deletes what penv owns.
-//! - [`installer`] runs the env's own pip.
-//! - [`state`] records what was built, beside `pyvenv.cfg`, last.
-//! - [`commands`] are thin: settings in, domain calls, a summary out.
+//! | module | what it owns |
+//! | --- | --- |
+//! | `commands/` | parsing done by [`cli`]; each command builds a plan and options, calls one operation, prints |
+//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`) |
+//! | `plan.rs` | the pipeline's first three stages, once: the project's request inputs, the resolved interpreter, `requires-python`, the spec and its hash; re-planned under the lock and checked after pip |
+//! | [`project`] | finding and loading `penv.toml` (or `[tool.penv]`), its serde model, validation, locations for errors |
+//! | `python/` | which request applies (`precedence`), discovery, choice, the probe and its cache (`interpreter`), resolution to a base (`resolve`) |
+//! | `requirement.rs` | PEP 508 requirement strings (checked, canonical), panics of the parser contained |
+//! | [`spec`] | the canonical spec and its sha256 (the env's identity): requirement files (`reqfile/`), `find-links`, local projects, `pip.args`, the diff shown when it changed |
+//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
+//! | `installer/` | the env's own pip: its arguments, running it, its output |
+//! | `state.rs` | `penv-state.json`, written last: an env without one is never trusted |
 //!
-//! Cross-cutting: [`fs`] (the only code that deletes), [`text_file`] (the
-//! one capped reader of files a project controls), [`env_vars`] (the
-//! only code that reads the environment), [`printer`] (the only code that
-//! prints), [`platform`] (every OS difference), [`diagnostics`] (how errors
-//! look).
+//! Cross-cutting leaves, importing no stage: `fs` (file-system access;
+//! `fs/remove.rs` is the only code that deletes, and only
+//! `venv::owned` asks it to delete an env), `text_file` (the one capped
+//! reader of files a project controls), `process` (the one child-process
+//! runner: deadline, capped capture, signal forwarding), `env_vars` (the
+//! only code that reads the environment), `printer` (the only code that
+//! prints), `platform` (every OS difference), [`diagnostics`] (how errors
+//! look, for anything that implements its trait), `error` ([`Error`], with
+//! each variant's hint), `credentials` (index credentials: hashed, shown
+//! and passed to pip differently).
 
 pub mod cli;
 mod commands;
