@@ -15,13 +15,25 @@ pub fn penv_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_penv"))
 }
 
-/// The real base interpreter of the machine (`python3`'s `sys._base_executable`,
-/// resolved), or `None` (tests that need it print why and return).
+/// The interpreter the tests start from: `PENV_TEST_PYTHON` when set (a
+/// path or a name on `PATH`; `PENV_TEST_PYTHON=/nonexistent` shows what a
+/// machine without Python does), else `python3`.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test harness's own environment, not penv's"
+)]
+fn test_python_command() -> std::ffi::OsString {
+    std::env::var_os("PENV_TEST_PYTHON").unwrap_or_else(|| "python3".into())
+}
+
+/// The real base interpreter of the machine (`sys._base_executable` of
+/// [`test_python_command`], resolved), or `None` ([`require_python!`] then
+/// skips the test, or fails it under CI).
 pub fn real_python() -> Option<&'static Path> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            let out = Command::new("python3")
+            let out = Command::new(test_python_command())
                 .args(["-I", "-c", "import os,sys; print(os.path.realpath(getattr(sys, '_base_executable', sys.executable)))"])
                 .output()
                 .ok()?;
@@ -60,7 +72,9 @@ macro_rules! require_python {
     () => {
         match $crate::common::real_python() {
             Some(p) => p,
-            None => $crate::skip!("no python3 on PATH"),
+            None => $crate::skip!(
+                "no python3 on PATH (or no `PENV_TEST_PYTHON` interpreter)"
+            ),
         }
     };
 }
