@@ -80,7 +80,10 @@ pub(super) fn place_fake_interpreters() {
                 }
             }
         }
-        assert!(placed >= 50, "the shared fake interpreter is in {placed} cases");
+        assert!(
+            placed >= 50,
+            "the shared fake interpreter is in {placed} cases"
+        );
     });
 }
 

@@ -42,7 +42,10 @@ fn hash(dir: &Path, args: &[&str]) -> String {
     let out = penv_ok(dir, &[&["hash"], args].concat());
     let hash = out.strip_suffix('\n').expect("one line");
     assert!(
-        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
         "not a sha256: {out:?}"
     );
     hash.to_owned()
@@ -80,23 +83,34 @@ fn the_hash_ignores_layout_but_not_meaning() {
     let write = |text: &str| std::fs::write(&toml, text).unwrap();
 
     // Comments, whitespace, key order: the same spec.
-    write(
-        "# a comment\n[groups]\ndev = [ \"pytest\" ]  # tests\n\n",
-    );
+    write("# a comment\n[groups]\ndev = [ \"pytest\" ]  # tests\n\n");
     let mut text = std::fs::read_to_string(&toml).unwrap();
-    text.insert_str(0, "requirements=[ \"rich>=13\" ]\npython   =   \"./fake-python3\"\n");
+    text.insert_str(
+        0,
+        "requirements=[ \"rich>=13\" ]\npython   =   \"./fake-python3\"\n",
+    );
     write(&text);
     assert_eq!(hash(&dir, &[]), base, "layout changed the hash:\n{text}");
 
     // A requirement more, a group selected, another interpreter: another spec.
-    write("python = \"./fake-python3\"\nrequirements = [\"rich>=13\", \"attrs\"]\n[groups]\ndev = [\"pytest\"]\n");
+    write(
+        "python = \"./fake-python3\"\nrequirements = [\"rich>=13\", \"attrs\"]\n[groups]\ndev = [\"pytest\"]\n",
+    );
     let more = hash(&dir, &[]);
     assert_ne!(more, base, "a new requirement did not change the hash");
-    write("python = \"./fake-python3\"\nrequirements = [\"attrs\", \"rich>=13\"]\n[groups]\ndev = [\"pytest\"]\n");
+    write(
+        "python = \"./fake-python3\"\nrequirements = [\"attrs\", \"rich>=13\"]\n[groups]\ndev = [\"pytest\"]\n",
+    );
     assert_eq!(hash(&dir, &[]), more, "requirement order changed the hash");
-    write("python = \"./fake-python3\"\nrequirements = [\"rich>=13\"]\n[groups]\ndev = [\"pytest\"]\n");
+    write(
+        "python = \"./fake-python3\"\nrequirements = [\"rich>=13\"]\n[groups]\ndev = [\"pytest\"]\n",
+    );
     assert_eq!(hash(&dir, &[]), base);
-    assert_ne!(hash(&dir, &["--group", "dev"]), base, "a group did not change the hash");
+    assert_ne!(
+        hash(&dir, &["--group", "dev"]),
+        base,
+        "a group did not change the hash"
+    );
     fake_python(&dir, "fake-python3.13", "cpython", "3.13.1");
     assert_ne!(
         hash(&dir, &["--python", "./fake-python3.13"]),
@@ -109,7 +123,12 @@ fn the_hash_ignores_layout_but_not_meaning() {
 fn the_hash_does_not_depend_on_the_project_directory() {
     let tmp = tempfile::tempdir().unwrap();
     // One interpreter outside both copies, named by its absolute path.
-    let python = fake_python(&tmp.path().join("python/bin"), "python3", "cpython", "3.12.4");
+    let python = fake_python(
+        &tmp.path().join("python/bin"),
+        "python3",
+        "cpython",
+        "3.12.4",
+    );
     let text = format!(
         "python = \"{}\"\nrequirements = [\"rich>=13\"]\n",
         python.display()

@@ -5,8 +5,8 @@
 //! snapshot test below compares the whole tree).
 
 mod cases;
-mod hash;
 mod hardening;
+mod hash;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -72,9 +72,7 @@ macro_rules! require_python {
     () => {
         match $crate::common::real_python() {
             Some(p) => p,
-            None => $crate::skip!(
-                "no python3 on PATH (or no `PENV_TEST_PYTHON` interpreter)"
-            ),
+            None => $crate::skip!("no python3 on PATH (or no `PENV_TEST_PYTHON` interpreter)"),
         }
     };
 }
@@ -244,4 +242,3 @@ with zipfile.ZipFile(wheel, "w") as z:
     assert!(status.success(), "building {name} {version} failed");
     wheel
 }
-

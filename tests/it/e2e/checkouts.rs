@@ -1,7 +1,7 @@
 //! Editable checkouts in the env's `src/` survive the env being dropped or pruned.
 
+use super::data_safety::bare_toml;
 use super::*;
-use super::data_safety::{bare_toml};
 
 /// Makes `dir` a git repository with one commit of `mod.py`.
 fn git_upstream(dir: &Path) {

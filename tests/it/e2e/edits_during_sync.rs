@@ -1,7 +1,7 @@
 //! Files edited while a sync waits or while pip installs are never recorded as built.
 
-use super::*;
 use super::hashed_inputs::{local_pyproject, wait_for_file, write_local_project};
+use super::*;
 
 /// Holds the env's writer lock (as another penv would), starts `penv sync`
 /// and returns once that sync says it waits: the lock, the child, and a

@@ -2,17 +2,17 @@
 //! tests build on the spot (no network). Each test is one user story: build,
 //! no-op, edit something, see the env follow (or refuse, and say why).
 
-mod sync;
-mod commands;
-mod edge;
-mod env_safety;
-mod data_safety;
 mod checkouts;
+mod commands;
+mod data_safety;
 mod drift;
-mod hashed_inputs;
+mod edge;
 mod edits_during_sync;
-mod pip_seed;
+mod env_safety;
+mod hashed_inputs;
 mod pip_index;
+mod pip_seed;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

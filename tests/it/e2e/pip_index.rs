@@ -1,7 +1,9 @@
 //! Index credentials, variables in find-links, pip offered over HTTP (issue 10, item 8).
 
+use super::pip_seed::{
+    bundled_pip, env_pip_version, pip_wheel_version, private_run, repackaged_pip, version_below,
+};
 use super::*;
-use super::pip_seed::{bundled_pip, env_pip_version, pip_wheel_version, private_run, repackaged_pip, version_below};
 
 #[test]
 fn index_credentials_never_reach_the_state_the_output_or_the_hash() {
