@@ -173,6 +173,11 @@ impl Sandbox {
         )
     }
 
+    /// Writes [`offline_toml`](Self::offline_toml) as the project's `penv.toml`.
+    pub fn write_offline_toml(&self, python: &Path, extra: &str) -> PathBuf {
+        self.write("penv.toml", &self.offline_toml(python, extra))
+    }
+
     /// Runs the env's python with `code`, returning (success, stdout).
     pub fn env_python(&self, code: &str) -> (bool, String) {
         let out = Command::new(self.env().join("bin/python"))

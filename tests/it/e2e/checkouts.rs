@@ -85,16 +85,8 @@ fn an_edited_checkout_in_src_is_kept_when_the_env_is_dropped_at_once() {
     sb.write("penv.toml", &bare_toml(python, "b", "keep-stashed = 0"));
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "kept `src/`");
-    assert!(
-        stderr(&out).contains("`mypkg` has uncommitted changes"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains(".penv/kept/.venv-src-"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_says(&out, "`mypkg` has uncommitted changes");
+    assert_stderr_says(&out, ".penv/kept/.venv-src-");
     assert_eq!(kept_edits(&sb), ["x = 2  # my fix\n"]);
     // A clean checkout is pip's to make again: deleted with the env, silently.
     checkout_in_env(&sb, false);
@@ -125,10 +117,6 @@ fn an_edited_checkout_in_src_is_kept_when_its_stashed_env_is_pruned() {
     sb.write("penv.toml", &bare_toml(python, "c", "keep-stashed = 1"));
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "kept `src/`");
-    assert!(
-        stderr(&out).contains(".penv/stash/.venv-"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_says(&out, ".penv/stash/.venv-");
     assert_eq!(kept_edits(&sb), ["x = 2  # my fix\n"]);
 }

@@ -86,7 +86,7 @@ fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
     ]);
     assert_code(&out, 0);
     assert_eq!(stdout(&out).trim(), "1.0");
-    assert!(stderr(&out).contains("stale"), "{}", stderr(&out));
+    assert_stderr_says(&out, "stale");
     // Broken: the env's python link is gone.
     std::fs::remove_file(sb.env().join("bin/python")).unwrap();
     let out = sb.run(&["run", "--no-sync", "python", "-c", "pass"]);
@@ -107,7 +107,7 @@ fn run_no_sync_refuses_a_missing_or_broken_env_and_warns_on_a_stale_one() {
 fn which_prints_the_env_paths_without_syncing() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    sb.write_offline_toml(python, "");
     let out = sb.run(&["which"]);
     assert_code(&out, 2);
     assert!(!sb.env().exists(), "which built the env");

@@ -97,7 +97,7 @@ fn a_symlinked_stash_entry_is_refused_never_marked_or_pruned_through() {
         );
         let out = sb.run(&["sync"]);
         assert_exit_and_stderr(&out, 2, &format!(".venv-{hash}-1"));
-        assert!(stderr(&out).contains("symlink"), "{}", stderr(&out));
+        assert_stderr_says(&out, "symlink");
         assert_untouched(&sb, &other, &before);
         // Refused before anything moved: the env is the one built before.
         assert_eq!(std::fs::read(state_file(&sb)).unwrap(), built);
@@ -132,7 +132,7 @@ fn a_symlinked_stash_dir_is_refused_not_followed() {
         sb.write("penv.toml", &bare_toml(python, "b", keep));
         let out = sb.run(&["sync"]);
         assert_exit_and_stderr(&out, 2, ".penv/stash");
-        assert!(stderr(&out).contains("symlink"), "{}", stderr(&out));
+        assert_stderr_says(&out, "symlink");
         assert!(
             tree(&their_stash) == before,
             "the other project's stash changed"
@@ -167,7 +167,7 @@ fn a_symlinked_old_env_with_an_intent_record_is_refused() {
     for args in [&["sync"][..], &["run", "python", "-c", "pass"][..]] {
         let out = sb.run(args);
         assert_exit_and_stderr(&out, 2, ".penv/old-.venv");
-        assert!(stderr(&out).contains("symlink"), "{}", stderr(&out));
+        assert_stderr_says(&out, "symlink");
         assert_untouched(&sb, &other, &before);
         assert!(aside.is_symlink());
     }

@@ -27,7 +27,7 @@ fn pip_by_hand(sb: &Sandbox, args: &[&str]) {
 fn stale_then_repaired(sb: &Sandbox, reason: &str) {
     let check = sb.run(&["sync", "--check"]);
     assert_exit_and_stderr(&check, 1, reason);
-    assert!(stderr(&check).contains("is stale"), "{}", stderr(&check));
+    assert_stderr_says(&check, "is stale");
     let status = status_json(sb);
     assert_eq!(status["state"], "stale", "{status}");
     assert!(
@@ -40,16 +40,14 @@ fn stale_then_repaired(sb: &Sandbox, reason: &str) {
     );
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "Recreating `.venv` (stale):");
-    assert!(stderr(&out).contains(reason), "{}", stderr(&out));
+    assert_stderr_says(&out, reason);
     assert_exit_and_stderr(&sb.run(&["sync", "--check"]), 0, "is up to date");
 }
 
 #[test]
 fn a_package_uninstalled_by_hand_is_stale_and_sync_puts_it_back() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     pip_by_hand(&sb, &["uninstall", "-y", "tinypkg"]);
     assert_eq!(imported(&sb, "tinypkg"), None);
     // Noticed without Python: none on PATH.
@@ -71,9 +69,7 @@ fn a_package_uninstalled_by_hand_is_stale_and_sync_puts_it_back() {
 #[test]
 fn a_package_added_upgraded_or_downgraded_by_hand_is_stale() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     pip_by_hand(&sb, &["install", "otherpkg"]);
     // Stale, not broken: `run --no-sync` warns and runs, `which` answers.
     let out = sb.run(&["run", "--no-sync", "python", "-c", "import otherpkg"]);
@@ -94,9 +90,7 @@ fn a_package_added_upgraded_or_downgraded_by_hand_is_stale() {
 #[test]
 fn a_half_removed_dist_info_is_stale() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let (_, site) = sb.env_python(
         "import tinypkg, os; print(os.path.dirname(os.path.dirname(tinypkg.__file__)))",
     );
@@ -117,9 +111,7 @@ fn a_half_removed_dist_info_is_stale() {
 #[test]
 fn site_packages_that_moved_with_the_same_packages_stays_fresh_without_python() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let state = || -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(state_file(&sb)).unwrap()).unwrap()
     };
@@ -159,9 +151,7 @@ fn site_packages_that_moved_with_the_same_packages_stays_fresh_without_python() 
 #[test]
 fn reinstall_rebuilds_a_fresh_env_and_never_from_the_stash() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     // A file edited inside a package: not checked (the README says so) …
     let (_, module) = sb.env_python("import tinypkg; print(tinypkg.__file__)");
     std::fs::write(&module, "VERSION = 'edited'\n").unwrap();
@@ -169,7 +159,7 @@ fn reinstall_rebuilds_a_fresh_env_and_never_from_the_stash() {
     // … which is what `--reinstall` is for.
     let out = sb.run(&["sync", "--reinstall"]);
     assert_exit_and_stderr(&out, 0, "Reinstalling `.venv` (--reinstall)");
-    assert!(stderr(&out).contains("Built `.venv`"), "{}", stderr(&out));
+    assert_stderr_says(&out, "Built `.venv`");
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     // Going back to a stashed spec with `--reinstall`: built, not restored.
     write_requirements(&sb, python, &["tinypkg==2.0"]);
@@ -190,9 +180,7 @@ fn reinstall_rebuilds_a_fresh_env_and_never_from_the_stash() {
 #[test]
 fn an_env_changed_by_hand_is_not_restored_from_the_stash() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     pip_by_hand(&sb, &["install", "otherpkg"]);
     // To another branch: the hand-changed env is stashed under its spec …
     write_requirements(&sb, python, &["tinypkg==2.0"]);
@@ -210,9 +198,7 @@ fn an_env_changed_by_hand_is_not_restored_from_the_stash() {
 #[test]
 fn run_no_sync_in_a_copied_project_refuses_and_leaves_the_original_alone() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let copy = sb.tmp.path().canonicalize().unwrap().join("copy");
     let copied = Command::new("cp")
         .arg("-a")
@@ -236,7 +222,7 @@ fn run_no_sync_in_a_copied_project_refuses_and_leaves_the_original_alone() {
             .collect();
         let out = in_copy(&args);
         assert_exit_and_stderr(&out, 2, &built_at);
-        assert!(stderr(&out).contains("is broken"), "{}", stderr(&out));
+        assert_stderr_says(&out, "is broken");
     }
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
     assert_eq!(status_json(&sb)["state"], "fresh");
@@ -272,7 +258,7 @@ fn broken_then_repaired(sb: &Sandbox, reason: &str, real: &Path) {
     assert_exit_and_stderr(&sb.run(&["sync", "--check"]), 1, reason);
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "Recreating `.venv` (broken):");
-    assert!(stderr(&out).contains(reason), "{}", stderr(&out));
+    assert_stderr_says(&out, reason);
     assert_eq!(env_python_link(sb), real);
     assert_eq!(status_json(sb)["state"], "fresh");
 }
@@ -280,9 +266,7 @@ fn broken_then_repaired(sb: &Sandbox, reason: &str, real: &Path) {
 #[test]
 fn an_env_python_replaced_in_place_is_broken() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let real = env_python_link(&sb);
     let link = sb.env().join("bin/python");
     // A script in its place.
@@ -327,9 +311,7 @@ fn an_env_python_replaced_in_place_is_broken() {
 #[test]
 fn a_home_edited_to_another_install_of_the_same_version_is_broken() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let real = env_python_link(&sb);
     let Some(copy) = copied_python(python, &sb.tmp.path().join("other-python")) else {
         skip!("a copy of {} does not run here", python.display());
@@ -354,9 +336,7 @@ fn a_home_edited_to_another_install_of_the_same_version_is_broken() {
 #[test]
 fn an_env_recorded_before_penv_kept_its_as_built_record_is_rebuilt() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let mut state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state_file(&sb)).unwrap()).unwrap();
     state.as_object_mut().unwrap().remove("as-built").unwrap();

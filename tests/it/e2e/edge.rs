@@ -5,16 +5,11 @@ use super::*;
 #[test]
 fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let state = std::fs::read(state_file(&sb)).unwrap();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(
-            python,
-            "requirements = [\"tinypkg==1.0\", \"nosuchpkg==9\"]",
-        ),
+    sb.write_offline_toml(
+        python,
+        "requirements = [\"tinypkg==1.0\", \"nosuchpkg==9\"]",
     );
     let out = sb.run(&["sync"]);
     assert_code(&out, 2);
@@ -38,9 +33,7 @@ fn a_pip_failure_shows_pips_words_and_keeps_the_old_env() {
 #[test]
 fn a_moved_project_is_rebuilt_at_its_new_path() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
     std::fs::rename(&sb.project, &moved).unwrap();
     let out = sb
@@ -63,7 +56,7 @@ fn a_moved_project_is_rebuilt_at_its_new_path() {
 fn penv_replaces_only_what_it_created() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    sb.write_offline_toml(python, "");
     // A venv penv did not make: refused, then replaced with --force.
     let made = Command::new(python)
         .args(["-m", "venv", "--without-pip"])
@@ -78,10 +71,7 @@ fn penv_replaces_only_what_it_created() {
     assert_code(&out, 0);
     assert!(state_file(&sb).exists());
     // Other data: refused even with --force, and left as it was.
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "[venv]\npath = \"data\""),
-    );
+    sb.write_offline_toml(python, "[venv]\npath = \"data\"");
     sb.write("data/precious.txt", "keep me");
     for args in [&["sync"][..], &["sync", "--force"][..]] {
         let out = sb.run(args);
@@ -97,16 +87,13 @@ fn penv_replaces_only_what_it_created() {
 fn an_env_without_pip_has_no_pip_and_refuses_requirements() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write("penv.toml", &sb.offline_toml(python, "[venv]\npip = false"));
+    sb.write_offline_toml(python, "[venv]\npip = false");
     sb.ok(&["sync"]);
     assert!(sb.env().join("bin/python").exists());
     assert!(!sb.env().join("bin/pip").exists());
     let (has_pip, _) = sb.env_python("import pip");
     assert!(!has_pip, "pip is importable in a pip = false env");
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirements = [\"tinypkg\"]\n[venv]\npip = false"),
-    );
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]\n[venv]\npip = false");
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 2, "pip = false");
 }
@@ -114,9 +101,7 @@ fn an_env_without_pip_has_no_pip_and_refuses_requirements() {
 #[test]
 fn a_closed_stderr_does_not_abort_a_rebuild() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     write_requirements(&sb, python, &["tinypkg==2.0"]);
     // `penv sync 2>&1 | head -1`: the reader is gone before penv writes.
     let mut child = sb
@@ -199,7 +184,7 @@ fn the_hash_does_not_depend_on_where_the_project_is_checked_out() {
 fn run_and_which_never_fall_back_to_another_interpreters_python_or_pip() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write("penv.toml", &sb.offline_toml(python, "[venv]\npip = false"));
+    sb.write_offline_toml(python, "[venv]\npip = false");
     sb.ok(&["sync"]);
     // The sandbox PATH has the base interpreter's bin (with its pip): not used.
     for name in ["pip", "pip3", "python3.99"] {
@@ -256,12 +241,9 @@ fn the_stash_keeps_the_newest_even_within_one_second_and_zero_keeps_none() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
     let keep = |n: usize, req: &str| {
-        sb.write(
-            "penv.toml",
-            &sb.offline_toml(
-                python,
-                &format!("requirements = [\"{req}\"]\n[venv]\nkeep-stashed = {n}"),
-            ),
+        sb.write_offline_toml(
+            python,
+            &format!("requirements = [\"{req}\"]\n[venv]\nkeep-stashed = {n}"),
         );
     };
     keep(1, "tinypkg==1.0");

@@ -43,10 +43,7 @@ fn start_a_waiting_sync(
 fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
     sb.write("requirements.txt", "tinypkg==1.0\n");
     sb.ok(&["sync"]);
     sb.write("requirements.txt", "tinypkg==2.0\n");
@@ -69,9 +66,7 @@ fn a_sync_that_waited_for_the_lock_builds_what_the_files_say_after_the_wait() {
 #[test]
 fn a_sync_that_waited_while_the_env_path_changed_starts_over_instead() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     write_requirements(&sb, python, &["tinypkg==2.0"]);
     let (lock, mut waiting, lines) = start_a_waiting_sync(&sb);
     // The lock it waited for is `.venv`'s; the project now wants `env2`.
@@ -99,10 +94,7 @@ fn a_sync_that_waited_while_the_env_path_changed_starts_over_instead() {
 fn files_edited_while_pip_installs_are_not_recorded_as_built() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
     write_local_project(&sb.project.join("slow"), "slowpkg", &[]);
     sb.write("requirements.txt", "-e ./slow\ntinypkg==1.0\n");
     sb.ok(&["sync"]);
@@ -138,16 +130,8 @@ fn files_edited_while_pip_installs_are_not_recorded_as_built() {
         2,
         "`requirements.txt`, `slow/pyproject.toml` changed during the sync",
     );
-    assert!(
-        stderr(&out).contains("run `penv sync` again"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("The previous env is back"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_says(&out, "run `penv sync` again");
+    assert_stderr_says(&out, "The previous env is back");
     assert_eq!(
         status_json(&sb)["recorded-hash"].as_str(),
         Some(before.trim())
@@ -197,10 +181,7 @@ fn find_links_named_in_requirement_files_and_pip_args_are_listed_in_the_hash() {
 fn a_file_changed_and_changed_back_while_pip_installs_is_refused_too() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
     write_local_project(&sb.project.join("slow"), "slowpkg", &[]);
     sb.write("slow/gate", "");
     sb.write("requirements.txt", "-e ./slow\ntinypkg==1.0\n");
@@ -225,11 +206,7 @@ fn a_file_changed_and_changed_back_while_pip_installs_is_refused_too() {
         stderr(&out)
     );
     assert_exit_and_stderr(&out, 2, "`requirements.txt` changed during the sync");
-    assert!(
-        stderr(&out).contains("written again while pip ran"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_says(&out, "written again while pip ran");
     assert!(
         !sb.env().exists(),
         "a first build that was refused leaves no env"

@@ -38,7 +38,7 @@ fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
     // A sync waits for the writer, then gives up clearly.
     let out = penv(&["sync"]);
     assert_exit_and_stderr(&out, 2, "Waiting for another penv");
-    assert!(stderr(&out).contains("at most 0.3s"), "{}", stderr(&out));
+    assert_stderr_says(&out, "at most 0.3s");
     lock.unlock().unwrap();
     assert_code(&penv(&["run", "--no-sync", "python", "-c", "pass"]), 0);
 }
@@ -47,10 +47,7 @@ fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
 fn sync_check_says_what_to_run() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "[groups]\ndocs = [\"otherpkg\"]"),
-    );
+    sb.write_offline_toml(python, "[groups]\ndocs = [\"otherpkg\"]");
     sb.ok(&["sync"]);
     let out = sb.run(&["sync", "--check", "--group", "docs"]);
     assert_exit_and_stderr(&out, 1, "Run `penv sync --group docs` to update it.");
@@ -91,9 +88,7 @@ fn file_url_find_links_are_decoded_and_installed_from() {
 #[test]
 fn a_symlinked_penv_work_dir_is_refused_not_followed() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     // `.penv` made a link to a directory another project might share.
     let shared = sb.tmp.path().join("shared-penv");
     std::fs::rename(sb.project.join(".penv"), &shared).unwrap();
@@ -181,11 +176,7 @@ fn a_copies_venvs_python_leads_to_its_base_and_one_that_is_its_own_base_is_an_er
             2,
             "is not a usable Python interpreter: it is a virtual environment's python whose base interpreter is itself",
         );
-        assert!(
-            stderr(&out).contains("hint: point `python` at a base Python 3 executable"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_says(&out, "hint: point `python` at a base Python 3 executable");
     }
     // The env built before is still there, untouched.
     assert!(sb.env().join("penv-state.json").is_file());

@@ -129,7 +129,7 @@ fn files_named_by_pip_args_are_hashed_like_requirement_files() {
     );
     let out = sb.run(&["sync", "--check"]);
     assert_exit_and_stderr(&out, 2, "requirement file `missing.txt` does not exist");
-    assert!(stderr(&out).contains("penv.toml:"), "{}", stderr(&out));
+    assert_stderr_says(&out, "penv.toml:");
 }
 
 #[test]

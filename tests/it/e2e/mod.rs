@@ -40,6 +40,20 @@ fn sandbox_with_wheels() -> Sandbox {
     sb
 }
 
+/// A [`sandbox_with_wheels`] whose env is built from `requirements` with `python`.
+fn synced_sandbox(python: &Path, requirements: &[&str]) -> Sandbox {
+    let sb = sandbox_with_wheels();
+    write_requirements(&sb, python, requirements);
+    sb.ok(&["sync"]);
+    sb
+}
+
+/// Asserts that stderr says `needle`, showing it when it does not.
+#[track_caller]
+fn assert_stderr_says(out: &Output, needle: &str) {
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// The version of `module` the env imports, or `None` when it does not import.
 fn imported(sb: &Sandbox, module: &str) -> Option<String> {
     let (ok, out) = sb.env_python(&format!("import {module}; print({module}.VERSION)"));
@@ -49,8 +63,7 @@ fn imported(sb: &Sandbox, module: &str) -> Option<String> {
 /// Writes an offline `penv.toml` for `python` with these `requirements`.
 fn write_requirements(sb: &Sandbox, python: &Path, requirements: &[&str]) {
     let quoted: Vec<String> = requirements.iter().map(|r| format!("{r:?}")).collect();
-    let extra = format!("requirements = [{}]", quoted.join(", "));
-    sb.write("penv.toml", &sb.offline_toml(python, &extra));
+    sb.write_offline_toml(python, &format!("requirements = [{}]", quoted.join(", ")));
 }
 
 /// `penv status --json`, parsed.

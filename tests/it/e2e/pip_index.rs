@@ -90,7 +90,7 @@ fn variables_in_find_links_are_expanded_for_pip_only() {
         2,
         "`${PENV_TEST_WHEELS}` in `[pip] find-links` is not set in the environment",
     );
-    assert!(stderr(&out).contains("penv.toml:4:"), "{}", stderr(&out));
+    assert_stderr_says(&out, "penv.toml:4:");
     assert!(!sb.env().exists());
 }
 
@@ -165,11 +165,7 @@ fn a_pip_offered_by_a_find_links_url_is_downloaded_once_and_reused() {
     sb.write("penv.toml", &toml("one"));
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
-    assert!(
-        stderr(&out).contains("Looking for pip >=23.3"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_says(&out, "Looking for pip >=23.3");
     assert_eq!(env_pip_version(&sb), "99.0.0");
     assert!(
         sb.tmp

@@ -263,10 +263,7 @@ with zipfile.ZipFile(dest + "/extpkg-1.0-py3-none-any.whl", "w") as z:
     python_script(python, script, &[&sb.wheels.display().to_string()]);
     // In a requirement file, which penv passes to pip as written.
     sb.write("requirements.txt", "extpkg[with_pyroma]\n");
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
     let out = private_run(&sb, &["sync"]);
     assert_code(&out, 0);
     assert_eq!(env_pip_version(&sb), pip_wheel_version(&bundled));

@@ -59,9 +59,7 @@ fn a_built_env_is_a_complete_venv_with_pip_and_its_state() {
 #[test]
 fn a_no_op_sync_changes_nothing_and_starts_no_python() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     let before = std::fs::read(state_file(&sb)).unwrap();
     let modified = std::fs::metadata(state_file(&sb))
         .unwrap()
@@ -90,17 +88,11 @@ fn a_no_op_sync_changes_nothing_and_starts_no_python() {
 #[test]
 fn editing_a_requirement_recreates_the_env_and_says_what_changed() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    write_requirements(&sb, python, &["tinypkg==1.0"]);
-    sb.ok(&["sync"]);
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
     write_requirements(&sb, python, &["tinypkg==2.0", "otherpkg"]);
     let check = sb.run(&["sync", "--check"]);
     assert_code(&check, 1);
-    assert!(
-        stderr(&check).contains("+tinypkg==2.0"),
-        "{}",
-        stderr(&check)
-    );
+    assert_stderr_says(&check, "+tinypkg==2.0");
     assert_eq!(
         imported(&sb, "tinypkg").as_deref(),
         Some("1.0"),
@@ -123,10 +115,7 @@ fn editing_a_requirement_recreates_the_env_and_says_what_changed() {
 fn editing_an_included_requirements_file_recreates_the_env() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(python, "requirement-files = [\"requirements.txt\"]"),
-    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
     sb.write("requirements.txt", "-r deps/base.txt\notherpkg\n");
     sb.write("deps/base.txt", "tinypkg==1.0\n");
     sb.ok(&["sync"]);
@@ -136,7 +125,7 @@ fn editing_an_included_requirements_file_recreates_the_env() {
     assert_ne!(sb.ok(&["hash"]), hash_before);
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "+tinypkg==2.0, -tinypkg==1.0");
-    assert!(stderr(&out).contains("deps/base.txt"), "{}", stderr(&out));
+    assert_stderr_says(&out, "deps/base.txt");
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
     // A comment is a change too: its bytes are hashed.
     sb.write("deps/base.txt", "tinypkg==2.0  # pinned\n");
@@ -153,10 +142,7 @@ fn changing_the_interpreter_recreates_the_env() {
     write_requirements(&sb, python, &["tinypkg==1.0"]);
     sb.ok(&["sync"]);
     // Another interpreter of the same version, at another path.
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(&copy, "requirements = [\"tinypkg==1.0\"]"),
-    );
+    sb.write_offline_toml(&copy, "requirements = [\"tinypkg==1.0\"]");
     let out = sb.run(&["sync"]);
     assert_code(&out, 0);
     let err = stderr(&out);
@@ -174,7 +160,7 @@ fn changing_the_interpreter_recreates_the_env() {
 fn a_request_for_another_version_is_reported_stale_with_the_version_change() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
-    sb.write("penv.toml", &sb.offline_toml(python, ""));
+    sb.write_offline_toml(python, "");
     sb.ok(&["sync"]);
     let fakes = sb.tmp.path().join("fakes/bin");
     fake_python(&fakes, "python3.99", "cpython", "3.99.1");
@@ -194,10 +180,9 @@ fn a_request_for_another_version_is_reported_stale_with_the_version_change() {
         .unwrap();
     assert_code(&out, 1);
     let (_, version) = sb.env_python("import platform; print(platform.python_version())");
-    assert!(
-        stderr(&out).contains(&format!("interpreter cpython {version} → cpython 3.99.1")),
-        "{}",
-        stderr(&out)
+    assert_stderr_says(
+        &out,
+        &format!("interpreter cpython {version} → cpython 3.99.1"),
     );
 }
 
@@ -235,15 +220,9 @@ fn two_real_versions_when_the_machine_has_them() {
     }
     let (a, b) = (&found[0], &found[found.len() - 1]);
     let sb = sandbox_with_wheels();
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(a, "requirements = [\"tinypkg\"]"),
-    );
+    sb.write_offline_toml(a, "requirements = [\"tinypkg\"]");
     sb.ok(&["sync"]);
-    sb.write(
-        "penv.toml",
-        &sb.offline_toml(b, "requirements = [\"tinypkg\"]"),
-    );
+    sb.write_offline_toml(b, "requirements = [\"tinypkg\"]");
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "interpreter cpython 3.");
     let (_, exe) = sb.env_python("import sys; print(sys._base_executable)");
