@@ -1,4 +1,4 @@
-# What people run. `just ci` is exactly what CI runs.
+# What people run. `just ci` is what CI runs (`.ci/run`, the same commands with `--locked`).
 
 default:
     @just --list
@@ -18,20 +18,19 @@ lint:
 
 # The crash-safety suite with a fine kill -9 sweep (every STEP ms of a rebuild), figures shown.
 crash STEP="10":
-    PENV_CRASH_STEP_MS={{STEP}} cargo test --test crash -- --nocapture
+    PENV_CRASH_STEP_MS={{STEP}} cargo test --test it crash -- --nocapture
 
-# Regenerate schema/penv.schema.json from the Rust types.
+# Regenerate schema/penv.schema.json from the Rust types (snapbox's overwrite mode).
 schema:
-    PENV_WRITE_SCHEMA=1 cargo test --test schema
+    SNAPSHOTS=overwrite cargo test --test it schema
 
 # penv against `python -m venv` + pip and uv (when on PATH): medians, ratios, targets.
 # ARGS: --wheelhouse DIR, --bench-dir DIR, --python PATH, --runs N, --only SCENARIO (see --help).
 bench *ARGS:
     cargo bench --bench compare -- {{ARGS}}
 
-# Exactly what CI runs.
-ci:
-    bash .ci/run
+# What CI runs: the tests, then the format and lint checks.
+ci: test lint
 
 # Fuzz the project-file loader or the requirement-file reader (not in CI).
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain run it.

@@ -52,7 +52,7 @@ mod ops;
 mod platform;
 mod plan;
 mod printer;
-pub mod process;
+mod process;
 pub mod project;
 mod python;
 mod requirement;

@@ -1,0 +1,96 @@
+//! The command line (`just bench --help`): where the wheels, the requirement
+//! sets and the interpreter are, how many runs, which scenarios. Relative
+//! paths are taken from the repository root, wherever cargo starts the bench.
+
+use std::path::{Path, PathBuf};
+
+/// A scenario, as `--only` names it.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Scenario {
+    Empty,
+    Cold,
+    Noop,
+    Run,
+    Switch,
+}
+
+impl Scenario {
+    pub(crate) const ALL: [Self; 5] =
+        [Self::Empty, Self::Cold, Self::Noop, Self::Run, Self::Switch];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::Cold => "cold",
+            Self::Noop => "noop",
+            Self::Run => "run",
+            Self::Switch => "switch",
+        }
+    }
+
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Self::Empty => "empty env with pip",
+            Self::Cold => "cold build of medium.txt",
+            Self::Noop => "no-op sync",
+            Self::Run => "`run python -c pass` overhead",
+            Self::Switch => "switch medium -> medium-b -> medium",
+        }
+    }
+}
+
+/// The command line.
+#[derive(clap::Parser)]
+#[command(
+    name = "compare",
+    bin_name = "just bench",
+    about = "penv against `python -m venv` + pip and uv: medians, ratios, targets",
+    after_help = "Relative paths are relative to the repository root."
+)]
+pub(crate) struct Args {
+    /// Wheels to install from, offline
+    #[arg(long, value_name = "DIR", default_value = "../shared/wheelhouse", value_parser = from_repo)]
+    pub(crate) wheelhouse: PathBuf,
+    /// Holds medium.txt and medium-b.txt
+    #[arg(long, value_name = "DIR", default_value = "../shared/bench", value_parser = from_repo)]
+    pub(crate) bench_dir: PathBuf,
+    /// Base interpreter [default: python3 on PATH, resolved]; a bare name
+    /// (`python3.12`) is looked up on `PATH`
+    #[arg(long, value_name = "PATH", value_parser = python_path)]
+    pub(crate) python: Option<PathBuf>,
+    /// Runs per tool; the cold build and the switch take ceil(N/2), the
+    /// millisecond scenarios 6N after 3 warm-ups
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = positive)]
+    pub(crate) runs: usize,
+    /// Only this scenario (repeatable)
+    #[arg(long, value_name = "SCENARIO", value_enum)]
+    pub(crate) only: Vec<Scenario>,
+    /// Passed by `cargo bench` (without it, `cargo test --benches` skips the bench)
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[allow(clippy::unnecessary_wraps, reason = "clap's value_parser signature")]
+fn from_repo(value: &str) -> Result<PathBuf, String> {
+    Ok(repo().join(value))
+}
+
+#[allow(clippy::unnecessary_wraps, reason = "clap's value_parser signature")]
+fn python_path(value: &str) -> Result<PathBuf, String> {
+    Ok(if value.contains('/') {
+        repo().join(value)
+    } else {
+        value.into()
+    })
+}
+
+fn positive(value: &str) -> Result<usize, String> {
+    match value.parse() {
+        Ok(runs) if runs > 0 => Ok(runs),
+        _ => Err(format!("`--runs` takes a positive integer, not `{value}`")),
+    }
+}

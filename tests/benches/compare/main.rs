@@ -1,0 +1,91 @@
+//! `just bench`: penv side by side with the same work done by hand
+//! (`python -m venv` + `python -m pip install`) and with uv when `uv` is on
+//! `PATH`, all offline from one wheelhouse. Each scenario runs several times
+//! per tool; the medians, their ratios and the project's targets (PASS/MISS)
+//! are printed as one table on stdout, progress goes to stderr.
+//!
+//! What keeps the columns comparable:
+//! - every child gets a cleared environment: the inherited `PATH` and `LANG`
+//!   and a private `HOME`, nothing else, so the machine's `PIP_*`, `PYTHON*`,
+//!   `UV_*` and `VIRTUAL_ENV` change nothing;
+//! - one base interpreter for all (`python3` on `PATH`, resolved to its base
+//!   executable, or `--python`), one wheelhouse, no index and no network;
+//! - penv's cache is warm (its pip seed is prepared once per machine, before
+//!   any timing: that is how it is used); uv gets a private cache per
+//!   scenario, empty for the cold build, warmed first everywhere else;
+//! - each tool keeps its defaults otherwise (pip by hand byte-compiles what it
+//!   installs; penv and uv do not).
+//!
+//! A missed target is a MISS in the table, not a failure: the exit code is 0
+//! whenever every measurement ran, 2 when one could not.
+
+mod args;
+mod measure;
+mod scenarios;
+mod support;
+mod table;
+mod tools;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use args::{Args, Scenario};
+use clap::Parser as _;
+use scenarios::{cold_build, empty_env, noop_sync, run_overhead, switch};
+use support::{create_dir, remove_dir};
+use table::{print_notes, print_table};
+use tools::Bench;
+
+type Result<T, E = String> = std::result::Result<T, E>;
+
+/// Warm-up runs before the millisecond scenarios are timed.
+const WARMUPS: usize = 3;
+
+fn main() -> ExitCode {
+    let raw: Vec<OsString> = std::env::args_os().collect();
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and a
+    // test run should not spend minutes here.
+    if !raw.iter().skip(1).any(|arg| arg == "--bench") {
+        eprintln!("compare: a benchmark; run it with `just bench` (`cargo bench --bench compare`)");
+        return ExitCode::SUCCESS;
+    }
+    // `--help` prints and exits 0; a bad argument is clap's error, exit 2.
+    let args = Args::parse_from(raw);
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Sets up the shared fixtures, runs the chosen scenarios, prints the table.
+fn run(args: &Args) -> Result<()> {
+    let tmp = tempfile::tempdir().map_err(|err| format!("cannot create a temp dir: {err}"))?;
+    let bench = Bench::new(args, tmp.path())?;
+    bench.print_header();
+
+    let mut rows = Vec::new();
+    for scenario in Scenario::ALL {
+        if !args.only.is_empty() && !args.only.contains(&scenario) {
+            continue;
+        }
+        eprintln!("running: {}", scenario.title());
+        let dir = bench.root.join(scenario.name());
+        create_dir(&dir)?;
+        rows.extend(match scenario {
+            Scenario::Empty => empty_env(&bench, &dir)?,
+            Scenario::Cold => cold_build(&bench, &dir)?,
+            Scenario::Noop => noop_sync(&bench, &dir)?,
+            Scenario::Run => run_overhead(&bench, &dir)?,
+            Scenario::Switch => switch(&bench, &dir)?,
+        });
+        remove_dir(&dir)?;
+    }
+    println!();
+    print_table(&rows);
+    println!();
+    print_notes(&bench);
+    Ok(())
+}
