@@ -99,7 +99,9 @@ pub(crate) fn python_request(
     python: Option<&str>,
     vars: &EnvVars,
 ) -> Result<(Request, RequestSource), Error> {
-    Ok(py::applicable_request(&request_inputs(project, python, vars))?)
+    Ok(py::applicable_request(&request_inputs(
+        project, python, vars,
+    ))?)
 }
 
 /// The interpreter `request` resolves to for the project, preferring the

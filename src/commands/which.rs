@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use crate::cli::WhichArgs;
 use crate::ops::{Ctx, use_env};
-use crate::{Error, platform, plan};
+use crate::{Error, plan, platform};
 
 pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
     if args.name.contains('/') || args.name.contains(std::path::MAIN_SEPARATOR) {

@@ -43,12 +43,7 @@ pub(crate) fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
 /// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
 /// envs; rolls back on any failure or interrupt. Returns how many seconds
 /// it took.
-pub(crate) fn build(
-    ctx: &Ctx,
-    plan: &Plan,
-    occupant: Occupant,
-    keep: usize,
-) -> Result<f64, Error> {
+pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> Result<f64, Error> {
     let start = std::time::Instant::now();
     let paths = &plan.paths;
     let guard = SignalGuard::install();
@@ -179,21 +174,15 @@ fn build_into(
             &plan.project.root,
             &plan.project.config.requirement_files,
         );
-        installer::install(
-            env,
-            &plan.project.root,
-            &args,
-            redactor,
-            ctx.printer,
-            guard,
-        )
-        .map_err(|e| match e {
-            installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                signal,
-                restored: false,
+        installer::install(env, &plan.project.root, &args, redactor, ctx.printer, guard).map_err(
+            |e| match e {
+                installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                    signal,
+                    restored: false,
+                },
+                other => Error::Install(other),
             },
-            other => Error::Install(other),
-        })?;
+        )?;
     }
     Ok((crate::venv::drift::record(env)?, pip_version))
 }

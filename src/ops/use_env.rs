@@ -24,11 +24,18 @@ pub(crate) fn as_built(paths: &EnvPaths, when_rebuilding: &str) -> Result<Readin
 /// The plan's env, to be used without a sync (`run --no-sync`), under a
 /// reader's lock the caller holds while it uses the env. A stale env is
 /// used (its readiness says why it is stale, for a warning).
-pub(crate) fn without_sync(plan: &Plan, when_rebuilding: &str) -> Result<(Readiness, InUse), Error> {
+pub(crate) fn without_sync(
+    plan: &Plan,
+    when_rebuilding: &str,
+) -> Result<(Readiness, InUse), Error> {
     let paths = &plan.paths;
     let shared = paths.lock_shared();
     if matches!(shared, Ok(None)) {
-        return Err(not_ready(&paths.env, &Readiness::Rebuilding, when_rebuilding));
+        return Err(not_ready(
+            &paths.env,
+            &Readiness::Rebuilding,
+            when_rebuilding,
+        ));
     }
     let readiness = Readiness::now(paths, Want::Spec(&plan.spec, &plan.hash));
     if !readiness.usable() {

@@ -172,4 +172,3 @@ fn read_one(
     debug_assert!(walk.out[index].path == path);
     Ok(())
 }
-

@@ -288,3 +288,44 @@ fn markers_nested_a_hundred_thousand_deep_are_an_error_not_a_crash() {
         &["in `requirements.txt`: parentheses nested more than 32 deep"],
     );
 }
+
+/// `[venv] path` is `$HOME`, spelled through a symlinked parent (`links/h
+/// -> /`): refused like `$HOME` itself, pointing at the key, touching
+/// nothing. (A trycmd case once held that link; a link to `/` committed in
+/// the tree makes every tool that walks the repository follow it into the
+/// whole file system, so it is made here, in a temp dir, instead.)
+#[test]
+fn home_spelled_through_a_symlinked_parent_is_refused_with_the_key_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fake_project(
+        &tmp,
+        "python = \"./fake-python3\"\n\n[venv]\npath = \"links/h/usr\"\n",
+    );
+    std::fs::create_dir(dir.join("links")).unwrap();
+    std::os::unix::fs::symlink("/", dir.join("links/h")).unwrap();
+    let before = snapshot(&dir);
+    let mut cmd = Command::new(PENV);
+    cmd.current_dir(&dir)
+        .env_clear()
+        .arg("sync")
+        .env("HOME", "/usr")
+        .env("PENV_CACHE_DIR", tmp.path().join("cache"));
+    for (key, value) in common_env() {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().expect("penv runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: refusing to use `links/h/usr` as the env: it is your home directory
+ --> penv.toml:4:8
+  |
+4 | path = \"links/h/usr\"
+  |        ^^^^^^^^^^^^^
+
+hint: set `[venv] path` to a directory of its own, e.g. `.venv`
+"
+    );
+    assert!(before == snapshot(&dir), "the project dir changed");
+}
