@@ -7,7 +7,7 @@
 //! Every problem with the file is reported with its line and column.
 //!
 //! The first stage of the pipeline: it imports no later one (only
-//! [`crate::requirement`] and the `python` request syntax, to check what
+//! `crate::requirement` and the `python` request syntax, to check what
 //! the file says). Finding and reading is in `load`, the checks serde
 //! cannot make in `validate` and `pip_options`, key locations for errors
 //! found later in `locate`, the file's types in [`model`].

@@ -13,7 +13,7 @@
 //! directories. The env's path is not in the hash (it is
 //! checked on its own, as "project moved"), so `penv hash` works as a cache key.
 //!
-//! Where each part lives: the types, [`SPEC_FORMAT`] and the hash here;
+//! Where each part lives: the types, `SPEC_FORMAT` and the hash here;
 //! gathering them from a project in `build`, the `find-links` listings in
 //! `find_links`, local project directories in `local`, requirement files
 //! in `reqfile`, `[pip] args` in `pip_args`, what changed between two specs

@@ -34,7 +34,7 @@ pub enum ReqFileError {
         /// The include that closes it.
         location: Option<Location>,
     },
-    /// Includes nested deeper than [`MAX_INCLUDE_DEPTH`].
+    /// Includes nested deeper than `MAX_INCLUDE_DEPTH`.
     #[error(
         "requirement file include chain deeper than {MAX_INCLUDE_DEPTH} files at {} (starting from `{}`)",
         location.position(),
@@ -46,7 +46,7 @@ pub enum ReqFileError {
         /// The include one level too deep.
         location: Location,
     },
-    /// More than [`MAX_TOTAL_SIZE`] bytes in all the files together.
+    /// More than `MAX_TOTAL_SIZE` bytes in all the files together.
     #[error(
         "requirement files hold more than {MAX_TOTAL_SIZE} bytes together, reached at `{}`{}",
         display_path(path),

@@ -5,8 +5,8 @@
 //! Invariant: every file pip will read is in the result, each once, and a
 //! cycle of includes is an error naming the whole cycle (pip itself would
 //! recurse until it gives up). The walk is bounded: includes nest at most
-//! [`MAX_INCLUDE_DEPTH`] deep, all files together are at most
-//! [`MAX_TOTAL_SIZE`] bytes, and each is read through [`crate::text_file`]
+//! `MAX_INCLUDE_DEPTH` deep, all files together are at most
+//! `MAX_TOTAL_SIZE` bytes, and each is read through `crate::text_file`
 //! (regular files only, never more than its cap).
 //!
 //! The line syntax (comments, continuations, `-r`/`-c` options, which
