@@ -80,10 +80,10 @@ pub(crate) struct Discovery {
 
 /// Finds every interpreter on the machine (for `python list` and for requests
 /// that are not a path).
-pub(crate) fn discover(env: &EnvVars, prober: &Prober) -> Discovery {
+pub(crate) fn discover(vars: &EnvVars, prober: &Prober) -> Discovery {
     let mut discovery = Discovery::default();
     let mut seen = HashSet::new();
-    for (source, dir) in search_dirs(env) {
+    for (source, dir) in search_dirs(vars) {
         discovery.searched.push(Searched {
             source,
             dir: dir.clone(),
@@ -123,13 +123,13 @@ pub(crate) fn explicit(path: &Path, prober: &Prober) -> Discovery {
 }
 
 /// The directories searched, in order, with their source.
-fn search_dirs(env: &EnvVars) -> Vec<(SearchSource, PathBuf)> {
+fn search_dirs(vars: &EnvVars) -> Vec<(SearchSource, PathBuf)> {
     let mut dirs = Vec::new();
-    let pyenv_root = env
+    let pyenv_root = vars
         .pyenv_root
         .clone()
-        .or_else(|| env.home.as_ref().map(|h| h.join(".pyenv")));
-    for dir in env.path_dirs() {
+        .or_else(|| vars.home.as_ref().map(|h| h.join(".pyenv")));
+    for dir in vars.path_dirs() {
         // pyenv's shims are scripts whose target depends on the active
         // version; the real binaries are found under versions/ instead.
         let is_shims = dir.ends_with("shims")
@@ -146,10 +146,10 @@ fn search_dirs(env: &EnvVars) -> Vec<(SearchSource, PathBuf)> {
                 .map(|d| (SearchSource::Pyenv, d.join(platform::BIN_DIR))),
         );
     }
-    let uv_dir = env.uv_python_install_dir.clone().or_else(|| {
-        env.xdg_data_home
+    let uv_dir = vars.uv_python_install_dir.clone().or_else(|| {
+        vars.xdg_data_home
             .clone()
-            .or_else(|| env.home.as_ref().map(|h| h.join(".local/share")))
+            .or_else(|| vars.home.as_ref().map(|h| h.join(".local/share")))
             .map(|d| d.join("uv/python"))
     });
     if let Some(uv) = uv_dir {

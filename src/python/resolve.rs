@@ -37,16 +37,16 @@ pub struct Resolved {
 pub(crate) fn resolve(
     request: &Request,
     source: &RequestSource,
-    env: &EnvVars,
+    vars: &EnvVars,
     prober: &Prober,
     preferred: Option<&Fingerprint>,
 ) -> Result<Resolved, PythonError> {
-    if let Some(kept) = kept_base(request, source, env, prober, preferred) {
+    if let Some(kept) = kept_base(request, source, vars, prober, preferred) {
         return Ok(kept);
     }
     let discovery = match request {
         Request::Path(p) => {
-            let path = expand_home(p, env);
+            let path = expand_home(p, vars);
             let (base, d) = follow_to_base(&path, |p| discovery::explicit(p, prober))?;
             if base != path {
                 // A `--copies` venv's python: use the base it was made from.
@@ -57,7 +57,7 @@ pub(crate) fn resolve(
             }
             d
         }
-        _ => discovery::discover(env, prober),
+        _ => discovery::discover(vars, prober),
     };
     resolved_from(request, source, &discovery)
 }
@@ -69,7 +69,7 @@ pub(crate) fn resolve(
 fn kept_base(
     request: &Request,
     source: &RequestSource,
-    env: &EnvVars,
+    vars: &EnvVars,
     prober: &Prober,
     preferred: Option<&Fingerprint>,
 ) -> Option<Resolved> {
@@ -79,7 +79,7 @@ fn kept_base(
     }
     let info = prober.cached(fp)?;
     if let Request::Path(p) = request
-        && Fingerprint::of(&expand_home(p, env)).is_none_or(|f| f.path != fp.path)
+        && Fingerprint::of(&expand_home(p, vars)).is_none_or(|f| f.path != fp.path)
     {
         return None;
     }
@@ -198,8 +198,8 @@ fn follow_to_base(
 }
 
 /// `~/x` with the home directory for `~`.
-fn expand_home(path: &Path, env: &EnvVars) -> PathBuf {
-    match (path.strip_prefix("~"), &env.home) {
+fn expand_home(path: &Path, vars: &EnvVars) -> PathBuf {
+    match (path.strip_prefix("~"), &vars.home) {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_owned(),
     }
