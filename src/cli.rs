@@ -60,6 +60,8 @@ pub(crate) enum Command {
     /// List and find base interpreters
     #[command(subcommand)]
     Python(PythonCommand),
+    /// Check the project and this shell for the classic venv mistakes (exit 1 if any)
+    Doctor(DoctorArgs),
 }
 
 /// Options shared by commands that compute the spec.
@@ -159,6 +161,17 @@ pub(crate) struct StatusArgs {
 pub(crate) struct HashArgs {
     #[command(flatten)]
     pub(crate) spec: SpecArgs,
+}
+
+/// `penv doctor`.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+
+    /// Print JSON on stdout
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `penv python …`.

@@ -52,6 +52,10 @@ pub struct EnvVars {
     pub(crate) xdg_data_home: Option<PathBuf>,
     /// `NO_COLOR`: any non-empty value turns colour off.
     pub(crate) no_color: bool,
+    /// `VIRTUAL_ENV`: the env an activated shell names (`penv doctor` checks it).
+    pub(crate) virtual_env: Option<PathBuf>,
+    /// `XDG_CONFIG_HOME`: base of PyCharm's settings (`penv doctor`).
+    pub(crate) xdg_config_home: Option<PathBuf>,
     /// Every variable a `${NAME}` in a `[pip]` URL may name (`NAME` of
     /// `[A-Z0-9_]+`, as pip expands them in requirement files).
     pub(crate) url_vars: UrlVars,
@@ -101,6 +105,8 @@ impl EnvVars {
             uv_python_install_dir: non_empty("UV_PYTHON_INSTALL_DIR").map(PathBuf::from),
             xdg_data_home: non_empty("XDG_DATA_HOME").map(PathBuf::from),
             no_color: non_empty("NO_COLOR").is_some(),
+            virtual_env: non_empty("VIRTUAL_ENV").map(PathBuf::from),
+            xdg_config_home: non_empty("XDG_CONFIG_HOME").map(PathBuf::from),
             url_vars: UrlVars(
                 std::env::vars_os()
                     .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

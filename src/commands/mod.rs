@@ -2,6 +2,7 @@
 //! one operation ([`crate::ops`]) or stage, and prints the outcome. No
 //! pipeline logic lives here.
 
+mod doctor;
 mod hash;
 mod python;
 mod run;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Status(args) => status::status(&ctx, &args),
         Command::Hash(args) => hash::hash(&ctx, &args),
         Command::Python(cmd) => python::python(&ctx, &cmd),
+        Command::Doctor(args) => doctor::doctor(&ctx, &args),
     }
 }
 

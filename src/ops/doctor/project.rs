@@ -1,0 +1,154 @@
+//! The project's env: is it fresh, does it see the base interpreter's
+//! packages, is it kept out of git, and does `.python-version` agree with
+//! the project file's `python`?
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use super::Finding;
+use crate::diagnostics::display_path;
+use crate::plan::Plan;
+use crate::python::request::RequestSource;
+use crate::python::{RequestInputs, applicable_request};
+use crate::venv::{Readiness, Want};
+
+/// git and the base interpreter answer in milliseconds; a hung one is not
+/// worth more of the user's time.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub(super) fn check(plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let env = &plan.paths.env;
+    let readiness = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    if !matches!(readiness, Readiness::Fresh(_)) {
+        out.push(Finding {
+            check: "env",
+            message: format!(
+                "the env `{}` is {}: {}",
+                display_path(env),
+                readiness.name(),
+                readiness.why().join("; ")
+            ),
+            hint: "run `penv sync` (`penv run` does it too)".to_owned(),
+        });
+    }
+    if plan.spec.venv.system_site_packages {
+        let (count, dirs) = base_packages(&plan.python.fingerprint.path);
+        out.push(Finding {
+            check: "system-site-packages",
+            message: format!(
+                "`system-site-packages = true`: the env sees {count} package{} of the base interpreter ({}), which may satisfy or shadow its requirements",
+                if count == 1 { "" } else { "s" },
+                dirs.iter()
+                    .map(|d| format!("`{}`", display_path(d)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: "remove `system-site-packages = true` from `[venv]` unless the env needs them".to_owned(),
+        });
+    }
+    if let Some(false) = git_ignores(&plan.project.root, env) {
+        out.push(Finding {
+            check: "gitignore",
+            message: format!(
+                "the env `{}` is not ignored by git: `git add .` would commit it",
+                display_path(env)
+            ),
+            hint: format!(
+                "add `/{}/` to `.gitignore`",
+                env.strip_prefix(&plan.project.root)
+                    .unwrap_or(env)
+                    .display()
+            ),
+        });
+    }
+    out.extend(python_version_file(plan));
+    out
+}
+
+/// A `.python-version` whose request the interpreter penv chose does not
+/// satisfy, when the project file names its own `python` (without it,
+/// penv follows the file, and they cannot disagree).
+fn python_version_file(plan: &Plan) -> Option<Finding> {
+    let python = plan.project.config.python.as_deref()?;
+    let inputs = RequestInputs {
+        cli: None,
+        env_var: None,
+        project_python: None,
+        root: &plan.project.root,
+        requires_python: None,
+    };
+    let (request, RequestSource::PythonVersionFile(file, line)) =
+        applicable_request(&inputs).ok()?
+    else {
+        return None;
+    };
+    let info = &plan.python.info;
+    if request.matches(info) {
+        return None;
+    }
+    Some(Finding {
+        check: "python-version-file",
+        message: format!(
+            "`{}:{line}` asks for Python `{request}`, but the project file's `python = \"{python}\"` chose {} {}: pyenv and tools that read `.python-version` run another Python than penv",
+            display_path(&file),
+            info.implementation,
+            info.version
+        ),
+        hint: format!(
+            "make them agree: write `{}` in `.python-version`, or delete it",
+            info.major_minor()
+        ),
+    })
+}
+
+/// How many distributions the base interpreter's site-packages hold, and
+/// those directories.
+fn base_packages(base: &Path) -> (usize, Vec<std::path::PathBuf>) {
+    let mut cmd = Command::new(base);
+    cmd.args([
+        "-I",
+        "-c",
+        "import site\nfor d in site.getsitepackages(): print(d)",
+    ]);
+    let Ok(output) = crate::process::output_within(&mut cmd, CHILD_TIMEOUT) else {
+        return (0, Vec::new());
+    };
+    let dirs: Vec<std::path::PathBuf> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.is_dir())
+        .collect();
+    let count = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".dist-info") || name.ends_with(".egg-info")
+        })
+        .count();
+    (count, dirs)
+}
+
+/// Whether git ignores the env (asked of a file inside it, so an env that
+/// ignores itself with its own `.gitignore` of `*`, as Python 3.13's venv
+/// writes, counts); `None` outside a git work tree or without git.
+fn git_ignores(root: &Path, env: &Path) -> Option<bool> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C")
+        .arg(root)
+        .args(["check-ignore", "-q"])
+        .arg(env.join("pyvenv.cfg"))
+        .env("GIT_OPTIONAL_LOCKS", "0");
+    let output = crate::process::output_within(&mut cmd, CHILD_TIMEOUT).ok()?;
+    // 0: ignored; 1: not ignored; 128: not a repository, or another error.
+    match output.status.code()? {
+        0 => Some(true),
+        1 => Some(false),
+        _ => None,
+    }
+}
