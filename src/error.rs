@@ -28,6 +28,9 @@ pub enum Error {
     /// Reading `pylock.toml`.
     #[error(transparent)]
     LockFile(#[from] lock::LockFileError),
+    /// Making a lock.
+    #[error(transparent)]
+    Locking(#[from] lock::LockError),
     /// An env path penv will not touch.
     #[error("{refusal}")]
     Refused {
@@ -135,6 +138,7 @@ impl Diagnostic for Error {
             Self::Python(e) => e.location(),
             Self::Spec(e) => e.location(),
             Self::LockFile(e) => e.location(),
+            Self::Locking(e) => e.location(),
             Self::Create(e) => e.location(),
             Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
                 location.as_ref()
@@ -193,6 +197,7 @@ impl Diagnostic for Error {
             Self::Python(e) => e.hint(),
             Self::Spec(e) => Some(e.hint()),
             Self::LockFile(e) => Some(e.hint()),
+            Self::Locking(e) => e.hint(),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),
