@@ -243,6 +243,8 @@ fn resolve_all(
     options: &Options,
 ) -> Result<Resolutions, Error> {
     seed_scratch(ctx, plan, pip, redactor, scratch)?;
+    ctx.printer
+        .status("Resolving with pip (`--dry-run`: nothing is installed)");
     let spec = Spec {
         pip: pip.clone(),
         ..plan.spec.clone()

@@ -292,3 +292,47 @@ fn a_failed_resolution_writes_nothing_and_cleans_up() {
         .collect();
     assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
 }
+
+/// A PEP 517 backend with no requirements (pip builds it offline) for
+/// `localpkg` 0.3, which needs `tinypkg`.
+const LOCAL_BACKEND: &str = r#"
+import os, zipfile
+def _wheel(directory):
+    dist = "localpkg-0.3.dist-info"
+    name = "localpkg-0.3-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as z:
+        z.writestr("localpkg.py", "VERSION = '0.3'\n")
+        z.writestr(dist + "/METADATA", "Metadata-Version: 2.1\nName: localpkg\nVersion: 0.3\nRequires-Dist: tinypkg\n")
+        z.writestr(dist + "/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr(dist + "/RECORD", "")
+    return name
+def build_wheel(directory, config_settings=None, metadata_directory=None):
+    return _wheel(directory)
+def build_editable(directory, config_settings=None, metadata_directory=None):
+    return _wheel(directory)
+"#;
+
+#[test]
+fn a_local_directory_is_recorded_as_a_directory_entry() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "localpkg/pyproject.toml",
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    );
+    sb.write("localpkg/backend.py", LOCAL_BACKEND);
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "")
+            .replace("[pip]\n", "[pip]\nargs = [\"-e\", \"./localpkg\"]\n"),
+    );
+    sb.ok(&["lock"]);
+    let doc = lock_doc(&sb);
+    let local = package(&doc, "localpkg").unwrap();
+    // A source tree has no version a lock can promise (PEP 751).
+    assert!(local.get("version").is_none(), "{local}");
+    let directory = local["directory"].as_inline_table().unwrap();
+    assert_eq!(directory["path"].as_str(), Some("localpkg"));
+    assert_eq!(directory["editable"].as_bool(), Some(true));
+    assert_eq!(version_of(&doc, "tinypkg").as_deref(), Some("2.0"));
+}
