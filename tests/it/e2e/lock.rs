@@ -336,3 +336,29 @@ fn a_local_directory_is_recorded_as_a_directory_entry() {
     assert_eq!(directory["editable"].as_bool(), Some(true));
     assert_eq!(version_of(&doc, "tinypkg").as_deref(), Some("2.0"));
 }
+
+#[test]
+fn a_pip_without_report_is_refused_naming_pip_version() {
+    use super::pip_seed::{bundled_pip, private_run, repackaged_pip};
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
+    };
+    let sb = sandbox_with_wheels();
+    // The bundled pip's code, claiming a version before `--report` (22.2).
+    repackaged_pip(python, &bundled, &sb.wheels, "22.0");
+    sb.write_offline_toml(
+        python,
+        "requirements = [\"tinypkg\"]\n[venv]\npip-version = \"==22.0\"",
+    );
+    let out = private_run(&sb, &["lock"]);
+    assert_exit_and_stderr(&out, 2, "pip 22.0 cannot resolve without installing");
+    assert_stderr_says(&out, "pip-version");
+    assert!(!sb.project.join("pylock.toml").exists());
+    let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+}
