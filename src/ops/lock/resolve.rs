@@ -151,6 +151,11 @@ fn resolve(
             signal,
             restored: false,
         },
+        installer::InstallError::Pip { code, .. } => Error::Locking(LockError::Resolve {
+            code,
+            detail: e.detail(),
+            hint: e.hint().map(|h| h.replace("penv sync", "penv lock")),
+        }),
         other => Error::Install(other),
     })?;
     let bytes = crate::fs::read(&report)?;

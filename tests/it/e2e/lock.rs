@@ -283,7 +283,9 @@ fn a_failed_resolution_writes_nothing_and_cleans_up() {
     let sb = sandbox_with_wheels();
     sb.write_offline_toml(python, "requirements = [\"nosuchpkg\"]\n");
     let out = sb.run(&["lock"]);
-    assert_code(&out, 2);
+    assert_exit_and_stderr(&out, 2, "pip could not resolve the project for the lock");
+    assert_stderr_says(&out, "nosuchpkg");
+    assert_stderr_says(&out, "then run `penv lock` again");
     assert!(!sb.project.join("pylock.toml").exists());
     let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
         .unwrap()
@@ -361,4 +363,52 @@ fn a_pip_without_report_is_refused_naming_pip_version() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+}
+
+#[test]
+fn a_vcs_requirement_is_recorded_with_its_commit() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let repo = sb.tmp.path().canonicalize().unwrap().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("pyproject.toml"),
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("backend.py"), LOCAL_BACKEND).unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+    };
+    match git(&["init", "-q", "-b", "main"]) {
+        Ok(out) if out.status.success() => {}
+        _ => skip!("no git"),
+    }
+    assert!(git(&["add", "-A"]).unwrap().status.success());
+    assert!(git(&["commit", "-qm", "one"]).unwrap().status.success());
+    let commit = String::from_utf8(git(&["rev-parse", "HEAD"]).unwrap().stdout).unwrap();
+    // `localhost`: pip before 24 refuses a `git+file:` URL without a host;
+    // in a requirement file, which pip reads as written (penv.toml's
+    // requirements are normalized, which drops it).
+    sb.write(
+        "reqs.txt",
+        &format!("localpkg @ git+file://localhost{}@main\n", repo.display()),
+    );
+    sb.write_offline_toml(python, "requirement-files = [\"reqs.txt\"]");
+    sb.ok(&["lock"]);
+    let doc = lock_doc(&sb);
+    let local = package(&doc, "localpkg").unwrap();
+    assert!(local.get("version").is_none(), "{local}");
+    let vcs = local["vcs"].as_inline_table().unwrap();
+    assert_eq!(vcs["type"].as_str(), Some("git"));
+    assert_eq!(vcs["commit-id"].as_str(), Some(commit.trim()));
+    assert_eq!(vcs["requested-revision"].as_str(), Some("main"));
+    assert_eq!(
+        vcs["path"].as_str(),
+        Some(repo.display().to_string().as_str())
+    );
 }
