@@ -156,7 +156,7 @@ fn resolve(
             detail: e.detail(),
             hint: e.hint().map(|h| h.replace("penv sync", "penv lock")),
         }),
-        other => Error::Install(other),
+        other @ installer::InstallError::Spawn { .. } => Error::Install(other),
     })?;
     let bytes = crate::fs::read(&report)?;
     let text = String::from_utf8_lossy(&bytes);
