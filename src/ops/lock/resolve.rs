@@ -82,12 +82,9 @@ pub(super) fn resolve_all(
         .iter()
         .map(|p| format!("{}=={}", normalize_name(&p.name), p.version))
         .collect();
-    let mut base = BTreeSet::new();
-    let has_base =
-        !spec.requirements.is_empty() || spec.requirement_files.iter().any(|f| !f.constraint);
-    if has_base {
-        base = names(&run(BTreeMap::new(), true, &pins, "requirements")?);
-    }
+    // Whatever installs without a group: requirements, requirement files and
+    // `[pip] args` (`-e .`, `-r`); `resolve` asks pip nothing when that is nothing.
+    let base = names(&run(BTreeMap::new(), true, &pins, "requirements")?);
     let mut by_group = BTreeMap::new();
     for (group, reqs) in &spec.groups {
         let resolved = if reqs.is_empty() {

@@ -325,7 +325,7 @@ fn a_local_directory_is_recorded_as_a_directory_entry() {
     sb.write("localpkg/backend.py", LOCAL_BACKEND);
     sb.write(
         "penv.toml",
-        &sb.offline_toml(python, "")
+        &sb.offline_toml(python, "[groups]\ndev = [\"otherpkg\"]\n")
             .replace("[pip]\n", "[pip]\nargs = [\"-e\", \"./localpkg\"]\n"),
     );
     sb.ok(&["lock"]);
@@ -337,6 +337,13 @@ fn a_local_directory_is_recorded_as_a_directory_entry() {
     assert_eq!(directory["path"].as_str(), Some("localpkg"));
     assert_eq!(directory["editable"].as_bool(), Some(true));
     assert_eq!(version_of(&doc, "tinypkg").as_deref(), Some("2.0"));
+    // What `[pip] args` installs is needed without any group: no marker.
+    assert!(local.get("marker").is_none(), "{local}");
+    assert!(package(&doc, "tinypkg").unwrap().get("marker").is_none());
+    assert_eq!(
+        package(&doc, "otherpkg").unwrap()["marker"].as_str(),
+        Some("'dev' in dependency_groups")
+    );
 }
 
 #[test]
