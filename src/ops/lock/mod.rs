@@ -4,7 +4,7 @@
 //! project file; and decide, without resolving, whether that file is still
 //! the project's lock ([`freshness`]).
 //!
-//! pip runs in a scratch venv (`.penv/lock-<pid>`, created, seeded with the
+//! pip runs in a scratch venv (`.penv/lock-<env name>`, one `penv lock` at a time, created, seeded with the
 //! pip the env would get, and removed through `venv::owned`), never in
 //! `.venv`, which locking leaves alone. Pins of the existing lock reach pip
 //! as constraints, so re-locking moves only what must move (or what
@@ -162,6 +162,22 @@ pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
 /// Resolves `plan` (a plan for [`selection`]) and writes the lock.
 pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, Error> {
     let path = lock_path(plan);
+    // One `penv lock` at a time per project: the next one starts from the
+    // pins this one writes, and the scratch venv is this one's alone.
+    plan.paths.ensure_work_dir()?;
+    let timeout = ctx.vars.lock_timeout()?;
+    let lock_file = plan
+        .paths
+        .work
+        .join(format!("lock-{}.lock", plan.paths.name));
+    let _held = crate::fs::lock_exclusive(&lock_file, timeout, |holder| {
+        ctx.printer.status(&format!(
+            "Waiting for another `penv lock`{} (at most {:.0}s)…",
+            holder.map(|h| format!(" ({h})")).unwrap_or_default(),
+            timeout.as_secs_f64()
+        ));
+    })?
+    .into_lock();
     let existing = lock::read(&path)?;
     let (pip, redactor) = plan
         .spec
