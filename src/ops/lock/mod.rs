@@ -99,7 +99,13 @@ pub(crate) fn inputs(plan: &Plan) -> Inputs {
     if spec.pip.no_index {
         pip.push("no-index".to_owned());
     }
-    pip.extend(spec.pip.args.iter().map(|a| format!("arg {a}")));
+    // A lock is committed: no secret from `[pip] args` goes into it.
+    pip.extend(
+        spec.pip
+            .args
+            .iter()
+            .map(|a| format!("arg {}", crate::credentials::redact_text(a))),
+    );
     let info = &plan.python.info;
     Inputs {
         requirements: spec.requirements.clone(),
@@ -141,17 +147,24 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Whether the lock beside `plan`'s project file (a plan for [`selection`])
-/// is fresh, by its recorded inputs hash; resolves nothing.
+/// is fresh, by its recorded inputs hash; resolves nothing. A stale one
+/// says what changed, from the inputs `[tool.penv]` records.
 pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
     let path = lock_path(plan);
     let Some(existing) = lock::read(&path)? else {
         return Ok(Freshness::Missing);
     };
+    let now = inputs(plan);
     Ok(match recorded_hash(&existing) {
-        Some(hash) if hash == inputs(plan).hash() => Freshness::Fresh,
-        Some(_) => Freshness::Stale(
-            "the project's requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned(),
-        ),
+        Some(hash) if hash == now.hash() => Freshness::Fresh,
+        Some(_) => {
+            let changes = lock::inputs::changes(&existing, &now);
+            Freshness::Stale(if changes.is_empty() {
+                "the project's requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned()
+            } else {
+                changes.join("; ")
+            })
+        }
         None => Freshness::Stale(format!(
             "it records no `[tool.penv] inputs-hash` (written by `{}`)",
             existing.created_by
@@ -213,7 +226,7 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
             .default_groups
             .clone()
             .unwrap_or_default(),
-        inputs_hash: inputs(plan).hash(),
+        inputs: inputs(plan),
     };
     let new = lock::build::build(&full, &base, &by_group, &context)?;
     let text = lock::write::render(&new);

@@ -260,6 +260,7 @@ fn lock_check_says_missing_fresh_and_stale_without_resolving() {
     sb.write_offline_toml(python, "requirements = [\"tinypkg\", \"otherpkg\"]\n");
     let out = sb.run(&["lock", "--check"]);
     assert_exit_and_stderr(&out, 1, "is out of date");
+    assert_stderr_says(&out, "`requirements`: added `otherpkg`");
     assert_stderr_says(&out, "Run `penv lock`");
     // A lock another tool wrote has no inputs hash: out of date, saying so.
     sb.write(
