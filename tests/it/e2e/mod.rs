@@ -11,6 +11,7 @@ mod edge;
 mod edits_during_sync;
 mod env_safety;
 mod hashed_inputs;
+mod lock;
 mod pip_index;
 mod pip_seed;
 mod sync;

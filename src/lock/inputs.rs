@@ -1,0 +1,209 @@
+//! The inputs a lock is made from, and their hash (`[tool.penv]
+//! inputs-hash`): what decides, without resolving, whether a lock is
+//! still the lock of the project as it is now.
+//!
+//! Invariant: the hash changes when anything that can change pip's
+//! resolution changes — the requirements, every group and `default-groups`,
+//! the bytes of every requirement file, the pip options (indexes,
+//! `find-links` locations, `no-index`, `args`), the local projects'
+//! metadata, the pip requested, and the interpreter's identity
+//! (implementation, full version, OS, machine) — and does not change with
+//! what is not: the interpreter's path, the env's path, penv.toml's
+//! formatting, or new files in a `find-links` directory (a lock keeps its
+//! pins whatever appears there; `penv lock --upgrade` takes them).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Bumped when what is hashed changes.
+const INPUTS_FORMAT: u32 = 1;
+
+/// Everything a lock is made from, as plain values in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Inputs {
+    /// The project's requirements, normalized and sorted.
+    pub(crate) requirements: Vec<String>,
+    /// Every group with its requirements, normalized and sorted.
+    pub(crate) groups: BTreeMap<String, Vec<String>>,
+    /// `default-groups`, as written.
+    pub(crate) default_groups: Vec<String>,
+    /// Each requirement file: `path sha256`, with `-c ` before a constraint file.
+    pub(crate) requirement_files: Vec<String>,
+    /// The pip options as canonical text, `find-links` listings left out.
+    pub(crate) pip: Vec<String>,
+    /// Local project directories' identities (their metadata hashes).
+    pub(crate) local_projects: Vec<String>,
+    /// `[venv] pip-version` (or penv's default request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) pip_version: Option<String>,
+    /// `cpython 3.11.7 linux x86_64`.
+    pub(crate) interpreter: String,
+}
+
+impl Inputs {
+    /// The sha256 of the canonical serialization, hex.
+    pub(crate) fn hash(&self) -> String {
+        let json = serde_json::to_vec(&(INPUTS_FORMAT, self)).expect("inputs serialize");
+        let mut hasher = Sha256::new();
+        hasher.update(b"penv-lock-inputs\0");
+        hasher.update(&json);
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// The `[tool.penv]` table of a lock made from `inputs`: their hash, and
+/// the inputs themselves, so that a stale lock can say what changed.
+pub(crate) fn tool_table(inputs: &Inputs) -> serde_json::Value {
+    let mut table = serde_json::to_value(inputs).expect("inputs serialize");
+    if let Some(map) = table.as_object_mut() {
+        map.insert("inputs-hash".to_owned(), inputs.hash().into());
+    }
+    table
+}
+
+/// What differs between the inputs a lock records (`[tool.penv]`) and
+/// `now`, one line each: "`requirements`: added `x`, removed `y`".
+pub(crate) fn changes(lock: &super::model::PyLock, now: &Inputs) -> Vec<String> {
+    let recorded = lock.tool.get("penv").cloned().unwrap_or_default();
+    let now = tool_table(now);
+    let mut out = Vec::new();
+    diff("", &recorded, &now, &mut out);
+    out
+}
+
+fn diff(name: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if old == new || name == "inputs-hash" {
+        return;
+    }
+    let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    match (old, new) {
+        (Value::Object(old), Value::Object(new)) => {
+            let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+            for key in keys {
+                let path = if name.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{name}.{key}")
+                };
+                diff(
+                    &path,
+                    old.get(key).unwrap_or(&Value::Null),
+                    new.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(_) | Value::Null, Value::Array(_) | Value::Null) => {
+            let items = |v: &Value| -> Vec<String> {
+                v.as_array().into_iter().flatten().map(shown).collect()
+            };
+            let (old, new) = (items(old), items(new));
+            let added: Vec<String> = new
+                .iter()
+                .filter(|i| !old.contains(i))
+                .map(|i| format!("`{i}`"))
+                .collect();
+            let removed: Vec<String> = old
+                .iter()
+                .filter(|i| !new.contains(i))
+                .map(|i| format!("`{i}`"))
+                .collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("added {}", added.join(", ")));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("removed {}", removed.join(", ")));
+            }
+            if parts.is_empty() {
+                parts.push("reordered".to_owned());
+            }
+            out.push(format!("`{name}`: {}", parts.join("; ")));
+        }
+        _ => out.push(format!("`{name}`: `{}` → `{}`", shown(old), shown(new))),
+    }
+}
+
+/// The inputs hash a lock records, when it has one (`[tool.penv]`).
+pub(crate) fn recorded_hash(lock: &super::model::PyLock) -> Option<&str> {
+    lock.tool.get("penv")?.get("inputs-hash")?.as_str()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn example() -> Inputs {
+        Inputs {
+            requirements: vec!["tinypkg".into()],
+            groups: BTreeMap::from([("dev".into(), vec!["otherpkg".into()])]),
+            default_groups: vec![],
+            requirement_files: vec![],
+            pip: vec!["no-index".into()],
+            local_projects: vec![],
+            pip_version: Some(">=23.3".into()),
+            interpreter: "cpython 3.11.7 linux x86_64".into(),
+        }
+    }
+
+    #[test]
+    fn every_field_moves_the_hash() {
+        let base = example().hash();
+        assert_eq!(base, example().hash());
+        let changes: [fn(&mut Inputs); 6] = [
+            |i| i.requirements.push("x".into()),
+            |i| i.groups.get_mut("dev").unwrap().push("y".into()),
+            |i| i.default_groups.push("dev".into()),
+            |i| i.pip.push("index-url https://x".into()),
+            |i| i.pip_version = None,
+            |i| i.interpreter = "cpython 3.11.8 linux x86_64".into(),
+        ];
+        for change in changes {
+            let mut inputs = example();
+            change(&mut inputs);
+            assert_ne!(inputs.hash(), base, "{inputs:?}");
+        }
+    }
+
+    #[test]
+    fn a_lock_names_what_changed_since() {
+        let lock = crate::lock::model::PyLock {
+            lock_version: "1.0".into(),
+            environments: None,
+            requires_python: None,
+            extras: vec![],
+            dependency_groups: vec![],
+            default_groups: vec![],
+            created_by: "penv".into(),
+            packages: vec![],
+            tool: BTreeMap::from([("penv".to_owned(), tool_table(&example()))]),
+        };
+        assert!(changes(&lock, &example()).is_empty());
+        let mut now = example();
+        now.requirements = vec!["otherpkg".into()];
+        now.groups.insert("test".into(), vec!["pytest".into()]);
+        now.interpreter = "cpython 3.12.1 linux x86_64".into();
+        assert_eq!(
+            changes(&lock, &now),
+            [
+                "`groups.test`: added `pytest`",
+                "`interpreter`: `cpython 3.11.7 linux x86_64` → `cpython 3.12.1 linux x86_64`",
+                "`requirements`: added `otherpkg`; removed `tinypkg`",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_recorded_hash_is_read_from_tool_penv() {
+        let lock = super::super::model::parse(
+            "lock-version = \"1.0\"\ncreated-by = \"penv\"\n[tool.penv]\ninputs-hash = \"ab\"\n",
+            std::path::Path::new("p"),
+        )
+        .unwrap();
+        assert_eq!(recorded_hash(&lock), Some("ab"));
+    }
+}
