@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::diagnostics::{Diagnostic, Location, display_path};
-use crate::{env_vars, fs, installer, platform, process, project, python, spec, venv};
+use crate::{env_vars, fs, installer, lock, platform, process, project, python, spec, venv};
 
 /// Every error penv reports; each maps to exit code 2 except interrupts.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum Error {
     /// Building the spec (requirement files, find-links, groups).
     #[error(transparent)]
     Spec(#[from] spec::SpecError),
+    /// Reading `pylock.toml`.
+    #[error(transparent)]
+    LockFile(#[from] lock::LockFileError),
     /// An env path penv will not touch.
     #[error("{refusal}")]
     Refused {
@@ -131,6 +134,7 @@ impl Diagnostic for Error {
             Self::Project(e) => e.location(),
             Self::Python(e) => e.location(),
             Self::Spec(e) => e.location(),
+            Self::LockFile(e) => e.location(),
             Self::Create(e) => e.location(),
             Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
                 location.as_ref()
@@ -188,6 +192,7 @@ impl Diagnostic for Error {
             Self::Project(e) => e.hint(),
             Self::Python(e) => e.hint(),
             Self::Spec(e) => Some(e.hint()),
+            Self::LockFile(e) => Some(e.hint()),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),

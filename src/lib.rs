@@ -25,6 +25,7 @@
 //! | `python/` | which request applies (`precedence`), discovery, choice, the probe and its cache (`interpreter`), resolution to a base (`resolve`) |
 //! | `requirement.rs` | PEP 508 requirement strings (checked, canonical), panics of the parser contained |
 //! | [`spec`] | the canonical spec and its sha256 (the env's identity): requirement files (`reqfile/`), `find-links`, local projects, `pip.args`, the diff shown when it changed |
+//! | `lock/` | `pylock.toml` (PEP 751): its serde model and parser (`model`), and writing one from pip's resolution; beside `spec/`, which may use its model |
 //! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
 //! | `installer/` | the env's own pip: its arguments, running it, its output |
 //! | `state.rs` | `penv-state.json`, written last: an env without one is never trusted |
@@ -48,6 +49,7 @@ mod env_vars;
 mod error;
 mod fs;
 mod installer;
+mod lock;
 mod ops;
 mod plan;
 mod platform;
