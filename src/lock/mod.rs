@@ -4,9 +4,13 @@
 //! Invariant: this stage imports no operation or command; `spec` may use
 //! its model.
 
+mod markers;
 pub(crate) mod model;
+pub(crate) mod select;
+mod tags;
 
 pub use model::LockFileError;
+pub use select::SelectError;
 
 /// The lock file's name, beside the project file.
 pub(crate) const LOCK_FILE_NAME: &str = "pylock.toml";
