@@ -96,6 +96,14 @@ pub enum Error {
         /// Where `pip = false` is.
         location: Option<Location>,
     },
+    /// `sync --locked` / `--frozen` without a `pylock.toml`.
+    #[error("`{flag}` installs from `{}`, and there is none", display_path(path))]
+    NoLock {
+        /// Where it would be.
+        path: PathBuf,
+        /// The flag given.
+        flag: &'static str,
+    },
     /// The user interrupted penv; an old env, if any, was put back.
     #[error("interrupted{}", if *restored { "; the previous env was put back" } else { "" })]
     Interrupted {
@@ -212,6 +220,9 @@ impl Diagnostic for Error {
                 env_vars::MAX_LOCK_TIMEOUT_SECS,
                 env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
+            Self::NoLock { .. } => Some(
+                "run `penv lock` to write it (and commit it), or sync without the flag".to_owned(),
+            ),
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }

@@ -8,11 +8,18 @@ use crate::cli::SyncArgs;
 use crate::diagnostics::display_path;
 use crate::ops::Ctx;
 use crate::ops::sync::{self, Options, Outcome};
-use crate::plan::Plan;
+use crate::plan::{LockUse, Plan};
 use crate::venv::{Readiness, Want};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
-    let plan = super::plan(ctx, &args.spec)?;
+    let lock = if args.frozen {
+        LockUse::Frozen
+    } else if args.locked {
+        LockUse::Locked
+    } else {
+        LockUse::Auto
+    };
+    let plan = super::plan_with(ctx, &args.spec, lock)?;
     let env_name = display_path(&plan.paths.env);
     if args.check {
         return Ok(check(ctx, &plan, args));

@@ -4,8 +4,8 @@
 //!
 //! Invariant: each `'x' in dependency_groups` / `'x' not in extras`
 //! comparison is decided here and replaced by a marker that is always true
-//! or always false before pep508_rs evaluates the rest; any other use of
-//! those names is an error, never guessed at, and text pep508_rs could
+//! or always false before `pep508_rs` evaluates the rest; any other use of
+//! those names is an error, never guessed at, and text `pep508_rs` could
 //! panic on never reaches it.
 
 use std::collections::BTreeSet;
@@ -101,7 +101,7 @@ fn substitute_sets(marker: &str, sets: &Sets) -> Result<String, String> {
             };
             if let Some(set) = set {
                 let present = set.contains(&normalize_name(value));
-                out.push(if present != negated { TRUE } else { FALSE }.to_owned());
+                out.push(if present == negated { FALSE } else { TRUE }.to_owned());
                 i = name_at + 1;
                 continue;
             }

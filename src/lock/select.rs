@@ -200,7 +200,7 @@ pub(crate) fn select(
         }
         chosen.push(artifact(package, lock_dir, target.tags)?);
     }
-    chosen.sort_by(|a, b| normalize_name(&a.name).cmp(&normalize_name(&b.name)));
+    chosen.sort_by_key(|s| normalize_name(&s.name));
     Ok(chosen)
 }
 
@@ -299,21 +299,23 @@ fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selec
     })
 }
 
+/// What a `file://` URL percent-encodes in a path.
+const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 /// A `file://` URL for a local path (made absolute), percent-encoded.
 fn file_url(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
     let absolute = crate::fs::normalize_lexically(&absolute);
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'#')
-        .add(b'%')
-        .add(b'<')
-        .add(b'>')
-        .add(b'?')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}');
     let text = absolute.to_string_lossy().replace('\\', "/");
     let encoded = percent_encoding::utf8_percent_encode(&text, SET).to_string();
     if encoded.starts_with('/') {
