@@ -57,6 +57,8 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// Print the spec hash (a CI cache key)
     Hash(HashArgs),
+    /// Resolve the project with pip and write `pylock.toml` (PEP 751) beside penv.toml
+    Lock(LockArgs),
     /// List and find base interpreters
     #[command(subcommand)]
     Python(PythonCommand),
@@ -126,6 +128,26 @@ pub(crate) struct SyncArgs {
     /// the env's interpreter, are noticed without it.
     #[arg(long, conflicts_with = "check")]
     pub(crate) reinstall: bool,
+}
+
+/// `penv lock`.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    /// The Python to resolve for instead of the project's (same forms as `python` in penv.toml)
+    #[arg(long, value_name = "REQUEST")]
+    pub(crate) python: Option<String>,
+
+    /// Change nothing: exit 1 and say why if `pylock.toml` is missing or out of date
+    #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package"])]
+    pub(crate) check: bool,
+
+    /// Re-resolve everything, keeping none of the current lock's pins
+    #[arg(long)]
+    pub(crate) upgrade: bool,
+
+    /// Re-resolve this package, keeping the other pins (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) upgrade_package: Vec<String>,
 }
 
 /// `penv run`.

@@ -28,6 +28,9 @@ pub enum Error {
     /// Reading `pylock.toml`.
     #[error(transparent)]
     LockFile(#[from] lock::LockFileError),
+    /// Making a lock.
+    #[error(transparent)]
+    Locking(#[from] lock::LockError),
     /// An env path penv will not touch.
     #[error("{refusal}")]
     Refused {
@@ -96,6 +99,14 @@ pub enum Error {
         /// Where `pip = false` is.
         location: Option<Location>,
     },
+    /// `sync --locked` with a lock that is not penv.toml's.
+    #[error("`{}` is out of date against the project file:{}", display_path(path), changes.iter().map(|c| ["\n  - ", c.as_str()].concat()).collect::<String>())]
+    LockOutOfDate {
+        /// The lock file.
+        path: PathBuf,
+        /// What changed, one line each.
+        changes: Vec<String>,
+    },
     /// `sync --locked` / `--frozen` without a `pylock.toml`.
     #[error("`{flag}` installs from `{}`, and there is none", display_path(path))]
     NoLock {
@@ -143,6 +154,7 @@ impl Diagnostic for Error {
             Self::Python(e) => e.location(),
             Self::Spec(e) => e.location(),
             Self::LockFile(e) => e.location(),
+            Self::Locking(e) => e.location(),
             Self::Create(e) => e.location(),
             Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
                 location.as_ref()
@@ -201,6 +213,7 @@ impl Diagnostic for Error {
             Self::Python(e) => e.hint(),
             Self::Spec(e) => Some(e.hint()),
             Self::LockFile(e) => Some(e.hint()),
+            Self::Locking(e) => e.hint(),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),
@@ -220,6 +233,9 @@ impl Diagnostic for Error {
                 env_vars::MAX_LOCK_TIMEOUT_SECS,
                 env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
+            Self::LockOutOfDate { .. } => Some(
+                "run `penv lock` and commit `pylock.toml`, or `penv sync --frozen` to install the lock as it is".to_owned(),
+            ),
             Self::NoLock { .. } => Some(
                 "run `penv lock` to write it (and commit it), or sync without the flag".to_owned(),
             ),

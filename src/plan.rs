@@ -43,6 +43,9 @@ pub(crate) enum LockUse {
     Locked,
     /// `--frozen`: there must be one; installed as it is.
     Frozen,
+    /// Not used: the spec of penv.toml's requirements (what `penv lock`
+    /// resolves, and what a lock's inputs hash is computed from).
+    Ignore,
 }
 
 /// What the project wants: its env, interpreter, spec and hash.
@@ -278,10 +281,13 @@ pub(crate) fn lock_path(project: &Project) -> PathBuf {
 /// The spec: from `pylock.toml` when there is one (or `--locked` /
 /// `--frozen` demand one), else from penv.toml's requirements.
 fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
+    if selection.lock == LockUse::Ignore {
+        return Ok(Spec::build(project, python, &selection.groups)?);
+    }
     let path = lock_path(project);
     let Some(lock) = ReadLock::read(&path)? else {
         return match selection.lock {
-            LockUse::Auto => Ok(Spec::build(project, python, &selection.groups)?),
+            LockUse::Auto | LockUse::Ignore => Ok(Spec::build(project, python, &selection.groups)?),
             LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {
                 path,
                 flag: if selection.lock == LockUse::Locked {

@@ -3,6 +3,7 @@
 //! pipeline logic lives here.
 
 mod hash;
+mod lock;
 mod python;
 mod run;
 mod status;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Which(args) => which::which(&ctx, &args),
         Command::Status(args) => status::status(&ctx, &args),
         Command::Hash(args) => hash::hash(&ctx, &args),
+        Command::Lock(args) => lock::lock(&ctx, &args),
         Command::Python(cmd) => python::python(&ctx, &cmd),
     }
 }

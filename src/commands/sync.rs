@@ -19,6 +19,9 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     } else {
         LockUse::Auto
     };
+    if !args.check {
+        sync::lock_first(ctx, args.spec.python.clone(), lock)?;
+    }
     let plan = super::plan_with(ctx, &args.spec, lock)?;
     let env_name = display_path(&plan.paths.env);
     if args.check {

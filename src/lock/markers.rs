@@ -13,20 +13,7 @@ use std::str::FromStr;
 
 use pep508_rs::{MarkerEnvironment, MarkerTree};
 
-/// PEP 503 normalization.
-pub(super) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+pub(super) use super::normalize_name;
 
 /// The values of PEP 751's set-valued marker variables.
 #[derive(Default)]

@@ -4,13 +4,103 @@
 //! Invariant: this stage imports no operation or command; `spec` may use
 //! its model.
 
+pub(crate) mod build;
+pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;
+pub(crate) mod report;
 pub(crate) mod select;
 mod tags;
+pub(crate) mod write;
 
+use std::path::PathBuf;
+
+use crate::diagnostics::{Location, display_path};
 pub use model::LockFileError;
 pub use select::SelectError;
+
+/// A name normalized as PEP 503 says: lowercase, runs of `-`, `_`, `.` as one `-`.
+pub(crate) fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_run {
+                out.push('-');
+            }
+            in_run = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_run = false;
+        }
+    }
+    out
+}
+
+/// Why a lock could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// The seeded pip has no `--report`.
+    #[error(
+        "pip {version} cannot resolve without installing (`--dry-run --report` needs pip 22.2 or newer)"
+    )]
+    PipTooOld {
+        /// The pip seeded.
+        version: String,
+        /// Where `[venv] pip-version` is written, when it is.
+        location: Option<Location>,
+    },
+    /// A requirement penv cannot record in a lock.
+    #[error("cannot lock `{requirement}`: {why}")]
+    Unsupported {
+        /// The package or requirement.
+        requirement: String,
+        /// Why.
+        why: String,
+    },
+    /// pip chose a remote file and gave no hash for it.
+    #[error(
+        "pip gave no hash for `{name}` (`{url}`), and penv does not download files to hash them"
+    )]
+    NoHash {
+        /// The package.
+        name: String,
+        /// Where pip would get it (credentials redacted).
+        url: String,
+    },
+    /// pip's report could not be read.
+    #[error("cannot read pip's report `{}`: {message}", display_path(path))]
+    Report {
+        /// The report file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading a file to hash it.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::FsError),
+}
+
+impl LockError {
+    /// Where in a file the problem is.
+    pub(crate) fn location(&self) -> Option<&Location> {
+        match self {
+            Self::PipTooOld { location, .. } => location.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// What to do about it.
+    pub(crate) fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::PipTooOld { .. } => "set `[venv] pip-version = \">=22.2\"` (or remove it for penv's default), then run `penv lock` again".to_owned(),
+            Self::Unsupported { .. } => "name the package by version from an index or `find-links` instead, then run `penv lock` again".to_owned(),
+            Self::NoHash { .. } => "use an index that publishes sha256 hashes (PyPI does), or put the file in a local `find-links` directory".to_owned(),
+            Self::Report { .. } => "run `penv lock -v` to see what pip did; a newer pip may write another report format (`[venv] pip-version`)".to_owned(),
+            Self::Fs(_) => return None,
+        })
+    }
+}
 
 /// The lock file's name, beside the project file.
 pub(crate) const LOCK_FILE_NAME: &str = "pylock.toml";

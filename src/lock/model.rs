@@ -174,15 +174,15 @@ pub(crate) struct Artifact {
     /// `path` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// When the file was uploaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) upload_time: Option<toml_edit::Datetime>,
     /// Where to get it (this or `path`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) url: Option<String>,
     /// A local file, relative to the lock file or absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) path: Option<String>,
+    /// When the file was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) upload_time: Option<toml_edit::Datetime>,
     /// Its size in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) size: Option<u64>,

@@ -239,3 +239,24 @@ fn a_bad_marker_is_an_error_naming_its_package() {
         "{err}"
     );
 }
+
+#[test]
+fn unmet_requirements_name_what_the_lock_lacks() {
+    let lock = parse(LOCK, Path::new("pylock.toml")).unwrap();
+    let reqs = |list: &[&str]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|r| ((*r).to_owned(), "requirements".to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        unmet_requirements(&lock, &reqs(&["Native>=1", "devtool", "win-only==2.0"])),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        unmet_requirements(&lock, &reqs(&["native>=2", "newpkg", "nöt ascii"])),
+        [
+            "`native>=2` (requirements): the lock has native 1.0",
+            "`newpkg` (requirements) is not in the lock"
+        ]
+    );
+}

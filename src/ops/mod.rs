@@ -1,11 +1,13 @@
 //! The operations commands share, between the commands (which parse
 //! arguments and print) and the stages (project, python, spec, venv,
 //! installer, state): bringing an env up to date ([`sync`]), building one
-//! in a transaction ([`build`]), and using one as it is ([`use_env`]). A new
+//! in a transaction ([`build`]), resolving and writing `pylock.toml`
+//! ([`lock`]), and using one as it is ([`use_env`]). A new
 //! command is a file in `commands/` calling these; a new operation is a file
 //! here.
 
 pub(crate) mod build;
+pub(crate) mod lock;
 pub(crate) mod sync;
 pub(crate) mod use_env;
 

@@ -237,3 +237,55 @@ fn frozen_and_locked_need_a_lock() {
     }
     assert!(!sb.env().exists());
 }
+
+#[test]
+fn lock_then_sync_installs_the_locked_versions_and_locked_names_what_changed() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    build_wheel(&sb.wheels, "tinypkg", "1.0", &[]);
+    build_wheel(&sb.wheels, "otherpkg", "1.0", &[]);
+    write_requirements(&sb, python, &["tinypkg"]);
+    sb.ok(&["lock"]);
+    // A newer version appears; the lock keeps 1.0.
+    build_wheel(&sb.wheels, "tinypkg", "2.0", &[]);
+    let out = sb.run(&["sync", "--locked"]);
+    assert_exit_and_stderr(&out, 0, "Built `.venv`");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    assert_exit_and_stderr(&sb.run(&["sync"]), 0, "is up to date");
+    // penv.toml changes: `--locked` fails naming the change, touching nothing.
+    write_requirements(&sb, python, &["tinypkg", "otherpkg"]);
+    let lock_before = std::fs::read(sb.project.join("pylock.toml")).unwrap();
+    let out = sb.run(&["sync", "--locked"]);
+    assert_exit_and_stderr(&out, 2, "is out of date against the project file");
+    assert_stderr_says(&out, "`otherpkg` (requirements) is not in the lock");
+    assert_stderr_says(&out, "penv lock");
+    assert_eq!(
+        std::fs::read(sb.project.join("pylock.toml")).unwrap(),
+        lock_before
+    );
+    assert_eq!(imported(&sb, "otherpkg"), None);
+    // `--frozen` installs the lock as it is.
+    assert_exit_and_stderr(&sb.run(&["sync", "--frozen"]), 0, "is up to date");
+    // A plain sync says so, locks again (keeping tinypkg 1.0), and installs.
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "is out of date, locking again first");
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    assert_code(&sb.run(&["sync", "--locked"]), 0);
+    assert_code(&sb.run(&["lock", "--check"]), 0);
+}
+
+#[test]
+fn locked_refuses_a_lock_without_an_inputs_hash_and_plain_sync_installs_it_with_a_warning() {
+    let python = require_python!();
+    let sb = locked_sandbox(python);
+    let out = sb.run(&["sync", "--locked"]);
+    assert_exit_and_stderr(
+        &out,
+        2,
+        "records no `[tool.penv] inputs-hash` (written by `hand`)",
+    );
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "installing it as it is");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+}

@@ -1,0 +1,387 @@
+//! Turning pip's resolutions into a [`PyLock`]: one `[[packages]]` entry per
+//! package of the full resolution, with the artifact pip chose, its hashes,
+//! and a marker naming the groups that need it.
+//!
+//! Group attribution: the full resolution (requirements and every group) is
+//! the lock; it is resolved again for the requirements alone and for each
+//! group with the full resolution's pins as constraints, so every partial
+//! resolution is a subset of the full one with the same versions. A package
+//! in the requirements' resolution gets no group marker; any other gets
+//! `'a' in dependency_groups or 'b' in dependency_groups` for the groups
+//! whose resolution has it. Invariant: the same resolutions give the same
+//! lock (packages sorted by normalized name, groups sorted), and every
+//! archive carries a sha256 — from pip, or computed from the local file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::model::{Archive, Artifact, Directory, LOCK_VERSION, Package, PyLock, Vcs};
+use super::report::{Resolution, Resolved, Source};
+use super::{LockError, normalize_name};
+
+/// What a lock is written from, beside pip's resolutions.
+#[derive(Debug, Clone)]
+pub(crate) struct LockContext {
+    /// The directory the lock is written into (paths are relative to it).
+    pub(crate) lock_dir: PathBuf,
+    /// Files inside it are recorded by relative path; others absolutely.
+    pub(crate) project_root: PathBuf,
+    /// The project's `requires-python`, when it has one.
+    pub(crate) requires_python: Option<String>,
+    /// Every group of the project.
+    pub(crate) groups: Vec<String>,
+    /// The project's `default-groups`.
+    pub(crate) default_groups: Vec<String>,
+    /// [`super::inputs::Inputs::hash`], for `[tool.penv]`.
+    pub(crate) inputs_hash: String,
+}
+
+/// The normalized names in a resolution.
+pub(crate) fn names(resolution: &Resolution) -> BTreeSet<String> {
+    resolution
+        .packages
+        .iter()
+        .map(|p| normalize_name(&p.name))
+        .collect()
+}
+
+/// The lock for `full`, with `base` the names the requirements alone need
+/// and `by_group` those each group needs.
+pub(crate) fn build(
+    full: &Resolution,
+    base: &BTreeSet<String>,
+    by_group: &BTreeMap<String, BTreeSet<String>>,
+    context: &LockContext,
+) -> Result<PyLock, LockError> {
+    let mut packages = Vec::with_capacity(full.packages.len());
+    for resolved in &full.packages {
+        let name = normalize_name(&resolved.name);
+        let marker = if base.contains(&name) {
+            None
+        } else {
+            let groups: Vec<String> = by_group
+                .iter()
+                .filter(|(_, names)| names.contains(&name))
+                .map(|(group, _)| format!("'{group}' in dependency_groups"))
+                .collect();
+            (!groups.is_empty()).then(|| groups.join(" or "))
+        };
+        packages.push(package(resolved, name, marker, context)?);
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut groups = context.groups.clone();
+    groups.sort();
+    let mut tool = BTreeMap::new();
+    tool.insert(
+        "penv".to_owned(),
+        serde_json::json!({ "inputs-hash": context.inputs_hash }),
+    );
+    Ok(PyLock {
+        lock_version: LOCK_VERSION.to_owned(),
+        environments: Some(vec![environment_marker(&full.environment)]),
+        requires_python: context.requires_python.clone().or_else(|| {
+            let version = full.environment.get("python_version")?;
+            Some(format!("=={version}.*"))
+        }),
+        extras: Vec::new(),
+        dependency_groups: groups,
+        default_groups: context.default_groups.clone(),
+        created_by: "penv".to_owned(),
+        packages,
+        tool,
+    })
+}
+
+/// The one environment pip resolved for, as a PEP 508 marker.
+pub(crate) fn environment_marker(environment: &BTreeMap<String, String>) -> String {
+    [
+        "python_full_version",
+        "implementation_name",
+        "sys_platform",
+        "platform_machine",
+    ]
+    .iter()
+    .filter_map(|key| {
+        let value = environment.get(*key)?;
+        Some(format!("{key} == '{}'", value.replace('\'', "")))
+    })
+    .collect::<Vec<_>>()
+    .join(" and ")
+}
+
+fn package(
+    resolved: &Resolved,
+    name: String,
+    marker: Option<String>,
+    context: &LockContext,
+) -> Result<Package, LockError> {
+    let mut package = Package {
+        name,
+        version: Some(resolved.version.clone()),
+        marker,
+        requires_python: resolved.requires_python.clone(),
+        dependencies: Vec::new(),
+        index: None,
+        vcs: None,
+        directory: None,
+        archive: None,
+        sdist: None,
+        wheels: Vec::new(),
+        attestation_identities: Vec::new(),
+        tool: BTreeMap::new(),
+    };
+    let local = local_path(&resolved.url);
+    match &resolved.source {
+        Source::Vcs {
+            vcs,
+            commit_id,
+            requested_revision,
+        } => {
+            package.version = None;
+            let (url, path) = match &local {
+                Some(p) => (None, Some(shown(p, context))),
+                None => (Some(resolved.url.clone()), None),
+            };
+            package.vcs = Some(Vcs {
+                kind: vcs.clone(),
+                url,
+                path,
+                requested_revision: requested_revision.clone(),
+                commit_id: commit_id.clone(),
+                subdirectory: None,
+            });
+        }
+        Source::Directory { editable } => {
+            let Some(dir) = &local else {
+                return Err(LockError::Unsupported {
+                    requirement: resolved.name.clone(),
+                    why: format!(
+                        "pip names it as a directory at `{}`, which is not a local path",
+                        resolved.url
+                    ),
+                });
+            };
+            package.version = None;
+            package.directory = Some(Directory {
+                path: shown(dir, context),
+                editable: editable.then_some(true),
+                subdirectory: None,
+            });
+        }
+        Source::Archive { hashes } => {
+            let hashes = if hashes.contains_key("sha256") {
+                hashes.clone()
+            } else if let Some(file) = &local {
+                let mut computed = hashes.clone();
+                computed.insert("sha256".to_owned(), sha256_of(file)?);
+                computed
+            } else {
+                return Err(LockError::NoHash {
+                    name: resolved.name.clone(),
+                    url: crate::credentials::redact_url(&resolved.url),
+                });
+            };
+            let (url, path) = match &local {
+                Some(p) => (None, Some(shown(p, context))),
+                None => (Some(resolved.url.clone()), None),
+            };
+            if resolved.is_direct {
+                package.archive = Some(Archive {
+                    url,
+                    path,
+                    size: None,
+                    upload_time: None,
+                    hashes,
+                    subdirectory: None,
+                });
+            } else {
+                let artifact = Artifact {
+                    name: None,
+                    upload_time: None,
+                    url,
+                    path,
+                    size: None,
+                    hashes,
+                };
+                let is_wheel = artifact
+                    .file_name()
+                    .is_some_and(|n| n.to_ascii_lowercase().ends_with(".whl"));
+                if is_wheel {
+                    package.wheels.push(artifact);
+                } else {
+                    package.sdist = Some(artifact);
+                }
+            }
+        }
+    }
+    Ok(package)
+}
+
+/// The local path of a `file:` URL, percent-decoded.
+fn local_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("file://")?;
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let rest = rest.split(['#', '?']).next().unwrap_or(rest);
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .ok()?;
+    Some(PathBuf::from(decoded.as_ref()))
+}
+
+/// `path` as the lock records it: relative to the lock's directory when
+/// inside the project, else absolute; `/` separators.
+fn shown(path: &Path, context: &LockContext) -> String {
+    let shown = if path.starts_with(&context.project_root) {
+        relative_to(path, &context.lock_dir)
+    } else {
+        path.to_owned()
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        text
+    }
+}
+
+/// `path` relative to `dir` (both absolute), with `..` where needed.
+fn relative_to(path: &Path, dir: &Path) -> PathBuf {
+    let path: Vec<_> = path.components().collect();
+    let dir: Vec<_> = dir.components().collect();
+    let common = path.iter().zip(&dir).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..dir.len() {
+        out.push("..");
+    }
+    for part in &path[common..] {
+        out.push(part);
+    }
+    out
+}
+
+/// The sha256 of a local file, hex.
+fn sha256_of(path: &Path) -> Result<String, LockError> {
+    let bytes = crate::fs::read(path)?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(name: &str, url: &str, source: Source) -> Resolved {
+        Resolved {
+            name: name.to_owned(),
+            version: "1.0".to_owned(),
+            requires_python: None,
+            is_direct: false,
+            url: url.to_owned(),
+            source,
+        }
+    }
+
+    fn sha(digest: &str) -> Source {
+        Source::Archive {
+            hashes: BTreeMap::from([("sha256".to_owned(), digest.to_owned())]),
+        }
+    }
+
+    fn context() -> LockContext {
+        LockContext {
+            lock_dir: PathBuf::from("/p"),
+            project_root: PathBuf::from("/p"),
+            requires_python: None,
+            groups: vec!["test".into(), "dev".into()],
+            default_groups: vec!["dev".into()],
+            inputs_hash: "abc".into(),
+        }
+    }
+
+    #[test]
+    fn packages_are_sorted_marked_by_group_and_paths_relative() {
+        let full = Resolution {
+            environment: BTreeMap::from([
+                ("python_full_version".to_owned(), "3.11.7".to_owned()),
+                ("python_version".to_owned(), "3.11".to_owned()),
+                ("sys_platform".to_owned(), "linux".to_owned()),
+            ]),
+            packages: vec![
+                resolved(
+                    "Zed_Pkg",
+                    "file:///p/wheels/zed_pkg-1.0-py3-none-any.whl",
+                    sha("aa"),
+                ),
+                resolved("base", "https://files/base-1.0.tar.gz", sha("bb")),
+                resolved(
+                    "both",
+                    "file:///elsewhere/both-1.0-py3-none-any.whl",
+                    sha("cc"),
+                ),
+            ],
+        };
+        let base = BTreeSet::from(["base".to_owned()]);
+        let by_group = BTreeMap::from([
+            (
+                "dev".to_owned(),
+                BTreeSet::from(["zed-pkg".to_owned(), "both".to_owned()]),
+            ),
+            ("test".to_owned(), BTreeSet::from(["both".to_owned()])),
+        ]);
+        let lock = build(&full, &base, &by_group, &context()).unwrap();
+        let names: Vec<&str> = lock.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["base", "both", "zed-pkg"]);
+        assert_eq!(lock.packages[0].marker, None);
+        assert_eq!(
+            lock.packages[0].sdist.as_ref().unwrap().url.as_deref(),
+            Some("https://files/base-1.0.tar.gz")
+        );
+        assert_eq!(
+            lock.packages[1].marker.as_deref(),
+            Some("'dev' in dependency_groups or 'test' in dependency_groups")
+        );
+        assert_eq!(
+            lock.packages[1].wheels[0].path.as_deref(),
+            Some("/elsewhere/both-1.0-py3-none-any.whl")
+        );
+        assert_eq!(
+            lock.packages[2].wheels[0].path.as_deref(),
+            Some("wheels/zed_pkg-1.0-py3-none-any.whl")
+        );
+        assert_eq!(lock.dependency_groups, ["dev", "test"]);
+        assert_eq!(lock.requires_python.as_deref(), Some("==3.11.*"));
+        assert_eq!(
+            lock.environments.unwrap(),
+            ["python_full_version == '3.11.7' and sys_platform == 'linux'"]
+        );
+    }
+
+    #[test]
+    fn a_remote_file_without_a_hash_is_refused() {
+        let full = Resolution {
+            environment: BTreeMap::new(),
+            packages: vec![resolved(
+                "x",
+                "https://h/x-1.0.tar.gz",
+                Source::Archive {
+                    hashes: BTreeMap::new(),
+                },
+            )],
+        };
+        let err = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap_err();
+        assert!(matches!(err, LockError::NoHash { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_lock_dir() {
+        assert_eq!(
+            relative_to(Path::new("/p/a/b.whl"), Path::new("/p/c")),
+            PathBuf::from("../a/b.whl")
+        );
+        assert_eq!(
+            local_path("file:///a%20b/c.whl"),
+            Some(PathBuf::from("/a b/c.whl"))
+        );
+    }
+}
