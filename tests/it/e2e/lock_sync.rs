@@ -75,17 +75,18 @@ fn frozen_installs_the_right_subset_of_a_multi_environment_lock() {
             sha256(path)
         )
     };
+    // Relative to the lock file.
+    let specific_entry = format!(
+        "{{ path = \"specific/nat-1.0-py{nodot}-none-any.whl\", hashes = {{ sha256 = \"{}\" }} }}",
+        sha256(&specific)
+    );
     let lock = format!(
         "{HEADER}environments = [\"sys_platform == 'win32'\", \"implementation_name == 'cpython'\"]\n\
          requires-python = \">=3.8\"\ndependency-groups = [\"dev\", \"docs\"]\ndefault-groups = [\"dev\"]\n\n\
          [[packages]]\nname = \"nat\"\nversion = \"1.0\"\nwheels = [{}, {}, {}]\n\n{}{}{}",
         wheel(&windows),
         wheel(&generic),
-        // Relative to the lock file.
-        format!(
-            "{{ path = \"specific/nat-1.0-py{nodot}-none-any.whl\", hashes = {{ sha256 = \"{}\" }} }}",
-            sha256(&specific)
-        ),
+        specific_entry,
         wheel_package("winonly", "1.0", Some("sys_platform == 'win32'"), &winonly),
         wheel_package(
             "devtool",
