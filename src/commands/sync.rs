@@ -74,8 +74,13 @@ fn check(ctx: &Ctx, plan: &Plan, args: &SyncArgs) -> ExitCode {
             ctx.printer.status(&format!("hint: {}", refusal.hint()));
         }
         None => ctx.printer.status(&format!(
-            "Run `penv sync{}{}` to update it.",
+            "Run `penv sync{}{}{}` to update it.",
             args.spec.as_command_line(),
+            match (args.frozen, args.locked) {
+                (true, _) => " --frozen",
+                (_, true) => " --locked",
+                _ => "",
+            },
             if args.force { " --force" } else { "" }
         )),
     }

@@ -162,6 +162,10 @@ fn the_lock_pins_even_when_newer_files_are_offered_and_editing_it_rebuilds() {
     let said = format!("{}{}", stdout(&out), stderr(&out));
     assert!(said.contains("the lock `pylock.toml` changed"), "{said}");
     assert!(said.contains("tinypkg==2.0"), "{said}");
+    assert!(
+        said.contains("Run `penv sync --frozen` to update it."),
+        "{said}"
+    );
     sb.ok(&["sync", "--frozen"]);
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
 }
