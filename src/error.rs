@@ -170,6 +170,7 @@ impl Diagnostic for Error {
             Self::Python(e) => e.detail().map(str::to_owned),
             Self::Create(e) => e.detail(),
             Self::Install(e) => e.detail(),
+            Self::Locking(e) => e.detail(),
             Self::EnvNotReady { reasons, .. }
             | Self::ChangedDuringSync {
                 changes: reasons, ..

@@ -76,6 +76,16 @@ pub enum LockError {
         /// What is wrong.
         message: String,
     },
+    /// pip failed to resolve (its words are the detail).
+    #[error("pip could not resolve the project for the lock (exit code {code})")]
+    Resolve {
+        /// pip's exit code.
+        code: i32,
+        /// pip's words, as the install error shows them.
+        detail: Option<String>,
+        /// The install error's hint, said of `penv lock`.
+        hint: Option<String>,
+    },
     /// Reading a file to hash it.
     #[error(transparent)]
     Fs(#[from] crate::fs::FsError),
@@ -90,6 +100,14 @@ impl LockError {
         }
     }
 
+    /// pip's words, for a failed resolution.
+    pub(crate) fn detail(&self) -> Option<String> {
+        match self {
+            Self::Resolve { detail, .. } => detail.clone(),
+            _ => None,
+        }
+    }
+
     /// What to do about it.
     pub(crate) fn hint(&self) -> Option<String> {
         Some(match self {
@@ -97,6 +115,7 @@ impl LockError {
             Self::Unsupported { .. } => "name the package by version from an index or `find-links` instead, then run `penv lock` again".to_owned(),
             Self::NoHash { .. } => "use an index that publishes sha256 hashes (PyPI does), or put the file in a local `find-links` directory".to_owned(),
             Self::Report { .. } => "run `penv lock -v` to see what pip did; a newer pip may write another report format (`[venv] pip-version`)".to_owned(),
+            Self::Resolve { hint, .. } => return hint.clone(),
             Self::Fs(_) => return None,
         })
     }

@@ -162,4 +162,47 @@ inputs-hash = "0123"
         let again = parse(&text, std::path::Path::new("p")).unwrap();
         assert_eq!(again.packages[0].marker, lock.packages[0].marker);
     }
+
+    #[test]
+    fn a_built_lock_reads_back_with_the_model_and_has_the_required_keys() {
+        use super::super::build::{LockContext, build};
+        use super::super::report::parse as parse_report;
+        let report = r#"{"version": "1", "install": [
+            {"download_info": {"url": "file:///p/wheels/a-1.0-py3-none-any.whl", "archive_info": {"hashes": {"sha256": "aa"}}},
+             "metadata": {"name": "A", "version": "1.0", "requires_python": ">=3.8"}},
+            {"download_info": {"url": "file:///p/src/b", "dir_info": {"editable": true}}, "is_direct": true,
+             "metadata": {"name": "b", "version": "0.1"}}],
+          "environment": {"python_full_version": "3.12.1", "implementation_name": "cpython", "sys_platform": "linux", "platform_machine": "aarch64", "python_version": "3.12"}}"#;
+        let full = parse_report(report).unwrap();
+        let names = super::super::build::names(&full);
+        let context = LockContext {
+            lock_dir: "/p".into(),
+            project_root: "/p".into(),
+            requires_python: Some(">=3.12".into()),
+            groups: vec![],
+            default_groups: vec![],
+            inputs_hash: "ff".into(),
+        };
+        let lock = build(&full, &names, &std::collections::BTreeMap::new(), &context).unwrap();
+        let text = render(&lock);
+        let again = parse(&text, std::path::Path::new("pylock.toml")).unwrap();
+        assert_eq!(again, lock);
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        for key in [
+            "lock-version",
+            "created-by",
+            "packages",
+            "environments",
+            "requires-python",
+        ] {
+            assert!(doc.contains_key(key), "{key} in\n{text}");
+        }
+        assert_eq!(again.packages[0].name, "a");
+        assert_eq!(
+            again.packages[0].wheels[0].path.as_deref(),
+            Some("wheels/a-1.0-py3-none-any.whl")
+        );
+        assert_eq!(again.packages[1].directory.as_ref().unwrap().path, "src/b");
+        assert!(text.contains("platform_machine == 'aarch64'"), "{text}");
+    }
 }

@@ -283,7 +283,9 @@ fn a_failed_resolution_writes_nothing_and_cleans_up() {
     let sb = sandbox_with_wheels();
     sb.write_offline_toml(python, "requirements = [\"nosuchpkg\"]\n");
     let out = sb.run(&["lock"]);
-    assert_code(&out, 2);
+    assert_exit_and_stderr(&out, 2, "pip could not resolve the project for the lock");
+    assert_stderr_says(&out, "nosuchpkg");
+    assert_stderr_says(&out, "then run `penv lock` again");
     assert!(!sb.project.join("pylock.toml").exists());
     let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
         .unwrap()
@@ -291,4 +293,122 @@ fn a_failed_resolution_writes_nothing_and_cleans_up() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+}
+
+/// A PEP 517 backend with no requirements (pip builds it offline) for
+/// `localpkg` 0.3, which needs `tinypkg`.
+const LOCAL_BACKEND: &str = r#"
+import os, zipfile
+def _wheel(directory):
+    dist = "localpkg-0.3.dist-info"
+    name = "localpkg-0.3-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as z:
+        z.writestr("localpkg.py", "VERSION = '0.3'\n")
+        z.writestr(dist + "/METADATA", "Metadata-Version: 2.1\nName: localpkg\nVersion: 0.3\nRequires-Dist: tinypkg\n")
+        z.writestr(dist + "/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr(dist + "/RECORD", "")
+    return name
+def build_wheel(directory, config_settings=None, metadata_directory=None):
+    return _wheel(directory)
+def build_editable(directory, config_settings=None, metadata_directory=None):
+    return _wheel(directory)
+"#;
+
+#[test]
+fn a_local_directory_is_recorded_as_a_directory_entry() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "localpkg/pyproject.toml",
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    );
+    sb.write("localpkg/backend.py", LOCAL_BACKEND);
+    sb.write(
+        "penv.toml",
+        &sb.offline_toml(python, "")
+            .replace("[pip]\n", "[pip]\nargs = [\"-e\", \"./localpkg\"]\n"),
+    );
+    sb.ok(&["lock"]);
+    let doc = lock_doc(&sb);
+    let local = package(&doc, "localpkg").unwrap();
+    // A source tree has no version a lock can promise (PEP 751).
+    assert!(local.get("version").is_none(), "{local}");
+    let directory = local["directory"].as_inline_table().unwrap();
+    assert_eq!(directory["path"].as_str(), Some("localpkg"));
+    assert_eq!(directory["editable"].as_bool(), Some(true));
+    assert_eq!(version_of(&doc, "tinypkg").as_deref(), Some("2.0"));
+}
+
+#[test]
+fn a_pip_without_report_is_refused_naming_pip_version() {
+    use super::pip_seed::{bundled_pip, private_run, repackaged_pip};
+    let python = require_python!();
+    let Some(bundled) = bundled_pip(python) else {
+        skip!("the interpreter bundles no pip");
+    };
+    let sb = sandbox_with_wheels();
+    // The bundled pip's code, claiming a version before `--report` (22.2).
+    repackaged_pip(python, &bundled, &sb.wheels, "22.0");
+    sb.write_offline_toml(
+        python,
+        "requirements = [\"tinypkg\"]\n[venv]\npip-version = \"==22.0\"",
+    );
+    let out = private_run(&sb, &["lock"]);
+    assert_exit_and_stderr(&out, 2, "pip 22.0 cannot resolve without installing");
+    assert_stderr_says(&out, "pip-version");
+    assert!(!sb.project.join("pylock.toml").exists());
+    let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+}
+
+#[test]
+fn a_vcs_requirement_is_recorded_with_its_commit() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let repo = sb.tmp.path().canonicalize().unwrap().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("pyproject.toml"),
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("backend.py"), LOCAL_BACKEND).unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+    };
+    match git(&["init", "-q", "-b", "main"]) {
+        Ok(out) if out.status.success() => {}
+        _ => skip!("no git"),
+    }
+    assert!(git(&["add", "-A"]).unwrap().status.success());
+    assert!(git(&["commit", "-qm", "one"]).unwrap().status.success());
+    let commit = String::from_utf8(git(&["rev-parse", "HEAD"]).unwrap().stdout).unwrap();
+    // `localhost`: pip before 24 refuses a `git+file:` URL without a host;
+    // in a requirement file, which pip reads as written (penv.toml's
+    // requirements are normalized, which drops it).
+    sb.write(
+        "reqs.txt",
+        &format!("localpkg @ git+file://localhost{}@main\n", repo.display()),
+    );
+    sb.write_offline_toml(python, "requirement-files = [\"reqs.txt\"]");
+    sb.ok(&["lock"]);
+    let doc = lock_doc(&sb);
+    let local = package(&doc, "localpkg").unwrap();
+    assert!(local.get("version").is_none(), "{local}");
+    let vcs = local["vcs"].as_inline_table().unwrap();
+    assert_eq!(vcs["type"].as_str(), Some("git"));
+    assert_eq!(vcs["commit-id"].as_str(), Some(commit.trim()));
+    assert_eq!(vcs["requested-revision"].as_str(), Some("main"));
+    assert_eq!(
+        vcs["path"].as_str(),
+        Some(repo.display().to_string().as_str())
+    );
 }

@@ -1,0 +1,218 @@
+//! `penv lock`: resolve the project — its requirements, requirement files
+//! and every group — with pip (`install --dry-run --ignore-installed
+//! --report`) for the plan's interpreter, and write `pylock.toml` beside the
+//! project file; and decide, without resolving, whether that file is still
+//! the project's lock ([`freshness`]).
+//!
+//! pip runs in a scratch venv (`.penv/lock-<pid>`, created, seeded with the
+//! pip the env would get, and removed through `venv::owned`), never in
+//! `.venv`, which locking leaves alone. Pins of the existing lock reach pip
+//! as constraints, so re-locking moves only what must move (or what
+//! `--upgrade`/`--upgrade-package` frees); a pin a requirement no longer
+//! allows is dropped. Groups are attributed as `lock::build` explains: the
+//! full resolution, then one per group (and one for the requirements alone)
+//! constrained to the full one's pins. Invariant: the lock is written
+//! atomically, only after every resolution succeeded, and the same inputs
+//! and pins give the same bytes.
+
+use std::path::PathBuf;
+
+use super::Ctx;
+use crate::Error;
+use crate::lock;
+use crate::lock::build::LockContext;
+use crate::lock::inputs::{Inputs, recorded_hash};
+use crate::plan::{Plan, Selection};
+use crate::process::SignalGuard;
+use crate::spec::GroupSelection;
+use pins::changes;
+use resolve::{Scratch, resolve_all};
+
+mod pins;
+mod resolve;
+
+/// What `penv lock` may change of the existing pins.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Options {
+    /// `--upgrade`: no pins kept.
+    pub(crate) upgrade: bool,
+    /// `--upgrade-package`: these names' pins dropped (normalized here).
+    pub(crate) upgrade_packages: Vec<String>,
+}
+
+/// What a lock run did.
+#[derive(Debug)]
+pub(crate) struct Locked {
+    pub(crate) path: PathBuf,
+    pub(crate) packages: usize,
+    /// Whether the file's bytes changed.
+    pub(crate) written: bool,
+    /// `Added x 1.0`, `Updated x 1.0 -> 2.0`, `Removed x 1.0`, sorted by name.
+    pub(crate) changes: Vec<String>,
+}
+
+/// Whether `pylock.toml` is the lock of the project as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    Fresh,
+    Missing,
+    /// Out of date, and why.
+    Stale(String),
+}
+
+/// The selection a lock is made for: every group of the project.
+pub(crate) fn selection(
+    plan_python: Option<String>,
+    project: &crate::project::Project,
+) -> Selection {
+    Selection {
+        python: plan_python,
+        groups: GroupSelection {
+            groups: project.config.groups.keys().cloned().collect(),
+            no_default_groups: true,
+        },
+        lock: crate::plan::LockUse::Ignore,
+    }
+}
+
+/// Where the project's lock is: `pylock.toml` beside the project file.
+pub(crate) fn lock_path(plan: &Plan) -> PathBuf {
+    plan.project.root.join(lock::LOCK_FILE_NAME)
+}
+
+/// The inputs of a lock of `plan`, which must select every group
+/// ([`selection`]).
+pub(crate) fn inputs(plan: &Plan) -> Inputs {
+    let spec = &plan.spec;
+    let mut pip = Vec::new();
+    if let Some(url) = &spec.pip.index_url {
+        pip.push(format!("index-url {}", json(url)));
+    }
+    for url in &spec.pip.extra_index_urls {
+        pip.push(format!("extra-index-url {}", json(url)));
+    }
+    for link in &spec.pip.find_links {
+        pip.push(format!("find-links {}", json(&link.location)));
+    }
+    for link in &spec.named_find_links {
+        pip.push(format!("named-find-links {}", json(&link.location)));
+    }
+    if spec.pip.no_index {
+        pip.push("no-index".to_owned());
+    }
+    pip.extend(spec.pip.args.iter().map(|a| format!("arg {a}")));
+    let info = &plan.python.info;
+    Inputs {
+        requirements: spec.requirements.clone(),
+        groups: spec.groups.clone(),
+        default_groups: plan
+            .project
+            .config
+            .default_groups
+            .clone()
+            .unwrap_or_default(),
+        requirement_files: spec
+            .requirement_files
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}{} {}",
+                    if f.constraint { "-c " } else { "" },
+                    f.path,
+                    f.sha256
+                )
+            })
+            .collect(),
+        pip,
+        local_projects: spec.local_projects.iter().map(json).collect(),
+        pip_version: spec.venv.pip_version.clone(),
+        interpreter: format!(
+            "{} {} {} {}",
+            info.implementation,
+            info.version,
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ),
+    }
+}
+
+/// A part of the spec as canonical JSON text, for [`inputs`].
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("spec parts serialize")
+}
+
+/// Whether the lock beside `plan`'s project file (a plan for [`selection`])
+/// is fresh, by its recorded inputs hash; resolves nothing.
+pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
+    let path = lock_path(plan);
+    let Some(existing) = lock::read(&path)? else {
+        return Ok(Freshness::Missing);
+    };
+    Ok(match recorded_hash(&existing) {
+        Some(hash) if hash == inputs(plan).hash() => Freshness::Fresh,
+        Some(_) => Freshness::Stale(
+            "the project's requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned(),
+        ),
+        None => Freshness::Stale(format!(
+            "it records no `[tool.penv] inputs-hash` (written by `{}`)",
+            existing.created_by
+        )),
+    })
+}
+
+/// Resolves `plan` (a plan for [`selection`]) and writes the lock.
+pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, Error> {
+    let path = lock_path(plan);
+    let existing = lock::read(&path)?;
+    let (pip, redactor) = plan
+        .spec
+        .pip
+        .expanded(&ctx.vars.url_vars, |keys| plan.project.locate(keys))?;
+    let guard = SignalGuard::install();
+    let scratch = Scratch::create(&plan.paths)?;
+    let resolved = resolve_all(
+        ctx,
+        plan,
+        &pip,
+        &redactor,
+        &guard,
+        &scratch.dir,
+        existing.as_ref(),
+        options,
+    );
+    let removed = scratch.remove();
+    let (full, base, by_group) = resolved?;
+    removed?;
+    let context = LockContext {
+        lock_dir: plan.project.root.clone(),
+        project_root: plan.project.root.clone(),
+        requires_python: plan
+            .project
+            .requires_python
+            .as_ref()
+            .map(|r| r.value.clone()),
+        groups: plan.project.config.groups.keys().cloned().collect(),
+        default_groups: plan
+            .project
+            .config
+            .default_groups
+            .clone()
+            .unwrap_or_default(),
+        inputs_hash: inputs(plan).hash(),
+    };
+    let new = lock::build::build(&full, &base, &by_group, &context)?;
+    let text = lock::write::render(&new);
+    let old_text = crate::text_file::read_optional(&path, lock::LOCK_FILE)
+        .ok()
+        .flatten();
+    let written = old_text.as_deref() != Some(text.as_str());
+    if written {
+        crate::fs::write_atomic(&path, text.as_bytes())?;
+    }
+    Ok(Locked {
+        path,
+        packages: new.packages.len(),
+        written,
+        changes: changes(existing.as_ref(), &new),
+    })
+}

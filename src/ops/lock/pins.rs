@@ -1,0 +1,152 @@
+//! Which pins of the existing lock a re-lock keeps, and what moved.
+//!
+//! Invariant: a pin is dropped only when asked (`--upgrade`,
+//! `--upgrade-package`) or when a requirement no longer allows it; every
+//! other versioned package of the old lock reaches pip as `name==version`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use super::Options;
+use crate::lock::model::PyLock;
+use crate::lock::normalize_name;
+use crate::spec::Spec;
+
+/// The existing lock's pins pip keeps: `name==version` for each versioned
+/// package, except those `options` frees and those a requirement of `spec`
+/// no longer allows.
+pub(super) fn kept_pins(existing: Option<&PyLock>, options: &Options, spec: &Spec) -> Vec<String> {
+    let Some(existing) = existing else {
+        return Vec::new();
+    };
+    if options.upgrade {
+        return Vec::new();
+    }
+    let freed: BTreeSet<String> = options
+        .upgrade_packages
+        .iter()
+        .map(|n| normalize_name(n))
+        .collect();
+    let allowed = allowed_versions(spec);
+    existing
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let name = normalize_name(&p.name);
+            let version = p.version.as_deref()?;
+            if freed.contains(&name) {
+                return None;
+            }
+            if let (Some(specifiers), Ok(v)) =
+                (allowed.get(&name), pep440_rs::Version::from_str(version))
+                && !specifiers.iter().all(|s| s.contains(&v))
+            {
+                return None;
+            }
+            Some(format!("{name}=={version}"))
+        })
+        .collect()
+}
+
+/// The version specifiers each directly named package must satisfy.
+fn allowed_versions(spec: &Spec) -> BTreeMap<String, Vec<pep440_rs::VersionSpecifiers>> {
+    let mut allowed: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for text in spec.all_requirements() {
+        // Normalized by the spec; non-ASCII ones (kept as written) are skipped,
+        // as `pep508_rs` may panic on them.
+        if !text.is_ascii() {
+            continue;
+        }
+        if let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text)
+            && let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) = req.version_or_url
+            && let Ok(specifiers) = pep440_rs::VersionSpecifiers::from_str(&specifiers.to_string())
+        {
+            allowed
+                .entry(normalize_name(req.name.as_ref()))
+                .or_default()
+                .push(specifiers);
+        }
+    }
+    allowed
+}
+
+/// What moved between the old lock and the new one.
+pub(super) fn changes(old: Option<&PyLock>, new: &PyLock) -> Vec<String> {
+    let versions = |lock: &PyLock| -> BTreeMap<String, String> {
+        lock.packages
+            .iter()
+            .map(|p| {
+                (
+                    normalize_name(&p.name),
+                    p.version.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let old = old.map(versions).unwrap_or_default();
+    let new = versions(new);
+    let mut out = Vec::new();
+    for (name, version) in &new {
+        match old.get(name) {
+            None => out.push(format!("Added `{name}` {version}")),
+            Some(before) if before != version => {
+                out.push(format!("Updated `{name}` {before} -> {version}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, version) in &old {
+        if !new.contains_key(name) {
+            out.push(format!("Removed `{name}` {version}"));
+        }
+    }
+    out.sort_by(|a, b| a.split('`').nth(1).cmp(&b.split('`').nth(1)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn lock_with(packages: &[(&str, &str)]) -> PyLock {
+        let text = packages.iter().fold(
+            "lock-version = \"1.0\"\ncreated-by = \"penv\"\n".to_owned(),
+            |text, (n, v)| format!("{text}[[packages]]\nname = \"{n}\"\nversion = \"{v}\"\n"),
+        );
+        crate::lock::model::parse(&text, Path::new("p")).unwrap()
+    }
+
+    #[test]
+    fn pins_are_kept_unless_freed_or_no_longer_allowed() {
+        let old = lock_with(&[("Tiny_Pkg", "1.0"), ("other", "1.0"), ("third", "3.0")]);
+        let mut spec = crate::spec::example();
+        spec.requirements = vec!["other>=2".into(), "third".into()];
+        spec.groups.clear();
+        let options = Options::default();
+        assert_eq!(
+            kept_pins(Some(&old), &options, &spec),
+            ["tiny-pkg==1.0", "third==3.0"]
+        );
+        let options = Options {
+            upgrade_packages: vec!["TINY.pkg".into()],
+            ..Options::default()
+        };
+        assert_eq!(kept_pins(Some(&old), &options, &spec), ["third==3.0"]);
+        let options = Options {
+            upgrade: true,
+            ..Options::default()
+        };
+        assert!(kept_pins(Some(&old), &options, &spec).is_empty());
+    }
+
+    #[test]
+    fn changes_name_what_moved() {
+        let old = lock_with(&[("a", "1"), ("b", "1")]);
+        let new = lock_with(&[("b", "2"), ("c", "1")]);
+        assert_eq!(
+            changes(Some(&old), &new),
+            ["Removed `a` 1", "Updated `b` 1 -> 2", "Added `c` 1"]
+        );
+    }
+}
