@@ -34,8 +34,8 @@ pub(crate) struct LockContext {
     pub(crate) groups: Vec<String>,
     /// The project's `default-groups`.
     pub(crate) default_groups: Vec<String>,
-    /// [`super::inputs::Inputs::hash`], for `[tool.penv]`.
-    pub(crate) inputs_hash: String,
+    /// What the lock is made from, recorded in `[tool.penv]` with its hash.
+    pub(crate) inputs: super::inputs::Inputs,
 }
 
 /// The normalized names in a resolution.
@@ -76,7 +76,7 @@ pub(crate) fn build(
     let mut tool = BTreeMap::new();
     tool.insert(
         "penv".to_owned(),
-        serde_json::json!({ "inputs-hash": context.inputs_hash }),
+        super::inputs::tool_table(&context.inputs),
     );
     Ok(PyLock {
         lock_version: LOCK_VERSION.to_owned(),
@@ -142,7 +142,7 @@ fn package(
             package.version = None;
             let (url, path) = match &local {
                 Some(p) => (None, Some(shown(p, context))),
-                None => (Some(resolved.url.clone()), None),
+                None => (Some(crate::credentials::redact_url(&resolved.url)), None),
             };
             package.vcs = Some(Vcs {
                 kind: vcs.clone(),
@@ -185,7 +185,7 @@ fn package(
             };
             let (url, path) = match &local {
                 Some(p) => (None, Some(shown(p, context))),
-                None => (Some(resolved.url.clone()), None),
+                None => (Some(crate::credentials::redact_url(&resolved.url)), None),
             };
             if resolved.is_direct {
                 package.archive = Some(Archive {
@@ -295,7 +295,7 @@ mod tests {
             requires_python: None,
             groups: vec!["test".into(), "dev".into()],
             default_groups: vec!["dev".into()],
-            inputs_hash: "abc".into(),
+            inputs: super::super::inputs::tests::example(),
         }
     }
 
@@ -371,6 +371,21 @@ mod tests {
         };
         let err = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap_err();
         assert!(matches!(err, LockError::NoHash { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn credentials_in_urls_stay_out_of_the_lock() {
+        let full = Resolution {
+            environment: BTreeMap::new(),
+            packages: vec![resolved(
+                "x",
+                "https://alice:s3cret@host/x-1.0-py3-none-any.whl",
+                sha("aa"),
+            )],
+        };
+        let lock = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap();
+        let url = lock.packages[0].wheels[0].url.as_deref().unwrap();
+        assert_eq!(url, "https://alice:***@host/x-1.0-py3-none-any.whl");
     }
 
     #[test]

@@ -22,6 +22,7 @@ const INPUTS_FORMAT: u32 = 1;
 
 /// Everything a lock is made from, as plain values in canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) struct Inputs {
     /// The project's requirements, normalized and sorted.
     pub(crate) requirements: Vec<String>,
@@ -36,6 +37,7 @@ pub(crate) struct Inputs {
     /// Local project directories' identities (their metadata hashes).
     pub(crate) local_projects: Vec<String>,
     /// `[venv] pip-version` (or penv's default request).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) pip_version: Option<String>,
     /// `cpython 3.11.7 linux x86_64`.
     pub(crate) interpreter: String,
@@ -52,16 +54,90 @@ impl Inputs {
     }
 }
 
+/// The `[tool.penv]` table of a lock made from `inputs`: their hash, and
+/// the inputs themselves, so that a stale lock can say what changed.
+pub(crate) fn tool_table(inputs: &Inputs) -> serde_json::Value {
+    let mut table = serde_json::to_value(inputs).expect("inputs serialize");
+    if let Some(map) = table.as_object_mut() {
+        map.insert("inputs-hash".to_owned(), inputs.hash().into());
+    }
+    table
+}
+
+/// What differs between the inputs a lock records (`[tool.penv]`) and
+/// `now`, one line each: "`requirements`: added `x`, removed `y`".
+pub(crate) fn changes(lock: &super::model::PyLock, now: &Inputs) -> Vec<String> {
+    let recorded = lock.tool.get("penv").cloned().unwrap_or_default();
+    let now = tool_table(now);
+    let mut out = Vec::new();
+    diff("", &recorded, &now, &mut out);
+    out
+}
+
+fn diff(name: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if old == new || name == "inputs-hash" {
+        return;
+    }
+    let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    match (old, new) {
+        (Value::Object(old), Value::Object(new)) => {
+            let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+            for key in keys {
+                let path = if name.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{name}.{key}")
+                };
+                diff(
+                    &path,
+                    old.get(key).unwrap_or(&Value::Null),
+                    new.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(_) | Value::Null, Value::Array(_) | Value::Null) => {
+            let items = |v: &Value| -> Vec<String> {
+                v.as_array().into_iter().flatten().map(shown).collect()
+            };
+            let (old, new) = (items(old), items(new));
+            let added: Vec<String> = new
+                .iter()
+                .filter(|i| !old.contains(i))
+                .map(|i| format!("`{i}`"))
+                .collect();
+            let removed: Vec<String> = old
+                .iter()
+                .filter(|i| !new.contains(i))
+                .map(|i| format!("`{i}`"))
+                .collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("added {}", added.join(", ")));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("removed {}", removed.join(", ")));
+            }
+            if parts.is_empty() {
+                parts.push("reordered".to_owned());
+            }
+            out.push(format!("`{name}`: {}", parts.join("; ")));
+        }
+        _ => out.push(format!("`{name}`: `{}` → `{}`", shown(old), shown(new))),
+    }
+}
+
 /// The inputs hash a lock records, when it has one (`[tool.penv]`).
 pub(crate) fn recorded_hash(lock: &super::model::PyLock) -> Option<&str> {
     lock.tool.get("penv")?.get("inputs-hash")?.as_str()
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn example() -> Inputs {
+    pub(crate) fn example() -> Inputs {
         Inputs {
             requirements: vec!["tinypkg".into()],
             groups: BTreeMap::from([("dev".into(), vec!["otherpkg".into()])]),
@@ -91,6 +167,34 @@ mod tests {
             change(&mut inputs);
             assert_ne!(inputs.hash(), base, "{inputs:?}");
         }
+    }
+
+    #[test]
+    fn a_lock_names_what_changed_since() {
+        let lock = crate::lock::model::PyLock {
+            lock_version: "1.0".into(),
+            environments: None,
+            requires_python: None,
+            extras: vec![],
+            dependency_groups: vec![],
+            default_groups: vec![],
+            created_by: "penv".into(),
+            packages: vec![],
+            tool: BTreeMap::from([("penv".to_owned(), tool_table(&example()))]),
+        };
+        assert!(changes(&lock, &example()).is_empty());
+        let mut now = example();
+        now.requirements = vec!["otherpkg".into()];
+        now.groups.insert("test".into(), vec!["pytest".into()]);
+        now.interpreter = "cpython 3.12.1 linux x86_64".into();
+        assert_eq!(
+            changes(&lock, &now),
+            [
+                "`groups.test`: added `pytest`",
+                "`interpreter`: `cpython 3.11.7 linux x86_64` → `cpython 3.12.1 linux x86_64`",
+                "`requirements`: added `otherpkg`; removed `tinypkg`",
+            ]
+        );
     }
 
     #[test]

@@ -181,7 +181,7 @@ inputs-hash = "0123"
             requires_python: Some(">=3.12".into()),
             groups: vec![],
             default_groups: vec![],
-            inputs_hash: "ff".into(),
+            inputs: super::super::inputs::tests::example(),
         };
         let lock = build(&full, &names, &std::collections::BTreeMap::new(), &context).unwrap();
         let text = render(&lock);

@@ -4,7 +4,7 @@
 //! project file; and decide, without resolving, whether that file is still
 //! the project's lock ([`freshness`]).
 //!
-//! pip runs in a scratch venv (`.penv/lock-<pid>`, created, seeded with the
+//! pip runs in a scratch venv (`.penv/lock-<env name>`, one `penv lock` at a time, created, seeded with the
 //! pip the env would get, and removed through `venv::owned`), never in
 //! `.venv`, which locking leaves alone. Pins of the existing lock reach pip
 //! as constraints, so re-locking moves only what must move (or what
@@ -100,7 +100,13 @@ pub(crate) fn inputs(plan: &Plan) -> Inputs {
     if spec.pip.no_index {
         pip.push("no-index".to_owned());
     }
-    pip.extend(spec.pip.args.iter().map(|a| format!("arg {a}")));
+    // A lock is committed: no secret from `[pip] args` goes into it.
+    pip.extend(
+        spec.pip
+            .args
+            .iter()
+            .map(|a| format!("arg {}", crate::credentials::redact_text(a))),
+    );
     let info = &plan.python.info;
     Inputs {
         requirements: spec.requirements.clone(),
@@ -142,17 +148,24 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Whether the lock beside `plan`'s project file (a plan for [`selection`])
-/// is fresh, by its recorded inputs hash; resolves nothing.
+/// is fresh, by its recorded inputs hash; resolves nothing. A stale one
+/// says what changed, from the inputs `[tool.penv]` records.
 pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
     let path = lock_path(plan);
     let Some(existing) = lock::read(&path)? else {
         return Ok(Freshness::Missing);
     };
+    let now = inputs(plan);
     Ok(match recorded_hash(&existing) {
-        Some(hash) if hash == inputs(plan).hash() => Freshness::Fresh,
-        Some(_) => Freshness::Stale(
-            "the project's requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned(),
-        ),
+        Some(hash) if hash == now.hash() => Freshness::Fresh,
+        Some(_) => {
+            let changes = lock::inputs::changes(&existing, &now);
+            Freshness::Stale(if changes.is_empty() {
+                "the project's requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned()
+            } else {
+                changes.join("; ")
+            })
+        }
         None => Freshness::Stale(format!(
             "it records no `[tool.penv] inputs-hash` (written by `{}`)",
             existing.created_by
@@ -163,6 +176,22 @@ pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
 /// Resolves `plan` (a plan for [`selection`]) and writes the lock.
 pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, Error> {
     let path = lock_path(plan);
+    // One `penv lock` at a time per project: the next one starts from the
+    // pins this one writes, and the scratch venv is this one's alone.
+    plan.paths.ensure_work_dir()?;
+    let timeout = ctx.vars.lock_timeout()?;
+    let lock_file = plan
+        .paths
+        .work
+        .join(format!("lock-{}.lock", plan.paths.name));
+    let _held = crate::fs::lock_exclusive(&lock_file, timeout, |holder| {
+        ctx.printer.status(&format!(
+            "Waiting for another `penv lock`{} (at most {:.0}s)…",
+            holder.map(|h| format!(" ({h})")).unwrap_or_default(),
+            timeout.as_secs_f64()
+        ));
+    })?
+    .into_lock();
     let existing = lock::read(&path)?;
     let (pip, redactor) = plan
         .spec
@@ -198,7 +227,7 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
             .default_groups
             .clone()
             .unwrap_or_default(),
-        inputs_hash: inputs(plan).hash(),
+        inputs: inputs(plan),
     };
     let new = lock::build::build(&full, &base, &by_group, &context)?;
     let text = lock::write::render(&new);

@@ -1,4 +1,4 @@
-//! The resolutions behind a lock: a scratch venv (`.penv/lock-<pid>`)
+//! The resolutions behind a lock: a scratch venv (`.penv/lock-<env name>`)
 //! seeded with the pip the env would get, and one `pip install --dry-run
 //! --ignore-installed --report` per group set in it.
 //!
@@ -82,12 +82,9 @@ pub(super) fn resolve_all(
         .iter()
         .map(|p| format!("{}=={}", normalize_name(&p.name), p.version))
         .collect();
-    let mut base = BTreeSet::new();
-    let has_base =
-        !spec.requirements.is_empty() || spec.requirement_files.iter().any(|f| !f.constraint);
-    if has_base {
-        base = names(&run(BTreeMap::new(), true, &pins, "requirements")?);
-    }
+    // Whatever installs without a group: requirements, requirement files and
+    // `[pip] args` (`-e .`, `-r`); `resolve` asks pip nothing when that is nothing.
+    let base = names(&run(BTreeMap::new(), true, &pins, "requirements")?);
     let mut by_group = BTreeMap::new();
     for (group, reqs) in &spec.groups {
         let resolved = if reqs.is_empty() {
@@ -230,7 +227,7 @@ fn seed_scratch(
     Ok(())
 }
 
-/// The scratch venv: `.penv/lock-<pid>`, marked as penv's before anything
+/// The scratch venv: `.penv/lock-<env name>`, marked as penv's before anything
 /// is in it, so the one deletion path (`venv::owned::remove`) takes it.
 pub(super) struct Scratch {
     pub(super) dir: PathBuf,
@@ -240,9 +237,10 @@ pub(super) struct Scratch {
 impl Scratch {
     pub(super) fn create(env: &EnvPaths) -> Result<Self, Error> {
         env.ensure_work_dir()?;
-        let dir = env.work.join(format!("lock-{}", std::process::id()));
+        let dir = env.work.join(format!("lock-{}", env.name));
         let paths = EnvPaths::new(dir.clone());
-        // Left by a killed penv whose pid this one has now.
+        // Left by a killed `penv lock` (the caller holds the lock-file lock,
+        // so no other is using it).
         owned::remove(&paths, &dir, false, &mut Vec::new())?;
         crate::fs::create_dir_all(&dir)?;
         owned::write_marker(&dir, "building")?;

@@ -92,6 +92,18 @@ fn assert_valid_pep751(doc: &toml_edit::DocumentMut) {
     assert_eq!(inputs.len(), 64);
 }
 
+/// Asserts that `.penv/` holds no directory: the scratch venv is gone.
+#[track_caller]
+fn assert_no_scratch_left(sb: &Sandbox) {
+    let dirs: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(dirs.is_empty(), "{dirs:?}");
+}
+
 #[test]
 fn lock_records_versions_hashes_and_group_markers() {
     let python = require_python!();
@@ -142,12 +154,7 @@ fn lock_records_versions_hashes_and_group_markers() {
     );
     // Locking builds no env, and leaves no scratch venv behind.
     assert!(!sb.env().exists());
-    let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+    assert_no_scratch_left(&sb);
 }
 
 #[test]
@@ -253,6 +260,7 @@ fn lock_check_says_missing_fresh_and_stale_without_resolving() {
     sb.write_offline_toml(python, "requirements = [\"tinypkg\", \"otherpkg\"]\n");
     let out = sb.run(&["lock", "--check"]);
     assert_exit_and_stderr(&out, 1, "is out of date");
+    assert_stderr_says(&out, "`requirements`: added `otherpkg`");
     assert_stderr_says(&out, "Run `penv lock`");
     // A lock another tool wrote has no inputs hash: out of date, saying so.
     sb.write(
@@ -287,12 +295,7 @@ fn a_failed_resolution_writes_nothing_and_cleans_up() {
     assert_stderr_says(&out, "nosuchpkg");
     assert_stderr_says(&out, "then run `penv lock` again");
     assert!(!sb.project.join("pylock.toml").exists());
-    let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+    assert_no_scratch_left(&sb);
 }
 
 /// A PEP 517 backend with no requirements (pip builds it offline) for
@@ -325,7 +328,7 @@ fn a_local_directory_is_recorded_as_a_directory_entry() {
     sb.write("localpkg/backend.py", LOCAL_BACKEND);
     sb.write(
         "penv.toml",
-        &sb.offline_toml(python, "")
+        &sb.offline_toml(python, "[groups]\ndev = [\"otherpkg\"]\n")
             .replace("[pip]\n", "[pip]\nargs = [\"-e\", \"./localpkg\"]\n"),
     );
     sb.ok(&["lock"]);
@@ -337,6 +340,13 @@ fn a_local_directory_is_recorded_as_a_directory_entry() {
     assert_eq!(directory["path"].as_str(), Some("localpkg"));
     assert_eq!(directory["editable"].as_bool(), Some(true));
     assert_eq!(version_of(&doc, "tinypkg").as_deref(), Some("2.0"));
+    // What `[pip] args` installs is needed without any group: no marker.
+    assert!(local.get("marker").is_none(), "{local}");
+    assert!(package(&doc, "tinypkg").unwrap().get("marker").is_none());
+    assert_eq!(
+        package(&doc, "otherpkg").unwrap()["marker"].as_str(),
+        Some("'dev' in dependency_groups")
+    );
 }
 
 #[test]
@@ -357,12 +367,7 @@ fn a_pip_without_report_is_refused_naming_pip_version() {
     assert_exit_and_stderr(&out, 2, "pip 22.0 cannot resolve without installing");
     assert_stderr_says(&out, "pip-version");
     assert!(!sb.project.join("pylock.toml").exists());
-    let work: Vec<_> = std::fs::read_dir(sb.project.join(".penv"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(work, [std::ffi::OsString::from(".gitignore")]);
+    assert_no_scratch_left(&sb);
 }
 
 #[test]
