@@ -208,7 +208,8 @@ pub(crate) fn lock_first(
     let selection = super::lock::selection(python, &project);
     let plan = Plan::new(project, selection, &ctx.vars, &ctx.prober)?;
     let recorded = crate::lock::inputs::recorded_hash(&existing);
-    if recorded == Some(super::lock::inputs(&plan).hash().as_str()) {
+    let inputs = super::lock::inputs(&plan);
+    if recorded == Some(inputs.hash().as_str()) {
         return Ok(());
     }
     let Some(_) = recorded else {
@@ -227,7 +228,13 @@ pub(crate) fn lock_first(
         ));
         return Ok(());
     };
-    let mut changes = crate::lock::select::unmet_requirements(&existing, &requirements(&plan));
+    // What the lock's recorded inputs say changed, then what of penv.toml
+    // the lock's packages do not meet.
+    let mut changes = crate::lock::inputs::changes(&existing, &inputs);
+    changes.extend(crate::lock::select::unmet_requirements(
+        &existing,
+        &requirements(&plan),
+    ));
     if changes.is_empty() {
         changes.push(
             "the requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned(),

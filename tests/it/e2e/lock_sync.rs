@@ -263,6 +263,7 @@ fn lock_then_sync_installs_the_locked_versions_and_locked_names_what_changed() {
     let out = sb.run(&["sync", "--locked"]);
     assert_exit_and_stderr(&out, 2, "is out of date against the project file");
     assert_stderr_says(&out, "`otherpkg` (requirements) is not in the lock");
+    assert_stderr_says(&out, "`requirements`: added `otherpkg`");
     assert_stderr_says(&out, "penv lock");
     assert_eq!(
         std::fs::read(sb.project.join("pylock.toml")).unwrap(),
