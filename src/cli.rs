@@ -111,6 +111,14 @@ pub(crate) struct SyncArgs {
     #[arg(long)]
     pub(crate) check: bool,
 
+    /// Install `pylock.toml`, failing (exit 2) when it is missing or out of date against penv.toml
+    #[arg(long, conflicts_with = "frozen")]
+    pub(crate) locked: bool,
+
+    /// Install `pylock.toml` as it is, without looking at penv.toml's requirements
+    #[arg(long)]
+    pub(crate) frozen: bool,
+
     /// Replace a virtual environment that penv did not create (never other data)
     #[arg(long)]
     pub(crate) force: bool,

@@ -99,6 +99,22 @@ pub enum Error {
         /// Where `pip = false` is.
         location: Option<Location>,
     },
+    /// `sync --locked` with a lock that is not penv.toml's.
+    #[error("`{}` is out of date against the project file:{}", display_path(path), changes.iter().map(|c| ["\n  - ", c.as_str()].concat()).collect::<String>())]
+    LockOutOfDate {
+        /// The lock file.
+        path: PathBuf,
+        /// What changed, one line each.
+        changes: Vec<String>,
+    },
+    /// `sync --locked` / `--frozen` without a `pylock.toml`.
+    #[error("`{flag}` installs from `{}`, and there is none", display_path(path))]
+    NoLock {
+        /// Where it would be.
+        path: PathBuf,
+        /// The flag given.
+        flag: &'static str,
+    },
     /// The user interrupted penv; an old env, if any, was put back.
     #[error("interrupted{}", if *restored { "; the previous env was put back" } else { "" })]
     Interrupted {
@@ -218,6 +234,12 @@ impl Diagnostic for Error {
                 env_vars::MAX_LOCK_TIMEOUT_SECS,
                 env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
+            Self::LockOutOfDate { .. } => Some(
+                "run `penv lock` and commit `pylock.toml`, or `penv sync --frozen` to install the lock as it is".to_owned(),
+            ),
+            Self::NoLock { .. } => Some(
+                "run `penv lock` to write it (and commit it), or sync without the flag".to_owned(),
+            ),
             Self::NoPipForRequirements { .. } => {
                 Some("remove `pip = false` from `[venv]`, or remove the requirements".to_owned())
             }

@@ -18,7 +18,7 @@ use crate::project::Project;
 use crate::python::interpreter::Prober;
 use crate::python::request::{Request, RequestSource};
 use crate::python::{self as py, Resolved};
-use crate::spec::{GroupSelection, Spec};
+use crate::spec::{GroupSelection, ReadLock, Spec};
 use crate::state::State;
 use crate::venv::EnvPaths;
 
@@ -29,6 +29,23 @@ pub(crate) struct Selection {
     pub(crate) python: Option<String>,
     /// `--group` and `--no-default-groups`.
     pub(crate) groups: GroupSelection,
+    /// `--locked` / `--frozen`.
+    pub(crate) lock: LockUse,
+}
+
+/// How `pylock.toml` is used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum LockUse {
+    /// When there is one, installed, once checked against penv.toml.
+    #[default]
+    Auto,
+    /// `--locked`: there must be one, and it must be penv.toml's.
+    Locked,
+    /// `--frozen`: there must be one; installed as it is.
+    Frozen,
+    /// Not used: the spec of penv.toml's requirements (what `penv lock`
+    /// resolves, and what a lock's inputs hash is computed from).
+    Ignore,
 }
 
 /// What the project wants: its env, interpreter, spec and hash.
@@ -160,7 +177,7 @@ impl Plan {
         let python = resolve_python(&project, &request, vars, prober)?;
         let inputs = request_inputs(&project, selection.python.as_deref(), vars);
         py::check_requires_python(inputs.requires_python.as_ref(), &python)?;
-        let spec = Spec::build(&project, &python, &selection.groups)?;
+        let spec = build_spec(&project, &python, &selection)?;
         if !spec.venv.pip && installer::has_work(&spec) {
             return Err(Error::NoPipForRequirements {
                 location: project.locate(&["venv", "pip"]),
@@ -219,7 +236,7 @@ impl Plan {
     /// something else in between. Only requirement files, which nothing in
     /// a build writes: a build backend may write into its own project.
     pub(crate) fn changed_since_built(&self) -> Result<Option<Error>, Error> {
-        let now = Spec::build(&self.project, &self.python, &self.selection.groups)?;
+        let now = build_spec(&self.project, &self.python, &self.selection)?;
         if now.hash() != self.hash {
             return Ok(Some(Error::ChangedDuringSync {
                 files: crate::spec::changed_files(&self.spec, &now),
@@ -250,6 +267,38 @@ impl Plan {
             ],
         }))
     }
+}
+
+/// Where the project's lock is: `pylock.toml` beside the project file.
+pub(crate) fn lock_path(project: &Project) -> PathBuf {
+    project
+        .file
+        .parent()
+        .unwrap_or(&project.root)
+        .join(crate::lock::LOCK_FILE_NAME)
+}
+
+/// The spec: from `pylock.toml` when there is one (or `--locked` /
+/// `--frozen` demand one), else from penv.toml's requirements.
+fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
+    if selection.lock == LockUse::Ignore {
+        return Ok(Spec::build(project, python, &selection.groups)?);
+    }
+    let path = lock_path(project);
+    let Some(lock) = ReadLock::read(&path)? else {
+        return match selection.lock {
+            LockUse::Auto | LockUse::Ignore => Ok(Spec::build(project, python, &selection.groups)?),
+            LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {
+                path,
+                flag: if selection.lock == LockUse::Locked {
+                    "--locked"
+                } else {
+                    "--frozen"
+                },
+            }),
+        };
+    };
+    Ok(Spec::from_lock(project, python, &lock, &selection.groups)?)
 }
 
 fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Stamp>)> {

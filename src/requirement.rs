@@ -30,6 +30,20 @@ pub(crate) fn normalize_requirement(text: &str) -> Result<String, String> {
     Ok(text.trim().to_owned())
 }
 
+/// The name and version specifiers (`>=1, <2`, empty for none or a URL)
+/// of a requirement, or `None` when it is not one (or not ASCII).
+pub(crate) fn name_and_specifiers(text: &str) -> Option<(String, String)> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let req = parse_ascii_requirement(text).ok()?;
+    let specifiers = match &req.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)) => s.to_string(),
+        _ => String::new(),
+    };
+    Some((req.name.to_string(), specifiers))
+}
+
 fn parse_ascii_requirement(
     text: &str,
 ) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {

@@ -45,12 +45,18 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
 /// The plan for the project found from the current directory and the
 /// command line's `--python`/`--group`/`--no-default-groups`.
 fn plan(ctx: &Ctx, args: &SpecArgs) -> Result<Plan, Error> {
+    plan_with(ctx, args, plan::LockUse::Auto)
+}
+
+/// [`plan`], with `pylock.toml` used as `lock` says (`sync --locked`/`--frozen`).
+fn plan_with(ctx: &Ctx, args: &SpecArgs, lock: plan::LockUse) -> Result<Plan, Error> {
     let selection = Selection {
         python: args.python.clone(),
         groups: GroupSelection {
             groups: args.groups.clone(),
             no_default_groups: args.no_default_groups,
         },
+        lock,
     };
     Plan::new(plan::find_project()?, selection, &ctx.vars, &ctx.prober)
 }

@@ -8,11 +8,21 @@ use crate::cli::SyncArgs;
 use crate::diagnostics::display_path;
 use crate::ops::Ctx;
 use crate::ops::sync::{self, Options, Outcome};
-use crate::plan::Plan;
+use crate::plan::{LockUse, Plan};
 use crate::venv::{Readiness, Want};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
-    let plan = super::plan(ctx, &args.spec)?;
+    let lock = if args.frozen {
+        LockUse::Frozen
+    } else if args.locked {
+        LockUse::Locked
+    } else {
+        LockUse::Auto
+    };
+    if !args.check {
+        sync::lock_first(ctx, args.spec.python.clone(), lock)?;
+    }
+    let plan = super::plan_with(ctx, &args.spec, lock)?;
     let env_name = display_path(&plan.paths.env);
     if args.check {
         return Ok(check(ctx, &plan, args));
@@ -64,8 +74,13 @@ fn check(ctx: &Ctx, plan: &Plan, args: &SyncArgs) -> ExitCode {
             ctx.printer.status(&format!("hint: {}", refusal.hint()));
         }
         None => ctx.printer.status(&format!(
-            "Run `penv sync{}{}` to update it.",
+            "Run `penv sync{}{}{}` to update it.",
             args.spec.as_command_line(),
+            match (args.frozen, args.locked) {
+                (true, _) => " --frozen",
+                (_, true) => " --locked",
+                _ => "",
+            },
             if args.force { " --force" } else { "" }
         )),
     }

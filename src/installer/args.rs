@@ -21,6 +21,39 @@ const PIP_OUTSIDE_ENV_VARS: &[&str] = &[
 
 /// The arguments after `python -I -m pip`.
 pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
+    let mut args = index_args(spec, root);
+    args.extend(spec.pip.args.iter().cloned());
+    args.extend(spec.all_requirements().into_iter().map(str::to_owned));
+    for file in top_files {
+        args.extend(["-r".to_owned(), root.join(file).display().to_string()]);
+    }
+    args
+}
+
+/// The arguments that install exactly a lock's selection, written as a
+/// requirement file at `requirements` ([`lock_requirements`]): pip resolves
+/// nothing (`--no-deps`) and checks every file (`--require-hashes`). The
+/// index options stay, for the build dependencies of a locked sdist.
+pub(crate) fn lock_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<String> {
+    let mut args = index_args(spec, root);
+    args.extend(["--no-deps".to_owned(), "--require-hashes".to_owned()]);
+    args.extend(["-r".to_owned(), requirements.display().to_string()]);
+    args
+}
+
+/// The requirement file of a lock's selection: one `name @ url
+/// --hash=…` line per file.
+pub(crate) fn lock_requirements(lock: &crate::spec::LockSpec) -> String {
+    let mut text = format!("# written by penv from `{}`\n", lock.path);
+    for selected in &lock.selected {
+        text.push_str(&selected.requirement_line());
+        text.push('\n');
+    }
+    text
+}
+
+/// `install` and the index, `find-links` and compile options.
+fn index_args(spec: &Spec, root: &Path) -> Vec<String> {
     let mut args: Vec<String> = ["install", "--disable-pip-version-check", "--no-input"]
         .map(str::to_owned)
         .to_vec();
@@ -48,11 +81,6 @@ pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<St
     if !spec.pip.compile_bytecode {
         args.push("--no-compile".to_owned());
     }
-    args.extend(spec.pip.args.iter().cloned());
-    args.extend(spec.all_requirements().into_iter().map(str::to_owned));
-    for file in top_files {
-        args.extend(["-r".to_owned(), root.join(file).display().to_string()]);
-    }
     args
 }
 
@@ -60,7 +88,8 @@ pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<St
 /// (a constraint file alone installs nothing), or a requirement-bearing
 /// `[pip] args` entry (`-e .`, `-r prod.txt`, `./pkg`).
 pub(crate) fn has_work(spec: &Spec) -> bool {
-    !spec.all_requirements().is_empty()
+    spec.lock.as_ref().is_some_and(|l| !l.selected.is_empty())
+        || !spec.all_requirements().is_empty()
         || spec.requirement_files.iter().any(|f| !f.constraint)
         || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
 }

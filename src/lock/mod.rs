@@ -6,14 +6,18 @@
 
 pub(crate) mod build;
 pub(crate) mod inputs;
+mod markers;
 pub(crate) mod model;
 pub(crate) mod report;
+pub(crate) mod select;
+mod tags;
 pub(crate) mod write;
 
 use std::path::PathBuf;
 
 use crate::diagnostics::{Location, display_path};
 pub use model::LockFileError;
+pub use select::SelectError;
 
 /// A name normalized as PEP 503 says: lowercase, runs of `-`, `_`, `.` as one `-`.
 pub(crate) fn normalize_name(name: &str) -> String {

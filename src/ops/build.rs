@@ -169,11 +169,23 @@ fn build_into(
             pip: pip.clone(),
             ..plan.spec.clone()
         };
-        let args = installer::pip_args(
-            &spec,
-            &plan.project.root,
-            &plan.project.config.requirement_files,
-        );
+        let args = match &spec.lock {
+            // The lock's selection, as a requirement file beside the env
+            // (in `.penv/`, outside what is built and stashed).
+            Some(lock) => {
+                let file = plan
+                    .paths
+                    .work
+                    .join(format!("{}.pylock.txt", plan.paths.name));
+                crate::fs::write_atomic(&file, installer::lock_requirements(lock).as_bytes())?;
+                installer::lock_args(&spec, &plan.project.root, &file)
+            }
+            None => installer::pip_args(
+                &spec,
+                &plan.project.root,
+                &plan.project.config.requirement_files,
+            ),
+        };
         installer::install(env, &plan.project.root, &args, redactor, ctx.printer, guard).map_err(
             |e| match e {
                 installer::InstallError::Interrupted(signal) => Error::Interrupted {

@@ -135,6 +135,8 @@ mod tests {
             base_prefix: "/p".into(),
             stdlib: "/p/lib".into(),
             has_venv: true,
+            markers: None,
+            tags: None,
         };
         Candidate {
             path: path.into(),

@@ -18,14 +18,56 @@ use crate::{fs, process};
 
 /// The script run (in isolated mode) to learn what an interpreter is. It runs
 /// on any Python 3 and prints one JSON object.
+///
+/// It also reports the PEP 508 marker environment and the wheel tags the
+/// interpreter supports, best first, as pip computes them: with
+/// `packaging.tags.sys_tags()` from the pip wheel `ensurepip` bundles with
+/// this very interpreter (imported from the wheel, which is a zip; nothing is
+/// installed). That is the code pip itself runs to accept a wheel, so no
+/// second implementation of manylinux/musllinux detection can drift from
+/// it. Without a bundled pip (Debian splits `ensurepip` out) `tags` is
+/// `null`, and the lock selection falls back to pure-Python tags only,
+/// which are always right (see `InterpreterInfo::wheel_tags`).
 const PROBE_SCRIPT: &str = r#"
-import json, os, sys, sysconfig
+import json, os, platform, sys, sysconfig
 v = sys.version_info
 version = "%d.%d.%d" % (v[0], v[1], v[2])
 if v[3] != "final":
     version += {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v[3], "") + str(v[4])
 impl = getattr(sys, "implementation", None)
 base = getattr(sys, "_base_executable", None) or sys.executable
+def impl_version():
+    if not impl:
+        return platform.python_version()
+    i = impl.version
+    s = "%d.%d.%d" % (i.major, i.minor, i.micro)
+    if i.releaselevel != "final":
+        s += i.releaselevel[0] + str(i.serial)
+    return s
+markers = {
+    "implementation_name": impl.name if impl else "cpython",
+    "implementation_version": impl_version(),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_python_implementation": platform.python_implementation(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+tags = None
+try:
+    import glob
+    bundled = os.path.join(sysconfig.get_path("stdlib"), "ensurepip", "_bundled")
+    wheels = sorted(glob.glob(os.path.join(bundled, "pip-*.whl")))
+    if wheels:
+        sys.path.insert(0, wheels[-1])
+        from pip._vendor.packaging import tags as _tags
+        tags = [str(t) for t in _tags.sys_tags()]
+except Exception:
+    tags = None
 print(json.dumps({
     "implementation": impl.name if impl else "cpython",
     "version": version,
@@ -34,11 +76,14 @@ print(json.dumps({
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "stdlib": sysconfig.get_path("stdlib"),
     "has_venv": __import__("importlib.util").util.find_spec("venv") is not None,
+    "markers": markers,
+    "tags": tags,
 }))
 "#;
 
 /// Bump when the probe's output changes, to invalidate old cache entries.
-const CACHE_VERSION: &str = "v1";
+/// v2: `markers` and `tags`.
+const CACHE_VERSION: &str = "v2";
 
 /// How long a probe may take before the candidate is passed over.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -62,6 +107,30 @@ pub(crate) struct InterpreterInfo {
     pub(crate) stdlib: PathBuf,
     /// Whether the `venv` module is there (Debian ships it separately).
     pub(crate) has_venv: bool,
+    /// The PEP 508 marker environment (`None` from probes that predate it,
+    /// such as test fakes).
+    #[serde(default)]
+    pub(crate) markers: Option<Markers>,
+    /// The wheel tags it supports, best first, as pip's `packaging` says;
+    /// `None` when the interpreter bundles no pip to ask.
+    #[serde(default)]
+    pub(crate) tags: Option<Vec<String>>,
+}
+
+/// The PEP 508 marker variables of an interpreter, as the probe read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Markers {
+    pub(crate) implementation_name: String,
+    pub(crate) implementation_version: String,
+    pub(crate) os_name: String,
+    pub(crate) platform_machine: String,
+    pub(crate) platform_python_implementation: String,
+    pub(crate) platform_release: String,
+    pub(crate) platform_system: String,
+    pub(crate) platform_version: String,
+    pub(crate) python_full_version: String,
+    pub(crate) python_version: String,
+    pub(crate) sys_platform: String,
 }
 
 impl InterpreterInfo {
@@ -77,6 +146,44 @@ impl InterpreterInfo {
             .take(2)
             .collect::<Vec<_>>()
             .join(".")
+    }
+
+    /// The wheel tags to select from, best first: the probe's, or, when it
+    /// could not ask `packaging`, only the pure-Python ones (`cp312-none-any`,
+    /// `py312-none-any`, `py3-none-any`, `py311-none-any`, …, as
+    /// `packaging.tags.compatible_tags` orders them), which every
+    /// interpreter of this version accepts: a platform wheel is then never
+    /// chosen, rather than chosen wrongly.
+    pub(crate) fn wheel_tags(&self) -> Vec<String> {
+        if let Some(tags) = &self.tags {
+            return tags.clone();
+        }
+        let mut parts = self.version.split('.');
+        let major = parts.next().unwrap_or("3");
+        let minor: u32 = parts
+            .next()
+            .and_then(|m| {
+                m.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0);
+        let short = match self.implementation.as_str() {
+            "cpython" => "cp",
+            "pypy" => "pp",
+            "ironpython" => "ip",
+            "jython" => "jy",
+            other => other,
+        };
+        let mut tags = vec![format!("{short}{major}{minor}-none-any")];
+        tags.push(format!("py{major}{minor}-none-any"));
+        tags.push(format!("py{major}-none-any"));
+        for m in (0..minor).rev() {
+            tags.push(format!("py{major}{m}-none-any"));
+        }
+        tags
     }
 
     /// Whether this interpreter runs inside a virtual environment.
@@ -237,4 +344,39 @@ fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
         .unwrap_or("");
     serde_json::from_str(line)
         .map_err(|e| format!("probe printed something penv cannot read ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(version: &str, tags: Option<Vec<String>>) -> InterpreterInfo {
+        InterpreterInfo {
+            implementation: "cpython".into(),
+            version: version.into(),
+            base_executable: "/x".into(),
+            prefix: "/x".into(),
+            base_prefix: "/x".into(),
+            stdlib: "/x".into(),
+            has_venv: true,
+            markers: None,
+            tags,
+        }
+    }
+
+    #[test]
+    fn without_probed_tags_only_pure_python_ones_in_packaging_order() {
+        assert_eq!(
+            info("3.2.1", None).wheel_tags(),
+            [
+                "cp32-none-any",
+                "py32-none-any",
+                "py3-none-any",
+                "py31-none-any",
+                "py30-none-any"
+            ]
+        );
+        let probed = vec!["cp312-cp312-manylinux_2_17_x86_64".to_owned()];
+        assert_eq!(info("3.12.1", Some(probed.clone())).wheel_tags(), probed);
+    }
 }

@@ -231,6 +231,8 @@ mod tests {
             prefix,
             stdlib: "/usr/lib/python3.12".into(),
             has_venv: true,
+            markers: None,
+            tags: None,
         };
         d.candidates.push(Candidate {
             path: path.to_owned(),

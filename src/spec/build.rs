@@ -89,52 +89,68 @@ impl Spec {
             .collect();
         let requirements = canonical_requirements(&config.requirements);
         let local_projects = local_projects(&project.root, &requirements, &groups, &files, &named)?;
-        let find_links = find_links::configured(project)?;
-        let pip_version = if config.venv.pip {
-            let request = config.venv.pip_version.as_deref();
-            Some(
-                canonical_pip_request(request).ok_or_else(|| SpecError::BadPipVersion {
-                    value: request.unwrap_or_default().to_owned(),
-                    location: project.locate(&["venv", "pip-version"]),
-                })?,
-            )
-        } else {
-            None
-        };
+        let (interpreter, venv, pip) = common_parts(project, python)?;
         Ok(Self {
             format: SPEC_FORMAT,
-            interpreter: InterpreterSpec {
-                path: python.fingerprint.path.clone(),
-                implementation: python.info.implementation.clone(),
-                version: python.info.version.clone(),
-            },
-            venv: VenvSpec {
-                system_site_packages: config.venv.system_site_packages,
-                pip: config.venv.pip,
-                prompt: config.venv.prompt.clone(),
-                pip_version,
-            },
+            interpreter,
+            venv,
             requirements,
             groups,
             requirement_files: files,
-            pip: PipSpec {
-                index_url: config.pip.index_url.clone().map(PipUrl::new),
-                extra_index_urls: config
-                    .pip
-                    .extra_index_urls
-                    .iter()
-                    .cloned()
-                    .map(PipUrl::new)
-                    .collect(),
-                find_links,
-                no_index: config.pip.no_index,
-                compile_bytecode: config.pip.compile_bytecode,
-                args: config.pip.args.clone(),
-            },
+            pip,
             local_projects,
             named_find_links,
+            lock: None,
         })
     }
+}
+
+/// The parts of a spec that do not depend on what is installed: the
+/// interpreter, the venv options and the pip options (a lock is installed
+/// with them too: an sdist is built with the index's build dependencies).
+pub(super) fn common_parts(
+    project: &Project,
+    python: &Resolved,
+) -> Result<(InterpreterSpec, VenvSpec, PipSpec), SpecError> {
+    let config = &project.config;
+    let find_links = find_links::configured(project)?;
+    let pip_version = if config.venv.pip {
+        let request = config.venv.pip_version.as_deref();
+        Some(
+            canonical_pip_request(request).ok_or_else(|| SpecError::BadPipVersion {
+                value: request.unwrap_or_default().to_owned(),
+                location: project.locate(&["venv", "pip-version"]),
+            })?,
+        )
+    } else {
+        None
+    };
+    let interpreter = InterpreterSpec {
+        path: python.fingerprint.path.clone(),
+        implementation: python.info.implementation.clone(),
+        version: python.info.version.clone(),
+    };
+    let venv = VenvSpec {
+        system_site_packages: config.venv.system_site_packages,
+        pip: config.venv.pip,
+        prompt: config.venv.prompt.clone(),
+        pip_version,
+    };
+    let pip = PipSpec {
+        index_url: config.pip.index_url.clone().map(PipUrl::new),
+        extra_index_urls: config
+            .pip
+            .extra_index_urls
+            .iter()
+            .cloned()
+            .map(PipUrl::new)
+            .collect(),
+        find_links,
+        no_index: config.pip.no_index,
+        compile_bytecode: config.pip.compile_bytecode,
+        args: config.pip.args.clone(),
+    };
+    Ok((interpreter, venv, pip))
 }
 
 /// The canonical form of a `[venv] pip-version` request: a version

@@ -108,10 +108,39 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             ));
         }
     }
+    lock_diff(&mut out, old, new);
     if out.is_empty() && old != new {
         out.push("spec changed".to_owned());
     }
     out
+}
+
+/// What changed about the lock an env is installed from.
+fn lock_diff(out: &mut Vec<String>, old: &Spec, new: &Spec) {
+    let pins = |lock: &super::LockSpec| -> Vec<String> {
+        lock.selected
+            .iter()
+            .map(|s| match &s.version {
+                Some(v) => format!("{}=={v}", s.name),
+                None => s.name.clone(),
+            })
+            .collect()
+    };
+    match (&old.lock, &new.lock) {
+        (None, Some(n)) => out.push(format!("now installed from the lock `{}`", n.path)),
+        (Some(o), None) => out.push(format!("no longer installed from the lock `{}`", o.path)),
+        (Some(o), Some(n)) if o != n => {
+            if o.sha256 != n.sha256 {
+                out.push(format!("the lock `{}` changed", n.path));
+            }
+            let before = out.len();
+            list_diff(out, "lock: ", &pins(o), &pins(n));
+            if out.len() == before && o.selected != n.selected {
+                out.push("lock: other files selected".to_owned());
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The files whose contents differ between two specs of one project, as a
@@ -125,6 +154,11 @@ pub(crate) fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
             out.push(name);
         }
     };
+    if let (Some(o), Some(n)) = (&old.lock, &new.lock)
+        && o.sha256 != n.sha256
+    {
+        push(n.path.clone());
+    }
     for file in &new.requirement_files {
         if old
             .requirement_files

@@ -56,6 +56,17 @@ pub enum SpecError {
     /// A local project's metadata file that cannot be read.
     #[error(transparent)]
     Metadata(FsError),
+    /// `pylock.toml` cannot be read.
+    #[error(transparent)]
+    Lock(crate::lock::LockFileError),
+    /// `pylock.toml` cannot be installed for this interpreter.
+    #[error("`{}`: {source}", display_path(path))]
+    LockSelect {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        source: crate::lock::SelectError,
+    },
 }
 
 impl SpecError {
@@ -66,7 +77,8 @@ impl SpecError {
             Self::FindLinksMissing { location, .. }
             | Self::BadPipVersion { location, .. }
             | Self::UndefinedVariable { location, .. } => location.as_ref(),
-            Self::UnknownGroup { .. } | Self::Metadata(_) => None,
+            Self::Lock(e) => e.location(),
+            Self::UnknownGroup { .. } | Self::Metadata(_) | Self::LockSelect { .. } => None,
         }
     }
 
@@ -74,6 +86,8 @@ impl SpecError {
     pub(crate) fn hint(&self) -> String {
         match self {
             Self::ReqFile(e) => e.hint(),
+            Self::Lock(e) => e.hint(),
+            Self::LockSelect { source, .. } => source.hint(),
             Self::Metadata(_) => "penv hashes a local project's `pyproject.toml`, `setup.cfg` and `setup.py` to notice when its dependencies change; make them readable".to_owned(),
             Self::FindLinksMissing { .. } => "create the directory, or fix the path (relative to the project file)".to_owned(),
             Self::BadPipVersion { .. } => "write a version (`\"24.3.1\"`) or specifiers (`\">=24, <26\"`), or remove the key for the newest pip available".to_owned(),

@@ -34,6 +34,7 @@ mod diff;
 mod error;
 mod find_links;
 pub(crate) mod local;
+mod locked;
 pub(crate) mod pip_args;
 pub mod reqfile;
 
@@ -41,6 +42,7 @@ pub(crate) use build::GroupSelection;
 pub(crate) use diff::{changed_files, diff};
 pub use error::SpecError;
 pub(crate) use local::LocalProject;
+pub(crate) use locked::{LockSpec, ReadLock};
 
 /// Bumped when the serialization changes; part of the hashed bytes.
 /// 2: the pip request (`venv.pip-version`); `[pip]` URLs redacted.
@@ -80,6 +82,11 @@ pub struct Spec {
     /// [`PipSpec`]), with their listings; left out when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) named_find_links: Vec<FindLinks>,
+    /// Installed from `pylock.toml`: the lock and what is selected from it
+    /// (then the requirement fields above are empty). Left out otherwise,
+    /// so the hash of every spec without a lock is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) lock: Option<LockSpec>,
 }
 
 /// The interpreter part of the spec.
@@ -271,6 +278,7 @@ pub(crate) fn example() -> Spec {
         },
         local_projects: vec![],
         named_find_links: vec![],
+        lock: None,
     }
 }
 

@@ -71,6 +71,7 @@ pub(crate) fn selection(
             groups: project.config.groups.keys().cloned().collect(),
             no_default_groups: true,
         },
+        lock: crate::plan::LockUse::Ignore,
     }
 }
 

@@ -12,11 +12,18 @@ pub(crate) enum Scenario {
     Noop,
     Run,
     Switch,
+    Locked,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 5] =
-        [Self::Empty, Self::Cold, Self::Noop, Self::Run, Self::Switch];
+    pub(crate) const ALL: [Self; 6] = [
+        Self::Empty,
+        Self::Cold,
+        Self::Locked,
+        Self::Noop,
+        Self::Run,
+        Self::Switch,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -25,6 +32,7 @@ impl Scenario {
             Self::Noop => "noop",
             Self::Run => "run",
             Self::Switch => "switch",
+            Self::Locked => "locked",
         }
     }
 
@@ -35,6 +43,7 @@ impl Scenario {
             Self::Noop => "no-op sync",
             Self::Run => "`run python -c pass` overhead",
             Self::Switch => "switch medium -> medium-b -> medium",
+            Self::Locked => "cold sync of medium.txt from pylock.toml",
         }
     }
 }

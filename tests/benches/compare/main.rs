@@ -31,7 +31,7 @@ use std::process::ExitCode;
 
 use args::{Args, Scenario};
 use clap::Parser as _;
-use scenarios::{cold_build, empty_env, noop_sync, run_overhead, switch};
+use scenarios::{cold_build, cold_locked, empty_env, noop_sync, run_overhead, switch};
 use support::{create_dir, remove_dir};
 use table::{print_notes, print_table};
 use tools::Bench;
@@ -77,6 +77,7 @@ fn run(args: &Args) -> Result<()> {
         rows.extend(match scenario {
             Scenario::Empty => empty_env(&bench, &dir)?,
             Scenario::Cold => cold_build(&bench, &dir)?,
+            Scenario::Locked => cold_locked(&bench, &dir)?,
             Scenario::Noop => noop_sync(&bench, &dir)?,
             Scenario::Run => run_overhead(&bench, &dir)?,
             Scenario::Switch => switch(&bench, &dir)?,

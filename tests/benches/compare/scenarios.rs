@@ -82,6 +82,60 @@ pub(crate) fn cold_build(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
     Ok(vec![row])
 }
 
+/// Cold sync of `medium.txt` from a `pylock.toml` made once beforehand
+/// (`penv lock`, not timed): `penv sync --locked`, pip resolving nothing
+/// (`--no-deps --require-hashes`). By hand: `python -m venv` + `pip install
+/// --no-deps --require-hashes -r` of the same pinned, hashed files; uv:
+/// `uv venv` + `uv pip install -r pylock.toml` with an empty cache. Compare
+/// penv's figure with the cold build's (resolving).
+pub(crate) fn cold_locked(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
+    let source = dir.join("lock-source");
+    b.penv_project(&source, Some(&b.medium))?;
+    crate::measure::capture(b.penv(&source).arg("lock"))?;
+    let lock = source.join("pylock.toml");
+    let mut times = Columns::skipping(0);
+    for run in 0..b.slow_runs() {
+        let project = dir.join(format!("penv-{run}"));
+        b.penv_project(&project, Some(&b.medium))?;
+        crate::support::copy(&lock, &project.join("pylock.toml"))?;
+        times
+            .penv
+            .push(timed(b.penv(&project).args(["sync", "--locked"]))?);
+        // The requirement file penv gave pip: the same files, for pip by hand.
+        let pinned = dir.join(format!("pinned-{run}.txt"));
+        crate::support::copy(&project.join(".penv/.venv.pylock.txt"), &pinned)?;
+        remove_dir(&project)?;
+
+        let venv = dir.join(format!("hand-{run}"));
+        times
+            .hand
+            .push(b.hand_venv(&venv)? + b.hand_install_pinned(&venv, &pinned)?);
+        remove_dir(&venv)?;
+
+        if let Some(tool) = &b.uv {
+            let venv = dir.join(format!("uv-{run}"));
+            let cache = dir.join(format!("uv-cache-{run}"));
+            let create = timed(b.uv(tool, dir, &cache).arg("venv").arg(&venv))?;
+            let install = timed(
+                b.uv(tool, dir, &cache)
+                    .args(["pip", "install", "--python"])
+                    .arg(venv.join("bin/python"))
+                    .arg("-r")
+                    .arg(&lock),
+            )?;
+            times.uv.push(create + install);
+            remove_dir(&venv)?;
+            remove_dir(&cache)?;
+        }
+    }
+    let row = times.row(
+        "cold sync of medium.txt from pylock.toml",
+        b.slow_runs(),
+        Target::ByHandOver(3),
+    );
+    Ok(vec![row])
+}
+
 /// No-op sync of a built `medium.txt` env. By hand, the nearest thing is
 /// running `pip install -r medium.txt` again (every requirement already
 /// satisfied); that takes seconds, so it gets the slow scenarios' run count.

@@ -50,6 +50,12 @@ pub(crate) fn write(path: &Path, text: &str) -> Result<()> {
 }
 
 /// Removes a directory this bench made under its temp dir.
+pub(crate) fn copy(from: &Path, to: &Path) -> Result<()> {
+    std::fs::copy(from, to)
+        .map(drop)
+        .map_err(|err| io_error("copy", from, &err))
+}
+
 pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
     std::fs::remove_dir_all(dir).map_err(|err| io_error("remove", dir, &err))
 }

@@ -121,14 +121,17 @@ pub(crate) fn print_notes(b: &Bench) {
         r"by hand: `python -m venv DIR` (pip through ensurepip), then
          `DIR/bin/python -m pip install --no-index --find-links {wheelhouse} -r FILE`;
          a no-op sync and a switch by hand re-run that `pip install -r` in the same env
-         (it adds, never removes); the run row's by-hand figure is `.venv/bin/python -c pass`.
+         (it adds, never removes); the run row's by-hand figure is `.venv/bin/python -c pass`;
+         from pylock.toml: `python -m venv` + `pip install --no-deps --require-hashes -r`
+         of the pinned files penv gave pip.
 "
     );
     match &b.uv {
         Some(_) => print!(
             r"uv:      empty env: `uv venv` + `uv pip install pip` (the bundled pip wheel); otherwise
          `uv sync` of a pyproject.toml holding the same requirements (it writes uv.lock),
-         `uv run`; a private cache per scenario: empty for the cold build, warm elsewhere.
+         `uv run`; a private cache per scenario: empty for the cold build, warm elsewhere;
+         from pylock.toml: `uv venv` + `uv pip install -r pylock.toml`, empty cache.
 "
         ),
         None => println!("uv:      not on PATH, so not measured"),

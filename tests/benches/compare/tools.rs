@@ -178,6 +178,24 @@ impl Bench {
         )
     }
 
+    /// `pip install --no-deps --require-hashes -r pinned` in `venv`: a
+    /// lock's files, nothing resolved.
+    pub(crate) fn hand_install_pinned(&self, venv: &Path, pinned: &Path) -> Result<Duration> {
+        timed(
+            self.command(venv.join("bin/python"), &self.root)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-index",
+                    "--no-deps",
+                    "--require-hashes",
+                    "-r",
+                ])
+                .arg(pinned),
+        )
+    }
+
     /// The machine facts above the table.
     pub(crate) fn print_header(&self) {
         println!(

@@ -12,6 +12,7 @@ mod edits_during_sync;
 mod env_safety;
 mod hashed_inputs;
 mod lock;
+mod lock_sync;
 mod pip_index;
 mod pip_seed;
 mod sync;

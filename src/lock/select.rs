@@ -1,0 +1,403 @@
+//! Selection: which files of a parsed lock to install into one env.
+//!
+//! Pure: given a [`PyLock`], the interpreter's marker environment and wheel
+//! tags, and the groups asked for, it returns one artifact per package to
+//! install, or why there is none. Invariant: nothing is selected unless the
+//! lock's `environments` (when present) and `requires-python` admit the
+//! interpreter, every selected file carries a hash pip can check
+//! (`--require-hashes`), and a wheel is chosen only when its tags are among
+//! the interpreter's (the best-ranked one wins); at most one entry per
+//! package name matches.
+//! Markers are evaluated by `markers`, wheel tags ranked by `tags`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::markers::{Sets, evaluate, normalize_name};
+use super::model::{Artifact, Package, PyLock};
+use super::tags::wheel_rank;
+use crate::python::interpreter::Markers;
+
+/// What the lock is selected for.
+pub(crate) struct Target<'a> {
+    /// The interpreter's marker environment.
+    pub(crate) markers: &'a Markers,
+    /// Its supported wheel tags, best first.
+    pub(crate) tags: &'a [String],
+    /// `--group` names (added to the lock's `default-groups`).
+    pub(crate) groups: &'a [String],
+    /// `--no-default-groups`.
+    pub(crate) no_default_groups: bool,
+}
+
+/// One file to install: the line pip gets, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Selected {
+    /// The package name as the lock writes it.
+    pub(crate) name: String,
+    /// Its version, when the lock says.
+    pub(crate) version: Option<String>,
+    /// A URL (`https://…`, `file://…`) pip fetches the file from.
+    pub(crate) url: String,
+    /// `algorithm:hex` for each hash pip can check, sorted.
+    pub(crate) hashes: Vec<String>,
+}
+
+impl Selected {
+    /// The requirement-file line: `name @ url --hash=sha256:…`.
+    pub(crate) fn requirement_line(&self) -> String {
+        let mut line = format!("{} @ {}", self.name, self.url);
+        for hash in &self.hashes {
+            line.push_str(" --hash=");
+            line.push_str(hash);
+        }
+        line
+    }
+}
+
+/// Why a lock cannot be installed here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    /// No `environments` marker matches.
+    #[error(
+        "the lock is for {}, and this interpreter ({current}) matches none of them",
+        environments.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" or ")
+    )]
+    NoEnvironment {
+        /// The lock's `environments`.
+        environments: Vec<String>,
+        /// The interpreter's values of the usual markers.
+        current: String,
+    },
+    /// `requires-python` excludes the interpreter.
+    #[error(
+        "the lock has `requires-python = \"{specifier}\"`, and this interpreter is Python {version}"
+    )]
+    RequiresPython {
+        /// The specifier.
+        specifier: String,
+        /// The interpreter's full version.
+        version: String,
+    },
+    /// A group the lock does not have.
+    #[error("the lock has no dependency group `{name}` (it has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    UnknownGroup {
+        /// The group asked for.
+        name: String,
+        /// The lock's `dependency-groups`.
+        known: Vec<String>,
+    },
+    /// A marker penv cannot evaluate.
+    #[error("the marker `{marker}`{} cannot be evaluated: {reason}", package.as_ref().map(|p| format!(" of package `{p}`")).unwrap_or_default())]
+    BadMarker {
+        /// The package it belongs to (`None`: an `environments` marker).
+        package: Option<String>,
+        /// The marker.
+        marker: String,
+        /// Why.
+        reason: String,
+    },
+    /// Two entries of one package both apply.
+    #[error("the lock has more than one entry for `{name}` that applies to this interpreter")]
+    Duplicate {
+        /// The package.
+        name: String,
+    },
+    /// Nothing of a package can be installed here.
+    #[error("nothing of package `{name}` in the lock can be installed here: {reason}")]
+    NothingInstallable {
+        /// The package.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl SelectError {
+    /// What to do about it.
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            Self::NoEnvironment { .. } | Self::RequiresPython { .. } => "the lock was made for another interpreter or platform: run `penv lock` to lock for this one".to_owned(),
+            Self::UnknownGroup { .. } => "ask for a group the lock has, or run `penv lock` to lock every group of penv.toml".to_owned(),
+            Self::NothingInstallable { .. } => "run `penv lock` to lock for this interpreter, or add a wheel or sdist for it to the lock".to_owned(),
+            Self::BadMarker { .. } | Self::Duplicate { .. } => "fix the lock, or run `penv lock` to write it again".to_owned(),
+        }
+    }
+}
+
+/// The files to install from `lock` (read from `lock_dir`) for `target`,
+/// sorted by package name.
+pub(crate) fn select(
+    lock: &PyLock,
+    lock_dir: &Path,
+    target: &Target<'_>,
+) -> Result<Vec<Selected>, SelectError> {
+    let env = marker_environment(target.markers)?;
+    let groups = selected_groups(lock, target)?;
+    let no_sets = Sets::default();
+    if let Some(environments) = &lock.environments {
+        let mut any = false;
+        for marker in environments {
+            any |= evaluate(marker, &env, &no_sets).map_err(|reason| SelectError::BadMarker {
+                package: None,
+                marker: marker.clone(),
+                reason,
+            })?;
+        }
+        if !any {
+            let m = target.markers;
+            return Err(SelectError::NoEnvironment {
+                environments: environments.clone(),
+                current: format!(
+                    "python_full_version == '{}', implementation_name == '{}', sys_platform == '{}', platform_machine == '{}'",
+                    m.python_full_version,
+                    m.implementation_name,
+                    m.sys_platform,
+                    m.platform_machine
+                ),
+            });
+        }
+    }
+    let version = &target.markers.python_full_version;
+    if let Some(specifier) = &lock.requires_python
+        && !python_allowed(specifier, version)
+    {
+        return Err(SelectError::RequiresPython {
+            specifier: specifier.clone(),
+            version: version.clone(),
+        });
+    }
+    let sets = Sets {
+        dependency_groups: groups,
+        extras: BTreeSet::new(),
+    };
+    let mut chosen: Vec<Selected> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for package in &lock.packages {
+        if let Some(marker) = &package.marker
+            && !evaluate(marker, &env, &sets).map_err(|reason| SelectError::BadMarker {
+                package: Some(package.name.clone()),
+                marker: marker.clone(),
+                reason,
+            })?
+        {
+            continue;
+        }
+        if let Some(specifier) = &package.requires_python
+            && !python_allowed(specifier, version)
+        {
+            continue;
+        }
+        if !seen.insert(normalize_name(&package.name)) {
+            return Err(SelectError::Duplicate {
+                name: package.name.clone(),
+            });
+        }
+        chosen.push(artifact(package, lock_dir, target.tags)?);
+    }
+    chosen.sort_by_key(|s| normalize_name(&s.name));
+    Ok(chosen)
+}
+
+/// Why `lock` is not the lock of `requirements` (penv.toml's, with where
+/// each is written: `requirements`, `group dev`), as far as can be told
+/// without resolving: a requirement no package of the lock is for, or
+/// whose versions exclude every locked version of it. One line each.
+pub(crate) fn unmet_requirements(lock: &PyLock, requirements: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (text, place) in requirements {
+        let Some((name, specifiers)) = crate::requirement::name_and_specifiers(text) else {
+            continue;
+        };
+        let name = normalize_name(&name);
+        let versions: Vec<&str> = lock
+            .packages
+            .iter()
+            .filter(|p| normalize_name(&p.name) == name)
+            .filter_map(|p| p.version.as_deref())
+            .collect();
+        let locked = lock
+            .packages
+            .iter()
+            .any(|p| normalize_name(&p.name) == name);
+        if !locked {
+            out.push(format!("`{text}` ({place}) is not in the lock"));
+        } else if !specifiers.is_empty()
+            && !versions.is_empty()
+            && !versions.iter().any(|v| {
+                pep440_rs::Version::from_str(v).is_ok_and(|v| {
+                    pep440_rs::VersionSpecifiers::from_str(&specifiers)
+                        .is_ok_and(|s| s.contains(&v))
+                })
+            })
+        {
+            out.push(format!(
+                "`{text}` ({place}): the lock has {name} {}",
+                versions.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// The groups that apply: the lock's defaults (unless turned off) and those
+/// asked for, each one the lock has.
+fn selected_groups(lock: &PyLock, target: &Target<'_>) -> Result<BTreeSet<String>, SelectError> {
+    let defaults = if target.no_default_groups {
+        &[][..]
+    } else {
+        &lock.default_groups[..]
+    };
+    let known: BTreeSet<String> = lock
+        .dependency_groups
+        .iter()
+        .map(|g| normalize_name(g))
+        .collect();
+    let mut groups = BTreeSet::new();
+    for name in defaults.iter().chain(target.groups) {
+        let normalized = normalize_name(name);
+        if !known.contains(&normalized) {
+            return Err(SelectError::UnknownGroup {
+                name: name.clone(),
+                known: lock.dependency_groups.clone(),
+            });
+        }
+        groups.insert(normalized);
+    }
+    Ok(groups)
+}
+
+/// The one artifact of `package` to install: the best wheel, else the
+/// sdist, else the archive.
+fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selected, SelectError> {
+    let nothing = |reason: String| SelectError::NothingInstallable {
+        name: package.name.clone(),
+        reason,
+    };
+    let best = package
+        .wheels
+        .iter()
+        .filter_map(|w| Some((wheel_rank(w.file_name()?, tags)?, w)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, w)| w);
+    let (url, path, hashes) = if let Some(wheel) = best.or(package.sdist.as_ref()) {
+        (&wheel.url, &wheel.path, &wheel.hashes)
+    } else if let Some(archive) = &package.archive {
+        if archive.subdirectory.is_some() {
+            return Err(nothing(
+                "its archive has a `subdirectory`, which pip cannot install hash-checked"
+                    .to_owned(),
+            ));
+        }
+        (&archive.url, &archive.path, &archive.hashes)
+    } else if package.vcs.is_some() || package.directory.is_some() {
+        return Err(nothing(format!(
+            "it is a {} source, which pip cannot check against a hash (`--require-hashes`); penv installs only hash-checked files from a lock",
+            if package.vcs.is_some() {
+                "version-control"
+            } else {
+                "directory"
+            }
+        )));
+    } else if package.wheels.is_empty() {
+        return Err(nothing("it has no wheel, sdist or archive".to_owned()));
+    } else {
+        let names: Vec<&str> = package
+            .wheels
+            .iter()
+            .filter_map(Artifact::file_name)
+            .collect();
+        return Err(nothing(format!(
+            "none of its wheels ({}) has tags this interpreter supports, and it has no sdist",
+            names.join(", ")
+        )));
+    };
+    let url = match (url, path) {
+        (Some(url), _) => url.clone(),
+        (None, Some(path)) => file_url(&lock_dir.join(path)),
+        (None, None) => return Err(nothing("its file has neither `url` nor `path`".to_owned())),
+    };
+    let hashes: Vec<String> = hashes
+        .iter()
+        .filter(|(algorithm, _)| matches!(algorithm.as_str(), "sha256" | "sha384" | "sha512"))
+        .map(|(algorithm, hex)| format!("{algorithm}:{}", hex.to_ascii_lowercase()))
+        .collect();
+    if hashes.is_empty() {
+        return Err(nothing(
+            "its file has no sha256, sha384 or sha512 hash for pip to check".to_owned(),
+        ));
+    }
+    Ok(Selected {
+        name: package.name.clone(),
+        version: package.version.clone(),
+        url,
+        hashes,
+    })
+}
+
+/// What a `file://` URL percent-encodes in a path.
+const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// A `file://` URL for a local path (made absolute), percent-encoded.
+fn file_url(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    let absolute = crate::fs::normalize_lexically(&absolute);
+    let text = absolute.to_string_lossy().replace('\\', "/");
+    let encoded = percent_encoding::utf8_percent_encode(&text, SET).to_string();
+    if encoded.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        format!("file:///{encoded}")
+    }
+}
+
+fn python_allowed(specifier: &str, version: &str) -> bool {
+    let (Ok(specifiers), Ok(version)) = (
+        pep440_rs::VersionSpecifiers::from_str(specifier),
+        pep440_rs::Version::from_str(version),
+    ) else {
+        // An unreadable specifier admits nothing rather than everything.
+        return false;
+    };
+    specifiers.contains(&version)
+}
+
+fn marker_environment(m: &Markers) -> Result<MarkerEnvironment, SelectError> {
+    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: &m.implementation_name,
+        implementation_version: &m.implementation_version,
+        os_name: &m.os_name,
+        platform_machine: &m.platform_machine,
+        platform_python_implementation: &m.platform_python_implementation,
+        platform_release: &m.platform_release,
+        platform_system: &m.platform_system,
+        platform_version: &m.platform_version,
+        python_full_version: &m.python_full_version,
+        python_version: &m.python_version,
+        sys_platform: &m.sys_platform,
+    })
+    .map_err(|e| SelectError::BadMarker {
+        package: None,
+        marker: format!("python_full_version == '{}'", m.python_full_version),
+        reason: format!("the interpreter's version is not PEP 440 ({e})"),
+    })
+}
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;

@@ -1,0 +1,125 @@
+//! The spec of an env installed from `pylock.toml`: the interpreter, venv
+//! and pip options as for any env, and in place of the requirements the
+//! lock file's sha256 and the files selected from it for this interpreter
+//! and these groups.
+//!
+//! Invariant: what pip installs from a lock is exactly [`LockSpec::selected`]
+//! (`--no-deps --require-hashes`), so the spec holds it and the lock's bytes:
+//! editing the lock (or choosing other groups) changes the hash and
+//! rebuilds, and nothing else about penv.toml's requirements does (whether
+//! the lock is still penv.toml's lock is checked on its own, by the lock's
+//! inputs hash). `[pip] args` and `find-links` listings are left out: pip
+//! gets no requirement from them, and a new file in a `find-links`
+//! directory changes nothing that is pinned.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::build::common_parts;
+use super::{GroupSelection, SPEC_FORMAT, Spec, SpecError, relative_display};
+use crate::lock::model::PyLock;
+use crate::lock::select::{Selected, Target, select};
+use crate::project::Project;
+use crate::python::Resolved;
+
+/// What the spec says of the lock it installs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct LockSpec {
+    /// The lock file, relative to the project root.
+    pub(crate) path: String,
+    /// sha256 of its bytes.
+    pub(crate) sha256: String,
+    /// The files to install, sorted by package name.
+    pub(crate) selected: Vec<Selected>,
+}
+
+/// A lock as read: its path, its bytes' sha256, and its contents.
+pub(crate) struct ReadLock {
+    /// Where it is.
+    pub(crate) path: std::path::PathBuf,
+    /// sha256 of its bytes, hex.
+    pub(crate) sha256: String,
+    /// Parsed.
+    pub(crate) lock: PyLock,
+}
+
+impl ReadLock {
+    /// Reads the lock at `path`; `None` when there is none.
+    pub(crate) fn read(path: &Path) -> Result<Option<Self>, SpecError> {
+        let Some(text) = crate::text_file::read_optional(path, crate::lock::LOCK_FILE)
+            .map_err(|e| SpecError::Lock(e.into()))?
+        else {
+            return Ok(None);
+        };
+        let lock = crate::lock::model::parse(&text, path).map_err(SpecError::Lock)?;
+        Ok(Some(Self {
+            path: path.to_owned(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            lock,
+        }))
+    }
+}
+
+impl Spec {
+    /// The spec of `project`'s env installed from `lock` for `python` and
+    /// the groups of `selection`.
+    pub(crate) fn from_lock(
+        project: &Project,
+        python: &Resolved,
+        lock: &ReadLock,
+        selection: &GroupSelection,
+    ) -> Result<Self, SpecError> {
+        let (interpreter, venv, mut pip) = common_parts(project, python)?;
+        pip.args.clear();
+        for links in &mut pip.find_links {
+            links.files.clear();
+        }
+        let markers = python
+            .info
+            .markers
+            .as_ref()
+            .ok_or_else(|| SpecError::LockSelect {
+                path: lock.path.clone(),
+                source: crate::lock::SelectError::BadMarker {
+                    package: None,
+                    marker: "(the interpreter's marker environment)".to_owned(),
+                    reason: "the probe did not report it".to_owned(),
+                },
+            })?;
+        let tags = python.info.wheel_tags();
+        let dir = lock.path.parent().unwrap_or(Path::new("."));
+        let selected = select(
+            &lock.lock,
+            dir,
+            &Target {
+                markers,
+                tags: &tags,
+                groups: &selection.groups,
+                no_default_groups: selection.no_default_groups,
+            },
+        )
+        .map_err(|source| SpecError::LockSelect {
+            path: lock.path.clone(),
+            source,
+        })?;
+        Ok(Self {
+            format: SPEC_FORMAT,
+            interpreter,
+            venv,
+            requirements: vec![],
+            groups: std::collections::BTreeMap::default(),
+            requirement_files: vec![],
+            pip,
+            local_projects: vec![],
+            named_find_links: vec![],
+            lock: Some(LockSpec {
+                path: relative_display(&lock.path, &project.root),
+                sha256: lock.sha256.clone(),
+                selected,
+            }),
+        })
+    }
+}
