@@ -89,7 +89,8 @@ impl InstallError {
     }
 }
 
-/// Runs pip in `env`, showing progress, honouring `guard`.
+/// Runs pip in `env` with `args`, showing `step` as its progress line,
+/// honouring `guard`.
 ///
 /// pip's `WARNING:` and `DEPRECATION:` messages (and an `ERROR:` pip exits 0
 /// after, such as its dependency-conflict report) are shown as warnings once
@@ -99,6 +100,7 @@ pub(crate) fn install(
     env: &Path,
     project_root: &Path,
     args: &[String],
+    step: &str,
     redactor: &Redactor,
     printer: &Printer,
     guard: &SignalGuard,
@@ -121,7 +123,7 @@ pub(crate) fn install(
         python.display(),
         args.join(" ")
     )));
-    let progress = printer.step("Installing requirements with pip");
+    let progress = printer.step(step);
     let spawn_error = |source| InstallError::Spawn {
         python: python.clone(),
         source,

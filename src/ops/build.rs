@@ -186,7 +186,15 @@ fn build_into(
                 &plan.project.config.requirement_files,
             ),
         };
-        installer::install(env, &plan.project.root, &args, redactor, ctx.printer, guard).map_err(
+        installer::install(
+            env,
+            &plan.project.root,
+            &args,
+            "Installing requirements with pip",
+            redactor,
+            ctx.printer,
+            guard,
+        ).map_err(
             |e| match e {
                 installer::InstallError::Interrupted(signal) => Error::Interrupted {
                     signal,

@@ -139,6 +139,7 @@ fn resolve(
         scratch,
         &plan.project.root,
         &args,
+        &step_label(what),
         redactor,
         ctx.printer,
         guard,
@@ -254,5 +255,15 @@ impl Scratch {
             false,
             &mut Vec::new(),
         )?)
+    }
+}
+
+/// The progress line of one resolution: the whole project, the
+/// requirements alone, or one group.
+fn step_label(what: &str) -> String {
+    match what {
+        "all" => "Resolving the project with pip".to_owned(),
+        "requirements" => "Resolving the requirements alone with pip".to_owned(),
+        group => format!("Resolving group `{group}` with pip"),
     }
 }
