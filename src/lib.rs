@@ -55,6 +55,7 @@ mod printer;
 mod process;
 pub mod project;
 mod python;
+mod registry;
 mod requirement;
 pub mod spec;
 mod state;

@@ -2,7 +2,9 @@
 //! one operation ([`crate::ops`]) or stage, and prints the outcome. No
 //! pipeline logic lives here.
 
+mod cache;
 mod doctor;
+mod envs;
 mod hash;
 mod python;
 mod run;
@@ -37,6 +39,8 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Hash(args) => hash::hash(&ctx, &args),
         Command::Python(cmd) => python::python(&ctx, &cmd),
         Command::Doctor(args) => doctor::doctor(&ctx, &args),
+        Command::Envs(args) => envs::envs(&ctx, &args),
+        Command::Cache(cmd) => cache::cache(&ctx, &cmd),
     }
 }
 
