@@ -19,15 +19,16 @@
 //! | module | what it owns |
 //! | --- | --- |
 //! | `commands/` | parsing done by [`cli`]; each command builds a plan and options, calls one operation, prints |
-//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`) |
+//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`), `doctor`, `envs` (list, prune), `cache` (clean) |
 //! | `plan.rs` | the pipeline's first three stages, once: the project's request inputs, the resolved interpreter, `requires-python`, the spec and its hash; re-planned under the lock and checked after pip |
 //! | [`project`] | finding and loading `penv.toml` (or `[tool.penv]`), its serde model, validation, locations for errors |
 //! | `python/` | which request applies (`precedence`), discovery, choice, the probe and its cache (`interpreter`), resolution to a base (`resolve`) |
 //! | `requirement.rs` | PEP 508 requirement strings (checked, canonical), panics of the parser contained |
 //! | [`spec`] | the canonical spec and its sha256 (the env's identity): requirement files (`reqfile/`), `find-links`, local projects, `pip.args`, the diff shown when it changed |
-//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
+//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `found` (any tool's env on disk: kind, Python, size), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
 //! | `installer/` | the env's own pip: its arguments, running it, its output |
 //! | `state.rs` | `penv-state.json`, written last: an env without one is never trusted |
+//! | `registry.rs` | the envs penv synced, one small file per env in the data dir (`penv envs`) |
 //!
 //! Cross-cutting leaves, importing no stage: `fs` (file-system access;
 //! `fs/remove.rs` is the only code that deletes, and only

@@ -1,10 +1,11 @@
 //! The operations commands share, between the commands (which parse
 //! arguments and print) and the stages (project, python, spec, venv,
 //! installer, state): bringing an env up to date ([`sync`]), building one
-//! in a transaction ([`build`]), using one as it is ([`use_env`]), and
-//! checking a project and its shell for the classic mistakes ([`doctor`]). A new
-//! command is a file in `commands/` calling these; a new operation is a file
-//! here.
+//! in a transaction ([`build`]), using one as it is ([`use_env`]),
+//! checking a project and its shell for the classic mistakes ([`doctor`]),
+//! listing and pruning the envs on disk ([`envs`]), and cleaning the cache
+//! ([`cache`]). A new command is a file in `commands/` calling these; a new
+//! operation is a file here.
 
 pub(crate) mod build;
 pub(crate) mod cache;
