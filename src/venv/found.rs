@@ -256,21 +256,36 @@ fn on_disk(meta: &std::fs::Metadata, _seen: &mut HashSet<(u64, u64)>) -> u64 {
 /// The envs under `root`: a walk that follows no symlink, skips `.git` and
 /// `node_modules`, and does not descend into an env once found. `root`
 /// itself counts when it is one.
+///
+/// Fast on a home directory: each directory is read once and nothing is
+/// `stat`ed but the envs found. Entries are ordered with `pyvenv.cfg` and
+/// `conda-meta` first, so the walk sees an env's marker (its file type from
+/// the directory listing: a symlinked `pyvenv.cfg` is a link, not a file)
+/// before anything else in it, and skips the rest of that directory.
 pub(crate) fn scan(root: &Path) -> Vec<PathBuf> {
+    let is_marker = |name: &std::ffi::OsStr| name == "pyvenv.cfg" || name == "conda-meta";
     let mut out = Vec::new();
-    let mut walk = walkdir::WalkDir::new(root).follow_links(false).into_iter();
+    let mut walk = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by(move |a, b| (!is_marker(a.file_name())).cmp(&!is_marker(b.file_name())))
+        .into_iter();
     while let Some(entry) = walk.next() {
         let Ok(entry) = entry else { continue };
-        if !entry.file_type().is_dir() {
-            continue;
-        }
         let name = entry.file_name();
-        if entry.depth() > 0 && (name == ".git" || name == "node_modules") {
+        let kind = entry.file_type();
+        if entry.depth() > 0 && kind.is_dir() && (name == ".git" || name == "node_modules") {
             walk.skip_current_dir();
             continue;
         }
-        if is_env(entry.path()) {
-            out.push(entry.path().to_owned());
+        let marker =
+            (name == "pyvenv.cfg" && kind.is_file()) || (name == "conda-meta" && kind.is_dir());
+        if entry.depth() > 0
+            && marker
+            && let Some(env) = entry.path().parent()
+            && is_env(env)
+        {
+            out.push(env.to_owned());
+            // Skips the rest of the env's own directory: nothing inside it.
             walk.skip_current_dir();
         }
     }
