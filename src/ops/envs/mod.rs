@@ -214,7 +214,7 @@ fn describe(ctx: &Ctx, path: PathBuf, record: Option<&Record>, stashed: bool) ->
 
 /// A penv env's state: orphaned when its project file is gone or uses
 /// another env; else the readiness verdict against the project's plan
-/// (default groups), or as built when there is no plan to compare with.
+/// (with the groups it was built with), or as built when there is no plan.
 fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<String>) {
     let paths = EnvPaths::new(env.to_owned());
     let mut plan_error = None;
@@ -228,9 +228,22 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                 )],
             );
         }
+        // The groups it was built with, so that an env synced with
+        // `--group dev` is compared with the same selection.
+        let selection = Selection {
+            python: None,
+            groups: crate::spec::GroupSelection {
+                groups: crate::state::State::read(env)
+                    .ok()
+                    .flatten()
+                    .map(|s| s.spec.groups.into_keys().collect())
+                    .unwrap_or_default(),
+                no_default_groups: true,
+            },
+        };
         match Project::load(&record.project_file)
             .map_err(crate::Error::from)
-            .and_then(|p| Plan::new(p, Selection::default(), &ctx.vars, &ctx.prober))
+            .and_then(|p| Plan::new(p, selection, &ctx.vars, &ctx.prober))
         {
             Ok(plan) => {
                 let same = plan.paths.env.canonicalize().ok().as_deref() == Some(env);
@@ -252,13 +265,16 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
             Err(e) => plan_error = Some(e.to_string()),
         }
     }
-    let (state, mut why) = verdict(&Readiness::now(&paths, Want::AsBuilt));
-    if state == EnvState::Ok
-        && let Some(e) = plan_error
-    {
-        why.push(format!("its project cannot be planned now: {e}"));
+    let (state, why) = verdict(&Readiness::now(&paths, Want::AsBuilt));
+    match plan_error {
+        // Intact, but its project no longer yields a spec (a group it was
+        // built with removed, no interpreter that satisfies it): stale.
+        Some(e) if state == EnvState::Ok => (
+            EnvState::Stale,
+            vec![format!("its project cannot be planned now: {e}")],
+        ),
+        _ => (state, why),
     }
-    (state, why)
 }
 
 /// The listed state for a readiness verdict.

@@ -66,6 +66,15 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
     // penv-made, then its project wants something else: stale.
     synced_project(&sb, &tree.join("stale"), python);
     std::fs::write(tree.join("stale/penv.toml"), bare_toml(python, "other", "")).unwrap();
+    // penv-made with `--group dev`: compared with that selection, fresh.
+    let grouped = tree.join("grouped");
+    std::fs::create_dir_all(&grouped).unwrap();
+    std::fs::write(
+        grouped.join("penv.toml"),
+        format!("{}\n[groups]\ndev = []\n", bare_toml(python, "g", "")),
+    )
+    .unwrap();
+    run_ok(penv_in(&sb, &grouped).args(["sync", "--group", "dev"]));
     // penv-made, then its project file removed: orphaned.
     synced_project(&sb, &tree.join("gone"), python);
     std::fs::remove_file(tree.join("gone/penv.toml")).unwrap();
@@ -91,6 +100,7 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
     let json = envs_json(&sb, &tree);
     for (path, state, kind) in [
         (tree.join("fresh/.venv"), "ok", "penv"),
+        (grouped.join(".venv"), "ok", "penv"),
         (tree.join("stale/.venv"), "stale", "penv"),
         (tree.join("gone/.venv"), "orphaned", "penv"),
         (plain.clone(), "ok", "venv"),
@@ -113,7 +123,7 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
         "penv"
     );
     assert_eq!(entry(&json, &plain)["last-used-from"], "files");
-    assert_eq!(json["envs"].as_array().unwrap().len(), 5, "{json:#}");
+    assert_eq!(json["envs"].as_array().unwrap().len(), 6, "{json:#}");
     // The table says the same, with a total.
     let table = stdout(&run_ok(
         penv_in(&sb, &sb.project)
@@ -157,12 +167,17 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
     );
     assert!(stderr(&out).contains("Freed"), "{}", stderr(&out));
     assert!(!broken.exists() && !tree.join("gone/.venv").exists());
-    for kept in [tree.join("fresh/.venv"), tree.join("stale/.venv"), plain] {
+    for kept in [
+        tree.join("fresh/.venv"),
+        tree.join("stale/.venv"),
+        grouped.join(".venv"),
+        plain,
+    ] {
         assert!(kept.join("pyvenv.cfg").is_file(), "{}", kept.display());
     }
     // The orphan is forgotten by the registry too.
     let json = envs_json(&sb, &root.join("project"));
-    assert_eq!(json["envs"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(json["envs"].as_array().unwrap().len(), 3, "{json:#}");
 }
 
 /// A fake venv: a directory with a `pyvenv.cfg` whose base is gone (broken).
