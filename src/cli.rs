@@ -62,9 +62,9 @@ pub(crate) enum Command {
     Python(PythonCommand),
     /// Check the project and this shell for the classic venv mistakes (exit 1 if any)
     Doctor(DoctorArgs),
-    /// List the envs on disk (penv's and any venv under `--scan` dirs): kind, Python, size, last use, state
+    /// List the envs on disk (penv's, and venvs under `--scan` dirs): kind, Python, size, use, state
     Envs(EnvsArgs),
-    /// Where penv keeps its cache and data, and cleaning the cache
+    /// Show where penv keeps its cache and data; clean the cache
     #[command(subcommand)]
     Cache(CacheCommand),
 }
