@@ -307,3 +307,27 @@ fn cache_clean_deletes_only_penvs_own_subdirectories_of_a_shared_cache() {
     assert!(!shared.join("interpreters").exists() && !shared.join("seed").exists());
     assert!(shared.join("someone-elses/file").is_file());
 }
+
+#[test]
+fn stash_entries_are_listed_as_penvs_own_and_pruned_with_stashes() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let project = sb.tmp.path().canonicalize().unwrap().join("stashing");
+    synced_project(&sb, &project, python);
+    // Another spec: the first env is stashed for a branch switch back.
+    std::fs::write(project.join("penv.toml"), bare_toml(python, "b", "")).unwrap();
+    run_ok(penv_in(&sb, &project).arg("sync"));
+    let json = envs_json(&sb, &project);
+    let stashed: Vec<&Value> = json["envs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["state"] == "stash")
+        .collect();
+    assert_eq!(stashed.len(), 1, "{json:#}");
+    assert!(json["penv-own"].as_u64().unwrap() >= stashed[0]["size"].as_u64().unwrap());
+    let path = PathBuf::from(stashed[0]["path"].as_str().unwrap());
+    run_ok(penv_in(&sb, &project).args(["envs", "prune", "--stashes", "--yes"]));
+    assert!(!path.exists());
+    assert!(project.join(".venv/pyvenv.cfg").is_file());
+}
