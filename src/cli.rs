@@ -64,6 +64,11 @@ pub(crate) enum Command {
     Python(PythonCommand),
     /// Check the project and this shell for the classic venv mistakes (exit 1 if any)
     Doctor(DoctorArgs),
+    /// List the envs on disk (penv's, and venvs under `--scan` dirs): kind, Python, size, use, state
+    Envs(EnvsArgs),
+    /// Show where penv keeps its cache and data; clean the cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
 }
 
 /// Options shared by commands that compute the spec.
@@ -218,4 +223,73 @@ pub(crate) enum PythonCommand {
         /// A request: `3.12`, `>=3.10,<3.13`, `pypy3.10`, `cpython@3.12`, or a path
         request: String,
     },
+}
+
+/// `penv envs`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct EnvsArgs {
+    /// Delete envs the filters select
+    #[command(subcommand)]
+    pub(crate) command: Option<EnvsCommand>,
+
+    /// Also list the venvs found under DIR (repeatable; symlinks are not followed)
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub(crate) scan: Vec<PathBuf>,
+
+    /// Print JSON on stdout
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `penv envs …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnvsCommand {
+    /// Delete the envs the filters select, after listing each with its size and why
+    Prune(PruneArgs),
+}
+
+/// `penv envs prune`.
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    /// Envs not used for this long: `30d`, `12h`, `2w` (with a state filter: only those)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) older_than: Option<u64>,
+
+    /// Envs whose base interpreter is gone or changed
+    #[arg(long)]
+    pub(crate) broken: bool,
+
+    /// penv envs whose project file is gone
+    #[arg(long)]
+    pub(crate) orphaned: bool,
+
+    /// penv's stash entries (envs kept for branch switches)
+    #[arg(long)]
+    pub(crate) stashes: bool,
+
+    /// Also consider the venvs found under DIR (repeatable)
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub(crate) scan: Vec<PathBuf>,
+
+    /// Show what would be deleted; delete nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Delete without asking (needed when not on a terminal)
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+fn parse_duration(text: &str) -> Result<u64, String> {
+    crate::ops::envs::parse_duration(text)
+}
+
+/// `penv cache …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CacheCommand {
+    /// Print where penv keeps what (cache and data directories)
+    Dir,
+    /// Delete the interpreter probe cache and the pip seeds (never an env)
+    Clean,
 }

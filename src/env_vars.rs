@@ -36,6 +36,9 @@ pub struct EnvVars {
     pub(crate) penv_python: Option<String>,
     /// `PENV_CACHE_DIR`: where interpreter probes, locks and the pip seed live.
     pub(crate) cache_dir: Option<PathBuf>,
+    /// `PENV_DATA_DIR`: where penv's registry of envs lives (default: the
+    /// platform's data directory for penv).
+    pub(crate) data_dir: Option<PathBuf>,
     /// `PENV_NO_PROGRESS`: plain lines instead of progress bars, even on a TTY.
     pub(crate) no_progress: bool,
     /// `PENV_LOCK_TIMEOUT`: seconds to wait for another penv working on the same env.
@@ -97,6 +100,7 @@ impl EnvVars {
         Self {
             penv_python: non_empty("PENV_PYTHON").map(|v| v.to_string_lossy().into_owned()),
             cache_dir: non_empty("PENV_CACHE_DIR").map(PathBuf::from),
+            data_dir: non_empty("PENV_DATA_DIR").map(PathBuf::from),
             no_progress: non_empty("PENV_NO_PROGRESS").is_some_and(|v| v != "0"),
             lock_timeout: non_empty("PENV_LOCK_TIMEOUT").map(|v| v.to_string_lossy().into_owned()),
             path: non_empty("PATH"),

@@ -133,6 +133,22 @@ pub enum Error {
         /// What changed in them.
         changes: Vec<String>,
     },
+    /// `penv envs prune` would delete, but cannot ask (stdin is not a
+    /// terminal) and `--yes` was not given.
+    #[error("not deleting {count} env{}: stdin is not a terminal, so penv cannot ask", if *count == 1 { "" } else { "s" })]
+    PruneNotConfirmed {
+        /// How many were selected.
+        count: usize,
+    },
+    /// `penv envs prune` without a filter.
+    #[error("`penv envs prune` needs at least one filter")]
+    PruneWithoutFilter,
+    /// Some selected envs could not be deleted.
+    #[error("{} of the selected envs could not be deleted", failures.len())]
+    PruneFailed {
+        /// One line each: the path and why.
+        failures: Vec<String>,
+    },
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -172,6 +188,7 @@ impl Diagnostic for Error {
             Self::Install(e) => e.detail(),
             Self::Locking(e) => e.detail(),
             Self::EnvNotReady { reasons, .. }
+            | Self::PruneFailed { failures: reasons }
             | Self::ChangedDuringSync {
                 changes: reasons, ..
             } => Some(
@@ -245,6 +262,15 @@ impl Diagnostic for Error {
             }
             Self::ChangedDuringSync { .. } => Some(
                 "run `penv sync` again once the files are as you want them; penv builds the env from what they say then".to_owned(),
+            ),
+            Self::PruneNotConfirmed { .. } => Some(
+                "check the list above, then run it again with `--yes` (or `--dry-run` to only look)".to_owned(),
+            ),
+            Self::PruneWithoutFilter => Some(
+                "say what to delete: `--broken`, `--orphaned`, `--stashes` and/or `--older-than 30d` (`penv envs` lists each env's state and last use)".to_owned(),
+            ),
+            Self::PruneFailed { .. } => Some(
+                "nothing else was touched; delete what is left yourself if you are sure".to_owned(),
             ),
             Self::RolledBack { source, .. } => source.hint(),
             _ => None,

@@ -2,7 +2,9 @@
 //! one operation ([`crate::ops`]) or stage, and prints the outcome. No
 //! pipeline logic lives here.
 
+mod cache;
 mod doctor;
+mod envs;
 mod hash;
 mod lock;
 mod python;
@@ -39,6 +41,8 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Lock(args) => lock::lock(&ctx, &args),
         Command::Python(cmd) => python::python(&ctx, &cmd),
         Command::Doctor(args) => doctor::doctor(&ctx, &args),
+        Command::Envs(args) => envs::envs(&ctx, &args),
+        Command::Cache(cmd) => cache::cache(&ctx, &cmd),
     }
 }
 

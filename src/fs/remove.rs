@@ -58,10 +58,7 @@ pub(crate) fn remove_tree_markers_last(dir: &Path, markers: &[&str]) -> Result<(
             super::nofollow::open_dir_nofollow(dir).map_err(|e| FsError::new("remove", dir, e))?;
         remove_contents_at(&fd, dir, markers)?;
         for marker in markers {
-            match nix::unistd::unlinkat(&fd, *marker, nix::unistd::UnlinkatFlags::NoRemoveDir) {
-                Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
-                Err(e) => return Err(FsError::new("remove", dir.join(marker), e.into())),
-            }
+            remove_marker_at(&fd, dir, marker)?;
         }
     }
     #[cfg(not(unix))]
@@ -76,6 +73,10 @@ pub(crate) fn remove_tree_markers_last(dir: &Path, markers: &[&str]) -> Result<(
         }
         for marker in markers {
             let p = dir.join(marker);
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+                remove_tree(&p)?;
+                continue;
+            }
             match fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -84,6 +85,42 @@ pub(crate) fn remove_tree_markers_last(dir: &Path, markers: &[&str]) -> Result<(
         }
     }
     fs::remove_dir(dir).map_err(|e| FsError::new("remove", dir, e))
+}
+
+/// Removes the marker `name` of the directory open at `fd`: a file or a
+/// link is unlinked; a real directory (conda's `conda-meta/`) is emptied
+/// without following links, then removed.
+#[cfg(unix)]
+fn remove_marker_at(fd: &std::os::fd::OwnedFd, dir: &Path, name: &str) -> Result<()> {
+    use nix::fcntl::{AtFlags, OFlag, openat};
+    use nix::sys::stat::{Mode, SFlag, fstatat};
+    use nix::unistd::{UnlinkatFlags, unlinkat};
+    let path = dir.join(name);
+    let stat = match fstatat(fd, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Ok(stat) => stat,
+        Err(nix::errno::Errno::ENOENT) => return Ok(()),
+        Err(e) => return Err(FsError::new("inspect", path, e.into())),
+    };
+    let is_dir = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
+    if is_dir {
+        let sub = openat(
+            fd,
+            name,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| FsError::new("remove", &path, e.into()))?;
+        remove_contents_at(&sub, &path, &[])?;
+    }
+    let flag = if is_dir {
+        UnlinkatFlags::RemoveDir
+    } else {
+        UnlinkatFlags::NoRemoveDir
+    };
+    match unlinkat(fd, name, flag) {
+        Ok(()) | Err(nix::errno::Errno::ENOENT) => Ok(()),
+        Err(e) => Err(FsError::new("remove", path, e.into())),
+    }
 }
 
 /// Removes everything in the directory open at `fd` (named `path` in

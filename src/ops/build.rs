@@ -194,15 +194,14 @@ fn build_into(
             redactor,
             ctx.printer,
             guard,
-        ).map_err(
-            |e| match e {
-                installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                    signal,
-                    restored: false,
-                },
-                other => Error::Install(other),
+        )
+        .map_err(|e| match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
             },
-        )?;
+            other => Error::Install(other),
+        })?;
     }
     Ok((crate::venv::drift::record(env)?, pip_version))
 }

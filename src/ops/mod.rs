@@ -2,13 +2,15 @@
 //! arguments and print) and the stages (project, python, spec, venv,
 //! installer, state): bringing an env up to date ([`sync`]), building one
 //! in a transaction ([`build`]), resolving and writing `pylock.toml`
-//! ([`lock`]), using one as it is ([`use_env`]), and checking a project and
-//! its shell for the classic mistakes ([`doctor`]). A new
-//! command is a file in `commands/` calling these; a new operation is a file
-//! here.
+//! ([`lock`]), using one as it is ([`use_env`]), checking a project and its
+//! shell for the classic mistakes ([`doctor`]), listing and pruning the envs
+//! on disk ([`envs`]), and cleaning the cache ([`cache`]). A new command is a
+//! file in `commands/` calling these; a new operation is a file here.
 
 pub(crate) mod build;
+pub(crate) mod cache;
 pub(crate) mod doctor;
+pub(crate) mod envs;
 pub(crate) mod lock;
 pub(crate) mod sync;
 pub(crate) mod use_env;
@@ -27,6 +29,8 @@ pub struct Ctx<'a> {
     pub printer: &'a Printer,
     /// penv's cache directory, when there is one.
     pub cache_dir: Option<PathBuf>,
+    /// penv's data directory (the registry of envs), when there is one.
+    pub data_dir: Option<PathBuf>,
     /// The interpreter prober (with its cache).
     pub prober: Prober,
 }
@@ -34,14 +38,21 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// The context for one penv invocation.
     pub fn new(vars: EnvVars, printer: &'a Printer) -> Self {
-        let cache_dir = vars.cache_dir.clone().or_else(|| {
-            directories::ProjectDirs::from("", "", "penv").map(|d| d.cache_dir().to_owned())
-        });
+        let dirs = || directories::ProjectDirs::from("", "", "penv");
+        let cache_dir = vars
+            .cache_dir
+            .clone()
+            .or_else(|| dirs().map(|d| d.cache_dir().to_owned()));
+        let data_dir = vars
+            .data_dir
+            .clone()
+            .or_else(|| dirs().map(|d| d.data_dir().to_owned()));
         Self {
             prober: Prober::new(cache_dir.as_deref()),
             vars,
             printer,
             cache_dir,
+            data_dir,
         }
     }
 }

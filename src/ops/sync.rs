@@ -61,10 +61,24 @@ impl InUse {
     }
 }
 
+/// Brings the env up to date ([`sync_env`]) and records it in penv's
+/// registry of envs (`penv envs`).
+pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
+    let done = sync_env(ctx, plan, options)?;
+    let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
+    crate::registry::record(
+        ctx.data_dir.as_deref(),
+        &plan.paths.env,
+        &plan.project.file,
+        rebuilt,
+    );
+    Ok(done)
+}
+
 /// Brings the env up to date: the fast path without a lock when it is, else
 /// under the lock: recover, re-plan, re-check, then restore from the stash
 /// or rebuild.
-pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
+fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
     let paths = &plan.paths;
     let keep = plan.project.config.venv.keep_stashed;
     if !options.reinstall && !paths.intent().exists() {

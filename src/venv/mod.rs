@@ -13,6 +13,7 @@
 pub mod check;
 pub mod create;
 pub mod drift;
+pub mod found;
 pub mod kept;
 pub mod owned;
 mod paths;

@@ -331,3 +331,48 @@ pub(crate) fn remove_partial_build(env: &Path, new_hash: &str) -> Result<bool, F
     }
     Ok(partial)
 }
+
+/// The markers of an env found on disk, whoever made it, removed last:
+/// conda's `conda-meta/` and `pyvenv.cfg` last of all.
+const FOUND_MARKERS: &[&str] = &[BUILD_MARKER, STATE_FILE, "conda-meta", "pyvenv.cfg"];
+
+/// Removes `dir`, an env found on disk (`penv envs prune`), penv's or
+/// another tool's. Refused, naming why: anything at `dir` that is not a real
+/// directory reached without a symlink (`dir` must be its own canonical
+/// path), a directory that is not an env (`venv::found::is_env`: a regular
+/// `pyvenv.cfg`, or `conda-meta/`), one holding `src/` (pip's editable
+/// checkouts: maybe the user's work), and one that is, holds or lies inside
+/// a `protected` path (the running penv's env, `VIRTUAL_ENV`'s). The tree
+/// goes through `fs`'s removal: no link followed, the markers last.
+pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsError> {
+    let refuse = |why: String| {
+        Err(FsError::new(
+            "remove",
+            dir,
+            std::io::Error::other(format!("{why}; leaving it alone")),
+        ))
+    };
+    if !fs::real_dir(dir)? {
+        return refuse("it is not a directory".to_owned());
+    }
+    if dir.canonicalize().ok().as_deref() != Some(dir) {
+        return refuse("it is reached through a symlink (or is not an absolute path)".to_owned());
+    }
+    if !super::found::is_env(dir) {
+        return refuse("it is not a virtual environment (no `pyvenv.cfg`)".to_owned());
+    }
+    if std::fs::symlink_metadata(dir.join("src")).is_ok() {
+        return refuse("it holds `src/`, where pip keeps editable checkouts (maybe your work): delete it yourself".to_owned());
+    }
+    for p in protected {
+        let p = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if p.starts_with(dir) || dir.starts_with(&p) {
+            return refuse(format!("it is the env in use (`{}`)", p.display()));
+        }
+    }
+    if evidence(dir, dir, false).is_ok() {
+        // As `remove` does: a half-deleted env of penv's stays recognisable.
+        let _ = write_marker(dir, "deleting");
+    }
+    fs::remove_tree_markers_last(dir, FOUND_MARKERS)
+}

@@ -292,3 +292,42 @@ fn remove_takes_evidence_and_keeps_work() {
         untouched(&other);
     }
 }
+
+#[test]
+fn remove_found_deletes_a_found_venv_or_conda_env_and_refuses_anything_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    // A conda env: `conda-meta/` is a marker directory, removed last.
+    let conda = root.join("conda");
+    std::fs::create_dir_all(conda.join("conda-meta")).unwrap();
+    std::fs::write(conda.join("conda-meta/python-3.12.1-h1.json"), "{}").unwrap();
+    std::fs::create_dir_all(conda.join("lib")).unwrap();
+    remove_found(&conda, &[]).unwrap();
+    assert!(!conda.exists());
+    // Not an env, an env holding `src/`, the env in use: refused, untouched.
+    let data = root.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("notes"), "mine").unwrap();
+    assert!(remove_found(&data, &[]).is_err());
+    let with_src = root.join("with-src");
+    std::fs::create_dir_all(with_src.join("src")).unwrap();
+    std::fs::write(with_src.join("pyvenv.cfg"), "home = /x\n").unwrap();
+    assert!(remove_found(&with_src, &[]).is_err());
+    let active = root.join("active");
+    std::fs::create_dir_all(active.join("bin")).unwrap();
+    std::fs::write(active.join("pyvenv.cfg"), "home = /x\n").unwrap();
+    assert!(remove_found(&active, &[active.join("bin/python")]).is_err());
+    assert!(data.join("notes").is_file() && with_src.join("src").is_dir());
+    assert!(active.join("pyvenv.cfg").is_file());
+    #[cfg(unix)]
+    {
+        // Reached through a symlinked parent, or a symlink itself: refused.
+        std::os::unix::fs::symlink(&root, root.join("up")).unwrap();
+        assert!(remove_found(&root.join("up/active"), &[]).is_err());
+        std::os::unix::fs::symlink(&active, root.join("link")).unwrap();
+        assert!(remove_found(&root.join("link"), &[]).is_err());
+        assert!(active.join("pyvenv.cfg").is_file());
+    }
+    remove_found(&active, &[]).unwrap();
+    assert!(!active.exists());
+}

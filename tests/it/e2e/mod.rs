@@ -10,6 +10,7 @@ mod drift;
 mod edge;
 mod edits_during_sync;
 mod env_safety;
+mod envs;
 mod hashed_inputs;
 mod lock;
 mod lock_sync;

@@ -1,0 +1,48 @@
+//! `penv cache dir` and `penv cache clean` ([`crate::ops::cache`]).
+
+use std::process::ExitCode;
+
+use crate::Error;
+use crate::cli::CacheCommand;
+use crate::diagnostics::display_path;
+use crate::ops::Ctx;
+use crate::ops::envs::CACHE_PARTS;
+
+pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
+    let p = ctx.printer;
+    match cmd {
+        CacheCommand::Dir => {
+            match &ctx.cache_dir {
+                Some(dir) => {
+                    p.data(&format!("cache: {}", dir.display()));
+                    for (_, sub, what) in CACHE_PARTS {
+                        p.data(&format!("  {sub}/  {what}"));
+                    }
+                }
+                None => p.data("cache: none (no home directory; set `PENV_CACHE_DIR`)"),
+            }
+            match &ctx.data_dir {
+                Some(dir) => {
+                    p.data(&format!("data: {}", dir.display()));
+                    p.data("  envs/  the registry of envs penv synced (`penv envs`)");
+                }
+                None => p.data("data: none (no home directory; set `PENV_DATA_DIR`)"),
+            }
+            p.data("stashes: `.penv/stash/` beside each env (`penv envs prune --stashes`)");
+        }
+        CacheCommand::Clean => {
+            let Some(dir) = &ctx.cache_dir else {
+                p.status("No cache directory: nothing to clean.");
+                return Ok(ExitCode::SUCCESS);
+            };
+            let done = crate::ops::cache::clean(dir)?;
+            if done.is_empty() {
+                p.status(&format!("Nothing to clean in `{}`.", display_path(dir)));
+            }
+            for d in done {
+                p.status(&format!("Removed `{}`", display_path(&d)));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

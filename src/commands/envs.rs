@@ -1,0 +1,166 @@
+//! `penv envs` and `penv envs prune`: the listing ([`crate::ops::envs`])
+//! as a table or JSON; prune lists what it selected and why, asks (or
+//! needs `--yes` off a terminal), deletes, and says what was freed.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::Error;
+use crate::cli::{EnvsArgs, EnvsCommand, PruneArgs};
+use crate::diagnostics::display_path;
+use crate::ops::Ctx;
+use crate::ops::envs::prune::{self, Filters};
+use crate::ops::envs::{self, Listing, age, size};
+use crate::state::now;
+
+pub(super) fn envs(ctx: &Ctx, args: &EnvsArgs) -> Result<ExitCode, Error> {
+    if let Some(EnvsCommand::Prune(prune)) = &args.command {
+        return prune_envs(ctx, prune);
+    }
+    let listing = envs::list(ctx, &args.scan);
+    if args.json {
+        ctx.printer
+            .data(&serde_json::to_string_pretty(&listing).expect("JSON serializes"));
+    } else {
+        print_table(ctx, &listing);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(ctx: &Ctx, listing: &Listing) {
+    let p = ctx.printer;
+    if listing.envs.is_empty() {
+        p.data(
+            "No envs found (penv lists the envs it synced; add `--scan DIR` to look for others).",
+        );
+    } else {
+        let now = now();
+        p.data(&format!(
+            "{:<9} {:<10} {:<8} {:>8}  {:<16} PATH",
+            "STATE", "KIND", "PYTHON", "SIZE", "LAST USED"
+        ));
+        for env in &listing.envs {
+            let used = format!(
+                "{} ago ({})",
+                age(now.saturating_sub(env.last_used)),
+                env.last_used_from
+            );
+            p.data(&format!(
+                "{:<9} {:<10} {:<8} {:>8}  {:<16} {}",
+                env.state.name(),
+                env.kind,
+                env.python.as_deref().unwrap_or("?"),
+                size(env.size),
+                used,
+                display_path(&env.path)
+            ));
+            for why in &env.why {
+                p.data(&format!("{:<9} - {why}", ""));
+            }
+        }
+    }
+    let parts: Vec<String> = listing
+        .cache
+        .iter()
+        .map(|c| format!("{} {}", c.name, size(c.size)))
+        .collect();
+    let stashes = listing.penv_own - listing.cache.iter().map(|c| c.size).sum::<u64>();
+    p.data(&format!(
+        "\n{} env{}, {} in all; penv's own: {} (stashes {}{}{})",
+        listing.envs.len(),
+        if listing.envs.len() == 1 { "" } else { "s" },
+        size(listing.total),
+        size(listing.penv_own),
+        size(stashes),
+        if parts.is_empty() { "" } else { ", " },
+        parts.join(", ")
+    ));
+}
+
+/// The envs in use, never deleted: `VIRTUAL_ENV`'s and the running penv's
+/// (an env holding the penv binary).
+fn protected(ctx: &Ctx) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ctx.vars.virtual_env.iter().cloned().collect();
+    if let Ok(exe) = std::env::current_exe() {
+        out.push(exe);
+    }
+    out
+}
+
+fn prune_envs(ctx: &Ctx, args: &PruneArgs) -> Result<ExitCode, Error> {
+    let filters = Filters {
+        older_than: args.older_than,
+        broken: args.broken,
+        orphaned: args.orphaned,
+        stashes: args.stashes,
+    };
+    if !filters.any() {
+        return Err(Error::PruneWithoutFilter);
+    }
+    let p = ctx.printer;
+    let listing = envs::list(ctx, &args.scan);
+    let protected = protected(ctx);
+    let (selected, in_use) = prune::select(&listing, &filters, &protected);
+    for s in &in_use {
+        p.status(&format!(
+            "Keeping `{}` ({}): it is the env in use",
+            display_path(&s.path),
+            s.why
+        ));
+    }
+    if selected.is_empty() {
+        p.status("Nothing to prune.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let total: u64 = selected.iter().map(|s| s.size).sum();
+    let verb = if args.dry_run {
+        "Would delete"
+    } else {
+        "Selected"
+    };
+    p.status(&format!(
+        "{verb} {} env{} ({}):",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" },
+        size(total)
+    ));
+    for s in &selected {
+        p.data(&format!(
+            "{:>8}  {}  ({})",
+            size(s.size),
+            display_path(&s.path),
+            s.why
+        ));
+    }
+    if args.dry_run {
+        p.status("Nothing deleted (--dry-run).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::PruneNotConfirmed {
+                count: selected.len(),
+            });
+        }
+        p.status("Delete them? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            p.status("Nothing deleted.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let (freed, failed) = prune::delete(&selected, &protected, ctx.data_dir.as_deref());
+    p.status(&format!("Freed {}.", size(freed)));
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::PruneFailed {
+            failures: failed
+                .iter()
+                .map(|e| format!("{e}: {}", e.source))
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,368 @@
+//! `penv envs`: every env penv knows of (its registry, and the stash
+//! entries beside those envs) plus every env found under the scanned
+//! directories, each with its kind, Python, size, last use and state; and
+//! what penv keeps of its own in the cache directory. [`prune`] selects
+//! among them and deletes.
+//!
+//! Invariant: the state of a penv env is the readiness verdict
+//! (`venv::readiness`) against what its project wants now; that of any
+//! other env is what `venv::found` reads from it. The registry only says
+//! where to look: an env listed is one that is on disk now.
+
+pub(crate) mod prune;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::plan::{Plan, Selection};
+use crate::project::Project;
+use crate::registry::{self, Record};
+use crate::venv::found::{self, Kind};
+use crate::venv::{EnvPaths, Readiness, Want, stash};
+
+/// The state of a listed env.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum EnvState {
+    /// Usable as it is (for a penv env: fresh for its project).
+    Ok,
+    /// Its base interpreter is gone or changed, or it is not a usable env.
+    Broken,
+    /// A penv env whose spec no longer matches its project.
+    Stale,
+    /// A penv env whose project file is gone (or no longer uses it).
+    Orphaned,
+    /// An env penv stashed for a branch switch.
+    Stash,
+}
+
+impl EnvState {
+    /// The name shown.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Broken => "broken",
+            Self::Stale => "stale",
+            Self::Orphaned => "orphaned",
+            Self::Stash => "stash",
+        }
+    }
+}
+
+/// One env on disk.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Listed {
+    pub(crate) path: PathBuf,
+    pub(crate) kind: &'static str,
+    pub(crate) python: Option<String>,
+    /// Bytes on disk, hard links counted once.
+    pub(crate) size: u64,
+    /// Seconds since the epoch.
+    pub(crate) last_used: u64,
+    /// `penv` (penv's record of a sync or run) or `files` (the newest
+    /// modification time of the env's own files).
+    pub(crate) last_used_from: &'static str,
+    pub(crate) state: EnvState,
+    /// Why it is not `ok`.
+    pub(crate) why: Vec<String>,
+    /// The project file penv synced it for, when penv knows it.
+    pub(crate) project_file: Option<PathBuf>,
+}
+
+/// What penv keeps of its own in its cache directory.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct CachePart {
+    /// `probe-cache`, `pip-seeds`, `pip-downloads`.
+    pub(crate) name: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) size: u64,
+}
+
+/// The cache directory's parts penv owns: (name, subdirectory, what it holds).
+pub(crate) const CACHE_PARTS: &[(&str, &str, &str)] = &[
+    (
+        "probe-cache",
+        "interpreters",
+        "what each base interpreter is (cleaned by `penv cache clean`)",
+    ),
+    (
+        "pip-seeds",
+        "seed",
+        "byte-compiled pip, hard-linked into new envs (cleaned by `penv cache clean`)",
+    ),
+    (
+        "pip-downloads",
+        "pip",
+        "pip wheels penv downloaded to seed envs",
+    ),
+];
+
+/// Everything `penv envs` shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Listing {
+    pub(crate) envs: Vec<Listed>,
+    pub(crate) cache: Vec<CachePart>,
+    /// The sum of every env's and cache part's size.
+    pub(crate) total: u64,
+    /// How much of it is penv's own: stashes and the cache parts.
+    pub(crate) penv_own: u64,
+}
+
+/// Lists the registered envs, their stash entries and the envs under `scan`
+/// (directories that do not exist are skipped, with a warning).
+pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
+    let records = ctx
+        .data_dir
+        .as_deref()
+        .map(registry::list)
+        .unwrap_or_default();
+    // Each env once, under its canonical path; `Some` for penv's records.
+    let mut found: BTreeMap<PathBuf, (Option<Record>, bool)> = BTreeMap::new();
+    for record in records {
+        for entry in stash::list(&EnvPaths::new(record.env.clone())) {
+            if let Ok(path) = entry.path.canonicalize() {
+                found.insert(path, (None, true));
+            }
+        }
+        if found::is_env(&record.env)
+            && let Ok(path) = record.env.canonicalize()
+        {
+            found.insert(path, (Some(record), false));
+        }
+    }
+    for root in scan {
+        let Ok(root) = root.canonicalize() else {
+            ctx.printer
+                .warn(&format!("`{}` does not exist; not scanned", root.display()));
+            continue;
+        };
+        for path in found::scan(&root) {
+            let stashed = path.parent().is_some_and(|p| p.ends_with(".penv/stash"));
+            found.entry(path).or_insert((None, stashed));
+        }
+    }
+    let mut envs: Vec<Listed> = found
+        .into_iter()
+        .map(|(path, (record, stashed))| describe(ctx, path, record.as_ref(), stashed))
+        .collect();
+    envs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    let cache: Vec<CachePart> = ctx
+        .cache_dir
+        .iter()
+        .flat_map(|dir| {
+            CACHE_PARTS.iter().filter_map(|(name, sub, _)| {
+                let path = dir.join(sub);
+                path.is_dir().then(|| CachePart {
+                    name,
+                    size: found::size_and_mtime(&path).0,
+                    path,
+                })
+            })
+        })
+        .collect();
+    let cache_size: u64 = cache.iter().map(|c| c.size).sum();
+    let stashes: u64 = envs
+        .iter()
+        .filter(|e| e.state == EnvState::Stash)
+        .map(|e| e.size)
+        .sum();
+    Listing {
+        total: envs.iter().map(|e| e.size).sum::<u64>() + cache_size,
+        penv_own: stashes + cache_size,
+        envs,
+        cache,
+    }
+}
+
+/// One env's kind, Python, size, last use and state.
+fn describe(ctx: &Ctx, path: PathBuf, record: Option<&Record>, stashed: bool) -> Listed {
+    let info = found::inspect(&path);
+    let (size, newest) = found::size_and_mtime(&path);
+    let state_file = crate::state::State::read(&path).ok().flatten();
+    let (last_used, last_used_from) = match (record, &state_file) {
+        (Some(r), _) => (r.last_used, "penv"),
+        (None, Some(s)) if !stashed => (s.last_used, "penv"),
+        _ => (newest, "files"),
+    };
+    let (state, why) = if stashed {
+        (EnvState::Stash, Vec::new())
+    } else if info.kind == Kind::Penv {
+        penv_state(ctx, &path, record)
+    } else if info.broken.is_empty() {
+        (EnvState::Ok, Vec::new())
+    } else {
+        (EnvState::Broken, info.broken.clone())
+    };
+    Listed {
+        kind: info.kind.name(),
+        python: info.python,
+        size,
+        last_used,
+        last_used_from,
+        state,
+        why,
+        project_file: record.map(|r| r.project_file.clone()),
+        path,
+    }
+}
+
+/// A penv env's state: orphaned when its project file is gone or uses
+/// another env; else the readiness verdict against the project's plan
+/// (with the groups it was built with), or as built when there is no plan.
+fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<String>) {
+    let paths = EnvPaths::new(env.to_owned());
+    let mut plan_error = None;
+    if let Some(record) = record {
+        if !record.project_file.is_file() {
+            return (
+                EnvState::Orphaned,
+                vec![format!(
+                    "its project file `{}` is gone",
+                    record.project_file.display()
+                )],
+            );
+        }
+        // The groups it was built with, so that an env synced with
+        // `--group dev` is compared with the same selection.
+        let selection = Selection {
+            python: None,
+            groups: crate::spec::GroupSelection {
+                groups: crate::state::State::read(env)
+                    .ok()
+                    .flatten()
+                    .map(|s| s.spec.groups.into_keys().collect())
+                    .unwrap_or_default(),
+                no_default_groups: true,
+            },
+            // As a plain sync would: from `pylock.toml` when there is one.
+            lock: crate::plan::LockUse::Auto,
+        };
+        match Project::load(&record.project_file)
+            .map_err(crate::Error::from)
+            .and_then(|p| Plan::new(p, selection, &ctx.vars, &ctx.prober))
+        {
+            Ok(plan) => {
+                let same = plan.paths.env.canonicalize().ok().as_deref() == Some(env);
+                if !same {
+                    return (
+                        EnvState::Orphaned,
+                        vec![format!(
+                            "its project `{}` now uses `{}`",
+                            record.project_file.display(),
+                            plan.paths.env.display()
+                        )],
+                    );
+                }
+                return verdict(&Readiness::now(
+                    &plan.paths,
+                    Want::Spec(&plan.spec, &plan.hash),
+                ));
+            }
+            Err(e) => plan_error = Some(e.to_string()),
+        }
+    }
+    let (state, why) = verdict(&Readiness::now(&paths, Want::AsBuilt));
+    match plan_error {
+        // Intact, but its project no longer yields a spec (a group it was
+        // built with removed, no interpreter that satisfies it): stale.
+        Some(e) if state == EnvState::Ok => (
+            EnvState::Stale,
+            vec![format!("its project cannot be planned now: {e}")],
+        ),
+        _ => (state, why),
+    }
+}
+
+/// The listed state for a readiness verdict.
+fn verdict(readiness: &Readiness) -> (EnvState, Vec<String>) {
+    match readiness {
+        Readiness::Fresh(_) | Readiness::Rebuilding => (EnvState::Ok, Vec::new()),
+        Readiness::Stale { .. } => (EnvState::Stale, readiness.why()),
+        _ => (EnvState::Broken, readiness.why()),
+    }
+}
+
+/// A size for people: `872 MB`, `3.5 GB`, `12 KB` (powers of 1000, as
+/// `du --si` and file managers show them).
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    #[allow(clippy::cast_precision_loss)] // a display, not a sum
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// An age for people: `45s`, `12m`, `3h`, `5d`, `7w`, `2y`.
+pub(crate) fn age(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        86_400..1_209_600 => format!("{}d", secs / 86_400),
+        1_209_600..31_536_000 => format!("{}w", secs / 604_800),
+        _ => format!("{}y", secs / 31_536_000),
+    }
+}
+
+/// Parses a duration as `--older-than` takes it: a number and a unit,
+/// `s`, `m`, `h`, `d` or `w` (`30d`, `12h`, `2w`); seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like `30d`, `12h` or `2w`"))?;
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => {
+            return Err(format!(
+                "`{text}` has no unit: say `s`, `m`, `h`, `d` or `w` (`30d`)"
+            ));
+        }
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_ages_and_durations_read_as_people_write_them() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(872_000_000), "872 MB");
+        assert_eq!(size(3_500_000_000), "3.5 GB");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(3 * 3600), "3h");
+        assert_eq!(age(5 * 86_400), "5d");
+        assert_eq!(age(21 * 86_400), "3w");
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(12 * 3600));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("99999999999999999999w").is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! The registry of envs penv built: one small JSON file per env in
+//! `<data dir>/envs/`, named by a hash of the env's absolute path, so that
+//! `penv envs` finds every env penv made on this machine without a scan.
+//!
+//! Invariant: a record is only ever replaced whole (written atomically:
+//! a temporary file, then a rename), and each env has its own file, so
+//! concurrent penvs never read-modify-write a shared list and no record is
+//! ever half-written. A no-op sync or a `penv run` writes at most once an
+//! hour per env (like `State::touch`): the fast path costs one small read.
+//! The registry is a hint, never evidence: what is listed or deleted is
+//! decided from the env on disk (`venv::found`, `venv::owned`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fs;
+use crate::state::now;
+
+/// How often a record of an env that was only used (not rebuilt) is rewritten.
+const TOUCH_EVERY_SECS: u64 = 3600;
+
+/// The largest record read (a record is a few hundred bytes).
+const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// What penv remembers of an env it synced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Record {
+    /// The env's absolute path.
+    pub(crate) env: PathBuf,
+    /// The project file it was synced for.
+    pub(crate) project_file: PathBuf,
+    /// When a sync last built or restored it (seconds since the epoch).
+    pub(crate) last_sync: u64,
+    /// When a sync or `penv run` last used it (at most an hour old when used since).
+    pub(crate) last_used: u64,
+}
+
+/// The registry's directory under penv's data directory.
+pub(crate) fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("envs")
+}
+
+/// The record file of the env at `env`.
+fn file_of(data_dir: &Path, env: &Path) -> PathBuf {
+    let digest = Sha256::digest(env.as_os_str().as_encoded_bytes());
+    dir(data_dir).join(format!("{}.json", hex::encode(&digest[..8])))
+}
+
+/// Reads one record; `None` when it is missing, too large or not a record.
+fn read(path: &Path) -> Option<Record> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_RECORD_BYTES {
+        return None;
+    }
+    serde_json::from_slice(&fs::read(path).ok()?).ok()
+}
+
+/// Records a sync of `env` for `project_file`: `rebuilt` when it built or
+/// restored the env (always written), else a use (written at most hourly).
+/// Best effort: an unwritable data directory never fails a sync.
+pub(crate) fn record(data_dir: Option<&Path>, env: &Path, project_file: &Path, rebuilt: bool) {
+    let Some(data_dir) = data_dir else { return };
+    let path = file_of(data_dir, env);
+    let now = now();
+    let old = read(&path).filter(|r| r.env == env);
+    if let Some(old) = &old
+        && !rebuilt
+        && old.project_file == project_file
+        && now.saturating_sub(old.last_used) < TOUCH_EVERY_SECS
+    {
+        return;
+    }
+    let record = Record {
+        env: env.to_owned(),
+        project_file: project_file.to_owned(),
+        last_sync: if rebuilt {
+            now
+        } else {
+            old.map_or(now, |o| o.last_sync)
+        },
+        last_used: now,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&record).expect("a record serializes");
+    bytes.push(b'\n');
+    if fs::create_dir_all(&dir(data_dir)).is_ok() {
+        let _ = fs::write_atomic(&path, &bytes);
+    }
+}
+
+/// Every record, sorted by env path; unreadable files are skipped.
+pub(crate) fn list(data_dir: &Path) -> Vec<Record> {
+    let Ok(entries) = std::fs::read_dir(dir(data_dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Record> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter_map(|e| read(&e.path()))
+        .filter(|r| r.env.is_absolute())
+        .collect();
+    out.sort_by(|a, b| a.env.cmp(&b.env));
+    out.dedup_by(|a, b| a.env == b.env);
+    out
+}
+
+/// Forgets the env whose canonical path is `env` (after `penv envs prune`
+/// deleted it): records are keyed by the path as the project spelled it.
+pub(crate) fn forget(data_dir: &Path, env: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir(data_dir)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(record) = read(&entry.path()) else {
+            continue;
+        };
+        let canonical = record
+            .env
+            .parent()
+            .and_then(|p| p.canonicalize().ok())
+            .zip(record.env.file_name())
+            .map(|(p, n)| p.join(n));
+        if record.env == env || canonical.as_deref() == Some(env) {
+            let _ = fs::delete_file(&entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_one_file_per_env_and_uses_are_written_at_most_hourly() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path();
+        let env = Path::new("/p/a/.venv");
+        record(Some(data), env, Path::new("/p/a/penv.toml"), true);
+        record(
+            Some(data),
+            Path::new("/p/b/.venv"),
+            Path::new("/p/b/penv.toml"),
+            true,
+        );
+        let all = list(data);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].env, env);
+        // A use within the hour does not rewrite the record.
+        let path = file_of(data, env);
+        let mut old = read(&path).unwrap();
+        old.last_used -= 10;
+        std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+        record(Some(data), env, Path::new("/p/a/penv.toml"), false);
+        assert_eq!(read(&path).unwrap(), old);
+        // An hour later it does, keeping the last sync.
+        old.last_used -= TOUCH_EVERY_SECS;
+        old.last_sync = 7;
+        std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+        record(Some(data), env, Path::new("/p/a/penv.toml"), false);
+        let new = read(&path).unwrap();
+        assert_eq!(new.last_sync, 7);
+        assert!(new.last_used > old.last_used);
+        forget(data, env);
+        assert_eq!(list(data).len(), 1);
+    }
+}

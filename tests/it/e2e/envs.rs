@@ -1,0 +1,333 @@
+//! `penv envs`, `penv envs prune` and `penv cache`: real envs in temporary
+//! trees (penv-made, `python -m venv`, one whose copied base interpreter was
+//! removed, one orphaned, one stale), and a tree of sentinels — a non-env
+//! directory, a symlinked `pyvenv.cfg`, a symlink into another tree with an
+//! env, `VIRTUAL_ENV`'s env — that survives every combination of flags.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use super::data_safety::bare_toml;
+use crate::common::Sandbox;
+use crate::common::interpreters::copied_python;
+use crate::common::output::{assert_code, stderr, stdout};
+
+/// penv in `dir`, with a private data directory (the registry).
+fn penv_in(sb: &Sandbox, dir: &Path) -> Command {
+    let mut cmd = sb.penv();
+    cmd.current_dir(dir)
+        .env("PENV_DATA_DIR", sb.tmp.path().join("data"));
+    cmd
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    out
+}
+
+/// A project at `dir` whose env penv built with `python`.
+fn synced_project(sb: &Sandbox, dir: &Path, python: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("penv.toml"), bare_toml(python, "p", "")).unwrap();
+    run_ok(penv_in(sb, dir).arg("sync"));
+}
+
+fn envs_json(sb: &Sandbox, scan: &Path) -> Value {
+    let out = run_ok(
+        penv_in(sb, &sb.project)
+            .args(["envs", "--json", "--scan"])
+            .arg(scan),
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The listed env at `path`: (state, kind).
+fn entry<'a>(json: &'a Value, path: &Path) -> &'a Value {
+    let path = path.canonicalize().unwrap();
+    json["envs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == path.display().to_string())
+        .unwrap_or_else(|| panic!("`{}` not listed in {json:#}", path.display()))
+}
+
+#[test]
+fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_selects() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let root = sb.tmp.path().canonicalize().unwrap();
+    let tree = root.join("tree");
+    // penv-made and fresh.
+    synced_project(&sb, &tree.join("fresh"), python);
+    // penv-made, then its project wants something else: stale.
+    synced_project(&sb, &tree.join("stale"), python);
+    std::fs::write(tree.join("stale/penv.toml"), bare_toml(python, "other", "")).unwrap();
+    // penv-made with `--group dev`: compared with that selection, fresh.
+    let grouped = tree.join("grouped");
+    std::fs::create_dir_all(&grouped).unwrap();
+    std::fs::write(
+        grouped.join("penv.toml"),
+        format!("{}\n[groups]\ndev = []\n", bare_toml(python, "g", "")),
+    )
+    .unwrap();
+    run_ok(penv_in(&sb, &grouped).args(["sync", "--group", "dev"]));
+    // penv-made, then its project file removed: orphaned.
+    synced_project(&sb, &tree.join("gone"), python);
+    std::fs::remove_file(tree.join("gone/penv.toml")).unwrap();
+    // `python -m venv`: ok.
+    let plain = tree.join("plain/.venv");
+    run_ok(
+        Command::new(python)
+            .args(["-m", "venv", "--without-pip"])
+            .arg(&plain),
+    );
+    // `python -m venv` from a copied interpreter, then the copy removed: broken.
+    let Some(copy) = copied_python(python, &root.join("copied-python")) else {
+        crate::skip!("a copied interpreter does not run on this machine");
+    };
+    let broken = tree.join("broken/.venv");
+    run_ok(
+        Command::new(&copy)
+            .args(["-m", "venv", "--without-pip"])
+            .arg(&broken),
+    );
+    std::fs::remove_dir_all(root.join("copied-python")).unwrap();
+
+    let json = envs_json(&sb, &tree);
+    for (path, state, kind) in [
+        (tree.join("fresh/.venv"), "ok", "penv"),
+        (grouped.join(".venv"), "ok", "penv"),
+        (tree.join("stale/.venv"), "stale", "penv"),
+        (tree.join("gone/.venv"), "orphaned", "penv"),
+        (plain.clone(), "ok", "venv"),
+        (broken.clone(), "broken", "venv"),
+    ] {
+        let e = entry(&json, &path);
+        assert_eq!(
+            (e["state"].as_str(), e["kind"].as_str()),
+            (Some(state), Some(kind)),
+            "{e:#}"
+        );
+        assert!(e["size"].as_u64().unwrap() > 0, "{e:#}");
+        assert!(
+            e["python"].as_str().is_some_and(|v| v.starts_with('3')),
+            "{e:#}"
+        );
+    }
+    assert_eq!(
+        entry(&json, &tree.join("fresh/.venv"))["last-used-from"],
+        "penv"
+    );
+    assert_eq!(entry(&json, &plain)["last-used-from"], "files");
+    assert_eq!(json["envs"].as_array().unwrap().len(), 6, "{json:#}");
+    // The table says the same, with a total.
+    let table = stdout(&run_ok(
+        penv_in(&sb, &sb.project)
+            .args(["envs", "--scan"])
+            .arg(&tree),
+    ));
+    assert!(
+        table.contains("orphaned") && table.contains("in all; penv's own:"),
+        "{table}"
+    );
+
+    // Without `--yes` off a terminal: refused, exit 2, nothing deleted.
+    let out = penv_in(&sb, &sb.project)
+        .args(["envs", "prune", "--broken", "--orphaned", "--scan"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert!(broken.exists() && tree.join("gone/.venv").exists());
+    // `--dry-run` lists, deletes nothing.
+    let out = run_ok(
+        penv_in(&sb, &sb.project)
+            .args([
+                "envs",
+                "prune",
+                "--broken",
+                "--orphaned",
+                "--dry-run",
+                "--scan",
+            ])
+            .arg(&tree),
+    );
+    assert!(stdout(&out).contains("(broken)") && stdout(&out).contains("(orphaned)"));
+    assert!(broken.exists() && tree.join("gone/.venv").exists());
+    // `--yes`: the broken and the orphaned go; the rest stays.
+    let out = run_ok(
+        penv_in(&sb, &sb.project)
+            .args(["envs", "prune", "--broken", "--orphaned", "--yes", "--scan"])
+            .arg(&tree),
+    );
+    assert!(stderr(&out).contains("Freed"), "{}", stderr(&out));
+    assert!(!broken.exists() && !tree.join("gone/.venv").exists());
+    for kept in [
+        tree.join("fresh/.venv"),
+        tree.join("stale/.venv"),
+        grouped.join(".venv"),
+        plain,
+    ] {
+        assert!(kept.join("pyvenv.cfg").is_file(), "{}", kept.display());
+    }
+    // The orphan is forgotten by the registry too.
+    let json = envs_json(&sb, &root.join("project"));
+    assert_eq!(json["envs"].as_array().unwrap().len(), 3, "{json:#}");
+}
+
+/// A fake venv: a directory with a `pyvenv.cfg` whose base is gone (broken).
+fn fake_venv(dir: &Path) {
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(
+        dir.join("pyvenv.cfg"),
+        "home = /nonexistent/bin\nversion = 3.12.1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("bin/tool"), "x").unwrap();
+}
+
+/// The sentinel tree: every path listed must survive any prune; returns
+/// (the scanned tree, `VIRTUAL_ENV`'s env, the one env that may go, sentinels).
+fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
+    let tree = root.join("tree");
+    let other = root.join("other");
+    // A directory that is not an env, with data.
+    std::fs::create_dir_all(tree.join("data/lib")).unwrap();
+    std::fs::write(tree.join("data/lib/notes.txt"), "mine").unwrap();
+    // A directory with a fake `pyvenv.cfg` symlinked in.
+    std::fs::create_dir_all(tree.join("fake")).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("some.cfg"), "home = /nonexistent\n").unwrap();
+    std::os::unix::fs::symlink(other.join("some.cfg"), tree.join("fake/pyvenv.cfg")).unwrap();
+    std::fs::write(tree.join("fake/precious.txt"), "mine").unwrap();
+    // A symlink into another tree holding an env.
+    fake_venv(&other.join("envs/.venv"));
+    std::os::unix::fs::symlink(other.join("envs"), tree.join("link")).unwrap();
+    // The env of `VIRTUAL_ENV`, broken and old like the decoy.
+    let active = tree.join("active/.venv");
+    fake_venv(&active);
+    // An env holding `src/` (editable checkouts: maybe the user's work).
+    fake_venv(&tree.join("withsrc/.venv"));
+    std::fs::create_dir_all(tree.join("withsrc/.venv/src/mypkg")).unwrap();
+    std::fs::write(tree.join("withsrc/.venv/src/mypkg/work.py"), "mine").unwrap();
+    // Envs where a scan must not look.
+    fake_venv(&tree.join("node_modules/x/.venv"));
+    fake_venv(&tree.join(".git/.venv"));
+    // The decoy: a broken env that prune may delete.
+    let decoy = tree.join("decoy/.venv");
+    fake_venv(&decoy);
+    let sentinels = vec![
+        tree.join("data/lib/notes.txt"),
+        tree.join("fake/precious.txt"),
+        tree.join("fake/pyvenv.cfg"),
+        other.join("some.cfg"),
+        other.join("envs/.venv/pyvenv.cfg"),
+        other.join("envs/.venv/bin/tool"),
+        active.join("pyvenv.cfg"),
+        active.join("bin/tool"),
+        tree.join("withsrc/.venv/src/mypkg/work.py"),
+        tree.join("withsrc/.venv/pyvenv.cfg"),
+        tree.join("node_modules/x/.venv/pyvenv.cfg"),
+        tree.join(".git/.venv/pyvenv.cfg"),
+    ];
+    (tree, active, decoy, sentinels)
+}
+
+#[test]
+fn no_combination_of_prune_flags_deletes_anything_but_a_venv_not_in_use() {
+    let sb = Sandbox::new();
+    let filters = ["--broken", "--orphaned", "--stashes", "--older-than=0s"];
+    let modes: [&[&str]; 3] = [&["--yes"], &["--dry-run"], &[]];
+    for mask in 1..(1u32 << filters.len()) {
+        for (m, mode) in modes.iter().enumerate() {
+            let root = sb.tmp.path().join(format!("case-{mask}-{m}"));
+            std::fs::create_dir_all(&root).unwrap();
+            let root = root.canonicalize().unwrap();
+            let (tree, active, decoy, sentinels) = sentinel_tree(&root);
+            let mut cmd = penv_in(&sb, &sb.project);
+            cmd.env("VIRTUAL_ENV", &active).args(["envs", "prune"]);
+            for (i, f) in filters.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    cmd.arg(f);
+                }
+            }
+            cmd.args(*mode).arg("--scan").arg(&tree);
+            let out = cmd.output().unwrap();
+            let what = format!(
+                "flags {mask:04b} {mode:?}:\n{}\n{}",
+                stdout(&out),
+                stderr(&out)
+            );
+            for s in &sentinels {
+                assert!(
+                    std::fs::symlink_metadata(s).is_ok(),
+                    "{} was deleted; {what}",
+                    s.display()
+                );
+            }
+            // `--broken`, or `--older-than` alone (with a state filter it narrows).
+            let selects_decoy = mask & 1 != 0 || mask == 0b1000;
+            let deleted = *mode == ["--yes"] && selects_decoy;
+            assert_eq!(!decoy.exists(), deleted, "{what}");
+            if mode.is_empty() && selects_decoy {
+                assert_code(&out, 2);
+            }
+        }
+    }
+}
+
+#[test]
+fn cache_clean_deletes_only_penvs_own_subdirectories_of_a_shared_cache() {
+    let sb = Sandbox::new();
+    let shared = sb.tmp.path().join("shared-cache");
+    for d in ["interpreters/v1", "seed/pip-24", "someone-elses"] {
+        std::fs::create_dir_all(shared.join(d)).unwrap();
+    }
+    std::fs::write(shared.join("someone-elses/file"), "theirs").unwrap();
+    std::fs::write(shared.join("seed/pip-24/pip.py"), "").unwrap();
+    let dir = stdout(&run_ok(
+        penv_in(&sb, &sb.project)
+            .env("PENV_CACHE_DIR", &shared)
+            .args(["cache", "dir"]),
+    ));
+    assert!(
+        dir.contains(&shared.display().to_string()) && dir.contains("seed/"),
+        "{dir}"
+    );
+    run_ok(
+        penv_in(&sb, &sb.project)
+            .env("PENV_CACHE_DIR", &shared)
+            .args(["cache", "clean"]),
+    );
+    assert!(!shared.join("interpreters").exists() && !shared.join("seed").exists());
+    assert!(shared.join("someone-elses/file").is_file());
+}
+
+#[test]
+fn stash_entries_are_listed_as_penvs_own_and_pruned_with_stashes() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let project = sb.tmp.path().canonicalize().unwrap().join("stashing");
+    synced_project(&sb, &project, python);
+    // Another spec: the first env is stashed for a branch switch back.
+    std::fs::write(project.join("penv.toml"), bare_toml(python, "b", "")).unwrap();
+    run_ok(penv_in(&sb, &project).arg("sync"));
+    let json = envs_json(&sb, &project);
+    let stashed: Vec<&Value> = json["envs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["state"] == "stash")
+        .collect();
+    assert_eq!(stashed.len(), 1, "{json:#}");
+    assert!(json["penv-own"].as_u64().unwrap() >= stashed[0]["size"].as_u64().unwrap());
+    let path = PathBuf::from(stashed[0]["path"].as_str().unwrap());
+    run_ok(penv_in(&sb, &project).args(["envs", "prune", "--stashes", "--yes"]));
+    assert!(!path.exists());
+    assert!(project.join(".venv/pyvenv.cfg").is_file());
+}
