@@ -286,6 +286,12 @@ pub(crate) fn scan(root: &Path) -> Vec<PathBuf> {
         {
             out.push(env.to_owned());
             // Skips the rest of the env's own directory: nothing inside it.
+            // A `conda-meta/` marker is itself a directory the walk would
+            // enter: skip it, then the env around it (a conda base's
+            // `envs/` are found by scanning `envs/` itself).
+            if kind.is_dir() {
+                walk.skip_current_dir();
+            }
             walk.skip_current_dir();
         }
     }

@@ -332,6 +332,16 @@ pub(crate) fn remove_partial_build(env: &Path, new_hash: &str) -> Result<bool, F
     Ok(partial)
 }
 
+/// What the tools that make envs leave at an env's top, beside a venv's own
+/// entries: penv's markers, pipx's metadata, tox's records.
+const FOUND_EXTRAS: &[&str] = &[
+    BUILD_MARKER,
+    STATE_FILE,
+    "pipx_metadata.json",
+    ".tox-info.json",
+    ".tox-config1",
+];
+
 /// The markers of an env found on disk, whoever made it, removed last:
 /// conda's `conda-meta/` and `pyvenv.cfg` last of all.
 const FOUND_MARKERS: &[&str] = &[BUILD_MARKER, STATE_FILE, "conda-meta", "pyvenv.cfg"];
@@ -363,6 +373,23 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
     }
     if std::fs::symlink_metadata(dir.join("src")).is_ok() {
         return refuse("it holds `src/`, where pip keeps editable checkouts (maybe your work): delete it yourself".to_owned());
+    }
+    // `python -m venv .` makes a project folder a venv too: a venv with
+    // anything at its top a venv (or the tools that make them) does not
+    // write is maybe the user's project, never deleted whole.
+    if dir.join("pyvenv.cfg").is_file()
+        && let Some(why) = venv_shape(dir, FOUND_EXTRAS, false)
+    {
+        return refuse(format!("it {why}, maybe your project: delete it yourself"));
+    }
+    // A conda base holds other envs under `envs/`: deleting it would take
+    // them along.
+    if let Ok(entries) = std::fs::read_dir(dir.join("envs"))
+        && entries
+            .flatten()
+            .any(|e| e.path().join("conda-meta").is_dir())
+    {
+        return refuse("it holds other conda envs under `envs/`: prune those, or delete it yourself".to_owned());
     }
     for p in protected {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());

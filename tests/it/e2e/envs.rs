@@ -218,6 +218,15 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
     // Envs where a scan must not look.
     fake_venv(&tree.join("node_modules/x/.venv"));
     fake_venv(&tree.join(".git/.venv"));
+    // A project folder that is a venv too (`python -m venv .`), broken and
+    // old like the decoy: the user's files beside the venv's.
+    fake_venv(&tree.join("proj"));
+    std::fs::write(tree.join("proj/app.py"), "mine").unwrap();
+    // A conda base holding another conda env under `envs/`.
+    for base in [tree.join("conda"), tree.join("conda/envs/a")] {
+        std::fs::create_dir_all(base.join("conda-meta")).unwrap();
+        std::fs::write(base.join("conda-meta/history"), "").unwrap();
+    }
     // The decoy: a broken env that prune may delete.
     let decoy = tree.join("decoy/.venv");
     fake_venv(&decoy);
@@ -234,6 +243,10 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
         tree.join("withsrc/.venv/pyvenv.cfg"),
         tree.join("node_modules/x/.venv/pyvenv.cfg"),
         tree.join(".git/.venv/pyvenv.cfg"),
+        tree.join("proj/app.py"),
+        tree.join("proj/pyvenv.cfg"),
+        tree.join("conda/conda-meta/history"),
+        tree.join("conda/envs/a/conda-meta/history"),
     ];
     (tree, active, decoy, sentinels)
 }
