@@ -69,6 +69,34 @@ pub(crate) fn create_dir_all(path: &Path) -> Result<()> {
     fs::create_dir_all(path).map_err(|e| FsError::new("create directory", path, e))
 }
 
+/// What penv writes into each directory of its cache: the standard
+/// `CACHEDIR.TAG` (backup tools skip the directory), whose comment line is
+/// how `penv cache clean` knows the directory is penv's even when
+/// `PENV_CACHE_DIR` points at a cache other tools share.
+const CACHE_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is penv's cache: `penv cache clean` may delete it.\n";
+
+/// Creates a directory of penv's cache, tagged as penv's (best effort: a
+/// tag that cannot be written only makes `penv cache clean` leave it).
+pub(crate) fn create_cache_dir(path: &Path) -> Result<()> {
+    create_dir_all(path)?;
+    let tag = path.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        let _ = write_atomic(&tag, CACHE_TAG.as_bytes());
+    }
+    Ok(())
+}
+
+/// Whether `dir` is a directory penv tagged as its cache.
+pub(crate) fn is_penvs_cache_dir(dir: &Path) -> bool {
+    const TAG: crate::text_file::Kind = crate::text_file::Kind {
+        what: "a `CACHEDIR.TAG`",
+        cap: 4096,
+    };
+    real_dir(dir).unwrap_or(false)
+        && crate::text_file::read(&dir.join("CACHEDIR.TAG"), TAG)
+            .is_ok_and(|t| t.contains("penv's cache"))
+}
+
 /// Renames `from` to `to` (same file system; atomic on POSIX).
 pub(crate) fn rename(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to).map_err(|e| FsError::new("move", from, e))

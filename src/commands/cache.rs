@@ -35,8 +35,15 @@ pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
                 p.status("No cache directory: nothing to clean.");
                 return Ok(ExitCode::SUCCESS);
             };
-            let done = crate::ops::cache::clean(dir)?;
-            if done.is_empty() {
+            let own = ctx.vars.cache_dir.is_none();
+            let (done, left) = crate::ops::cache::clean(dir, own)?;
+            for d in &left {
+                p.warn(&format!(
+                    "left `{}`: it carries no penv `CACHEDIR.TAG`, so it may be another tool's (`PENV_CACHE_DIR` is shared); delete it yourself if it is penv's",
+                    display_path(d)
+                ));
+            }
+            if done.is_empty() && left.is_empty() {
                 p.status(&format!("Nothing to clean in `{}`.", display_path(dir)));
             }
             for d in done {

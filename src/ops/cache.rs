@@ -2,9 +2,12 @@
 //!
 //! Invariant: only penv's own subdirectories of the cache directory
 //! (`interpreters/`, `seed/`) are ever deleted, never the directory itself
-//! nor anything else in it — `PENV_CACHE_DIR` may point somewhere shared —
-//! and a symlink at either is refused, never followed. Envs are deleted only
-//! by `penv envs prune`.
+//! nor anything else in it, and a symlink at either is refused, never
+//! followed. `PENV_CACHE_DIR` may point at a cache other tools share (where
+//! a `seed/` may be someone else's): there, a subdirectory is penv's only
+//! when it carries penv's `CACHEDIR.TAG` ([`fs::create_cache_dir`]); in
+//! penv's default cache directory every one of them is. Envs are deleted
+//! only by `penv envs prune`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +16,19 @@ use crate::fs::{self, FsError};
 /// The subdirectories `clean` deletes.
 pub(crate) const CLEANED: &[&str] = &["interpreters", "seed"];
 
-/// Deletes [`CLEANED`] under `cache_dir`; returns each one deleted.
-pub(crate) fn clean(cache_dir: &Path) -> Result<Vec<PathBuf>, FsError> {
+/// Whether `dir`, a subdirectory of the cache, is penv's: tagged so, or in
+/// penv's own default cache directory (`whole_dir_is_penvs`).
+pub(crate) fn is_penvs(dir: &Path, whole_dir_is_penvs: bool) -> bool {
+    fs::is_penvs_cache_dir(dir) || (whole_dir_is_penvs && fs::real_dir(dir).unwrap_or(false))
+}
+
+/// Deletes [`CLEANED`] under `cache_dir`; returns each one deleted, and
+/// each left because nothing says it is penv's.
+pub(crate) fn clean(
+    cache_dir: &Path,
+    whole_dir_is_penvs: bool,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), FsError> {
+    let mut left = Vec::new();
     let mut done = Vec::new();
     for sub in CLEANED {
         let dir = cache_dir.join(sub);
@@ -29,13 +43,14 @@ pub(crate) fn clean(cache_dir: &Path) -> Result<Vec<PathBuf>, FsError> {
                     ),
                 ));
             }
+            Some(_) if !is_penvs(&dir, whole_dir_is_penvs) => left.push(dir),
             Some(_) => {
                 fs::remove_tree_markers_last(&dir, &[])?;
                 done.push(dir);
             }
         }
     }
-    Ok(done)
+    Ok((done, left))
 }
 
 #[cfg(test)]
@@ -51,7 +66,15 @@ mod tests {
         }
         std::fs::write(cache.join("seed/pip-x/f"), "").unwrap();
         std::fs::write(cache.join("keep.txt"), "").unwrap();
-        let done = clean(&cache).unwrap();
+        // Not tagged, in a shared cache: left alone.
+        let (done, left) = clean(&cache, false).unwrap();
+        assert!(done.is_empty() && left.len() == 2);
+        assert!(cache.join("seed/pip-x/f").is_file());
+        for d in ["interpreters", "seed"] {
+            fs::create_cache_dir(&cache.join(d)).unwrap();
+        }
+        let (done, left) = clean(&cache, false).unwrap();
+        assert!(left.is_empty());
         assert_eq!(done.len(), 2);
         assert!(cache.join("other").is_dir() && cache.join("keep.txt").is_file());
         assert!(!cache.join("seed").exists() && !cache.join("interpreters").exists());
@@ -61,7 +84,7 @@ mod tests {
             std::fs::create_dir_all(&elsewhere).unwrap();
             std::fs::write(elsewhere.join("precious"), "").unwrap();
             std::os::unix::fs::symlink(&elsewhere, cache.join("seed")).unwrap();
-            assert!(clean(&cache).is_err());
+            assert!(clean(&cache, true).is_err());
             assert!(elsewhere.join("precious").is_file());
         }
     }

@@ -280,6 +280,10 @@ impl Prober {
         };
         if let Some(entry) = entry {
             // A cache that cannot be written costs speed, not correctness.
+            // `interpreters/` is tagged as penv's cache (`penv cache clean`).
+            if let Some(root) = entry.parent().and_then(Path::parent) {
+                let _ = fs::create_cache_dir(root);
+            }
             let _ = entry
                 .parent()
                 .map(fs::create_dir_all)

@@ -389,7 +389,10 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
             .flatten()
             .any(|e| e.path().join("conda-meta").is_dir())
     {
-        return refuse("it holds other conda envs under `envs/`: prune those, or delete it yourself".to_owned());
+        return refuse(
+            "it holds other conda envs under `envs/`: prune those, or delete it yourself"
+                .to_owned(),
+        );
     }
     for p in protected {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());

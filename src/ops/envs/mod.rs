@@ -158,7 +158,9 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
         .flat_map(|dir| {
             CACHE_PARTS.iter().filter_map(|(name, sub, _)| {
                 let path = dir.join(sub);
-                path.is_dir().then(|| CachePart {
+                // Only what is penv's: a shared cache's `pip/` is pip's own.
+                let own = ctx.vars.cache_dir.is_none();
+                super::cache::is_penvs(&path, own).then(|| CachePart {
                     name,
                     size: found::size_and_mtime(&path).0,
                     path,

@@ -67,7 +67,7 @@ fn prepare_seed(
     if seed.join("penv-seed-complete").is_file() {
         return Ok(seed);
     }
-    fs::create_dir_all(&seeds)?;
+    fs::create_cache_dir(&seeds)?;
     let tmp = tempfile::Builder::new()
         .prefix(".seed-")
         .tempdir_in(&seeds)

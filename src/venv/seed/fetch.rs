@@ -65,7 +65,7 @@ pub(super) fn download(
     redactor: &Redactor,
 ) -> Result<String, CreateError> {
     let dest = download_dir(cache);
-    fs::create_dir_all(&dest)?;
+    fs::create_cache_dir(&dest)?;
     let tmp = tempfile::Builder::new()
         .prefix(".download-")
         .tempdir_in(&dest)

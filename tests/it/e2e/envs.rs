@@ -296,13 +296,22 @@ fn no_combination_of_prune_flags_deletes_anything_but_a_venv_not_in_use() {
 
 #[test]
 fn cache_clean_deletes_only_penvs_own_subdirectories_of_a_shared_cache() {
+    require_python!();
     let sb = Sandbox::new();
     let shared = sb.tmp.path().join("shared-cache");
-    for d in ["interpreters/v1", "seed/pip-24", "someone-elses"] {
+    // Another tool's `seed/` and files, in a cache `PENV_CACHE_DIR` shares.
+    for d in ["seed/pip-24", "someone-elses"] {
         std::fs::create_dir_all(shared.join(d)).unwrap();
     }
     std::fs::write(shared.join("someone-elses/file"), "theirs").unwrap();
-    std::fs::write(shared.join("seed/pip-24/pip.py"), "").unwrap();
+    std::fs::write(shared.join("seed/pip-24/pip.py"), "theirs").unwrap();
+    // penv's own part: the probe cache `python list` fills (and tags).
+    run_ok(
+        penv_in(&sb, &sb.project)
+            .env("PENV_CACHE_DIR", &shared)
+            .args(["python", "list"]),
+    );
+    assert!(shared.join("interpreters/CACHEDIR.TAG").is_file());
     let dir = stdout(&run_ok(
         penv_in(&sb, &sb.project)
             .env("PENV_CACHE_DIR", &shared)
@@ -312,12 +321,19 @@ fn cache_clean_deletes_only_penvs_own_subdirectories_of_a_shared_cache() {
         dir.contains(&shared.display().to_string()) && dir.contains("seed/"),
         "{dir}"
     );
-    run_ok(
+    let out = run_ok(
         penv_in(&sb, &sb.project)
             .env("PENV_CACHE_DIR", &shared)
             .args(["cache", "clean"]),
     );
-    assert!(!shared.join("interpreters").exists() && !shared.join("seed").exists());
+    assert!(!shared.join("interpreters").exists());
+    // Untagged: maybe another tool's, so left, and said so.
+    assert!(shared.join("seed/pip-24/pip.py").is_file());
+    assert!(
+        stderr(&out).contains("no penv `CACHEDIR.TAG`"),
+        "{}",
+        stderr(&out)
+    );
     assert!(shared.join("someone-elses/file").is_file());
 }
 
