@@ -20,7 +20,8 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // check and the command.
     let _in_use = if args.no_sync {
         let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
-        let (readiness, in_use) = use_env::without_sync(&plan, rebuilding)?;
+        let (readiness, in_use) =
+            use_env::without_sync(&plan, ctx.data_dir.as_deref(), rebuilding)?;
         if let Readiness::Stale { why, .. } = &readiness {
             ctx.printer.warn(&format!(
                 "`{}` is stale (--no-sync): {}",

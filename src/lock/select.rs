@@ -130,15 +130,10 @@ impl SelectError {
     }
 }
 
-/// The files to install from `lock` (read from `lock_dir`) for `target`,
-/// sorted by package name.
-pub(crate) fn select(
-    lock: &PyLock,
-    lock_dir: &Path,
-    target: &Target<'_>,
-) -> Result<Vec<Selected>, SelectError> {
-    let env = marker_environment(target.markers)?;
-    let groups = selected_groups(lock, target)?;
+/// Whether `lock` was made for an interpreter with these markers: one of
+/// its `environments` (when it names any) holds for them.
+pub(crate) fn check_environments(lock: &PyLock, markers: &Markers) -> Result<(), SelectError> {
+    let env = marker_environment(markers)?;
     let no_sets = Sets::default();
     if let Some(environments) = &lock.environments {
         let mut any = false;
@@ -150,7 +145,7 @@ pub(crate) fn select(
             })?;
         }
         if !any {
-            let m = target.markers;
+            let m = markers;
             return Err(SelectError::NoEnvironment {
                 environments: environments.clone(),
                 current: format!(
@@ -163,6 +158,19 @@ pub(crate) fn select(
             });
         }
     }
+    Ok(())
+}
+
+/// The files to install from `lock` (read from `lock_dir`) for `target`,
+/// sorted by package name.
+pub(crate) fn select(
+    lock: &PyLock,
+    lock_dir: &Path,
+    target: &Target<'_>,
+) -> Result<Vec<Selected>, SelectError> {
+    check_environments(lock, target.markers)?;
+    let env = marker_environment(target.markers)?;
+    let groups = selected_groups(lock, target)?;
     let version = &target.markers.python_full_version;
     if let Some(specifier) = &lock.requires_python
         && !python_allowed(specifier, version)

@@ -226,6 +226,13 @@ pub(crate) fn lock_first(
     if recorded == Some(inputs.hash().as_str()) {
         return Ok(());
     }
+    // A lock made for another interpreter or platform (a teammate's, CI's)
+    // is refused, never rewritten for this one behind their backs.
+    if let Some(markers) = &plan.python.info.markers
+        && let Err(source) = crate::lock::select::check_environments(&existing, markers)
+    {
+        return Err(crate::spec::SpecError::LockSelect { path, source }.into());
+    }
     let Some(_) = recorded else {
         if lock_use == LockUse::Locked {
             return Err(Error::LockOutOfDate {

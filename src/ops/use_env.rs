@@ -26,6 +26,7 @@ pub(crate) fn as_built(paths: &EnvPaths, when_rebuilding: &str) -> Result<Readin
 /// used (its readiness says why it is stale, for a warning).
 pub(crate) fn without_sync(
     plan: &Plan,
+    data_dir: Option<&Path>,
     when_rebuilding: &str,
 ) -> Result<(Readiness, InUse), Error> {
     let paths = &plan.paths;
@@ -41,6 +42,8 @@ pub(crate) fn without_sync(
     if !readiness.usable() {
         return Err(not_ready(&paths.env, &readiness, when_rebuilding));
     }
+    // A use like any other for `penv envs` (at most one write an hour).
+    crate::registry::record(data_dir, &paths.env, &plan.project.file, false);
     Ok((readiness, InUse::shared(shared.ok().flatten())))
 }
 

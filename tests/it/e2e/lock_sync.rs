@@ -295,3 +295,44 @@ fn locked_refuses_a_lock_without_an_inputs_hash_and_plain_sync_installs_it_with_
     assert_exit_and_stderr(&out, 0, "installing it as it is");
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }
+
+/// A lock penv made on another machine (another Python, another platform:
+/// its `environments` say so, and its inputs hash differs) is refused by a
+/// plain sync, naming the markers, and never rewritten for this interpreter.
+#[test]
+fn a_plain_sync_refuses_a_penv_lock_made_for_another_interpreter_and_keeps_it() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    build_wheel(&sb.wheels, "tinypkg", "1.0", &[]);
+    write_requirements(&sb, python, &["tinypkg"]);
+    sb.ok(&["lock"]);
+    let file = sb.project.join("pylock.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let theirs: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("environments = ") {
+                "environments = [\"python_full_version == '3.99.1' and sys_platform == 'win32'\"]"
+                    .to_owned()
+            } else if l.starts_with("inputs-hash = ") {
+                "inputs-hash = \"0000000000000000000000000000000000000000000000000000000000000000\""
+                    .to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    assert!(
+        text.lines().any(|l| l.starts_with("inputs-hash = "))
+            && text.lines().any(|l| l.starts_with("environments = ")),
+        "{text}"
+    );
+    std::fs::write(&file, &theirs).unwrap();
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 2, "3.99.1");
+    assert_stderr_says(&out, "penv lock");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), theirs);
+    assert!(!sb.env().exists());
+}
