@@ -330,11 +330,35 @@ fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selec
         (None, Some(path)) => file_url(&lock_dir.join(path)),
         (None, None) => return Err(nothing("its file has neither `url` nor `path`".to_owned())),
     };
-    let hashes: Vec<String> = hashes
+    // What reaches pip's requirement file is one line of a URL and hashes:
+    // a lock whose text would add more (whitespace, a newline and
+    // `--index-url …`) is refused, not passed on.
+    if url.chars().any(char::is_whitespace) || url.starts_with('-') {
+        return Err(nothing(format!(
+            "its file's URL `{}` holds whitespace or starts with `-`",
+            url.escape_debug()
+        )));
+    }
+    let digits = |algorithm: &str| match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        _ => 128,
+    };
+    let mut hashes_checked = Vec::new();
+    for (algorithm, hex) in hashes
         .iter()
         .filter(|(algorithm, _)| matches!(algorithm.as_str(), "sha256" | "sha384" | "sha512"))
-        .map(|(algorithm, hex)| format!("{algorithm}:{}", hex.to_ascii_lowercase()))
-        .collect();
+    {
+        if hex.len() != digits(algorithm) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(nothing(format!(
+                "its `{algorithm}` hash `{}` is not {} hex digits",
+                hex.escape_debug(),
+                digits(algorithm)
+            )));
+        }
+        hashes_checked.push(format!("{algorithm}:{}", hex.to_ascii_lowercase()));
+    }
+    let hashes = hashes_checked;
     if hashes.is_empty() {
         return Err(nothing(
             "its file has no sha256, sha384 or sha512 hash for pip to check".to_owned(),

@@ -41,34 +41,34 @@ default-groups = ["dev"]
 name = "native"
 version = "1.0"
 wheels = [
-  { name = "native-1.0-cp312-cp312-win_amd64.whl", url = "https://x/native-win.whl", hashes = { sha256 = "AA" } },
-  { name = "native-1.0-py3-none-any.whl", url = "https://x/native-any.whl", hashes = { sha256 = "bb" } },
-  { name = "native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", url = "https://x/native-abi3.whl", hashes = { sha256 = "cc", md5 = "dd" } },
+  { name = "native-1.0-cp312-cp312-win_amd64.whl", url = "https://x/native-win.whl", hashes = { sha256 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } },
+  { name = "native-1.0-py3-none-any.whl", url = "https://x/native-any.whl", hashes = { sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } },
+  { name = "native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", url = "https://x/native-abi3.whl", hashes = { sha256 = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", md5 = "dd" } },
 ]
 
 [[packages]]
 name = "win_only"
 version = "2.0"
 marker = "sys_platform == 'win32'"
-wheels = [{ path = "wheels/win_only-2.0-py3-none-any.whl", hashes = { sha256 = "ee" } }]
+wheels = [{ path = "wheels/win_only-2.0-py3-none-any.whl", hashes = { sha256 = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" } }]
 
 [[packages]]
 name = "devtool"
 version = "3.0"
 marker = "'dev' in dependency_groups"
-sdist = { path = "dist/devtool 3.0.tar.gz", hashes = { sha256 = "ff" } }
+sdist = { path = "dist/devtool 3.0.tar.gz", hashes = { sha256 = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" } }
 
 [[packages]]
 name = "docs-thing"
 version = "4.0"
 marker = "'docs' in dependency_groups and python_version >= '3.11'"
-wheels = [{ path = "/abs/docs_thing-4.0-py3-none-any.whl", hashes = { sha512 = "99" } }]
+wheels = [{ path = "/abs/docs_thing-4.0-py3-none-any.whl", hashes = { sha512 = "99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999" } }]
 
 [[packages]]
 name = "old-python"
 version = "5.0"
 requires-python = "<3.11"
-wheels = [{ url = "https://x/old-5.0-py3-none-any.whl", hashes = { sha256 = "11" } }]
+wheels = [{ url = "https://x/old-5.0-py3-none-any.whl", hashes = { sha256 = "1111111111111111111111111111111111111111111111111111111111111111" } }]
 "#;
 
 fn run(
@@ -108,12 +108,15 @@ fn picks_the_best_wheel_and_skips_what_markers_exclude() {
     );
     assert_eq!(
         native.hashes,
-        ["sha256:cc"],
+        [format!("sha256:{}", "c".repeat(64))],
         "md5 is not a hash pip requires"
     );
     assert_eq!(
         native.requirement_line(),
-        "native @ https://x/native-abi3.whl --hash=sha256:cc"
+        format!(
+            "native @ https://x/native-abi3.whl --hash=sha256:{}",
+            "c".repeat(64)
+        )
     );
     assert_eq!(
         selected[0].url, "file:///proj/dist/devtool%203.0.tar.gz",
@@ -131,7 +134,7 @@ fn groups_select_their_subset() {
         ["docs-thing", "native"],
         "group names are normalized"
     );
-    assert_eq!(docs[0].hashes, ["sha512:99"]);
+    assert_eq!(docs[0].hashes, [format!("sha512:{}", "9".repeat(128))]);
     assert_eq!(docs[0].url, "file:///abs/docs_thing-4.0-py3-none-any.whl");
     let err = run("3.12.1", "linux", &["nope"], false).unwrap_err();
     assert!(
@@ -189,7 +192,7 @@ fn one_package(body: &str) -> Result<Vec<Selected>, SelectError> {
 #[test]
 fn nothing_installable_names_the_package() {
     let err = one_package(
-        "[[packages]]\nname = \"winonly\"\nwheels = [{ url = \"https://x/winonly-1-cp312-cp312-win_amd64.whl\", hashes = { sha256 = \"a\" } }]\n",
+        "[[packages]]\nname = \"winonly\"\nwheels = [{ url = \"https://x/winonly-1-cp312-cp312-win_amd64.whl\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }]\n",
     )
     .unwrap_err();
     assert!(
@@ -208,7 +211,7 @@ fn nothing_installable_names_the_package() {
 
 #[test]
 fn two_entries_that_both_apply_are_an_error() {
-    let entry = "[[packages]]\nname = \"a\"\nsdist = { url = \"https://x/a-1.tar.gz\", hashes = { sha256 = \"a\" } }\n";
+    let entry = "[[packages]]\nname = \"a\"\nsdist = { url = \"https://x/a-1.tar.gz\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }\n";
     let err = one_package(&format!(
         "{entry}{}",
         entry.replace("name = \"a\"", "name = \"A\"")
@@ -227,7 +230,7 @@ fn two_entries_that_both_apply_are_an_error() {
 #[test]
 fn a_bad_marker_is_an_error_naming_its_package() {
     let err = one_package(
-        "[[packages]]\nname = \"b\"\nmarker = \"dependency_groups == 'dev'\"\nsdist = { url = \"https://x/b.tar.gz\", hashes = { sha256 = \"a\" } }\n",
+        "[[packages]]\nname = \"b\"\nmarker = \"dependency_groups == 'dev'\"\nsdist = { url = \"https://x/b.tar.gz\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }\n",
     )
     .unwrap_err();
     assert!(
@@ -259,4 +262,25 @@ fn unmet_requirements_name_what_the_lock_lacks() {
             "`newpkg` (requirements) is not in the lock"
         ]
     );
+}
+
+#[test]
+fn lock_text_that_would_add_pip_options_is_refused() {
+    let hash = "a".repeat(64);
+    let err = one_package(&format!(
+        "[[packages]]\nname = \"x\"\nsdist = {{ url = \"https://x/x-1.tar.gz\\n--index-url https://evil\", hashes = {{ sha256 = \"{hash}\" }} }}\n"
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("whitespace"), "{err}");
+    let err = one_package(
+        "[[packages]]\nname = \"x\"\nsdist = { url = \"https://x/x-1.tar.gz\", hashes = { sha256 = \"ab\\n-r /etc/passwd\" } }\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("64 hex digits"), "{err}");
+    let ok = one_package(&format!(
+        "[[packages]]\nname = \"x\"\nsdist = {{ url = \"https://x/x-1.tar.gz\", hashes = {{ sha256 = \"{}\" }} }}\n",
+        hash.to_uppercase()
+    ))
+    .unwrap();
+    assert_eq!(ok[0].hashes, [format!("sha256:{hash}")]);
 }
