@@ -7,7 +7,7 @@
 //! markers, and the env in use (`VIRTUAL_ENV`'s, the running process's);
 //! those are also left out of the selection, so they are never offered.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{EnvState, Listed, Listing};
 use crate::fs::FsError;
@@ -103,6 +103,16 @@ pub(crate) fn delete(
     let mut freed = 0;
     let mut failed = Vec::new();
     for s in selected {
+        // A `penv run` holds its env's lock from its check until it exits,
+        // and a sync holds it while it moves stash entries: an env in use
+        // is left, never deleted under them.
+        let _held = match hold_locks(&s.path) {
+            Ok(held) => held,
+            Err(e) => {
+                failed.push(e);
+                continue;
+            }
+        };
         match owned::remove_found(&s.path, protected) {
             Ok(()) => {
                 freed += s.size;
@@ -114,6 +124,57 @@ pub(crate) fn delete(
         }
     }
     (freed, failed)
+}
+
+/// The locks penv's envs beside `env` are used under, taken without
+/// waiting: its own `.penv/<name>.lock`, or for a stash entry every lock of
+/// that `.penv/` (any env there may be restored from it). A lock file that
+/// does not exist is nobody's (and is not created); one held is an error.
+fn hold_locks(env: &Path) -> Result<Vec<crate::fs::FileLock>, FsError> {
+    let Some(parent) = env.parent() else {
+        return Ok(Vec::new());
+    };
+    let (work, only) = if parent.file_name().is_some_and(|n| n == "stash")
+        && parent
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == ".penv")
+    {
+        (parent.parent().expect("checked").to_owned(), None)
+    } else {
+        (
+            parent.join(".penv"),
+            env.file_name()
+                .map(|n| format!("{}.lock", n.to_string_lossy())),
+        )
+    };
+    let locks: Vec<PathBuf> = match &only {
+        Some(name) => vec![work.join(name)],
+        None => std::fs::read_dir(&work)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "lock"))
+            .collect(),
+    };
+    let mut held = Vec::new();
+    for lock in locks.into_iter().filter(|l| l.is_file()) {
+        match crate::fs::lock_exclusive(&lock, std::time::Duration::ZERO, |_| {}) {
+            Ok(outcome) => held.push(outcome.into_lock()),
+            Err(_) => {
+                return Err(FsError::new(
+                    "remove",
+                    env,
+                    std::io::Error::other(format!(
+                        "it is in use (another penv holds `{}`: a `penv run` or a sync); leaving it alone",
+                        lock.display()
+                    )),
+                ));
+            }
+        }
+    }
+    Ok(held)
 }
 
 #[cfg(test)]

@@ -360,3 +360,26 @@ fn stash_entries_are_listed_as_penvs_own_and_pruned_with_stashes() {
     assert!(!path.exists());
     assert!(project.join(".venv/pyvenv.cfg").is_file());
 }
+
+/// An env a `penv run` is using (it holds the env's lock, shared, until it
+/// exits) is left by `prune`, named as in use; once free, it goes.
+#[test]
+fn prune_leaves_an_env_in_use_by_another_penv() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let dir = sb.tmp.path().join("inuse");
+    synced_project(&sb, &dir, python);
+    let env = dir.join(".venv");
+    let lock = std::fs::File::open(dir.join(".penv/.venv.lock")).unwrap();
+    lock.lock_shared().unwrap();
+    let out = penv_in(&sb, &sb.project)
+        .args(["envs", "prune", "--older-than=0s", "--yes"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("in use"), "{}", stderr(&out));
+    assert!(env.join("pyvenv.cfg").is_file());
+    lock.unlock().unwrap();
+    run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--older-than=0s", "--yes"]));
+    assert!(!env.exists());
+}
