@@ -51,7 +51,14 @@ pub(super) fn kept_pins(existing: Option<&PyLock>, options: &Options, spec: &Spe
 /// The version specifiers each directly named package must satisfy.
 fn allowed_versions(spec: &Spec) -> BTreeMap<String, Vec<pep440_rs::VersionSpecifiers>> {
     let mut allowed: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    for text in spec.all_requirements() {
+    // Requirement files' requirement lines too (not their options).
+    let file_lines = spec
+        .requirement_files
+        .iter()
+        .filter(|f| !f.constraint)
+        .flat_map(|f| f.lines.iter().map(String::as_str))
+        .filter(|l| !l.starts_with('-'));
+    for text in spec.all_requirements().into_iter().chain(file_lines) {
         // Normalized by the spec; non-ASCII ones (kept as written) are skipped,
         // as `pep508_rs` may panic on them.
         if !text.is_ascii() {

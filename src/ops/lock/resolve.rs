@@ -72,7 +72,19 @@ pub(super) fn resolve_all(
         };
         resolve(ctx, plan, &spec, base, redactor, guard, scratch, pins, what)
     };
-    let full = run(spec.groups.clone(), true, &kept, "all")?;
+    // The current lock's pins are preferences, as pip-tools keeps them: when
+    // the project no longer resolves with them (a requirement file now asks
+    // for another version, a new package needs a newer dependency), resolve
+    // once more without them rather than fail.
+    let full = match run(spec.groups.clone(), true, &kept, "all") {
+        Err(e) if !kept.is_empty() && !matches!(e, Error::Interrupted { .. }) => {
+            ctx.printer.warn(
+                "the project does not resolve with the current lock's pins: resolving again without them",
+            );
+            run(spec.groups.clone(), true, &[], "all")?
+        }
+        other => other?,
+    };
     if spec.groups.is_empty() {
         let base = names(&full);
         return Ok((full, base, BTreeMap::new()));

@@ -336,3 +336,36 @@ fn a_plain_sync_refuses_a_penv_lock_made_for_another_interpreter_and_keeps_it() 
     assert_eq!(std::fs::read_to_string(&file).unwrap(), theirs);
     assert!(!sb.env().exists());
 }
+
+/// The lock's pins are preferences: a requirement file that now asks for
+/// another version, and a new package that needs a newer dependency, lock
+/// and sync (the pin moves), instead of failing on the old pins.
+#[test]
+fn relocking_moves_a_pin_a_requirement_file_or_a_new_package_now_asks_to_move() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    for v in ["1.0", "2.0"] {
+        build_wheel(&sb.wheels, "tinypkg", v, &[]);
+    }
+    build_wheel(&sb.wheels, "needsnew", "1.0", &["tinypkg>=2"]);
+    sb.write("requirements.txt", "tinypkg==1.0\n");
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
+    sb.ok(&["lock"]);
+    let lock = || std::fs::read_to_string(sb.project.join("pylock.toml")).unwrap();
+    assert!(lock().contains("version = \"1.0\""), "{}", lock());
+    // The requirement file moves the pin.
+    sb.write("requirements.txt", "tinypkg==2.0\n");
+    sb.ok(&["lock"]);
+    assert!(lock().contains("version = \"2.0\""), "{}", lock());
+    // Back to an open requirement, pinned at 1.0 again by a fresh lock…
+    sb.write("requirements.txt", "tinypkg\n");
+    sb.ok(&["lock", "--upgrade"]);
+    sb.write("requirements.txt", "tinypkg<2\n");
+    sb.ok(&["lock"]);
+    assert!(lock().contains("version = \"1.0\""), "{}", lock());
+    // …then a new package that needs tinypkg>=2 while the file allows it.
+    sb.write("requirements.txt", "tinypkg\nneedsnew\n");
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "Built `.venv`");
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+}
