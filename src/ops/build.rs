@@ -139,25 +139,7 @@ fn build_into(
     }
     let mut pip_version = None;
     if plan.spec.venv.pip {
-        let explicit = plan
-            .project
-            .config
-            .venv
-            .pip_version
-            .is_some()
-            .then(|| plan.project.locate(&["venv", "pip-version"]));
-        let request = seed::PipRequest::new(plan.spec.venv.pip_version.as_deref(), explicit);
-        let sources = seed::PipSources::new(pip, &plan.project.root);
-        let seed = seed::choose(
-            info,
-            base,
-            &request,
-            &sources,
-            &plan.project.root,
-            ctx.cache_dir.as_deref(),
-            redactor,
-            ctx.printer,
-        )?;
+        let seed = choose_seed(ctx, plan, pip, redactor)?;
         seed::seed_pip(info, env, &seed)?;
         pip_version = Some(seed.version.to_string());
     }
@@ -204,4 +186,44 @@ fn build_into(
         })?;
     }
     Ok((crate::venv::drift::record(env)?, pip_version))
+}
+
+/// The pip to seed an env of `plan` with: `[venv] pip-version`, from the
+/// project's sources (`pip`, its `[pip]` options with `${NAME}` expanded).
+pub(crate) fn choose_seed(
+    ctx: &Ctx,
+    plan: &Plan,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+) -> Result<seed::Seed, Error> {
+    let request = seed::PipRequest::new(
+        plan.spec.venv.pip_version.as_deref(),
+        pip_version_location(plan),
+    );
+    let sources = seed::PipSources::new(pip, &plan.project.root);
+    Ok(seed::choose(
+        &plan.python.info,
+        &plan.python.fingerprint.path,
+        &request,
+        &sources,
+        &plan.project.root,
+        ctx.cache_dir.as_deref(),
+        redactor,
+        ctx.printer,
+    )?)
+}
+
+/// Where the project file sets `[venv] pip-version`, when it does (`Some`
+/// with no location when the file sets it but it cannot be pointed at).
+#[expect(
+    clippy::option_option,
+    reason = "what `seed::PipRequest::new` takes: whether the file sets it, and where"
+)]
+pub(crate) fn pip_version_location(plan: &Plan) -> Option<Option<crate::diagnostics::Location>> {
+    plan.project
+        .config
+        .venv
+        .pip_version
+        .is_some()
+        .then(|| plan.project.locate(&["venv", "pip-version"]))
 }

@@ -210,25 +210,8 @@ fn seed_scratch(
     let created = create::create_layout(base, scratch, &options);
     progress.finish();
     created?;
-    let explicit = plan
-        .project
-        .config
-        .venv
-        .pip_version
-        .is_some()
-        .then(|| plan.project.locate(&["venv", "pip-version"]));
-    let request = seed::PipRequest::new(plan.spec.venv.pip_version.as_deref(), explicit.clone());
-    let sources = seed::PipSources::new(pip, &plan.project.root);
-    let seed = seed::choose(
-        info,
-        base,
-        &request,
-        &sources,
-        &plan.project.root,
-        ctx.cache_dir.as_deref(),
-        redactor,
-        ctx.printer,
-    )?;
+    let seed = crate::ops::build::choose_seed(ctx, plan, pip, redactor)?;
+    let explicit = crate::ops::build::pip_version_location(plan);
     let minimum = pep440_rs::Version::from_str(PIP_WITH_REPORT).expect("a version");
     if seed.version < minimum {
         return Err(Error::Locking(LockError::PipTooOld {
