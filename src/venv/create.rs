@@ -8,6 +8,10 @@
 //! its files takes a few milliseconds. Every env still has a working `pip`.
 //! The Python steps of building (here and in the seed) run from `/`, with
 //! a deadline, and a failure carries the command's stderr.
+//!
+//! Every env ignores itself: a `.gitignore` of `*` at its top, as Python
+//! 3.13's venv and uv write, so a `.venv` built by 3.12 or older never shows
+//! up in `git status` either (nothing needs the project's own `.gitignore`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -117,7 +121,21 @@ pub(crate) fn create_layout(
         cmd.arg("--prompt").arg(prompt);
     }
     cmd.arg(env);
-    run(cmd)
+    run(cmd)?;
+    ignore_itself(env)
+}
+
+/// What penv writes into an env's `.gitignore` (3.13's venv writes its own
+/// comment and the same `*`; that one is left as it is).
+const GITIGNORE: &[u8] = b"# created by penv: this env ignores itself\n*\n";
+
+/// Writes the env's `.gitignore` of `*` unless venv wrote one already.
+fn ignore_itself(env: &Path) -> Result<(), CreateError> {
+    let ignore = env.join(".gitignore");
+    if crate::fs::lstat(&ignore)?.is_none() {
+        crate::fs::write_atomic(&ignore, GITIGNORE)?;
+    }
+    Ok(())
 }
 
 /// Runs one Python step of building an env, from `/` with a deadline; a
