@@ -137,10 +137,28 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Set once by a command that prints JSON ([`for_machines`]): paths in
+/// messages are then shown whole.
+static WHOLE_PATHS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on (the rest of this process), [`display_path`] shows paths
+/// whole: a command printing JSON calls it before it words anything, so
+/// what a program reads does not depend on the directory penv ran in.
+pub(crate) fn for_machines() {
+    WHOLE_PATHS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A message as a program reads it (a JSON value): without the Markdown
+/// backticks that quote paths, commands and names for people.
+pub(crate) fn plain(text: &str) -> String {
+    text.replace('`', "")
+}
+
 /// A path as shown in messages: relative to the current directory when it is
-/// inside it, else as it is.
+/// inside it, else as it is (always as it is after [`for_machines`]).
 pub(crate) fn display_path(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir()
+    if !WHOLE_PATHS.load(std::sync::atomic::Ordering::Relaxed)
+        && let Ok(cwd) = std::env::current_dir()
         && let Ok(rel) = path.strip_prefix(&cwd)
     {
         if rel.as_os_str().is_empty() {

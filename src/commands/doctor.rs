@@ -7,11 +7,14 @@ use serde_json::json;
 
 use crate::Error;
 use crate::cli::DoctorArgs;
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
 use crate::ops::doctor::doctor as check;
 
 pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
+    if args.json {
+        for_machines();
+    }
     let plan = super::plan(ctx, &args.spec)?;
     let findings = check(ctx, &plan);
     let p = ctx.printer;
@@ -19,7 +22,12 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
         let value = json!({
             "env": plan.paths.env.display().to_string(),
             "project-file": plan.project.file.display().to_string(),
-            "findings": findings,
+            // Plain values: the words without the Markdown quotes.
+            "findings": findings.iter().map(|f| json!({
+                "check": f.check,
+                "message": plain(&f.message),
+                "hint": plain(&f.hint),
+            })).collect::<Vec<_>>(),
         });
         p.data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));
     } else if findings.is_empty() {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use crate::Error;
 use crate::cli::{EnvsArgs, EnvsCommand, PruneArgs};
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
 use crate::ops::envs::prune::{self, Filters};
 use crate::ops::envs::{self, Listing, age, size};
@@ -18,8 +18,17 @@ pub(super) fn envs(ctx: &Ctx, args: &EnvsArgs) -> Result<ExitCode, Error> {
     if let Some(EnvsCommand::Prune(prune)) = &args.command {
         return prune_envs(ctx, prune);
     }
-    let listing = envs::list(ctx, &args.scan);
     if args.json {
+        for_machines();
+    }
+    let mut listing = envs::list(ctx, &args.scan);
+    if args.json {
+        // Plain values: the reasons without the Markdown quotes.
+        for env in &mut listing.envs {
+            for why in &mut env.why {
+                *why = plain(why);
+            }
+        }
         ctx.printer
             .data(&serde_json::to_string_pretty(&listing).expect("JSON serializes"));
     } else {

@@ -11,6 +11,7 @@ use crate::python::choice::{self, Verdict};
 use crate::python::discovery;
 use crate::python::request::{Request, RequestSource};
 use crate::python::{PythonError, describe, search_report};
+use crate::diagnostics::plain;
 use crate::{Error, plan};
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {
@@ -24,6 +25,9 @@ pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> 
 }
 
 fn list(ctx: &Ctx, as_json: bool) {
+    if as_json {
+        crate::diagnostics::for_machines();
+    }
     let found = discovery::discover(&ctx.vars, &ctx.prober);
     // Inside a project, mark what its request picks.
     let project = plan::find_project().ok();
@@ -51,7 +55,7 @@ fn list(ctx: &Ctx, as_json: bool) {
             .map(|(i, c)| {
                 let verdict = verdicts.as_ref().map(|v| match &v[i] {
                     Verdict::Chosen => json!({"chosen": true}),
-                    Verdict::PassedOver(why) => json!({"chosen": false, "reason": why}),
+                    Verdict::PassedOver(why) => json!({"chosen": false, "reason": plain(why)}),
                 });
                 json!({
                     "path": c.path,
@@ -59,13 +63,16 @@ fn list(ctx: &Ctx, as_json: bool) {
                     "source": c.source,
                     "implementation": c.info().map(|i| &i.implementation),
                     "version": c.info().map(|i| &i.version),
-                    "error": c.probed.result.as_ref().err(),
+                    "error": c.probed.result.as_ref().err().map(|e| plain(e)),
+                    "venv": c.venv,
+                    "usable": c.unusable().is_none(),
+                    "unusable-reason": c.unusable().as_deref().map(plain),
                     "project": verdict,
                 })
             })
             .collect();
         let value = json!({
-            "request": request.as_ref().map(|(r, s)| json!({"request": r.to_string(), "source": s.to_string()})),
+            "request": request.as_ref().map(|(r, s)| json!({"request": r.to_string(), "source": plain(&s.to_string())})),
             "interpreters": items,
             "searched": found.searched,
         });
@@ -84,13 +91,15 @@ fn list(ctx: &Ctx, as_json: bool) {
             _ => " ",
         };
         let line = format!("{mark} {}", describe(c));
+        // What penv cannot use is always marked, with the reason; why a
+        // usable one is not the project's pick only with `-v`.
         match (
-            &c.probed.result,
+            c.unusable(),
             ctx.printer.is_verbose(),
             verdicts.as_ref().map(|v| &v[i]),
         ) {
-            (Err(e), _, _) => ctx.printer.data(&format!("{line}: {e}")),
-            (_, true, Some(Verdict::PassedOver(why))) => {
+            (Some(why), _, _) => ctx.printer.data(&format!("{line}: unusable: {why}")),
+            (None, true, Some(Verdict::PassedOver(why))) => {
                 ctx.printer.data(&format!("{line}: {why}"));
             }
             _ => ctx.printer.data(&line),

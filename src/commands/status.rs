@@ -1,5 +1,6 @@
 //! `penv status`: interpreter, env path, spec hash, state and reasons, and
-//! the stashed envs.
+//! the stashed envs. `--json` holds plain, whole values: absolute paths,
+//! whole hashes, messages without Markdown (the shape is in the README).
 
 use std::process::ExitCode;
 
@@ -7,11 +8,15 @@ use serde_json::json;
 
 use crate::Error;
 use crate::cli::StatusArgs;
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
+use crate::state::State;
 use crate::venv::{Readiness, Want, stash};
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
+    if args.json {
+        for_machines();
+    }
     let plan = super::plan(ctx, &args.spec)?;
     let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
     let stashed = stash::list(&plan.paths);
@@ -19,7 +24,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     if args.json {
         let value = json!({
             "state": status.name(),
-            "reasons": status.why(),
+            "reasons": status.why().iter().map(|r| plain(r)).collect::<Vec<_>>(),
             // Paths as text: `json!` cannot take a path that is not UTF-8.
             "env": plan.paths.env.display().to_string(),
             "project-file": plan.project.file.display().to_string(),
@@ -30,14 +35,20 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
                 "implementation": info.implementation,
                 "version": info.version,
                 "request": plan.python.request.to_string(),
-                "request-source": plan.python.source.to_string(),
+                "request-source": plain(&plan.python.source.to_string()),
             },
             // The pip seeded into the env, and what the spec asks for.
             "pip-version": status.state().and_then(|s| s.pip_version.as_deref()),
             "pip-request": plan.spec.venv.pip_version,
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
-            "stashed": stashed.iter().map(|e| json!({"path": e.path.display().to_string(), "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
+            // The whole hash, from the entry's own state file (its name
+            // carries only a prefix); `null` when that is unreadable.
+            "stashed": stashed.iter().map(|e| json!({
+                "path": e.path.display().to_string(),
+                "hash": State::read(&e.path).ok().flatten().map(|s| s.hash),
+                "stashed": e.stashed,
+            })).collect::<Vec<_>>(),
         });
         ctx.printer
             .data(&serde_json::to_string_pretty(&value).expect("JSON serializes"));

@@ -28,15 +28,8 @@ pub(crate) enum Verdict {
 /// not. The one test of eligibility, for discovery's choice and for keeping
 /// the env's interpreter alike.
 pub(crate) fn judge(request: &Request, info: &InterpreterInfo) -> Verdict {
-    if info.is_venv() {
-        Verdict::PassedOver("a virtual environment's python, not a base interpreter".to_owned())
-    } else if !supported(info) {
-        Verdict::PassedOver(format!(
-            "Python {} is older than {}.{}, the oldest penv supports",
-            info.version, MIN_VERSION.0, MIN_VERSION.1
-        ))
-    } else if !info.has_venv {
-        Verdict::PassedOver("has no `venv` module (on Debian: install `python3-venv`)".to_owned())
+    if let Some(why) = unusable(info) {
+        Verdict::PassedOver(why)
     } else if !request.matches(info) {
         Verdict::PassedOver(format!(
             "{} {} does not satisfy `{request}`",
@@ -44,6 +37,23 @@ pub(crate) fn judge(request: &Request, info: &InterpreterInfo) -> Verdict {
         ))
     } else {
         Verdict::Chosen
+    }
+}
+
+/// Why penv cannot build an env with this interpreter for any request: a
+/// venv's python, older than [`MIN_VERSION`], no `venv` module.
+pub(crate) fn unusable(info: &InterpreterInfo) -> Option<String> {
+    if info.is_venv() {
+        Some("a virtual environment's python, not a base interpreter".to_owned())
+    } else if !supported(info) {
+        Some(format!(
+            "Python {} is older than {}.{}, the oldest penv supports",
+            info.version, MIN_VERSION.0, MIN_VERSION.1
+        ))
+    } else if !info.has_venv {
+        Some("has no `venv` module (on Debian: install `python3-venv`)".to_owned())
+    } else {
+        None
     }
 }
 
@@ -58,9 +68,10 @@ pub(crate) fn choose(
 ) -> Vec<Verdict> {
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
-        .map(|c| match &c.probed.result {
-            Err(e) => Verdict::PassedOver(e.clone()),
-            Ok(info) => judge(request, info),
+        .map(|c| match (c.unusable(), &c.probed.result) {
+            (Some(why), _) => Verdict::PassedOver(why),
+            (None, Ok(info)) => judge(request, info),
+            (None, Err(e)) => Verdict::PassedOver(e.clone()),
         })
         .collect();
     // Highest version wins; on a tie the first in search order.
@@ -154,6 +165,7 @@ mod tests {
                     Err("boom".into())
                 },
             },
+            venv: None,
         }
     }
 

@@ -5,6 +5,11 @@
 //! inactive versions too, never the shims); uv-managed installs; the usual
 //! system directories. Each binary is probed once (cached) and deduplicated
 //! by its canonical path. The choice among them: [`super::choice`].
+//!
+//! A python inside a venv (a `pyvenv.cfg` above its `bin/`, as an activated
+//! venv puts on `PATH`) is listed as such, and never stands in for its base:
+//! its link resolves to the base binary, but it is deduplicated apart from
+//! it, so the base is still found under its own path.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -51,6 +56,9 @@ pub(crate) struct Candidate {
     pub(crate) source: SearchSource,
     /// What the probe said.
     pub(crate) probed: Probed,
+    /// The venv this path lies in, when it does (found on `PATH` of an
+    /// activated venv): not a base interpreter, whatever its link points to.
+    pub(crate) venv: Option<PathBuf>,
 }
 
 impl Candidate {
@@ -58,6 +66,25 @@ impl Candidate {
     pub(crate) fn info(&self) -> Option<&InterpreterInfo> {
         self.probed.result.as_ref().ok()
     }
+
+    /// Why penv cannot build an env with it, whatever the request: the
+    /// probe failed, it is a venv's python, too old, no `venv` module.
+    pub(crate) fn unusable(&self) -> Option<String> {
+        match (&self.probed.result, &self.venv) {
+            (Err(e), _) => Some(e.clone()),
+            (Ok(_), Some(venv)) => Some(format!(
+                "a virtual environment's python (the venv `{}`), not a base interpreter",
+                venv.display()
+            )),
+            (Ok(info), None) => super::choice::unusable(info),
+        }
+    }
+}
+
+/// The venv whose `bin/` holds `path`, when there is one.
+fn venv_of(path: &Path) -> Option<PathBuf> {
+    let root = path.parent()?.parent()?;
+    root.join("pyvenv.cfg").is_file().then(|| root.to_owned())
 }
 
 /// A directory that was searched, for "not found" messages that never lie.
@@ -92,13 +119,15 @@ pub(crate) fn discover(vars: &EnvVars, prober: &Prober) -> Discovery {
             let Some(probed) = prober.probe(&path) else {
                 continue;
             };
-            if !seen.insert(probed.fingerprint.path.clone()) {
+            let venv = venv_of(&path);
+            if !seen.insert((probed.fingerprint.path.clone(), venv.clone())) {
                 continue;
             }
             discovery.candidates.push(Candidate {
                 path,
                 source,
                 probed,
+                venv,
             });
         }
     }
@@ -113,10 +142,13 @@ pub(crate) fn explicit(path: &Path, prober: &Prober) -> Discovery {
         dir: path.to_owned(),
     });
     if let Some(probed) = prober.probe(path) {
+        // Named on purpose: judged by what it is (a venv's python that
+        // links to its base is that base), not by where it lies.
         discovery.candidates.push(Candidate {
             path: path.to_owned(),
             source: SearchSource::Explicit,
             probed,
+            venv: None,
         });
     }
     discovery

@@ -3,20 +3,21 @@
 //!
 //! Invariant: the report is built from the data that drove the search (the
 //! directories searched, the candidates and their verdicts), so it never
-//! lies about where penv looked.
+//! lies about where penv looked. Interpreters and the directories searched
+//! are shown by their absolute paths, wherever penv runs from: they are
+//! places on the machine, not in the project.
 
 use std::fmt::Write as _;
 
 use super::choice::Verdict;
 use super::discovery::{Candidate, Discovery};
-use crate::diagnostics::display_path;
 
 /// "Looked in … Found: …", built from the data that drove the search.
 pub(crate) fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> String {
     let mut out = String::from("Looked in:\n");
     let mut sources: Vec<String> = Vec::new();
     for s in &discovery.searched {
-        let line = format!("  {} `{}`", s.source, display_path(&s.dir));
+        let line = format!("  {} `{}`", s.source, s.dir.display());
         if !sources.contains(&line) {
             sources.push(line);
         }
@@ -37,16 +38,17 @@ pub(crate) fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> Stri
     out
 }
 
-/// `cpython 3.12.1 at /usr/bin/python3.12 (PATH)`.
+/// ``cpython 3.12.1 `/usr/bin/python3.12` (PATH)``: the path as found,
+/// absolute.
 pub(crate) fn describe(c: &Candidate) -> String {
     match c.info() {
         Some(info) => format!(
             "{} {} `{}` ({})",
             info.implementation,
             info.version,
-            display_path(&c.path),
+            c.path.display(),
             c.source
         ),
-        None => format!("`{}` ({})", display_path(&c.path), c.source),
+        None => format!("`{}` ({})", c.path.display(), c.source),
     }
 }

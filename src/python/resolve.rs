@@ -246,6 +246,7 @@ mod tests {
                 },
                 result: Ok(info),
             },
+            venv: None,
         });
         d
     }

@@ -7,6 +7,7 @@
 mod cases;
 mod hardening;
 mod hash;
+mod python_list;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -143,7 +143,7 @@ fn status_reports_missing_fresh_stale_and_broken() {
     assert_eq!(status["hash"].as_str().unwrap(), sb.ok(&["hash"]).trim());
     assert_eq!(
         status["interpreter"]["request-source"],
-        "`python` in `penv.toml`"
+        format!("python in {}", sb.project.join("penv.toml").display())
     );
     sb.ok(&["sync"]);
     let text = sb.ok(&["status"]);

@@ -35,7 +35,8 @@ fn stale_then_repaired(sb: &Sandbox, reason: &str) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r.as_str().unwrap().contains(reason)),
+            // JSON holds the words plain, without Markdown quotes.
+            .any(|r| r.as_str().unwrap().contains(&reason.replace('`', ""))),
         "{status}"
     );
     let out = sb.run(&["sync"]);

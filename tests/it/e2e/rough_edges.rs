@@ -41,3 +41,77 @@ fn an_env_built_by_python_before_3_13_is_not_in_git_status() {
     // The env is still a fresh env penv trusts (the file is part of it).
     assert_code(&sb.run(&["sync", "--check"]), 0);
 }
+
+/// Every string in `value` that carries a Markdown backtick.
+fn with_backticks(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('`') => vec![s.clone()],
+        serde_json::Value::Array(items) => items.iter().flat_map(with_backticks).collect(),
+        serde_json::Value::Object(map) => map.values().flat_map(with_backticks).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn json_holds_plain_whole_values() {
+    let python = require_python!();
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
+    let first = sb.ok(&["hash"]).trim().to_owned();
+    write_requirements(&sb, python, &["tinypkg==2.0"]);
+    sb.ok(&["sync"]);
+    // Stale on purpose, so there are reasons to word.
+    write_requirements(&sb, python, &["otherpkg==1.0"]);
+    // From a subdirectory: paths must not come out relative to it.
+    let sub = sb.project.join("src");
+    std::fs::create_dir_all(&sub).unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = sb.penv().current_dir(&sub).args(args).output().unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&out)))
+    };
+    let status = json(&["status", "--json"]);
+    assert_eq!(status["state"], "stale", "{status:#}");
+    let stashed = status["stashed"].as_array().unwrap();
+    assert_eq!(stashed.len(), 1, "{status:#}");
+    // The whole hash of the stashed env, not the prefix in its name.
+    assert_eq!(stashed[0]["hash"], first.as_str(), "{status:#}");
+    assert!(stashed[0]["path"].as_str().unwrap().starts_with('/'));
+    assert_eq!(status["env"], sb.env().to_str().unwrap());
+    assert_eq!(
+        status["interpreter"]["request-source"],
+        format!("python in {}", sb.project.join("penv.toml").display())
+    );
+    assert!(
+        status["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("+otherpkg==1.0")),
+        "{status:#}"
+    );
+    for args in [
+        &["status", "--json"][..],
+        &["doctor", "--json"][..],
+        &["envs", "--json"][..],
+        &["python", "list", "--json"][..],
+    ] {
+        let value = json(args);
+        let marked = with_backticks(&value);
+        assert!(marked.is_empty(), "{args:?}: Markdown in JSON: {marked:#?}");
+    }
+    // doctor words the stale env with its whole path.
+    let doctor = json(&["doctor", "--json"]);
+    let env_finding = doctor["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "env")
+        .unwrap_or_else(|| panic!("{doctor:#}"));
+    assert!(
+        env_finding["message"]
+            .as_str()
+            .unwrap()
+            .contains(sb.env().to_str().unwrap()),
+        "{env_finding}"
+    );
+}
