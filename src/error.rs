@@ -63,6 +63,9 @@ pub enum Error {
         /// What to do, chosen by the command that found the env unusable.
         hint: String,
     },
+    /// `which` was given an empty name.
+    #[error("`penv which` was given an empty name; it takes the name of a file in the env's `bin/`")]
+    EmptyName,
     /// `which` was given a path, not a name.
     #[error("`{name}` is a path, not the name of an executable in the env")]
     NotAName {
@@ -240,6 +243,9 @@ impl Diagnostic for Error {
             ),
             Self::EnvNotReady { hint, .. } => Some(hint.clone()),
             Self::NotAName { .. } => Some("give a name from the env's `bin/`, e.g. `penv which pytest`".to_owned()),
+            Self::EmptyName => Some(
+                "give a name from the env's `bin/`, e.g. `penv which pytest` or `penv which activate`; `penv which` alone prints the env's python".to_owned(),
+            ),
             Self::NoSuchCommand { name, .. } if platform::is_python_or_pip_name(name) => Some(format!(
                 "the env has no `{name}`: its own are `python`, `python3`, `python3.X` of its version, and `pip` unless `[venv] pip = false` (`penv sync` rebuilds a broken env); penv never runs one from PATH, which would belong to another interpreter"
             )),

@@ -5,6 +5,10 @@
 //! carry a valid state file for its own path, no build may be under way or
 //! interrupted, and its interpreter must be intact and as built. A stale env
 //! is fine: `sync --check` is the gate for that.
+//!
+//! Any file in `bin/` is named, executable or not: `penv which activate`
+//! gives the script to `source`. An empty name, `.`, `..` or a path is an
+//! error saying what it takes.
 
 use std::process::ExitCode;
 
@@ -13,7 +17,14 @@ use crate::ops::{Ctx, use_env};
 use crate::{Error, plan, platform};
 
 pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
-    if args.name.contains('/') || args.name.contains(std::path::MAIN_SEPARATOR) {
+    if args.name.is_empty() {
+        return Err(Error::EmptyName);
+    }
+    if args.name.contains('/')
+        || args.name.contains(std::path::MAIN_SEPARATOR)
+        || args.name == "."
+        || args.name == ".."
+    {
         return Err(Error::NotAName {
             name: args.name.clone(),
         });
@@ -26,13 +37,17 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
     } else {
         platform::env_bin(&env, &args.name)
     };
-    if !platform::is_executable(&path) {
+    // `env_bin` adds `.exe` on Windows; `activate.bat` is named in full.
+    let path = [path, env.join(platform::BIN_DIR).join(&args.name)]
+        .into_iter()
+        .find(|p| p.is_file());
+    let Some(path) = path else {
         return Err(Error::NoSuchCommand {
             name: args.name.clone(),
             bin: env.join(platform::BIN_DIR),
             searched_path: false,
         });
-    }
+    };
     ctx.printer.data(&path.display().to_string());
     Ok(ExitCode::SUCCESS)
 }

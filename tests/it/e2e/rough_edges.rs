@@ -115,3 +115,21 @@ fn json_holds_plain_whole_values() {
         "{env_finding}"
     );
 }
+
+#[test]
+fn which_names_any_file_in_bin_executable_or_not() {
+    let python = require_python!();
+    let sb = synced_sandbox(python, &["tinypkg==1.0"]);
+    let bin = sb.env().join("bin");
+    // venv writes the activation scripts without the executable bit: they
+    // are sourced, and `which` is how a script finds them.
+    for name in ["activate", "activate.fish", "Activate.ps1"] {
+        assert_eq!(sb.ok(&["which", name]).trim(), bin.join(name).to_str().unwrap());
+    }
+    // A directory in `bin/` is not a file to name.
+    std::fs::create_dir(bin.join("somedir")).unwrap();
+    assert_exit_and_stderr(&sb.run(&["which", "somedir"]), 2, "`somedir` is not in the env");
+    let out = sb.run(&["which", ""]);
+    assert_exit_and_stderr(&out, 2, "an empty name");
+    assert!(stdout(&out).is_empty());
+}
