@@ -56,7 +56,7 @@ pub enum Error {
     EnvNotReady {
         /// The env directory.
         env: PathBuf,
-        /// `missing`, `broken`, …
+        /// The state's one word ([`crate::venv::Readiness::name`]).
         status: &'static str,
         /// One line per reason, shown as the report's detail.
         reasons: Vec<String>,

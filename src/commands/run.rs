@@ -24,8 +24,9 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
             use_env::without_sync(&plan, ctx.data_dir.as_deref(), rebuilding)?;
         if let Readiness::Stale { why, .. } = &readiness {
             ctx.printer.warn(&format!(
-                "`{}` is stale (--no-sync): {}",
+                "`{}` is {} (--no-sync): {}",
                 display_path(env),
+                readiness.name(),
                 why.join("; ")
             ));
         }

@@ -150,15 +150,10 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
     let occupant = checked_env_path(ctx, plan, options.force)?;
     // A linked stash (or stash entry) is refused before anything moves.
     stash::check(paths)?;
-    match &readiness {
-        Readiness::Missing => {}
-        Readiness::Fresh(_) => ctx
-            .printer
-            .status(&format!("Reinstalling `{env_name}` (--reinstall)")),
-        other => {
-            ctx.printer
-                .status(&format!("Recreating `{env_name}` ({}):", other.name()));
-            for reason in other.why() {
+    if let Some(heading) = readiness.rebuild_heading(&env_name) {
+        ctx.printer.status(&heading);
+        if !matches!(readiness, Readiness::Fresh(_)) {
+            for reason in readiness.why() {
                 ctx.printer.status(&format!("  - {reason}"));
             }
         }

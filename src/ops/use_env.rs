@@ -51,7 +51,7 @@ pub(crate) fn without_sync(
 fn not_ready(env: &Path, readiness: &Readiness, when_rebuilding: &str) -> Error {
     Error::EnvNotReady {
         env: env.to_owned(),
-        status: readiness.refused_as(),
+        status: readiness.name(),
         reasons: readiness.why(),
         hint: readiness.hint(when_rebuilding),
     }

@@ -12,6 +12,12 @@
 //! built for the spec the project wants now — is asked only when the caller
 //! has that spec ([`Want::Spec`]); `which` and `run --no-sync` use a stale
 //! env, gating on staleness is `sync --check`'s job.
+//!
+//! The verdict's words live here too, so every command says the same thing
+//! about the same env: [`Readiness::name`] is the one word for the state
+//! (`status`, `sync --check`, `sync`'s rebuild line, the refusals of `which`
+//! and `run`, `doctor`), [`Readiness::why`] the reasons, and
+//! [`Readiness::rebuild_heading`] what `sync` says before it builds.
 
 use super::{EnvPaths, check, drift, owned};
 use crate::diagnostics::display_path;
@@ -148,10 +154,12 @@ impl Readiness {
         let mut why = Vec::new();
         let moved = state.venv_path != *env;
         if moved {
+            // Both whole: relative to the current directory, the new path
+            // would read as a bare `.venv`.
             why.push(format!(
                 "it was built at `{}` (the project was moved or copied to `{}`), and its scripts still run that env",
-                display_path(&state.venv_path),
-                display_path(env)
+                state.venv_path.display(),
+                env.display()
             ));
         }
         if let Want::Spec(wanted, wanted_hash) = want {
@@ -183,8 +191,11 @@ impl Readiness {
         }
     }
 
-    /// `fresh`, `stale`, `missing`, `broken`, `unfinished` or `rebuilding`,
-    /// as `status` shows it.
+    /// The one word for the state, in every command's output: `fresh`,
+    /// `stale`, `missing`, `broken`, `unfinished` or `rebuilding`. A venv
+    /// penv did not build is `broken` (for penv: it has no state file); an
+    /// env built at another path is `stale` (and not usable until rebuilt,
+    /// [`Self::usable`]).
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Fresh(_) => "fresh",
@@ -193,6 +204,21 @@ impl Readiness {
             Self::Foreign | Self::Broken { .. } => "broken",
             Self::Unfinished { .. } => "unfinished",
             Self::Rebuilding => "rebuilding",
+        }
+    }
+
+    /// What `sync` says before it builds over this env (its reasons follow):
+    /// `Recreating` what was once a finished env, `Creating` where none ever
+    /// was (a first build cut short); `None` for nothing there, where the
+    /// build's own "Creating venv with …" line says it all.
+    pub(crate) fn rebuild_heading(&self, env_name: &str) -> Option<String> {
+        match self {
+            Self::Missing | Self::Rebuilding => None,
+            Self::Fresh(_) => Some(format!("Reinstalling `{env_name}` (--reinstall)")),
+            Self::Unfinished { state: None, .. } => {
+                Some(format!("Creating `{env_name}` ({}):", self.name()))
+            }
+            _ => Some(format!("Recreating `{env_name}` ({}):", self.name())),
         }
     }
 
@@ -224,16 +250,6 @@ impl Readiness {
         matches!(self, Self::Fresh(_) | Self::Stale { moved: false, .. })
     }
 
-    /// The env's condition in an error that refuses it: "the env is …".
-    pub(crate) fn refused_as(&self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::Rebuilding => "being rebuilt",
-            Self::Unfinished { .. } => "unfinished",
-            Self::Fresh(_) | Self::Stale { .. } | Self::Foreign | Self::Broken { .. } => "broken",
-        }
-    }
-
     /// What to do about an env that cannot be used as it is;
     /// `when_rebuilding` is the advice while another penv rebuilds it.
     pub(crate) fn hint(&self, when_rebuilding: &str) -> String {
@@ -250,5 +266,47 @@ impl Readiness {
                 "run `penv sync` to rebuild it".to_owned()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_creates_where_no_env_was_ever_finished_and_recreates_the_rest() {
+        assert_eq!(Readiness::Missing.rebuild_heading(".venv"), None);
+        let first_cut_short = Readiness::Unfinished {
+            state: None,
+            why: vec![NEVER_FINISHED.to_owned()],
+        };
+        assert_eq!(
+            first_cut_short.rebuild_heading(".venv").as_deref(),
+            Some("Creating `.venv` (unfinished):")
+        );
+        let broken = Readiness::Broken {
+            state: None,
+            why: vec!["`.venv` is not a directory".to_owned()],
+        };
+        assert_eq!(
+            broken.rebuild_heading(".venv").as_deref(),
+            Some("Recreating `.venv` (broken):")
+        );
+        assert_eq!(
+            Readiness::Foreign.rebuild_heading(".venv").as_deref(),
+            Some("Recreating `.venv` (broken):")
+        );
+    }
+
+    #[test]
+    fn an_empty_or_absent_directory_is_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().canonicalize().unwrap();
+        let paths = EnvPaths::new(project.join(".venv"));
+        assert!(matches!(Readiness::now(&paths, Want::AsBuilt), Readiness::Missing));
+        std::fs::create_dir(&paths.env).unwrap();
+        let empty = Readiness::now(&paths, Want::AsBuilt);
+        assert_eq!(empty.name(), "missing");
+        assert_eq!(empty.rebuild_heading(".venv"), None);
     }
 }

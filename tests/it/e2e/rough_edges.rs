@@ -133,3 +133,42 @@ fn which_names_any_file_in_bin_executable_or_not() {
     assert_exit_and_stderr(&out, 2, "an empty name");
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn every_command_words_one_env_state_the_same() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    write_requirements(&sb, python, &["tinypkg==1.0"]);
+    // A first build into an empty directory creates, it does not "recreate".
+    std::fs::create_dir(sb.env()).unwrap();
+    let out = sb.run(&["sync"]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("Creating venv with"), "{err}");
+    assert!(!err.contains("Recreating") && !err.contains("broken"), "{err}");
+    // A moved project: its env is `stale` in every command's words.
+    let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
+    std::fs::rename(&sb.project, &moved).unwrap();
+    let penv = |args: &[&str]| sb.penv().current_dir(&moved).args(args).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&penv(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status["state"], "stale", "{status:#}");
+    assert!(stdout(&penv(&["status"])).contains("state:       stale"));
+    assert_exit_and_stderr(&penv(&["which"]), 2, "the env `.venv` is stale");
+    assert_exit_and_stderr(&penv(&["run", "--no-sync", "python", "-c", "pass"]), 2, "the env `.venv` is stale");
+    assert_exit_and_stderr(&penv(&["sync", "--check"]), 1, "`.venv` is stale:");
+    let doctor: serde_json::Value = serde_json::from_slice(&penv(&["doctor", "--json"]).stdout).unwrap();
+    assert!(
+        doctor["findings"][0]["message"].as_str().unwrap().contains("is stale"),
+        "{doctor:#}"
+    );
+    let out = penv(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "Recreating `.venv` (stale):");
+    // The reason names both paths whole.
+    assert_stderr_says(
+        &out,
+        &format!(
+            "the project was moved or copied to `{}`",
+            moved.join(".venv").display()
+        ),
+    );
+}
