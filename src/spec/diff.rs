@@ -1,6 +1,9 @@
 //! What changed between the spec an env was built from and the one the
 //! project wants now, in words: the reasons `status` and `sync` print, and
-//! the files a "changed since" message names.
+//! the files a "changed since" message names. The parts that name files
+//! (requirement files, pip's options and `find-links`) are in [`parts`].
+
+mod parts;
 
 use std::path::Path;
 
@@ -64,31 +67,13 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             (None, None) => {}
         }
     }
-    for file in &new.requirement_files {
-        match old.requirement_files.iter().find(|f| f.path == file.path) {
-            None => out.push(format!("`{}` added", file.path)),
-            Some(o) if o.sha256 != file.sha256 => {
-                let before = out.len();
-                list_diff(
-                    &mut out,
-                    &format!("`{}`: ", file.path),
-                    &o.lines,
-                    &file.lines,
-                );
-                if out.len() == before {
-                    out.push(format!("`{}` changed", file.path));
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    for file in &old.requirement_files {
-        if !new.requirement_files.iter().any(|f| f.path == file.path) {
-            out.push(format!("`{}` removed", file.path));
-        }
-    }
+    parts::requirement_files(&mut out, &old.requirement_files, &new.requirement_files);
     if old.pip != new.pip {
-        out.push("pip options changed".to_owned());
+        let before = out.len();
+        parts::pip(&mut out, &old.pip, &new.pip);
+        if out.len() == before {
+            out.push("pip options changed".to_owned());
+        }
     }
     for project in &new.local_projects {
         if let Some(o) = old.local_projects.iter().find(|o| o.path == project.path) {
@@ -100,12 +85,8 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             .named_find_links
             .iter()
             .find(|o| o.location == links.location)
-            && o.files != links.files
         {
-            out.push(format!(
-                "files in `find-links` directory `{}` changed",
-                links.location
-            ));
+            parts::find_links(&mut out, o, links);
         }
     }
     lock_diff(&mut out, old, new);
@@ -198,6 +179,7 @@ pub(crate) fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
     out
 }
 
+/// `prefix+added, -removed`, when anything was.
 fn list_diff(out: &mut Vec<String>, prefix: &str, old: &[String], new: &[String]) {
     let added: Vec<String> = new
         .iter()
@@ -267,7 +249,7 @@ mod tests {
             diff(&old, &new),
             vec![
                 "`pyproject.toml` of `-e .` changed",
-                "files in `find-links` directory `req/wheels` changed",
+                "`find-links` `req/wheels`: +b-1.0-py3-none-any.whl",
             ]
         );
         assert_eq!(

@@ -172,3 +172,59 @@ fn every_command_words_one_env_state_the_same() {
         ),
     );
 }
+
+#[test]
+fn a_stale_env_names_the_wheel_the_pin_and_the_file_that_changed() {
+    use sha2::Digest as _;
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let wheel = build_wheel(&sb.wheels, "pinned", "1.0", &[]);
+    let sha = |p: &Path| hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()));
+    sb.write(
+        "requirements.txt",
+        &format!(
+            "pinned==1.0 --hash=sha256:{} --hash=sha256:{}\n",
+            sha(&wheel),
+            "0".repeat(64)
+        ),
+    );
+    // Hashes in one file make pip require them of every requirement.
+    let tiny = sb.wheels.join("tinypkg-1.0-py3-none-any.whl");
+    sb.write("extra.txt", &format!("tinypkg==1.0 --hash=sha256:{}\n", sha(&tiny)));
+    sb.write_offline_toml(
+        python,
+        "requirement-files = [\"requirements.txt\", \"extra.txt\"]",
+    );
+    sb.ok(&["sync"]);
+
+    // A wheel dropped into the `find-links` directory: named.
+    build_wheel(&sb.wheels, "newpkg", "1.0", &[]);
+    let out = sb.run(&["sync", "--check"]);
+    assert_exit_and_stderr(
+        &out,
+        1,
+        &format!(
+            "`find-links` `{}`: +newpkg-1.0-py3-none-any.whl",
+            sb.wheels.display()
+        ),
+    );
+    assert!(!stderr(&out).contains("pip options changed"), "{}", stderr(&out));
+    sb.ok(&["sync"]);
+
+    // The same pin with other hashes: the pin, not its `--hash=` options.
+    sb.write(
+        "requirements.txt",
+        &format!("pinned==1.0 --hash=sha256:{}\n", sha(&wheel)),
+    );
+    let out = sb.run(&["sync", "--check"]);
+    assert_exit_and_stderr(&out, 1, "`requirements.txt`: pinned==1.0 (hashes changed)");
+    assert!(!stderr(&out).contains("--hash"), "{}", stderr(&out));
+    sb.ok(&["sync"]);
+
+    // A file taken off `requirement-files`, still on disk.
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]");
+    let out = sb.run(&["sync", "--check"]);
+    assert_exit_and_stderr(&out, 1, "`extra.txt` no longer in `requirement-files`");
+    assert!(sb.project.join("extra.txt").exists());
+    assert!(!stderr(&out).contains("`extra.txt` removed"), "{}", stderr(&out));
+}
