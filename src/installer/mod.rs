@@ -130,7 +130,7 @@ pub(crate) fn install(
     };
     let child = process::spawn_piped(&mut cmd).map_err(spawn_error)?;
     let mut output = PipOutput::default();
-    let mut collected = 0usize;
+    let mut said = output::Progress::default();
     let mut handle = |stream: Stream, line: &str| {
         let line = redactor.redact(line);
         if printer.is_verbose() {
@@ -142,21 +142,10 @@ pub(crate) fn install(
                 }
             });
         }
-        if stream == Stream::Out {
-            if let Some(what) = line
-                .strip_prefix("Collecting ")
-                .or_else(|| line.strip_prefix("Processing "))
-            {
-                collected += 1;
-                let name = what.split_whitespace().next().unwrap_or(what);
-                progress.set(&format!("Resolving: {name} ({collected} packages so far)"));
-            } else if let Some(list) = line.strip_prefix("Installing collected packages: ") {
-                let n = list.split(", ").count();
-                progress.set(&format!(
-                    "Installing {n} package{}",
-                    if n == 1 { "" } else { "s" }
-                ));
-            }
+        if stream == Stream::Out
+            && let Some(said) = said.after(&line)
+        {
+            progress.set(&said);
         }
         output.push(stream, line);
     };

@@ -1,5 +1,6 @@
 //! What pip printed, as penv keeps it: all of stderr, the last lines of
-//! stdout, and the warnings in it worth showing once pip succeeded.
+//! stdout, and the warnings in it worth showing once pip succeeded; and
+//! what the progress line says while pip runs ([`Progress`]).
 
 use crate::process::Stream;
 
@@ -68,6 +69,38 @@ pub(super) fn shown_warning(line: &str) -> &str {
     line.strip_prefix("WARNING: ").unwrap_or(line)
 }
 
+/// The progress line while pip runs, from its stdout: the package being
+/// resolved and how many so far, then how many are being installed.
+#[derive(Debug, Default)]
+pub(super) struct Progress {
+    collected: usize,
+}
+
+impl Progress {
+    /// What the progress line says after pip's stdout `line`, when it changes.
+    pub(super) fn after(&mut self, line: &str) -> Option<String> {
+        if let Some(what) = line
+            .strip_prefix("Collecting ")
+            .or_else(|| line.strip_prefix("Processing "))
+        {
+            self.collected += 1;
+            let name = what.split_whitespace().next().unwrap_or(what);
+            Some(format!(
+                "Resolving: {name} ({} so far)",
+                packages(self.collected)
+            ))
+        } else {
+            let list = line.strip_prefix("Installing collected packages: ")?;
+            Some(format!("Installing {}", packages(list.split(", ").count())))
+        }
+    }
+}
+
+/// `1 package`, `2 packages`.
+fn packages(n: usize) -> String {
+    format!("{n} package{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +126,28 @@ mod tests {
                 "DEPRECATION: a legacy thing will stop working. Discussion:\n  https://github.com/pypa/pip/issues/1".to_owned(),
                 "ERROR: pip's dependency resolver does not currently take into account all the packages that are installed.".to_owned(),
             ]
+        );
+    }
+
+    #[test]
+    fn the_progress_line_counts_packages_in_the_singular_and_plural() {
+        let mut progress = Progress::default();
+        assert_eq!(
+            progress.after("Collecting tinypkg==1.0").as_deref(),
+            Some("Resolving: tinypkg==1.0 (1 package so far)")
+        );
+        assert_eq!(
+            progress.after("Processing ./wheels/otherpkg-1.0-py3-none-any.whl").as_deref(),
+            Some("Resolving: ./wheels/otherpkg-1.0-py3-none-any.whl (2 packages so far)")
+        );
+        assert_eq!(progress.after("  Downloading x.whl (10 kB)"), None);
+        assert_eq!(
+            progress.after("Installing collected packages: tinypkg").as_deref(),
+            Some("Installing 1 package")
+        );
+        assert_eq!(
+            progress.after("Installing collected packages: a, b").as_deref(),
+            Some("Installing 2 packages")
         );
     }
 }

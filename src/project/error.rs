@@ -1,7 +1,11 @@
 //! Everything that can be wrong with finding, reading or validating the
 //! project file, each error with where it is and what to do about it.
+//!
+//! The hint for a missing project file is built from what is in the
+//! directory when it is shown ([`Found`]): it suggests only the files that
+//! are there, never a `requirements.txt` or a `python` the project lacks.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::PENV_TOML;
 use crate::diagnostics::{Location, display_path};
@@ -78,13 +82,7 @@ impl ProjectError {
             {
                 Some(format!("found `{}`: the file must be named `penv.toml` (lowercase)", display_path(path)))
             }
-            Self::NotFound { nearby: Some(path), .. } => Some(format!(
-                "found `{}`; create a `penv.toml` beside it, e.g.\n\n    python = \"3.12\"\n    requirement-files = [\"requirements.txt\"]\n\n  or add a `[tool.penv]` table to `pyproject.toml`",
-                display_path(path)
-            )),
-            Self::NotFound { .. } => Some(
-                "create a `penv.toml` in the project's root (e.g. `python = \"3.12\"`), or pass `-C DIR`".to_owned(),
-            ),
+            Self::NotFound { dir, .. } => Some(Found::in_dir(dir).hint()),
             Self::NoSuchDirectory { .. } => Some(
                 "give `-C` an existing directory: the project's, or one inside it".to_owned(),
             ),
@@ -92,5 +90,137 @@ impl ProjectError {
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
         }
+    }
+}
+
+/// What is in a directory without a project file, for the hint: the files
+/// a `penv.toml` would name or take its values from.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Found {
+    /// `requirements*.txt` and `requirements/*.txt`, relative, sorted
+    /// (`requirements.txt` first).
+    requirement_files: Vec<String>,
+    /// A `.python-version` is there (penv reads it when `python` is unset).
+    python_version_file: bool,
+    /// A `pyproject.toml` is there (it could hold `[tool.penv]`).
+    pyproject: bool,
+}
+
+impl Found {
+    fn in_dir(dir: &Path) -> Self {
+        let names = |dir: &Path| -> Vec<String> {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter(|e| e.path().is_file())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let top = names(dir);
+        let is_reqs = |n: &str| n.starts_with("requirements") && n.ends_with(".txt");
+        let mut requirement_files: Vec<String> = top.iter().filter(|n| is_reqs(n)).cloned().collect();
+        requirement_files.extend(
+            names(&dir.join("requirements"))
+                .into_iter()
+                .filter(|n| n.ends_with(".txt"))
+                .map(|n| format!("requirements/{n}")),
+        );
+        requirement_files.sort_by_key(|n| (n != "requirements.txt", n.clone()));
+        Self {
+            requirement_files,
+            python_version_file: top.iter().any(|n| n == ".python-version"),
+            pyproject: top.iter().any(|n| n == super::PYPROJECT_TOML),
+        }
+    }
+
+    /// "create a `penv.toml` …" with the lines that fit what is there.
+    fn hint(&self) -> String {
+        let mut seen: Vec<String> = self.requirement_files.iter().map(|f| format!("`{f}`")).collect();
+        if self.python_version_file {
+            seen.push("`.python-version`".to_owned());
+        }
+        if self.pyproject {
+            seen.push(format!("`{}`", super::PYPROJECT_TOML));
+        }
+        let mut out = if seen.is_empty() {
+            "create a `penv.toml` in the project's root (or pass `-C DIR`), e.g.\n\n".to_owned()
+        } else {
+            let them = if seen.len() == 1 { "it" } else { "them" };
+            format!(
+                "found {}; create a `penv.toml` beside {them}, e.g.\n\n",
+                seen.join(", ")
+            )
+        };
+        if self.requirement_files.is_empty() {
+            out.push_str("    requirements = []   # the packages the env needs, e.g. \"rich>=13\"\n");
+        } else {
+            let quoted: Vec<String> = self.requirement_files.iter().map(|f| format!("{f:?}")).collect();
+            out.push_str(&format!("    requirement-files = [{}]\n", quoted.join(", ")));
+        }
+        out.push('\n');
+        out.push_str(if self.python_version_file {
+            "  (the Python comes from `.python-version`)"
+        } else {
+            "  (without `python = \"…\"`, penv takes the newest Python it finds)"
+        });
+        if self.pyproject {
+            out.push_str(&format!(
+                "\n  or add a `[tool.penv]` table to `{}`",
+                super::PYPROJECT_TOML
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found_in(files: &[&str]) -> (tempfile::TempDir, Found) {
+        let tmp = tempfile::tempdir().unwrap();
+        for f in files {
+            let path = tmp.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let found = Found::in_dir(tmp.path());
+        (tmp, found)
+    }
+
+    #[test]
+    fn the_hint_names_only_what_is_there() {
+        let (_tmp, found) = found_in(&[]);
+        let hint = found.hint();
+        assert!(hint.starts_with("create a `penv.toml` in the project's root"), "{hint}");
+        assert!(!hint.contains("requirements.txt") && !hint.contains("3.12"), "{hint}");
+        assert!(!hint.contains("tool.penv"), "{hint}");
+
+        let (_tmp, found) = found_in(&[".python-version", "pyproject.toml"]);
+        let hint = found.hint();
+        assert!(hint.starts_with("found `.python-version`, `pyproject.toml`;"), "{hint}");
+        assert!(hint.contains("comes from `.python-version`"), "{hint}");
+        assert!(!hint.contains("requirements.txt") && !hint.contains("3.12"), "{hint}");
+        assert!(hint.contains("[tool.penv]"), "{hint}");
+
+        let (_tmp, found) = found_in(&[
+            "requirements-dev.txt",
+            "requirements.txt",
+            "requirements/docs.txt",
+            "requirements.in",
+        ]);
+        assert_eq!(
+            found.requirement_files,
+            ["requirements.txt", "requirements-dev.txt", "requirements/docs.txt"]
+        );
+        let hint = found.hint();
+        assert!(
+            hint.contains(r#"requirement-files = ["requirements.txt", "requirements-dev.txt", "requirements/docs.txt"]"#),
+            "{hint}"
+        );
+        assert!(hint.contains("newest Python it finds"), "{hint}");
     }
 }
