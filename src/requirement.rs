@@ -19,6 +19,12 @@ use std::str::FromStr;
 /// strings, are checked as `~`, which is legal in exactly those places too;
 /// such a requirement is kept as written rather than normalized.
 pub(crate) fn normalize_requirement(text: &str) -> Result<String, String> {
+    if let Some(url) = relative_file_url(text) {
+        return Err(format!(
+            "`{url}` is a relative `file:` URL, which PEP 508 does not have (it would be read as `file:///{}`)",
+            url[5..].trim_start_matches("./")
+        ));
+    }
     if text.is_ascii() {
         return parse_ascii_requirement(text).map(|r| r.to_string());
     }
@@ -28,6 +34,25 @@ pub(crate) fn normalize_requirement(text: &str) -> Result<String, String> {
         .collect();
     parse_ascii_requirement(&ascii)?;
     Ok(text.trim().to_owned())
+}
+
+/// The URL of a `name @ file:…` requirement whose URL is relative
+/// (`file:./wheels/x.whl`, `file:wheels/x.whl`, `file:../x`): not a URL
+/// PEP 508 (RFC 8089) knows, and `pep508_rs` would quietly make it
+/// `file:///wheels/x.whl`, a file at the root. Refused, so nothing is
+/// installed from the wrong place.
+pub(crate) fn relative_file_url(text: &str) -> Option<&str> {
+    let (before, after) = text.split_once('@')?;
+    // An `@` after `;` is inside a marker, not a URL requirement.
+    if before.contains(';') {
+        return None;
+    }
+    let url = after.trim_start();
+    let url = &url[..url
+        .find(|c: char| c.is_whitespace() || c == ';')
+        .unwrap_or(url.len())];
+    let scheme = url.get(..5)?;
+    (scheme.eq_ignore_ascii_case("file:") && !url[5..].starts_with("//")).then_some(url)
 }
 
 /// The name and version specifiers (`>=1, <2`, empty for none or a URL)
@@ -184,6 +209,23 @@ mod tests {
         assert!(normalize_requirement("pkg ; python_version >= '\u{e9}\u{e9}").is_err());
         assert!(normalize_requirement("f\u{e9}o>=1").is_err());
         assert!(normalize_requirement("foo>=1.\u{e9}").is_err());
+        // Relative `file:` URLs are not PEP 508: refused, not made absolute.
+        for text in [
+            "pkg @ file:./wheels/x.whl",
+            "pkg @ FILE:wheels/x.whl ; python_version > '3'",
+            "pkg[extra] @ file:../x-1.0-py3-none-any.whl",
+        ] {
+            let err = normalize_requirement(text).unwrap_err();
+            assert!(err.contains("relative `file:` URL"), "{text}: {err}");
+        }
+        assert!(
+            normalize_requirement("pkg @ file:./wheels/x.whl")
+                .unwrap_err()
+                .contains("`file:///wheels/x.whl`")
+        );
+        assert_eq!(relative_file_url("pkg @ file:///abs/x.whl"), None);
+        assert_eq!(relative_file_url("pkg ; extra == 'a@file:x'"), None);
+        assert!(normalize_requirement("pkg @ file:///abs/x.whl").is_ok());
         // An extra ending in `-` panics inside pep508_rs: contained.
         let err = normalize_requirement("pkg[extra-1-]>=1").unwrap_err();
         assert!(err.contains("malformed"), "{err}");
