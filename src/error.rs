@@ -64,7 +64,9 @@ pub enum Error {
         hint: String,
     },
     /// `which` was given an empty name.
-    #[error("`penv which` was given an empty name; it takes the name of a file in the env's `bin/`")]
+    #[error(
+        "`penv which` was given an empty name; it takes the name of a file in the env's `bin/`"
+    )]
     EmptyName,
     /// `which` was given a path, not a name.
     #[error("`{name}` is a path, not the name of an executable in the env")]

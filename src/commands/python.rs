@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::cli::PythonCommand;
+use crate::diagnostics::plain;
 use crate::ops::Ctx;
 use crate::python::choice::{self, Verdict};
 use crate::python::discovery;
 use crate::python::request::{Request, RequestSource};
 use crate::python::{PythonError, describe, search_report};
-use crate::diagnostics::plain;
 use crate::{Error, plan};
 
 pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> {

@@ -137,16 +137,22 @@ mod tests {
             Some("Resolving: tinypkg==1.0 (1 package so far)")
         );
         assert_eq!(
-            progress.after("Processing ./wheels/otherpkg-1.0-py3-none-any.whl").as_deref(),
+            progress
+                .after("Processing ./wheels/otherpkg-1.0-py3-none-any.whl")
+                .as_deref(),
             Some("Resolving: ./wheels/otherpkg-1.0-py3-none-any.whl (2 packages so far)")
         );
         assert_eq!(progress.after("  Downloading x.whl (10 kB)"), None);
         assert_eq!(
-            progress.after("Installing collected packages: tinypkg").as_deref(),
+            progress
+                .after("Installing collected packages: tinypkg")
+                .as_deref(),
             Some("Installing 1 package")
         );
         assert_eq!(
-            progress.after("Installing collected packages: a, b").as_deref(),
+            progress
+                .after("Installing collected packages: a, b")
+                .as_deref(),
             Some("Installing 2 packages")
         );
     }

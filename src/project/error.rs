@@ -5,6 +5,7 @@
 //! directory when it is shown ([`Found`]): it suggests only the files that
 //! are there, never a `requirements.txt` or a `python` the project lacks.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::PENV_TOML;
@@ -69,23 +70,27 @@ impl ProjectError {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             // Only a `penv.toml` that is not a file is passed over by the search.
-            Self::NotFound { nearby: Some(path), .. }
-                if path.file_name().is_some_and(|n| n == PENV_TOML) =>
+            Self::NotFound {
+                nearby: Some(path), ..
+            } if path.file_name().is_some_and(|n| n == PENV_TOML) => Some(format!(
+                "`{}` is not a file (a directory, or a symlink to nothing); make it the project file",
+                display_path(path)
+            )),
+            Self::NotFound {
+                nearby: Some(path), ..
+            } if path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
             {
                 Some(format!(
-                    "`{}` is not a file (a directory, or a symlink to nothing); make it the project file",
+                    "found `{}`: the file must be named `penv.toml` (lowercase)",
                     display_path(path)
                 ))
             }
-            Self::NotFound { nearby: Some(path), .. }
-                if path.file_name().is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
-            {
-                Some(format!("found `{}`: the file must be named `penv.toml` (lowercase)", display_path(path)))
-            }
             Self::NotFound { dir, .. } => Some(Found::in_dir(dir).hint()),
-            Self::NoSuchDirectory { .. } => Some(
-                "give `-C` an existing directory: the project's, or one inside it".to_owned(),
-            ),
+            Self::NoSuchDirectory { .. } => {
+                Some("give `-C` an existing directory: the project's, or one inside it".to_owned())
+            }
             Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
@@ -120,12 +125,14 @@ impl Found {
                 .unwrap_or_default()
         };
         let top = names(dir);
-        let is_reqs = |n: &str| n.starts_with("requirements") && n.ends_with(".txt");
-        let mut requirement_files: Vec<String> = top.iter().filter(|n| is_reqs(n)).cloned().collect();
+        let is_txt = |n: &str| Path::new(n).extension().is_some_and(|e| e == "txt");
+        let is_reqs = |n: &str| n.starts_with("requirements") && is_txt(n);
+        let mut requirement_files: Vec<String> =
+            top.iter().filter(|n| is_reqs(n)).cloned().collect();
         requirement_files.extend(
             names(&dir.join("requirements"))
                 .into_iter()
-                .filter(|n| n.ends_with(".txt"))
+                .filter(|n| is_txt(n))
                 .map(|n| format!("requirements/{n}")),
         );
         requirement_files.sort_by_key(|n| (n != "requirements.txt", n.clone()));
@@ -138,7 +145,11 @@ impl Found {
 
     /// "create a `penv.toml` …" with the lines that fit what is there.
     fn hint(&self) -> String {
-        let mut seen: Vec<String> = self.requirement_files.iter().map(|f| format!("`{f}`")).collect();
+        let mut seen: Vec<String> = self
+            .requirement_files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect();
         if self.python_version_file {
             seen.push("`.python-version`".to_owned());
         }
@@ -155,10 +166,16 @@ impl Found {
             )
         };
         if self.requirement_files.is_empty() {
-            out.push_str("    requirements = []   # the packages the env needs, e.g. \"rich>=13\"\n");
+            out.push_str(
+                "    requirements = []   # the packages the env needs, e.g. \"rich>=13\"\n",
+            );
         } else {
-            let quoted: Vec<String> = self.requirement_files.iter().map(|f| format!("{f:?}")).collect();
-            out.push_str(&format!("    requirement-files = [{}]\n", quoted.join(", ")));
+            let quoted: Vec<String> = self
+                .requirement_files
+                .iter()
+                .map(|f| format!("{f:?}"))
+                .collect();
+            let _ = writeln!(out, "    requirement-files = [{}]", quoted.join(", "));
         }
         out.push('\n');
         out.push_str(if self.python_version_file {
@@ -167,10 +184,11 @@ impl Found {
             "  (without `python = \"…\"`, penv takes the newest Python it finds)"
         });
         if self.pyproject {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "\n  or add a `[tool.penv]` table to `{}`",
                 super::PYPROJECT_TOML
-            ));
+            );
         }
         out
     }
@@ -195,15 +213,27 @@ mod tests {
     fn the_hint_names_only_what_is_there() {
         let (_tmp, found) = found_in(&[]);
         let hint = found.hint();
-        assert!(hint.starts_with("create a `penv.toml` in the project's root"), "{hint}");
-        assert!(!hint.contains("requirements.txt") && !hint.contains("3.12"), "{hint}");
+        assert!(
+            hint.starts_with("create a `penv.toml` in the project's root"),
+            "{hint}"
+        );
+        assert!(
+            !hint.contains("requirements.txt") && !hint.contains("3.12"),
+            "{hint}"
+        );
         assert!(!hint.contains("tool.penv"), "{hint}");
 
         let (_tmp, found) = found_in(&[".python-version", "pyproject.toml"]);
         let hint = found.hint();
-        assert!(hint.starts_with("found `.python-version`, `pyproject.toml`;"), "{hint}");
+        assert!(
+            hint.starts_with("found `.python-version`, `pyproject.toml`;"),
+            "{hint}"
+        );
         assert!(hint.contains("comes from `.python-version`"), "{hint}");
-        assert!(!hint.contains("requirements.txt") && !hint.contains("3.12"), "{hint}");
+        assert!(
+            !hint.contains("requirements.txt") && !hint.contains("3.12"),
+            "{hint}"
+        );
         assert!(hint.contains("[tool.penv]"), "{hint}");
 
         let (_tmp, found) = found_in(&[
@@ -214,7 +244,11 @@ mod tests {
         ]);
         assert_eq!(
             found.requirement_files,
-            ["requirements.txt", "requirements-dev.txt", "requirements/docs.txt"]
+            [
+                "requirements.txt",
+                "requirements-dev.txt",
+                "requirements/docs.txt"
+            ]
         );
         let hint = found.hint();
         assert!(

@@ -137,14 +137,20 @@ fn check_requirements(
             path.push(&index);
             let hint = if let Some(url) = crate::requirement::relative_file_url(req) {
                 let file = url[5..].to_owned();
-                let file = if file.starts_with('.') { file } else { format!("./{file}") };
+                let file = if file.starts_with('.') {
+                    file
+                } else {
+                    format!("./{file}")
+                };
                 format!(
                     "name it by path instead: a line `{file}` in a requirement file listed in `requirement-files` (relative to that file), or an absolute URL, `… @ file:///…` with the file's whole path"
                 )
             } else if req.trim_start().starts_with('-') {
-                "pip options belong in a requirements file (`requirement-files`) or in `[pip] args`".to_owned()
+                "pip options belong in a requirements file (`requirement-files`) or in `[pip] args`"
+                    .to_owned()
             } else {
-                "write a PEP 508 requirement, e.g. `requests>=2.32` or `rich[jupyter]==13.*`".to_owned()
+                "write a PEP 508 requirement, e.g. `requests>=2.32` or `rich[jupyter]==13.*`"
+                    .to_owned()
             };
             return Err(invalid(
                 &path,

@@ -303,7 +303,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let project = tmp.path().canonicalize().unwrap();
         let paths = EnvPaths::new(project.join(".venv"));
-        assert!(matches!(Readiness::now(&paths, Want::AsBuilt), Readiness::Missing));
+        assert!(matches!(
+            Readiness::now(&paths, Want::AsBuilt),
+            Readiness::Missing
+        ));
         std::fs::create_dir(&paths.env).unwrap();
         let empty = Readiness::now(&paths, Want::AsBuilt);
         assert_eq!(empty.name(), "missing");

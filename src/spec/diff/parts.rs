@@ -115,7 +115,8 @@ pub(super) fn pip(out: &mut Vec<String>, old: &PipSpec, new: &PipSpec) {
             url(&new.index_url)
         ));
     }
-    let urls = |v: &[crate::credentials::PipUrl]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let urls =
+        |v: &[crate::credentials::PipUrl]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
     list_diff(
         out,
         "extra-index-urls: ",
@@ -270,7 +271,9 @@ mod tests {
         ];
         assert_eq!(
             diff(&old, &new),
-            ["`find-links` `/w/wheels`: a-1.0-py3-none-any.whl changed, +c-1.0-py3-none-any.whl, -b-1.0-py3-none-any.whl"]
+            [
+                "`find-links` `/w/wheels`: a-1.0-py3-none-any.whl changed, +c-1.0-py3-none-any.whl, -b-1.0-py3-none-any.whl"
+            ]
         );
         new.pip.find_links.push(FindLinks {
             location: PipUrl::new("/w/more"),

@@ -10,7 +10,6 @@ use std::process::Command;
 use super::cases::{PENV, common_env};
 use crate::common::interpreters::{fake_cpython_3_12, fake_python};
 use crate::common::output::{show, stdout};
-use crate::require_python;
 
 /// A directory `bin/` holding a copy of the shared fake CPython 3.12.4.
 fn fake_312(root: &Path) -> std::path::PathBuf {
@@ -127,9 +126,11 @@ fn python_list_shows_absolute_paths_and_marks_what_penv_cannot_use() {
     // is listed, usable, under its own path.
     assert_eq!(venv_item["canonical-path"], base.to_str().unwrap());
     assert!(
-        items.iter().any(|i| i["canonical-path"] == base.to_str().unwrap()
-            && i["venv"].is_null()
-            && i["usable"] == true),
+        items
+            .iter()
+            .any(|i| i["canonical-path"] == base.to_str().unwrap()
+                && i["venv"].is_null()
+                && i["usable"] == true),
         "the venv's base is not listed as usable: {json:#}"
     );
     for i in items {

@@ -124,11 +124,18 @@ fn which_names_any_file_in_bin_executable_or_not() {
     // venv writes the activation scripts without the executable bit: they
     // are sourced, and `which` is how a script finds them.
     for name in ["activate", "activate.fish", "Activate.ps1"] {
-        assert_eq!(sb.ok(&["which", name]).trim(), bin.join(name).to_str().unwrap());
+        assert_eq!(
+            sb.ok(&["which", name]).trim(),
+            bin.join(name).to_str().unwrap()
+        );
     }
     // A directory in `bin/` is not a file to name.
     std::fs::create_dir(bin.join("somedir")).unwrap();
-    assert_exit_and_stderr(&sb.run(&["which", "somedir"]), 2, "`somedir` is not in the env");
+    assert_exit_and_stderr(
+        &sb.run(&["which", "somedir"]),
+        2,
+        "`somedir` is not in the env",
+    );
     let out = sb.run(&["which", ""]);
     assert_exit_and_stderr(&out, 2, "an empty name");
     assert!(stdout(&out).is_empty());
@@ -145,20 +152,32 @@ fn every_command_words_one_env_state_the_same() {
     assert_code(&out, 0);
     let err = stderr(&out);
     assert!(err.contains("Creating venv with"), "{err}");
-    assert!(!err.contains("Recreating") && !err.contains("broken"), "{err}");
+    assert!(
+        !err.contains("Recreating") && !err.contains("broken"),
+        "{err}"
+    );
     // A moved project: its env is `stale` in every command's words.
     let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
     std::fs::rename(&sb.project, &moved).unwrap();
     let penv = |args: &[&str]| sb.penv().current_dir(&moved).args(args).output().unwrap();
-    let status: serde_json::Value = serde_json::from_slice(&penv(&["status", "--json"]).stdout).unwrap();
+    let status: serde_json::Value =
+        serde_json::from_slice(&penv(&["status", "--json"]).stdout).unwrap();
     assert_eq!(status["state"], "stale", "{status:#}");
     assert!(stdout(&penv(&["status"])).contains("state:       stale"));
     assert_exit_and_stderr(&penv(&["which"]), 2, "the env `.venv` is stale");
-    assert_exit_and_stderr(&penv(&["run", "--no-sync", "python", "-c", "pass"]), 2, "the env `.venv` is stale");
+    assert_exit_and_stderr(
+        &penv(&["run", "--no-sync", "python", "-c", "pass"]),
+        2,
+        "the env `.venv` is stale",
+    );
     assert_exit_and_stderr(&penv(&["sync", "--check"]), 1, "`.venv` is stale:");
-    let doctor: serde_json::Value = serde_json::from_slice(&penv(&["doctor", "--json"]).stdout).unwrap();
+    let doctor: serde_json::Value =
+        serde_json::from_slice(&penv(&["doctor", "--json"]).stdout).unwrap();
     assert!(
-        doctor["findings"][0]["message"].as_str().unwrap().contains("is stale"),
+        doctor["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is stale"),
         "{doctor:#}"
     );
     let out = penv(&["sync"]);
@@ -190,7 +209,10 @@ fn a_stale_env_names_the_wheel_the_pin_and_the_file_that_changed() {
     );
     // Hashes in one file make pip require them of every requirement.
     let tiny = sb.wheels.join("tinypkg-1.0-py3-none-any.whl");
-    sb.write("extra.txt", &format!("tinypkg==1.0 --hash=sha256:{}\n", sha(&tiny)));
+    sb.write(
+        "extra.txt",
+        &format!("tinypkg==1.0 --hash=sha256:{}\n", sha(&tiny)),
+    );
     sb.write_offline_toml(
         python,
         "requirement-files = [\"requirements.txt\", \"extra.txt\"]",
@@ -208,7 +230,11 @@ fn a_stale_env_names_the_wheel_the_pin_and_the_file_that_changed() {
             sb.wheels.display()
         ),
     );
-    assert!(!stderr(&out).contains("pip options changed"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("pip options changed"),
+        "{}",
+        stderr(&out)
+    );
     sb.ok(&["sync"]);
 
     // The same pin with other hashes: the pin, not its `--hash=` options.
@@ -226,5 +252,9 @@ fn a_stale_env_names_the_wheel_the_pin_and_the_file_that_changed() {
     let out = sb.run(&["sync", "--check"]);
     assert_exit_and_stderr(&out, 1, "`extra.txt` no longer in `requirement-files`");
     assert!(sb.project.join("extra.txt").exists());
-    assert!(!stderr(&out).contains("`extra.txt` removed"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("`extra.txt` removed"),
+        "{}",
+        stderr(&out)
+    );
 }
