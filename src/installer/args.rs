@@ -41,6 +41,20 @@ pub(crate) fn lock_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<St
     args
 }
 
+/// The arguments of the pass after [`lock_args`]: the lock's entries pip
+/// cannot check against a hash (`-e DIR`, `DIR`, `name @ git+…@commit`),
+/// with `--no-deps`, as the lock says what their dependencies are.
+/// `None` when the lock has none.
+pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
+    let lock = spec.lock.as_ref().filter(|l| !l.unhashed.is_empty())?;
+    let mut args = index_args(spec, root);
+    args.push("--no-deps".to_owned());
+    for entry in &lock.unhashed {
+        args.extend(entry.pip_args(root));
+    }
+    Some(args)
+}
+
 /// The requirement file of a lock's selection: one `name @ url
 /// --hash=…` line per file.
 pub(crate) fn lock_requirements(lock: &crate::spec::LockSpec) -> String {
@@ -88,7 +102,9 @@ fn index_args(spec: &Spec, root: &Path) -> Vec<String> {
 /// (a constraint file alone installs nothing), or a requirement-bearing
 /// `[pip] args` entry (`-e .`, `-r prod.txt`, `./pkg`).
 pub(crate) fn has_work(spec: &Spec) -> bool {
-    spec.lock.as_ref().is_some_and(|l| !l.selected.is_empty())
+    spec.lock
+        .as_ref()
+        .is_some_and(|l| !l.selected.is_empty() || !l.unhashed.is_empty())
         || !spec.all_requirements().is_empty()
         || spec.requirement_files.iter().any(|f| !f.constraint)
         || crate::spec::pip_args::parse(&spec.pip.args).installs_something()

@@ -11,6 +11,7 @@ pub(crate) mod model;
 pub(crate) mod report;
 pub(crate) mod select;
 mod tags;
+pub(crate) mod unhashed;
 pub(crate) mod write;
 
 use std::path::PathBuf;
