@@ -4,6 +4,7 @@
 //! Invariant: this stage imports no operation or command; `spec` may use
 //! its model.
 
+pub(crate) mod auth;
 pub(crate) mod build;
 pub(crate) mod inputs;
 mod markers;

@@ -151,16 +151,20 @@ fn build_into(
             pip: pip.clone(),
             ..plan.spec.clone()
         };
-        let passes = match &spec.lock {
+        // A requirement file holding credentials is removed once pip ran.
+        let (passes, _secret) = match &spec.lock {
             Some(lock) => lock_passes(ctx, plan, &spec, lock)?,
-            None => vec![(
-                installer::pip_args(
-                    &spec,
-                    &plan.project.root,
-                    &plan.project.config.requirement_files,
-                ),
-                "Installing requirements with pip",
-            )],
+            None => (
+                vec![(
+                    installer::pip_args(
+                        &spec,
+                        &plan.project.root,
+                        &plan.project.config.requirement_files,
+                    ),
+                    "Installing requirements with pip",
+                )],
+                None,
+            ),
         };
         for (args, step) in passes {
             installer::install(
@@ -188,12 +192,15 @@ fn build_into(
 /// from a requirement file beside the env (in `.penv/`, outside what is
 /// built and stashed); then the entries pip cannot hash-check
 /// (directories, checkouts, archives without a hash), `--no-deps`.
+/// When a locked URL was given index credentials (`lock::auth`), the file
+/// is written for its owner only, and is deleted when the returned
+/// [`SecretFile`] is dropped.
 fn lock_passes(
     ctx: &Ctx,
     plan: &Plan,
     spec: &crate::spec::Spec,
     lock: &crate::spec::LockSpec,
-) -> Result<Vec<(Vec<String>, &'static str)>, Error> {
+) -> Result<(Vec<(Vec<String>, &'static str)>, Option<SecretFile>), Error> {
     if !lock.untagged.is_empty() {
         ctx.printer.warn(&format!(
             "platform wheels of {} in the lock were passed over{}",
@@ -207,12 +214,19 @@ fn lock_passes(
     }
     let root = &plan.project.root;
     let mut passes = Vec::new();
+    let mut secret_file = None;
     if !lock.selected.is_empty() {
         let file = plan
             .paths
             .work
             .join(format!("{}.pylock.txt", plan.paths.name));
-        crate::fs::write_atomic(&file, installer::lock_requirements(lock).as_bytes())?;
+        let (text, secret) = installer::lock_requirements(lock, &spec.pip);
+        if secret {
+            crate::fs::write_atomic_private(&file, text.as_bytes())?;
+            secret_file = Some(SecretFile(file.clone()));
+        } else {
+            crate::fs::write_atomic(&file, text.as_bytes())?;
+        }
         passes.push((
             installer::lock_args(spec, root, &file),
             "Installing requirements with pip",
@@ -229,7 +243,16 @@ fn lock_passes(
         ));
         passes.push((args, "Installing the lock's local and VCS entries with pip"));
     }
-    Ok(passes)
+    Ok((passes, secret_file))
+}
+
+/// A file penv wrote with a secret in it, deleted when dropped.
+struct SecretFile(std::path::PathBuf);
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        let _ = crate::fs::delete_file(&self.0);
+    }
 }
 
 /// The pip to seed an env of `plan` with: `[venv] pip-version`, from the
