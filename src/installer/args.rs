@@ -53,7 +53,8 @@ pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
     for entry in &lock.unhashed {
         let mut entry = entry.clone();
         if let UnhashedSource::Archive { url } = &mut entry.source
-            && let Some(with) = crate::lock::auth::with_credentials(url, credential_sources(&spec.pip))
+            && let Some(with) =
+                crate::lock::auth::with_credentials(url, credential_sources(&spec.pip))
         {
             *url = with;
         }
@@ -73,7 +74,8 @@ pub(crate) fn lock_requirements(
     let mut text = format!("# written by penv from `{}`\n", lock.path);
     let mut secret = false;
     for selected in &lock.selected {
-        let line = match crate::lock::auth::with_credentials(&selected.url, credential_sources(pip)) {
+        let line = match crate::lock::auth::with_credentials(&selected.url, credential_sources(pip))
+        {
             Some(url) => {
                 secret = true;
                 crate::lock::select::Selected {
@@ -267,10 +269,15 @@ mod tests {
         assert!(secret);
         let lines: Vec<&str> = text.lines().skip(1).collect();
         assert!(
-            lines[0].starts_with("a @ https://alice:t0k3n@pkgs.example/files/a-1.0-py3-none-any.whl --hash=sha256:"),
+            lines[0].starts_with(
+                "a @ https://alice:t0k3n@pkgs.example/files/a-1.0-py3-none-any.whl --hash=sha256:"
+            ),
             "{text}"
         );
-        assert!(lines[1].starts_with("b @ https://pypi.example/b-1.0"), "{text}");
+        assert!(
+            lines[1].starts_with("b @ https://pypi.example/b-1.0"),
+            "{text}"
+        );
         assert_eq!(
             redactor.redact(&text),
             text.replace("alice:t0k3n", "${USER}:${TOKEN}"),
@@ -279,7 +286,10 @@ mod tests {
         // The spec's own copy (hashed, stored in the state) has none.
         assert!(!lock_requirements(&lock, &spec.pip).0.contains("t0k3n"));
         assert!(!serde_json::to_string(&spec).unwrap().contains("t0k3n"));
-        let expanded = Spec { pip, ..spec.clone() };
+        let expanded = Spec {
+            pip,
+            ..spec.clone()
+        };
         let args = unhashed_args(&expanded, Path::new("/p")).unwrap();
         assert_eq!(
             args.last().unwrap(),

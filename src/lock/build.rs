@@ -401,7 +401,10 @@ mod tests {
         let vcs = lock.packages[0].vcs.as_ref().unwrap();
         assert_eq!(vcs.url.as_deref(), Some("https://git.example/r.git"));
         let text = super::super::write::render(&lock);
-        assert!(!text.contains("alice") && !text.contains("s3cret"), "{text}");
+        assert!(
+            !text.contains("alice") && !text.contains("s3cret"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -224,13 +224,12 @@ pub(crate) fn select(
                 name: package.name.clone(),
             });
         }
-        match unhashed(package, lock_dir) {
-            Some(entry) => chosen.unhashed.push(entry?),
-            None => {
-                chosen.files.push(artifact(package, lock_dir, target)?);
-                if !target.tags_known && package.wheels.iter().any(is_platform_wheel) {
-                    chosen.untagged.push(package.name.clone());
-                }
+        if let Some(entry) = unhashed(package, lock_dir) {
+            chosen.unhashed.push(entry?);
+        } else {
+            chosen.files.push(artifact(package, lock_dir, target)?);
+            if !target.tags_known && package.wheels.iter().any(is_platform_wheel) {
+                chosen.untagged.push(package.name.clone());
             }
         }
     }
@@ -356,11 +355,7 @@ fn artifact(
         return Err(nothing(format!(
             "none of its wheels ({}) has tags this interpreter supports, and it has no sdist{}",
             names.join(", "),
-            if target.tags_known {
-                ""
-            } else {
-                UNKNOWN_TAGS
-            }
+            if target.tags_known { "" } else { UNKNOWN_TAGS }
         )));
     };
     let url = match (url, path) {

@@ -335,7 +335,10 @@ fn unknown_tags_are_said_where_a_platform_wheel_is_passed_over() {
         "[[packages]]\nname = \"native\"\nwheels = [{{ url = \"https://x/native-1-cp312-cp312-manylinux_2_17_x86_64.whl\", hashes = {{ sha256 = \"{hash}\" }} }}]\n"
     );
     let err = one_package_chosen(&native, false).unwrap_err();
-    assert!(err.to_string().contains("could not ask this interpreter"), "{err}");
+    assert!(
+        err.to_string().contains("could not ask this interpreter"),
+        "{err}"
+    );
     // With the interpreter's own tags, the same lock picks the wheel.
     assert_eq!(one_package_chosen(&native, true).unwrap().files.len(), 1);
     // An sdist beside it installs, and the package is named as passed over.
@@ -345,7 +348,12 @@ fn unknown_tags_are_said_where_a_platform_wheel_is_passed_over() {
     let chosen = one_package_chosen(&with_sdist, false).unwrap();
     assert_eq!(chosen.files[0].url, "https://x/native-1.tar.gz");
     assert_eq!(chosen.untagged, ["native"]);
-    assert!(one_package_chosen(&with_sdist, true).unwrap().untagged.is_empty());
+    assert!(
+        one_package_chosen(&with_sdist, true)
+            .unwrap()
+            .untagged
+            .is_empty()
+    );
     // A lock of pure wheels only passes nothing over.
     assert!(run_with("3.12.1", "linux", &[], true, false).is_ok_and(|c| c.untagged == ["native"]));
 }

@@ -93,7 +93,7 @@ pub(super) fn unhashed(
     lock_dir: &Path,
 ) -> Option<Result<Unhashed, SelectError>> {
     let source = if let Some(directory) = &package.directory {
-        directory_source(directory, lock_dir)
+        Ok(directory_source(directory, lock_dir))
     } else if let Some(vcs) = &package.vcs {
         vcs_source(vcs, lock_dir)
     } else {
@@ -119,16 +119,16 @@ pub(super) fn unhashed(
     ))
 }
 
-fn directory_source(directory: &Directory, lock_dir: &Path) -> Result<UnhashedSource, String> {
+fn directory_source(directory: &Directory, lock_dir: &Path) -> UnhashedSource {
     let mut dir = lock_dir.join(&directory.path);
     if let Some(sub) = &directory.subdirectory {
         dir.push(sub);
     }
     let dir = absolute(&dir);
-    Ok(UnhashedSource::Directory {
+    UnhashedSource::Directory {
         path: dir.display().to_string(),
         editable: directory.editable.unwrap_or(false),
-    })
+    }
 }
 
 fn vcs_source(vcs: &Vcs, lock_dir: &Path) -> Result<UnhashedSource, String> {
@@ -139,14 +139,21 @@ fn vcs_source(vcs: &Vcs, lock_dir: &Path) -> Result<UnhashedSource, String> {
         ));
     }
     let repository = match (&vcs.url, &vcs.path) {
-        (Some(url), _) => url.strip_prefix(&format!("{kind}+")).unwrap_or(url).to_owned(),
+        (Some(url), _) => url
+            .strip_prefix(&format!("{kind}+"))
+            .unwrap_or(url)
+            .to_owned(),
         // `localhost`: pip before 24 refuses a `git+file:` URL without a host.
-        (None, Some(path)) => super::select::file_url(&lock_dir.join(path))
-            .replacen("file://", "file://localhost", 1),
+        (None, Some(path)) => {
+            super::select::file_url(&lock_dir.join(path)).replacen("file://", "file://localhost", 1)
+        }
         (None, None) => return Err("its `vcs` table has neither `url` nor `path`".to_owned()),
     };
     if vcs.commit_id.is_empty() || vcs.commit_id.contains(['@', '#']) {
-        return Err(format!("its `commit-id` `{}` is not a commit", vcs.commit_id));
+        return Err(format!(
+            "its `commit-id` `{}` is not a commit",
+            vcs.commit_id
+        ));
     }
     let mut url = format!("{kind}+{repository}@{}", vcs.commit_id);
     if let Some(sub) = &vcs.subdirectory {
@@ -192,7 +199,10 @@ fn checked_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("its name `{}` is not a PEP 508 name", name.escape_debug()))
+        Err(format!(
+            "its name `{}` is not a PEP 508 name",
+            name.escape_debug()
+        ))
     }
 }
 
@@ -217,7 +227,10 @@ mod tests {
         let dir = one("name = \"pkg\"\ndirectory = { path = \"libs/pkg\", editable = true }\n")
             .unwrap()
             .unwrap();
-        assert_eq!(dir.pip_args(Path::new("/elsewhere")), ["-e", "/proj/libs/pkg"]);
+        assert_eq!(
+            dir.pip_args(Path::new("/elsewhere")),
+            ["-e", "/proj/libs/pkg"]
+        );
         assert_eq!(dir.kind(), "directory");
         let plain = one("name = \"pkg\"\ndirectory = { path = \"../x\", subdirectory = \"py\" }\n")
             .unwrap()
@@ -233,9 +246,11 @@ mod tests {
             ["r @ git+https://g/o/r.git@c0ffee#subdirectory=sub"],
             "the commit, not the branch"
         );
-        let local = one("name = \"r\"\nvcs = { type = \"git\", path = \"/repos/r\", commit-id = \"abc\" }\n")
-            .unwrap()
-            .unwrap();
+        let local = one(
+            "name = \"r\"\nvcs = { type = \"git\", path = \"/repos/r\", commit-id = \"abc\" }\n",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
             local.pip_args(Path::new("/")),
             ["r @ git+file://localhost/repos/r@abc"]
@@ -245,7 +260,10 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(archive.pip_args(Path::new("/")), ["a @ https://h/a-1.tar.gz"]);
+        assert_eq!(
+            archive.pip_args(Path::new("/")),
+            ["a @ https://h/a-1.tar.gz"]
+        );
         assert_eq!(archive.kind(), "archive");
     }
 
@@ -272,12 +290,20 @@ mod tests {
             SelectError::NothingInstallable { reason, .. } => reason,
             other => panic!("{other:?}"),
         };
-        assert!(reason("name = \"--index-url\"\ndirectory = { path = \".\" }\n").contains("PEP 508 name"));
+        assert!(
+            reason("name = \"--index-url\"\ndirectory = { path = \".\" }\n")
+                .contains("PEP 508 name")
+        );
         assert!(
             reason("name = \"r\"\nvcs = { type = \"git\", url = \"https://g/r --index-url x\", commit-id = \"c\" }\n")
                 .contains("whitespace")
         );
-        assert!(reason("name = \"r\"\nvcs = { type = \"cvs\", url = \"https://g/r\", commit-id = \"c\" }\n").contains("`cvs`"));
+        assert!(
+            reason(
+                "name = \"r\"\nvcs = { type = \"cvs\", url = \"https://g/r\", commit-id = \"c\" }\n"
+            )
+            .contains("`cvs`")
+        );
         assert!(reason("name = \"r\"\nvcs = { type = \"git\", url = \"https://g/r\", commit-id = \"main@x\" }\n").contains("not a commit"));
     }
 }

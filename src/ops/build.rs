@@ -200,7 +200,7 @@ fn lock_passes(
     plan: &Plan,
     spec: &crate::spec::Spec,
     lock: &crate::spec::LockSpec,
-) -> Result<(Vec<(Vec<String>, &'static str)>, Option<SecretFile>), Error> {
+) -> Result<(Vec<Pass>, Option<SecretFile>), Error> {
     if !lock.untagged.is_empty() {
         ctx.printer.warn(&format!(
             "platform wheels of {} in the lock were passed over{}",
@@ -245,6 +245,9 @@ fn lock_passes(
     }
     Ok((passes, secret_file))
 }
+
+/// One `pip` run: its arguments and its progress line.
+type Pass = (Vec<String>, &'static str);
 
 /// A file penv wrote with a secret in it, deleted when dropped.
 struct SecretFile(std::path::PathBuf);

@@ -444,7 +444,10 @@ mod tests {
     /// Runs [`TAGS_SEARCH`]'s `find_tags` with the real `python3` over
     /// `dirs`, with `modules_dir` first on `sys.path` and the modules
     /// `nosuchmodule.tags`, `fakepackaging.tags`; `None` without a python3.
-    fn find_tags(modules_dir: &Path, dirs: &[&Path]) -> Option<(Option<Vec<String>>, Option<String>)> {
+    fn find_tags(
+        modules_dir: &Path,
+        dirs: &[&Path],
+    ) -> Option<(Option<Vec<String>>, Option<String>)> {
         let script = format!(
             "{TAGS_SEARCH}\nimport json\nsys.path.insert(0, sys.argv[1])\n\
              print(json.dumps(find_tags(sys.argv[2:], ['nosuchmodule.tags', 'fakepackaging.tags'])))"
@@ -457,7 +460,11 @@ mod tests {
             .args(dirs)
             .output()
             .ok()?;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Some(serde_json::from_slice(&out.stdout).unwrap())
     }
 
@@ -512,7 +519,10 @@ mod tests {
             return;
         };
         let found = |tag: &str, place: &Path| {
-            (Some(vec![tag.to_owned()]), Some(place.display().to_string()))
+            (
+                Some(vec![tag.to_owned()]),
+                Some(place.display().to_string()),
+            )
         };
         // The bundled directory first, and in it the newest pip by version
         // (`10.0` after `9.0.1`, which sorts last as text).
@@ -530,7 +540,10 @@ mod tests {
         // No wheel anywhere: the modules the interpreter imports, in order.
         assert_eq!(
             find_tags(&modules, &[&empty, &broken]).unwrap(),
-            (Some(vec!["from-packaging".to_owned()]), Some("fakepackaging.tags".to_owned()))
+            (
+                Some(vec!["from-packaging".to_owned()]),
+                Some("fakepackaging.tags".to_owned())
+            )
         );
         assert_eq!(find_tags(&no_modules, &[&empty]).unwrap(), (None, None));
     }

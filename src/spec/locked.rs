@@ -143,10 +143,7 @@ impl Spec {
 
 /// The lock's directory entries as local projects (their metadata hashed),
 /// each directory made relative to `root` as the spec records paths.
-fn local_projects(
-    root: &Path,
-    unhashed: &mut [Unhashed],
-) -> Result<Vec<LocalProject>, SpecError> {
+fn local_projects(root: &Path, unhashed: &mut [Unhashed]) -> Result<Vec<LocalProject>, SpecError> {
     let mut out = Vec::new();
     for entry in unhashed {
         let UnhashedSource::Directory { path, editable } = &mut entry.source else {

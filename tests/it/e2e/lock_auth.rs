@@ -163,10 +163,17 @@ fn a_lock_from_an_index_with_credentials_records_none_and_installs_with_them() {
     let out = with_token("wrong-token", &["sync", "--locked", "--reinstall"]);
     assert_code(&out, 2);
     assert!(
-        index.requests().iter().any(|r| r.starts_with("denied /packages/")),
+        index
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("denied /packages/")),
         "{:?}",
         index.requests()
     );
-    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"), "the old env is back");
+    assert_eq!(
+        imported(&sb, "tinypkg").as_deref(),
+        Some("1.0"),
+        "the old env is back"
+    );
     assert!(!sb.project.join(".penv/.venv.pylock.txt").exists());
 }

@@ -73,11 +73,17 @@ fn an_editable_directory_in_the_lock_installs_editable_and_its_metadata_is_hashe
     assert_eq!(imported(&sb, "localpkg").as_deref(), Some("edited"));
     assert_exit_and_stderr(&sb.run(&["sync", "--check"]), 0, "is up to date");
     // Its metadata is part of the env's identity: an edit makes it stale…
-    sb.write("pkg/pyproject.toml", &format!("{PYPROJECT}# a dependency changed\n"));
+    sb.write(
+        "pkg/pyproject.toml",
+        &format!("{PYPROJECT}# a dependency changed\n"),
+    );
     let out = sb.run(&["sync", "--check"]);
     assert_code(&out, 1);
     let said = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(said.contains("`pyproject.toml` of `-e pkg` changed"), "{said}");
+    assert!(
+        said.contains("`pyproject.toml` of `-e pkg` changed"),
+        "{said}"
+    );
     // …and the lock's too (what it resolved may have changed): `--locked`
     // refuses, a plain sync locks again and rebuilds.
     let out = sb.run(&["sync", "--locked"]);
@@ -121,5 +127,8 @@ fn run_locks_again_first_when_the_lock_is_out_of_date() {
     let before = std::fs::read(sb.project.join("pylock.toml")).unwrap();
     let out = sb.run(&["run", "--no-sync", "python", "-c", "import otherpkg"]);
     assert_code(&out, 0);
-    assert_eq!(std::fs::read(sb.project.join("pylock.toml")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(sb.project.join("pylock.toml")).unwrap(),
+        before
+    );
 }
