@@ -248,47 +248,6 @@ fn is_platform_wheel(wheel: &Artifact) -> bool {
         .is_some_and(|platform| platform != "any")
 }
 
-/// Why `lock` is not the lock of `requirements` (penv.toml's, with where
-/// each is written: `requirements`, `group dev`), as far as can be told
-/// without resolving: a requirement no package of the lock is for, or
-/// whose versions exclude every locked version of it. One line each.
-pub(crate) fn unmet_requirements(lock: &PyLock, requirements: &[(String, String)]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (text, place) in requirements {
-        let Some((name, specifiers)) = crate::requirement::name_and_specifiers(text) else {
-            continue;
-        };
-        let name = normalize_name(&name);
-        let versions: Vec<&str> = lock
-            .packages
-            .iter()
-            .filter(|p| normalize_name(&p.name) == name)
-            .filter_map(|p| p.version.as_deref())
-            .collect();
-        let locked = lock
-            .packages
-            .iter()
-            .any(|p| normalize_name(&p.name) == name);
-        if !locked {
-            out.push(format!("`{text}` ({place}) is not in the lock"));
-        } else if !specifiers.is_empty()
-            && !versions.is_empty()
-            && !versions.iter().any(|v| {
-                pep440_rs::Version::from_str(v).is_ok_and(|v| {
-                    pep440_rs::VersionSpecifiers::from_str(&specifiers)
-                        .is_ok_and(|s| s.contains(&v))
-                })
-            })
-        {
-            out.push(format!(
-                "`{text}` ({place}): the lock has {name} {}",
-                versions.join(", ")
-            ));
-        }
-    }
-    out
-}
-
 /// The groups that apply: the lock's defaults (unless turned off) and those
 /// asked for, each one the lock has.
 fn selected_groups(lock: &PyLock, target: &Target<'_>) -> Result<BTreeSet<String>, SelectError> {

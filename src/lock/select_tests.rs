@@ -274,11 +274,17 @@ fn unmet_requirements_name_what_the_lock_lacks() {
             .collect()
     };
     assert_eq!(
-        unmet_requirements(&lock, &reqs(&["Native>=1", "devtool", "win-only==2.0"])),
+        crate::lock::inputs::unmet_requirements(
+            &lock,
+            &reqs(&["Native>=1", "devtool", "win-only==2.0"])
+        ),
         Vec::<String>::new()
     );
     assert_eq!(
-        unmet_requirements(&lock, &reqs(&["native>=2", "newpkg", "nöt ascii"])),
+        crate::lock::inputs::unmet_requirements(
+            &lock,
+            &reqs(&["native>=2", "newpkg", "nöt ascii"])
+        ),
         [
             "`native>=2` (requirements): the lock has native 1.0",
             "`newpkg` (requirements) is not in the lock"
