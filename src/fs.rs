@@ -115,13 +115,29 @@ pub(crate) fn lstat(path: &Path) -> Result<Option<fs::Metadata>> {
 /// directory, flushed and synced, then renamed over the target. Readers see
 /// the old content or the new, never a torn file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_as(path, bytes, true)
+}
+
+/// [`write_atomic`] for a file only its owner may read (0600): one that
+/// holds a secret, such as index credentials pip is given.
+pub(crate) fn write_atomic_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_as(path, bytes, false)
+}
+
+fn write_atomic_as(path: &Path, bytes: &[u8], readable: bool) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".penv-tmp-")
         .tempfile_in(dir)
         .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
-        .and_then(|()| set_readable(tmp.as_file()))
+        .and_then(|()| {
+            if readable {
+                set_readable(tmp.as_file())
+            } else {
+                Ok(())
+            }
+        })
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path(), e))?;
     tmp.persist(path)

@@ -14,6 +14,11 @@ use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
+    // As a plain `penv sync` does: a `pylock.toml` out of date against
+    // penv.toml is locked again first (uv's `run` does the same).
+    if !args.no_sync {
+        sync::lock_first(ctx, args.spec.python.clone(), crate::plan::LockUse::Auto)?;
+    }
     let plan = super::plan(ctx, &args.spec)?;
     let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the

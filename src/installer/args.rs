@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::lock::unhashed::UnhashedSource;
 use crate::spec::Spec;
 
 /// pip's environment variables that send an install outside the env.
@@ -41,15 +42,64 @@ pub(crate) fn lock_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<St
     args
 }
 
+/// The arguments of the pass after [`lock_args`]: the lock's entries pip
+/// cannot check against a hash (`-e DIR`, `DIR`, `name @ git+…@commit`),
+/// with `--no-deps`, as the lock says what their dependencies are.
+/// `None` when the lock has none.
+pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
+    let lock = spec.lock.as_ref().filter(|l| !l.unhashed.is_empty())?;
+    let mut args = index_args(spec, root);
+    args.push("--no-deps".to_owned());
+    for entry in &lock.unhashed {
+        let mut entry = entry.clone();
+        if let UnhashedSource::Archive { url } = &mut entry.source
+            && let Some(with) =
+                crate::lock::auth::with_credentials(url, credential_sources(&spec.pip))
+        {
+            *url = with;
+        }
+        args.extend(entry.pip_args(root));
+    }
+    Some(args)
+}
+
 /// The requirement file of a lock's selection: one `name @ url
-/// --hash=…` line per file.
-pub(crate) fn lock_requirements(lock: &crate::spec::LockSpec) -> String {
+/// --hash=…` line per file, each URL on the host of a `[pip]` URL with
+/// credentials given them (`lock::auth`; `pip` as pip gets it, `${NAME}`
+/// expanded), and whether any was: such a file holds a secret.
+pub(crate) fn lock_requirements(
+    lock: &crate::spec::LockSpec,
+    pip: &crate::spec::PipSpec,
+) -> (String, bool) {
     let mut text = format!("# written by penv from `{}`\n", lock.path);
+    let mut secret = false;
     for selected in &lock.selected {
-        text.push_str(&selected.requirement_line());
+        let line = match crate::lock::auth::with_credentials(&selected.url, credential_sources(pip))
+        {
+            Some(url) => {
+                secret = true;
+                crate::lock::select::Selected {
+                    url,
+                    ..selected.clone()
+                }
+                .requirement_line()
+            }
+            None => selected.requirement_line(),
+        };
+        text.push_str(&line);
         text.push('\n');
     }
-    text
+    (text, secret)
+}
+
+/// The `[pip]` URLs whose credentials a locked URL on their host gets:
+/// `index-url`, `extra-index-urls`, then `find-links`, as pip gets them.
+fn credential_sources(pip: &crate::spec::PipSpec) -> impl Iterator<Item = &str> {
+    pip.index_url
+        .iter()
+        .chain(&pip.extra_index_urls)
+        .chain(pip.find_links.iter().map(|l| &l.location))
+        .map(crate::credentials::PipUrl::for_pip)
 }
 
 /// `install` and the index, `find-links` and compile options.
@@ -88,7 +138,9 @@ fn index_args(spec: &Spec, root: &Path) -> Vec<String> {
 /// (a constraint file alone installs nothing), or a requirement-bearing
 /// `[pip] args` entry (`-e .`, `-r prod.txt`, `./pkg`).
 pub(crate) fn has_work(spec: &Spec) -> bool {
-    spec.lock.as_ref().is_some_and(|l| !l.selected.is_empty())
+    spec.lock
+        .as_ref()
+        .is_some_and(|l| !l.selected.is_empty() || !l.unhashed.is_empty())
         || !spec.all_requirements().is_empty()
         || spec.requirement_files.iter().any(|f| !f.constraint)
         || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
@@ -180,5 +232,72 @@ mod tests {
             redactor.redact(&args.join(" ")),
             args.join(" ").replace("t0k3n!", "${TOKEN}")
         );
+    }
+
+    #[test]
+    fn locked_urls_on_an_index_host_get_its_credentials_for_pip_only() {
+        let mut spec = crate::spec::example();
+        spec.pip.index_url = Some(crate::credentials::PipUrl::new(
+            "https://${USER}:${TOKEN}@pkgs.example/simple",
+        ));
+        let selected = |name: &str, url: &str| crate::lock::select::Selected {
+            name: name.to_owned(),
+            version: Some("1.0".to_owned()),
+            url: url.to_owned(),
+            hashes: vec![format!("sha256:{}", "a".repeat(64))],
+        };
+        let lock = crate::spec::LockSpec {
+            path: "pylock.toml".to_owned(),
+            sha256: "0".repeat(64),
+            selected: vec![
+                selected("a", "https://pkgs.example/files/a-1.0-py3-none-any.whl"),
+                selected("b", "https://pypi.example/b-1.0-py3-none-any.whl"),
+            ],
+            unhashed: vec![crate::lock::unhashed::Unhashed {
+                name: "c".to_owned(),
+                version: None,
+                source: UnhashedSource::Archive {
+                    url: "https://pkgs.example/files/c-1.0.tar.gz".to_owned(),
+                },
+            }],
+            untagged: vec![],
+        };
+        spec.lock = Some(lock.clone());
+        let vars = crate::env_vars::UrlVars::from_pairs([("USER", "alice"), ("TOKEN", "t0k3n")]);
+        let (pip, redactor) = spec.pip.expanded(&vars, |_| None).unwrap();
+        let (text, secret) = lock_requirements(&lock, &pip);
+        assert!(secret);
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert!(
+            lines[0].starts_with(
+                "a @ https://alice:t0k3n@pkgs.example/files/a-1.0-py3-none-any.whl --hash=sha256:"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with("b @ https://pypi.example/b-1.0"),
+            "{text}"
+        );
+        assert_eq!(
+            redactor.redact(&text),
+            text.replace("alice:t0k3n", "${USER}:${TOKEN}"),
+            "what penv shows of it is redacted"
+        );
+        // The spec's own copy (hashed, stored in the state) has none.
+        assert!(!lock_requirements(&lock, &spec.pip).0.contains("t0k3n"));
+        assert!(!serde_json::to_string(&spec).unwrap().contains("t0k3n"));
+        let expanded = Spec {
+            pip,
+            ..spec.clone()
+        };
+        let args = unhashed_args(&expanded, Path::new("/p")).unwrap();
+        assert_eq!(
+            args.last().unwrap(),
+            "c @ https://alice:t0k3n@pkgs.example/files/c-1.0.tar.gz"
+        );
+        // Without credentials in `[pip]`, nothing is added and nothing is secret.
+        let (plain, secret) = lock_requirements(&lock, &crate::spec::example().pip);
+        assert!(!secret);
+        assert!(plain.contains("a @ https://pkgs.example/files/"), "{plain}");
     }
 }

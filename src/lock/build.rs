@@ -11,6 +11,7 @@
 //! whose resolution has it. Invariant: the same resolutions give the same
 //! lock (packages sorted by normalized name, groups sorted), and every
 //! archive carries a sha256 — from pip, or computed from the local file.
+//! No URL keeps its userinfo (`super::auth`): a lock is committed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -142,7 +143,7 @@ fn package(
             package.version = None;
             let (url, path) = match &local {
                 Some(p) => (None, Some(shown(p, context))),
-                None => (Some(crate::credentials::redact_url(&resolved.url)), None),
+                None => (Some(super::auth::without_userinfo(&resolved.url)), None),
             };
             package.vcs = Some(Vcs {
                 kind: vcs.clone(),
@@ -185,7 +186,7 @@ fn package(
             };
             let (url, path) = match &local {
                 Some(p) => (None, Some(shown(p, context))),
-                None => (Some(crate::credentials::redact_url(&resolved.url)), None),
+                None => (Some(super::auth::without_userinfo(&resolved.url)), None),
             };
             if resolved.is_direct {
                 package.archive = Some(Archive {
@@ -377,15 +378,33 @@ mod tests {
     fn credentials_in_urls_stay_out_of_the_lock() {
         let full = Resolution {
             environment: BTreeMap::new(),
-            packages: vec![resolved(
-                "x",
-                "https://alice:s3cret@host/x-1.0-py3-none-any.whl",
-                sha("aa"),
-            )],
+            packages: vec![
+                resolved(
+                    "x",
+                    "https://alice:s3cret@host/x-1.0-py3-none-any.whl",
+                    sha("aa"),
+                ),
+                resolved(
+                    "r",
+                    "https://alice:s3cret@git.example/r.git",
+                    Source::Vcs {
+                        vcs: "git".into(),
+                        commit_id: "c0ffee".into(),
+                        requested_revision: None,
+                    },
+                ),
+            ],
         };
         let lock = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap();
-        let url = lock.packages[0].wheels[0].url.as_deref().unwrap();
-        assert_eq!(url, "https://alice:***@host/x-1.0-py3-none-any.whl");
+        let url = lock.packages[1].wheels[0].url.as_deref().unwrap();
+        assert_eq!(url, "https://host/x-1.0-py3-none-any.whl");
+        let vcs = lock.packages[0].vcs.as_ref().unwrap();
+        assert_eq!(vcs.url.as_deref(), Some("https://git.example/r.git"));
+        let text = super::super::write::render(&lock);
+        assert!(
+            !text.contains("alice") && !text.contains("s3cret"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -10,9 +10,12 @@
 //! (implementation, full version, OS, machine) — and does not change with
 //! what is not: the interpreter's path, the env's path, penv.toml's
 //! formatting, or new files in a `find-links` directory (a lock keeps its
-//! pins whatever appears there; `penv lock --upgrade` takes them).
+//! pins whatever appears there; `penv lock --upgrade` takes them). Beside
+//! the hash, [`unmet_requirements`] says without resolving which of the
+//! project's requirements a lock does not meet.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -131,6 +134,50 @@ fn diff(name: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut 
 /// The inputs hash a lock records, when it has one (`[tool.penv]`).
 pub(crate) fn recorded_hash(lock: &super::model::PyLock) -> Option<&str> {
     lock.tool.get("penv")?.get("inputs-hash")?.as_str()
+}
+
+/// Why `lock` is not the lock of `requirements` (penv.toml's, with where
+/// each is written: `requirements`, `group dev`), as far as can be told
+/// without resolving: a requirement no package of the lock is for, or
+/// whose versions exclude every locked version of it. One line each.
+pub(crate) fn unmet_requirements(
+    lock: &super::model::PyLock,
+    requirements: &[(String, String)],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (text, place) in requirements {
+        let Some((name, specifiers)) = crate::requirement::name_and_specifiers(text) else {
+            continue;
+        };
+        let name = super::normalize_name(&name);
+        let versions: Vec<&str> = lock
+            .packages
+            .iter()
+            .filter(|p| super::normalize_name(&p.name) == name)
+            .filter_map(|p| p.version.as_deref())
+            .collect();
+        let locked = lock
+            .packages
+            .iter()
+            .any(|p| super::normalize_name(&p.name) == name);
+        if !locked {
+            out.push(format!("`{text}` ({place}) is not in the lock"));
+        } else if !specifiers.is_empty()
+            && !versions.is_empty()
+            && !versions.iter().any(|v| {
+                pep440_rs::Version::from_str(v).is_ok_and(|v| {
+                    pep440_rs::VersionSpecifiers::from_str(&specifiers)
+                        .is_ok_and(|s| s.contains(&v))
+                })
+            })
+        {
+            out.push(format!(
+                "`{text}` ({place}): the lock has {name} {}",
+                versions.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Invariant: this stage imports no operation or command; `spec` may use
 //! its model.
 
+pub(crate) mod auth;
 pub(crate) mod build;
 pub(crate) mod inputs;
 mod markers;
@@ -11,6 +12,7 @@ pub(crate) mod model;
 pub(crate) mod report;
 pub(crate) mod select;
 mod tags;
+pub(crate) mod unhashed;
 pub(crate) mod write;
 
 use std::path::PathBuf;

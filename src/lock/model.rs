@@ -159,7 +159,10 @@ pub(crate) struct Archive {
     /// When the file was uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) upload_time: Option<toml_edit::Datetime>,
-    /// At least one hash (required).
+    /// At least one hash (PEP 751 requires one; penv writes a sha256, and
+    /// installs an archive another tool left without any unchecked, after
+    /// the hash-checked files).
+    #[serde(default)]
     pub(crate) hashes: Hashes,
     /// Where the project is inside the archive.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,9 @@
 //! interpreter, every selected file carries a hash pip can check
 //! (`--require-hashes`), and a wheel is chosen only when its tags are among
 //! the interpreter's (the best-ranked one wins); at most one entry per
-//! package name matches.
+//! package name matches. The entries pip cannot hash-check (a directory, a
+//! checkout, an archive without a hash) are selected apart, as
+//! [`Unhashed`], for a second pass (`unhashed`).
 //! Markers are evaluated by `markers`, wheel tags ranked by `tags`.
 
 use std::collections::BTreeSet;
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::markers::{Sets, evaluate, normalize_name};
 use super::model::{Artifact, Package, PyLock};
 use super::tags::wheel_rank;
+use super::unhashed::{Unhashed, unhashed};
 use crate::python::interpreter::Markers;
 
 /// What the lock is selected for.
@@ -28,6 +31,9 @@ pub(crate) struct Target<'a> {
     pub(crate) markers: &'a Markers,
     /// Its supported wheel tags, best first.
     pub(crate) tags: &'a [String],
+    /// Whether `tags` are the interpreter's own (its `packaging` said so),
+    /// rather than only the pure-Python tags assumed when it could not be asked.
+    pub(crate) tags_known: bool,
     /// `--group` names (added to the lock's `default-groups`).
     pub(crate) groups: &'a [String],
     /// `--no-default-groups`.
@@ -58,6 +64,19 @@ impl Selected {
         }
         line
     }
+}
+
+/// What [`select`] chose: the files pip installs hash-checked, and the
+/// entries it installs after them without a check; each sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Chosen {
+    /// One file per package, with its hashes.
+    pub(crate) files: Vec<Selected>,
+    /// Directories, checkouts and archives without a hash.
+    pub(crate) unhashed: Vec<Unhashed>,
+    /// The packages whose platform wheels were passed over only because
+    /// the interpreter's tags are not known (see [`UNKNOWN_TAGS`]).
+    pub(crate) untagged: Vec<String>,
 }
 
 /// Why a lock cannot be installed here.
@@ -161,13 +180,12 @@ pub(crate) fn check_environments(lock: &PyLock, markers: &Markers) -> Result<(),
     Ok(())
 }
 
-/// The files to install from `lock` (read from `lock_dir`) for `target`,
-/// sorted by package name.
+/// What to install from `lock` (read from `lock_dir`) for `target`.
 pub(crate) fn select(
     lock: &PyLock,
     lock_dir: &Path,
     target: &Target<'_>,
-) -> Result<Vec<Selected>, SelectError> {
+) -> Result<Chosen, SelectError> {
     check_environments(lock, target.markers)?;
     let env = marker_environment(target.markers)?;
     let groups = selected_groups(lock, target)?;
@@ -184,7 +202,7 @@ pub(crate) fn select(
         dependency_groups: groups,
         extras: BTreeSet::new(),
     };
-    let mut chosen: Vec<Selected> = Vec::new();
+    let mut chosen = Chosen::default();
     let mut seen = BTreeSet::new();
     for package in &lock.packages {
         if let Some(marker) = &package.marker
@@ -206,51 +224,28 @@ pub(crate) fn select(
                 name: package.name.clone(),
             });
         }
-        chosen.push(artifact(package, lock_dir, target.tags)?);
+        if let Some(entry) = unhashed(package, lock_dir) {
+            chosen.unhashed.push(entry?);
+        } else {
+            chosen.files.push(artifact(package, lock_dir, target)?);
+            if !target.tags_known && package.wheels.iter().any(is_platform_wheel) {
+                chosen.untagged.push(package.name.clone());
+            }
+        }
     }
-    chosen.sort_by_key(|s| normalize_name(&s.name));
+    chosen.files.sort_by_key(|s| normalize_name(&s.name));
+    chosen.unhashed.sort_by_key(|s| normalize_name(&s.name));
+    chosen.untagged.sort_by_key(|n| normalize_name(n));
     Ok(chosen)
 }
 
-/// Why `lock` is not the lock of `requirements` (penv.toml's, with where
-/// each is written: `requirements`, `group dev`), as far as can be told
-/// without resolving: a requirement no package of the lock is for, or
-/// whose versions exclude every locked version of it. One line each.
-pub(crate) fn unmet_requirements(lock: &PyLock, requirements: &[(String, String)]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (text, place) in requirements {
-        let Some((name, specifiers)) = crate::requirement::name_and_specifiers(text) else {
-            continue;
-        };
-        let name = normalize_name(&name);
-        let versions: Vec<&str> = lock
-            .packages
-            .iter()
-            .filter(|p| normalize_name(&p.name) == name)
-            .filter_map(|p| p.version.as_deref())
-            .collect();
-        let locked = lock
-            .packages
-            .iter()
-            .any(|p| normalize_name(&p.name) == name);
-        if !locked {
-            out.push(format!("`{text}` ({place}) is not in the lock"));
-        } else if !specifiers.is_empty()
-            && !versions.is_empty()
-            && !versions.iter().any(|v| {
-                pep440_rs::Version::from_str(v).is_ok_and(|v| {
-                    pep440_rs::VersionSpecifiers::from_str(&specifiers)
-                        .is_ok_and(|s| s.contains(&v))
-                })
-            })
-        {
-            out.push(format!(
-                "`{text}` ({place}): the lock has {name} {}",
-                versions.join(", ")
-            ));
-        }
-    }
-    out
+/// Whether a wheel is for some platform only (its platform tag is not `any`).
+fn is_platform_wheel(wheel: &Artifact) -> bool {
+    wheel
+        .file_name()
+        .and_then(|n| n.strip_suffix(".whl"))
+        .and_then(|stem| stem.rsplit('-').next())
+        .is_some_and(|platform| platform != "any")
 }
 
 /// The groups that apply: the lock's defaults (unless turned off) and those
@@ -282,7 +277,12 @@ fn selected_groups(lock: &PyLock, target: &Target<'_>) -> Result<BTreeSet<String
 
 /// The one artifact of `package` to install: the best wheel, else the
 /// sdist, else the archive.
-fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selected, SelectError> {
+fn artifact(
+    package: &Package,
+    lock_dir: &Path,
+    target: &Target<'_>,
+) -> Result<Selected, SelectError> {
+    let tags = target.tags;
     let nothing = |reason: String| SelectError::NothingInstallable {
         name: package.name.clone(),
         reason,
@@ -303,15 +303,6 @@ fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selec
             ));
         }
         (&archive.url, &archive.path, &archive.hashes)
-    } else if package.vcs.is_some() || package.directory.is_some() {
-        return Err(nothing(format!(
-            "it is a {} source, which pip cannot check against a hash (`--require-hashes`); penv installs only hash-checked files from a lock",
-            if package.vcs.is_some() {
-                "version-control"
-            } else {
-                "directory"
-            }
-        )));
     } else if package.wheels.is_empty() {
         return Err(nothing("it has no wheel, sdist or archive".to_owned()));
     } else {
@@ -321,8 +312,9 @@ fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selec
             .filter_map(Artifact::file_name)
             .collect();
         return Err(nothing(format!(
-            "none of its wheels ({}) has tags this interpreter supports, and it has no sdist",
-            names.join(", ")
+            "none of its wheels ({}) has tags this interpreter supports, and it has no sdist{}",
+            names.join(", "),
+            if target.tags_known { "" } else { UNKNOWN_TAGS }
         )));
     };
     let url = match (url, path) {
@@ -372,6 +364,10 @@ fn artifact(package: &Package, lock_dir: &Path, tags: &[String]) -> Result<Selec
     })
 }
 
+/// Said where a platform wheel was passed over because the interpreter's
+/// tags are not known.
+pub(crate) const UNKNOWN_TAGS: &str = " (penv could not ask this interpreter which platform tags it supports: it found no pip wheel in `ensurepip/_bundled` or the distribution's wheel directory, and neither pip nor `packaging` imports, so only pure-Python wheels were considered)";
+
 /// What a `file://` URL percent-encodes in a path.
 const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
@@ -386,7 +382,7 @@ const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'}');
 
 /// A `file://` URL for a local path (made absolute), percent-encoded.
-fn file_url(path: &Path) -> String {
+pub(super) fn file_url(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
     let absolute = crate::fs::normalize_lexically(&absolute);
     let text = absolute.to_string_lossy().replace('\\', "/");

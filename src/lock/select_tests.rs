@@ -17,6 +17,15 @@ fn markers(version: &str, platform: &str) -> Markers {
     }
 }
 
+/// The interpreter's tags, or when they are not known, the pure-Python
+/// ones `InterpreterInfo::wheel_tags` falls back to.
+fn tags_for(known: bool) -> Vec<String> {
+    tags()
+        .into_iter()
+        .filter(|t| known || t.ends_with("-none-any"))
+        .collect()
+}
+
 fn tags() -> Vec<String> {
     [
         "cp312-cp312-manylinux_2_17_x86_64",
@@ -77,16 +86,27 @@ fn run(
     groups: &[&str],
     no_default: bool,
 ) -> Result<Vec<Selected>, SelectError> {
+    run_with(version, platform, groups, no_default, true).map(|c| c.files)
+}
+
+fn run_with(
+    version: &str,
+    platform: &str,
+    groups: &[&str],
+    no_default: bool,
+    tags_known: bool,
+) -> Result<Chosen, SelectError> {
     let lock = parse(LOCK, Path::new("pylock.toml")).unwrap();
     let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
     let m = markers(version, platform);
-    let tags = tags();
+    let tags = tags_for(tags_known);
     select(
         &lock,
         Path::new("/proj"),
         &Target {
             markers: &m,
             tags: &tags,
+            tags_known,
             groups: &groups,
             no_default_groups: no_default,
         },
@@ -173,16 +193,21 @@ fn another_platform_or_python_is_refused() {
 }
 
 fn one_package(body: &str) -> Result<Vec<Selected>, SelectError> {
+    one_package_chosen(body, true).map(|c| c.files)
+}
+
+fn one_package_chosen(body: &str, tags_known: bool) -> Result<Chosen, SelectError> {
     let text = format!("lock-version = \"1.0\"\ncreated-by = \"x\"\n{body}");
     let lock = parse(&text, Path::new("pylock.toml")).unwrap();
     let m = markers("3.12.1", "linux");
-    let tags = tags();
+    let tags = tags_for(tags_known);
     select(
         &lock,
         Path::new("/proj"),
         &Target {
             markers: &m,
             tags: &tags,
+            tags_known,
             groups: &[],
             no_default_groups: false,
         },
@@ -199,9 +224,6 @@ fn nothing_installable_names_the_package() {
         matches!(&err, SelectError::NothingInstallable { name, reason } if name == "winonly" && reason.contains("win_amd64")),
         "{err}"
     );
-    let err =
-        one_package("[[packages]]\nname = \"src\"\ndirectory = { path = \"src\" }\n").unwrap_err();
-    assert!(err.to_string().contains("directory source"), "{err}");
     let err = one_package(
         "[[packages]]\nname = \"weak\"\nsdist = { url = \"https://x/weak-1.tar.gz\", hashes = { md5 = \"a\" } }\n",
     )
@@ -252,11 +274,17 @@ fn unmet_requirements_name_what_the_lock_lacks() {
             .collect()
     };
     assert_eq!(
-        unmet_requirements(&lock, &reqs(&["Native>=1", "devtool", "win-only==2.0"])),
+        crate::lock::inputs::unmet_requirements(
+            &lock,
+            &reqs(&["Native>=1", "devtool", "win-only==2.0"])
+        ),
         Vec::<String>::new()
     );
     assert_eq!(
-        unmet_requirements(&lock, &reqs(&["native>=2", "newpkg", "nöt ascii"])),
+        crate::lock::inputs::unmet_requirements(
+            &lock,
+            &reqs(&["native>=2", "newpkg", "nöt ascii"])
+        ),
         [
             "`native>=2` (requirements): the lock has native 1.0",
             "`newpkg` (requirements) is not in the lock"
@@ -283,4 +311,55 @@ fn lock_text_that_would_add_pip_options_is_refused() {
     ))
     .unwrap();
     assert_eq!(ok[0].hashes, [format!("sha256:{hash}")]);
+}
+
+#[test]
+fn directories_and_checkouts_are_chosen_apart_from_the_hashed_files() {
+    let hash = "a".repeat(64);
+    let chosen = one_package_chosen(
+        &format!(
+            "[[packages]]\nname = \"src\"\ndirectory = {{ path = \"src\", editable = true }}\n\
+             [[packages]]\nname = \"dep\"\nversion = \"1\"\nsdist = {{ url = \"https://x/dep-1.tar.gz\", hashes = {{ sha256 = \"{hash}\" }} }}\n\
+             [[packages]]\nname = \"from-git\"\nvcs = {{ type = \"git\", url = \"https://g/r\", commit-id = \"0123abc\" }}\n"
+        ),
+        true,
+    )
+    .unwrap();
+    assert_eq!(names(&chosen.files), ["dep"]);
+    let unhashed: Vec<&str> = chosen.unhashed.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(unhashed, ["from-git", "src"]);
+    assert_eq!(
+        chosen.unhashed[1].pip_args(Path::new("/")),
+        ["-e", "/proj/src"]
+    );
+}
+
+#[test]
+fn unknown_tags_are_said_where_a_platform_wheel_is_passed_over() {
+    let hash = "a".repeat(64);
+    let native = format!(
+        "[[packages]]\nname = \"native\"\nwheels = [{{ url = \"https://x/native-1-cp312-cp312-manylinux_2_17_x86_64.whl\", hashes = {{ sha256 = \"{hash}\" }} }}]\n"
+    );
+    let err = one_package_chosen(&native, false).unwrap_err();
+    assert!(
+        err.to_string().contains("could not ask this interpreter"),
+        "{err}"
+    );
+    // With the interpreter's own tags, the same lock picks the wheel.
+    assert_eq!(one_package_chosen(&native, true).unwrap().files.len(), 1);
+    // An sdist beside it installs, and the package is named as passed over.
+    let with_sdist = format!(
+        "{native}sdist = {{ url = \"https://x/native-1.tar.gz\", hashes = {{ sha256 = \"{hash}\" }} }}\n"
+    );
+    let chosen = one_package_chosen(&with_sdist, false).unwrap();
+    assert_eq!(chosen.files[0].url, "https://x/native-1.tar.gz");
+    assert_eq!(chosen.untagged, ["native"]);
+    assert!(
+        one_package_chosen(&with_sdist, true)
+            .unwrap()
+            .untagged
+            .is_empty()
+    );
+    // A lock of pure wheels only passes nothing over.
+    assert!(run_with("3.12.1", "linux", &[], true, false).is_ok_and(|c| c.untagged == ["native"]));
 }

@@ -151,41 +151,111 @@ fn build_into(
             pip: pip.clone(),
             ..plan.spec.clone()
         };
-        let args = match &spec.lock {
-            // The lock's selection, as a requirement file beside the env
-            // (in `.penv/`, outside what is built and stashed).
-            Some(lock) => {
-                let file = plan
-                    .paths
-                    .work
-                    .join(format!("{}.pylock.txt", plan.paths.name));
-                crate::fs::write_atomic(&file, installer::lock_requirements(lock).as_bytes())?;
-                installer::lock_args(&spec, &plan.project.root, &file)
-            }
-            None => installer::pip_args(
-                &spec,
-                &plan.project.root,
-                &plan.project.config.requirement_files,
+        // A requirement file holding credentials is removed once pip ran.
+        let (passes, _secret) = match &spec.lock {
+            Some(lock) => lock_passes(ctx, plan, &spec, lock)?,
+            None => (
+                vec![(
+                    installer::pip_args(
+                        &spec,
+                        &plan.project.root,
+                        &plan.project.config.requirement_files,
+                    ),
+                    "Installing requirements with pip",
+                )],
+                None,
             ),
         };
-        installer::install(
-            env,
-            &plan.project.root,
-            &args,
-            "Installing requirements with pip",
-            redactor,
-            ctx.printer,
-            guard,
-        )
-        .map_err(|e| match e {
-            installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                signal,
-                restored: false,
-            },
-            other => Error::Install(other),
-        })?;
+        for (args, step) in passes {
+            installer::install(
+                env,
+                &plan.project.root,
+                &args,
+                step,
+                redactor,
+                ctx.printer,
+                guard,
+            )
+            .map_err(|e| match e {
+                installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                    signal,
+                    restored: false,
+                },
+                other => Error::Install(other),
+            })?;
+        }
     }
     Ok((crate::venv::drift::record(env)?, pip_version))
+}
+
+/// The pip runs that install a lock's selection: its files, hash-checked,
+/// from a requirement file beside the env (in `.penv/`, outside what is
+/// built and stashed); then the entries pip cannot hash-check
+/// (directories, checkouts, archives without a hash), `--no-deps`.
+/// When a locked URL was given index credentials (`lock::auth`), the file
+/// is written for its owner only, and is deleted when the returned
+/// [`SecretFile`] is dropped.
+fn lock_passes(
+    ctx: &Ctx,
+    plan: &Plan,
+    spec: &crate::spec::Spec,
+    lock: &crate::spec::LockSpec,
+) -> Result<(Vec<Pass>, Option<SecretFile>), Error> {
+    if !lock.untagged.is_empty() {
+        ctx.printer.warn(&format!(
+            "platform wheels of {} in the lock were passed over{}",
+            lock.untagged
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            crate::lock::select::UNKNOWN_TAGS
+        ));
+    }
+    let root = &plan.project.root;
+    let mut passes = Vec::new();
+    let mut secret_file = None;
+    if !lock.selected.is_empty() {
+        let file = plan
+            .paths
+            .work
+            .join(format!("{}.pylock.txt", plan.paths.name));
+        let (text, secret) = installer::lock_requirements(lock, &spec.pip);
+        if secret {
+            crate::fs::write_atomic_private(&file, text.as_bytes())?;
+            secret_file = Some(SecretFile(file.clone()));
+        } else {
+            crate::fs::write_atomic(&file, text.as_bytes())?;
+        }
+        passes.push((
+            installer::lock_args(spec, root, &file),
+            "Installing requirements with pip",
+        ));
+    }
+    if let Some(args) = installer::unhashed_args(spec, root) {
+        ctx.printer.verbose(&format!(
+            "installing without a hash check (pip cannot check a source tree or a checkout): {}",
+            lock.unhashed
+                .iter()
+                .map(|u| format!("`{}` ({})", u.name, u.kind()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        passes.push((args, "Installing the lock's local and VCS entries with pip"));
+    }
+    Ok((passes, secret_file))
+}
+
+/// One `pip` run: its arguments and its progress line.
+type Pass = (Vec<String>, &'static str);
+
+/// A file penv wrote with a secret in it, deleted when dropped.
+struct SecretFile(std::path::PathBuf);
+
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        let _ = crate::fs::delete_file(&self.0);
+    }
 }
 
 /// The pip to seed an env of `plan` with: `[venv] pip-version`, from the

@@ -247,7 +247,7 @@ pub(crate) fn lock_first(
     // What the lock's recorded inputs say changed, then what of penv.toml
     // the lock's packages do not meet.
     let mut changes = crate::lock::inputs::changes(&existing, &inputs);
-    changes.extend(crate::lock::select::unmet_requirements(
+    changes.extend(crate::lock::inputs::unmet_requirements(
         &existing,
         &requirements(&plan),
     ));

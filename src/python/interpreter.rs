@@ -1,4 +1,5 @@
-//! What an interpreter is: probed once by running it, then cached.
+//! What an interpreter is: probed once by running it (the script is in
+//! `probe_script`), then cached.
 //!
 //! The cache is keyed by the binary's canonical path and its fingerprint
 //! (size, mtime, inode): while the binary is unchanged, penv never runs it
@@ -16,74 +17,9 @@ use sha2::{Digest, Sha256};
 use crate::text_file::{self, PROBE_CACHE_ENTRY};
 use crate::{fs, process};
 
-/// The script run (in isolated mode) to learn what an interpreter is. It runs
-/// on any Python 3 and prints one JSON object.
-///
-/// It also reports the PEP 508 marker environment and the wheel tags the
-/// interpreter supports, best first, as pip computes them: with
-/// `packaging.tags.sys_tags()` from the pip wheel `ensurepip` bundles with
-/// this very interpreter (imported from the wheel, which is a zip; nothing is
-/// installed). That is the code pip itself runs to accept a wheel, so no
-/// second implementation of manylinux/musllinux detection can drift from
-/// it. Without a bundled pip (Debian splits `ensurepip` out) `tags` is
-/// `null`, and the lock selection falls back to pure-Python tags only,
-/// which are always right (see `InterpreterInfo::wheel_tags`).
-const PROBE_SCRIPT: &str = r#"
-import json, os, platform, sys, sysconfig
-v = sys.version_info
-version = "%d.%d.%d" % (v[0], v[1], v[2])
-if v[3] != "final":
-    version += {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v[3], "") + str(v[4])
-impl = getattr(sys, "implementation", None)
-base = getattr(sys, "_base_executable", None) or sys.executable
-def impl_version():
-    if not impl:
-        return platform.python_version()
-    i = impl.version
-    s = "%d.%d.%d" % (i.major, i.minor, i.micro)
-    if i.releaselevel != "final":
-        s += i.releaselevel[0] + str(i.serial)
-    return s
-markers = {
-    "implementation_name": impl.name if impl else "cpython",
-    "implementation_version": impl_version(),
-    "os_name": os.name,
-    "platform_machine": platform.machine(),
-    "platform_python_implementation": platform.python_implementation(),
-    "platform_release": platform.release(),
-    "platform_system": platform.system(),
-    "platform_version": platform.version(),
-    "python_full_version": platform.python_version(),
-    "python_version": ".".join(platform.python_version_tuple()[:2]),
-    "sys_platform": sys.platform,
-}
-tags = None
-try:
-    import glob
-    bundled = os.path.join(sysconfig.get_path("stdlib"), "ensurepip", "_bundled")
-    wheels = sorted(glob.glob(os.path.join(bundled, "pip-*.whl")))
-    if wheels:
-        sys.path.insert(0, wheels[-1])
-        from pip._vendor.packaging import tags as _tags
-        tags = [str(t) for t in _tags.sys_tags()]
-except Exception:
-    tags = None
-print(json.dumps({
-    "implementation": impl.name if impl else "cpython",
-    "version": version,
-    "base_executable": os.path.realpath(base),
-    "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-    "stdlib": sysconfig.get_path("stdlib"),
-    "has_venv": __import__("importlib.util").util.find_spec("venv") is not None,
-    "markers": markers,
-    "tags": tags,
-}))
-"#;
-
 /// Bump when the probe's output changes, to invalidate old cache entries.
-/// v2: `markers` and `tags`.
-const CACHE_VERSION: &str = "v2";
+/// v2: `markers` and `tags`. v3: `tags` found beyond `ensurepip/_bundled`.
+const CACHE_VERSION: &str = "v3";
 
 /// How long a probe may take before the candidate is passed over.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -112,7 +48,7 @@ pub(crate) struct InterpreterInfo {
     #[serde(default)]
     pub(crate) markers: Option<Markers>,
     /// The wheel tags it supports, best first, as pip's `packaging` says;
-    /// `None` when the interpreter bundles no pip to ask.
+    /// `None` when no `packaging` could be found to ask (see `probe_script`).
     #[serde(default)]
     pub(crate) tags: Option<Vec<String>>,
 }
@@ -319,7 +255,7 @@ fn run_probe(path: &Path) -> Result<InterpreterInfo, String> {
     let mut cmd = Command::new(path);
     cmd.arg("-I")
         .arg("-c")
-        .arg(PROBE_SCRIPT)
+        .arg(super::probe_script::script())
         .current_dir(std::path::MAIN_SEPARATOR_STR);
     let child = process::spawn_piped(&mut cmd).map_err(|e| format!("could not run it: {e}"))?;
     let output = process::wait_with_timeout(child, PROBE_TIMEOUT)

@@ -13,6 +13,7 @@ pub(crate) mod discovery;
 mod error;
 pub mod interpreter;
 mod precedence;
+mod probe_script;
 mod report;
 pub mod request;
 mod resolve;

@@ -98,14 +98,14 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
 
 /// What changed about the lock an env is installed from.
 fn lock_diff(out: &mut Vec<String>, old: &Spec, new: &Spec) {
+    let pin = |name: &str, version: &Option<String>| match version {
+        Some(v) => format!("{name}=={v}"),
+        None => name.to_owned(),
+    };
     let pins = |lock: &super::LockSpec| -> Vec<String> {
-        lock.selected
-            .iter()
-            .map(|s| match &s.version {
-                Some(v) => format!("{}=={v}", s.name),
-                None => s.name.clone(),
-            })
-            .collect()
+        let files = lock.selected.iter().map(|s| pin(&s.name, &s.version));
+        let unhashed = lock.unhashed.iter().map(|u| pin(&u.name, &u.version));
+        files.chain(unhashed).collect()
     };
     match (&old.lock, &new.lock) {
         (None, Some(n)) => out.push(format!("now installed from the lock `{}`", n.path)),
@@ -116,7 +116,7 @@ fn lock_diff(out: &mut Vec<String>, old: &Spec, new: &Spec) {
             }
             let before = out.len();
             list_diff(out, "lock: ", &pins(o), &pins(n));
-            if out.len() == before && o.selected != n.selected {
+            if out.len() == before && (o.selected != n.selected || o.unhashed != n.unhashed) {
                 out.push("lock: other files selected".to_owned());
             }
         }

@@ -10,7 +10,10 @@
 //! the lock is still penv.toml's lock is checked on its own, by the lock's
 //! inputs hash). `[pip] args` and `find-links` listings are left out: pip
 //! gets no requirement from them, and a new file in a `find-links`
-//! directory changes nothing that is pinned.
+//! directory changes nothing that is pinned. The lock's `directory`
+//! entries, which pip builds from source without a hash to check, are
+//! local projects as for an env without a lock: their metadata files are
+//! hashed, so editing one's `pyproject.toml` makes the env stale.
 
 use std::path::Path;
 
@@ -18,9 +21,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::build::common_parts;
-use super::{GroupSelection, SPEC_FORMAT, Spec, SpecError, relative_display};
+use super::{GroupSelection, LocalProject, SPEC_FORMAT, Spec, SpecError, relative_display};
 use crate::lock::model::PyLock;
 use crate::lock::select::{Selected, Target, select};
+use crate::lock::unhashed::{Unhashed, UnhashedSource};
 use crate::project::Project;
 use crate::python::Resolved;
 
@@ -34,6 +38,15 @@ pub(crate) struct LockSpec {
     pub(crate) sha256: String,
     /// The files to install, sorted by package name.
     pub(crate) selected: Vec<Selected>,
+    /// What is installed after them without a hash check (directories,
+    /// checkouts, archives without a hash), sorted by package name; left
+    /// out when there is none, so the hash of every other spec is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) unhashed: Vec<Unhashed>,
+    /// Packages whose platform wheels were passed over because the
+    /// interpreter's wheel tags are not known (said when the env is built).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) untagged: Vec<String>,
 }
 
 /// A lock as read: its path, its bytes' sha256, and its contents.
@@ -91,12 +104,13 @@ impl Spec {
             })?;
         let tags = python.info.wheel_tags();
         let dir = lock.path.parent().unwrap_or(Path::new("."));
-        let selected = select(
+        let mut chosen = select(
             &lock.lock,
             dir,
             &Target {
                 markers,
                 tags: &tags,
+                tags_known: python.info.tags.is_some(),
                 groups: &selection.groups,
                 no_default_groups: selection.no_default_groups,
             },
@@ -105,6 +119,7 @@ impl Spec {
             path: lock.path.clone(),
             source,
         })?;
+        let local_projects = local_projects(&project.root, &mut chosen.unhashed)?;
         Ok(Self {
             format: SPEC_FORMAT,
             interpreter,
@@ -113,13 +128,37 @@ impl Spec {
             groups: std::collections::BTreeMap::default(),
             requirement_files: vec![],
             pip,
-            local_projects: vec![],
+            local_projects,
             named_find_links: vec![],
             lock: Some(LockSpec {
                 path: relative_display(&lock.path, &project.root),
                 sha256: lock.sha256.clone(),
-                selected,
+                selected: chosen.files,
+                unhashed: chosen.unhashed,
+                untagged: chosen.untagged,
             }),
         })
     }
+}
+
+/// The lock's directory entries as local projects (their metadata hashed),
+/// each directory made relative to `root` as the spec records paths.
+fn local_projects(root: &Path, unhashed: &mut [Unhashed]) -> Result<Vec<LocalProject>, SpecError> {
+    let mut out = Vec::new();
+    for entry in unhashed {
+        let UnhashedSource::Directory { path, editable } = &mut entry.source else {
+            continue;
+        };
+        let dir = std::path::PathBuf::from(&*path);
+        *path = match relative_display(&dir, root) {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        };
+        out.push(LocalProject {
+            requirement: format!("{}{path}", if *editable { "-e " } else { "" }),
+            path: path.clone(),
+            metadata: super::local::metadata(&dir).map_err(SpecError::Metadata)?,
+        });
+    }
+    Ok(out)
 }

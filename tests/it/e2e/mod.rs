@@ -13,6 +13,8 @@ mod env_safety;
 mod envs;
 mod hashed_inputs;
 mod lock;
+mod lock_auth;
+mod lock_local;
 mod lock_sync;
 mod pip_index;
 mod pip_seed;
