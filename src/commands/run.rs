@@ -14,7 +14,8 @@ use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
-    let plan = super::plan(ctx, &args.spec)?;
+    // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
+    let plan = super::plan_sticky(ctx, &args.spec)?;
     let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.

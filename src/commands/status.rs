@@ -12,8 +12,11 @@ use crate::ops::Ctx;
 use crate::venv::{Readiness, Want, stash};
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
-    let plan = super::plan(ctx, &args.spec)?;
+    // As `run` sees the env: with the groups it was last built with.
+    let plan = super::plan_sticky(ctx, &args.spec)?;
     let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    let (groups, extras) = plan.groups_and_extras();
+    let chosen = &plan.selection().groups;
     let stashed = stash::list(&plan.paths);
     let info = &plan.python.info;
     if args.json {
@@ -35,6 +38,10 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             // The pip seeded into the env, and what the spec asks for.
             "pip-version": status.state().and_then(|s| s.pip_version.as_deref()),
             "pip-request": plan.spec.venv.pip_version,
+            "groups": groups,
+            "extras": extras,
+            // How they were chosen: `sync` options, empty for the defaults.
+            "chosen-by": chosen.as_command_line().trim_start(),
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
             "stashed": stashed.iter().map(|e| json!({"path": e.path.display().to_string(), "hash-prefix": e.hash_prefix, "stashed": e.stashed})).collect::<Vec<_>>(),
@@ -68,6 +75,25 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             None => format!("{request} (no env yet)"),
         };
         p.data(&format!("pip:         {seeded}"));
+    }
+    if !groups.is_empty() || !chosen.is_default() {
+        let names = if groups.is_empty() {
+            "none".to_owned()
+        } else {
+            groups.join(", ")
+        };
+        let how = if chosen.is_default() {
+            "the defaults".to_owned()
+        } else {
+            format!(
+                "chosen by `penv sync{}`; a plain `penv sync` goes back to the defaults",
+                chosen.as_command_line()
+            )
+        };
+        p.data(&format!("groups:      {names} ({how})"));
+    }
+    if !extras.is_empty() {
+        p.data(&format!("extras:      {}", extras.join(", ")));
     }
     p.data(&format!("spec hash:   {}", plan.hash));
     if let Some(state) = status.state()

@@ -77,6 +77,7 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
                 created: now(),
                 last_used: now(),
                 as_built: Some(as_built),
+                selection: Some(plan.selection().groups.clone()).filter(|g| !g.is_default()),
             };
             if let Some(signal) = guard.received() {
                 let restored = txn.rollback()?;

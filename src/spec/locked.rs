@@ -115,6 +115,9 @@ impl Spec {
             pip,
             local_projects: vec![],
             named_find_links: vec![],
+            group_files: std::collections::BTreeMap::default(),
+            package: None,
+            extras: std::collections::BTreeMap::default(),
             lock: Some(LockSpec {
                 path: relative_display(&lock.path, &project.root),
                 sha256: lock.sha256.clone(),
