@@ -255,6 +255,12 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
         };
         return (format!("unknown key `{key}`"), Some(hint));
     }
+    // `GroupConfig`'s `expecting`, which serde gives alone for an untagged enum.
+    let raw = if raw.starts_with("an array of requirements") {
+        format!("invalid group: expected {raw}")
+    } else {
+        raw.to_owned()
+    };
     let message = raw
         .replace("a sequence", "an array")
         .replace("sequence", "array")
