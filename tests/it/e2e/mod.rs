@@ -16,6 +16,7 @@ mod lock;
 mod lock_sync;
 mod pip_index;
 mod pip_seed;
+mod pyproject;
 mod sync;
 
 use std::path::{Path, PathBuf};
