@@ -46,6 +46,20 @@ pub(crate) fn lock_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<St
     args
 }
 
+/// The arguments that install the project itself after a lock's selection:
+/// `-e ROOT --no-deps` (its dependencies are in the lock), with the index
+/// options for its build backend.
+pub(crate) fn own_project_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
+    let package = spec.package.as_ref()?;
+    let mut args = index_args(spec, root);
+    args.extend([
+        "--no-deps".to_owned(),
+        "-e".to_owned(),
+        package.editable(root),
+    ]);
+    Some(args)
+}
+
 /// The requirement file of a lock's selection: one `name @ url
 /// --hash=…` line per file.
 pub(crate) fn lock_requirements(lock: &crate::spec::LockSpec) -> String {

@@ -11,7 +11,9 @@ mod output;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub(crate) use args::{clean_pip_env, has_work, lock_args, lock_requirements, pip_args};
+pub(crate) use args::{
+    clean_pip_env, has_work, lock_args, lock_requirements, own_project_args, pip_args,
+};
 use output::{PipOutput, is_warning_start, shown_warning};
 
 use crate::credentials::Redactor;

@@ -169,22 +169,30 @@ fn build_into(
                 &plan.project.config.requirement_files,
             ),
         };
-        installer::install(
-            env,
-            &plan.project.root,
-            &args,
-            "Installing requirements with pip",
-            redactor,
-            ctx.printer,
-            guard,
-        )
-        .map_err(|e| match e {
-            installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                signal,
-                restored: false,
-            },
-            other => Error::Install(other),
-        })?;
+        let mut steps = vec![(args, "Installing requirements with pip")];
+        if spec.lock.is_some()
+            && let Some(own) = installer::own_project_args(&spec, &plan.project.root)
+        {
+            steps.push((own, "Installing the project itself (editable) with pip"));
+        }
+        for (args, step) in steps {
+            installer::install(
+                env,
+                &plan.project.root,
+                &args,
+                step,
+                redactor,
+                ctx.printer,
+                guard,
+            )
+            .map_err(|e| match e {
+                installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                    signal,
+                    restored: false,
+                },
+                other => Error::Install(other),
+            })?;
+        }
     }
     Ok((crate::venv::drift::record(env)?, pip_version))
 }

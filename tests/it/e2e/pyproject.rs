@@ -244,3 +244,44 @@ fn groups_chosen_by_sync_stay_for_run_and_status_until_a_plain_sync() {
     let out = sb.run(&["run", "python", "-c", "pass"]);
     assert_exit_and_stderr(&out, 0, "which no longer applies");
 }
+
+#[test]
+fn a_lock_of_an_installed_project_names_it_as_a_directory_and_syncs_it() {
+    let python = require_python!();
+    let sb = app_sandbox("");
+    let text = app_pyproject(
+        "[\"tinypkg==1.0\"]",
+        &format!(
+            "[dependency-groups]\ndev = [\"otherpkg\"]\n\n[tool.penv]\npython = \"{}\"\n\
+             [tool.penv.pip]\nfind-links = [\"{}\"]\nno-index = true\n",
+            python.display(),
+            sb.wheels.display()
+        ),
+    );
+    sb.write("pyproject.toml", &text);
+    sb.ok(&["lock"]);
+    let lock = std::fs::read_to_string(sb.project.join("pylock.toml")).unwrap();
+    assert!(
+        lock.contains("name = \"app\"\ndirectory = { path = \".\", editable = true }"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("package = \"-e .[cli]\""),
+        "every extra: {lock}"
+    );
+    // Synced from the lock: the locked files hash-checked, then the project
+    // itself, editable, without resolving its dependencies again.
+    let out = sb.run(&["sync", "--locked"]);
+    assert_exit_and_stderr(&out, 0, "Installing the project itself (editable)");
+    for module in ["app", "tinypkg", "otherpkg"] {
+        assert_eq!(imported(&sb, module).as_deref(), Some("1.0"), "{module}");
+    }
+    assert_code(&sb.run(&["lock", "--check"]), 0);
+    // The project's metadata is an input of the lock.
+    sb.write(
+        "pyproject.toml",
+        &text.replace("version = \"1.0\"", "version = \"1.1\""),
+    );
+    let out = sb.run(&["lock", "--check"]);
+    assert_exit_and_stderr(&out, 1, "local-projects");
+}
