@@ -123,8 +123,7 @@ pub(crate) fn read(
         )
     })?;
     // Each group as written, by normalized name.
-    let mut written: BTreeMap<String, (String, Vec<Entry>, Option<std::ops::Range<usize>>)> =
-        BTreeMap::new();
+    let mut written: Written = BTreeMap::new();
     for (name, item) in table.iter() {
         let key_span = table.key(name).and_then(toml_edit::Key::span);
         let normalized = normalize_name(name);
@@ -153,6 +152,12 @@ pub(crate) fn read(
     }
     Ok(out)
 }
+
+/// A byte range in the file.
+type Span = Option<std::ops::Range<usize>>;
+
+/// Each group as written, by normalized name: its key, entries and key span.
+type Written = BTreeMap<String, (String, Vec<Entry>, Span)>;
 
 type At<'a> = dyn Fn(Option<std::ops::Range<usize>>, String, &str) -> ProjectError + 'a;
 
@@ -212,7 +217,7 @@ fn group_entries(
 /// each requirement once (PEP 735: an include cycle is an error).
 fn expand(
     name: &str,
-    groups: &BTreeMap<String, (String, Vec<Entry>, Option<std::ops::Range<usize>>)>,
+    groups: &Written,
     stack: &mut Vec<String>,
     at: &At<'_>,
 ) -> Result<Vec<String>, ProjectError> {
@@ -272,7 +277,7 @@ fn strings(
     item: &toml_edit::Item,
     what: &str,
     at: &At<'_>,
-) -> Result<Vec<(String, Option<std::ops::Range<usize>>)>, ProjectError> {
+) -> Result<Vec<(String, Span)>, ProjectError> {
     let not_strings = || {
         at(
             item.span(),

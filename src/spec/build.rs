@@ -182,12 +182,15 @@ fn selected_groups(project: &Project, selection: &GroupSelection) -> Vec<String>
     defaults.iter().chain(&selection.groups).cloned().collect()
 }
 
+/// Extras by name, with their requirements.
+type Extras = BTreeMap<String, Vec<String>>;
+
 /// The extras `selection` asks for: for a project installed itself, the
 /// names pip gets (`-e .[a,b]`); else each one's requirements.
 fn selected_extras(
     project: &Project,
     selection: &GroupSelection,
-) -> Result<(Option<PackageSpec>, BTreeMap<String, Vec<String>>), SpecError> {
+) -> Result<(Option<PackageSpec>, Extras), SpecError> {
     let mut chosen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if selection.all_extras {
         chosen.extend(project.extras.iter().map(|(k, v)| (k.clone(), v.clone())));
