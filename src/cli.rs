@@ -78,13 +78,25 @@ pub struct SpecArgs {
     #[arg(long, value_name = "REQUEST")]
     pub(crate) python: Option<String>,
 
-    /// Also install this group from `[groups]` (repeatable)
+    /// Also install this group from `[groups]` or `[dependency-groups]` (repeatable)
     #[arg(long = "group", value_name = "GROUP")]
     pub(crate) groups: Vec<String>,
 
     /// Do not install the groups of `default-groups`
     #[arg(long)]
     pub(crate) no_default_groups: bool,
+
+    /// Install every group of the project
+    #[arg(long, conflicts_with_all = ["groups", "no_default_groups"])]
+    pub(crate) all_groups: bool,
+
+    /// Also install this extra of `[project.optional-dependencies]` (repeatable)
+    #[arg(long = "extra", value_name = "EXTRA")]
+    pub(crate) extras: Vec<String>,
+
+    /// Install every extra of `[project.optional-dependencies]`
+    #[arg(long, conflicts_with = "extras")]
+    pub(crate) all_extras: bool,
 }
 
 impl SpecArgs {
@@ -97,6 +109,15 @@ impl SpecArgs {
         }
         if self.no_default_groups {
             out.push_str(" --no-default-groups");
+        }
+        if self.all_groups {
+            out.push_str(" --all-groups");
+        }
+        for extra in &self.extras {
+            let _ = write!(out, " --extra {extra}");
+        }
+        if self.all_extras {
+            out.push_str(" --all-extras");
         }
         if let Some(python) = &self.python {
             let quoted = shlex::try_quote(python).unwrap_or_else(|_| python.into());

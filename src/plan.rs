@@ -27,7 +27,7 @@ use crate::venv::EnvPaths;
 pub(crate) struct Selection {
     /// `--python`: the interpreter to use instead of the project's.
     pub(crate) python: Option<String>,
-    /// `--group` and `--no-default-groups`.
+    /// `--group`, `--all-groups`, `--no-default-groups`, `--extra`, `--all-extras`.
     pub(crate) groups: GroupSelection,
     /// `--locked` / `--frozen`.
     pub(crate) lock: LockUse,
@@ -193,6 +193,26 @@ impl Plan {
             selection,
             stamps: None,
         })
+    }
+
+    /// The groups and extras the spec installs (for a lock, the groups as
+    /// asked for, beside the lock's defaults).
+    pub(crate) fn groups_and_extras(&self) -> (Vec<String>, Vec<String>) {
+        let groups = if self.spec.lock.is_some() {
+            self.selection.groups.groups.clone()
+        } else {
+            self.spec.groups.keys().cloned().collect()
+        };
+        let extras = match &self.spec.package {
+            Some(package) => package.extras.clone(),
+            None => self.spec.extras.keys().cloned().collect(),
+        };
+        (groups, extras)
+    }
+
+    /// What the command line asked for.
+    pub(crate) fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// The same command line's plan with penv.toml and every file the spec

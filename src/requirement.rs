@@ -55,6 +55,25 @@ pub(crate) fn relative_file_url(text: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("file:") && !url[5..].starts_with("//")).then_some(url)
 }
 
+/// A name normalized as PEP 503 says: lowercase, runs of `-`, `_`, `.` as
+/// one `-` (package names, and PEP 735 group and PEP 685 extra names).
+pub(crate) fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_run {
+                out.push('-');
+            }
+            in_run = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_run = false;
+        }
+    }
+    out
+}
+
 /// The name and version specifiers (`>=1, <2`, empty for none or a URL)
 /// of a requirement, or `None` when it is not one (or not ASCII).
 pub(crate) fn name_and_specifiers(text: &str) -> Option<(String, String)> {

@@ -54,6 +54,11 @@ pub struct State {
     /// env built before penv recorded it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pip_version: Option<String>,
+    /// The groups and extras chosen on the command line when it was built
+    /// (`sync --group docs`); `None` for the project's defaults. `penv run`
+    /// and `status` keep to it until a command line chooses again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) selection: Option<crate::spec::GroupSelection>,
     /// When it was built (seconds since the epoch).
     pub(crate) created: u64,
     /// When it was last synced or run (seconds since the epoch, updated at most hourly).

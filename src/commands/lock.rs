@@ -12,7 +12,7 @@ use crate::plan::{self, Plan};
 
 pub(super) fn lock(ctx: &Ctx, args: &LockArgs) -> Result<ExitCode, Error> {
     let project = plan::find_project()?;
-    let selection = lock::selection(args.python.clone(), &project);
+    let selection = lock::selection(args.python.clone());
     let plan = Plan::new(project, selection, &ctx.vars, &ctx.prober)?;
     let path = lock::lock_path(&plan);
     let shown = display_path(&path);

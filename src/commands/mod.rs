@@ -21,6 +21,7 @@ use crate::env_vars::EnvVars;
 use crate::ops::Ctx;
 use crate::plan::{self, Plan, Selection};
 use crate::printer::Printer;
+use crate::project::Project;
 use crate::spec::GroupSelection;
 
 /// Runs the command.
@@ -54,13 +55,58 @@ fn plan(ctx: &Ctx, args: &SpecArgs) -> Result<Plan, Error> {
 
 /// [`plan`], with `pylock.toml` used as `lock` says (`sync --locked`/`--frozen`).
 fn plan_with(ctx: &Ctx, args: &SpecArgs, lock: plan::LockUse) -> Result<Plan, Error> {
-    let selection = Selection {
+    Plan::new(
+        plan::find_project()?,
+        selection(args, lock),
+        &ctx.vars,
+        &ctx.prober,
+    )
+}
+
+/// [`plan`], but groups and extras sticky: when the command line chooses
+/// none, those the env was last built with (`sync --group docs`), so that
+/// `run` and `status` do not swap the env back to the defaults. A recorded
+/// choice the project no longer allows (the group is gone) gives way to the
+/// defaults, with a warning.
+fn plan_sticky(ctx: &Ctx, args: &SpecArgs) -> Result<Plan, Error> {
+    let project = plan::find_project()?;
+    let mut selection = selection(args, plan::LockUse::Auto);
+    let recorded = crate::state::State::read(&plan::env_paths(&project).env)
+        .ok()
+        .flatten()
+        .and_then(|s| s.selection);
+    let Some(recorded) = recorded.filter(|_| selection.groups.is_default()) else {
+        return Plan::new(project, selection, &ctx.vars, &ctx.prober);
+    };
+    let file = project.file.clone();
+    selection.groups = recorded.clone();
+    match Plan::new(project, selection.clone(), &ctx.vars, &ctx.prober) {
+        Err(Error::Spec(
+            e @ (crate::spec::SpecError::UnknownGroup { .. }
+            | crate::spec::SpecError::UnknownExtra { .. }),
+        )) => {
+            ctx.printer.warn(&format!(
+                "the env was built with `{}`, which no longer applies ({e}): using the project's defaults",
+                recorded.as_command_line().trim_start()
+            ));
+            selection.groups = GroupSelection::default();
+            Plan::new(Project::load(&file)?, selection, &ctx.vars, &ctx.prober)
+        }
+        other => other,
+    }
+}
+
+/// The selection a command line asks for.
+fn selection(args: &SpecArgs, lock: plan::LockUse) -> Selection {
+    Selection {
         python: args.python.clone(),
         groups: GroupSelection {
             groups: args.groups.clone(),
             no_default_groups: args.no_default_groups,
+            all_groups: args.all_groups,
+            extras: args.extras.clone(),
+            all_extras: args.all_extras,
         },
         lock,
-    };
-    Plan::new(plan::find_project()?, selection, &ctx.vars, &ctx.prober)
+    }
 }

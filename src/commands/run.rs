@@ -19,7 +19,8 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     if !args.no_sync {
         sync::lock_first(ctx, args.spec.python.clone(), crate::plan::LockUse::Auto)?;
     }
-    let plan = super::plan(ctx, &args.spec)?;
+    // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
+    let plan = super::plan_sticky(ctx, &args.spec)?;
     let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.

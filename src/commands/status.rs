@@ -17,8 +17,11 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     if args.json {
         for_machines();
     }
-    let plan = super::plan(ctx, &args.spec)?;
+    // As `run` sees the env: with the groups it was last built with.
+    let plan = super::plan_sticky(ctx, &args.spec)?;
     let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    let (groups, extras) = plan.groups_and_extras();
+    let chosen = &plan.selection().groups;
     let stashed = stash::list(&plan.paths);
     let info = &plan.python.info;
     if args.json {
@@ -40,6 +43,10 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             // The pip seeded into the env, and what the spec asks for.
             "pip-version": status.state().and_then(|s| s.pip_version.as_deref()),
             "pip-request": plan.spec.venv.pip_version,
+            "groups": groups,
+            "extras": extras,
+            // How they were chosen: `sync` options, empty for the defaults.
+            "chosen-by": chosen.as_command_line().trim_start(),
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
             // The whole hash, from the entry's own state file (its name
@@ -79,6 +86,25 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             None => format!("{request} (no env yet)"),
         };
         p.data(&format!("pip:         {seeded}"));
+    }
+    if !groups.is_empty() || !chosen.is_default() {
+        let names = if groups.is_empty() {
+            "none".to_owned()
+        } else {
+            groups.join(", ")
+        };
+        let how = if chosen.is_default() {
+            "the defaults".to_owned()
+        } else {
+            format!(
+                "chosen by `penv sync{}`; a plain `penv sync` goes back to the defaults",
+                chosen.as_command_line()
+            )
+        };
+        p.data(&format!("groups:      {names} ({how})"));
+    }
+    if !extras.is_empty() {
+        p.data(&format!("extras:      {}", extras.join(", ")));
     }
     p.data(&format!("spec hash:   {}", plan.hash));
     if let Some(state) = status.state()

@@ -31,7 +31,22 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         force: args.force,
         reinstall: args.reinstall,
     };
+    // Groups are sticky for `run`, not for `sync`: say what a plain sync drops.
+    let dropped = crate::state::State::read(&plan.paths.env)
+        .ok()
+        .flatten()
+        .and_then(|s| s.selection)
+        .filter(|chosen| *chosen != plan.selection().groups);
     let (outcome, _in_use) = sync::sync(ctx, &plan, options)?;
+    if let Some(chosen) = dropped
+        && plan.selection().groups.is_default()
+    {
+        ctx.printer.status(&format!(
+            "Back to the project's default groups: the env had `{}` (run `penv sync{}` to keep it)",
+            chosen.as_command_line().trim_start(),
+            chosen.as_command_line()
+        ));
+    }
     let python = &plan.python.info;
     let message = match outcome {
         Outcome::AlreadyFresh => format!(

@@ -20,12 +20,17 @@ const PIP_OUTSIDE_ENV_VARS: &[&str] = &[
     "PIP_PYTHON",
 ];
 
-/// The arguments after `python -I -m pip`.
+/// The arguments after `python -I -m pip`: the options, the project
+/// itself (`-e ROOT[extras]`), the requirements, then `-r` for each of
+/// `top_files` and of the selected groups' files.
 pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<String> {
     let mut args = index_args(spec, root);
     args.extend(spec.pip.args.iter().cloned());
+    if let Some(package) = &spec.package {
+        args.extend(["-e".to_owned(), package.editable(root)]);
+    }
     args.extend(spec.all_requirements().into_iter().map(str::to_owned));
-    for file in top_files {
+    for file in top_files.iter().chain(&spec.group_top_files()) {
         args.extend(["-r".to_owned(), root.join(file).display().to_string()]);
     }
     args
@@ -60,6 +65,20 @@ pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
         }
         args.extend(entry.pip_args(root));
     }
+    Some(args)
+}
+
+/// The arguments that install the project itself after a lock's selection:
+/// `-e ROOT --no-deps` (its dependencies are in the lock), with the index
+/// options for its build backend.
+pub(crate) fn own_project_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
+    let package = spec.package.as_ref()?;
+    let mut args = index_args(spec, root);
+    args.extend([
+        "--no-deps".to_owned(),
+        "-e".to_owned(),
+        package.editable(root),
+    ]);
     Some(args)
 }
 
@@ -141,6 +160,7 @@ pub(crate) fn has_work(spec: &Spec) -> bool {
     spec.lock
         .as_ref()
         .is_some_and(|l| !l.selected.is_empty() || !l.unhashed.is_empty())
+        || spec.package.is_some()
         || !spec.all_requirements().is_empty()
         || spec.requirement_files.iter().any(|f| !f.constraint)
         || crate::spec::pip_args::parse(&spec.pip.args).installs_something()

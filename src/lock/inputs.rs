@@ -39,6 +39,12 @@ pub(crate) struct Inputs {
     pub(crate) pip: Vec<String>,
     /// Local project directories' identities (their metadata hashes).
     pub(crate) local_projects: Vec<String>,
+    /// The project itself, when it is installed: `-e .[extras]` (every extra).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) package: Option<String>,
+    /// The extras of a project not installed itself, with their requirements.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) extras: BTreeMap<String, Vec<String>>,
     /// `[venv] pip-version` (or penv's default request).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) pip_version: Option<String>,
@@ -192,6 +198,8 @@ pub(crate) mod tests {
             requirement_files: vec![],
             pip: vec!["no-index".into()],
             local_projects: vec![],
+            package: None,
+            extras: BTreeMap::new(),
             pip_version: Some(">=23.3".into()),
             interpreter: "cpython 3.11.7 linux x86_64".into(),
         }
@@ -201,7 +209,11 @@ pub(crate) mod tests {
     fn every_field_moves_the_hash() {
         let base = example().hash();
         assert_eq!(base, example().hash());
-        let changes: [fn(&mut Inputs); 6] = [
+        let changes: [fn(&mut Inputs); 8] = [
+            |i| i.package = Some("-e .".into()),
+            |i| {
+                i.extras.insert("cli".into(), vec!["click".into()]);
+            },
             |i| i.requirements.push("x".into()),
             |i| i.groups.get_mut("dev").unwrap().push("y".into()),
             |i| i.default_groups.push("dev".into()),

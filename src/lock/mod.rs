@@ -21,23 +21,7 @@ use crate::diagnostics::{Location, display_path};
 pub use model::LockFileError;
 pub use select::SelectError;
 
-/// A name normalized as PEP 503 says: lowercase, runs of `-`, `_`, `.` as one `-`.
-pub(crate) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            in_run = false;
-        }
-    }
-    out
-}
+pub(crate) use crate::requirement::normalize_name;
 
 /// Why a lock could not be made.
 #[derive(Debug, thiserror::Error)]

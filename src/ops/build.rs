@@ -77,6 +77,7 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
                 created: now(),
                 last_used: now(),
                 as_built: Some(as_built),
+                selection: Some(plan.selection().groups.clone()).filter(|g| !g.is_default()),
             };
             if let Some(signal) = guard.received() {
                 let restored = txn.rollback()?;
@@ -166,7 +167,13 @@ fn build_into(
                 None,
             ),
         };
-        for (args, step) in passes {
+        let mut steps = passes;
+        if spec.lock.is_some()
+            && let Some(own) = installer::own_project_args(&spec, &plan.project.root)
+        {
+            steps.push((own, "Installing the project itself (editable) with pip"));
+        }
+        for (args, step) in steps {
             installer::install(
                 env,
                 &plan.project.root,

@@ -214,7 +214,7 @@ pub(crate) fn lock_first(
         return Ok(());
     };
     let shown = display_path(&path);
-    let selection = super::lock::selection(python, &project);
+    let selection = super::lock::selection(python);
     let plan = Plan::new(project, selection, &ctx.vars, &ctx.prober)?;
     let recorded = crate::lock::inputs::recorded_hash(&existing);
     let inputs = super::lock::inputs(&plan);

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{
-    Config, FileKind, PENV_TOML, PYPROJECT_TOML, Project, ProjectError, RequiresPython, validate,
+    Config, FileKind, PENV_TOML, PYPROJECT_TOML, Project, ProjectError, RequiresPython, merge,
+    pyproject, validate,
 };
 use crate::diagnostics::{Location, did_you_mean};
 use crate::text_file;
@@ -27,7 +28,7 @@ impl Project {
             }
             let pyproject = d.join(PYPROJECT_TOML);
             if is_to_be_read(&pyproject)
-                && let Some(project) = load_pyproject_if_penv(&pyproject)?
+                && let Some(project) = load_pyproject_if_project(&pyproject)?
             {
                 return Ok(project);
             }
@@ -99,6 +100,11 @@ fn load(path: &Path, kind: FileKind) -> Result<Project, ProjectError> {
         let doc = parse_toml(&sibling, &source)?;
         let meta: PyprojectMeta = deserialize(&sibling, &source, &doc)?;
         project.requires_python = requires_python(&sibling, &source, &doc, meta.project);
+        // `package = true` installs the project beside penv.toml: its
+        // extras are those of its `pyproject.toml`.
+        if project.package {
+            project.extras = pyproject::read(&sibling, &source, &doc)?.extras;
+        }
     }
     Ok(project)
 }
@@ -125,48 +131,64 @@ fn requires_python(
 /// Parses and validates project-file text read from `path`.
 fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, ProjectError> {
     let doc = parse_toml(path, &source)?;
-    let (config, requires_python, prefix) = match kind {
-        FileKind::PenvToml => (deserialize::<Config>(path, &source, &doc)?, None, &[][..]),
+    let (config, requires_python, prefix, tables) = match kind {
+        FileKind::PenvToml => (
+            deserialize::<Config>(path, &source, &doc)?,
+            None,
+            &[][..],
+            None,
+        ),
         FileKind::Pyproject => {
             let py: Pyproject = deserialize(path, &source, &doc)?;
-            let config = py
-                .tool
-                .and_then(|t| t.penv)
-                .ok_or_else(|| ProjectError::InvalidFile {
+            let penv = py.tool.and_then(|t| t.penv);
+            if penv.is_none() && !pyproject::is_project(&doc) {
+                return Err(ProjectError::InvalidFile {
                     path: path.to_owned(),
-                    message: "there is no `[tool.penv]` table".to_owned(),
-                })?;
+                    message:
+                        "there is no `[project]`, `[dependency-groups]` or `[tool.penv]` table"
+                            .to_owned(),
+                });
+            }
+            let tables = pyproject::read(path, &source, &doc)?;
             (
-                config,
+                penv.unwrap_or_default(),
                 requires_python(path, &source, &doc, py.project),
                 &["tool", "penv"][..],
+                Some(tables),
             )
         }
     };
     let root = path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
-    let project = Project {
+    let mut project = Project {
         root,
         file: path.to_owned(),
         config,
         requires_python,
+        requirements: Vec::new(),
+        groups: std::collections::BTreeMap::new(),
+        default_groups: Vec::new(),
+        extras: std::collections::BTreeMap::new(),
+        package: false,
         source,
         doc,
         prefix,
     };
+    merge::merge(&mut project, tables)?;
     validate::validate(&project)?;
     Ok(project)
 }
 
-/// Loads a `pyproject.toml` as a project only if it has a `[tool.penv]` table.
-fn load_pyproject_if_penv(path: &Path) -> Result<Option<Project>, ProjectError> {
+/// Loads a `pyproject.toml` as a project only if it is one: it has a
+/// `[tool.penv]`, `[project]` or `[dependency-groups]` table.
+fn load_pyproject_if_project(path: &Path) -> Result<Option<Project>, ProjectError> {
     let doc = parse_toml(path, &read_text(path)?)?;
     let has_penv = doc
         .get("tool")
         .and_then(|t| t.as_table_like())
         .is_some_and(|t| t.contains_key("penv"));
-    if has_penv {
+    if has_penv || pyproject::is_project(&doc) {
         load(path, FileKind::Pyproject).map(Some)
     } else {
         Ok(None)
@@ -233,6 +255,12 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
         };
         return (format!("unknown key `{key}`"), Some(hint));
     }
+    // `GroupConfig`'s `expecting`, which serde gives alone for an untagged enum.
+    let raw = if raw.starts_with("an array of requirements") {
+        format!("invalid group: expected {raw}")
+    } else {
+        raw.to_owned()
+    };
     let message = raw
         .replace("a sequence", "an array")
         .replace("sequence", "array")
@@ -240,9 +268,14 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
         .replace("struct Config", "a table")
         .replace("struct VenvConfig", "a table")
         .replace("struct PipConfig", "a table")
+        .replace("struct GroupTable", "a table")
         .replace("a map", "a table")
         .replace("expected usize", "expected a whole number (0 or more)");
-    let hint = if message.contains("expected an array") {
+    let hint = if message.contains("`requirement-files`") {
+        Some(
+            "write an array (`dev = [\"pytest>=8\"]`) or a table whose only keys are `requirements` and `requirement-files` (`prod = { requirement-files = [\"requirements/production.txt\"] }`)",
+        )
+    } else if message.contains("expected an array") {
         Some("write a list of strings: `[\"a\", \"b\"]`")
     } else if message.contains("expected a string") {
         Some("write a string, in double quotes: `\"3.12\"`")

@@ -8,9 +8,21 @@ impl Project {
     /// The location of a key or array element, e.g. `["pip", "find-links", "0"]`,
     /// relative to the penv table. Falls back to the innermost item found.
     pub(crate) fn locate(&self, keys: &[&str]) -> Option<Location> {
+        let all: Vec<&str> = self
+            .prefix
+            .iter()
+            .copied()
+            .chain(keys.iter().copied())
+            .collect();
+        self.locate_from_top(&all)
+    }
+
+    /// The location of a key from the top of the file, outside the penv
+    /// table too (`["dependency-groups", "dev", "0"]`).
+    pub(crate) fn locate_from_top(&self, keys: &[&str]) -> Option<Location> {
         let mut node = Node::Item(self.doc.as_item());
         let mut span = None;
-        for key in self.prefix.iter().chain(keys) {
+        for key in keys {
             let Some(next) = node.child(key) else { break };
             span = next.span().or(span);
             node = next;

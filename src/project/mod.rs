@@ -1,6 +1,12 @@
 //! The project: its file (`penv.toml`, else `[tool.penv]` in `pyproject.toml`),
 //! found by walking up from the starting directory, parsed and validated.
 //!
+//! A `pyproject.toml` is a project when it has `[tool.penv]`, `[project]`
+//! or `[dependency-groups]` (read in `pyproject`); `[tool.penv]`'s keys win
+//! over what the standard tables say, and the merged view (requirements,
+//! groups, extras, whether the project itself is installed) is what later
+//! stages read, never `Config` alone.
+//!
 //! Invariant: a `Project` that loaded is well-formed — every key known, every
 //! type right, every requirement string valid PEP 508 — so later stages only
 //! meet problems of the outside world (missing files, no interpreter, pip).
@@ -15,14 +21,17 @@
 mod error;
 mod load;
 mod locate;
+mod merge;
 pub mod model;
 mod pip_options;
+mod pyproject;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::ProjectError;
-pub use model::{Config, PipConfig, VenvConfig};
+pub use model::{Config, GroupConfig, GroupTable, PipConfig, VenvConfig};
 
 use crate::diagnostics::Location;
 
@@ -53,6 +62,17 @@ pub struct Project {
     /// `requires-python` of the project's `pyproject.toml` (the project
     /// file itself, or the one beside `penv.toml`), when there is one.
     pub(crate) requires_python: Option<RequiresPython>,
+    /// The requirements: `requirements`, else (in a `pyproject.toml` whose
+    /// project is not installed itself) `[project] dependencies`.
+    pub(crate) requirements: Vec<String>,
+    /// The groups: `[groups]` and `[dependency-groups]`, one namespace.
+    pub(crate) groups: BTreeMap<String, Group>,
+    /// The groups a plain sync installs.
+    pub(crate) default_groups: Vec<String>,
+    /// `[project.optional-dependencies]`, by normalized name.
+    pub(crate) extras: BTreeMap<String, Vec<String>>,
+    /// Whether the project itself is installed, editable (`-e .`).
+    pub(crate) package: bool,
     /// The file's text, for locations.
     source: String,
     /// The parsed file, for locations.
@@ -60,6 +80,35 @@ pub struct Project {
     /// The keys of the penv table: none in `penv.toml`, `tool.penv` in
     /// `pyproject.toml`.
     prefix: &'static [&'static str],
+}
+
+/// A group, wherever it is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Group {
+    /// PEP 508 requirement strings.
+    pub(crate) requirements: Vec<String>,
+    /// Requirement files, relative to the project file.
+    pub(crate) requirement_files: Vec<String>,
+    /// Its key from the top of the file (`["groups", "dev"]`,
+    /// `["dependency-groups", "Dev"]`), for locations.
+    pub(crate) keys: Vec<String>,
+}
+
+impl Project {
+    /// The group `name` stands for, compared PEP 503-normalized as PEP 735
+    /// says (`Test_Utils` is `test-utils`): its key and definition.
+    pub(crate) fn group(&self, name: &str) -> Option<(&String, &Group)> {
+        let wanted = crate::requirement::normalize_name(name);
+        self.groups
+            .iter()
+            .find(|(key, _)| crate::requirement::normalize_name(key) == wanted)
+    }
+
+    /// The extra `name` stands for (PEP 685: compared normalized).
+    pub(crate) fn extra(&self, name: &str) -> Option<(&String, &Vec<String>)> {
+        self.extras
+            .get_key_value(&crate::requirement::normalize_name(name))
+    }
 }
 
 /// `[project] requires-python` of a `pyproject.toml`, and where it is written.

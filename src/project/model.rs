@@ -30,13 +30,26 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirement_files: Vec<String>,
 
-    /// The groups installed by a plain `penv sync` (default: none).
+    /// The groups installed by a plain `penv sync` (default: none; in a
+    /// `pyproject.toml`, `["dev"]` when `[dependency-groups]` has a `dev`
+    /// group, as uv does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_groups: Option<Vec<String>>,
 
-    /// Named groups of extra requirements, chosen with `--group` or `default-groups`.
+    /// Named groups of extra requirements, chosen with `--group`,
+    /// `--all-groups` or `default-groups`: an array of PEP 508 requirements,
+    /// or a table with `requirements` and `requirement-files`. In a
+    /// `pyproject.toml` they share one namespace with `[dependency-groups]`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub groups: BTreeMap<String, Vec<String>>,
+    pub groups: BTreeMap<String, GroupConfig>,
+
+    /// Install the project itself, editable (`-e .`, with the extras chosen
+    /// by `--extra`), as uv's `package = true`. Default: true for a
+    /// `pyproject.toml` with a `[build-system]` table, else false. In
+    /// `penv.toml`, `true` installs the directory holding it (it must be a
+    /// Python project pip can build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<bool>,
 
     /// How the virtual environment is made.
     #[serde(default, skip_serializing_if = "VenvConfig::is_default")]
@@ -45,6 +58,52 @@ pub struct Config {
     /// Options for `pip install`.
     #[serde(default, skip_serializing_if = "PipConfig::is_default")]
     pub pip: PipConfig,
+}
+
+/// A group: its requirements, as an array or as a table that may also
+/// name requirement files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "an array of requirements, or a table with `requirements` and `requirement-files`"
+)]
+pub enum GroupConfig {
+    /// PEP 508 requirement strings: `dev = ["pytest>=8", "ruff"]`.
+    Requirements(Vec<String>),
+    /// `prod = { requirement-files = ["requirements/production.txt"] }`.
+    Table(GroupTable),
+}
+
+/// A group written as a table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GroupTable {
+    /// PEP 508 requirement strings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+
+    /// pip requirement files, relative to the project file, read (and
+    /// hashed, with their `-r`/`-c` includes) only when the group is selected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirement_files: Vec<String>,
+}
+
+impl GroupConfig {
+    /// Its requirement strings.
+    pub fn requirements(&self) -> &[String] {
+        match self {
+            Self::Requirements(reqs) => reqs,
+            Self::Table(t) => &t.requirements,
+        }
+    }
+
+    /// Its requirement files (none for the array form).
+    pub fn requirement_files(&self) -> &[String] {
+        match self {
+            Self::Requirements(_) => &[],
+            Self::Table(t) => &t.requirement_files,
+        }
+    }
 }
 
 /// The `[venv]` table.

@@ -46,7 +46,7 @@ pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
         ));
     }
     check_requirements(&config.requirements, &["requirements"], &invalid)?;
-    for (group, reqs) in &config.groups {
+    for (group, def) in &config.groups {
         if !is_valid_group_name(group) {
             return Err(invalid(
                 &["groups", group],
@@ -54,18 +54,36 @@ pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
                 Some("group names are letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".to_owned()),
             ));
         }
-        check_requirements(reqs, &["groups", group], &invalid)?;
+        let reqs_key: &[&str] = match def {
+            crate::project::GroupConfig::Requirements(_) => &["groups", group],
+            crate::project::GroupConfig::Table(_) => &["groups", group, "requirements"],
+        };
+        check_requirements(def.requirements(), reqs_key, &invalid)?;
+        for (i, file) in def.requirement_files().iter().enumerate() {
+            if file.trim().is_empty() {
+                return Err(invalid(
+                    &["groups", group, "requirement-files", &i.to_string()],
+                    "empty file name".to_owned(),
+                    Some(
+                        "remove the empty entry, or name a file (relative to the project file)"
+                            .to_owned(),
+                    ),
+                ));
+            }
+        }
     }
     for (i, group) in config.default_groups.iter().flatten().enumerate() {
-        if !config.groups.contains_key(group) {
-            let hint = match did_you_mean(group, config.groups.keys().map(String::as_str)) {
+        if project.group(group).is_none() {
+            let names = || project.groups.keys().map(String::as_str);
+            let hint = match did_you_mean(group, names()) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None if config.groups.is_empty() => "define it in a `[groups]` table".to_owned(),
+                None if project.groups.is_empty() => {
+                    "define it in a `[groups]` table (or `[dependency-groups]` in pyproject.toml)"
+                        .to_owned()
+                }
                 None => format!(
                     "the groups are {}",
-                    config
-                        .groups
-                        .keys()
+                    names()
                         .map(|g| format!("`{g}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -73,7 +91,7 @@ pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
             };
             return Err(invalid(
                 &["default-groups", &i.to_string()],
-                format!("`default-groups` names `{group}`, which is not in `[groups]`"),
+                format!("`default-groups` names `{group}`, which is not a group of the project"),
                 Some(hint),
             ));
         }

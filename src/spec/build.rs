@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{
-    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalProject, PipSpec, SPEC_FORMAT, Spec,
-    SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
+    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalProject, PackageSpec, PipSpec,
+    SPEC_FORMAT, Spec, SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
 };
 use crate::credentials::PipUrl;
 use crate::diagnostics::Location;
@@ -22,13 +22,56 @@ use crate::project::Project;
 use crate::python::Resolved;
 use crate::requirement::normalize_requirement;
 
-/// Which groups to install.
-#[derive(Debug, Clone, Default)]
+/// Which groups and extras to install, as the command line chose them
+/// (recorded so in the state: replayed, it follows the project's defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) struct GroupSelection {
     /// `--group` (repeatable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) groups: Vec<String>,
     /// `--no-default-groups`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) no_default_groups: bool,
+    /// `--all-groups`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) all_groups: bool,
+    /// `--extra` (repeatable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) extras: Vec<String>,
+    /// `--all-extras`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) all_extras: bool,
+}
+
+impl GroupSelection {
+    /// Whether the command line chose anything (else the defaults apply).
+    pub(crate) fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// These choices as they are typed after `penv sync`: ` --group docs`.
+    pub(crate) fn as_command_line(&self) -> String {
+        let mut out = String::new();
+        for group in &self.groups {
+            out.push_str(" --group ");
+            out.push_str(group);
+        }
+        if self.no_default_groups {
+            out.push_str(" --no-default-groups");
+        }
+        if self.all_groups {
+            out.push_str(" --all-groups");
+        }
+        for extra in &self.extras {
+            out.push_str(" --extra ");
+            out.push_str(extra);
+        }
+        if self.all_extras {
+            out.push_str(" --all-extras");
+        }
+        out
+    }
 }
 
 impl Spec {
@@ -40,21 +83,29 @@ impl Spec {
     ) -> Result<Self, SpecError> {
         let config = &project.config;
         let mut groups = BTreeMap::new();
-        let defaults = if selection.no_default_groups {
-            &[][..]
-        } else {
-            config.default_groups.as_deref().unwrap_or(&[])
-        };
-        for name in defaults.iter().chain(&selection.groups) {
-            let Some(reqs) = config.groups.get(name) else {
+        let mut group_files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut group_tops = Vec::new();
+        for name in selected_groups(project, selection) {
+            let Some((key, group)) = project.group(&name) else {
                 return Err(SpecError::UnknownGroup {
-                    name: name.clone(),
+                    name,
                     file: project.file.clone(),
-                    known: config.groups.keys().cloned().collect(),
+                    known: project.groups.keys().cloned().collect(),
                 });
             };
-            groups.insert(name.clone(), canonical_requirements(reqs));
+            groups.insert(key.clone(), canonical_requirements(&group.requirements));
+            if group.requirement_files.is_empty() {
+                continue;
+            }
+            group_files.insert(key.clone(), group.requirement_files.clone());
+            for (i, f) in group.requirement_files.iter().enumerate() {
+                let mut keys: Vec<&str> = group.keys.iter().map(String::as_str).collect();
+                let index = i.to_string();
+                keys.extend(["requirement-files", &index]);
+                group_tops.push((project.root.join(f), project.locate_from_top(&keys), false));
+            }
         }
+        let (package, extras) = selected_extras(project, selection)?;
         let named = pip_args::parse(&config.pip.args);
         let mut top: Vec<(PathBuf, Option<Location>, bool)> = config
             .requirement_files
@@ -68,6 +119,7 @@ impl Spec {
                 )
             })
             .collect();
+        top.extend(group_tops);
         // `-r`/`-c` in `[pip] args`: relative to pip's working directory,
         // the project root. A URL or a `${VAR}` is pip's, as in includes.
         for (i, file, constraint) in &named.files {
@@ -87,8 +139,15 @@ impl Spec {
                 lines: f.lines,
             })
             .collect();
-        let requirements = canonical_requirements(&config.requirements);
-        let local_projects = local_projects(&project.root, &requirements, &groups, &files, &named)?;
+        let requirements = canonical_requirements(&project.requirements);
+        let local_projects = local_projects(
+            &project.root,
+            package.is_some(),
+            &requirements,
+            &groups,
+            &files,
+            &named,
+        )?;
         let (interpreter, venv, pip) = common_parts(project, python)?;
         Ok(Self {
             format: SPEC_FORMAT,
@@ -100,9 +159,63 @@ impl Spec {
             pip,
             local_projects,
             named_find_links,
+            group_files,
+            package,
+            extras,
             lock: None,
         })
     }
+}
+
+/// The names of the groups `selection` asks for, as asked: every group
+/// with `--all-groups`, else the defaults (unless `--no-default-groups`)
+/// and `--group`'s.
+fn selected_groups(project: &Project, selection: &GroupSelection) -> Vec<String> {
+    if selection.all_groups {
+        return project.groups.keys().cloned().collect();
+    }
+    let defaults = if selection.no_default_groups {
+        &[][..]
+    } else {
+        &project.default_groups[..]
+    };
+    defaults.iter().chain(&selection.groups).cloned().collect()
+}
+
+/// Extras by name, with their requirements.
+type Extras = BTreeMap<String, Vec<String>>;
+
+/// The extras `selection` asks for: for a project installed itself, the
+/// names pip gets (`-e .[a,b]`); else each one's requirements.
+fn selected_extras(
+    project: &Project,
+    selection: &GroupSelection,
+) -> Result<(Option<PackageSpec>, Extras), SpecError> {
+    let mut chosen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if selection.all_extras {
+        chosen.extend(project.extras.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    for name in &selection.extras {
+        let Some((key, reqs)) = project.extra(name) else {
+            return Err(SpecError::UnknownExtra {
+                name: name.clone(),
+                file: project.file.clone(),
+                known: project.extras.keys().cloned().collect(),
+            });
+        };
+        chosen.insert(key.clone(), reqs.clone());
+    }
+    if project.package {
+        let extras = chosen.into_keys().collect();
+        return Ok((Some(PackageSpec { extras }), BTreeMap::new()));
+    }
+    Ok((
+        None,
+        chosen
+            .into_iter()
+            .map(|(k, v)| (k, canonical_requirements(&v)))
+            .collect(),
+    ))
 }
 
 /// The parts of a spec that do not depend on what is installed: the
@@ -184,12 +297,16 @@ pub(super) fn canonical_requirements(reqs: &[String]) -> Vec<String> {
 /// relative to the project root, pip's working directory.
 fn local_projects(
     root: &Path,
+    package: bool,
     requirements: &[String],
     groups: &BTreeMap<String, Vec<String>>,
     files: &[FileSpec],
     named: &pip_args::Named,
 ) -> Result<Vec<LocalProject>, SpecError> {
     let mut found: Vec<(String, PathBuf)> = Vec::new();
+    if package {
+        found.push(("-e .".to_owned(), root.to_owned()));
+    }
     for req in requirements.iter().chain(groups.values().flatten()) {
         found.extend(local::requirement_dir(req, root).map(|d| (req.clone(), d)));
     }

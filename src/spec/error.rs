@@ -53,6 +53,16 @@ pub enum SpecError {
         /// The groups there are.
         known: Vec<String>,
     },
+    /// `--extra` names an extra the project does not define.
+    #[error("there is no extra `{name}` in `{}`", display_path(file))]
+    UnknownExtra {
+        /// The extra asked for.
+        name: String,
+        /// The project file.
+        file: PathBuf,
+        /// The extras there are.
+        known: Vec<String>,
+    },
     /// A local project's metadata file that cannot be read.
     #[error(transparent)]
     Metadata(FsError),
@@ -78,7 +88,10 @@ impl SpecError {
             | Self::BadPipVersion { location, .. }
             | Self::UndefinedVariable { location, .. } => location.as_ref(),
             Self::Lock(e) => e.location(),
-            Self::UnknownGroup { .. } | Self::Metadata(_) | Self::LockSelect { .. } => None,
+            Self::UnknownGroup { .. }
+            | Self::UnknownExtra { .. }
+            | Self::Metadata(_)
+            | Self::LockSelect { .. } => None,
         }
     }
 
@@ -99,9 +112,24 @@ impl SpecError {
                 known.iter().map(String::as_str),
             ) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None if known.is_empty() => "the project defines no `[groups]`".to_owned(),
+                None if known.is_empty() => "the project defines no groups (`[groups]`, or `[dependency-groups]` in pyproject.toml)".to_owned(),
                 None => format!(
                     "the groups are {}",
+                    known
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            Self::UnknownExtra { name, known, .. } => match crate::diagnostics::did_you_mean(
+                name,
+                known.iter().map(String::as_str),
+            ) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if known.is_empty() => "the project defines no extras (`[project.optional-dependencies]` in pyproject.toml)".to_owned(),
+                None => format!(
+                    "the extras are {}",
                     known
                         .iter()
                         .map(|g| format!("`{g}`"))

@@ -76,6 +76,17 @@ impl ReadLock {
     }
 }
 
+/// Whether a lock's package is the project at `root`: a `directory`
+/// source naming it (relative to the lock's directory `dir`), editable.
+fn is_the_project(package: &crate::lock::model::Package, dir: &Path, root: &Path) -> bool {
+    package.directory.as_ref().is_some_and(|d| {
+        d.editable == Some(true)
+            && d.subdirectory.is_none()
+            && crate::fs::normalize_lexically(&dir.join(&d.path))
+                == crate::fs::normalize_lexically(root)
+    })
+}
+
 impl Spec {
     /// The spec of `project`'s env installed from `lock` for `python` and
     /// the groups of `selection`.
@@ -104,8 +115,23 @@ impl Spec {
             })?;
         let tags = python.info.wheel_tags();
         let dir = lock.path.parent().unwrap_or(Path::new("."));
+        // The project itself (`directory = { path = "." }`, what `penv
+        // lock` writes for an installed project): not hash-checkable, so not
+        // in the selection; installed after it, editable and `--no-deps`.
+        let (own, others): (Vec<_>, Vec<_>) = lock
+            .lock
+            .packages
+            .iter()
+            .cloned()
+            .partition(|p| is_the_project(p, dir, &project.root));
+        let lock_without_own = crate::lock::model::PyLock {
+            packages: others,
+            ..lock.lock.clone()
+        };
+        let package =
+            (!own.is_empty() && project.package).then(|| super::PackageSpec { extras: Vec::new() });
         let mut chosen = select(
-            &lock.lock,
+            &lock_without_own,
             dir,
             &Target {
                 markers,
@@ -130,6 +156,9 @@ impl Spec {
             pip,
             local_projects,
             named_find_links: vec![],
+            group_files: std::collections::BTreeMap::default(),
+            package,
+            extras: std::collections::BTreeMap::default(),
             lock: Some(LockSpec {
                 path: relative_display(&lock.path, &project.root),
                 sha256: lock.sha256.clone(),

@@ -82,11 +82,44 @@ pub struct Spec {
     /// [`PipSpec`]), with their listings; left out when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) named_find_links: Vec<FindLinks>,
+    /// The top requirement files of the selected groups (`requirement-files`
+    /// of a group table), by group, relative to the project root; their
+    /// contents are in `requirement_files`. Left out when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) group_files: BTreeMap<String, Vec<String>>,
+    /// The project itself, installed editable (`-e .[extras]`); its
+    /// metadata files are in `local_projects`. Left out when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) package: Option<PackageSpec>,
+    /// The selected extras of a project that is not installed itself, with
+    /// their requirements (normalized, sorted). Left out when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) extras: BTreeMap<String, Vec<String>>,
     /// Installed from `pylock.toml`: the lock and what is selected from it
     /// (then the requirement fields above are empty). Left out otherwise,
     /// so the hash of every spec without a lock is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) lock: Option<LockSpec>,
+}
+
+/// The project installed itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PackageSpec {
+    /// The extras selected (normalized, sorted): `-e .[a,b]`.
+    pub(crate) extras: Vec<String>,
+}
+
+impl PackageSpec {
+    /// What pip is given, for the project at `root`: `root[a,b]`.
+    pub(crate) fn editable(&self, root: &Path) -> String {
+        let mut text = root.display().to_string();
+        if !self.extras.is_empty() {
+            text.push('[');
+            text.push_str(&self.extras.join(","));
+            text.push(']');
+        }
+        text
+    }
 }
 
 /// The interpreter part of the spec.
@@ -171,13 +204,19 @@ impl Spec {
         hex::encode(hasher.finalize())
     }
 
-    /// Every requirement string to install: `requirements` and the selected groups'.
+    /// Every requirement string to install: `requirements`, the selected
+    /// groups' and the selected extras' (of a project not installed itself).
     pub(crate) fn all_requirements(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self.requirements.iter().map(String::as_str).collect();
-        for reqs in self.groups.values() {
+        for reqs in self.groups.values().chain(self.extras.values()) {
             all.extend(reqs.iter().map(String::as_str));
         }
         all
+    }
+
+    /// The selected groups' top requirement files, in group order.
+    pub(crate) fn group_top_files(&self) -> Vec<String> {
+        self.group_files.values().flatten().cloned().collect()
     }
 }
 
@@ -278,6 +317,9 @@ pub(crate) fn example() -> Spec {
         },
         local_projects: vec![],
         named_find_links: vec![],
+        group_files: BTreeMap::new(),
+        package: None,
+        extras: BTreeMap::new(),
         lock: None,
     }
 }

@@ -234,14 +234,17 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
         // `--group dev` is compared with the same selection.
         let selection = Selection {
             python: None,
-            groups: crate::spec::GroupSelection {
-                groups: crate::state::State::read(env)
-                    .ok()
-                    .flatten()
-                    .map(|s| s.spec.groups.into_keys().collect())
-                    .unwrap_or_default(),
-                no_default_groups: true,
-            },
+            groups: crate::state::State::read(env)
+                .ok()
+                .flatten()
+                .map(|s| {
+                    s.selection.unwrap_or_else(|| crate::spec::GroupSelection {
+                        groups: s.spec.groups.into_keys().collect(),
+                        no_default_groups: true,
+                        ..Default::default()
+                    })
+                })
+                .unwrap_or_default(),
             // As a plain sync would: from `pylock.toml` when there is one.
             lock: crate::plan::LockUse::Auto,
         };

@@ -61,15 +61,14 @@ pub(crate) enum Freshness {
 }
 
 /// The selection a lock is made for: every group of the project.
-pub(crate) fn selection(
-    plan_python: Option<String>,
-    project: &crate::project::Project,
-) -> Selection {
+pub(crate) fn selection(plan_python: Option<String>) -> Selection {
     Selection {
         python: plan_python,
+        // Every group and every extra: a lock holds what any sync may ask for.
         groups: GroupSelection {
-            groups: project.config.groups.keys().cloned().collect(),
-            no_default_groups: true,
+            all_groups: true,
+            all_extras: true,
+            ..GroupSelection::default()
         },
         lock: crate::plan::LockUse::Ignore,
     }
@@ -111,12 +110,7 @@ pub(crate) fn inputs(plan: &Plan) -> Inputs {
     Inputs {
         requirements: spec.requirements.clone(),
         groups: spec.groups.clone(),
-        default_groups: plan
-            .project
-            .config
-            .default_groups
-            .clone()
-            .unwrap_or_default(),
+        default_groups: plan.project.default_groups.clone(),
         requirement_files: spec
             .requirement_files
             .iter()
@@ -131,6 +125,11 @@ pub(crate) fn inputs(plan: &Plan) -> Inputs {
             .collect(),
         pip,
         local_projects: spec.local_projects.iter().map(json).collect(),
+        package: spec
+            .package
+            .as_ref()
+            .map(|p| p.editable(std::path::Path::new("-e ."))),
+        extras: spec.extras.clone(),
         pip_version: spec.venv.pip_version.clone(),
         interpreter: format!(
             "{} {} {} {}",
@@ -220,13 +219,8 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
             .requires_python
             .as_ref()
             .map(|r| r.value.clone()),
-        groups: plan.project.config.groups.keys().cloned().collect(),
-        default_groups: plan
-            .project
-            .config
-            .default_groups
-            .clone()
-            .unwrap_or_default(),
+        groups: plan.project.groups.keys().cloned().collect(),
+        default_groups: plan.project.default_groups.clone(),
         inputs: inputs(plan),
     };
     let new = lock::build::build(&full, &base, &by_group, &context)?;

@@ -57,6 +57,18 @@ pub(super) fn resolve_all(
     let kept = super::pins::kept_pins(existing, options, &spec);
     let run = |groups: BTreeMap<String, Vec<String>>, base: bool, pins: &[String], what: &str| {
         let spec = Spec {
+            group_files: spec
+                .group_files
+                .iter()
+                .filter(|(name, _)| groups.contains_key(*name))
+                .map(|(name, files)| (name.clone(), files.clone()))
+                .collect(),
+            package: if base { spec.package.clone() } else { None },
+            extras: if base {
+                spec.extras.clone()
+            } else {
+                BTreeMap::new()
+            },
             groups,
             requirements: if base {
                 spec.requirements.clone()

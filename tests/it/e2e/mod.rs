@@ -19,6 +19,7 @@ mod lock_sync;
 mod pip_index;
 mod pip_seed;
 mod rough_edges;
+mod pyproject;
 mod sync;
 
 use std::path::{Path, PathBuf};
