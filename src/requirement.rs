@@ -44,6 +44,24 @@ pub(crate) fn name_and_specifiers(text: &str) -> Option<(String, String)> {
     Some((req.name.to_string(), specifiers))
 }
 
+/// PEP 503: runs of `-`, `_`, `.` are one `-`, letters lowercase.
+pub(crate) fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep && !out.is_empty() {
+            out.push('-');
+        }
+        sep = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// A requirement as `penv add` writes it: its PEP 503 name, its
 /// normalized text, and whether it says which versions (a specifier or a URL).
 #[derive(Debug, Clone, PartialEq, Eq)]

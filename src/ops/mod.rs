@@ -10,7 +10,9 @@
 pub(crate) mod build;
 pub(crate) mod cache;
 pub(crate) mod doctor;
+pub(crate) mod edit;
 pub(crate) mod envs;
+pub(crate) mod init;
 pub(crate) mod lock;
 pub(crate) mod sync;
 pub(crate) mod use_env;

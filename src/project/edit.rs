@@ -11,7 +11,7 @@
 
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
 
-use crate::requirement::{self, Parsed};
+use crate::requirement::{self, Parsed, normalize_name};
 
 mod array;
 mod place;
@@ -193,24 +193,6 @@ pub(crate) fn find(text: &str, layout: Layout, group: Option<&str>, name: &str) 
         [(_, entry)] => Some(entry.clone()),
         _ => None,
     }
-}
-
-/// PEP 503: runs of `-`, `_`, `.` are one `-`, letters lowercase.
-pub(crate) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-            continue;
-        }
-        if sep && !out.is_empty() {
-            out.push('-');
-        }
-        sep = false;
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 fn parse(text: &str) -> Result<DocumentMut, EditError> {

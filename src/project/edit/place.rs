@@ -21,7 +21,7 @@ pub(crate) enum Layout {
 
 /// The keys of the array, from the document's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Place {
+pub struct Place {
     pub(crate) keys: Vec<String>,
 }
 
