@@ -10,7 +10,6 @@ use crate::ops::edit::{self, Request};
 
 pub(super) fn add(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
     let done = edit::add(ctx, &request(args))?;
-    super::remove::report(ctx, &done);
     for text in &done.unbounded {
         ctx.printer.status(&if args.no_sync {
             format!("`{text}` was written without a version (`--no-sync` installs nothing to take one from)")
@@ -18,6 +17,7 @@ pub(super) fn add(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
             format!("`{text}` was written without a version: the env has no such distribution (a marker left it out?)")
         });
     }
+    super::remove::report(ctx, &done);
     Ok(ExitCode::SUCCESS)
 }
 

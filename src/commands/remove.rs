@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::Error;
 use crate::cli::EditArgs;
 use crate::ops::Ctx;
-use crate::ops::edit::{self, Done, describe};
+use crate::ops::edit::{self, Done};
 
 pub(super) fn remove(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
     let done = edit::remove(ctx, &super::add::request(args))?;
@@ -14,12 +14,8 @@ pub(super) fn remove(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What an edit changed, then what the sync did.
+/// What the sync after the edit did.
 pub(super) fn report(ctx: &Ctx, done: &Done) {
-    for change in &done.changes {
-        ctx.printer
-            .status(&describe(change, &done.place, &done.file));
-    }
     if let Some((outcome, plan)) = &done.synced {
         ctx.printer
             .status(&super::sync::outcome_message(plan, outcome));

@@ -35,11 +35,6 @@ pub(crate) struct Request {
 
 /// What an edit did, for the command to print.
 pub(crate) struct Done {
-    /// The file edited.
-    pub(crate) file: PathBuf,
-    /// Where in it, as messages name it.
-    pub(crate) place: String,
-    pub(crate) changes: Vec<Change>,
     /// The sync's outcome and plan, unless `--no-sync`.
     pub(crate) synced: Option<(Outcome, Plan)>,
     /// Requirements added without a version and left so (`--no-sync`, or
@@ -81,16 +76,24 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
         .collect();
     if request.no_sync {
         write_checked(&file, &original, &edited)?;
-        return Ok(done(&file, edited, None, unbounded));
+        tell(ctx, &file, &edited);
+        return Ok(Done { synced: None, unbounded: unbounded });
     }
     let lock = LockFile::snapshot(&project)?;
     drop(project);
     let undo_all = |err: Error| undo(&file, &original, &lock, err);
     write_checked(&file, &original, &edited)?;
-    let first = sync_with(ctx, group).map_err(&undo_all)?;
     if unbounded.is_empty() {
-        return Ok(done(&file, edited, Some(first), unbounded));
+        tell(ctx, &file, &edited);
+        let synced = sync_with(ctx, group).map_err(&undo_all)?;
+        return Ok(Done { synced: Some(synced), unbounded: unbounded });
     }
+    ctx.printer.status(&format!(
+        "Syncing with {} first, for the version{} to write",
+        unbounded.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "),
+        if unbounded.len() == 1 { "" } else { "s" }
+    ));
+    let first = sync_with(ctx, group).map_err(&undo_all)?;
     // Bare names: the version the env got, as a lower bound.
     let mut bounded = Vec::new();
     unbounded.retain(|text| {
@@ -121,8 +124,9 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
         })
         .collect();
     let edited = Edited { changes, ..second };
+    tell(ctx, &file, &edited);
     let synced = sync_with(ctx, group).map_err(&undo_all)?;
-    Ok(done(&file, edited, Some(synced), unbounded))
+    Ok(Done { synced: Some(synced), unbounded: unbounded })
 }
 
 /// `penv remove`.
@@ -141,13 +145,15 @@ pub(crate) fn remove(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
         .map_err(|e| edit_error(&file, e))?;
     if request.no_sync {
         write_checked(&file, &original, &edited)?;
-        return Ok(done(&file, edited, None, Vec::new()));
+        tell(ctx, &file, &edited);
+        return Ok(Done { synced: None, unbounded: Vec::new() });
     }
     let lock = LockFile::snapshot(&project)?;
     drop(project);
     write_checked(&file, &original, &edited)?;
+    tell(ctx, &file, &edited);
     let synced = sync_with(ctx, group).map_err(|err| undo(&file, &original, &lock, err))?;
-    Ok(done(&file, edited, Some(synced), Vec::new()))
+    Ok(Done { synced: Some(synced), unbounded: Vec::new() })
 }
 
 /// `>=X.Y` of an installed version: its first two release numbers, or
@@ -168,16 +174,6 @@ fn lower_bound(version: &str) -> String {
         String::new()
     };
     format!("{epoch}{}.{}", release[0], release[1])
-}
-
-fn done(file: &Path, edited: Edited, synced: Option<(Outcome, Plan)>, unbounded: Vec<String>) -> Done {
-    Done {
-        file: file.to_owned(),
-        place: edited.place.label(),
-        changes: edited.changes,
-        synced,
-        unbounded,
-    }
 }
 
 fn layout(file: &Path) -> Layout {
@@ -299,8 +295,16 @@ fn not_in_requirement_files(
     Ok(())
 }
 
+/// Says what the edit changed (before the sync, whose output follows).
+fn tell(ctx: &Ctx, file: &Path, edited: &Edited) {
+    for change in &edited.changes {
+        ctx.printer
+            .status(&describe(change, &edited.place.label(), file));
+    }
+}
+
 /// How a change is told.
-pub(crate) fn describe(change: &Change, place: &str, file: &Path) -> String {
+fn describe(change: &Change, place: &str, file: &Path) -> String {
     let file = display_path(file);
     match change {
         Change::Added(text) => format!("Added `{text}` to {place} of `{file}`"),
