@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::project::{PENV_TOML, PYPROJECT_TOML};
+use crate::project::{PENV_TOML, PYPROJECT_TOML, Project};
 use crate::python::request::Request;
 use crate::{fs, text_file};
 
@@ -72,11 +72,11 @@ pub(crate) fn init(dir: &Path) -> Result<Outcome, Error> {
                     "`{main}` is left out: the `[project]` dependencies are the requirements (add `requirement-files = [\"{main}\"]` to `[tool.penv]` to install it too)"
                 ));
             }
-            append_tool_penv(dir, &found.files.groups)?
+            append_tool_penv(dir, &found.files.groups, &mut notes)?
         }
         _ => Some(write_penv_toml(&penv, &found, &mut notes)?),
     };
-    if wrote.is_none() {
+    if wrote.is_none() && found.files.groups.is_empty() {
         notes.push(format!(
             "`{PYPROJECT_TOML}` is enough as it is: penv loads its `[project]` and `[dependency-groups]`; nothing was written"
         ));
@@ -96,7 +96,15 @@ fn write_penv_toml(
     found: &Found,
     notes: &mut Vec<String>,
 ) -> Result<(PathBuf, String), Error> {
-    let text = match penv_toml(found, notes) {
+    let text = match penv_toml(found, notes, false) {
+        // Groups of requirement files are written only if this penv loads
+        // them; else as comments, for when it does.
+        Some(text) if !found.files.groups.is_empty() && Project::from_text(path, &text).is_err() => {
+            notes.push(
+                "the groups are written as comments: this penv cannot load groups of requirement files (`{ requirement-files = […] }`)".to_owned(),
+            );
+            penv_toml(found, &mut Vec::new(), true).unwrap_or_default()
+        }
         Some(text) => text,
         None => TEMPLATE.to_owned(),
     };
@@ -114,7 +122,7 @@ fn write_penv_toml(
 }
 
 /// The `penv.toml` for what was found, `None` when nothing was.
-fn penv_toml(found: &Found, notes: &mut Vec<String>) -> Option<String> {
+fn penv_toml(found: &Found, notes: &mut Vec<String>, groups_commented: bool) -> Option<String> {
     let python = found.python_version.as_ref().and_then(|(line, raw)| {
         if raw == "system" || Request::parse(raw).is_err() {
             notes.push(format!(
@@ -142,8 +150,13 @@ fn penv_toml(found: &Found, notes: &mut Vec<String>) -> Option<String> {
         None => out.push_str("requirements = []\n"),
     }
     if !found.files.groups.is_empty() {
-        out.push_str("\n[groups]\n");
-        out.push_str(&group_lines(&found.files.groups));
+        let groups = format!("[groups]\n{}", group_lines(&found.files.groups));
+        out.push('\n');
+        if groups_commented {
+            out.extend(groups.lines().map(|l| format!("# {l}\n")));
+        } else {
+            out.push_str(&groups);
+        }
     }
     Some(out)
 }
@@ -164,6 +177,7 @@ fn group_lines(groups: &BTreeMap<String, Vec<String>>) -> String {
 fn append_tool_penv(
     dir: &Path,
     groups: &BTreeMap<String, Vec<String>>,
+    notes: &mut Vec<String>,
 ) -> Result<Option<(PathBuf, String)>, Error> {
     if groups.is_empty() {
         return Ok(None);
@@ -179,7 +193,12 @@ fn append_tool_penv(
         text.push('\n');
     }
     text.push_str(&added);
-    crate::project::Project::from_text(&path, &text)?;
+    if let Err(e) = Project::from_text(&path, &text) {
+        notes.push(format!(
+            "the requirement files were not written as groups in `[tool.penv.groups]`: this penv cannot load them there ({e})"
+        ));
+        return Ok(None);
+    }
     fs::rewrite_atomic(&path, text.as_bytes())?;
     Ok(Some((path, added.trim_start().to_owned())))
 }
@@ -258,7 +277,7 @@ mod tests {
             .groups
             .insert("dev".to_owned(), vec!["requirements-dev.txt".to_owned()]);
         let mut notes = Vec::new();
-        let text = penv_toml(&found, &mut notes).unwrap();
+        let text = penv_toml(&found, &mut notes, false).unwrap();
         assert_eq!(
             text,
             "# Written by `penv init` from the files beside it; every key is in penv's README.\n\
@@ -269,13 +288,15 @@ mod tests {
              dev = { requirement-files = [\"requirements-dev.txt\"] }\n"
         );
         assert!(notes.is_empty());
+        let commented = penv_toml(&found, &mut notes, true).unwrap();
+        assert!(commented.ends_with("\n# [groups]\n# dev = { requirement-files = [\"requirements-dev.txt\"] }\n"), "{commented}");
         assert!(text.parse::<toml_edit::DocumentMut>().is_ok());
         // `system` and names pyenv alone knows are left to `.python-version`.
         let found = Found {
             python_version: Some((2, "my-venv".to_owned())),
             ..Found::default()
         };
-        assert_eq!(penv_toml(&found, &mut notes), None);
+        assert_eq!(penv_toml(&found, &mut notes, false), None);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(TEMPLATE.parse::<toml_edit::DocumentMut>().is_ok());
         assert!(crate::project::Project::from_text(Path::new("penv.toml"), TEMPLATE).is_ok());
