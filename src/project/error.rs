@@ -79,11 +79,11 @@ impl ProjectError {
                 Some(format!("found `{}`: the file must be named `penv.toml` (lowercase)", display_path(path)))
             }
             Self::NotFound { nearby: Some(path), .. } => Some(format!(
-                "found `{}`; create a `penv.toml` beside it, e.g.\n\n    python = \"3.12\"\n    requirement-files = [\"requirements.txt\"]\n\n  or add a `[tool.penv]` table to `pyproject.toml`",
+                "found `{}`: `penv init` writes a `penv.toml` from it and the files beside it",
                 display_path(path)
             )),
             Self::NotFound { .. } => Some(
-                "create a `penv.toml` in the project's root (e.g. `python = \"3.12\"`), or pass `-C DIR`".to_owned(),
+                "run `penv init` in the project's root to write a `penv.toml`, or pass `-C DIR`".to_owned(),
             ),
             Self::NoSuchDirectory { .. } => Some(
                 "give `-C` an existing directory: the project's, or one inside it".to_owned(),
