@@ -166,7 +166,11 @@ pub enum Error {
         message: String,
     },
     /// The package is required by a requirement file, which penv does not edit.
-    #[error("`{name}` is required by `{}` (line {line}), a requirement file, not by `{}`", display_path(reqfile), display_path(file))]
+    #[error(
+        "`{name}` is required by `{}` (line {line}), a requirement file, not by `{}`",
+        display_path(reqfile),
+        display_path(file)
+    )]
     InRequirementFile {
         /// The package as given.
         name: String,
@@ -267,11 +271,7 @@ impl Diagnostic for Error {
             Self::EditUndone { source, files } => {
                 let mut text = source.detail().unwrap_or_default();
                 for file in files {
-                    let _ = write!(
-                        text,
-                        "\n`{}` was put back as it was.",
-                        display_path(file)
-                    );
+                    let _ = write!(text, "\n`{}` was put back as it was.", display_path(file));
                 }
                 Some(text.trim_start_matches('\n').to_owned())
             }
@@ -328,7 +328,7 @@ impl Diagnostic for Error {
                 "nothing else was touched; delete what is left yourself if you are sure".to_owned(),
             ),
             Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.hint(),
-            Self::Edit { source, .. } => source.hint(),
+            Self::Edit { source, .. } => Some(source.hint()),
             Self::BadRequirement { .. } => Some(
                 "give a PEP 508 requirement: a name, then versions if you want them: `requests`, `requests>=2.32`, `rich[jupyter]==13.*`".to_owned(),
             ),
@@ -352,9 +352,7 @@ impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Interrupted { signal, .. } => signal.exit_code(),
-            Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => {
-                source.exit_code()
-            }
+            Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.exit_code(),
             _ => 2,
         }
     }

@@ -9,12 +9,13 @@ use crate::ops::Ctx;
 use crate::ops::init::{self, Git};
 
 pub(super) fn init(ctx: &Ctx) -> Result<ExitCode, Error> {
-    let dir = std::env::current_dir()
-        .map_err(|e| crate::fs::FsError::new("find", ".", e))?;
+    let dir = std::env::current_dir().map_err(|e| crate::fs::FsError::new("find", ".", e))?;
     let outcome = init::init(&dir)?;
     let p = ctx.printer;
     if outcome.found.is_empty() {
-        p.status("Found no `.python-version`, requirement file or `pyproject.toml`: writing a template");
+        p.status(
+            "Found no `.python-version`, requirement file or `pyproject.toml`: writing a template",
+        );
     } else {
         p.status("Found:");
         for line in &outcome.found {
@@ -24,7 +25,7 @@ pub(super) fn init(ctx: &Ctx) -> Result<ExitCode, Error> {
     if let Some((file, text)) = &outcome.wrote {
         p.status(&format!("Wrote `{}`:", display_path(file)));
         for line in text.lines() {
-            p.status(&format!("    {line}").trim_end().to_owned());
+            p.status(format!("    {line}").trim_end());
         }
     }
     for note in &outcome.notes {

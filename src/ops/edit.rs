@@ -77,7 +77,10 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     if request.no_sync {
         write_checked(&file, &original, &edited)?;
         tell(ctx, &file, &edited);
-        return Ok(Done { synced: None, unbounded: unbounded });
+        return Ok(Done {
+            synced: None,
+            unbounded,
+        });
     }
     let lock = LockFile::snapshot(&project)?;
     drop(project);
@@ -86,11 +89,18 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     if unbounded.is_empty() {
         tell(ctx, &file, &edited);
         let synced = sync_with(ctx, group).map_err(&undo_all)?;
-        return Ok(Done { synced: Some(synced), unbounded: unbounded });
+        return Ok(Done {
+            synced: Some(synced),
+            unbounded,
+        });
     }
     ctx.printer.status(&format!(
         "Syncing with {} first, for the version{} to write",
-        unbounded.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "),
+        unbounded
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
         if unbounded.len() == 1 { "" } else { "s" }
     ));
     let first = sync_with(ctx, group).map_err(&undo_all)?;
@@ -109,7 +119,8 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
             None => true,
         }
     });
-    let second = edit::add(&edited.text, layout, group, &bounded).map_err(|e| edit_error(&file, e))?;
+    let second =
+        edit::add(&edited.text, layout, group, &bounded).map_err(|e| edit_error(&file, e))?;
     write_checked(&file, &original, &second)?;
     let changes = edited
         .changes
@@ -126,7 +137,10 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     let edited = Edited { changes, ..second };
     tell(ctx, &file, &edited);
     let synced = sync_with(ctx, group).map_err(&undo_all)?;
-    Ok(Done { synced: Some(synced), unbounded: unbounded })
+    Ok(Done {
+        synced: Some(synced),
+        unbounded,
+    })
 }
 
 /// `penv remove`.
@@ -146,14 +160,20 @@ pub(crate) fn remove(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     if request.no_sync {
         write_checked(&file, &original, &edited)?;
         tell(ctx, &file, &edited);
-        return Ok(Done { synced: None, unbounded: Vec::new() });
+        return Ok(Done {
+            synced: None,
+            unbounded: Vec::new(),
+        });
     }
     let lock = LockFile::snapshot(&project)?;
     drop(project);
     write_checked(&file, &original, &edited)?;
     tell(ctx, &file, &edited);
     let synced = sync_with(ctx, group).map_err(|err| undo(&file, &original, &lock, err))?;
-    Ok(Done { synced: Some(synced), unbounded: Vec::new() })
+    Ok(Done {
+        synced: Some(synced),
+        unbounded: Vec::new(),
+    })
 }
 
 /// `>=X.Y` of an installed version: its first two release numbers, or
@@ -185,7 +205,8 @@ fn layout(file: &Path) -> Layout {
 }
 
 fn read(file: &Path) -> Result<String, Error> {
-    Ok(text_file::read(file, text_file::PROJECT_FILE).map_err(crate::project::ProjectError::from)?)
+    Ok(text_file::read(file, text_file::PROJECT_FILE)
+        .map_err(crate::project::ProjectError::from)?)
 }
 
 fn edit_error(file: &Path, source: edit::EditError) -> Error {
@@ -308,7 +329,9 @@ fn describe(change: &Change, place: &str, file: &Path) -> String {
     let file = display_path(file);
     match change {
         Change::Added(text) => format!("Added `{text}` to {place} of `{file}`"),
-        Change::Replaced(old, new) => format!("Replaced `{old}` with `{new}` in {place} of `{file}`"),
+        Change::Replaced(old, new) => {
+            format!("Replaced `{old}` with `{new}` in {place} of `{file}`")
+        }
         Change::Unchanged(text) => format!("`{text}` is already in {place} of `{file}`"),
         Change::Removed(text) => format!("Removed `{text}` from {place} of `{file}`"),
     }

@@ -9,6 +9,7 @@
 //! `[tool.penv]`, and every byte it had stays; `.gitignore` only gains a line.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
@@ -99,7 +100,9 @@ fn write_penv_toml(
     let text = match penv_toml(found, notes, false) {
         // Groups of requirement files are written only if this penv loads
         // them; else as comments, for when it does.
-        Some(text) if !found.files.groups.is_empty() && Project::from_text(path, &text).is_err() => {
+        Some(text)
+            if !found.files.groups.is_empty() && Project::from_text(path, &text).is_err() =>
+        {
             notes.push(
                 "the groups are written as comments: this penv cannot load groups of requirement files (`{ requirement-files = […] }`)".to_owned(),
             );
@@ -140,13 +143,12 @@ fn penv_toml(found: &Found, notes: &mut Vec<String>, groups_commented: bool) -> 
         "# Written by `penv init` from the files beside it; every key is in penv's README.\n",
     );
     if let Some(python) = python {
-        out.push_str(&format!(
-            "python = {}  # from `.python-version`\n",
-            quote(&python)
-        ));
+        let _ = writeln!(out, "python = {}  # from `.python-version`", quote(&python));
     }
     match &found.files.main {
-        Some(main) => out.push_str(&format!("requirement-files = [{}]\n", quote(main))),
+        Some(main) => {
+            let _ = writeln!(out, "requirement-files = [{}]", quote(main));
+        }
         None => out.push_str("requirements = []\n"),
     }
     if !found.files.groups.is_empty() {
@@ -163,13 +165,16 @@ fn penv_toml(found: &Found, notes: &mut Vec<String>, groups_commented: bool) -> 
 
 /// `name = { requirement-files = ["…"] }`, one line per group.
 fn group_lines(groups: &BTreeMap<String, Vec<String>>) -> String {
-    groups
-        .iter()
-        .map(|(name, files)| {
-            let files: Vec<String> = files.iter().map(|f| quote(f)).collect();
-            format!("{name} = {{ requirement-files = [{}] }}\n", files.join(", "))
-        })
-        .collect()
+    let mut out = String::new();
+    for (name, files) in groups {
+        let files: Vec<String> = files.iter().map(|f| quote(f)).collect();
+        let _ = writeln!(
+            out,
+            "{name} = {{ requirement-files = [{}] }}",
+            files.join(", ")
+        );
+    }
+    out
 }
 
 /// Appends `[tool.penv.groups]` to `pyproject.toml` when there are
@@ -289,7 +294,12 @@ mod tests {
         );
         assert!(notes.is_empty());
         let commented = penv_toml(&found, &mut notes, true).unwrap();
-        assert!(commented.ends_with("\n# [groups]\n# dev = { requirement-files = [\"requirements-dev.txt\"] }\n"), "{commented}");
+        assert!(
+            commented.ends_with(
+                "\n# [groups]\n# dev = { requirement-files = [\"requirements-dev.txt\"] }\n"
+            ),
+            "{commented}"
+        );
         assert!(text.parse::<toml_edit::DocumentMut>().is_ok());
         // `system` and names pyenv alone knows are left to `.python-version`.
         let found = Found {

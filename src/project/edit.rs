@@ -4,7 +4,7 @@
 //!
 //! Invariant: the file's bytes change only on the lines of the entries
 //! edited — comments, key order, quoting, indentation and trailing commas
-//! elsewhere survive as they were (toml_edit keeps every byte it is not
+//! elsewhere survive as they were (`toml_edit` keeps every byte it is not
 //! told to change; the decor of a new or removed element is chosen here so
 //! that the array keeps its layout). Names match as PEP 503 says
 //! (`Typing_Extensions` is `typing-extensions`). Pure: text in, text out.
@@ -56,7 +56,9 @@ pub enum EditError {
         expected: &'static str,
     },
     /// `[project] dynamic` names `dependencies`: a build backend computes them.
-    #[error("`[project] dependencies` is listed in `[project] dynamic`: the build backend computes it, so it cannot be edited")]
+    #[error(
+        "`[project] dependencies` is listed in `[project] dynamic`: the build backend computes it, so it cannot be edited"
+    )]
     Dynamic,
     /// The package is named by more than one entry (different markers, say).
     #[error("`{name}` is in {} more than once ({})", place.label(), entries.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))]
@@ -82,8 +84,8 @@ pub enum EditError {
 
 impl EditError {
     /// What to do about it.
-    pub(crate) fn hint(&self) -> Option<String> {
-        Some(match self {
+    pub(crate) fn hint(&self) -> String {
+        match self {
             Self::Toml(_) => "fix the file's syntax, then run the command again".to_owned(),
             Self::WrongType { expected, .. } => {
                 format!("make it {expected}, or edit the file by hand")
@@ -95,7 +97,7 @@ impl EditError {
                 "it holds {}",
                 present.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
             ),
-        })
+        }
     }
 }
 

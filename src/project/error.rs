@@ -65,29 +65,36 @@ impl ProjectError {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             // Only a `penv.toml` that is not a file is passed over by the search.
-            Self::NotFound { nearby: Some(path), .. }
-                if path.file_name().is_some_and(|n| n == PENV_TOML) =>
+            Self::NotFound {
+                nearby: Some(path), ..
+            } if path.file_name().is_some_and(|n| n == PENV_TOML) => Some(format!(
+                "`{}` is not a file (a directory, or a symlink to nothing); make it the project file",
+                display_path(path)
+            )),
+            Self::NotFound {
+                nearby: Some(path), ..
+            } if path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
             {
                 Some(format!(
-                    "`{}` is not a file (a directory, or a symlink to nothing); make it the project file",
+                    "found `{}`: the file must be named `penv.toml` (lowercase)",
                     display_path(path)
                 ))
             }
-            Self::NotFound { nearby: Some(path), .. }
-                if path.file_name().is_some_and(|n| n.eq_ignore_ascii_case(PENV_TOML)) =>
-            {
-                Some(format!("found `{}`: the file must be named `penv.toml` (lowercase)", display_path(path)))
-            }
-            Self::NotFound { nearby: Some(path), .. } => Some(format!(
+            Self::NotFound {
+                nearby: Some(path), ..
+            } => Some(format!(
                 "found `{}`: `penv init` writes a `penv.toml` from it and the files beside it",
                 display_path(path)
             )),
             Self::NotFound { .. } => Some(
-                "run `penv init` in the project's root to write a `penv.toml`, or pass `-C DIR`".to_owned(),
+                "run `penv init` in the project's root to write a `penv.toml`, or pass `-C DIR`"
+                    .to_owned(),
             ),
-            Self::NoSuchDirectory { .. } => Some(
-                "give `-C` an existing directory: the project's, or one inside it".to_owned(),
-            ),
+            Self::NoSuchDirectory { .. } => {
+                Some("give `-C` an existing directory: the project's, or one inside it".to_owned())
+            }
             Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,

@@ -64,7 +64,6 @@ fn name_and_version(text: &str) -> Option<(String, String)> {
     Some((name?, version?))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

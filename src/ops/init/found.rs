@@ -78,12 +78,13 @@ impl Found {
             .map_err(crate::project::ProjectError::from)?
         {
             let doc: toml_edit::DocumentMut =
-                text.parse().map_err(|e: toml_edit::TomlError| Error::Edit {
-                    file: pyproject.clone(),
-                    source: crate::project::edit::EditError::Toml(
-                        e.message().trim_end().to_owned(),
-                    ),
-                })?;
+                text.parse()
+                    .map_err(|e: toml_edit::TomlError| Error::Edit {
+                        file: pyproject.clone(),
+                        source: crate::project::edit::EditError::Toml(
+                            e.message().trim_end().to_owned(),
+                        ),
+                    })?;
             found.pyproject = Some(Pyproject {
                 is_project: doc.contains_key("project") || doc.contains_key("dependency-groups"),
                 tool_penv: doc
@@ -131,10 +132,16 @@ fn classify(names: &[String]) -> (RequirementFiles, Vec<String>) {
     let mut files = RequirementFiles::default();
     let mut unnamed = Vec::new();
     let candidates: Vec<&String> = names.iter().filter(|n| is_requirement_file(n)).collect();
-    files.main = ["requirements.txt", "requirements/base.txt", "requirements/common.txt", "requirements/main.txt", "requirements/requirements.txt"]
-        .into_iter()
-        .find(|main| candidates.iter().any(|c| c == main))
-        .map(str::to_owned);
+    files.main = [
+        "requirements.txt",
+        "requirements/base.txt",
+        "requirements/common.txt",
+        "requirements/main.txt",
+        "requirements/requirements.txt",
+    ]
+    .into_iter()
+    .find(|main| candidates.iter().any(|c| c == main))
+    .map(str::to_owned);
     for name in candidates {
         if Some(name) == files.main.as_ref() {
             continue;
@@ -231,10 +238,7 @@ mod tests {
             "requirements/production.txt",
         ]));
         assert_eq!(files.main.as_deref(), Some("requirements/base.txt"));
-        assert_eq!(
-            files.groups.keys().collect::<Vec<_>>(),
-            ["production"]
-        );
+        assert_eq!(files.groups.keys().collect::<Vec<_>>(), ["production"]);
         let (files, _) = classify(&names(&["requirements/dev.txt"]));
         assert_eq!(files.main, None);
     }

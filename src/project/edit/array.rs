@@ -129,15 +129,11 @@ fn is_multiline(array: &Array) -> bool {
 }
 
 fn prefix(value: Option<&Value>) -> &str {
-    value
-        .and_then(|v| v.decor().prefix())
-        .map_or("", raw)
+    value.and_then(|v| v.decor().prefix()).map_or("", raw)
 }
 
 fn suffix(value: Option<&Value>) -> &str {
-    value
-        .and_then(|v| v.decor().suffix())
-        .map_or("", raw)
+    value.and_then(|v| v.decor().suffix()).map_or("", raw)
 }
 
 fn raw(s: &RawString) -> &str {

@@ -97,7 +97,9 @@ impl Place {
                 table.insert(key, new_table(implicit));
             }
             let item = table.get_mut(key).expect("present");
-            table = item.as_table_like_mut().ok_or_else(|| self.wrong(depth + 1))?;
+            table = item
+                .as_table_like_mut()
+                .ok_or_else(|| self.wrong(depth + 1))?;
         }
         if !table.contains_key(last) {
             if !create {
@@ -138,7 +140,12 @@ fn space_inline(table: &mut dyn TableLike, key: &str) {
     let Some(Item::Value(previous)) = table.get_mut(before) else {
         return;
     };
-    let Some(space) = previous.decor().suffix().and_then(|s| s.as_str()).map(str::to_owned) else {
+    let Some(space) = previous
+        .decor()
+        .suffix()
+        .and_then(|s| s.as_str())
+        .map(str::to_owned)
+    else {
         return;
     };
     if !space.trim().is_empty() {
@@ -154,7 +161,7 @@ fn space_inline(table: &mut dyn TableLike, key: &str) {
 /// `requirements` when it is a table (`{ requirement-files = […] }`).
 fn group_keys<'k>(doc: &DocumentMut, keys: &[&'k str]) -> Vec<&'k str> {
     let mut out = keys.to_vec();
-    if get(doc, keys).is_some_and(|item| item.is_table_like()) {
+    if get(doc, keys).is_some_and(Item::is_table_like) {
         out.push("requirements");
     }
     out

@@ -50,7 +50,12 @@ fn add_appends_on_its_own_line_in_a_multiline_array() {
 
 #[test]
 fn add_replaces_an_existing_package_in_place_by_its_pep503_name() {
-    let out = added(PENV, Layout::PenvToml, None, &["Rich>=14", "typing-extensions>=4.12"]);
+    let out = added(
+        PENV,
+        Layout::PenvToml,
+        None,
+        &["Rich>=14", "typing-extensions>=4.12"],
+    );
     let want = PENV
         .replace("'rich == 13.*',", "'rich>=14',")
         .replace("\"typing_extensions\",", "\"typing-extensions>=4.12\",");
@@ -93,10 +98,16 @@ fn add_to_one_line_arrays_keeps_them_on_one_line() {
 fn add_after_a_trailing_comment_and_without_a_trailing_comma() {
     let before = "requirements = [\n  \"a\",\n  \"b\"  # last\n]\n";
     let out = added(before, Layout::PenvToml, None, &["c"]);
-    assert_eq!(out.text, "requirements = [\n  \"a\",\n  \"b\",  # last\n  \"c\"\n]\n");
+    assert_eq!(
+        out.text,
+        "requirements = [\n  \"a\",\n  \"b\",  # last\n  \"c\"\n]\n"
+    );
     let before = "requirements = [\n  \"a\",\n  \"b\",  # last\n]\n";
     let out = added(before, Layout::PenvToml, None, &["c"]);
-    assert_eq!(out.text, "requirements = [\n  \"a\",\n  \"b\",  # last\n  \"c\",\n]\n");
+    assert_eq!(
+        out.text,
+        "requirements = [\n  \"a\",\n  \"b\",  # last\n  \"c\",\n]\n"
+    );
 }
 
 #[test]
@@ -108,7 +119,10 @@ fn add_creates_what_is_missing() {
         "python = \"3.12\"  # keep\nrequirements = [\"a\"]\n\n[pip]\nno-index = true\n"
     );
     let out = added(before, Layout::PenvToml, Some("dev"), &["pytest"]);
-    assert_eq!(out.text, format!("{before}\n[groups]\ndev = [\"pytest\"]\n"));
+    assert_eq!(
+        out.text,
+        format!("{before}\n[groups]\ndev = [\"pytest\"]\n")
+    );
     let out = added("requirements = []\n", Layout::PenvToml, None, &["a"]);
     assert_eq!(out.text, "requirements = [\"a\"]\n");
     let out = added("requirements = [\n]\n", Layout::PenvToml, None, &["a"]);
@@ -154,7 +168,10 @@ fn pyproject_edits_project_dependencies_and_dependency_groups() {
     let out = added(PYPROJECT, Layout::Pyproject, Some("docs"), &["sphinx"]);
     assert_eq!(
         out.text,
-        PYPROJECT.replace("lint = [\"ruff\"]\n", "lint = [\"ruff\"]\ndocs = [\"sphinx\"]\n")
+        PYPROJECT.replace(
+            "lint = [\"ruff\"]\n",
+            "lint = [\"ruff\"]\ndocs = [\"sphinx\"]\n"
+        )
     );
     let out = removed(PYPROJECT, Layout::Pyproject, None, &["HTTPX"]);
     assert_eq!(
@@ -165,7 +182,8 @@ fn pyproject_edits_project_dependencies_and_dependency_groups() {
 
 #[test]
 fn pyproject_prefers_tool_penv_when_it_has_the_key() {
-    let before = "[project]\nname = \"x\"\ndependencies = [\"a\"]\n\n[tool.penv]\nrequirements = [\"b\"]\n";
+    let before =
+        "[project]\nname = \"x\"\ndependencies = [\"a\"]\n\n[tool.penv]\nrequirements = [\"b\"]\n";
     let out = added(before, Layout::Pyproject, None, &["c"]);
     assert_eq!(out.text, before.replace("[\"b\"]", "[\"b\", \"c\"]"));
     // No `[project]`: `[tool.penv]`, created with an implicit `[tool]`.
@@ -198,7 +216,10 @@ fn remove_takes_the_lines_of_the_entry_with_its_comments() {
         PENV.replace("    # http\n    \"requests>=2.31\",\n", "")
     );
     let out = removed(PENV, Layout::PenvToml, None, &["RICH"]);
-    assert_eq!(out.text, PENV.replace("    'rich == 13.*',  # pretty output\n", ""));
+    assert_eq!(
+        out.text,
+        PENV.replace("    'rich == 13.*',  # pretty output\n", "")
+    );
     let out = removed(PENV, Layout::PenvToml, None, &["typing.extensions"]);
     assert_eq!(out.text, PENV.replace("    \"typing_extensions\",\n", ""));
     assert_eq!(out.changes, [Change::Removed("typing_extensions".into())]);
@@ -207,14 +228,32 @@ fn remove_takes_the_lines_of_the_entry_with_its_comments() {
 #[test]
 fn remove_from_one_line_arrays() {
     let out = removed(PENV, Layout::PenvToml, Some("dev"), &["pytest"]);
-    assert!(out.text.contains("dev = [\"ruff\"]  # tools\n"), "{}", out.text);
+    assert!(
+        out.text.contains("dev = [\"ruff\"]  # tools\n"),
+        "{}",
+        out.text
+    );
     let out = removed(PENV, Layout::PenvToml, Some("dev"), &["ruff"]);
-    assert!(out.text.contains("dev = [\"pytest>=8\"]  # tools\n"), "{}", out.text);
+    assert!(
+        out.text.contains("dev = [\"pytest>=8\"]  # tools\n"),
+        "{}",
+        out.text
+    );
     let out = removed(PENV, Layout::PenvToml, Some("docs"), &["sphinx"]);
     assert!(out.text.contains("docs = []\n"), "{}", out.text);
-    let out = removed("r = 1\nrequirements = [\n  \"a\",\n]\n", Layout::PenvToml, None, &["a"]);
+    let out = removed(
+        "r = 1\nrequirements = [\n  \"a\",\n]\n",
+        Layout::PenvToml,
+        None,
+        &["a"],
+    );
     assert_eq!(out.text, "r = 1\nrequirements = []\n");
-    let out = removed("requirements = [\"a\", \"b\", \"c\"]\n", Layout::PenvToml, None, &["b"]);
+    let out = removed(
+        "requirements = [\"a\", \"b\", \"c\"]\n",
+        Layout::PenvToml,
+        None,
+        &["b"],
+    );
     assert_eq!(out.text, "requirements = [\"a\", \"c\"]\n");
 }
 
@@ -222,9 +261,14 @@ fn remove_from_one_line_arrays() {
 fn remove_of_an_absent_package_says_what_is_there() {
     let err = remove(PENV, Layout::PenvToml, Some("dev"), &["flask".to_owned()]).unwrap_err();
     assert_eq!(err.to_string(), "`flask` is not in `[groups] dev`");
-    assert_eq!(err.hint().unwrap(), "it holds `pytest>=8`, `ruff`");
-    let err = remove("python = \"3\"\n", Layout::PenvToml, Some("dev"), &["x".to_owned()])
-        .unwrap_err();
+    assert_eq!(err.hint(), "it holds `pytest>=8`, `ruff`");
+    let err = remove(
+        "python = \"3\"\n",
+        Layout::PenvToml,
+        Some("dev"),
+        &["x".to_owned()],
+    )
+    .unwrap_err();
     assert_eq!(err.to_string(), "`x` is not in `[groups] dev`");
 }
 
@@ -236,7 +280,13 @@ fn ambiguous_and_wrong_types_are_errors() {
     // Remove takes both.
     let out = removed(before, Layout::PenvToml, None, &["a"]);
     assert_eq!(out.text, "requirements = []\n");
-    let err = add("requirements = \"a\"\n", Layout::PenvToml, None, &[req("b")]).unwrap_err();
+    let err = add(
+        "requirements = \"a\"\n",
+        Layout::PenvToml,
+        None,
+        &[req("b")],
+    )
+    .unwrap_err();
     assert_eq!(err.to_string(), "`requirements` is not an array of strings");
     let err = add("groups = 3\n", Layout::PenvToml, Some("dev"), &[req("b")]).unwrap_err();
     assert_eq!(err.to_string(), "`groups` is not a table");

@@ -4,7 +4,8 @@
 
 use super::*;
 
-const TOML_EXTRA: &str = "# what the app needs\nrequirements = [\n    \"otherpkg\",  # keep this comment\n]\n";
+const TOML_EXTRA: &str =
+    "# what the app needs\nrequirements = [\n    \"otherpkg\",  # keep this comment\n]\n";
 
 /// A [`sandbox_with_wheels`] whose penv.toml requires `otherpkg`, with a comment.
 fn project() -> Option<Sandbox> {
@@ -34,7 +35,10 @@ fn add_installs_from_local_wheels_and_edits_the_file_in_place() {
     let before = penv_toml(&sb);
     let out = sb.run(&["add", "TinyPkg==1.0"]);
     assert_code(&out, 0);
-    assert_stderr_says(&out, "Added `tinypkg==1.0` to `requirements` of `penv.toml`");
+    assert_stderr_says(
+        &out,
+        "Added `tinypkg==1.0` to `requirements` of `penv.toml`",
+    );
     assert_eq!(
         penv_toml(&sb),
         before.replace(
@@ -46,7 +50,11 @@ fn add_installs_from_local_wheels_and_edits_the_file_in_place() {
     assert_code(&sb.run(&["sync", "--check"]), 0);
     // Adding it again with another specifier replaces it in place.
     sb.ok(&["add", "tinypkg>=2"]);
-    assert!(penv_toml(&sb).contains("    \"tinypkg>=2\",\n]"), "{}", penv_toml(&sb));
+    assert!(
+        penv_toml(&sb).contains("    \"tinypkg>=2\",\n]"),
+        "{}",
+        penv_toml(&sb)
+    );
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
 }
 
@@ -55,7 +63,10 @@ fn add_without_a_specifier_writes_the_installed_version_as_a_lower_bound() {
     let sb = project!();
     let out = sb.run(&["add", "tinypkg", "--group", "dev"]);
     assert_code(&out, 0);
-    assert_stderr_says(&out, "Added `tinypkg>=2.0` to `[groups] dev` of `penv.toml`");
+    assert_stderr_says(
+        &out,
+        "Added `tinypkg>=2.0` to `[groups] dev` of `penv.toml`",
+    );
     assert!(
         penv_toml(&sb).ends_with("\n[groups]\ndev = [\"tinypkg>=2.0\"]\n"),
         "{}",
@@ -89,7 +100,10 @@ fn remove_syncs_the_env_without_the_package() {
     sb.ok(&["add", "tinypkg==1.0"]);
     let out = sb.run(&["remove", "OtherPkg"]);
     assert_code(&out, 0);
-    assert_stderr_says(&out, "Removed `otherpkg` from `requirements` of `penv.toml`");
+    assert_stderr_says(
+        &out,
+        "Removed `otherpkg` from `requirements` of `penv.toml`",
+    );
     assert!(
         penv_toml(&sb).contains("requirements = [\n    \"tinypkg==1.0\",\n]"),
         "{}",
@@ -134,7 +148,11 @@ fn init_in_a_git_repo_with_requirement_files_and_python_version() {
     }
     let sb = sandbox_with_wheels();
     let version = Command::new(python)
-        .args(["-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .args([
+            "-I",
+            "-c",
+            "import sys; print('%d.%d' % sys.version_info[:2])",
+        ])
         .output()
         .unwrap();
     let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
@@ -146,10 +164,21 @@ fn init_in_a_git_repo_with_requirement_files_and_python_version() {
     let out = sb.run(&["init"]);
     assert_code(&out, 0);
     assert_stderr_says(&out, "`requirements-dev.txt`: group `dev`");
-    assert_stderr_says(&out, "Added `/.venv/` to `.gitignore`: git did not ignore the env");
+    assert_stderr_says(
+        &out,
+        "Added `/.venv/` to `.gitignore`: git did not ignore the env",
+    );
     let text = penv_toml(&sb);
-    assert!(text.contains(&format!("python = \"{version}\"  # from `.python-version`\n")), "{text}");
-    assert!(text.contains("requirement-files = [\"requirements.txt\"]\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "python = \"{version}\"  # from `.python-version`\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("requirement-files = [\"requirements.txt\"]\n"),
+        "{text}"
+    );
     assert!(
         text.contains("dev = { requirement-files = [\"requirements-dev.txt\"] }\n"),
         "{text}"
