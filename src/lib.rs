@@ -19,14 +19,14 @@
 //! | module | what it owns |
 //! | --- | --- |
 //! | `commands/` | parsing done by [`cli`]; each command builds a plan and options, calls one operation, prints |
-//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build; before it, the lock's freshness: `--locked` refuses a stale lock, a plain sync locks again), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`), `lock` (resolving in a scratch venv, writing `pylock.toml`, its freshness by the inputs hash), `doctor`, `envs` (list, prune), `cache` (clean) |
+//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build; before it, the lock's freshness: `--locked` refuses a stale lock, a plain sync locks again), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`), `lock` (resolving in a scratch venv, writing `pylock.toml`, its freshness by the inputs hash), `doctor`, `envs` (list, prune), `cache` (clean), `edit` (`add`/`remove`: the edit, then a sync; the files put back if it fails), `init` (a project file from what the directory holds) |
 //! | `plan.rs` | the pipeline's first three stages, once: the project's request inputs, the resolved interpreter, `requires-python`, the spec and its hash (from `pylock.toml` when there is one); re-planned under the lock and checked after pip |
-//! | [`project`] | finding and loading `penv.toml` (or `[tool.penv]`), its serde model, validation, locations for errors |
+//! | [`project`] | finding and loading `penv.toml` (or `[tool.penv]`), its serde model, validation, locations for errors, editing its requirement arrays in place (`edit`) |
 //! | `python/` | which request applies (`precedence`), discovery, choice, the probe and its cache (`interpreter`), resolution to a base (`resolve`) |
 //! | `requirement.rs` | PEP 508 requirement strings (checked, canonical), panics of the parser contained |
 //! | [`spec`] | the canonical spec and its sha256 (the env's identity): requirement files (`reqfile/`), `find-links`, local projects, `pip.args`, the diff shown when it changed |
 //! | `lock/` | `pylock.toml` (PEP 751): its serde model and parser (`model`), and writing one from pip's resolution; selecting one file per package for an interpreter and groups (`select`, with PEP 751 markers in `markers` and wheel tags in `tags`); beside `spec/`, which may use its model |
-//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `found` (any tool's env on disk: kind, Python, size), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
+//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `found` (any tool's env on disk: kind, Python, size), `installed` (a distribution's version, from its `METADATA`), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
 //! | `installer/` | the env's own pip: its arguments, running it, its output |
 //! | `state.rs` | `penv-state.json`, written last: an env without one is never trusted |
 //! | `registry.rs` | the envs penv synced, one small file per env in the data dir (`penv envs`) |
