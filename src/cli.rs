@@ -59,6 +59,12 @@ pub(crate) enum Command {
     Hash(HashArgs),
     /// Resolve the project with pip and write `pylock.toml` (PEP 751) beside penv.toml
     Lock(LockArgs),
+    /// Write a penv.toml from what the directory holds (.python-version, requirements*.txt, pyproject.toml)
+    Init,
+    /// Add requirements to the project file, keeping its comments and layout, then sync
+    Add(EditArgs),
+    /// Remove requirements from the project file, keeping its comments and layout, then sync
+    Remove(EditArgs),
     /// List and find base interpreters
     #[command(subcommand)]
     Python(PythonCommand),
@@ -176,6 +182,22 @@ pub(crate) struct LockArgs {
     /// Re-resolve this package, keeping the other pins (repeatable)
     #[arg(long, value_name = "NAME")]
     pub(crate) upgrade_package: Vec<String>,
+}
+
+/// `penv add` / `penv remove`.
+#[derive(Debug, Args)]
+pub(crate) struct EditArgs {
+    /// PEP 508 requirements for `add` (`requests`, `rich>=13`); names for `remove`
+    #[arg(required = true, value_name = "PACKAGE", num_args = 1..)]
+    pub(crate) packages: Vec<String>,
+
+    /// Edit this group instead of the main requirements (created by `add` if needed)
+    #[arg(long, value_name = "GROUP")]
+    pub(crate) group: Option<String>,
+
+    /// Only edit the file; do not sync (nor lock)
+    #[arg(long)]
+    pub(crate) no_sync: bool,
 }
 
 /// `penv run`.

@@ -154,6 +154,54 @@ pub enum Error {
         /// One line each: the path and why.
         failures: Vec<String>,
     },
+    /// `penv add`/`remove` cannot make the edit.
+    #[error("`{}`: {source}", display_path(file))]
+    Edit {
+        /// The project file.
+        file: PathBuf,
+        /// Why.
+        source: project::edit::EditError,
+    },
+    /// `penv add` of something that is not a PEP 508 requirement.
+    #[error("`{text}` is not a requirement: {message}")]
+    BadRequirement {
+        /// As given.
+        text: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The package is required by a requirement file, which penv does not edit.
+    #[error(
+        "`{name}` is required by `{}` (line {line}), a requirement file, not by `{}`",
+        display_path(reqfile),
+        display_path(file)
+    )]
+    InRequirementFile {
+        /// The package as given.
+        name: String,
+        /// The requirement file.
+        reqfile: PathBuf,
+        /// 1-based.
+        line: usize,
+        /// The project file.
+        file: PathBuf,
+    },
+    /// The sync after an edit failed; the files edited were put back.
+    #[error("{source}")]
+    EditUndone {
+        /// The failure.
+        source: Box<Error>,
+        /// The files put back as they were.
+        files: Vec<PathBuf>,
+    },
+    /// `penv init` where there is a project file already.
+    #[error("{}", if *tool_penv { format!("`{}` already has a `[tool.penv]` table", display_path(file)) } else { format!("`{}` already exists", display_path(file)) })]
+    InitExists {
+        /// The file.
+        file: PathBuf,
+        /// Whether it is `[tool.penv]` in a `pyproject.toml`.
+        tool_penv: bool,
+    },
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -180,7 +228,7 @@ impl Diagnostic for Error {
             Self::NoPipForRequirements { location } | Self::Refused { location, .. } => {
                 location.as_ref()
             }
-            Self::RolledBack { source, .. } => source.location(),
+            Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.location(),
             _ => None,
         }
     }
@@ -223,6 +271,13 @@ impl Diagnostic for Error {
                     );
                 }
                 // The source's own indentation (`  - reason`) is kept.
+                Some(text.trim_start_matches('\n').to_owned())
+            }
+            Self::EditUndone { source, files } => {
+                let mut text = source.detail().unwrap_or_default();
+                for file in files {
+                    let _ = write!(text, "\n`{}` was put back as it was.", display_path(file));
+                }
                 Some(text.trim_start_matches('\n').to_owned())
             }
             _ => None,
@@ -280,7 +335,21 @@ impl Diagnostic for Error {
             Self::PruneFailed { .. } => Some(
                 "nothing else was touched; delete what is left yourself if you are sure".to_owned(),
             ),
-            Self::RolledBack { source, .. } => source.hint(),
+            Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.hint(),
+            Self::Edit { source, .. } => Some(source.hint()),
+            Self::BadRequirement { .. } => Some(
+                "give a PEP 508 requirement: a name, then versions if you want them: `requests`, `requests>=2.32`, `rich[jupyter]==13.*`".to_owned(),
+            ),
+            Self::InRequirementFile { reqfile, .. } => Some(format!(
+                "penv edits only TOML: change `{}` yourself (then `penv sync`), or delete the line there and run the command again",
+                display_path(reqfile)
+            )),
+            Self::InitExists { tool_penv: false, .. } => Some(
+                "penv never overwrites it: edit it (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),
+            ),
+            Self::InitExists { tool_penv: true, .. } => Some(
+                "penv never overwrites it: edit the table (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),
+            ),
             _ => None,
         }
     }
@@ -291,7 +360,7 @@ impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Interrupted { signal, .. } => signal.exit_code(),
-            Self::RolledBack { source, .. } => source.exit_code(),
+            Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.exit_code(),
             _ => 2,
         }
     }

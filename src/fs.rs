@@ -145,6 +145,38 @@ fn write_atomic_as(path: &Path, bytes: &[u8], readable: bool) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` with `bytes`, atomically and only if nothing is there:
+/// a temporary file in the same directory, linked into place without
+/// replacing anything (an error of kind `AlreadyExists` if something is).
+pub(crate) fn create_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".penv-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| set_readable(tmp.as_file()))
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| FsError::new("write", tmp.path(), e))?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| FsError::new("create", path, e.error))?;
+    Ok(())
+}
+
+/// [`write_atomic`] for a file the user owns (a project file penv edits):
+/// the new file gets the old one's permissions, and a symlink is written
+/// through (its target is replaced), so a linked project file stays linked.
+pub(crate) fn rewrite_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
+    write_atomic(&target, bytes)?;
+    if let Some(permissions) = permissions {
+        fs::set_permissions(&target, permissions)
+            .map_err(|e| FsError::new("set the permissions of", &target, e))?;
+    }
+    Ok(())
+}
+
 /// Temporary files are created 0600; what penv writes is ordinary data (0644).
 fn set_readable(file: &File) -> io::Result<()> {
     #[cfg(unix)]

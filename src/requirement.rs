@@ -88,6 +88,60 @@ pub(crate) fn name_and_specifiers(text: &str) -> Option<(String, String)> {
     Some((req.name.to_string(), specifiers))
 }
 
+/// A requirement as `penv add` writes it: its PEP 503 name, its
+/// normalized text, and whether it says which versions (a specifier or a URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Parsed {
+    /// The normalized name (`Typing_Extensions` → `typing-extensions`).
+    pub(crate) name: String,
+    /// The requirement, normalized (`Rich == 13.*` → `rich==13.*`).
+    pub(crate) text: String,
+    /// Whether it has a version specifier or a URL.
+    pub(crate) versioned: bool,
+}
+
+/// Parses a requirement for editing; the reason it is not one otherwise.
+pub(crate) fn parse(text: &str) -> Result<Parsed, String> {
+    let normalized = normalize_requirement(text)?;
+    if !text.is_ascii() {
+        // Non-ASCII is legal only in a URL or a marker string: name it from
+        // the ASCII stand-in; a URL is a version.
+        let ascii: String = text
+            .chars()
+            .map(|c| if c.is_ascii() { c } else { '~' })
+            .collect();
+        let req = parse_ascii_requirement(&ascii)?;
+        return Ok(Parsed {
+            name: req.name.to_string(),
+            text: normalized,
+            versioned: req.version_or_url.is_some(),
+        });
+    }
+    let req = parse_ascii_requirement(text)?;
+    Ok(Parsed {
+        name: req.name.to_string(),
+        versioned: req.version_or_url.is_some(),
+        text: normalized,
+    })
+}
+
+/// The PEP 503 name a requirement string names (`None` when it is not one).
+pub(crate) fn package_name(text: &str) -> Option<String> {
+    parse(text).ok().map(|p| p.name)
+}
+
+/// `requirement` (which has no version) with `>=version` added, keeping
+/// its extras and markers: `rich[jupyter]; python_version > "3.8"` and
+/// `13.9` give `rich[jupyter]>=13.9; python_version > "3.8"`.
+pub(crate) fn with_lower_bound(requirement: &str, version: &str) -> Result<String, String> {
+    use pep508_rs::pep440_rs::VersionSpecifiers;
+    let mut req = parse_ascii_requirement(requirement)?;
+    let specifiers = VersionSpecifiers::from_str(&format!(">={version}"))
+        .map_err(|e| format!("`>={version}` is not a version specifier: {e}"))?;
+    req.version_or_url = Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers));
+    Ok(req.to_string())
+}
+
 fn parse_ascii_requirement(
     text: &str,
 ) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {

@@ -2,12 +2,15 @@
 //! one operation ([`crate::ops`]) or stage, and prints the outcome. No
 //! pipeline logic lives here.
 
+mod add;
 mod cache;
 mod doctor;
 mod envs;
 mod hash;
+mod init;
 mod lock;
 mod python;
+mod remove;
 mod run;
 mod status;
 mod sync;
@@ -40,6 +43,9 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Status(args) => status::status(&ctx, &args),
         Command::Hash(args) => hash::hash(&ctx, &args),
         Command::Lock(args) => lock::lock(&ctx, &args),
+        Command::Init => init::init(&ctx),
+        Command::Add(args) => add::add(&ctx, &args),
+        Command::Remove(args) => remove::remove(&ctx, &args),
         Command::Python(cmd) => python::python(&ctx, &cmd),
         Command::Doctor(args) => doctor::doctor(&ctx, &args),
         Command::Envs(args) => envs::envs(&ctx, &args),

@@ -23,7 +23,6 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         sync::lock_first(ctx, args.spec.python.clone(), lock)?;
     }
     let plan = super::plan_with(ctx, &args.spec, lock)?;
-    let env_name = display_path(&plan.paths.env);
     if args.check {
         return Ok(check(ctx, &plan, args));
     }
@@ -47,8 +46,15 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
             chosen.as_command_line()
         ));
     }
+    ctx.printer.status(&outcome_message(&plan, &outcome));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a sync did, in one line (also after `penv add` / `penv remove`).
+pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
+    let env_name = display_path(&plan.paths.env);
     let python = &plan.python.info;
-    let message = match outcome {
+    match *outcome {
         Outcome::AlreadyFresh => format!(
             "`{env_name}` is up to date ({} {})",
             python.implementation, python.version
@@ -63,9 +69,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         Outcome::Restored => {
             format!("Restored `{env_name}` from the stash (built before for this spec)")
         }
-    };
-    ctx.printer.status(&message);
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 /// `--check`: exit 0 when the env is fresh; else 1, with why and what to run.

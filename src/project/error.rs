@@ -87,7 +87,10 @@ impl ProjectError {
                     display_path(path)
                 ))
             }
-            Self::NotFound { dir, .. } => Some(Found::in_dir(dir).hint()),
+            Self::NotFound { dir, .. } => Some(format!(
+                "`penv init` writes a `penv.toml` from what is here; or {}",
+                Found::in_dir(dir).hint()
+            )),
             Self::NoSuchDirectory { .. } => {
                 Some("give `-C` an existing directory: the project's, or one inside it".to_owned())
             }

@@ -18,6 +18,7 @@
 //! cannot make in `validate` and `pip_options`, key locations for errors
 //! found later in `locate`, the file's types in [`model`].
 
+pub mod edit;
 mod error;
 mod load;
 mod locate;

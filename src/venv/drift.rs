@@ -200,7 +200,7 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
 /// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
 /// when it is a directory of its own, not venv's link to `lib`), or
 /// `Lib/site-packages` on Windows.
-fn site_dirs(env: &Path) -> Vec<PathBuf> {
+pub(super) fn site_dirs(env: &Path) -> Vec<PathBuf> {
     if cfg!(windows) {
         return vec![Path::new("Lib").join("site-packages")];
     }

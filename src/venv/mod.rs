@@ -14,6 +14,7 @@ pub mod check;
 pub mod create;
 pub mod drift;
 pub mod found;
+pub(crate) mod installed;
 pub mod kept;
 pub mod owned;
 mod paths;

@@ -12,6 +12,8 @@ mod ide;
 mod project;
 mod shell;
 
+pub(crate) use project::git_ignores;
+
 use serde::Serialize;
 
 use super::Ctx;

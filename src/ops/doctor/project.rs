@@ -137,7 +137,7 @@ fn base_packages(base: &Path) -> (usize, Vec<std::path::PathBuf>) {
 /// Whether git ignores the env (asked of a file inside it, so an env that
 /// ignores itself with its own `.gitignore` of `*`, as Python 3.13's venv
 /// writes, counts); `None` outside a git work tree or without git.
-fn git_ignores(root: &Path, env: &Path) -> Option<bool> {
+pub(crate) fn git_ignores(root: &Path, env: &Path) -> Option<bool> {
     let mut cmd = Command::new("git");
     cmd.arg("-C")
         .arg(root)

@@ -8,6 +8,7 @@ mod data_safety;
 mod doctor;
 mod drift;
 mod edge;
+mod edit;
 mod edits_during_sync;
 mod env_safety;
 mod envs;

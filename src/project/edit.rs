@@ -1,0 +1,236 @@
+//! Editing the requirements of a project file in place (`penv add`,
+//! `penv remove`): which TOML array holds them, and adding, replacing or
+//! removing one of its strings.
+//!
+//! Invariant: the file's bytes change only on the lines of the entries
+//! edited — comments, key order, quoting, indentation and trailing commas
+//! elsewhere survive as they were (`toml_edit` keeps every byte it is not
+//! told to change; the decor of a new or removed element is chosen here so
+//! that the array keeps its layout). Names match as PEP 503 says
+//! (`Typing_Extensions` is `typing-extensions`). Pure: text in, text out.
+
+use toml_edit::{Array, DocumentMut, Item, Table, Value};
+
+use crate::requirement::{self, Parsed, normalize_name};
+
+mod array;
+mod place;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use place::{Layout, Place};
+
+/// What an edit did to one requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Appended.
+    Added(String),
+    /// An entry for the same package, replaced in place: (old, new).
+    Replaced(String, String),
+    /// Already there as asked (or asked without a version, and there with one).
+    Unchanged(String),
+    /// Removed.
+    Removed(String),
+}
+
+/// An edited file: its new text and what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Edited {
+    pub(crate) text: String,
+    pub(crate) place: Place,
+    pub(crate) changes: Vec<Change>,
+}
+
+/// Why an edit cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The file does not parse (it changed since it was loaded).
+    #[error("invalid TOML: {0}")]
+    Toml(String),
+    /// A key on the way to the requirements is not a table, or they are not an array.
+    #[error("{} is not {expected}", place.label())]
+    WrongType {
+        /// Where.
+        place: Place,
+        /// "an array of strings", "a table".
+        expected: &'static str,
+    },
+    /// `[project] dynamic` names `dependencies`: a build backend computes them.
+    #[error(
+        "`[project] dependencies` is listed in `[project] dynamic`: the build backend computes it, so it cannot be edited"
+    )]
+    Dynamic,
+    /// The package is named by more than one entry (different markers, say).
+    #[error("`{name}` is in {} more than once ({})", place.label(), entries.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))]
+    Ambiguous {
+        /// The package.
+        name: String,
+        /// Where.
+        place: Place,
+        /// The entries naming it.
+        entries: Vec<String>,
+    },
+    /// `remove` of a package the place does not name.
+    #[error("`{name}` is not in {}", place.label())]
+    NotThere {
+        /// The package as given.
+        name: String,
+        /// Where it was looked for.
+        place: Place,
+        /// What is there, as written.
+        present: Vec<String>,
+    },
+}
+
+impl EditError {
+    /// What to do about it.
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            Self::Toml(_) => "fix the file's syntax, then run the command again".to_owned(),
+            Self::WrongType { expected, .. } => {
+                format!("make it {expected}, or edit the file by hand")
+            }
+            Self::Dynamic => "edit where the build backend takes them from, or remove `dependencies` from `dynamic` and list them in `[project] dependencies`".to_owned(),
+            Self::Ambiguous { .. } => "edit the file by hand: penv does not guess which entry is meant".to_owned(),
+            Self::NotThere { present, .. } if present.is_empty() => "there is nothing there to remove".to_owned(),
+            Self::NotThere { present, .. } => format!(
+                "it holds {}",
+                present.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+/// Adds `requirements` to the place `group` selects in `text`: a package
+/// already there has its entry replaced in place (kept, when the new one
+/// gives no version and the old one does), a new one is appended.
+pub(crate) fn add(
+    text: &str,
+    layout: Layout,
+    group: Option<&str>,
+    requirements: &[Parsed],
+) -> Result<Edited, EditError> {
+    let mut doc = parse(text)?;
+    let place = Place::choose(&doc, layout, group);
+    place.check_editable(&doc)?;
+    let array = place.array_mut(&mut doc, true)?.expect("created");
+    let mut changes = Vec::new();
+    for req in requirements {
+        let found = matching(array, &req.name);
+        match found.as_slice() {
+            [] => {
+                array::push(array, &req.text);
+                changes.push(Change::Added(req.text.clone()));
+            }
+            [(_, old)] if old == &req.text || !req.versioned => {
+                changes.push(Change::Unchanged(old.clone()));
+            }
+            [(i, old)] => {
+                array::replace(array, *i, &req.text);
+                changes.push(Change::Replaced(old.clone(), req.text.clone()));
+            }
+            many => {
+                return Err(EditError::Ambiguous {
+                    name: req.name.clone(),
+                    place,
+                    entries: many.iter().map(|(_, e)| e.clone()).collect(),
+                });
+            }
+        }
+    }
+    Ok(Edited {
+        text: doc.to_string(),
+        place,
+        changes,
+    })
+}
+
+/// Removes every entry naming one of `names` from the place `group`
+/// selects; a name with no entry is an error saying what is there.
+pub(crate) fn remove(
+    text: &str,
+    layout: Layout,
+    group: Option<&str>,
+    names: &[String],
+) -> Result<Edited, EditError> {
+    let mut doc = parse(text)?;
+    let place = Place::choose(&doc, layout, group);
+    place.check_editable(&doc)?;
+    let mut changes = Vec::new();
+    let Some(array) = place.array_mut(&mut doc, false)? else {
+        return Err(EditError::NotThere {
+            name: names.first().cloned().unwrap_or_default(),
+            place,
+            present: Vec::new(),
+        });
+    };
+    for name in names {
+        let found = matching(array, &normalize_name(name));
+        if found.is_empty() {
+            return Err(EditError::NotThere {
+                name: name.clone(),
+                present: strings(array),
+                place,
+            });
+        }
+        for (i, old) in found.into_iter().rev() {
+            array::remove(array, i);
+            changes.push(Change::Removed(old));
+        }
+    }
+    Ok(Edited {
+        text: doc.to_string(),
+        place,
+        changes,
+    })
+}
+
+/// The entry naming `name` in the place `group` selects, as written, when
+/// there is exactly one.
+pub(crate) fn find(text: &str, layout: Layout, group: Option<&str>, name: &str) -> Option<String> {
+    let mut doc = parse(text).ok()?;
+    let place = Place::choose(&doc, layout, group);
+    let array = place.array_mut(&mut doc, false).ok()??;
+    match matching(array, &normalize_name(name)).as_slice() {
+        [(_, entry)] => Some(entry.clone()),
+        _ => None,
+    }
+}
+
+fn parse(text: &str) -> Result<DocumentMut, EditError> {
+    text.parse::<DocumentMut>()
+        .map_err(|e| EditError::Toml(e.message().trim_end().to_owned()))
+}
+
+/// The (index, text) of the string entries naming package `name`.
+fn matching(array: &Array, name: &str) -> Vec<(usize, String)> {
+    array
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((i, v.as_str()?.to_owned())))
+        .filter(|(_, s)| {
+            requirement::package_name(s).map_or_else(|| normalize_name(s) == name, |n| n == name)
+        })
+        .collect()
+}
+
+/// The string entries, as written.
+fn strings(array: &Array) -> Vec<String> {
+    array
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A new, empty standard table (`[name]`), or an implicit one when it
+/// only holds other tables (`[tool]` above `[tool.penv]`).
+fn new_table(implicit: bool) -> Item {
+    let mut table = Table::new();
+    table.set_implicit(implicit);
+    Item::Table(table)
+}
+
+/// A new, empty array value.
+fn new_array() -> Item {
+    Item::Value(Value::Array(Array::new()))
+}
