@@ -115,13 +115,19 @@ pub(crate) fn lstat(path: &Path) -> Result<Option<fs::Metadata>> {
 /// directory, flushed and synced, then renamed over the target. Readers see
 /// the old content or the new, never a torn file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with_mode(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] with the file's permission bits (Unix; ignored
+/// elsewhere): a git hook must stay executable, or disabled, as it was.
+pub(crate) fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".penv-tmp-")
         .tempfile_in(dir)
         .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
-        .and_then(|()| set_readable(tmp.as_file()))
+        .and_then(|()| set_mode(tmp.as_file(), mode))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path(), e))?;
     tmp.persist(path)
@@ -129,16 +135,17 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Temporary files are created 0600; what penv writes is ordinary data (0644).
-fn set_readable(file: &File) -> io::Result<()> {
+/// Temporary files are created 0600; what penv writes is ordinary data
+/// (0644) unless the caller says otherwise.
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o644))
+        file.set_permissions(fs::Permissions::from_mode(mode))
     }
     #[cfg(not(unix))]
     {
-        let _ = file;
+        let _ = (file, mode);
         Ok(())
     }
 }

@@ -3,9 +3,11 @@
 //! pipeline logic lives here.
 
 mod cache;
+mod completions;
 mod doctor;
 mod envs;
 mod hash;
+mod hook;
 mod lock;
 mod python;
 mod run;
@@ -43,6 +45,9 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Doctor(args) => doctor::doctor(&ctx, &args),
         Command::Envs(args) => envs::envs(&ctx, &args),
         Command::Cache(cmd) => cache::cache(&ctx, &cmd),
+        Command::Hook(cmd) => hook::hook(&ctx, &cmd),
+        Command::Completions(args) => completions::completions(&ctx, &args),
+        Command::GenerateMan(args) => completions::generate_man(&ctx, &args),
     }
 }
 

@@ -4,13 +4,15 @@
 //! in a transaction ([`build`]), resolving and writing `pylock.toml`
 //! ([`lock`]), using one as it is ([`use_env`]), checking a project and its
 //! shell for the classic mistakes ([`doctor`]), listing and pruning the envs
-//! on disk ([`envs`]), and cleaning the cache ([`cache`]). A new command is a
+//! on disk ([`envs`]), cleaning the cache ([`cache`]), and the git hooks
+//! that sync on checkout ([`hook`]). A new command is a
 //! file in `commands/` calling these; a new operation is a file here.
 
 pub(crate) mod build;
 pub(crate) mod cache;
 pub(crate) mod doctor;
 pub(crate) mod envs;
+pub(crate) mod hook;
 pub(crate) mod lock;
 pub(crate) mod sync;
 pub(crate) mod use_env;
