@@ -12,6 +12,7 @@ mod edits_during_sync;
 mod env_safety;
 mod envs;
 mod hashed_inputs;
+mod hooks;
 mod lock;
 mod lock_sync;
 mod pip_index;
@@ -23,7 +24,7 @@ use std::process::{Command, Output};
 
 use crate::common::interpreters::{copied_python, fake_python};
 use crate::common::output::{assert_code, assert_exit_and_stderr, stderr, stdout};
-use crate::common::{Sandbox, build_wheel};
+use crate::common::{Sandbox, build_wheel, penv_bin};
 
 /// A sandbox with `tinypkg` 1.0 in a `wheels/` directory inside the project
 /// (for relative paths), and that directory.
