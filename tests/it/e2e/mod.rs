@@ -11,6 +11,7 @@ mod edge;
 mod edits_during_sync;
 mod env_safety;
 mod envs;
+mod examples;
 mod hashed_inputs;
 mod hooks;
 mod lock;
