@@ -1,5 +1,5 @@
-//! `penv completions SHELL` (clap_complete, on stdout) and the hidden
-//! `penv generate-man DIR` behind `just man` (clap_mangen: one page for
+//! `penv completions SHELL` (`clap_complete`, on stdout) and the hidden
+//! `penv generate-man DIR` behind `just man` (`clap_mangen`: one page for
 //! penv and one per subcommand, as `git` and `cargo` ship them).
 //!
 //! Both are generated from the clap definition in [`crate::cli`], so they
@@ -16,12 +16,12 @@ use crate::diagnostics::display_path;
 use crate::fs::{self, FsError};
 use crate::ops::Ctx;
 
-pub(super) fn completions(ctx: &Ctx, args: &CompletionsArgs) -> Result<ExitCode, Error> {
+pub(super) fn completions(ctx: &Ctx, args: &CompletionsArgs) -> ExitCode {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "penv", &mut out);
     let text = String::from_utf8_lossy(&out);
     ctx.printer.data(text.strip_suffix('\n').unwrap_or(&text));
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 pub(super) fn generate_man(ctx: &Ctx, args: &GenerateManArgs) -> Result<ExitCode, Error> {

@@ -46,7 +46,7 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Envs(args) => envs::envs(&ctx, &args),
         Command::Cache(cmd) => cache::cache(&ctx, &cmd),
         Command::Hook(cmd) => hook::hook(&ctx, &cmd),
-        Command::Completions(args) => completions::completions(&ctx, &args),
+        Command::Completions(args) => Ok(completions::completions(&ctx, &args)),
         Command::GenerateMan(args) => completions::generate_man(&ctx, &args),
     }
 }

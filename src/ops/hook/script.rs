@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn the_block_quotes_paths_and_filters_file_checkouts_only_in_post_checkout() {
         let checkout = block("post-checkout", "it's", "/o p/penv");
-        assert!(checkout.contains(r#"penv='/o p/penv'"#), "{checkout}");
+        assert!(checkout.contains(r"penv='/o p/penv'"), "{checkout}");
         assert!(checkout.contains(r#"dir="$(pwd)"/"it's""#), "{checkout}");
         assert!(checkout.contains(r#"[ "$3" = 1 ] || exit 0"#));
         assert!(!block("post-rewrite", ".", "/p").contains("$3"));
