@@ -19,7 +19,7 @@
 //! | module | what it owns |
 //! | --- | --- |
 //! | `commands/` | parsing done by [`cli`]; each command builds a plan and options, calls one operation, prints |
-//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build; before it, the lock's freshness: `--locked` refuses a stale lock, a plain sync locks again), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`), `lock` (resolving in a scratch venv, writing `pylock.toml`, its freshness by the inputs hash), `doctor`, `envs` (list, prune), `cache` (clean) |
+//! | `ops/` | `sync` (the no-op fast path under a reader's lock, else the writer lock, recovery, re-plan, stash restore or build; before it, the lock's freshness: `--locked` refuses a stale lock, a plain sync locks again), `build` (the transaction around create, seed, install, state), `use_env` (`which`, `run --no-sync`), `lock` (resolving in a scratch venv, writing `pylock.toml`, its freshness by the inputs hash), `doctor`, `envs` (list, prune), `cache` (clean), `hook` (git hooks that sync: finding the hooks dir, adding and removing penv's marked block) |
 //! | `plan.rs` | the pipeline's first three stages, once: the project's request inputs, the resolved interpreter, `requires-python`, the spec and its hash (from `pylock.toml` when there is one); re-planned under the lock and checked after pip |
 //! | [`project`] | finding and loading `penv.toml` (or `[tool.penv]`), its serde model, validation, locations for errors |
 //! | `python/` | which request applies (`precedence`), discovery, choice, the probe and its cache (`interpreter`), resolution to a base (`resolve`) |
