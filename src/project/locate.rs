@@ -10,13 +10,37 @@ impl Project {
     pub(crate) fn locate(&self, keys: &[&str]) -> Option<Location> {
         let mut node = Node::Item(self.doc.as_item());
         let mut span = None;
-        for key in self.prefix.iter().chain(keys) {
+        // A script's requirements are its block's top-level `dependencies`.
+        let (prefix, keys): (&[&str], Vec<&str>) = match keys.split_first() {
+            Some((&"requirements", rest)) if self.script => {
+                (&[], std::iter::once("dependencies").chain(rest.iter().copied()).collect())
+            }
+            _ => (self.prefix, keys.to_vec()),
+        };
+        for key in prefix.iter().chain(&keys) {
             let Some(next) = node.child(key) else { break };
             span = next.span().or(span);
             node = next;
         }
-        span.map(|s| Location::from_span(&self.file, &self.source, s))
+        span.map(|s| {
+            let location = Location::from_span(&self.file, &self.source, s);
+            if self.script {
+                script_line(location)
+            } else {
+                location
+            }
+        })
     }
+}
+
+/// A location in a script's padded block (see `script`) with the line as
+/// the script has it: every content line is `# ` and what the padded
+/// text has after its two spaces.
+pub(super) fn script_line(mut location: Location) -> Location {
+    if let Some(rest) = location.text.strip_prefix("  ") {
+        location.text = format!("# {rest}");
+    }
+    location
 }
 
 /// A step of a walk through a parsed TOML document.

@@ -17,12 +17,14 @@ mod load;
 mod locate;
 pub mod model;
 mod pip_options;
+mod script;
 mod validate;
 
 use std::path::PathBuf;
 
 pub use error::ProjectError;
 pub use model::{Config, PipConfig, VenvConfig};
+pub(crate) use script::unclosed_script;
 
 use crate::diagnostics::Location;
 
@@ -60,6 +62,9 @@ pub struct Project {
     /// The keys of the penv table: none in `penv.toml`, `tool.penv` in
     /// `pyproject.toml`.
     prefix: &'static [&'static str],
+    /// A script's `# /// script` block (`requirements` are its
+    /// top-level `dependencies`), not a project file.
+    script: bool,
 }
 
 /// `[project] requires-python` of a `pyproject.toml`, and where it is written.
