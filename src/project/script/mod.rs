@@ -105,8 +105,8 @@ impl Project {
         };
         let padded = padded(text, &block);
         let map = |span: std::ops::Range<usize>| {
-            let start = to_script_offset(text, &block, span.start);
-            let end = to_script_offset(text, &block, span.end).max(start);
+            let start = to_script_offset(text, &padded, &block, span.start);
+            let end = to_script_offset(text, &padded, &block, span.end).max(start);
             super::locate::script_line(Location::from_span(file, &padded, start..end))
         };
         let content = toml_edit::Document::parse(block.content.clone()).map_err(|e| {
@@ -197,10 +197,11 @@ fn padded(text: &str, block: &block::Block) -> String {
         .join("\n")
 }
 
-/// The offset in the padded script of `offset` in the block's content.
-fn to_script_offset(text: &str, block: &block::Block, offset: usize) -> usize {
+/// The offset in the padded script (`padded`) of `offset` in the block's
+/// content.
+fn to_script_offset(text: &str, padded: &str, block: &block::Block, offset: usize) -> usize {
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .chain(padded.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let prefixes: Vec<usize> = block.prefixes(text).collect();
     let mut content_start = 0;
