@@ -128,6 +128,10 @@ pub(crate) struct SyncArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
+    /// Build the env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["locked", "frozen", "force", "groups", "no_default_groups"])]
+    pub(crate) script: Option<PathBuf>,
+
     /// Rebuild the env even when it is up to date (not restored from the stash)
     ///
     /// For what penv does not check: a file edited or deleted inside an
@@ -167,7 +171,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_sync: bool,
 
-    /// The command (a `.py` file runs with the env's python) and its arguments
+    /// The command and its arguments: a `.py` file runs with the env's python, or in the env of its `# /// script` block when it has one (PEP 723)
     #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
     pub(crate) command: Vec<std::ffi::OsString>,
 }
@@ -178,6 +182,10 @@ pub(crate) struct WhichArgs {
     /// `python`, `pip`, or the name of any executable in the env
     #[arg(default_value = "python")]
     pub(crate) name: String,
+
+    /// The env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE")]
+    pub(crate) script: Option<PathBuf>,
 }
 
 /// `penv status`.
@@ -185,6 +193,10 @@ pub(crate) struct WhichArgs {
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub(crate) spec: SpecArgs,
+
+    /// The env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["groups", "no_default_groups"])]
+    pub(crate) script: Option<PathBuf>,
 
     /// Print JSON on stdout
     #[arg(long)]

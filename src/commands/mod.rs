@@ -9,6 +9,7 @@ mod hash;
 mod lock;
 mod python;
 mod run;
+mod script;
 mod status;
 mod sync;
 mod which;

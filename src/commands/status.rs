@@ -12,7 +12,10 @@ use crate::ops::Ctx;
 use crate::venv::{Readiness, Want, stash};
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
-    let plan = super::plan(ctx, &args.spec)?;
+    let plan = match &args.script {
+        Some(script) => super::script::plan(ctx, script, args.spec.python.clone())?,
+        None => super::plan(ctx, &args.spec)?,
+    };
     let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
     let stashed = stash::list(&plan.paths);
     let info = &plan.python.info;

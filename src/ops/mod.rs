@@ -12,6 +12,7 @@ pub(crate) mod cache;
 pub(crate) mod doctor;
 pub(crate) mod envs;
 pub(crate) mod lock;
+pub(crate) mod script;
 pub(crate) mod sync;
 pub(crate) mod use_env;
 

@@ -66,6 +66,10 @@ impl InUse {
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
     let done = sync_env(ctx, plan, options)?;
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
+    // A script's env is the store's, which records its own uses.
+    if plan.script().is_some() {
+        return Ok(done);
+    }
     crate::registry::record(
         ctx.data_dir.as_deref(),
         &plan.paths.env,

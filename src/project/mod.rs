@@ -24,7 +24,6 @@ use std::path::PathBuf;
 
 pub use error::ProjectError;
 pub use model::{Config, PipConfig, VenvConfig};
-pub(crate) use script::unclosed_script;
 
 use crate::diagnostics::Location;
 
@@ -76,4 +75,11 @@ pub(crate) struct RequiresPython {
     pub(crate) file: PathBuf,
     /// Its position there, for errors.
     pub(crate) location: Option<Location>,
+}
+
+impl Project {
+    /// Whether this is a script's `# /// script` block, not a project file.
+    pub(crate) fn is_script(&self) -> bool {
+        self.script
+    }
 }

@@ -17,8 +17,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub(crate) use block::unclosed_script;
-
 use super::{Config, Project, ProjectError, RequiresPython, load::explain_serde_message};
 use crate::diagnostics::Location;
 use crate::text_file;
@@ -78,13 +76,35 @@ const NOT_FOR_SCRIPTS: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// A script without a `# /// script` block.
+#[derive(Debug, Clone)]
+pub(crate) struct NoBlock {
+    /// The script (absolute).
+    pub(crate) path: PathBuf,
+    /// The 1-based line of a `# /// script` never closed, if any.
+    pub(crate) unclosed: Option<usize>,
+}
+
+impl From<NoBlock> for ProjectError {
+    fn from(no: NoBlock) -> Self {
+        Self::NoScriptBlock {
+            path: no.path,
+            unclosed: no.unclosed,
+        }
+    }
+}
+
 impl Project {
     /// The script at `file` as a project, when it has a `# /// script`
-    /// block; `Ok(None)` when it has none.
-    pub(crate) fn from_script(file: &Path) -> Result<Option<Self>, ProjectError> {
+    /// block; else [`NoBlock`], saying whether one is opened but never
+    /// closed.
+    pub(crate) fn from_script(file: &Path) -> Result<Result<Self, NoBlock>, ProjectError> {
         let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
         let text = text_file::read(&file, SCRIPT_FILE)?;
-        Self::from_script_text(&file, &text)
+        Ok(Self::from_script_text(&file, &text)?.ok_or_else(|| NoBlock {
+            path: file,
+            unclosed: block::unclosed_script(&text).map(|line| line + 1),
+        }))
     }
 
     /// [`Project::from_script`] of text read from `file`.
