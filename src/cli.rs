@@ -280,6 +280,10 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub(crate) stashes: bool,
 
+    /// Entries of penv's store (the envs of PEP 723 scripts, rebuilt on their next run)
+    #[arg(long)]
+    pub(crate) store: bool,
+
     /// Also consider the venvs found under DIR (repeatable)
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub(crate) scan: Vec<PathBuf>,

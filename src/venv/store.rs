@@ -79,21 +79,21 @@ impl Store {
         }
     }
 
-    /// `<cache dir>/envs`.
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The paths of the entry for spec hash `hash`.
     pub(crate) fn entry(&self, hash: &str) -> EnvPaths {
         let name: String = hash.chars().take(NAME_DIGITS).collect();
         EnvPaths::new(self.dir.join(name))
     }
 
-    /// Whether `env` is an entry of this store (by path).
-    pub(crate) fn holds(&self, env: &Path) -> bool {
-        let dir = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
-        env.parent() == Some(dir.as_path()) || env.parent() == Some(self.dir.as_path())
+    /// The last use of `env` when it is an entry of this store (seconds
+    /// since the epoch; 0 when it records none), else `None`.
+    pub(crate) fn last_used(&self, env: &Path) -> Option<u64> {
+        let name = env.file_name()?;
+        let entry = self.entries().into_iter().find(|e| {
+            e.paths.env.file_name() == Some(name)
+                && (e.paths.env == env || e.paths.env.canonicalize().ok().as_deref() == Some(env))
+        })?;
+        Some(entry.last_used)
     }
 
     /// Creates the store's directory, tagged as penv's cache.
@@ -256,7 +256,8 @@ mod tests {
         let paths = store.entry(hash);
         std::fs::create_dir_all(paths.env.join("lib")).unwrap();
         std::fs::write(paths.env.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-        std::fs::write(paths.env.join(crate::state::STATE_FILE), "{}").unwrap();
+        // penv's own mark on it, as a build leaves it.
+        super::super::owned::write_marker(&paths.env, "building").unwrap();
         std::fs::write(paths.env.join("lib/payload"), vec![7u8; 64 * 1024]).unwrap();
         paths.ensure_work_dir().unwrap();
         Store::touch(&paths);
@@ -293,7 +294,7 @@ mod tests {
         assert_eq!(store.evict(0, &newest.env).len(), 1);
         assert!(newest.env.exists());
         // A directory that is not penv's is never taken for an entry.
-        std::fs::create_dir_all(store.dir().join("notes")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("envs/notes")).unwrap();
         assert_eq!(store.entries().len(), 1);
     }
 }
