@@ -236,10 +236,11 @@ impl Plan {
     pub(crate) fn again(&self, vars: &EnvVars, prober: &Prober) -> Result<Self, Error> {
         let mut new = match &self.script {
             Some((file, store)) => {
-                let project = Project::from_script(file)?.map_err(|_| Error::ChangedDuringSync {
-                    files: vec![format!("`{}`", crate::diagnostics::display_path(file))],
-                    changes: vec!["its `# /// script` block is gone".to_owned()],
-                })?;
+                let project =
+                    Project::from_script(file)?.map_err(|_| Error::ChangedDuringSync {
+                        files: vec![format!("`{}`", crate::diagnostics::display_path(file))],
+                        changes: vec!["its `# /// script` block is gone".to_owned()],
+                    })?;
                 Self::for_script(project, self.selection.python.clone(), store, vars, prober)?
             }
             None => Self::new(find_project()?, self.selection.clone(), vars, prober)?,

@@ -81,7 +81,11 @@ fn print_table(ctx: &Ctx, listing: &Listing) {
         size(listing.total),
         size(listing.penv_own),
         size(stashes),
-        if store > 0 { format!(", store {}", size(store)) } else { String::new() },
+        if store > 0 {
+            format!(", store {}", size(store))
+        } else {
+            String::new()
+        },
         if parts.is_empty() { "" } else { ", " },
         parts.join(", ")
     ));

@@ -48,7 +48,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCod
     refuse_groups(&args.spec)?;
     let plan = script::plan(ctx, project, args.spec.python.clone())?;
     let env = &plan.paths.env;
-    let _in_use = if args.no_sync {
+    let in_use = if args.no_sync {
         let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
         let (readiness, in_use) = use_env::without_sync(&plan, None, rebuilding)?;
         if let Readiness::Stale { why, .. } = &readiness {
@@ -63,6 +63,9 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCod
     } else {
         script::sync(ctx, &plan, Options::default())?.1
     };
+    // Held by the script until it exits: the store never evicts an entry
+    // in use.
+    in_use.hold_through_exec();
     let python = platform::env_python(env);
     let mut cmd = Command::new(&python);
     cmd.args(&args.command);

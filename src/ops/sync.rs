@@ -54,6 +54,14 @@ impl InUse {
         Self(lock)
     }
 
+    /// Holds the lock, as a reader's, through `exec` until the command
+    /// exits: a script's store entry is in use while the script runs.
+    pub(crate) fn hold_through_exec(&self) {
+        if let Some(lock) = &self.0 {
+            lock.share_through_exec();
+        }
+    }
+
     /// The writer's lock, no longer passed on to children.
     fn exclusive(lock: fs::FileLock) -> Self {
         lock.keep_from_children();

@@ -12,9 +12,12 @@ impl Project {
         let mut span = None;
         // A script's requirements are its block's top-level `dependencies`.
         let (prefix, keys): (&[&str], Vec<&str>) = match keys.split_first() {
-            Some((&"requirements", rest)) if self.script => {
-                (&[], std::iter::once("dependencies").chain(rest.iter().copied()).collect())
-            }
+            Some((&"requirements", rest)) if self.script => (
+                &[],
+                std::iter::once("dependencies")
+                    .chain(rest.iter().copied())
+                    .collect(),
+            ),
             _ => (self.prefix, keys.to_vec()),
         };
         for key in prefix.iter().chain(&keys) {

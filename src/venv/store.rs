@@ -276,7 +276,10 @@ mod tests {
         let newer = fake_entry(&store, &"c".repeat(64), 3_000);
         let newest = fake_entry(&store, &"d".repeat(64), 4_000);
         let order: Vec<PathBuf> = store.entries().into_iter().map(|e| e.paths.env).collect();
-        assert_eq!(order, [&oldest, &in_use, &newer, &newest].map(|p| p.env.clone()));
+        assert_eq!(
+            order,
+            [&oldest, &in_use, &newer, &newest].map(|p| p.env.clone())
+        );
         let one = super::super::found::size_and_mtime(&newest.env).0;
         // A reader holds `in_use` (a script running in it).
         let reader = fs::try_lock_shared(&in_use.lock_file()).unwrap().unwrap();

@@ -42,11 +42,8 @@ impl Block {
 /// digits and `-`.
 fn opens(line: &str) -> Option<&str> {
     let kind = line.strip_prefix("# /// ")?;
-    (!kind.is_empty()
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    .then_some(kind)
+    (!kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then_some(kind)
 }
 
 /// Whether `line` may be inside a block: `#` alone, or `# ` and anything.
@@ -125,8 +122,7 @@ pub(crate) fn script_block(script: &str) -> Result<Option<Block>, BlockProblem> 
 pub(crate) fn unclosed_script(script: &str) -> Option<usize> {
     let found = blocks(script);
     script.split('\n').enumerate().find_map(|(i, line)| {
-        (line == "# /// script" && !found.iter().any(|b| b.open <= i && i <= b.close))
-            .then_some(i)
+        (line == "# /// script" && !found.iter().any(|b| b.open <= i && i <= b.close)).then_some(i)
     })
 }
 
@@ -166,10 +162,7 @@ mod tests {
         assert_eq!(script_block(broken).unwrap(), None);
         assert_eq!(unclosed_script(broken), Some(0));
         // `#x` (no space) is not a content line either.
-        assert_eq!(
-            script_block("# /// script\n#x = 1\n# ///\n").unwrap(),
-            None
-        );
+        assert_eq!(script_block("# /// script\n#x = 1\n# ///\n").unwrap(), None);
         // No content line at all: `(...)+` needs one.
         assert_eq!(script_block("# /// script\n# ///\n").unwrap(), None);
         // The opening line must be exact (no trailing space, no CR).
@@ -193,7 +186,9 @@ mod tests {
         assert_eq!(block.close, 4);
         assert_eq!(block.content, "a = 1\n///\nb = 2\n");
         // A closing line at the very end of the file, without a newline.
-        let block = script_block("# /// script\n# a = 1\n# ///").unwrap().unwrap();
+        let block = script_block("# /// script\n# a = 1\n# ///")
+            .unwrap()
+            .unwrap();
         assert_eq!(block.close, 2);
         // The last line of content must end in a newline before `# ///`:
         // a file ending in a content line has no block.

@@ -101,10 +101,12 @@ impl Project {
     pub(crate) fn from_script(file: &Path) -> Result<Result<Self, NoBlock>, ProjectError> {
         let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
         let text = text_file::read(&file, SCRIPT_FILE)?;
-        Ok(Self::from_script_text(&file, &text)?.ok_or_else(|| NoBlock {
-            path: file,
-            unclosed: block::unclosed_script(&text).map(|line| line + 1),
-        }))
+        Ok(
+            Self::from_script_text(&file, &text)?.ok_or_else(|| NoBlock {
+                path: file,
+                unclosed: block::unclosed_script(&text).map(|line| line + 1),
+            }),
+        )
     }
 
     /// [`Project::from_script`] of text read from `file`.
@@ -136,15 +138,14 @@ impl Project {
                 hint: Some("each line of the block is `# ` and a line of TOML; strings need quotes: `dependencies = [\"rich\"]`".to_owned()),
             }
         })?;
-        let metadata: Metadata =
-            toml_edit::de::from_document(content.clone()).map_err(|e| {
-                let (message, hint) = explain_serde_message(e.message());
-                ProjectError::Invalid {
-                    location: map(e.span().unwrap_or(0..0)),
-                    message,
-                    hint,
-                }
-            })?;
+        let metadata: Metadata = toml_edit::de::from_document(content.clone()).map_err(|e| {
+            let (message, hint) = explain_serde_message(e.message());
+            ProjectError::Invalid {
+                location: map(e.span().unwrap_or(0..0)),
+                message,
+                hint,
+            }
+        })?;
         // The padded text parses as the content does (only whitespace
         // before each line differs), so its spans are the script's own.
         let doc = toml_edit::Document::parse(padded.clone()).unwrap_or_else(|_| {
@@ -153,8 +154,7 @@ impl Project {
         let penv = metadata.tool.and_then(|t| t.penv).unwrap_or_default();
         let penv_table = content.get("tool").and_then(|t| t.get("penv"));
         for (keys, why) in NOT_FOR_SCRIPTS {
-            let item =
-                penv_table.and_then(|t| keys.iter().try_fold(t, |item, key| item.get(key)));
+            let item = penv_table.and_then(|t| keys.iter().try_fold(t, |item, key| item.get(key)));
             if let Some(item) = item {
                 return Err(ProjectError::Invalid {
                     location: map(item.span().unwrap_or(0..0)),
@@ -232,7 +232,9 @@ fn to_script_offset(text: &str, padded: &str, block: &block::Block, offset: usiz
             // The padded line keeps the comment's width: `# x` is `  x`,
             // `#` is empty.
             let padding = if *prefix == 1 { 0 } else { 2 };
-            let column = offset.saturating_sub(content_start).min(len.saturating_sub(1));
+            let column = offset
+                .saturating_sub(content_start)
+                .min(len.saturating_sub(1));
             return starts[block.open + 1 + i] + padding + column;
         }
         content_start += len;
@@ -288,7 +290,10 @@ mod tests {
         assert!(err.location().unwrap().line >= 3);
         let err = load("# /// script\n# dependency = []\n# ///\n").unwrap_err();
         assert_eq!(err.location().unwrap().line, 2);
-        assert!(err.to_string().contains("unknown key `dependency`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown key `dependency`"),
+            "{err}"
+        );
         assert_eq!(err.hint().as_deref(), Some("did you mean `dependencies`?"));
         let err = load("# /// script\n# a = 1\n# ///\nx = 1\n# /// script\n# b = 1\n# ///\n")
             .unwrap_err();

@@ -16,6 +16,8 @@ mod lock;
 mod lock_sync;
 mod pip_index;
 mod pip_seed;
+mod script;
+mod store;
 mod sync;
 
 use std::path::{Path, PathBuf};
