@@ -124,6 +124,14 @@ fn a_script_runs_in_the_store_env_of_its_block_and_its_second_run_builds_nothing
         std::fs::read(&state).unwrap(),
     );
     assert_eq!(before, after, "the state was written again");
+    // No Python is needed before the script's own: with none on `PATH`
+    // (the block names its interpreter by path, whose probe is cached),
+    // the run still succeeds without building.
+    let out = ok(penv(&sb, &cache)
+        .env("PATH", "/nonexistent")
+        .args(["run", "tool.py", "offline"]));
+    assert!(stdout(&out).ends_with("offline\n"), "{}", stdout(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 
     let out = ok(penv(&sb, &cache).args(["status", "--script", "tool.py", "--json"]));
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
