@@ -46,7 +46,7 @@ pub(crate) enum Outcome {
 /// The lock [`sync`] checked the env under, for the caller to hold while it
 /// uses the env: no rebuild starts until it is dropped. It is close-on-exec,
 /// so `penv run` holds it until it becomes the user's command.
-pub(crate) struct InUse(#[expect(dead_code, reason = "held for its drop")] Option<fs::FileLock>);
+pub(crate) struct InUse(Option<fs::FileLock>);
 
 impl InUse {
     /// A reader's lock (or none, when the lock file could not be opened).

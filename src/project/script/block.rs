@@ -78,13 +78,11 @@ pub(crate) fn blocks(script: &str) -> Vec<Block> {
             i += 1;
             continue;
         };
-        let content = lines[i + 1..close]
-            .iter()
-            .map(|line| {
-                let text = line.strip_prefix("# ").unwrap_or(&line[1..]);
-                format!("{text}\n")
-            })
-            .collect();
+        let mut content = String::new();
+        for line in &lines[i + 1..close] {
+            content.push_str(line.strip_prefix("# ").unwrap_or(&line[1..]));
+            content.push('\n');
+        }
         found.push(Block {
             kind: kind.to_owned(),
             open: i,
