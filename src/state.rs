@@ -46,8 +46,14 @@ pub struct State {
     /// is found above the venv's `home`, as for a relocated binary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) base_stdlib: Option<PathBuf>,
-    /// The env's absolute path (a venv is bound to it).
+    /// The env's absolute path: where it was last synced. Unless
+    /// [`State::relocatable`], the env is bound to it.
     pub(crate) venv_path: PathBuf,
+    /// Whether the env finds itself from its own location
+    /// (`venv::relocate`): it works at any path it is renamed, moved or
+    /// copied to. `false` in a state written before penv recorded it.
+    #[serde(default)]
+    pub(crate) relocatable: bool,
     /// The penv version that built it.
     pub(crate) penv_version: String,
     /// The version of the pip seeded into it (`None` without pip, or for an
