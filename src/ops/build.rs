@@ -220,9 +220,14 @@ fn build_into(
         "Creating venv with {} {}",
         info.implementation, info.version
     ));
+    // Built beside the env, venv would take the staging directory's name
+    // for the prompt: the env's own name is what it would take in place.
+    let prompt = plan.spec.venv.prompt.clone().or_else(|| {
+        (dir != plan.paths.env.as_path()).then(|| plan.paths.name.clone())
+    });
     let options = create::VenvOptions {
         system_site_packages: plan.spec.venv.system_site_packages,
-        prompt: plan.spec.venv.prompt.clone(),
+        prompt,
     };
     let created = create::create_layout(base, env, &options);
     progress.finish();

@@ -16,6 +16,7 @@ mod lock;
 mod lock_sync;
 mod pip_index;
 mod pip_seed;
+mod relocate;
 mod sync;
 
 use std::path::{Path, PathBuf};
