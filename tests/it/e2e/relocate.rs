@@ -108,10 +108,12 @@ fn check_activation(env: &Path, shells: &[&str]) {
             eprintln!("skipped activation in {sh}: not installed");
             continue;
         };
+        let bin = format!("'{}/bin", env.display());
         let (file, line) = match sh {
-            "fish" => ("activate.fish", format!("source {}/bin/activate.fish; and echo $VIRTUAL_ENV; and python -c '{code}'", env.display())),
-            "tcsh" | "csh" => ("activate.csh", format!("source {}/bin/activate.csh && echo $VIRTUAL_ENV && python -c '{code}'", env.display())),
-            _ => ("activate", format!(". {}/bin/activate && echo \"$VIRTUAL_ENV\" && python -c '{code}'", env.display())),
+            "fish" => ("activate.fish", format!("source {bin}/activate.fish'; and echo $VIRTUAL_ENV; and python -c '{code}'")),
+            // CPython's activate.csh reads `$prompt`, unset in a non-interactive csh.
+            "tcsh" | "csh" => ("activate.csh", format!("set prompt = ''; source {bin}/activate.csh' && echo $VIRTUAL_ENV:q && python -c '{code}'")),
+            _ => ("activate", format!(". {bin}/activate' && echo \"$VIRTUAL_ENV\" && python -c '{code}'")),
         };
         let (ok, out, all) = run(&program, &["-c", &line], env.parent().unwrap());
         let want = format!("{0}\n{0}", env.display());
