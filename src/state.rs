@@ -51,9 +51,9 @@ pub struct State {
     pub(crate) venv_path: PathBuf,
     /// Whether the env finds itself from its own location
     /// (`venv::relocate`): it works at any path it is renamed, moved or
-    /// copied to. `false` in a state written before penv recorded it.
-    #[serde(default)]
-    pub(crate) relocatable: bool,
+    /// copied to. `None` in a state written before penv recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) relocatable: Option<bool>,
     /// The penv version that built it.
     pub(crate) penv_version: String,
     /// The version of the pip seeded into it (`None` without pip, or for an
@@ -207,6 +207,11 @@ impl State {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a state serializes");
         bytes.push(b'\n');
         fs::write_atomic(&Self::path_in(env), &bytes)
+    }
+
+    /// Whether the env is known to be relocatable.
+    pub(crate) fn is_relocatable(&self) -> bool {
+        self.relocatable == Some(true)
     }
 
     /// Records a use, at most once an hour (a no-op sync stays write-free).

@@ -80,7 +80,7 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
     let bound = crate::state::State::read(&plan.paths.env)
         .ok()
         .flatten()
-        .is_some_and(|s| !s.relocatable);
+        .is_some_and(|s| s.relocatable == Some(false));
     if cfg!(unix) && !bound {
         match build_beside(&job, occupant, keep)? {
             None => return Ok(start.elapsed().as_secs_f64()),
@@ -187,7 +187,7 @@ fn new_state(plan: &Plan, as_built: AsBuilt, pip_version: Option<String>, reloca
         base: plan.python.fingerprint.clone(),
         base_stdlib: Some(plan.python.info.stdlib.clone()),
         venv_path: plan.paths.env.clone(),
-        relocatable,
+        relocatable: Some(relocatable),
         penv_version: env!("CARGO_PKG_VERSION").to_owned(),
         pip_version,
         created: now(),
@@ -287,7 +287,14 @@ fn build_into(
         })?;
     }
     // After every install: what pip and venv wrote with `dir` in it.
+    let started = std::time::Instant::now();
     let relocation = relocate::relocate(dir, &plan.paths.env)?;
+    ctx.printer.verbose(&format!(
+        "relocation: {} files rewritten, {} left naming the build path, in {:.1} ms",
+        relocation.rewritten,
+        relocation.blockers.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
     Ok((pip_version, relocation))
 }
 

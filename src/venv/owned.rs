@@ -275,7 +275,7 @@ fn venv_shape(dir: &Path, extra: &[&str], needs_python: bool) -> Option<String> 
 /// (its state records the path it was last synced at).
 pub(crate) fn complete_env(dir: &Path, env: &Path) -> Result<Option<State>, FsError> {
     let relocatable_moved = || {
-        matches!(State::read(dir), Ok(Some(s)) if s.relocatable)
+        matches!(State::read(dir), Ok(Some(s)) if s.is_relocatable())
             && evidence(dir, env, false) == Ok(Evidence::Moved)
     };
     if (evidence(dir, env, false) != Ok(Evidence::State) && !relocatable_moved())

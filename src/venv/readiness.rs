@@ -149,7 +149,7 @@ impl Readiness {
         }
         let mut why = Vec::new();
         // A relocatable env works wherever it is now.
-        let moved = state.venv_path != *env && !state.relocatable;
+        let moved = state.venv_path != *env && !state.is_relocatable();
         if moved {
             why.push(format!(
                 "it was built at `{}` (the project was moved or copied to `{}`), and its scripts still run that env",

@@ -23,7 +23,7 @@ pub(crate) fn state(env: &Path, hash: &str) -> State {
         last_used: 0,
         as_built: None,
         pip_version: None,
-        relocatable: false,
+        relocatable: None,
     }
 }
 

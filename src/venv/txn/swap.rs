@@ -28,6 +28,9 @@ use crate::venv::EnvPaths;
 use crate::venv::kept::Kept;
 use crate::venv::owned::{self, BUILD_MARKER, Occupant, write_marker};
 
+#[cfg(test)]
+mod tests;
+
 /// The part of the intent record that makes it a swap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
