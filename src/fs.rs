@@ -167,6 +167,24 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Replaces `path` with `bytes` (a temporary file in the same directory,
+/// then a rename: never torn), with `permissions`, without waiting for the
+/// disk: for files of an env that is not complete yet, whose state file,
+/// written and synced last, comes after (as pip's own files do).
+pub(crate) fn replace_unsynced(path: &Path, bytes: &[u8], permissions: fs::Permissions) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".penv-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().set_permissions(permissions))
+        .map_err(|e| FsError::new("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| FsError::new("replace", path, e.error))?;
+    Ok(())
+}
+
 /// Temporary files are created 0600; what penv writes is ordinary data (0644).
 fn set_readable(file: &File) -> io::Result<()> {
     #[cfg(unix)]

@@ -170,13 +170,13 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, FsError> {
     Ok(bytes)
 }
 
-/// Replaces `path` atomically with `bytes`, keeping its permissions.
+/// Replaces `path` atomically with `bytes`, keeping its permissions (not
+/// synced: the env's state, synced, is written after).
 fn replace_keeping_mode(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     let perms = std::fs::metadata(path)
         .map_err(|e| FsError::new("inspect", path, e))?
         .permissions();
-    fs::write_atomic(path, bytes)?;
-    std::fs::set_permissions(path, perms).map_err(|e| FsError::new("set permissions of", path, e))
+    fs::replace_unsynced(path, bytes, perms)
 }
 
 fn rewrite_text(bytes: &[u8], f: impl FnOnce(&str) -> Option<String>) -> Option<Vec<u8>> {
