@@ -171,7 +171,11 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// then a rename: never torn), with `permissions`, without waiting for the
 /// disk: for files of an env that is not complete yet, whose state file,
 /// written and synced last, comes after (as pip's own files do).
-pub(crate) fn replace_unsynced(path: &Path, bytes: &[u8], permissions: fs::Permissions) -> Result<()> {
+pub(crate) fn replace_unsynced(
+    path: &Path,
+    bytes: &[u8],
+    permissions: fs::Permissions,
+) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".penv-tmp-")

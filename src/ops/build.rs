@@ -168,7 +168,8 @@ fn failed(job: &Job, err: Error, restored: bool) -> Error {
 /// Builds into `dir`, relocates it, and checks that the inputs did not
 /// change meanwhile.
 fn build_checked(job: &Job, dir: &Path) -> Result<(AsBuilt, Option<String>, Relocation), Error> {
-    let (pip_version, relocation) = build_into(job.ctx, job.plan, dir, &job.pip, &job.redactor, &job.guard)?;
+    let (pip_version, relocation) =
+        build_into(job.ctx, job.plan, dir, &job.pip, &job.redactor, &job.guard)?;
     if job.guard.received().is_none()
         && let Some(changed) = job.plan.changed_since_built()?
     {
@@ -179,7 +180,12 @@ fn build_checked(job: &Job, dir: &Path) -> Result<(AsBuilt, Option<String>, Relo
 }
 
 /// The state of a new env for `plan`, to be used at the env path.
-fn new_state(plan: &Plan, as_built: AsBuilt, pip_version: Option<String>, relocatable: bool) -> State {
+fn new_state(
+    plan: &Plan,
+    as_built: AsBuilt,
+    pip_version: Option<String>,
+    relocatable: bool,
+) -> State {
     State {
         format: crate::state::STATE_FORMAT,
         hash: plan.hash.clone(),
@@ -222,9 +228,12 @@ fn build_into(
     ));
     // Built beside the env, venv would take the staging directory's name
     // for the prompt: the env's own name is what it would take in place.
-    let prompt = plan.spec.venv.prompt.clone().or_else(|| {
-        (dir != plan.paths.env.as_path()).then(|| plan.paths.name.clone())
-    });
+    let prompt = plan
+        .spec
+        .venv
+        .prompt
+        .clone()
+        .or_else(|| (dir != plan.paths.env.as_path()).then(|| plan.paths.name.clone()));
     let options = create::VenvOptions {
         system_site_packages: plan.spec.venv.system_site_packages,
         prompt,

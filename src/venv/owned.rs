@@ -326,7 +326,11 @@ pub(crate) fn remove(
 /// committed, or still empty. `Ok(false)`: something else is there (put
 /// there since, by someone else), and it stays. A symlink at `dir` is
 /// refused, naming it: it is never the partial build.
-pub(crate) fn remove_partial_build(dir: &Path, env: &Path, new_hash: &str) -> Result<bool, FsError> {
+pub(crate) fn remove_partial_build(
+    dir: &Path,
+    env: &Path,
+    new_hash: &str,
+) -> Result<bool, FsError> {
     fs::real_dir(dir)?;
     let partial = match evidence(dir, env, false) {
         Ok(Evidence::Marker) => true,

@@ -65,8 +65,10 @@ impl Relocation {
 pub(crate) fn relocate(dir: &Path, home: &Path) -> Result<Relocation, FsError> {
     let mut out = Relocation::default();
     if cfg!(windows) {
-        out.blockers
-            .push("on Windows the console scripts are `.exe` launchers that embed the env's path".to_owned());
+        out.blockers.push(
+            "on Windows the console scripts are `.exe` launchers that embed the env's path"
+                .to_owned(),
+        );
         return Ok(out);
     }
     let needles = spellings(dir);
@@ -219,7 +221,9 @@ pub(super) fn relocated_script(bytes: &[u8], bin: &Path) -> Option<Vec<u8>> {
         if third != "' '''" {
             return None;
         }
-        let exec = second.strip_prefix("'''exec' ")?.strip_suffix(" \"$0\" \"$@\"")?;
+        let exec = second
+            .strip_prefix("'''exec' ")?
+            .strip_suffix(" \"$0\" \"$@\"")?;
         let exec = match exec.strip_prefix('"') {
             Some(quoted) => {
                 let (exe, rest) = quoted.split_once('"')?;
@@ -229,12 +233,17 @@ pub(super) fn relocated_script(bytes: &[u8], bin: &Path) -> Option<Vec<u8>> {
         };
         (exec, first.len() + second.len() + third.len() + 3)
     } else {
-        (first.strip_prefix("#!")?.trim_start().to_owned(), first.len() + 1)
+        (
+            first.strip_prefix("#!")?.trim_start().to_owned(),
+            first.len() + 1,
+        )
     };
     let rest = command.strip_prefix(&bin)?;
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     // Only a python reads the trampoline as a string literal.
-    let python = ["python", "pypy", "graalpy"].iter().any(|p| name.starts_with(p));
+    let python = ["python", "pypy", "graalpy"]
+        .iter()
+        .any(|p| name.starts_with(p));
     if !python || name.contains(['\'', '/', '"', '\\']) || args.contains(['"', '\'', '$', '`']) {
         return None;
     }
@@ -313,7 +322,11 @@ fn repoint_sh_fallback(text: &str, needles: &[PathBuf], home: &Path) -> String {
     };
     text.lines()
         .map(|line| match line.strip_prefix(SH_FALLBACK) {
-            Some(old) if needles.iter().any(|n| n.to_str().is_some_and(|n| sh_quote(n) == old)) => {
+            Some(old)
+                if needles
+                    .iter()
+                    .any(|n| n.to_str().is_some_and(|n| sh_quote(n) == old)) =>
+            {
                 format!("{SH_FALLBACK}{}", sh_quote(home))
             }
             _ => line.to_owned(),
@@ -337,13 +350,16 @@ fn activate_fish(text: &str, needles: &[PathBuf]) -> Option<String> {
             }
             let value = line.trim_start().strip_prefix(SET).map(str::trim);
             let ours = value.is_some_and(|v| {
-                needles.iter().filter_map(|n| n.to_str()).any(|n| {
-                    v == format!("\"{n}\"") || v == format!("'{n}'") || v == n
-                })
+                needles
+                    .iter()
+                    .filter_map(|n| n.to_str())
+                    .any(|n| v == format!("\"{n}\"") || v == format!("'{n}'") || v == n)
             });
             if ours {
                 found = true;
-                format!("# penv: the env is two levels above this file, wherever it was moved\n{FOUND}")
+                format!(
+                    "# penv: the env is two levels above this file, wherever it was moved\n{FOUND}"
+                )
             } else {
                 line.to_owned()
             }
@@ -377,7 +393,10 @@ fn point_cfg(dir: &Path, needles: &[PathBuf], home: &Path) -> Result<(), FsError
     let new: String = text
         .split_inclusive('\n')
         .map(|line| {
-            let is_command = line.split('=').next().is_some_and(|k| k.trim() == "command");
+            let is_command = line
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim() == "command");
             if !is_command {
                 return line.to_owned();
             }
@@ -385,7 +404,10 @@ fn point_cfg(dir: &Path, needles: &[PathBuf], home: &Path) -> Result<(), FsError
             needles
                 .iter()
                 .filter_map(|n| n.to_str())
-                .find_map(|n| body.strip_suffix(n).map(|head| format!("{head}{home}{end}")))
+                .find_map(|n| {
+                    body.strip_suffix(n)
+                        .map(|head| format!("{head}{home}{end}"))
+                })
                 .unwrap_or_else(|| line.to_owned())
         })
         .collect();
@@ -398,7 +420,11 @@ fn point_cfg(dir: &Path, needles: &[PathBuf], home: &Path) -> Result<(), FsError
 /// What in site-packages names the env's path: `*.pth`, `*.egg-link`,
 /// `__editable__*` (editable installs' path hooks) and every
 /// `*.dist-info/direct_url.json`.
-fn scan_site_packages(dir: &Path, needles: &[PathBuf], blockers: &mut Vec<String>) -> Result<(), FsError> {
+fn scan_site_packages(
+    dir: &Path,
+    needles: &[PathBuf],
+    blockers: &mut Vec<String>,
+) -> Result<(), FsError> {
     let lib = dir.join("lib");
     if !fs::real_dir(&lib).unwrap_or(false) {
         return Ok(());
@@ -418,7 +444,9 @@ fn scan_site_packages(dir: &Path, needles: &[PathBuf], blockers: &mut Vec<String
             if kind.is_dir() && name.ends_with(".dist-info") {
                 checked.push(path.join("direct_url.json"));
             } else if kind.is_file()
-                && (name.ends_with(".pth") || name.ends_with(".egg-link") || name.starts_with("__editable__"))
+                && (name.ends_with(".pth")
+                    || name.ends_with(".egg-link")
+                    || name.starts_with("__editable__"))
             {
                 checked.push(path);
             }
@@ -430,7 +458,11 @@ fn scan_site_packages(dir: &Path, needles: &[PathBuf], blockers: &mut Vec<String
             continue;
         };
         if needles.iter().any(|n| contains(&bytes, n)) {
-            let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let shown = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             blockers.push(format!(
                 "`{shown}` names a path inside the env (an editable install checked out into it, or a package that records where it is installed)"
             ));

@@ -108,7 +108,11 @@ impl Beside {
     /// The env is complete: writes its state (last), removes the marker,
     /// swaps it with the env, and stashes or deletes the old one. Returns
     /// the user work found in what it deleted, kept in `.penv/kept/`.
-    pub(crate) fn commit(self, state: &State, keep_stashed: usize) -> Result<Vec<Kept>, CommitError> {
+    pub(crate) fn commit(
+        self,
+        state: &State,
+        keep_stashed: usize,
+    ) -> Result<Vec<Kept>, CommitError> {
         let dir = self.dir();
         let completed = state
             .write(&dir)
@@ -117,7 +121,14 @@ impl Beside {
             let restored = self.rollback().map_err(CommitError::Unsettled)?;
             return Err(CommitError::RolledBack { source, restored });
         }
-        put_in_place(&self.paths, &self.intent, self.occupant, &dir, state, keep_stashed)
+        put_in_place(
+            &self.paths,
+            &self.intent,
+            self.occupant,
+            &dir,
+            state,
+            keep_stashed,
+        )
     }
 
     /// Removes the new env (only that); the env path was never touched.
@@ -141,7 +152,13 @@ pub(crate) fn restore(
     let from = entry
         .strip_prefix(&paths.work)
         .map(Path::to_owned)
-        .map_err(|_| unsettled(FsError::new("restore", entry, std::io::Error::other("it is not in `.penv/`"))))?;
+        .map_err(|_| {
+            unsettled(FsError::new(
+                "restore",
+                entry,
+                std::io::Error::other("it is not in `.penv/`"),
+            ))
+        })?;
     fs::real_dir(&paths.stash_dir()).map_err(unsettled)?;
     fs::real_dir(entry).map_err(unsettled)?;
     let id = fs::identity(entry).map_err(unsettled)?;
@@ -193,7 +210,9 @@ fn put_in_place(
     state: &State,
     keep_stashed: usize,
 ) -> Result<Vec<Kept>, CommitError> {
-    let has_old = fs::lstat(&paths.env).map_err(CommitError::Unsettled)?.is_some();
+    let has_old = fs::lstat(&paths.env)
+        .map_err(CommitError::Unsettled)?
+        .is_some();
     let swapped = if has_old {
         fs::exchange(from, &paths.env)
     } else {
@@ -212,11 +231,16 @@ fn put_in_place(
         Ok(false) => {
             // The two renames of a restore, under their own intent record
             // (which replaces this one in one write).
-            let txn = Txn::begin(paths, occupant, &intent.new_hash, &NewEnv::Restore(from.to_owned()))
-                .map_err(|source| CommitError::RolledBack {
-                    restored: has_old,
-                    source,
-                })?;
+            let txn = Txn::begin(
+                paths,
+                occupant,
+                &intent.new_hash,
+                &NewEnv::Restore(from.to_owned()),
+            )
+            .map_err(|source| CommitError::RolledBack {
+                restored: has_old,
+                source,
+            })?;
             txn.commit(state, keep_stashed)
         }
         Err(source) => {
@@ -237,7 +261,10 @@ fn undo(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
         .swap
         .as_ref()
         .is_some_and(|r| r.from == staging_name(paths));
-    if is_build && fs::lstat(&staging)?.is_some() && !owned::remove_partial_build(&staging, &paths.env, &intent.new_hash)? {
+    if is_build
+        && fs::lstat(&staging)?.is_some()
+        && !owned::remove_partial_build(&staging, &paths.env, &intent.new_hash)?
+    {
         return Err(FsError::new(
             "remove the unfinished new env",
             &staging,
@@ -259,11 +286,18 @@ pub(super) fn recover(
 ) -> Result<Recovery, FsError> {
     // Relative to `.penv/` here, wherever the project was when it was written.
     let from = paths.work.join(&record.from);
-    if !from.starts_with(&paths.work) || record.from.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+    if !from.starts_with(&paths.work)
+        || record
+            .from
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
         return Err(FsError::new(
             "recover",
             paths.intent(),
-            std::io::Error::other("its swap names a path outside `.penv/`; remove it after checking the env"),
+            std::io::Error::other(
+                "its swap names a path outside `.penv/`; remove it after checking the env",
+            ),
         ));
     }
     let swapped = record.id.is_some() && fs::identity(&paths.env)? == record.id;

@@ -110,14 +110,30 @@ fn check_activation(env: &Path, shells: &[&str]) {
         };
         let bin = format!("'{}/bin", env.display());
         let (file, line) = match sh {
-            "fish" => ("activate.fish", format!("source {bin}/activate.fish'; and echo $VIRTUAL_ENV; and python -c '{code}'")),
+            "fish" => (
+                "activate.fish",
+                format!(
+                    "source {bin}/activate.fish'; and echo $VIRTUAL_ENV; and python -c '{code}'"
+                ),
+            ),
             // CPython's activate.csh reads `$prompt`, unset in a non-interactive csh.
-            "tcsh" | "csh" => ("activate.csh", format!("set prompt = ''; source {bin}/activate.csh' && echo $VIRTUAL_ENV:q && python -c '{code}'")),
-            _ => ("activate", format!(". {bin}/activate' && echo \"$VIRTUAL_ENV\" && python -c '{code}'")),
+            "tcsh" | "csh" => (
+                "activate.csh",
+                format!(
+                    "set prompt = ''; source {bin}/activate.csh' && echo $VIRTUAL_ENV:q && python -c '{code}'"
+                ),
+            ),
+            _ => (
+                "activate",
+                format!(". {bin}/activate' && echo \"$VIRTUAL_ENV\" && python -c '{code}'"),
+            ),
         };
         let (ok, out, all) = run(&program, &["-c", &line], env.parent().unwrap());
         let want = format!("{0}\n{0}", env.display());
-        assert!(ok && out == want, "{sh} with `{file}`: want\n{want}\ngot:\n{all}");
+        assert!(
+            ok && out == want,
+            "{sh} with `{file}`: want\n{want}\ngot:\n{all}"
+        );
     }
 }
 
@@ -138,17 +154,30 @@ fn an_env_renamed_to_another_path_works_there_for_every_minor_version() {
         sb.write_offline_toml(&python, "requirements = [\"relotool\"]");
         sb.ok(&["sync"]);
         let state: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap())
+                .unwrap();
         assert_eq!(state["relocatable"], true, "3.{minor}: {state}");
-        assert!(!sb.project.join(".penv/new-.venv").exists(), "3.{minor}: staging left behind");
+        assert!(
+            !sb.project.join(".penv/new-.venv").exists(),
+            "3.{minor}: staging left behind"
+        );
 
         // Renamed to a path with a space and of another length.
-        let moved = sb.tmp.path().canonicalize().unwrap().join("some other place/renamed-env");
+        let moved = sb
+            .tmp
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join("some other place/renamed-env");
         std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
         std::fs::rename(sb.env(), &moved).unwrap();
         let here = moved.parent().unwrap();
         let prefix = moved.display().to_string();
-        let (ok, out, all) = run(&moved.join("bin/python"), &["-c", "import sys, relotool; print(sys.prefix)"], here);
+        let (ok, out, all) = run(
+            &moved.join("bin/python"),
+            &["-c", "import sys, relotool; print(sys.prefix)"],
+            here,
+        );
         assert!(ok && out == prefix, "3.{minor} python: {all}");
         let (ok, out, all) = run(&moved.join("bin/relotool"), &[], here);
         assert!(ok && out == prefix, "3.{minor} console script: {all}");
@@ -158,12 +187,22 @@ fn an_env_renamed_to_another_path_works_there_for_every_minor_version() {
         let wheel = sb.wheels.join("latertool-1.0-py3-none-any.whl");
         let (ok, _, all) = run(
             &moved.join("bin/python"),
-            &["-m", "pip", "install", "--no-index", "--disable-pip-version-check", wheel.to_str().unwrap()],
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "--disable-pip-version-check",
+                wheel.to_str().unwrap(),
+            ],
             here,
         );
         assert!(ok, "3.{minor} pip install into the renamed env: {all}");
         let (ok, out, all) = run(&moved.join("bin/latertool"), &[], here);
-        assert!(ok && out == prefix, "3.{minor} a script pip installed after the move: {all}");
+        assert!(
+            ok && out == prefix,
+            "3.{minor} a script pip installed after the move: {all}"
+        );
     }
     if !missing.is_empty() {
         crate::skip!("no pyenv CPython {} on this machine", missing.join(", "));
@@ -189,16 +228,29 @@ fn a_moved_project_keeps_its_env() {
     };
     let env = moved.join(".venv");
     let which = penv(&["which", "python"]);
-    assert_eq!(String::from_utf8_lossy(&which.stdout).trim(), env.join("bin/python").display().to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&which.stdout).trim(),
+        env.join("bin/python").display().to_string()
+    );
     let out = penv(&["run", "relotool"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), env.display().to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        env.display().to_string()
+    );
     let said = stderr(&out);
-    assert!(said.contains("the project was moved or copied") && !said.contains("Creating venv"), "{said}");
+    assert!(
+        said.contains("the project was moved or copied") && !said.contains("Creating venv"),
+        "{said}"
+    );
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.join("penv-state.json")).unwrap()).unwrap();
     assert_eq!(state["venv-path"], env.display().to_string());
     let again = penv(&["sync"]);
-    assert!(!stderr(&again).contains("Creating venv") && !stderr(&again).contains("moved"), "{}", show(&again));
+    assert!(
+        !stderr(&again).contains("Creating venv") && !stderr(&again).contains("moved"),
+        "{}",
+        show(&again)
+    );
     check_activation(&env, &["bash", "tcsh"]);
 }
 
@@ -210,12 +262,20 @@ fn an_env_that_cannot_be_relocated_is_built_in_place() {
     let python = require_python!();
     let sb = Sandbox::new();
     let staging = sb.project.join(".penv/new-.venv");
-    let pth = format!("{}/nowhere\n{}/nowhere\n", staging.display(), sb.env().display());
+    let pth = format!(
+        "{}/nowhere\n{}/nowhere\n",
+        staging.display(),
+        sb.env().display()
+    );
     build_tool_wheel(&sb.wheels, "pinned", Some(&pth));
     sb.write_offline_toml(python, "requirements = [\"pinned\"]");
     let out = sb.run(&["-v", "sync"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert!(stderr(&out).contains("cannot be made relocatable") && stderr(&out).contains("pinned.pth"), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("cannot be made relocatable") && stderr(&out).contains("pinned.pth"),
+        "{}",
+        show(&out)
+    );
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
     assert_eq!(state["relocatable"], false, "{state}");
@@ -224,6 +284,11 @@ fn an_env_that_cannot_be_relocated_is_built_in_place() {
     // Moved, it is stale (its paths name the old place), as before.
     let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
     std::fs::rename(&sb.project, &moved).unwrap();
-    let status = sb.penv().current_dir(&moved).args(["sync", "--check"]).output().unwrap();
+    let status = sb
+        .penv()
+        .current_dir(&moved)
+        .args(["sync", "--check"])
+        .output()
+        .unwrap();
     assert_eq!(status.status.code(), Some(1), "{}", show(&status));
 }

@@ -23,7 +23,10 @@ fn with_old_env() -> (tempfile::TempDir, EnvPaths) {
 fn build_beside(paths: &EnvPaths) -> Beside {
     let beside = Beside::begin(paths, Occupant::Penv, "bbbbbbbbbbbbbbbb").unwrap();
     let dir = beside.dir();
-    assert!(dir.join(BUILD_MARKER).is_file(), "marked before anything is written");
+    assert!(
+        dir.join(BUILD_MARKER).is_file(),
+        "marked before anything is written"
+    );
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     std::fs::create_dir_all(dir.join("lib")).unwrap();
     std::fs::write(dir.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
@@ -38,7 +41,9 @@ fn a_complete_build_is_swapped_in_and_the_old_env_stashed() {
     let beside = build_beside(&paths);
     // All through the build, `.venv` is A.
     assert_eq!(content(&paths.env), "A");
-    beside.commit(&state(&paths.env, "bbbbbbbbbbbbbbbb"), 3).unwrap();
+    beside
+        .commit(&state(&paths.env, "bbbbbbbbbbbbbbbb"), 3)
+        .unwrap();
     assert_eq!(content(&paths.env), "B");
     assert!(!paths.staging().exists() && !paths.intent().exists());
     let stashed = crate::venv::stash::list(&paths);
@@ -84,7 +89,9 @@ fn a_kill_right_after_the_exchange_is_finished_by_recovery() {
 fn a_complete_build_not_yet_swapped_is_undone() {
     let (_tmp, paths) = with_old_env();
     let beside = build_beside(&paths);
-    state(&paths.env, "bbbbbbbbbbbbbbbb").write(&beside.dir()).unwrap();
+    state(&paths.env, "bbbbbbbbbbbbbbbb")
+        .write(&beside.dir())
+        .unwrap();
     fs::delete_file(&beside.dir().join(BUILD_MARKER)).unwrap();
     std::mem::forget(beside);
     let recovery = recover(&paths, 3, &mut Vec::new()).unwrap();
@@ -99,7 +106,9 @@ fn a_first_build_is_renamed_into_place() {
     let tmp = tempfile::tempdir().unwrap();
     let paths = EnvPaths::new(tmp.path().join(".venv"));
     let beside = build_beside(&paths);
-    beside.commit(&state(&paths.env, "bbbbbbbbbbbbbbbb"), 3).unwrap();
+    beside
+        .commit(&state(&paths.env, "bbbbbbbbbbbbbbbb"), 3)
+        .unwrap();
     assert_eq!(content(&paths.env), "B");
     assert!(!paths.staging().exists() && !paths.intent().exists());
 }
