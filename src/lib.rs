@@ -26,7 +26,7 @@
 //! | `requirement.rs` | PEP 508 requirement strings (checked, canonical), panics of the parser contained |
 //! | [`spec`] | the canonical spec and its sha256 (the env's identity): requirement files (`reqfile/`), `find-links`, local projects, `pip.args`, the diff shown when it changed |
 //! | `lock/` | `pylock.toml` (PEP 751): its serde model and parser (`model`), and writing one from pip's resolution; selecting one file per package for an interpreter and groups (`select`, with PEP 751 markers in `markers` and wheel tags in `tags`); beside `spec/`, which may use its model |
-//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `found` (any tool's env on disk: kind, Python, size), `create`, `seed/`, `txn` (crash-safe replacement), `stash`, `kept` (user work rescued) |
+//! | `venv/` | every rule about what an env is: `paths`, `readiness` (the one verdict), `owned` (the one ownership check and the one way to delete an env), `check` and `drift` (interpreter and contents as built), `found` (any tool's env on disk: kind, Python, size), `create`, `seed/`, `relocate` (what names the env's path, rewritten after every install so the env works anywhere), `txn` (crash-safe replacement: a relocatable env built beside and swapped in, `txn/swap`; else built in place), `stash`, `kept` (user work rescued) |
 //! | `installer/` | the env's own pip: its arguments, running it, its output |
 //! | `state.rs` | `penv-state.json`, written last: an env without one is never trusted |
 //! | `registry.rs` | the envs penv synced, one small file per env in the data dir (`penv envs`) |
