@@ -436,7 +436,11 @@ fn envs_drops_the_records_of_envs_deleted_by_hand() {
     // An env gone whose stash entries are left: kept, they are found through it.
     std::fs::remove_dir_all(stashing.join(".venv")).unwrap();
     let json = envs_json(&sb, &root.join("nothing-here-to-scan"));
-    assert!(record_of(&sb, &by_hand.join(".venv")).is_none(), "{:#?}", records(&sb));
+    assert!(
+        record_of(&sb, &by_hand.join(".venv")).is_none(),
+        "{:#?}",
+        records(&sb)
+    );
     let (file, marked) = record_of(&sb, &whole.join(".venv")).expect("kept, marked");
     assert!(marked["missing-since"].as_u64().is_some(), "{marked:#}");
     let (_, unmarked) = record_of(&sb, &stashing.join(".venv")).unwrap();
@@ -448,8 +452,16 @@ fn envs_drops_the_records_of_envs_deleted_by_hand() {
         .iter()
         .map(|e| e["state"].as_str().unwrap())
         .collect();
-    assert_eq!(listed.iter().filter(|s| **s == "stash").count(), 1, "{json:#}");
-    assert_eq!(listed.len(), 2, "the kept env and the stash entry: {json:#}");
+    assert_eq!(
+        listed.iter().filter(|s| **s == "stash").count(),
+        1,
+        "{json:#}"
+    );
+    assert_eq!(
+        listed.len(),
+        2,
+        "the kept env and the stash entry: {json:#}"
+    );
 
     // Back (remounted) before the grace period ends: the mark goes.
     synced_project(&sb, &whole, python);
@@ -468,7 +480,11 @@ fn envs_drops_the_records_of_envs_deleted_by_hand() {
     marked["missing-since"] = (since - 31 * 86_400).into();
     std::fs::write(&file, serde_json::to_vec(&marked).unwrap()).unwrap();
     envs_json(&sb, &root.join("nothing-here-to-scan"));
-    assert!(record_of(&sb, &whole.join(".venv")).is_none(), "{:#?}", records(&sb));
+    assert!(
+        record_of(&sb, &whole.join(".venv")).is_none(),
+        "{:#?}",
+        records(&sb)
+    );
     // The others are as they were.
     assert!(record_of(&sb, &kept.join(".venv")).is_some());
     assert!(record_of(&sb, &stashing.join(".venv")).is_some());
