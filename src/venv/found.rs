@@ -327,7 +327,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let real = tmp.path().join("other/.venv");
         std::fs::create_dir_all(&real).unwrap();
-        std::fs::write(real.join("pyvenv.cfg"), "home = /nonexistent\n").unwrap();
+        // A base inside the temp dir that was never made (`/nonexistent`
+        // is a directory on some machines).
+        let gone = tmp.path().join("gone-base");
+        std::fs::write(
+            real.join("pyvenv.cfg"),
+            format!("home = {}\n", gone.display()),
+        )
+        .unwrap();
         let fake = tmp.path().join("tree/fake");
         std::fs::create_dir_all(&fake).unwrap();
         std::os::unix::fs::symlink(real.join("pyvenv.cfg"), fake.join("pyvenv.cfg")).unwrap();
@@ -336,7 +343,10 @@ mod tests {
         assert!(scan(&tmp.path().join("tree")).is_empty());
         assert_eq!(
             inspect(&real).broken,
-            ["its base interpreter's directory `/nonexistent` is gone"]
+            [format!(
+                "its base interpreter's directory `{}` is gone",
+                gone.display()
+            )]
         );
     }
 }

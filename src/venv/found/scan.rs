@@ -51,7 +51,7 @@ pub(crate) fn scan(root: &Path) -> Vec<PathBuf> {
     let mut found = pool
         .state
         .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .found;
     found.sort();
     found
@@ -113,7 +113,10 @@ impl Pool {
                 self.wake.notify_all();
                 return None;
             }
-            state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+            state = self
+                .wake
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             state.idle -= 1;
         }
     }
@@ -121,7 +124,9 @@ impl Pool {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic elsewhere cannot leave the queue half-changed: every
         // change is one push or pop.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -75,7 +75,7 @@ pub(crate) struct Args {
     /// millisecond scenarios 6N after 3 warm-ups
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = positive)]
     pub(crate) runs: usize,
-    /// KillPy, for the scan scenario [default: `killpy` on PATH; without
+    /// `KillPy`, for the scan scenario [default: `killpy` on PATH; without
     /// it, its column is not measured]
     #[arg(long, value_name = "PATH", value_parser = python_path)]
     pub(crate) killpy: Option<PathBuf>,

@@ -1,10 +1,10 @@
 //! The scan scenario: `penv envs --scan TREE --json` against
-//! `killpy list --path TREE --json` (KillPy, `pip install killpy`: the
+//! `killpy list --path TREE --json` (`KillPy`, `pip install killpy`: the
 //! peer issue 14 measures against) on a tree the bench builds: 100,000
 //! directories laid out like a workspace of projects (packages, modules,
 //! subpackages, a file in each leaf) with 50 envs made by `python -m venv
 //! --without-pip` among them. Both tools list the same 50 envs with their
-//! sizes, or the scenario fails. KillPy also lists pyenv's versions: its
+//! sizes, or the scenario fails. `KillPy` also lists pyenv's versions: its
 //! `PYENV_ROOT` is an empty directory, so both scan the same tree.
 
 use std::path::Path;
@@ -63,7 +63,7 @@ fn build_tree(b: &Bench, dir: &Path) -> Result<std::path::PathBuf> {
     Ok(tree)
 }
 
-/// How many envs a tool's JSON lists (penv: `envs`; KillPy: the array).
+/// How many envs a tool's JSON lists (penv: `envs`; `KillPy`: the array).
 fn listed(json: &str, tool: &str) -> Result<usize> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("{tool}'s --json is not JSON: {e}"))?;

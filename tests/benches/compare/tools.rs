@@ -21,7 +21,7 @@ pub(crate) struct Bench {
     pub(crate) penv_version: String,
     pub(crate) python: Python,
     pub(crate) uv: Option<Uv>,
-    /// KillPy, for the scan scenario.
+    /// `killpy`, for the scan scenario.
     pub(crate) killpy: Option<PathBuf>,
     pub(crate) wheelhouse: PathBuf,
     /// Where the requirement sets come from.
