@@ -19,8 +19,8 @@ mod lock_local;
 mod lock_sync;
 mod pip_index;
 mod pip_seed;
-mod rough_edges;
 mod pyproject;
+mod rough_edges;
 mod sync;
 
 use std::path::{Path, PathBuf};
