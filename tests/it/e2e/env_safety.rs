@@ -34,7 +34,7 @@ fn while_another_penv_holds_the_writer_lock_nobody_calls_the_env_interrupted() {
         "{status}"
     );
     let out = penv(&["run", "--no-sync", "python", "-c", "pass"]);
-    assert_exit_and_stderr(&out, 2, "being rebuilt");
+    assert_exit_and_stderr(&out, 2, "the env `.venv` is rebuilding");
     // A sync waits for the writer, then gives up clearly.
     let out = penv(&["sync"]);
     assert_exit_and_stderr(&out, 2, "Waiting for another penv");
