@@ -125,6 +125,19 @@ pub(crate) fn write_atomic_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_atomic_as(path: &Path, bytes: &[u8], readable: bool) -> Result<()> {
+    synced_temp_beside(path, bytes, readable)?
+        .persist(path)
+        .map_err(|e| FsError::new("replace", path, e.error))?;
+    Ok(())
+}
+
+/// A temporary file in `path`'s directory holding `bytes`, synced (and
+/// readable by all when `readable`), ready to be linked into place.
+fn synced_temp_beside(
+    path: &Path,
+    bytes: &[u8],
+    readable: bool,
+) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".penv-tmp-")
@@ -140,25 +153,15 @@ fn write_atomic_as(path: &Path, bytes: &[u8], readable: bool) -> Result<()> {
         })
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| FsError::new("replace", path, e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Creates `path` with `bytes`, atomically and only if nothing is there:
 /// a temporary file in the same directory, linked into place without
 /// replacing anything (an error of kind `AlreadyExists` if something is).
 pub(crate) fn create_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".penv-tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| set_readable(tmp.as_file()))
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| FsError::new("write", tmp.path(), e))?;
-    tmp.persist_noclobber(path)
+    synced_temp_beside(path, bytes, true)?
+        .persist_noclobber(path)
         .map_err(|e| FsError::new("create", path, e.error))?;
     Ok(())
 }
