@@ -9,6 +9,12 @@
 //! hour per env (like `State::touch`): the fast path costs one small read.
 //! The registry is a hint, never evidence: what is listed or deleted is
 //! decided from the env on disk (`venv::found`, `venv::owned`).
+//!
+//! A record outlives its env only for a while: `penv envs` drops the
+//! record of an env deleted by hand ([`settle`]) at once when the
+//! directory that held it is still there, and a month after it first saw
+//! it gone when that directory is gone too (an unplugged disk or an
+//! unmounted share comes back).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +30,10 @@ const TOUCH_EVERY_SECS: u64 = 3600;
 /// The largest record read (a record is a few hundred bytes).
 const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
+/// How long the record of an env whose parent directory is gone too is
+/// kept (the volume may only be unmounted).
+const GONE_GRACE_SECS: u64 = 30 * 86_400;
+
 /// What penv remembers of an env it synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -36,6 +46,22 @@ pub(crate) struct Record {
     pub(crate) last_sync: u64,
     /// When a sync or `penv run` last used it (at most an hour old when used since).
     pub(crate) last_used: u64,
+    /// When `penv envs` first found the env and its parent directory gone
+    /// (see [`settle`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) missing_since: Option<u64>,
+}
+
+/// What `penv envs` found at a record's env.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Something is there (an env, or anything else: a rebuild may be
+    /// under way), or the env is gone but penv still needs the record
+    /// (its stash entries are found through it; its lock is held).
+    There,
+    /// Nothing at the env's path; `parent` says whether the directory
+    /// that held it is there.
+    Gone { parent: bool },
 }
 
 /// The registry's directory under penv's data directory.
@@ -82,11 +108,55 @@ pub(crate) fn record(data_dir: Option<&Path>, env: &Path, project_file: &Path, r
             old.map_or(now, |o| o.last_sync)
         },
         last_used: now,
+        missing_since: None,
     };
-    let mut bytes = serde_json::to_vec_pretty(&record).expect("a record serializes");
-    bytes.push(b'\n');
     if fs::create_dir_all(&dir(data_dir)).is_ok() {
-        let _ = fs::write_atomic(&path, &bytes);
+        write(&path, &record);
+    }
+}
+
+/// Replaces the record file `path` with `record`, best effort.
+fn write(path: &Path, record: &Record) {
+    let mut bytes = serde_json::to_vec_pretty(record).expect("a record serializes");
+    bytes.push(b'\n');
+    let _ = fs::write_atomic(path, &bytes);
+}
+
+/// Brings `record` (as [`list`] returned it) in line with what `penv envs`
+/// found at its env, `now` (seconds since the epoch): an env that is there
+/// loses any mark; one gone from a directory that is there is forgotten;
+/// one gone with its directory is marked, and forgotten once it has been
+/// gone for [`GONE_GRACE_SECS`]. Only a record file that still holds
+/// `record` is changed, so a sync that recorded the env again meanwhile
+/// wins. Best effort, like [`record`].
+pub(crate) fn settle(data_dir: &Path, record: &Record, seen: Seen, now: u64) {
+    let path = file_of(data_dir, &record.env);
+    let changed = match (seen, record.missing_since) {
+        (Seen::There, None) => return,
+        (Seen::There, Some(_)) => Some(None),
+        (Seen::Gone { parent: true }, _) => None,
+        (Seen::Gone { parent: false }, None) => Some(Some(now)),
+        (Seen::Gone { parent: false }, Some(since)) => {
+            if now.saturating_sub(since) < GONE_GRACE_SECS {
+                return;
+            }
+            None
+        }
+    };
+    if read(&path).as_ref() != Some(record) {
+        return;
+    }
+    match changed {
+        Some(missing_since) => write(
+            &path,
+            &Record {
+                missing_since,
+                ..record.clone()
+            },
+        ),
+        None => {
+            let _ = fs::delete_file(&path);
+        }
     }
 }
 
@@ -164,5 +234,56 @@ mod tests {
         assert!(new.last_used > old.last_used);
         forget(data, env);
         assert_eq!(list(data).len(), 1);
+    }
+
+    #[test]
+    fn settle_forgets_an_env_gone_from_its_directory_and_marks_one_gone_with_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path();
+        let env = Path::new("/p/a/.venv");
+        record(Some(data), env, Path::new("/p/a/penv.toml"), true);
+        let path = file_of(data, env);
+        let seen = |r: &Record, s: Seen, now: u64| {
+            settle(data, r, s, now);
+            read(&path)
+        };
+        let first = read(&path).unwrap();
+        // There: nothing to write.
+        assert_eq!(seen(&first, Seen::There, 10).as_ref(), Some(&first));
+        // Gone with its directory: marked, kept for the grace period…
+        let marked = seen(&first, Seen::Gone { parent: false }, 1000).unwrap();
+        assert_eq!(marked.missing_since, Some(1000));
+        let later = 1000 + GONE_GRACE_SECS - 1;
+        assert_eq!(
+            seen(&marked, Seen::Gone { parent: false }, later),
+            Some(marked.clone())
+        );
+        // …back: unmarked.
+        let back = seen(&marked, Seen::There, later).unwrap();
+        assert_eq!(back, first);
+        // Marked, then gone past the grace period: forgotten.
+        let marked = seen(&back, Seen::Gone { parent: false }, 1000).unwrap();
+        assert_eq!(
+            seen(
+                &marked,
+                Seen::Gone { parent: false },
+                1000 + GONE_GRACE_SECS
+            ),
+            None
+        );
+        // Gone from a directory that is there: forgotten at once.
+        record(Some(data), env, Path::new("/p/a/penv.toml"), true);
+        let again = read(&path).unwrap();
+        assert_eq!(seen(&again, Seen::Gone { parent: true }, 5), None);
+        // A record rewritten since it was listed (a sync recorded the env
+        // again) is left alone.
+        record(Some(data), env, Path::new("/p/a/penv.toml"), true);
+        let stale_copy = Record {
+            last_sync: 1,
+            ..read(&path).unwrap()
+        };
+        settle(data, &stale_copy, Seen::Gone { parent: true }, 5);
+        assert!(read(&path).is_some());
+        assert!(!list(data).is_empty());
     }
 }

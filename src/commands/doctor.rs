@@ -9,19 +9,44 @@ use crate::Error;
 use crate::cli::DoctorArgs;
 use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
-use crate::ops::doctor::doctor as check;
+use crate::ops::doctor::{Subject, doctor as check, no_python};
+use crate::plan;
 
 pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
     if args.json {
         for_machines();
     }
-    let plan = super::plan(ctx, &args.spec)?;
-    let findings = check(ctx, &plan);
+    let python = args.spec.python.as_deref();
+    let (findings, project_file, env) = match super::plan(ctx, &args.spec) {
+        Ok(plan) => (
+            check(ctx, &Subject::Planned(&plan), python)?,
+            plan.project.file.clone(),
+            plan.paths.env.clone(),
+        ),
+        Err(e) => {
+            let Some(error) = no_python(&e) else {
+                return Err(e);
+            };
+            // The plan failed before it kept the project: find it again.
+            let project = plan::find_project()?;
+            let paths = plan::env_paths(&project);
+            let subject = Subject::NoPython {
+                project: &project,
+                paths: &paths,
+                error,
+            };
+            (
+                check(ctx, &subject, python)?,
+                project.file.clone(),
+                paths.env.clone(),
+            )
+        }
+    };
     let p = ctx.printer;
     if args.json {
         let value = json!({
-            "env": plan.paths.env.display().to_string(),
-            "project-file": plan.project.file.display().to_string(),
+            "env": env.display().to_string(),
+            "project-file": project_file.display().to_string(),
             // Plain values: the words without the Markdown quotes.
             "findings": findings.iter().map(|f| json!({
                 "check": f.check,
@@ -33,8 +58,8 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
     } else if findings.is_empty() {
         p.data(&format!(
             "No problems found: `{}`, its env `{}` and this shell agree.",
-            display_path(&plan.project.file),
-            display_path(&plan.paths.env)
+            display_path(&project_file),
+            display_path(&env)
         ));
     } else {
         let n = findings.len();

@@ -9,10 +9,13 @@
 //! and without running any Python.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use crate::state::STATE_FILE;
+
+mod scan;
+pub(crate) use scan::scan;
 
 /// Which tool made an env, as its files and location tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,51 +256,6 @@ fn on_disk(meta: &std::fs::Metadata, _seen: &mut HashSet<(u64, u64)>) -> u64 {
     meta.len()
 }
 
-/// The envs under `root`: a walk that follows no symlink, skips `.git` and
-/// `node_modules`, and does not descend into an env once found. `root`
-/// itself counts when it is one.
-///
-/// Fast on a home directory: each directory is read once and nothing is
-/// `stat`ed but the envs found. Entries are ordered with `pyvenv.cfg` and
-/// `conda-meta` first, so the walk sees an env's marker (its file type from
-/// the directory listing: a symlinked `pyvenv.cfg` is a link, not a file)
-/// before anything else in it, and skips the rest of that directory.
-pub(crate) fn scan(root: &Path) -> Vec<PathBuf> {
-    let is_marker = |name: &std::ffi::OsStr| name == "pyvenv.cfg" || name == "conda-meta";
-    let mut out = Vec::new();
-    let mut walk = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by(move |a, b| (!is_marker(a.file_name())).cmp(&!is_marker(b.file_name())))
-        .into_iter();
-    while let Some(entry) = walk.next() {
-        let Ok(entry) = entry else { continue };
-        let name = entry.file_name();
-        let kind = entry.file_type();
-        if entry.depth() > 0 && kind.is_dir() && (name == ".git" || name == "node_modules") {
-            walk.skip_current_dir();
-            continue;
-        }
-        let marker =
-            (name == "pyvenv.cfg" && kind.is_file()) || (name == "conda-meta" && kind.is_dir());
-        if entry.depth() > 0
-            && marker
-            && let Some(env) = entry.path().parent()
-            && is_env(env)
-        {
-            out.push(env.to_owned());
-            // Skips the rest of the env's own directory: nothing inside it.
-            // A `conda-meta/` marker is itself a directory the walk would
-            // enter: skip it, then the env around it (a conda base's
-            // `envs/` are found by scanning `envs/` itself).
-            if kind.is_dir() {
-                walk.skip_current_dir();
-            }
-            walk.skip_current_dir();
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,7 +327,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let real = tmp.path().join("other/.venv");
         std::fs::create_dir_all(&real).unwrap();
-        std::fs::write(real.join("pyvenv.cfg"), "home = /nonexistent\n").unwrap();
+        // A base inside the temp dir that was never made (`/nonexistent`
+        // is a directory on some machines).
+        let gone = tmp.path().join("gone-base");
+        std::fs::write(
+            real.join("pyvenv.cfg"),
+            format!("home = {}\n", gone.display()),
+        )
+        .unwrap();
         let fake = tmp.path().join("tree/fake");
         std::fs::create_dir_all(&fake).unwrap();
         std::os::unix::fs::symlink(real.join("pyvenv.cfg"), fake.join("pyvenv.cfg")).unwrap();
@@ -378,7 +343,10 @@ mod tests {
         assert!(scan(&tmp.path().join("tree")).is_empty());
         assert_eq!(
             inspect(&real).broken,
-            ["its base interpreter's directory `/nonexistent` is gone"]
+            [format!(
+                "its base interpreter's directory `{}` is gone",
+                gone.display()
+            )]
         );
     }
 }

@@ -9,6 +9,7 @@
 //! properly activated shell, has none.
 
 mod ide;
+mod lock;
 mod project;
 mod shell;
 
@@ -17,14 +18,18 @@ pub(crate) use project::git_ignores;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::Error;
 use crate::plan::Plan;
+use crate::project::Project;
+use crate::python::PythonError;
+use crate::venv::EnvPaths;
 
 /// One problem found, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Finding {
     /// Which check found it (stable, for `--json`): `activation`,
-    /// `pip-python-mismatch`, `ide`, `env`, `system-site-packages`,
-    /// `gitignore`, `python-version-file`.
+    /// `pip-python-mismatch`, `ide`, `python`, `env`, `lock`,
+    /// `system-site-packages`, `gitignore`, `python-version-file`.
     pub(crate) check: &'static str,
     /// What is wrong, naming the paths.
     pub(crate) message: String,
@@ -32,14 +37,75 @@ pub(crate) struct Finding {
     pub(crate) hint: String,
 }
 
-/// Every finding for `plan`'s project and the current shell, in a fixed
-/// order: shell first, then the IDE settings, then the project's env.
-pub(crate) fn doctor(ctx: &Ctx, plan: &Plan) -> Vec<Finding> {
+/// What doctor examines: the project's plan, or, when no interpreter
+/// satisfies the project's Python request (there is no plan then), the
+/// project and its env as they are.
+pub(crate) enum Subject<'a> {
+    /// The plan, with `pylock.toml` used as a plain `penv sync` uses it.
+    Planned(&'a Plan),
+    /// The request's interpreter is gone, or none matches it.
+    NoPython {
+        project: &'a Project,
+        paths: &'a EnvPaths,
+        /// Why the request cannot be met ([`no_python`] said it is a finding).
+        error: &'a PythonError,
+    },
+}
+
+impl Subject<'_> {
+    fn project(&self) -> &Project {
+        match self {
+            Self::Planned(plan) => &plan.project,
+            Self::NoPython { project, .. } => project,
+        }
+    }
+
+    fn env(&self) -> &std::path::Path {
+        match self {
+            Self::Planned(plan) => &plan.paths.env,
+            Self::NoPython { paths, .. } => &paths.env,
+        }
+    }
+}
+
+/// Whether a planning error is doctor's finding rather than its failure:
+/// the request names an interpreter that is gone, or one nothing on the
+/// machine satisfies. A request that does not parse, or `--python`
+/// against `requires-python`, stays an error (exit 2).
+pub(crate) fn no_python(error: &Error) -> Option<&PythonError> {
+    match error {
+        Error::Python(
+            e @ (PythonError::NotFound { .. } | PythonError::NotAnInterpreter { .. }),
+        ) => Some(e),
+        _ => None,
+    }
+}
+
+/// Every finding for the project and the current shell, in a fixed order:
+/// shell first, then the IDE settings, then the project's interpreter, env
+/// and lock. `python` is the command line's `--python`, which a lock's
+/// plan uses too.
+pub(crate) fn doctor(
+    ctx: &Ctx,
+    subject: &Subject,
+    python: Option<&str>,
+) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
-    findings.extend(shell::check(&ctx.vars, &plan.paths.env));
-    findings.extend(ide::check(&ctx.vars, &plan.project.root, &plan.paths.env));
-    findings.extend(project::check(plan));
-    findings
+    let env = subject.env();
+    findings.extend(shell::check(&ctx.vars, env));
+    findings.extend(ide::check(&ctx.vars, &subject.project().root, env));
+    match subject {
+        Subject::Planned(plan) => {
+            findings.extend(project::check(plan));
+            findings.extend(lock::check(ctx, plan, python)?);
+        }
+        Subject::NoPython {
+            project,
+            paths,
+            error,
+        } => findings.extend(project::check_without_python(project, paths, error)),
+    }
+    Ok(findings)
 }
 
 /// `path`, its symlinks resolved when it exists (paths are compared so).

@@ -1,6 +1,8 @@
 //! The project's env: is it fresh, does it see the base interpreter's
 //! packages, is it kept out of git, and does `.python-version` agree with
-//! the project file's `python`?
+//! the project file's `python`? Without a plan (no interpreter satisfies
+//! the request), what can still be said: that, the env as it was built,
+//! and git.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,9 +11,11 @@ use std::time::Duration;
 use super::Finding;
 use crate::diagnostics::display_path;
 use crate::plan::Plan;
+use crate::project::Project;
+use crate::python::PythonError;
 use crate::python::request::RequestSource;
 use crate::python::{RequestInputs, applicable_request};
-use crate::venv::{Readiness, Want};
+use crate::venv::{EnvPaths, Readiness, Want};
 
 /// git and the base interpreter answer in milliseconds; a hung one is not
 /// worth more of the user's time.
@@ -48,23 +52,60 @@ pub(super) fn check(plan: &Plan) -> Vec<Finding> {
             hint: "remove `system-site-packages = true` from `[venv]` unless the env needs them".to_owned(),
         });
     }
-    if let Some(false) = git_ignores(&plan.project.root, env) {
-        out.push(Finding {
-            check: "gitignore",
-            message: format!(
-                "the env `{}` is not ignored by git: `git add .` would commit it",
-                display_path(env)
-            ),
-            hint: format!(
-                "add `/{}/` to `.gitignore`",
-                env.strip_prefix(&plan.project.root)
-                    .unwrap_or(env)
-                    .display()
-            ),
-        });
-    }
+    out.extend(gitignore(&plan.project.root, env));
     out.extend(python_version_file(plan));
     out
+}
+
+/// The findings when no interpreter satisfies the project's request: that
+/// one, the env as it was built (typically broken: its base is the
+/// interpreter that is gone), and git. What needs the interpreter (its
+/// site-packages, its version against `.python-version`) is not checked.
+pub(super) fn check_without_python(
+    project: &Project,
+    paths: &EnvPaths,
+    error: &PythonError,
+) -> Vec<Finding> {
+    let mut out = vec![Finding {
+        check: "python",
+        message: format!("{error}: penv cannot sync or run the project"),
+        hint: error.hint().unwrap_or_default(),
+    }];
+    let readiness = Readiness::now(paths, Want::AsBuilt);
+    if !matches!(readiness, Readiness::Fresh(_) | Readiness::Missing) {
+        out.push(Finding {
+            check: "env",
+            message: format!(
+                "the env `{}` is {}: {}",
+                display_path(&paths.env),
+                readiness.name(),
+                readiness.why().join("; ")
+            ),
+            hint:
+                "once the project's `python` is found again, run `penv sync`: it rebuilds the env"
+                    .to_owned(),
+        });
+    }
+    out.extend(gitignore(&project.root, &paths.env));
+    out
+}
+
+/// An env git would commit.
+fn gitignore(root: &Path, env: &Path) -> Option<Finding> {
+    if git_ignores(root, env)? {
+        return None;
+    }
+    Some(Finding {
+        check: "gitignore",
+        message: format!(
+            "the env `{}` is not ignored by git: `git add .` would commit it",
+            display_path(env)
+        ),
+        hint: format!(
+            "add `/{}/` to `.gitignore`",
+            env.strip_prefix(root).unwrap_or(env).display()
+        ),
+    })
 }
 
 /// A `.python-version` whose request the interpreter penv chose does not

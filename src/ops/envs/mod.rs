@@ -124,11 +124,17 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
         .unwrap_or_default();
     // Each env once, under its canonical path; `Some` for penv's records.
     let mut found: BTreeMap<PathBuf, (Option<Record>, bool)> = BTreeMap::new();
+    let now = crate::state::now();
     for record in records {
-        for entry in stash::list(&EnvPaths::new(record.env.clone())) {
+        let paths = EnvPaths::new(record.env.clone());
+        let stashes = stash::list(&paths);
+        for entry in &stashes {
             if let Ok(path) = entry.path.canonicalize() {
                 found.insert(path, (None, true));
             }
+        }
+        if let Some(data_dir) = &ctx.data_dir {
+            registry::settle(data_dir, &record, seen(&paths, !stashes.is_empty()), now);
         }
         if found::is_env(&record.env)
             && let Ok(path) = record.env.canonicalize()
@@ -179,6 +185,22 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
         penv_own: stashes + cache_size,
         envs,
         cache,
+    }
+}
+
+/// What is at a registered env's path, for [`registry::settle`]: gone only
+/// when nothing is there (not an unreadable path), nothing of it is left
+/// in the stash (the record is how those entries are found), and no other
+/// penv holds its lock (a rebuild moves the env aside for a moment).
+fn seen(paths: &EnvPaths, stashed: bool) -> registry::Seen {
+    let nothing = |p: &Path| {
+        std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
+    if !nothing(&paths.env) || stashed || crate::fs::is_locked_exclusively(&paths.lock_file()) {
+        return registry::Seen::There;
+    }
+    registry::Seen::Gone {
+        parent: paths.env.parent().is_some_and(|p| !nothing(p)),
     }
 }
 

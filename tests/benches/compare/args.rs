@@ -13,16 +13,18 @@ pub(crate) enum Scenario {
     Run,
     Switch,
     Locked,
+    Scan,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
         Self::Noop,
         Self::Run,
         Self::Switch,
+        Self::Scan,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -33,6 +35,7 @@ impl Scenario {
             Self::Run => "run",
             Self::Switch => "switch",
             Self::Locked => "locked",
+            Self::Scan => "scan",
         }
     }
 
@@ -44,6 +47,7 @@ impl Scenario {
             Self::Run => "`run python -c pass` overhead",
             Self::Switch => "switch medium -> medium-b -> medium",
             Self::Locked => "cold sync of medium.txt from pylock.toml",
+            Self::Scan => "`envs --scan` of 100,000 dirs against `killpy list`",
         }
     }
 }
@@ -71,6 +75,10 @@ pub(crate) struct Args {
     /// millisecond scenarios 6N after 3 warm-ups
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = positive)]
     pub(crate) runs: usize,
+    /// `KillPy`, for the scan scenario [default: `killpy` on PATH; without
+    /// it, its column is not measured]
+    #[arg(long, value_name = "PATH", value_parser = python_path)]
+    pub(crate) killpy: Option<PathBuf>,
     /// Only this scenario (repeatable)
     #[arg(long, value_name = "SCENARIO", value_enum)]
     pub(crate) only: Vec<Scenario>,

@@ -21,6 +21,7 @@
 
 mod args;
 mod measure;
+mod scan;
 mod scenarios;
 mod support;
 mod table;
@@ -81,6 +82,7 @@ fn run(args: &Args) -> Result<()> {
             Scenario::Noop => noop_sync(&bench, &dir)?,
             Scenario::Run => run_overhead(&bench, &dir)?,
             Scenario::Switch => switch(&bench, &dir)?,
+            Scenario::Scan => scan::scan(&bench, &dir)?,
         });
         remove_dir(&dir)?;
     }

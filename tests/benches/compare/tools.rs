@@ -21,6 +21,8 @@ pub(crate) struct Bench {
     pub(crate) penv_version: String,
     pub(crate) python: Python,
     pub(crate) uv: Option<Uv>,
+    /// `killpy`, for the scan scenario.
+    pub(crate) killpy: Option<PathBuf>,
     pub(crate) wheelhouse: PathBuf,
     /// Where the requirement sets come from.
     pub(crate) sets_dir: PathBuf,
@@ -47,7 +49,12 @@ impl Bench {
             }
             None => None,
         };
+        let killpy = args
+            .killpy
+            .clone()
+            .or_else(|| find_on_path("killpy", &env.path_var));
         let bench = Self {
+            killpy,
             root,
             penv,
             penv_version,
@@ -213,6 +220,12 @@ impl Bench {
             Some(uv) => println!("uv:         {} at {}", uv.version, uv.path.display()),
             None => println!(
                 "uv:         uv not on PATH: uv columns and uv-relative targets not measured"
+            ),
+        }
+        match &self.killpy {
+            Some(path) => println!("killpy:     {}", path.display()),
+            None => println!(
+                "killpy:     not on PATH (`--killpy`): the scan's by-hand column not measured"
             ),
         }
         println!("wheelhouse: {}", self.wheelhouse.display());

@@ -383,3 +383,109 @@ fn prune_leaves_an_env_in_use_by_another_penv() {
     run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--older-than=0s", "--yes"]));
     assert!(!env.exists());
 }
+
+/// The registry's record files: (file, parsed record).
+fn records(sb: &Sandbox) -> Vec<(PathBuf, Value)> {
+    let Ok(dir) = std::fs::read_dir(sb.tmp.path().join("data/envs")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Value)> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let v = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            (p, v)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The record of the env at `env`.
+fn record_of(sb: &Sandbox, env: &Path) -> Option<(PathBuf, Value)> {
+    records(sb)
+        .into_iter()
+        .find(|(_, r)| r["env"] == env.display().to_string())
+}
+
+#[test]
+fn envs_drops_the_records_of_envs_deleted_by_hand() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let root = sb.tmp.path().canonicalize().unwrap();
+    let (kept, by_hand, whole, stashing) = (
+        root.join("kept"),
+        root.join("by-hand"),
+        root.join("mnt/whole"),
+        root.join("stashing"),
+    );
+    for dir in [&kept, &by_hand, &whole, &stashing] {
+        synced_project(&sb, dir, python);
+    }
+    // `stashing` switches spec: its first env is stashed.
+    std::fs::write(stashing.join("penv.toml"), bare_toml(python, "b", "")).unwrap();
+    run_ok(penv_in(&sb, &stashing).arg("sync"));
+    assert_eq!(records(&sb).len(), 4);
+
+    // `rm -rf .venv` in a project that is still there: forgotten at once.
+    std::fs::remove_dir_all(by_hand.join(".venv")).unwrap();
+    // The env's whole directory gone too (deleted, or a volume unmounted):
+    // marked, kept for a while.
+    std::fs::remove_dir_all(root.join("mnt")).unwrap();
+    // An env gone whose stash entries are left: kept, they are found through it.
+    std::fs::remove_dir_all(stashing.join(".venv")).unwrap();
+    let json = envs_json(&sb, &root.join("nothing-here-to-scan"));
+    assert!(
+        record_of(&sb, &by_hand.join(".venv")).is_none(),
+        "{:#?}",
+        records(&sb)
+    );
+    let (file, marked) = record_of(&sb, &whole.join(".venv")).expect("kept, marked");
+    assert!(marked["missing-since"].as_u64().is_some(), "{marked:#}");
+    let (_, unmarked) = record_of(&sb, &stashing.join(".venv")).unwrap();
+    assert!(unmarked.get("missing-since").is_none(), "{unmarked:#}");
+    assert!(record_of(&sb, &kept.join(".venv")).is_some());
+    let listed: Vec<&str> = json["envs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed.iter().filter(|s| **s == "stash").count(),
+        1,
+        "{json:#}"
+    );
+    assert_eq!(
+        listed.len(),
+        2,
+        "the kept env and the stash entry: {json:#}"
+    );
+
+    // Back (remounted) before the grace period ends: the mark goes.
+    synced_project(&sb, &whole, python);
+    let (_, back) = record_of(&sb, &whole.join(".venv")).unwrap();
+    envs_json(&sb, &root.join("nothing-here-to-scan"));
+    let (_, now) = record_of(&sb, &whole.join(".venv")).unwrap();
+    assert!(now.get("missing-since").is_none(), "{now:#}");
+    assert_eq!(back["last-sync"], now["last-sync"]);
+
+    // Gone again, and marked more than 30 days ago: forgotten.
+    std::fs::remove_dir_all(root.join("mnt")).unwrap();
+    envs_json(&sb, &root.join("nothing-here-to-scan"));
+    let (file_again, mut marked) = record_of(&sb, &whole.join(".venv")).unwrap();
+    assert_eq!(file, file_again);
+    let since = marked["missing-since"].as_u64().unwrap();
+    marked["missing-since"] = (since - 31 * 86_400).into();
+    std::fs::write(&file, serde_json::to_vec(&marked).unwrap()).unwrap();
+    envs_json(&sb, &root.join("nothing-here-to-scan"));
+    assert!(
+        record_of(&sb, &whole.join(".venv")).is_none(),
+        "{:#?}",
+        records(&sb)
+    );
+    // The others are as they were.
+    assert!(record_of(&sb, &kept.join(".venv")).is_some());
+    assert!(record_of(&sb, &stashing.join(".venv")).is_some());
+}
