@@ -37,3 +37,7 @@ ci: test lint
 fuzz TARGET="project_file" SECONDS="300":
     mkdir -p tests/fuzz/corpus/{{TARGET}}
     RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir tests/fuzz {{TARGET}} tests/fuzz/corpus/{{TARGET}} tests/fuzz/seeds/{{TARGET}} -- -max_total_time={{SECONDS}}
+
+# Man pages for penv and each subcommand into target/man/ (`man -l target/man/penv.1`).
+man:
+    cargo run --release -- generate-man target/man

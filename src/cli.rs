@@ -75,6 +75,14 @@ pub(crate) enum Command {
     /// Show where penv keeps its cache and data; clean the cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Install git hooks that sync the env after a checkout, merge or rebase
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Print shell completions for penv on stdout
+    Completions(CompletionsArgs),
+    /// Write penv's man pages (`penv.1`, `penv-sync.1`, …) into DIR
+    #[command(hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 /// Options shared by commands that compute the spec.
@@ -335,4 +343,40 @@ pub(crate) enum CacheCommand {
     Dir,
     /// Delete the interpreter probe cache and the pip seeds (never an env)
     Clean,
+}
+
+/// `penv hook …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum HookCommand {
+    /// Add `penv sync --quiet` to git's `post-checkout` (branch checkouts), `post-merge` and
+    /// `post-rewrite` hooks, chained with the hooks already there
+    ///
+    /// The hooks go where git runs them from (`git rev-parse --git-path hooks`:
+    /// `core.hooksPath` when set, shared by every worktree). An existing shell
+    /// hook keeps its contents: penv's block, between marker comments, is put
+    /// after its `#!` line. A failing sync prints one warning and never
+    /// fails the git command. Running it again changes nothing.
+    Install,
+    /// Remove penv's block from the hooks (and a hook file penv created, once empty)
+    Uninstall,
+}
+
+/// `penv completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    ///
+    /// e.g. `penv completions bash > ~/.local/share/bash-completion/completions/penv`,
+    /// `penv completions zsh > ~/.zfunc/_penv`,
+    /// `penv completions fish > ~/.config/fish/completions/penv.fish`
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// `penv generate-man`.
+#[derive(Debug, Args)]
+pub(crate) struct GenerateManArgs {
+    /// The directory to write the pages into (created when missing)
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }

@@ -202,6 +202,9 @@ pub enum Error {
         /// Whether it is `[tool.penv]` in a `pyproject.toml`.
         tool_penv: bool,
     },
+    /// `penv hook install` / `uninstall`.
+    #[error(transparent)]
+    Hook(#[from] crate::ops::hook::HookError),
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -240,6 +243,7 @@ impl Diagnostic for Error {
             Self::Create(e) => e.detail(),
             Self::Install(e) => e.detail(),
             Self::Locking(e) => e.detail(),
+            Self::Hook(e) => e.detail(),
             Self::EnvNotReady { reasons, .. }
             | Self::PruneFailed { failures: reasons }
             | Self::ChangedDuringSync {
@@ -295,6 +299,7 @@ impl Diagnostic for Error {
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
             Self::Install(e) => e.hint(),
+            Self::Hook(e) => e.hint(),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),

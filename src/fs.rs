@@ -115,42 +115,34 @@ pub(crate) fn lstat(path: &Path) -> Result<Option<fs::Metadata>> {
 /// directory, flushed and synced, then renamed over the target. Readers see
 /// the old content or the new, never a torn file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_as(path, bytes, true)
+    write_atomic_with_mode(path, bytes, 0o644)
 }
 
 /// [`write_atomic`] for a file only its owner may read (0600): one that
 /// holds a secret, such as index credentials pip is given.
 pub(crate) fn write_atomic_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_as(path, bytes, false)
+    write_atomic_with_mode(path, bytes, 0o600)
 }
 
-fn write_atomic_as(path: &Path, bytes: &[u8], readable: bool) -> Result<()> {
-    synced_temp_beside(path, bytes, readable)?
+/// [`write_atomic`] with the file's permission bits (Unix; ignored
+/// elsewhere): a git hook must stay executable, or disabled, as it was.
+pub(crate) fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    synced_temp_beside(path, bytes, mode)?
         .persist(path)
         .map_err(|e| FsError::new("replace", path, e.error))?;
     Ok(())
 }
 
-/// A temporary file in `path`'s directory holding `bytes`, synced (and
-/// readable by all when `readable`), ready to be linked into place.
-fn synced_temp_beside(
-    path: &Path,
-    bytes: &[u8],
-    readable: bool,
-) -> Result<tempfile::NamedTempFile> {
+/// A temporary file in `path`'s directory holding `bytes`, synced, with
+/// the permission bits `mode`, ready to be linked into place.
+fn synced_temp_beside(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".penv-tmp-")
         .tempfile_in(dir)
         .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
-        .and_then(|()| {
-            if readable {
-                set_readable(tmp.as_file())
-            } else {
-                Ok(())
-            }
-        })
+        .and_then(|()| set_mode(tmp.as_file(), mode))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| FsError::new("write", tmp.path(), e))?;
     Ok(tmp)
@@ -160,7 +152,7 @@ fn synced_temp_beside(
 /// a temporary file in the same directory, linked into place without
 /// replacing anything (an error of kind `AlreadyExists` if something is).
 pub(crate) fn create_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    synced_temp_beside(path, bytes, true)?
+    synced_temp_beside(path, bytes, 0o644)?
         .persist_noclobber(path)
         .map_err(|e| FsError::new("create", path, e.error))?;
     Ok(())
@@ -180,16 +172,17 @@ pub(crate) fn rewrite_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Temporary files are created 0600; what penv writes is ordinary data (0644).
-fn set_readable(file: &File) -> io::Result<()> {
+/// Temporary files are created 0600; what penv writes is ordinary data
+/// (0644) unless the caller says otherwise.
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o644))
+        file.set_permissions(fs::Permissions::from_mode(mode))
     }
     #[cfg(not(unix))]
     {
-        let _ = file;
+        let _ = (file, mode);
         Ok(())
     }
 }

@@ -4,9 +4,11 @@
 
 mod add;
 mod cache;
+mod completions;
 mod doctor;
 mod envs;
 mod hash;
+mod hook;
 mod init;
 mod lock;
 mod python;
@@ -50,6 +52,9 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Doctor(args) => doctor::doctor(&ctx, &args),
         Command::Envs(args) => envs::envs(&ctx, &args),
         Command::Cache(cmd) => cache::cache(&ctx, &cmd),
+        Command::Hook(cmd) => hook::hook(&ctx, &cmd),
+        Command::Completions(args) => Ok(completions::completions(&ctx, &args)),
+        Command::GenerateMan(args) => completions::generate_man(&ctx, &args),
     }
 }
 

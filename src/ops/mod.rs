@@ -5,8 +5,9 @@
 //! ([`lock`]), using one as it is ([`use_env`]), checking a project and its
 //! shell for the classic mistakes ([`doctor`]), listing and pruning the envs
 //! on disk ([`envs`]), cleaning the cache ([`cache`]), editing the
-//! requirements then syncing ([`edit`]), and writing a project file from
-//! what a directory holds ([`init`]). A new command is a
+//! requirements then syncing ([`edit`]), writing a project file from
+//! what a directory holds ([`init`]), and the git hooks that sync on
+//! checkout ([`hook`]). A new command is a
 //! file in `commands/` calling these; a new operation is a file here.
 
 pub(crate) mod build;
@@ -14,6 +15,7 @@ pub(crate) mod cache;
 pub(crate) mod doctor;
 pub(crate) mod edit;
 pub(crate) mod envs;
+pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;
 pub(crate) mod sync;

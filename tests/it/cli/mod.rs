@@ -5,6 +5,7 @@
 //! snapshot test below compares the whole tree).
 
 mod cases;
+mod completions;
 mod hardening;
 mod hash;
 mod python_list;

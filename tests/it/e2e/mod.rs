@@ -12,7 +12,9 @@ mod edit;
 mod edits_during_sync;
 mod env_safety;
 mod envs;
+mod examples;
 mod hashed_inputs;
+mod hooks;
 mod lock;
 mod lock_auth;
 mod lock_local;
@@ -28,7 +30,7 @@ use std::process::{Command, Output};
 
 use crate::common::interpreters::{copied_python, fake_python};
 use crate::common::output::{assert_code, assert_exit_and_stderr, stderr, stdout};
-use crate::common::{Sandbox, build_wheel};
+use crate::common::{Sandbox, build_wheel, penv_bin};
 
 /// A sandbox with `tinypkg` 1.0 in a `wheels/` directory inside the project
 /// (for relative paths), and that directory.
