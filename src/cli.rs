@@ -163,6 +163,10 @@ pub(crate) struct SyncArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
+    /// Build the env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["locked", "frozen", "force", "groups", "no_default_groups"])]
+    pub(crate) script: Option<PathBuf>,
+
     /// Rebuild the env even when it is up to date (not restored from the stash)
     ///
     /// For what penv does not check: a file edited or deleted inside an
@@ -218,7 +222,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_sync: bool,
 
-    /// The command (a `.py` file runs with the env's python) and its arguments
+    /// The command and its arguments: a `.py` file runs with the env's python, or in the env of its `# /// script` block when it has one (PEP 723)
     #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
     pub(crate) command: Vec<std::ffi::OsString>,
 }
@@ -229,6 +233,10 @@ pub(crate) struct WhichArgs {
     /// `python`, `pip`, or the name of any executable in the env
     #[arg(default_value = "python")]
     pub(crate) name: String,
+
+    /// The env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE")]
+    pub(crate) script: Option<PathBuf>,
 }
 
 /// `penv status`.
@@ -236,6 +244,10 @@ pub(crate) struct WhichArgs {
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub(crate) spec: SpecArgs,
+
+    /// The env of a script's `# /// script` block (PEP 723), in penv's store
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["groups", "no_default_groups"])]
+    pub(crate) script: Option<PathBuf>,
 
     /// Print JSON on stdout
     #[arg(long)]
@@ -318,6 +330,10 @@ pub(crate) struct PruneArgs {
     /// penv's stash entries (envs kept for branch switches)
     #[arg(long)]
     pub(crate) stashes: bool,
+
+    /// Entries of penv's store (the envs of PEP 723 scripts, rebuilt on their next run)
+    #[arg(long)]
+    pub(crate) store: bool,
 
     /// Also consider the venvs found under DIR (repeatable)
     #[arg(long, value_name = "DIR", num_args = 1..)]

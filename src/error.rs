@@ -93,6 +93,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The store of scripts' envs.
+    #[error(transparent)]
+    Store(#[from] venv::store::StoreError),
+    /// A command-line option that has no meaning for a PEP 723 script.
+    #[error("`{flag}` does not apply to a script with a `# /// script` block")]
+    NotForScripts {
+        /// The option given.
+        flag: &'static str,
+    },
     /// A bad `PENV_LOCK_TIMEOUT`.
     #[error(transparent)]
     BadLockTimeout(#[from] env_vars::BadLockTimeout),
@@ -298,6 +307,10 @@ impl Diagnostic for Error {
             Self::Locking(e) => e.hint(),
             Self::Refused { refusal, .. } => Some(refusal.hint()),
             Self::Create(e) => e.hint(),
+            Self::Store(e) => Some(e.hint()),
+            Self::NotForScripts { .. } => Some(
+                "a script's env is its block's `dependencies` and `[tool.penv]`, nothing else: drop the option".to_owned(),
+            ),
             Self::Install(e) => e.hint(),
             Self::Hook(e) => e.hint(),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(

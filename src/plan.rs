@@ -58,6 +58,8 @@ pub(crate) struct Plan {
     /// The spec's hash: the env's identity.
     pub(crate) hash: String,
     selection: Selection,
+    /// For a PEP 723 script: the script and the store its env is kept in.
+    script: Option<(PathBuf, crate::venv::store::Store)>,
     /// Size and mtime of each requirement file, taken just after the spec
     /// was built under the writer lock (see [`Plan::changed_since_built`]).
     stamps: Option<Vec<(PathBuf, Option<Stamp>)>>,
@@ -129,7 +131,11 @@ pub(crate) fn resolve_python(
     vars: &EnvVars,
     prober: &Prober,
 ) -> Result<Resolved, Error> {
-    let recorded = State::read(&env_paths(project).env).ok().flatten();
+    // A script's env is chosen by the hash, which the interpreter is part
+    // of: no env to prefer the base of.
+    let recorded = (!project.is_script())
+        .then(|| State::read(&env_paths(project).env).ok().flatten())
+        .flatten();
     Ok(py::resolve(
         request,
         source,
@@ -191,6 +197,7 @@ impl Plan {
             spec,
             hash,
             selection,
+            script: None,
             stamps: None,
         })
     }
@@ -215,12 +222,49 @@ impl Plan {
         &self.selection
     }
 
+    /// The plan of a script with a `# /// script` block (`project`, from
+    /// [`Project::from_script`]): its env is `store`'s entry for the spec's
+    /// hash, and no `pylock.toml` is read.
+    pub(crate) fn for_script(
+        project: Project,
+        python: Option<String>,
+        store: &crate::venv::store::Store,
+        vars: &EnvVars,
+        prober: &Prober,
+    ) -> Result<Self, Error> {
+        let file = project.file.clone();
+        let selection = Selection {
+            python,
+            groups: GroupSelection::default(),
+            lock: LockUse::Ignore,
+        };
+        let mut plan = Self::new(project, selection, vars, prober)?;
+        plan.paths = store.entry(&plan.hash);
+        plan.script = Some((file, store.clone()));
+        Ok(plan)
+    }
+
+    /// The script this is the plan of, when it is a script's.
+    pub(crate) fn script(&self) -> Option<&std::path::Path> {
+        self.script.as_ref().map(|(file, _)| file.as_path())
+    }
+
     /// The same command line's plan with penv.toml and every file the spec
     /// hashes read again. `sync` calls it once it holds the writer lock, so
     /// that a sync that waited builds what the files say now, not what they
     /// said when it started waiting.
     pub(crate) fn again(&self, vars: &EnvVars, prober: &Prober) -> Result<Self, Error> {
-        let mut new = Self::new(find_project()?, self.selection.clone(), vars, prober)?;
+        let mut new = match &self.script {
+            Some((file, store)) => {
+                let project =
+                    Project::from_script(file)?.map_err(|_| Error::ChangedDuringSync {
+                        files: vec![format!("`{}`", crate::diagnostics::display_path(file))],
+                        changes: vec!["its `# /// script` block is gone".to_owned()],
+                    })?;
+                Self::for_script(project, self.selection.python.clone(), store, vars, prober)?
+            }
+            None => Self::new(find_project()?, self.selection.clone(), vars, prober)?,
+        };
         if new.paths.env != self.paths.env {
             // The lock held is the old env's: start over rather than build there.
             return Err(Error::ChangedDuringSync {

@@ -6,7 +6,7 @@ use crate::Error;
 use crate::cli::CacheCommand;
 use crate::diagnostics::display_path;
 use crate::ops::Ctx;
-use crate::ops::envs::CACHE_PARTS;
+use crate::ops::envs::{CACHE_PARTS, size};
 
 pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
     let p = ctx.printer;
@@ -17,6 +17,14 @@ pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
                     p.data(&format!("cache: {}", dir.display()));
                     for (_, sub, what) in CACHE_PARTS {
                         p.data(&format!("  {sub}/  {what}"));
+                    }
+                    if let Some((entries, bytes, max)) = crate::ops::script::summary(ctx) {
+                        p.data(&format!(
+                            "  envs/  the store: PEP 723 scripts' envs by spec hash, {entries} entr{} ({}), kept under {} (`PENV_STORE_MAX`); not cleaned (`penv envs prune --store`)",
+                            if entries == 1 { "y" } else { "ies" },
+                            size(bytes),
+                            max.map_or_else(|e| format!("the default (bad value: {e})"), size)
+                        ));
                     }
                 }
                 None => p.data("cache: none (no home directory; set `PENV_CACHE_DIR`)"),

@@ -11,7 +11,7 @@ use crate::cli::{EnvsArgs, EnvsCommand, PruneArgs};
 use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
 use crate::ops::envs::prune::{self, Filters};
-use crate::ops::envs::{self, Listing, age, size};
+use crate::ops::envs::{self, EnvState, Listing, age, size};
 use crate::state::now;
 
 pub(super) fn envs(ctx: &Ctx, args: &EnvsArgs) -> Result<ExitCode, Error> {
@@ -74,14 +74,27 @@ fn print_table(ctx: &Ctx, listing: &Listing) {
         .iter()
         .map(|c| format!("{} {}", c.name, size(c.size)))
         .collect();
-    let stashes = listing.penv_own - listing.cache.iter().map(|c| c.size).sum::<u64>();
+    let of = |state| {
+        listing
+            .envs
+            .iter()
+            .filter(|e| e.state == state)
+            .map(|e| e.size)
+            .sum::<u64>()
+    };
+    let (stashes, store) = (of(EnvState::Stash), of(EnvState::Store));
     p.data(&format!(
-        "\n{} env{}, {} in all; penv's own: {} (stashes {}{}{})",
+        "\n{} env{}, {} in all; penv's own: {} (stashes {}{}{}{})",
         listing.envs.len(),
         if listing.envs.len() == 1 { "" } else { "s" },
         size(listing.total),
         size(listing.penv_own),
         size(stashes),
+        if store > 0 {
+            format!(", store {}", size(store))
+        } else {
+            String::new()
+        },
         if parts.is_empty() { "" } else { ", " },
         parts.join(", ")
     ));
@@ -103,6 +116,7 @@ fn prune_envs(ctx: &Ctx, args: &PruneArgs) -> Result<ExitCode, Error> {
         broken: args.broken,
         orphaned: args.orphaned,
         stashes: args.stashes,
+        store: args.store,
     };
     if !filters.any() {
         return Err(Error::PruneWithoutFilter);

@@ -14,6 +14,7 @@ mod lock;
 mod python;
 mod remove;
 mod run;
+mod script;
 mod status;
 mod sync;
 mod which;

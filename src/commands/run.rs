@@ -14,6 +14,10 @@ use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
+    // A script with a `# /// script` block runs in its own env (PEP 723).
+    if let Some(script) = super::script::in_command(ctx, &args.command)? {
+        return super::script::run(ctx, args, script);
+    }
     // As a plain `penv sync` does: a `pylock.toml` out of date against
     // penv.toml is locked again first (uv's `run` does the same).
     if !args.no_sync {
@@ -106,7 +110,7 @@ fn resolve_program(
 
 /// What `bin/activate` does: `VIRTUAL_ENV`, the env's bin first on `PATH`,
 /// `PYTHONHOME` unset.
-fn activate(cmd: &mut Command, env: &Path, path: Option<&OsString>) {
+pub(super) fn activate(cmd: &mut Command, env: &Path, path: Option<&OsString>) {
     let mut dirs = vec![env.join(platform::BIN_DIR)];
     if let Some(path) = path {
         dirs.extend(std::env::split_paths(path));

@@ -17,8 +17,11 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     if args.json {
         for_machines();
     }
-    // As `run` sees the env: with the groups it was last built with.
-    let plan = super::plan_sticky(ctx, &args.spec)?;
+    let plan = match &args.script {
+        Some(script) => super::script::plan(ctx, script, args.spec.python.clone())?,
+        // As `run` sees the env: with the groups it was last built with.
+        None => super::plan_sticky(ctx, &args.spec)?,
+    };
     let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
     let (groups, extras) = plan.groups_and_extras();
     let chosen = &plan.selection().groups;

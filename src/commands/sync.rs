@@ -12,6 +12,9 @@ use crate::plan::{LockUse, Plan};
 use crate::venv::{Readiness, Want};
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
+    if let Some(script) = &args.script {
+        return super::script::sync(ctx, args, script);
+    }
     let lock = if args.frozen {
         LockUse::Frozen
     } else if args.locked {

@@ -29,7 +29,10 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
             name: args.name.clone(),
         });
     }
-    let paths = plan::env_paths(&plan::find_project()?);
+    let paths = match &args.script {
+        Some(script) => super::script::plan(ctx, script, None)?.paths,
+        None => plan::env_paths(&plan::find_project()?),
+    };
     use_env::as_built(&paths, "run `penv which` again when it is done")?;
     let env = paths.env;
     let path = if args.name == "python" {

@@ -36,6 +36,15 @@ impl FileLock {
         }
     }
 
+    /// Turns the lock into a reader's (a writer's lock is converted in
+    /// place; `flock` may let go for an instant while it does) and lets it
+    /// pass through `exec` to the command, which holds it until it exits.
+    pub(crate) fn share_through_exec(&self) {
+        // Best effort: the failure mode is a lock released at `exec`.
+        let _ = self.file.lock_shared();
+        self.share_with_children();
+    }
+
     /// Undoes [`FileLock::share_with_children`]: from now on an `exec` (or a
     /// child) does not carry the lock, so `penv run` releases it as it
     /// becomes the user's command.

@@ -18,6 +18,7 @@ pub(crate) mod envs;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;
+pub(crate) mod script;
 pub(crate) mod sync;
 pub(crate) mod use_env;
 

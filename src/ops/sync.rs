@@ -46,12 +46,20 @@ pub(crate) enum Outcome {
 /// The lock [`sync`] checked the env under, for the caller to hold while it
 /// uses the env: no rebuild starts until it is dropped. It is close-on-exec,
 /// so `penv run` holds it until it becomes the user's command.
-pub(crate) struct InUse(#[expect(dead_code, reason = "held for its drop")] Option<fs::FileLock>);
+pub(crate) struct InUse(Option<fs::FileLock>);
 
 impl InUse {
     /// A reader's lock (or none, when the lock file could not be opened).
     pub(crate) fn shared(lock: Option<fs::FileLock>) -> Self {
         Self(lock)
+    }
+
+    /// Holds the lock, as a reader's, through `exec` until the command
+    /// exits: a script's store entry is in use while the script runs.
+    pub(crate) fn hold_through_exec(&self) {
+        if let Some(lock) = &self.0 {
+            lock.share_through_exec();
+        }
     }
 
     /// The writer's lock, no longer passed on to children.
@@ -66,6 +74,10 @@ impl InUse {
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
     let done = sync_env(ctx, plan, options)?;
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
+    // A script's env is the store's, which records its own uses.
+    if plan.script().is_some() {
+        return Ok(done);
+    }
     crate::registry::record(
         ctx.data_dir.as_deref(),
         &plan.paths.env,

@@ -46,6 +46,14 @@ pub enum ProjectError {
         /// What to do.
         hint: Option<String>,
     },
+    /// `--script FILE` names a script without a `# /// script` block.
+    #[error("`{}` has no `# /// script` block", display_path(path))]
+    NoScriptBlock {
+        /// The script.
+        path: PathBuf,
+        /// The 1-based line of a `# /// script` that is never closed.
+        unclosed: Option<usize>,
+    },
     /// Something is wrong that has no single place in the file.
     #[error("`{}`: {message}", display_path(path))]
     InvalidFile {
@@ -97,6 +105,12 @@ impl ProjectError {
             Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
+            Self::NoScriptBlock { unclosed: Some(line), .. } => Some(format!(
+                "line {line} opens one, but no `# ///` line closes it after an unbroken run of `#` lines"
+            )),
+            Self::NoScriptBlock { .. } => Some(
+                "add one at the top (PEP 723):\n\n    # /// script\n    # dependencies = [\"rich\"]\n    # ///\n\n  or run it without `--script`, in the project's env".to_owned(),
+            ),
         }
     }
 }

@@ -174,6 +174,7 @@ fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, P
         source,
         doc,
         prefix,
+        script: false,
     };
     merge::merge(&mut project, tables)?;
     validate::validate(&project)?;
@@ -236,7 +237,7 @@ fn deserialize<T: for<'de> Deserialize<'de>>(
 
 /// Turns serde's wording into penv's: "unknown key" with a suggestion, and
 /// TOML's names for types.
-fn explain_serde_message(raw: &str) -> (String, Option<String>) {
+pub(super) fn explain_serde_message(raw: &str) -> (String, Option<String>) {
     let raw = raw.trim_end();
     if let Some(rest) = raw.strip_prefix("unknown field `")
         && let Some((key, expected)) = rest.split_once('`')

@@ -8,12 +8,13 @@ impl Project {
     /// The location of a key or array element, e.g. `["pip", "find-links", "0"]`,
     /// relative to the penv table. Falls back to the innermost item found.
     pub(crate) fn locate(&self, keys: &[&str]) -> Option<Location> {
-        let all: Vec<&str> = self
-            .prefix
-            .iter()
-            .copied()
-            .chain(keys.iter().copied())
-            .collect();
+        let all: Vec<&str> = match keys.split_first() {
+            // A script's requirements are its block's top-level `dependencies`.
+            Some((&"requirements", rest)) if self.script => std::iter::once("dependencies")
+                .chain(rest.iter().copied())
+                .collect(),
+            _ => self.prefix.iter().chain(keys).copied().collect(),
+        };
         self.locate_from_top(&all)
     }
 
@@ -27,8 +28,25 @@ impl Project {
             span = next.span().or(span);
             node = next;
         }
-        span.map(|s| Location::from_span(&self.file, &self.source, s))
+        span.map(|s| {
+            let location = Location::from_span(&self.file, &self.source, s);
+            if self.script {
+                script_line(location)
+            } else {
+                location
+            }
+        })
     }
+}
+
+/// A location in a script's padded block (see `script`) with the line as
+/// the script has it: every content line is `# ` and what the padded
+/// text has after its two spaces.
+pub(super) fn script_line(mut location: Location) -> Location {
+    if let Some(rest) = location.text.strip_prefix("  ") {
+        location.text = format!("# {rest}");
+    }
+    location
 }
 
 /// A step of a walk through a parsed TOML document.

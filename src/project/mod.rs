@@ -26,6 +26,7 @@ mod merge;
 pub mod model;
 mod pip_options;
 mod pyproject;
+mod script;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -81,6 +82,9 @@ pub struct Project {
     /// The keys of the penv table: none in `penv.toml`, `tool.penv` in
     /// `pyproject.toml`.
     prefix: &'static [&'static str],
+    /// A script's `# /// script` block (`requirements` are its
+    /// top-level `dependencies`), not a project file.
+    script: bool,
 }
 
 /// A group, wherever it is defined.
@@ -121,4 +125,11 @@ pub(crate) struct RequiresPython {
     pub(crate) file: PathBuf,
     /// Its position there, for errors.
     pub(crate) location: Option<Location>,
+}
+
+impl Project {
+    /// Whether this is a script's `# /// script` block, not a project file.
+    pub(crate) fn is_script(&self) -> bool {
+        self.script
+    }
 }

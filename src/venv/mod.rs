@@ -21,6 +21,7 @@ mod paths;
 pub mod readiness;
 pub mod seed;
 pub mod stash;
+pub mod store;
 pub mod txn;
 
 pub use paths::EnvPaths;

@@ -21,6 +21,7 @@ use crate::plan::{Plan, Selection};
 use crate::project::Project;
 use crate::registry::{self, Record};
 use crate::venv::found::{self, Kind};
+use crate::venv::store::Store;
 use crate::venv::{EnvPaths, Readiness, Want, stash};
 
 /// The state of a listed env.
@@ -37,6 +38,8 @@ pub(crate) enum EnvState {
     Orphaned,
     /// An env penv stashed for a branch switch.
     Stash,
+    /// An entry of penv's store (a PEP 723 script's env).
+    Store,
 }
 
 impl EnvState {
@@ -48,6 +51,7 @@ impl EnvState {
             Self::Stale => "stale",
             Self::Orphaned => "orphaned",
             Self::Stash => "stash",
+            Self::Store => "store",
         }
     }
 }
@@ -110,7 +114,7 @@ pub(crate) struct Listing {
     pub(crate) cache: Vec<CachePart>,
     /// The sum of every env's and cache part's size.
     pub(crate) total: u64,
-    /// How much of it is penv's own: stashes and the cache parts.
+    /// How much of it is penv's own: stashes, the store and the cache parts.
     pub(crate) penv_own: u64,
 }
 
@@ -140,6 +144,14 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
             && let Ok(path) = record.env.canonicalize()
         {
             found.insert(path, (Some(record), false));
+        }
+    }
+    // The store's entries are found in the store itself, not the registry.
+    for entry in ctx.cache_dir.iter().flat_map(|c| Store::new(c).entries()) {
+        if found::is_env(&entry.paths.env)
+            && let Ok(path) = entry.paths.env.canonicalize()
+        {
+            found.insert(path, (None, false));
         }
     }
     for root in scan {
@@ -177,7 +189,7 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
     let cache_size: u64 = cache.iter().map(|c| c.size).sum();
     let stashes: u64 = envs
         .iter()
-        .filter(|e| e.state == EnvState::Stash)
+        .filter(|e| matches!(e.state, EnvState::Stash | EnvState::Store))
         .map(|e| e.size)
         .sum();
     Listing {
@@ -209,13 +221,18 @@ fn describe(ctx: &Ctx, path: PathBuf, record: Option<&Record>, stashed: bool) ->
     let info = found::inspect(&path);
     let (size, newest) = found::size_and_mtime(&path);
     let state_file = crate::state::State::read(&path).ok().flatten();
+    let store = ctx.cache_dir.as_deref().map(Store::new);
+    let stored = store.as_ref().and_then(|s| s.last_used(&path));
     let (last_used, last_used_from) = match (record, &state_file) {
+        _ if let Some(used) = stored => (used, "penv"),
         (Some(r), _) => (r.last_used, "penv"),
         (None, Some(s)) if !stashed => (s.last_used, "penv"),
         _ => (newest, "files"),
     };
     let (state, why) = if stashed {
         (EnvState::Stash, Vec::new())
+    } else if stored.is_some() {
+        (EnvState::Store, Vec::new())
     } else if info.kind == Kind::Penv {
         penv_state(ctx, &path, record)
     } else if info.broken.is_empty() {

@@ -23,12 +23,14 @@ pub(crate) struct Filters {
     pub(crate) broken: bool,
     pub(crate) orphaned: bool,
     pub(crate) stashes: bool,
+    /// Entries of penv's store (PEP 723 scripts' envs).
+    pub(crate) store: bool,
 }
 
 impl Filters {
     /// Whether any filter is set (prune without one selects nothing).
     pub(crate) fn any(&self) -> bool {
-        self.older_than.is_some() || self.broken || self.orphaned || self.stashes
+        self.older_than.is_some() || self.broken || self.orphaned || self.stashes || self.store
     }
 
     /// Why `env` is selected, or `None`.
@@ -37,9 +39,10 @@ impl Filters {
             EnvState::Broken if self.broken => Some("broken"),
             EnvState::Orphaned if self.orphaned => Some("orphaned"),
             EnvState::Stash if self.stashes => Some("a stash entry"),
+            EnvState::Store if self.store => Some("a store entry"),
             _ => None,
         };
-        let states = self.broken || self.orphaned || self.stashes;
+        let states = self.broken || self.orphaned || self.stashes || self.store;
         let age = now.saturating_sub(env.last_used);
         let old = self.older_than.map(|limit| age >= limit);
         match (by_state, old) {

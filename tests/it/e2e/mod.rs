@@ -23,6 +23,8 @@ mod pip_index;
 mod pip_seed;
 mod pyproject;
 mod rough_edges;
+mod script;
+mod store;
 mod sync;
 
 use std::path::{Path, PathBuf};

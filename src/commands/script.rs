@@ -1,0 +1,141 @@
+//! The script side of `run`, `sync --script`, `which --script` and
+//! `status --script`: a script with a `# /// script` block (PEP 723) runs
+//! in, and names, the store's env for its block ([`crate::ops::script`]),
+//! whatever project surrounds it.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+use crate::cli::{RunArgs, SyncArgs};
+use crate::diagnostics::display_path;
+use crate::ops::sync::{Options, Outcome};
+use crate::ops::{Ctx, script, use_env};
+use crate::plan::Plan;
+use crate::project::Project;
+use crate::venv::{Readiness, Want};
+use crate::{Error, platform};
+
+/// The script `penv run` was given, when its first word is a `.py` file
+/// with a `# /// script` block. One without a block runs as any script,
+/// in the project's env (with a warning when a block is opened and never
+/// closed, which the specification reads as no block).
+pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Project>, Error> {
+    let Some(first) = command.first() else {
+        return Ok(None);
+    };
+    let path = Path::new(first);
+    if !path.extension().is_some_and(|e| e == "py" || e == "pyw") || !path.is_file() {
+        return Ok(None);
+    }
+    match Project::from_script(path)? {
+        Ok(project) => Ok(Some(project)),
+        Err(no) => {
+            if let Some(line) = no.unclosed {
+                ctx.printer.warn(&format!(
+                    "`{}` line {line} opens a `# /// script` block that no `# ///` line closes: running it without one, in the project's env",
+                    display_path(path)
+                ));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// `penv run script.py …` for a script with a block: sync its entry (or,
+/// with `--no-sync`, use it as it is), then become its python on it.
+pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCode, Error> {
+    refuse_groups(&args.spec)?;
+    let plan = script::plan(ctx, project, args.spec.python.clone())?;
+    let env = &plan.paths.env;
+    let in_use = if args.no_sync {
+        let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
+        let (readiness, in_use) = use_env::without_sync(&plan, None, rebuilding)?;
+        if let Readiness::Stale { why, .. } = &readiness {
+            ctx.printer.warn(&format!(
+                "`{}` is stale (--no-sync): {}",
+                display_path(env),
+                why.join("; ")
+            ));
+        }
+        crate::venv::store::Store::touch(&plan.paths);
+        in_use
+    } else {
+        script::sync(ctx, &plan, Options::default())?.1
+    };
+    // Held by the script until it exits: the store never evicts an entry
+    // in use.
+    in_use.hold_through_exec();
+    let python = platform::env_python(env);
+    let mut cmd = Command::new(&python);
+    cmd.args(&args.command);
+    super::run::activate(&mut cmd, env, ctx.vars.path.as_ref());
+    Err(Error::Exec {
+        program: python,
+        source: platform::exec(cmd),
+    })
+}
+
+/// `penv sync --script FILE` (and `--check`, `--reinstall`).
+pub(super) fn sync(ctx: &Ctx, args: &SyncArgs, file: &Path) -> Result<ExitCode, Error> {
+    let plan = plan(ctx, file, args.spec.python.clone())?;
+    let env_name = display_path(&plan.paths.env);
+    let shown = display_path(file);
+    if args.check {
+        let readiness = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+        if let Readiness::Fresh(_) = readiness {
+            ctx.printer
+                .status(&format!("`{env_name}` is up to date for `{shown}`"));
+            return Ok(ExitCode::SUCCESS);
+        }
+        ctx.printer
+            .status(&format!("`{env_name}` is {}:", readiness.name()));
+        for reason in readiness.why() {
+            ctx.printer.status(&format!("  - {reason}"));
+        }
+        ctx.printer.status(&format!(
+            "Run `penv sync --script {}` to build it.",
+            shlex::try_quote(&shown).unwrap_or_else(|_| shown.clone().into())
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    let options = Options {
+        force: false,
+        reinstall: args.reinstall,
+    };
+    let (outcome, _in_use) = script::sync(ctx, &plan, options)?;
+    let python = &plan.python.info;
+    ctx.printer.status(&match outcome {
+        Outcome::AlreadyFresh => format!(
+            "`{env_name}` is up to date for `{shown}` ({} {})",
+            python.implementation, python.version
+        ),
+        Outcome::BuiltByOther => {
+            format!("`{env_name}` was built for `{shown}` by another penv")
+        }
+        Outcome::Built { seconds } => format!(
+            "Built `{env_name}` for `{shown}` ({} {}) in {seconds:.1}s",
+            python.implementation, python.version
+        ),
+        Outcome::Restored => format!("Restored `{env_name}` for `{shown}`"),
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plan of the script `file`, which must have a block.
+pub(super) fn plan(ctx: &Ctx, file: &Path, python: Option<String>) -> Result<Plan, Error> {
+    script::plan(ctx, script::load(file)?, python)
+}
+
+/// `--group` and `--no-default-groups` mean nothing to a script.
+fn refuse_groups(spec: &crate::cli::SpecArgs) -> Result<(), Error> {
+    if !spec.groups.is_empty() {
+        return Err(Error::NotForScripts { flag: "--group" });
+    }
+    if spec.no_default_groups {
+        return Err(Error::NotForScripts {
+            flag: "--no-default-groups",
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! The store: complete envs kept machine-wide by spec hash, in
+//! `<cache dir>/envs/<first 16 hex digits of the hash>/` (the envs of PEP 723
+//! scripts). An entry is an env like any other — built through the same
+//! transaction (`.penv/` of the store holds its intent record and lock),
+//! trusted only with a state file for its full hash — built in place at its
+//! final path, so it needs no relocation. Its last use is the mtime of
+//! `.penv/<name>.used`, set on every use (one `utimensat`).
+//!
+//! Invariant: the store is bounded (`PENV_STORE_MAX`, default
+//! [`DEFAULT_MAX`]) only by [`Store::evict`], which deletes least recently
+//! used entries first and never one that is in use: it deletes an entry
+//! only while it holds the entry's writer lock (a `penv run` of a script
+//! holds a reader's lock on its entry until the script ends), never one
+//! with a rebuild under way or interrupted, and only through
+//! `owned::remove` (penv's own envs). `penv cache clean` never deletes it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::EnvPaths;
+use crate::fs::{self, FsError};
+
+/// The store's size bound when `PENV_STORE_MAX` is unset: 10 GiB.
+pub(crate) const DEFAULT_MAX: u64 = 10 * 1024 * 1024 * 1024;
+
+/// How many hex digits of the spec hash name an entry: short enough for
+/// console-script shebangs, and a collision only costs a rebuild (the
+/// state records the whole hash, which the readiness check compares).
+const NAME_DIGITS: usize = 16;
+
+/// Problems with the store itself.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No cache directory to keep it in.
+    #[error("there is no cache directory to keep a script's env in (no home directory)")]
+    NoCacheDir,
+    /// A bad `PENV_STORE_MAX`.
+    #[error("`PENV_STORE_MAX={value}` is not a size: {problem}")]
+    BadMax {
+        /// The value set.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl StoreError {
+    /// What to do about it.
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            Self::NoCacheDir => {
+                "set `PENV_CACHE_DIR` to a directory penv may keep envs in".to_owned()
+            }
+            Self::BadMax { .. } => "write a size such as `10G`, `500M` or `2GiB` (powers of 1024; `GB` and `MB` are powers of 1000), or unset it for 10 GiB".to_owned(),
+        }
+    }
+}
+
+/// The store of one cache directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    dir: PathBuf,
+}
+
+/// An entry, as eviction and `penv envs` see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) paths: EnvPaths,
+    /// Its last use (seconds since the epoch): the `.used` marker's mtime,
+    /// else the state file's.
+    pub(crate) last_used: u64,
+}
+
+impl Store {
+    /// The store under `cache_dir`.
+    pub(crate) fn new(cache_dir: &Path) -> Self {
+        Self {
+            dir: cache_dir.join("envs"),
+        }
+    }
+
+    /// The paths of the entry for spec hash `hash`.
+    pub(crate) fn entry(&self, hash: &str) -> EnvPaths {
+        let name: String = hash.chars().take(NAME_DIGITS).collect();
+        EnvPaths::new(self.dir.join(name))
+    }
+
+    /// The last use of `env` when it is an entry of this store (seconds
+    /// since the epoch; 0 when it records none), else `None`.
+    pub(crate) fn last_used(&self, env: &Path) -> Option<u64> {
+        let name = env.file_name()?;
+        let entry = self.entries().into_iter().find(|e| {
+            e.paths.env.file_name() == Some(name)
+                && (e.paths.env == env || e.paths.env.canonicalize().ok().as_deref() == Some(env))
+        })?;
+        Some(entry.last_used)
+    }
+
+    /// Creates the store's directory, tagged as penv's cache.
+    pub(crate) fn ensure(&self) -> Result<(), FsError> {
+        fs::create_cache_dir(&self.dir)
+    }
+
+    /// Records a use of the entry: its `.used` marker's mtime is now.
+    /// Best effort: a read-only store is still usable.
+    pub(crate) fn touch(paths: &EnvPaths) {
+        let marker = used_marker(paths);
+        if fs::set_modified(&marker, SystemTime::now()).is_err()
+            && fs::real_dir(&paths.work).unwrap_or(false)
+        {
+            let _ = fs::write_atomic(&marker, b"");
+        }
+    }
+
+    /// Every entry on disk (a directory named by a hash, holding a venv).
+    pub(crate) fn entries(&self) -> Vec<Entry> {
+        let Ok(list) = fs::list_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Entry> = list
+            .into_iter()
+            .filter(|(name, kind)| {
+                kind.is_dir()
+                    && name.len() == NAME_DIGITS
+                    && name
+                        .to_str()
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+            .map(|(name, _)| {
+                let paths = EnvPaths::new(self.dir.join(name));
+                let last_used = mtime(&used_marker(&paths))
+                    .or_else(|| mtime(&paths.env.join(crate::state::STATE_FILE)))
+                    .unwrap_or(0);
+                Entry { paths, last_used }
+            })
+            .collect();
+        out.sort_by_key(|e| e.last_used);
+        out
+    }
+
+    /// Deletes least recently used entries until the store holds at most
+    /// `max` bytes, never `keep` (the entry just built) nor an entry in use
+    /// or being built; returns each one deleted with its size.
+    pub(crate) fn evict(&self, max: u64, keep: &Path) -> Vec<(PathBuf, u64)> {
+        let entries: Vec<(Entry, u64)> = self
+            .entries()
+            .into_iter()
+            .map(|e| {
+                let size = super::found::size_and_mtime(&e.paths.env).0;
+                (e, size)
+            })
+            .collect();
+        let mut total: u64 = entries.iter().map(|(_, size)| size).sum();
+        let mut evicted = Vec::new();
+        for (entry, size) in entries {
+            if total <= max {
+                break;
+            }
+            if entry.paths.env == keep || entry.paths.intent().exists() {
+                continue;
+            }
+            // Held by a reader (a script running) or a writer: in use.
+            let Ok(lock) = fs::lock_exclusive(&entry.paths.lock_file(), Duration::ZERO, |_| {})
+            else {
+                continue;
+            };
+            let mut kept = Vec::new();
+            if super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok() {
+                let _ = fs::delete_file(&used_marker(&entry.paths));
+                drop(lock);
+                total = total.saturating_sub(size);
+                evicted.push((entry.paths.env, size));
+            }
+        }
+        evicted
+    }
+}
+
+/// The marker whose mtime is the entry's last use.
+fn used_marker(paths: &EnvPaths) -> PathBuf {
+    paths.work.join(format!("{}.used", paths.name))
+}
+
+fn mtime(path: &Path) -> Option<u64> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_secs())
+}
+
+/// The store's bound: `PENV_STORE_MAX` when set, else [`DEFAULT_MAX`].
+pub(crate) fn max(value: Option<&str>) -> Result<u64, StoreError> {
+    value.map_or(Ok(DEFAULT_MAX), |v| {
+        parse_size(v).map_err(|problem| StoreError::BadMax {
+            value: v.to_owned(),
+            problem,
+        })
+    })
+}
+
+/// Parses a size: a number (fractions allowed) and a unit — `K`, `M`, `G`,
+/// `T` or `KiB`…`TiB` (powers of 1024), `KB`…`TB` (powers of 1000), `B` or
+/// none (bytes). Case does not matter.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| "it does not start with a number".to_owned())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        other => return Err(format!("`{other}` is not a unit")),
+    };
+    let bytes = number * scale;
+    if !bytes.is_finite() || bytes >= 1.8e19 {
+        return Err("it is too large".to_owned());
+    }
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "finite, non-negative and below u64::MAX, checked above"
+    )]
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_size("10G"), Ok(10 << 30));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("123b"), Ok(123));
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("10 parsecs").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert_eq!(max(None).unwrap(), DEFAULT_MAX);
+        assert!(max(Some("lots")).is_err());
+    }
+
+    /// A stand-in for a built entry: what `owned::remove` takes as penv's.
+    fn fake_entry(store: &Store, hash: &str, used: u64) -> EnvPaths {
+        let paths = store.entry(hash);
+        std::fs::create_dir_all(paths.env.join("lib")).unwrap();
+        std::fs::write(paths.env.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        // penv's own mark on it, as a build leaves it.
+        super::super::owned::write_marker(&paths.env, "building").unwrap();
+        std::fs::write(paths.env.join("lib/payload"), vec![7u8; 64 * 1024]).unwrap();
+        paths.ensure_work_dir().unwrap();
+        Store::touch(&paths);
+        let when = UNIX_EPOCH + Duration::from_secs(used);
+        fs::set_modified(&used_marker(&paths), when).unwrap();
+        paths
+    }
+
+    #[test]
+    fn eviction_goes_least_recently_used_first_and_skips_entries_in_use() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.ensure().unwrap();
+        let oldest = fake_entry(&store, &"a".repeat(64), 1_000);
+        let in_use = fake_entry(&store, &"b".repeat(64), 2_000);
+        let newer = fake_entry(&store, &"c".repeat(64), 3_000);
+        let newest = fake_entry(&store, &"d".repeat(64), 4_000);
+        let order: Vec<PathBuf> = store.entries().into_iter().map(|e| e.paths.env).collect();
+        assert_eq!(
+            order,
+            [&oldest, &in_use, &newer, &newest].map(|p| p.env.clone())
+        );
+        let one = super::super::found::size_and_mtime(&newest.env).0;
+        // A reader holds `in_use` (a script running in it).
+        let reader = fs::try_lock_shared(&in_use.lock_file()).unwrap().unwrap();
+        // Room for two entries: the oldest goes, the one in use stays, so
+        // the next oldest goes too; the newest is the one just built.
+        let evicted = store.evict(2 * one, &newest.env);
+        let gone: Vec<&PathBuf> = evicted.iter().map(|(p, _)| p).collect();
+        assert_eq!(gone, [&oldest.env, &newer.env]);
+        assert!(!oldest.env.exists() && !newer.env.exists());
+        assert!(in_use.env.exists() && newest.env.exists());
+        // Nothing fits under 0 bytes, but the entry kept and the one in
+        // use are never taken.
+        assert!(store.evict(0, &newest.env).is_empty());
+        drop(reader);
+        assert_eq!(store.evict(0, &newest.env).len(), 1);
+        assert!(newest.env.exists());
+        // A directory that is not penv's is never taken for an entry.
+        std::fs::create_dir_all(tmp.path().join("envs/notes")).unwrap();
+        assert_eq!(store.entries().len(), 1);
+    }
+}

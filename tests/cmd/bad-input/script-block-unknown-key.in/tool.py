@@ -1,0 +1,5 @@
+# /// script
+# dependencies = ["rich"]
+# [tool.penv]
+# requirements = ["httpx"]
+# ///

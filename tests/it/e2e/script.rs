@@ -1,0 +1,308 @@
+//! PEP 723 scripts: `penv run script.py` with a `# /// script` block builds
+//! the store's env for the block (with wheels the test builds, found
+//! through `[tool.penv.pip] find-links` relative to the script), runs the
+//! script there, and the next run uses it as it is; another block is
+//! another entry; `which`/`status --script` name it; a half-built entry
+//! (a `kill -9` mid-build, a missing state file) is never used.
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::common::Sandbox;
+use crate::common::build_wheel_with;
+use crate::common::output::{assert_code, stderr, stdout};
+
+/// The sandbox's wheels: `alpha` 1.0 and `beta` 1.0 and 2.0, each module
+/// with its `VERSION`.
+pub(super) fn sandbox_with_script_wheels() -> Sandbox {
+    let sb = Sandbox::new();
+    for (name, version) in [("alpha", "1.0"), ("beta", "1.0"), ("beta", "2.0")] {
+        build_wheel_with(
+            &sb.wheels,
+            name,
+            version,
+            &[],
+            &format!("VERSION = {version:?}\n"),
+        );
+    }
+    sb
+}
+
+/// A script printing its modules' versions, its prefix and its arguments,
+/// whose block asks for `deps` with `python`, offline, from `../wheels`
+/// (the sandbox's, relative to the script in the project directory).
+pub(super) fn script_text(python: &Path, deps: &[&str]) -> String {
+    let quoted: Vec<String> = deps.iter().map(|d| format!("{d:?}")).collect();
+    format!(
+        "#!/usr/bin/env python3\n# /// script\n# requires-python = \">=3.8\"\n# dependencies = [{}]\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.pip]\n# find-links = [\"../wheels\"]\n# no-index = true\n# ///\nimport sys, alpha, beta\nprint(alpha.VERSION, beta.VERSION, sys.prefix, *sys.argv[1:])\n",
+        quoted.join(", "),
+        python.display()
+    )
+}
+
+/// A cache of the test's own (so its store holds only the test's
+/// entries), with the pip seeds of the shared test cache copied in when
+/// there are some (so no test prepares pip again).
+pub(super) fn private_cache(sb: &Sandbox) -> PathBuf {
+    let cache = sb.tmp.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let seed = sb.cache.join("seed");
+    if seed.is_dir() {
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(&seed)
+            .arg(&cache)
+            .status()
+            .unwrap();
+        assert!(status.success(), "copying the pip seeds failed");
+    }
+    cache
+}
+
+/// penv with a private data directory (the registry) and `cache` as its
+/// cache (where the store is).
+pub(super) fn penv(sb: &Sandbox, cache: &Path) -> Command {
+    let mut cmd = sb.penv();
+    cmd.env("PENV_DATA_DIR", sb.tmp.path().join("data"))
+        .env("PENV_CACHE_DIR", cache);
+    cmd
+}
+
+#[track_caller]
+pub(super) fn ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    out
+}
+
+/// The entry `which --script` names for `script` (its env directory).
+pub(super) fn entry_of(sb: &Sandbox, cache: &Path, script: &str) -> PathBuf {
+    let out = ok(penv(sb, cache).args(["which", "--script", script]));
+    let python = PathBuf::from(stdout(&out).trim());
+    python.parent().unwrap().parent().unwrap().to_owned()
+}
+
+#[test]
+fn a_script_runs_in_the_store_env_of_its_block_and_its_second_run_builds_nothing() {
+    let python = crate::require_python!();
+    let sb = sandbox_with_script_wheels();
+    let cache = private_cache(&sb);
+    // A surrounding project asking for something else: the block wins.
+    sb.write("penv.toml", "requirements = [\"not-installed-anywhere\"]\n");
+    sb.write("tool.py", &script_text(python, &["alpha", "beta==2.0"]));
+    let out = ok(penv(&sb, &cache).args(["run", "tool.py", "a", "b"]));
+    let printed = stdout(&out);
+    let words: Vec<&str> = printed.split_whitespace().collect();
+    assert_eq!(words[..2], ["1.0", "2.0"], "{printed}");
+    assert_eq!(words[3..], ["a", "b"]);
+    assert!(
+        stderr(&out).contains("Installing requirements"),
+        "{}",
+        stderr(&out)
+    );
+    let entry = entry_of(&sb, &cache, "tool.py");
+    assert_eq!(Path::new(words[2]), entry, "the script ran in the entry");
+    assert!(entry.starts_with(cache.join("envs")), "{}", entry.display());
+    assert!(
+        !sb.project.join(".venv").exists(),
+        "no env beside the script"
+    );
+
+    // The second run uses the entry as it is: the state is not rewritten
+    // (its mtime and `created` stay) and nothing is built.
+    let state = entry.join("penv-state.json");
+    let before = (
+        std::fs::metadata(&state).unwrap().modified().unwrap(),
+        std::fs::read(&state).unwrap(),
+    );
+    let out = ok(penv(&sb, &cache).args(["run", "tool.py", "again"]));
+    assert!(stdout(&out).ends_with("again\n"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("Creating venv"), "{}", stderr(&out));
+    let after = (
+        std::fs::metadata(&state).unwrap().modified().unwrap(),
+        std::fs::read(&state).unwrap(),
+    );
+    assert_eq!(before, after, "the state was written again");
+    // No Python is needed before the script's own: with none on `PATH`
+    // (the block names its interpreter by path, whose probe is cached),
+    // the run still succeeds without building.
+    let out = ok(penv(&sb, &cache)
+        .env("PATH", "/nonexistent")
+        .args(["run", "tool.py", "offline"]));
+    assert!(stdout(&out).ends_with("offline\n"), "{}", stdout(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    let out = ok(penv(&sb, &cache).args(["status", "--script", "tool.py", "--json"]));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["state"], "fresh");
+    assert_eq!(status["env"], entry.display().to_string());
+    let out = ok(penv(&sb, &cache).args(["sync", "--script", "tool.py", "--check"]));
+    assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
+
+    // Another block is another entry; the first stays, and is used again
+    // when the block is put back.
+    sb.write("tool.py", &script_text(python, &["alpha", "beta==1.0"]));
+    let out = ok(penv(&sb, &cache).args(["run", "tool.py"]));
+    assert!(stdout(&out).starts_with("1.0 1.0 "), "{}", stdout(&out));
+    let other = entry_of(&sb, &cache, "tool.py");
+    assert_ne!(other, entry);
+    assert!(entry.join("penv-state.json").is_file());
+    sb.write("tool.py", &script_text(python, &["alpha", "beta==2.0"]));
+    let out = ok(penv(&sb, &cache).args(["run", "tool.py"]));
+    assert!(!stderr(&out).contains("Creating venv"), "{}", stderr(&out));
+    assert_eq!(entry_of(&sb, &cache, "tool.py"), entry);
+
+    // `penv envs` lists both as store entries; `cache clean` leaves them.
+    let out = ok(penv(&sb, &cache).args(["envs", "--json"]));
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for e in [&entry, &other] {
+        let listed = listing["envs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["path"] == e.canonicalize().unwrap().display().to_string())
+            .unwrap_or_else(|| panic!("{} not listed: {listing:#}", e.display()));
+        assert_eq!(listed["state"], "store");
+    }
+    // The project's own env is untouched by all this: it was never built.
+    assert!(!sb.project.join(".venv").exists());
+}
+
+#[test]
+fn a_half_built_entry_is_never_used() {
+    let python = crate::require_python!();
+    let sb = sandbox_with_script_wheels();
+    let cache = private_cache(&sb);
+    sb.write("half.py", &script_text(python, &["alpha", "beta"]));
+    // Killed mid-pip: nothing may run in what it left.
+    let mut child = penv(&sb, &cache)
+        .args(["sync", "--script", "half.py", "--reinstall"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in lines.lines() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("Installing requirements") {
+            break;
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait();
+    assert!(
+        seen.iter().any(|l| l.contains("Installing requirements")),
+        "{seen:?}"
+    );
+    let out = penv(&sb, &cache)
+        .args(["run", "--no-sync", "half.py", "ran"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(!stdout(&out).contains("ran"), "{}", stdout(&out));
+    // The next run waits for the killed penv's pip, undoes the build and
+    // builds the entry again.
+    let out = ok(penv(&sb, &cache).args(["run", "half.py", "ran"]));
+    assert!(stdout(&out).trim_end().ends_with("ran"), "{}", stdout(&out));
+
+    // An entry as a build that died before its last step leaves it: penv's
+    // build marker, no state file. Refused by `which` and `run --no-sync`,
+    // rebuilt by `run`.
+    let entry = entry_of(&sb, &cache, "half.py");
+    std::fs::remove_file(entry.join("penv-state.json")).unwrap();
+    let marker =
+        serde_json::json!({"penv": "build-marker", "path": entry, "doing": "building", "pid": 1});
+    std::fs::write(entry.join("penv-building"), marker.to_string()).unwrap();
+    let out = penv(&sb, &cache)
+        .args(["which", "--script", "half.py"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    let out = penv(&sb, &cache)
+        .args(["run", "--no-sync", "half.py", "ran"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let out = ok(penv(&sb, &cache).args(["run", "half.py", "ran"]));
+    assert!(stdout(&out).trim_end().ends_with("ran"), "{}", stdout(&out));
+    assert!(entry.join("penv-state.json").is_file());
+}
+
+#[test]
+fn errors_in_a_block_name_the_script_and_line_and_a_script_without_one_runs_as_before() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let cache = sb.tmp.path().join("cache");
+    sb.write(
+        "bad.py",
+        "import sys\n# /// script\n# dependencies = [\"fine\", \"not ok!\"]\n# ///\n",
+    );
+    let out = penv(&sb, &cache).args(["run", "bad.py"]).output().unwrap();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("bad.py:3:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid requirement"),
+        "{}",
+        stderr(&out)
+    );
+    sb.write(
+        "two.py",
+        "# /// script\n# dependencies = []\n# ///\nx = 1\n# /// script\n# dependencies = []\n# ///\n",
+    );
+    let out = penv(&sb, &cache)
+        .args(["sync", "--script", "two.py"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("two.py:5:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("second `# /// script` block"),
+        "{}",
+        stderr(&out)
+    );
+    // `--script` needs a block; `penv run` of a script without one runs it
+    // in the project's env, as always (warning when a block is not closed).
+    sb.write(
+        "plain.py",
+        "# /// script\n# dependencies = []\nprint('plain', 42)\n",
+    );
+    let out = penv(&sb, &cache)
+        .args(["which", "--script", "plain.py"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("has no `# /// script` block"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("line 1 opens one"),
+        "{}",
+        stderr(&out)
+    );
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
+    );
+    let out = ok(penv(&sb, &cache).args(["run", "plain.py"]));
+    assert_eq!(stdout(&out), "plain 42\n");
+    assert!(
+        stderr(&out).contains("never closes") || stderr(&out).contains("no `# ///` line closes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.project.join(".venv/pyvenv.cfg").is_file());
+    assert!(
+        !cache.join("envs").exists(),
+        "no store entry for a script without a block"
+    );
+}
