@@ -102,6 +102,44 @@ pub(crate) fn rename(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to).map_err(|e| FsError::new("move", from, e))
 }
 
+/// Swaps the entries at `a` and `b` (both present, same file system) in
+/// one step: Linux's `renameat2(RENAME_EXCHANGE)`, so that each path names
+/// one of the two at every instant. `Ok(false)`, with nothing changed, where
+/// the OS or the file system has no such call (another OS; `EINVAL`,
+/// `ENOSYS` or `EOPNOTSUPP` from some file systems and old kernels).
+pub(crate) fn exchange(a: &Path, b: &Path) -> Result<bool> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use nix::errno::Errno;
+        use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+        match renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE) {
+            Ok(()) => Ok(true),
+            Err(Errno::EINVAL | Errno::ENOSYS | Errno::EOPNOTSUPP) => Ok(false),
+            Err(e) => Err(FsError::new("exchange", a, e.into())),
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (a, b);
+        Ok(false)
+    }
+}
+
+/// The (device, inode) identity of the entry at `path` itself (`None` when
+/// nothing is there, and always on Windows): a rename keeps it.
+pub(crate) fn identity(path: &Path) -> Result<Option<(u64, u64)>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(lstat(path)?.map(|m| (m.dev(), m.ino())))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(None)
+    }
+}
+
 /// `symlink_metadata` that maps "not found" to `None`.
 pub(crate) fn lstat(path: &Path) -> Result<Option<fs::Metadata>> {
     match fs::symlink_metadata(path) {
@@ -169,6 +207,28 @@ pub(crate) fn rewrite_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         fs::set_permissions(&target, permissions)
             .map_err(|e| FsError::new("set the permissions of", &target, e))?;
     }
+    Ok(())
+}
+
+/// Replaces `path` with `bytes` (a temporary file in the same directory,
+/// then a rename: never torn), with `permissions`, without waiting for the
+/// disk: for files of an env that is not complete yet, whose state file,
+/// written and synced last, comes after (as pip's own files do).
+pub(crate) fn replace_unsynced(
+    path: &Path,
+    bytes: &[u8],
+    permissions: fs::Permissions,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".penv-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| FsError::new("create a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().set_permissions(permissions))
+        .map_err(|e| FsError::new("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| FsError::new("replace", path, e.error))?;
     Ok(())
 }
 

@@ -46,8 +46,14 @@ pub struct State {
     /// is found above the venv's `home`, as for a relocated binary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) base_stdlib: Option<PathBuf>,
-    /// The env's absolute path (a venv is bound to it).
+    /// The env's absolute path: where it was last synced. Unless
+    /// [`State::relocatable`], the env is bound to it.
     pub(crate) venv_path: PathBuf,
+    /// Whether the env finds itself from its own location
+    /// (`venv::relocate`): it works at any path it is renamed, moved or
+    /// copied to. `None` in a state written before penv recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) relocatable: Option<bool>,
     /// The penv version that built it.
     pub(crate) penv_version: String,
     /// The version of the pip seeded into it (`None` without pip, or for an
@@ -206,6 +212,11 @@ impl State {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a state serializes");
         bytes.push(b'\n');
         fs::write_atomic(&Self::path_in(env), &bytes)
+    }
+
+    /// Whether the env is known to be relocatable.
+    pub(crate) fn is_relocatable(&self) -> bool {
+        self.relocatable == Some(true)
     }
 
     /// Records a use, at most once an hour (a no-op sync stays write-free).

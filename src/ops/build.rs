@@ -1,7 +1,12 @@
-//! Build: a new env for the plan, in a transaction. The old env (if any)
-//! is moved aside under an intent record, the new one is created, seeded
-//! with pip and installed into, and only then is its state written and the
-//! old one stashed; any failure or interrupt puts the old env back.
+//! Build: a new env for the plan, in a transaction. A relocatable env is
+//! built beside the env (`.penv/new-<name>`) and swapped in whole once
+//! complete, so `.venv` stays the complete old env until that instant; an
+//! env that turns out bound to its path (see `venv::relocate`) is built at
+//! the env path instead, the old env moved aside under an intent record.
+//! Either way the state is written last, and any failure or interrupt
+//! leaves (or puts back) the old env.
+
+use std::path::Path;
 
 use super::Ctx;
 use crate::Error;
@@ -12,6 +17,8 @@ use crate::process::SignalGuard;
 use crate::state::{AsBuilt, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::Occupant;
+use crate::venv::relocate::{self, Relocation};
+use crate::venv::txn::swap::Beside;
 use crate::venv::txn::{CommitError, NewEnv, Txn};
 use crate::venv::{create, seed};
 
@@ -40,12 +47,20 @@ pub(crate) fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
     }
 }
 
+/// What a build needs besides the plan.
+struct Job<'a> {
+    ctx: &'a Ctx<'a>,
+    plan: &'a Plan,
+    pip: crate::spec::PipSpec,
+    redactor: crate::credentials::Redactor,
+    guard: SignalGuard,
+}
+
 /// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
 /// envs; rolls back on any failure or interrupt. Returns how many seconds
 /// it took.
 pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> Result<f64, Error> {
     let start = std::time::Instant::now();
-    let paths = &plan.paths;
     let guard = SignalGuard::install();
     // `${NAME}` in `[pip]` URLs is expanded now, for pip only; an unset one
     // fails before anything is touched.
@@ -53,65 +68,152 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
         .spec
         .pip
         .expanded(&ctx.vars.url_vars, |keys| plan.project.locate(keys))?;
-    let txn = Txn::begin(paths, occupant, &plan.hash, &NewEnv::Build)?;
-    let built = build_into(ctx, plan, &pip, &redactor, &guard).and_then(|built| {
-        if guard.received().is_some() {
-            return Ok(built);
-        }
-        match plan.changed_since_built()? {
-            Some(changed) => Err(changed),
-            None => Ok(built),
-        }
-    });
-    match built {
-        Ok((as_built, pip_version)) => {
-            let state = State {
-                format: crate::state::STATE_FORMAT,
-                hash: plan.hash.clone(),
-                spec: plan.spec.clone(),
-                base: plan.python.fingerprint.clone(),
-                base_stdlib: Some(plan.python.info.stdlib.clone()),
-                venv_path: paths.env.clone(),
-                penv_version: env!("CARGO_PKG_VERSION").to_owned(),
-                pip_version,
-                created: now(),
-                last_used: now(),
-                as_built: Some(as_built),
-                selection: Some(plan.selection().groups.clone()).filter(|g| !g.is_default()),
-            };
-            if let Some(signal) = guard.received() {
-                let restored = txn.rollback()?;
-                return Err(Error::Interrupted { signal, restored });
+    let job = Job {
+        ctx,
+        plan,
+        pip,
+        redactor,
+        guard,
+    };
+    // An env recorded as bound to its path is built in place at once: what
+    // made it so (an editable checkout in the env) is usually still asked for.
+    let bound = crate::state::State::read(&plan.paths.env)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.relocatable == Some(false));
+    if cfg!(unix) && !bound {
+        match build_beside(&job, occupant, keep)? {
+            None => return Ok(start.elapsed().as_secs_f64()),
+            Some(relocation) => {
+                ctx.printer.verbose(&format!(
+                    "`{}` cannot be made relocatable, so it is built in place (the old env moved aside meanwhile):",
+                    display_path(&plan.paths.env)
+                ));
+                for why in &relocation.blockers {
+                    ctx.printer.verbose(&format!("  - {why}"));
+                }
             }
-            let kept = txn
-                .commit(&state, keep)
-                .map_err(|e| commit_error(e, &paths.env))?;
-            tell_kept(ctx, &kept);
-            Ok(start.elapsed().as_secs_f64())
         }
+    }
+    build_in_place(&job, occupant, keep)?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// Builds a relocatable env in `.penv/` and swaps it in. `Some`: it turned
+/// out bound to its path, so it was discarded (with the env untouched) and
+/// is to be built in place.
+fn build_beside(job: &Job, occupant: Occupant, keep: usize) -> Result<Option<Relocation>, Error> {
+    let paths = &job.plan.paths;
+    let beside = Beside::begin(paths, occupant, &job.plan.hash)?;
+    let dir = beside.dir();
+    let (as_built, pip_version, relocation) = match build_checked(job, &dir) {
+        Ok(built) => built,
+        Err(err) => {
+            let restored = beside.rollback()?;
+            return Err(failed(job, err, restored));
+        }
+    };
+    if let Some(signal) = job.guard.received() {
+        let restored = beside.rollback()?;
+        return Err(Error::Interrupted { signal, restored });
+    }
+    if !relocation.relocatable() {
+        beside.rollback()?;
+        return Ok(Some(relocation));
+    }
+    let state = new_state(job.plan, as_built, pip_version, true);
+    let kept = beside
+        .commit(&state, keep)
+        .map_err(|e| commit_error(e, &paths.env))?;
+    tell_kept(job.ctx, &kept);
+    Ok(None)
+}
+
+/// Builds the env at its own path, the old one moved aside meanwhile.
+fn build_in_place(job: &Job, occupant: Occupant, keep: usize) -> Result<(), Error> {
+    let paths = &job.plan.paths;
+    let txn = Txn::begin(paths, occupant, &job.plan.hash, &NewEnv::Build)?;
+    let (as_built, pip_version, relocation) = match build_checked(job, &paths.env) {
+        Ok(built) => built,
         Err(err) => {
             let restored = txn.rollback()?;
-            if let Some(signal) = guard.received() {
-                return Err(Error::Interrupted { signal, restored });
-            }
-            Err(Error::RolledBack {
-                source: Box::new(err),
-                env: paths.env.clone(),
-                restored,
-            })
+            return Err(failed(job, err, restored));
         }
+    };
+    if let Some(signal) = job.guard.received() {
+        let restored = txn.rollback()?;
+        return Err(Error::Interrupted { signal, restored });
+    }
+    let state = new_state(job.plan, as_built, pip_version, relocation.relocatable());
+    let kept = txn
+        .commit(&state, keep)
+        .map_err(|e| commit_error(e, &paths.env))?;
+    tell_kept(job.ctx, &kept);
+    Ok(())
+}
+
+/// The error of a build that failed with `err` (an interrupt, if one came,
+/// is what is told), once the old env is back (`restored`: there was one).
+fn failed(job: &Job, err: Error, restored: bool) -> Error {
+    if let Some(signal) = job.guard.received() {
+        return Error::Interrupted { signal, restored };
+    }
+    Error::RolledBack {
+        source: Box::new(err),
+        env: job.plan.paths.env.clone(),
+        restored,
     }
 }
 
-/// Builds the env; returns what it is (the last step before its state) and
-/// the version of the pip seeded, if any.
+/// Builds into `dir`, relocates it, and checks that the inputs did not
+/// change meanwhile.
+fn build_checked(job: &Job, dir: &Path) -> Result<(AsBuilt, Option<String>, Relocation), Error> {
+    let (pip_version, relocation) =
+        build_into(job.ctx, job.plan, dir, &job.pip, &job.redactor, &job.guard)?;
+    if job.guard.received().is_none()
+        && let Some(changed) = job.plan.changed_since_built()?
+    {
+        return Err(changed);
+    }
+    // What the env is, recorded after the relocation pass rewrote `bin/`.
+    Ok((crate::venv::drift::record(dir)?, pip_version, relocation))
+}
+
+/// The state of a new env for `plan`, to be used at the env path.
+fn new_state(
+    plan: &Plan,
+    as_built: AsBuilt,
+    pip_version: Option<String>,
+    relocatable: bool,
+) -> State {
+    State {
+        format: crate::state::STATE_FORMAT,
+        hash: plan.hash.clone(),
+        spec: plan.spec.clone(),
+        base: plan.python.fingerprint.clone(),
+        base_stdlib: Some(plan.python.info.stdlib.clone()),
+        venv_path: plan.paths.env.clone(),
+        relocatable: Some(relocatable),
+        penv_version: env!("CARGO_PKG_VERSION").to_owned(),
+        pip_version,
+        created: now(),
+        last_used: now(),
+        as_built: Some(as_built),
+        selection: Some(plan.selection().groups.clone()).filter(|g| !g.is_default()),
+    }
+}
+
+/// Builds the env in `dir` (the env path, or the staging directory beside
+/// it), then relocates it; returns the version of the pip seeded, if any,
+/// and what the relocation found.
 fn build_into(
     ctx: &Ctx,
     plan: &Plan,
+    dir: &Path,
     pip: &crate::spec::PipSpec,
     redactor: &crate::credentials::Redactor,
     guard: &SignalGuard,
-) -> Result<(AsBuilt, Option<String>), Error> {
+) -> Result<(Option<String>, Relocation), Error> {
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
@@ -120,14 +222,22 @@ fn build_into(
     };
     let info = &plan.python.info;
     let base = &plan.python.fingerprint.path;
-    let env = &plan.paths.env;
+    let env = dir;
     let progress = ctx.printer.step(&format!(
         "Creating venv with {} {}",
         info.implementation, info.version
     ));
+    // Built beside the env, venv would take the staging directory's name
+    // for the prompt: the env's own name is what it would take in place.
+    let prompt = plan
+        .spec
+        .venv
+        .prompt
+        .clone()
+        .or_else(|| (dir != plan.paths.env.as_path()).then(|| plan.paths.name.clone()));
     let options = create::VenvOptions {
         system_site_packages: plan.spec.venv.system_site_packages,
-        prompt: plan.spec.venv.prompt.clone(),
+        prompt,
     };
     let created = create::create_layout(base, env, &options);
     progress.finish();
@@ -192,7 +302,16 @@ fn build_into(
             })?;
         }
     }
-    Ok((crate::venv::drift::record(env)?, pip_version))
+    // After every install: what pip and venv wrote with `dir` in it.
+    let started = std::time::Instant::now();
+    let relocation = relocate::relocate(dir, &plan.paths.env)?;
+    ctx.printer.verbose(&format!(
+        "relocation: {} files rewritten, {} left naming the build path, in {:.1} ms",
+        relocation.rewritten,
+        relocation.blockers.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    Ok((pip_version, relocation))
 }
 
 /// The pip runs that install a lock's selection: its files, hash-checked,

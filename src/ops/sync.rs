@@ -19,8 +19,8 @@ use crate::fs::{self, LockOutcome};
 use crate::plan::{LockUse, Plan};
 use crate::state::{State, now};
 use crate::venv::owned::{Occupant, Refusal, check_env_path};
-use crate::venv::txn::{NewEnv, Recovery, Txn, recover};
-use crate::venv::{Readiness, Want, stash};
+use crate::venv::txn::{Recovery, recover, swap};
+use crate::venv::{Readiness, Want, relocate, stash};
 
 /// How to sync.
 #[derive(Debug, Clone, Copy, Default)]
@@ -99,11 +99,14 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         // down the slow path to wait for it; a lock file that cannot be
         // made (a read-only project) leaves the check unguarded.
         let shared = paths.lock_shared();
+        // A relocatable env moved here since its last sync is fresh, but
+        // its new path is recorded under the writer lock (below).
         if !matches!(shared, Ok(None))
             && let Readiness::Fresh(mut state) =
                 Readiness::under_lock(paths, Want::Spec(&plan.spec, &plan.hash))
+            && state.venv_path == paths.env
         {
-            settle(&mut state, plan);
+            settle(ctx, &mut state, plan);
             return Ok((Outcome::AlreadyFresh, InUse(shared.ok().flatten())));
         }
         // `shared` is dropped here: holding it would block our own writer lock.
@@ -151,7 +154,7 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
     if !options.reinstall
         && let Readiness::Fresh(state) = &readiness
     {
-        settle(&mut state.clone(), plan);
+        settle(ctx, &mut state.clone(), plan);
         let outcome = if waited {
             Outcome::BuiltByOther
         } else {
@@ -184,22 +187,20 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         Ok(None)
     };
     tell_kept(ctx, &kept);
-    if let Some(entry) = found? {
-        let txn = Txn::begin(paths, occupant, &plan.hash, &NewEnv::Restore(entry))?;
-        match State::read(&paths.env) {
-            Ok(Some(mut state)) => {
-                state.last_used = now();
-                let kept = txn
-                    .commit(&state, keep)
-                    .map_err(|e| commit_error(e, &paths.env))?;
-                tell_kept(ctx, &kept);
-                return Ok((Outcome::Restored, InUse::exclusive(lock)));
-            }
-            _ => {
-                // Validated a moment ago; if it vanished, build instead.
-                txn.rollback()?;
-            }
+    // Validated a moment ago; if its state vanished since, build instead.
+    if let Some(entry) = found?
+        && let Ok(Some(mut state)) = State::read(&entry)
+    {
+        state.last_used = now();
+        // A relocatable entry of a project moved since: synced here now.
+        let was = std::mem::replace(&mut state.venv_path, paths.env.clone());
+        let kept = swap::restore(paths, occupant, &entry, &state, keep)
+            .map_err(|e| commit_error(e, &paths.env))?;
+        tell_kept(ctx, &kept);
+        if was != paths.env {
+            let _ = relocate::point_at(&paths.env, &was, &paths.env);
         }
+        return Ok((Outcome::Restored, InUse::exclusive(lock)));
     }
     let seconds = build(ctx, plan, occupant, keep)?;
     Ok((Outcome::Built { seconds }, InUse::exclusive(lock)))
@@ -339,12 +340,26 @@ fn checked_env_path(ctx: &Ctx, plan: &Plan, force: bool) -> Result<Occupant, Err
 /// its last use recorded. Each write is best effort: a read-only env is
 /// still usable.
 ///
+/// - a relocatable env moved or copied here (called under the writer lock
+///   then): its new path, and what names it (csh's activate, the fallback
+///   of `activate`, `pyvenv.cfg`'s `command`) pointed here;
 /// - the base binary was touched but is the same interpreter (the spec hash
 ///   matched): its new fingerprint, so the next sync skips the probe;
 /// - site-packages moved but holds what was recorded (`__pycache__`
 ///   appeared): its new mtime, so the next check is one `stat` again.
-fn settle(state: &mut State, plan: &Plan) {
+fn settle(ctx: &Ctx, state: &mut State, plan: &Plan) {
     let env = &plan.paths.env;
+    if state.venv_path != *env {
+        ctx.printer.status(&format!(
+            "`{}` was synced at `{}` (the project was moved or copied); it is relocatable, so it is used as it is",
+            display_path(env),
+            display_path(&state.venv_path)
+        ));
+        let was = std::mem::replace(&mut state.venv_path, env.clone());
+        if relocate::point_at(env, &was, env).is_ok() {
+            let _ = state.write(env);
+        }
+    }
     if state.base != plan.python.fingerprint && state.base.path == plan.python.fingerprint.path {
         state.base = plan.python.fingerprint.clone();
         let _ = state.write(env);

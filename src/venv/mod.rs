@@ -4,7 +4,8 @@
 //! Beside the env (in its parent directory) penv keeps a `.penv/` folder on
 //! the same file system, so that moving an env aside, back, or into the
 //! stash is a rename: `txn-<name>.json` (the intent record of a rebuild
-//! under way), `old-<name>` (the env being replaced), `stash/` (envs kept
+//! under way), `new-<name>` (a relocatable env being built, swapped with
+//! the env once complete), `old-<name>` (the env being replaced in place), `stash/` (envs kept
 //! for branch switches), `kept/` (user work found in envs penv deleted,
 //! see [`kept`]), `<name>.lock`. It carries a `.gitignore` of `*`. None of
 //! them is ever followed through a symlink: a link where penv expects its
@@ -19,6 +20,7 @@ pub mod kept;
 pub mod owned;
 mod paths;
 pub mod readiness;
+pub mod relocate;
 pub mod seed;
 pub mod stash;
 pub mod store;

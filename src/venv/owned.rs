@@ -271,8 +271,14 @@ fn venv_shape(dir: &Path, extra: &[&str], needs_python: bool) -> Option<String> 
 /// The state of `dir` when it is a complete env penv built for `env`: its
 /// own state file is the evidence, and no build marker says a build or a
 /// deletion is unfinished. Only such an env is ever stashed or restored.
+/// A relocatable env of a project moved or copied since is as complete
+/// (its state records the path it was last synced at).
 pub(crate) fn complete_env(dir: &Path, env: &Path) -> Result<Option<State>, FsError> {
-    if evidence(dir, env, false) != Ok(Evidence::State)
+    let relocatable_moved = || {
+        matches!(State::read(dir), Ok(Some(s)) if s.is_relocatable())
+            && evidence(dir, env, false) == Ok(Evidence::Moved)
+    };
+    if (evidence(dir, env, false) != Ok(Evidence::State) && !relocatable_moved())
         || fs::lstat(&dir.join(BUILD_MARKER))?.is_some()
     {
         return Ok(None);
@@ -314,20 +320,25 @@ pub(crate) fn remove(
     fs::remove_tree_markers_last(dir, MARKERS)
 }
 
-/// Removes the env at `env` if it is the partial new env of a replacement
-/// building `new_hash`: penv's own marker on it, or complete for `new_hash`
-/// but not committed, or still empty. `Ok(false)`: something else is there
-/// (put there since, by someone else), and it stays. A symlink at `env` is
+/// Removes `dir` (the env path, or the staging directory of a build beside
+/// the env `env`) if it is the partial new env of a replacement building
+/// `new_hash`: penv's own marker on it, or complete for `new_hash` but not
+/// committed, or still empty. `Ok(false)`: something else is there (put
+/// there since, by someone else), and it stays. A symlink at `dir` is
 /// refused, naming it: it is never the partial build.
-pub(crate) fn remove_partial_build(env: &Path, new_hash: &str) -> Result<bool, FsError> {
-    fs::real_dir(env)?;
-    let partial = match evidence(env, env, false) {
+pub(crate) fn remove_partial_build(
+    dir: &Path,
+    env: &Path,
+    new_hash: &str,
+) -> Result<bool, FsError> {
+    fs::real_dir(dir)?;
+    let partial = match evidence(dir, env, false) {
         Ok(Evidence::Marker) => true,
-        Ok(Evidence::State) => matches!(State::read(env), Ok(Some(s)) if s.hash == new_hash),
-        _ => fs::is_empty_dir(env).unwrap_or(false),
+        Ok(Evidence::State) => matches!(State::read(dir), Ok(Some(s)) if s.hash == new_hash),
+        _ => fs::is_empty_dir(dir).unwrap_or(false),
     };
     if partial {
-        fs::remove_tree_markers_last(env, MARKERS)?;
+        fs::remove_tree_markers_last(dir, MARKERS)?;
     }
     Ok(partial)
 }

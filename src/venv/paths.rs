@@ -30,6 +30,11 @@ impl EnvPaths {
         self.work.join(format!("old-{}", self.name))
     }
 
+    /// Where a relocatable env is built before it is swapped with the env.
+    pub fn staging(&self) -> PathBuf {
+        self.work.join(format!("new-{}", self.name))
+    }
+
     /// The intent record of a rebuild under way.
     pub fn intent(&self) -> PathBuf {
         self.work.join(format!("txn-{}.json", self.name))

@@ -7,7 +7,8 @@
 //!
 //! An env is trusted only when penv built it, finished (the state file is
 //! written last), at this very path (a venv is bound to its absolute path:
-//! a copied project's env would run, and install into, the original's), and
+//! a copied project's env would run, and install into, the original's —
+//! unless penv made it relocatable, see `venv::relocate`), and
 //! its interpreter is intact and as built. Whether it is also *fresh* —
 //! built for the spec the project wants now — is asked only when the caller
 //! has that spec ([`Want::Spec`]); `which` and `run --no-sync` use a stale
@@ -80,7 +81,8 @@ impl Readiness {
             return Self::Rebuilding;
         }
         let verdict = Self::under_lock(paths, want);
-        if !paths.intent().exists() {
+        // A swap cut short leaves the env path whole (the old env or the new).
+        if !paths.intent().exists() || super::txn::swap::keeps_env_whole(paths) {
             return verdict;
         }
         // What the env itself shows, and that a rebuild was cut short.
@@ -152,7 +154,8 @@ impl Readiness {
             };
         }
         let mut why = Vec::new();
-        let moved = state.venv_path != *env;
+        // A relocatable env works wherever it is now.
+        let moved = state.venv_path != *env && !state.is_relocatable();
         if moved {
             // Both whole: relative to the current directory, the new path
             // would read as a bare `.venv`.

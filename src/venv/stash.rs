@@ -1,11 +1,12 @@
 //! Envs kept for branch switches: when a sync replaces an env, the old one
 //! is renamed into `.penv/stash/` under its spec hash; when a later sync
 //! wants that hash again (the project went back to a branch), the stash
-//! entry is renamed back into place instead of rebuilt.
+//! entry is swapped back into place (`txn::swap`) instead of rebuilt.
 //!
 //! Invariant: nothing is ever installed into a stashed env, and one is
 //! restored only after checking it is still valid: complete state, the same
-//! absolute path, the same base interpreter fingerprint, and the env itself
+//! absolute path (or relocatable: it is synced at this path when restored),
+//! the same base interpreter fingerprint, and the env itself
 //! as it was built (its interpreter, and the distributions in site-packages:
 //! an env changed by hand before it was stashed is not restored as fresh).
 //! `.penv/stash` and its entries are penv's own directories: a symlink at
@@ -145,7 +146,7 @@ pub(crate) fn find(
         let valid = match owned::complete_env(&entry.path, &paths.env)? {
             Some(state) => {
                 state.hash == hash
-                    && state.venv_path == paths.env
+                    && (state.venv_path == paths.env || state.is_relocatable())
                     && {
                         let check = check_base(&entry.path, &state);
                         check.broken.is_empty() && !check.changed_base

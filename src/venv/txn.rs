@@ -1,12 +1,19 @@
 //! Replacing an env without ever leaving the project with nothing.
 //!
-//! A venv is bound to its absolute path, so the new env must be built at the
-//! real path. The old one is moved aside first (a rename in `.penv/`), and
-//! only when the new one is complete — its state file written — is the old
-//! one stashed or deleted. Before anything moves, an intent record is
-//! written; if penv dies (`kill -9`, power loss) the next penv command on the
-//! project reads it and finishes the job (the new env is complete) or undoes
-//! it (the partial env is removed and the old one moved back).
+//! Two ways, each under an intent record written before anything moves; if
+//! penv dies (`kill -9`, power loss) the next penv command on the project
+//! reads it and finishes the job or undoes it:
+//!
+//! - a relocatable env is built beside the env (`.penv/new-<name>`) and,
+//!   once complete, swapped with it in one step ([`swap`]): the env path is
+//!   the complete old env or the complete new one at every instant. A stash
+//!   restore is the same swap.
+//! - an env bound to its absolute path (not relocatable, see
+//!   `venv::relocate`) is built at the real path ([`Txn`]): the old one is
+//!   moved aside first (a rename in `.penv/`), and only when the new one is
+//!   complete — its state file written — is the old one stashed or deleted.
+//!   A swap falls back to these two renames where the file system cannot
+//!   exchange two directories.
 //!
 //! Every directory it moves or deletes — the env, `.penv/old-<name>`, the
 //! stash and its entries — is checked to be a real directory (a symlink
@@ -26,6 +33,8 @@ use crate::text_file::{self, Kind};
 
 #[cfg(test)]
 mod tests;
+
+pub(crate) mod swap;
 
 /// The intent record, read through the one capped reader: a few hundred
 /// bytes of JSON, so a megabyte is far more than any penv wrote.
@@ -52,6 +61,9 @@ struct Intent {
     /// `sync --force`: it may be deleted once the new env is complete.
     #[serde(default)]
     pub(crate) forced: bool,
+    /// A swap ([`swap`]) rather than a rebuild in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) swap: Option<swap::SwapRecord>,
 }
 
 /// Why [`Txn::commit`] failed.
@@ -130,6 +142,7 @@ impl Txn {
             aside: has_old.then(|| aside.clone()),
             new_hash: new_hash.to_owned(),
             forced: matches!(occupant, Occupant::ForeignVenv),
+            swap: None,
         };
         write_intent(paths, &intent)?;
         if has_old && let Err(e) = fs::rename(&paths.env, &aside) {
@@ -147,7 +160,9 @@ impl Txn {
                     write_marker(&paths.env, "building")
                 }
                 NewEnv::Restore(entry) => {
-                    fs::real_dir(&paths.stash_dir())?;
+                    if let Some(parent) = entry.parent() {
+                        fs::real_dir(parent)?;
+                    }
                     fs::real_dir(entry)?;
                     fs::rename(entry, &paths.env)
                 }
@@ -203,7 +218,19 @@ fn finish(
     keep_stashed: usize,
     kept: &mut Vec<Kept>,
 ) -> Result<(), FsError> {
-    if let Some(aside) = &intent.aside
+    let_go(paths, intent.aside.as_deref(), intent, keep_stashed, kept)
+}
+
+/// Lets the old env at `old` go (see [`finish`]), then clears the intent
+/// record, last.
+fn let_go(
+    paths: &EnvPaths,
+    old: Option<&std::path::Path>,
+    intent: &Intent,
+    keep_stashed: usize,
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
+    if let Some(aside) = old
         && fs::real_dir(aside)?
     {
         // Only an env built for this very path can ever be restored.
@@ -238,7 +265,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
     // complete but not committed). Anything else at the env path was put
     // there since, by someone else: it stays.
     if fs::lstat(&paths.env)?.is_some()
-        && !owned::remove_partial_build(&paths.env, &intent.new_hash)?
+        && !owned::remove_partial_build(&paths.env, &paths.env, &intent.new_hash)?
     {
         if intent.aside.is_some() {
             return Err(FsError::new(
@@ -291,6 +318,7 @@ pub(crate) fn recover(
             aside: Some(paths.aside()),
             new_hash: String::new(),
             forced: false,
+            swap: None,
         };
         return rollback(paths, &intent)
             .map(|restored_old| Some(Recovery::RolledBack { restored_old }));
@@ -299,6 +327,9 @@ pub(crate) fn recover(
     // copied since, act on the paths here, never on another project's.
     intent.env.clone_from(&paths.env);
     intent.aside = intent.aside.map(|_| paths.aside());
+    if let Some(record) = intent.swap.clone() {
+        return swap::recover(paths, &intent, &record, keep_stashed, kept).map(Some);
+    }
     let complete = owned::complete_env(&paths.env, &paths.env)?
         .is_some_and(|s| s.hash == intent.new_hash && s.venv_path == paths.env);
     if complete {
@@ -307,6 +338,12 @@ pub(crate) fn recover(
     } else {
         rollback(paths, &intent).map(|restored_old| Some(Recovery::RolledBack { restored_old }))
     }
+}
+
+/// The intent record of a replacement under way, when there is one penv can read.
+fn read_intent(paths: &EnvPaths) -> Option<Intent> {
+    let bytes = text_file::read_bytes_optional(&paths.intent(), INTENT_FILE).ok()??;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Writes the intent record atomically: it is whole or absent, never torn.

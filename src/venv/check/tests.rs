@@ -32,6 +32,7 @@ fn layout(root: &Path, stdlib_beside: bool, recorded_stdlib: Option<PathBuf>) ->
         venv_path: env,
         penv_version: "test".into(),
         pip_version: None,
+        relocatable: None,
         created: 0,
         last_used: 0,
         as_built: None,

@@ -24,6 +24,7 @@ pub(crate) fn state(env: &Path, hash: &str) -> State {
         as_built: None,
         selection: None,
         pip_version: None,
+        relocatable: None,
     }
 }
 

@@ -18,6 +18,7 @@ fn setup_with(has_old: bool) -> (tempfile::TempDir, EnvPaths) {
         aside: has_old.then(|| paths.aside()),
         new_hash: "new".to_owned(),
         forced: false,
+        swap: None,
     };
     write_intent(&paths, &intent).unwrap();
     (tmp, paths)
@@ -87,6 +88,7 @@ fn recovery_after_the_project_moved_acts_on_the_paths_here() {
         aside: Some(elsewhere.aside()),
         new_hash: "new".to_owned(),
         forced: false,
+        swap: None,
     };
     write_intent(&paths, &intent).unwrap();
     old_aside_and_partial_build(&paths);

@@ -30,10 +30,15 @@ fn step_ms() -> u64 {
 enum Trigger {
     /// This many ms after penv starts.
     After(u64),
-    /// As soon as the intent record appears (the old env is about to move aside).
+    /// As soon as the intent record appears (the new env is about to be
+    /// made beside the old one).
     IntentRecorded,
-    /// As soon as the new env's state file appears (the commit under way).
+    /// As soon as the new env's state file appears beside the old env (the
+    /// swap is next).
     NewStateWritten,
+    /// As soon as the new env is at `.venv` with the intent still recorded
+    /// (swapped, the old env not yet stashed).
+    Swapped,
 }
 
 /// What one crash point found.
@@ -66,13 +71,17 @@ fn crash_point(p: &Project, mode: KillMode, trigger: Trigger, hashes: (&str, &st
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let new_state = p.env().join("penv-state.json");
+    let new_state = p.staging().join("penv-state.json");
     let fire = |child: &mut Child| -> bool {
         loop {
             let now = match trigger {
                 Trigger::After(ms) => spawned.elapsed() >= Duration::from_millis(ms),
                 Trigger::IntentRecorded => p.intent().exists(),
-                Trigger::NewStateWritten => p.aside().exists() && new_state.exists(),
+                Trigger::NewStateWritten => new_state.exists(),
+                Trigger::Swapped => {
+                    p.intent().exists()
+                        && complete_env_hash(&p.env(), &p.env()).as_deref() == Some(hash_b)
+                }
             };
             if now {
                 return true;
@@ -107,20 +116,26 @@ fn crash_point(p: &Project, mode: KillMode, trigger: Trigger, hashes: (&str, &st
         };
     }
 
-    // (a) A complete env is somewhere.
+    // (a) `.venv` is a complete env, A or B, and works, with no recovery.
     let in_place = complete_env_hash(&p.env(), &p.env());
-    let aside = complete_env_hash(&p.aside(), &p.env());
+    let imports = p.versions();
+    let works = imports == Some(p.expect_versions(A)) || imports == Some(p.expect_versions(B));
     let intent = p.intent().is_file();
-    let state = match (&in_place, &aside) {
-        (Some(h), _) if h == hash_a && intent => "A at .venv, intent recorded",
-        (Some(h), _) if h == hash_a => "A at .venv",
-        (Some(h), _) if h == hash_b && intent => "B at .venv, intent recorded",
-        (Some(h), _) if h == hash_b => "B at .venv",
-        (_, Some(h)) if h == hash_a && intent => "A aside, intent recorded",
-        _ => "NO COMPLETE ENV",
+    let beside = p.staging().exists();
+    let state = match &in_place {
+        Some(h) if h == hash_a && beside => "A at .venv, B being built beside it",
+        Some(h) if h == hash_a && intent => "A at .venv, intent recorded",
+        Some(h) if h == hash_a => "A at .venv",
+        Some(h) if h == hash_b && intent => "B at .venv, intent recorded (A not yet stashed)",
+        Some(h) if h == hash_b => "B at .venv",
+        _ => "NO COMPLETE ENV AT .venv",
     };
-    let mut failure = (state == "NO COMPLETE ENV").then(|| {
-        format!("no complete env after the kill (.venv: {in_place:?}, aside: {aside:?}, intent: {intent})")
+    let mut failure = (in_place.is_none() || !works || p.aside().exists()).then(|| {
+        format!(
+            "`.venv` is not a complete, working env right after the kill (.venv: {in_place:?}, \
+             imports: {imports:?}, intent: {intent}, beside: {beside}, aside: {})",
+            p.aside().exists()
+        )
     });
 
     // (b) The next sync recovers and builds B.
@@ -140,7 +155,8 @@ fn crash_point(p: &Project, mode: KillMode, trigger: Trigger, hashes: (&str, &st
     let good = out.status.success()
         && p.versions() == Some(p.expect_versions(B))
         && !p.intent().exists()
-        && !p.aside().exists();
+        && !p.aside().exists()
+        && !p.staging().exists();
     if !good && failure.is_none() {
         failure = Some(format!(
             "the recovery sync did not end with B: {}; imports: {:?}",
@@ -196,7 +212,12 @@ fn kill_sweep(mode: KillMode) {
     // Every `step` ms until a rebuild completes before the kill, then a few
     // kills at the two instants a timed sweep rarely hits.
     let timed = (0u64..1000).map(|i| Trigger::After(i * step));
-    let events = [Trigger::IntentRecorded, Trigger::NewStateWritten].repeat(3);
+    let events = [
+        Trigger::IntentRecorded,
+        Trigger::NewStateWritten,
+        Trigger::Swapped,
+    ]
+    .repeat(3);
     for trigger in timed.chain(events) {
         if completed_at.is_some() && matches!(trigger, Trigger::After(_)) {
             continue;
@@ -219,7 +240,8 @@ fn kill_sweep(mode: KillMode) {
     }
     eprintln!(
         "kill -9 sweep ({mode:?}{}): step {step} ms, then 3 kills each as the intent record \
-         and as the new state appear: {tried} points tried, {recovered} recovered; \
+         and the new state appear and right after the swap: {tried} points tried, {recovered} \
+         held (a working `.venv` right after the kill, and recovered by the next sync); \
          the rebuild completed unkilled at t={} ms; after the kill: {states:?}; \
          the next sync: {recoveries:?}; {:.1}s",
         match mode {
@@ -238,8 +260,8 @@ fn kill_sweep(mode: KillMode) {
     assert_eq!(recovered, tried);
     assert!(completed_at.is_some(), "the timed sweep never completed");
     assert!(
-        states.contains_key("A aside, intent recorded"),
-        "no kill landed mid-rebuild (old env aside): the sweep tested nothing: {states:?}"
+        states.contains_key("A at .venv, B being built beside it"),
+        "no kill landed mid-rebuild: the sweep tested nothing: {states:?}"
     );
     assert!(
         recoveries.contains_key("undid the interrupted rebuild"),

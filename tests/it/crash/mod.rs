@@ -2,9 +2,10 @@
 //! scenario with the machine's Python and wheels built here (no network):
 //!
 //! - `kill -9` at every point of a rebuild (penv alone, or penv and all its
-//!   children at once, like a power loss): the project always has a complete
-//!   env somewhere, and the next `penv sync` finishes or undoes the rebuild;
-//! - SIGINT / SIGTERM during a rebuild: the old env is put back, exit 130/143;
+//!   children at once, like a power loss): `.venv` is a complete, working env
+//!   (the old one or the new) right after every kill, and the next
+//!   `penv sync` finishes or undoes the rebuild;
+//! - SIGINT / SIGTERM during a rebuild: the old env stays, exit 130/143;
 //! - concurrent syncs build once; a `penv run` during a rebuild waits for it;
 //! - a requirement pip cannot install leaves the old env in place;
 //! - a base interpreter that is removed or replaced by another version.
@@ -259,8 +260,14 @@ impl Project {
         self.sb.env()
     }
 
+    /// Where an env bound to its path waits while it is rebuilt in place.
     fn aside(&self) -> PathBuf {
         self.sb.project.join(".penv/old-.venv")
+    }
+
+    /// Where a relocatable env is built before it is swapped in.
+    fn staging(&self) -> PathBuf {
+        self.sb.project.join(".penv/new-.venv")
     }
 
     fn intent(&self) -> PathBuf {

@@ -30,8 +30,13 @@ fn sigint_and_sigterm_during_a_rebuild_put_the_old_env_back() {
         let pip = wait_for_pip(&mut child, Duration::from_mins(1));
         assert!(pip.is_some(), "{name}: penv never ran pip");
         assert!(
-            p.env().join("penv-building").is_file() && p.aside().is_dir(),
-            "{name}: pip runs in a new env, the old one aside"
+            p.staging().join("penv-building").is_file() && !p.aside().exists(),
+            "{name}: pip runs in a new env beside the old one"
+        );
+        assert_eq!(
+            p.versions(),
+            Some(p.expect_versions(A)),
+            "{name}: the old env works while the new one is built"
         );
         for (i, &signal) in signals.iter().enumerate() {
             if i > 0 {
@@ -53,6 +58,7 @@ fn sigint_and_sigterm_during_a_rebuild_put_the_old_env_back() {
             "{name}: the old env imports A"
         );
         assert!(!p.aside().exists() && !p.intent().exists(), "{name}");
+        assert!(!p.staging().exists(), "{name}");
         assert!(!p.env().join("penv-building").exists(), "{name}");
         // Still stale for B, and says so.
         assert_eq!(p.run(&["sync", "--check"]).status.code(), Some(1), "{name}");

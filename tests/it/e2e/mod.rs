@@ -22,6 +22,7 @@ mod lock_sync;
 mod pip_index;
 mod pip_seed;
 mod pyproject;
+mod relocate;
 mod rough_edges;
 mod script;
 mod store;
