@@ -156,7 +156,15 @@ fn every_command_words_one_env_state_the_same() {
         !err.contains("Recreating") && !err.contains("broken"),
         "{err}"
     );
-    // A moved project: its env is `stale` in every command's words.
+    // A moved project whose env is bound to its path (recorded as not
+    // relocatable, as an env with a package that writes its own path is):
+    // its env is `stale` in every command's words.
+    let state_file = sb.env().join("penv-state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    assert_eq!(state["relocatable"], true, "{state:#}");
+    state["relocatable"] = serde_json::Value::Bool(false);
+    std::fs::write(&state_file, state.to_string()).unwrap();
     let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
     std::fs::rename(&sb.project, &moved).unwrap();
     let penv = |args: &[&str]| sb.penv().current_dir(&moved).args(args).output().unwrap();
