@@ -20,6 +20,8 @@
 //! and `run`, `doctor`), [`Readiness::why`] the reasons, and
 //! [`Readiness::rebuild_heading`] what `sync` says before it builds.
 
+use std::path::Path;
+
 use super::{EnvPaths, check, drift, owned};
 use crate::diagnostics::display_path;
 use crate::python::interpreter::Fingerprint;
@@ -154,13 +156,22 @@ impl Readiness {
             };
         }
         let mut why = Vec::new();
-        // A relocatable env works wherever it is now.
-        let moved = state.venv_path != *env && !state.is_relocatable();
+        // A relocatable env works wherever it is now, unless an editable
+        // install in it points into the project where it was.
+        let elsewhere = state.venv_path != *env;
+        let editable = editable_in_project(&state.spec);
+        let moved = elsewhere && (!state.is_relocatable() || editable.is_some());
         if moved {
             // Both whole: relative to the current directory, the new path
             // would read as a bare `.venv`.
+            let still = match editable {
+                Some(req) if state.is_relocatable() => {
+                    format!("its editable install `{req}` still points into the project there")
+                }
+                _ => "its scripts still run that env".to_owned(),
+            };
             why.push(format!(
-                "it was built at `{}` (the project was moved or copied to `{}`), and its scripts still run that env",
+                "it was built at `{}` (the project was moved or copied to `{}`), and {still}",
                 state.venv_path.display(),
                 env.display()
             ));
@@ -315,4 +326,14 @@ mod tests {
         assert_eq!(empty.name(), "missing");
         assert_eq!(empty.rebuild_heading(".venv"), None);
     }
+}
+
+/// The first editable install of a directory inside the project (`-e .`,
+/// the project itself, `-e ./pkg`): pip records it by absolute path, so a
+/// moved or copied project's env would import the code where it was.
+fn editable_in_project(spec: &Spec) -> Option<&str> {
+    spec.local_projects
+        .iter()
+        .find(|l| l.requirement.starts_with("-e") && !Path::new(&l.path).is_absolute())
+        .map(|l| l.requirement.as_str())
 }

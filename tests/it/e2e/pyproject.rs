@@ -285,3 +285,35 @@ fn a_lock_of_an_installed_project_names_it_as_a_directory_and_syncs_it() {
     let out = sb.run(&["lock", "--check"]);
     assert_exit_and_stderr(&out, 1, "local-projects");
 }
+
+/// A moved project installed editable: its relocatable env would import
+/// the code where the project was (pip records `-e .` by absolute path),
+/// so it is stale, saying why, and a sync points it at the project here.
+#[test]
+fn a_moved_project_installed_editable_is_rebuilt_to_import_its_own_code() {
+    let python = require_python!();
+    let sb = app_sandbox(&app_pyproject("[]", ""));
+    assert_exit_and_stderr(&offline(&sb, python, &["sync"]), 0, "Built `.venv`");
+    let moved = sb.tmp.path().canonicalize().unwrap().join("moved");
+    std::fs::rename(&sb.project, &moved).unwrap();
+    let in_moved = |args: &[&str]| {
+        sb.penv()
+            .current_dir(&moved)
+            .env("PENV_PYTHON", python)
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &sb.wheels)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = in_moved(&["sync", "--check"]);
+    assert_exit_and_stderr(&out, 1, "is stale");
+    assert_stderr_says(
+        &out,
+        "its editable install `-e .` still points into the project there",
+    );
+    assert_exit_and_stderr(&in_moved(&["sync"]), 0, "Built `.venv`");
+    let out = in_moved(&["run", "python", "-c", "import app; print(app.__file__)"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).trim(), moved.join("app.py").to_str().unwrap(),);
+}
