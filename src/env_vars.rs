@@ -46,6 +46,9 @@ pub struct EnvVars {
     /// `PENV_STORE_MAX`: the size the store of scripts' envs is kept under
     /// (`10G`, `500M`; default 10 GiB).
     pub(crate) store_max: Option<String>,
+    /// `PENV_LINK_MODE`: how envs are cloned (`auto`, `clone`, `hardlink`,
+    /// `copy`), over `[venv] link-mode`.
+    pub(crate) link_mode: Option<String>,
     /// `PATH`: searched for interpreters and for `penv run` commands.
     pub(crate) path: Option<OsString>,
     /// `HOME`: refused as an env path; base of `~/.pyenv`.
@@ -107,6 +110,7 @@ impl EnvVars {
             no_progress: non_empty("PENV_NO_PROGRESS").is_some_and(|v| v != "0"),
             lock_timeout: non_empty("PENV_LOCK_TIMEOUT").map(|v| v.to_string_lossy().into_owned()),
             store_max: non_empty("PENV_STORE_MAX").map(|v| v.to_string_lossy().into_owned()),
+            link_mode: non_empty("PENV_LINK_MODE").map(|v| v.to_string_lossy().into_owned()),
             path: non_empty("PATH"),
             home: non_empty("HOME").map(PathBuf::from),
             pyenv_root: non_empty("PYENV_ROOT").map(PathBuf::from),

@@ -96,6 +96,21 @@ pub enum Error {
     /// The store of scripts' envs.
     #[error(transparent)]
     Store(#[from] venv::store::StoreError),
+    /// An environment variable penv reads holds what it cannot use.
+    #[error("`{name}`: {message}")]
+    BadEnvVar {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong, and what it takes.
+        message: String,
+    },
+    /// A new env could not be derived from an existing one (it is built
+    /// from nothing instead).
+    #[error("cannot derive the env: {message}")]
+    Derive {
+        /// Why.
+        message: String,
+    },
     /// A command-line option that has no meaning for a PEP 723 script.
     #[error("`{flag}` does not apply to a script with a `# /// script` block")]
     NotForScripts {

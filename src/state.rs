@@ -73,6 +73,57 @@ pub struct State {
     /// before penv recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) as_built: Option<AsBuilt>,
+    /// Where the env came from (`penv status`); `None` in a state written
+    /// before penv recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) origin: Option<Origin>,
+}
+
+/// Where an env came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub(crate) enum Origin {
+    /// Created, seeded and installed into from nothing.
+    Built,
+    /// A clone of another env with the same interpreter, brought to the
+    /// spec by pip: what it kept, installed and removed.
+    #[serde(rename_all = "kebab-case")]
+    Derived {
+        from: PathBuf,
+        link_mode: String,
+        kept: usize,
+        installed: usize,
+        removed: usize,
+    },
+    /// A clone of the store's env for the same spec hash, with no pip run.
+    #[serde(rename_all = "kebab-case")]
+    Store { from: PathBuf, link_mode: String },
+    /// Put back from the stash (a branch switched back).
+    Stash,
+}
+
+impl Origin {
+    /// Its words, for `penv status`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Built => "built".to_owned(),
+            Self::Derived {
+                from,
+                link_mode,
+                kept,
+                installed,
+                removed,
+            } => format!(
+                "derived from `{}` ({link_mode}): {kept} kept, {installed} installed, {removed} removed",
+                crate::diagnostics::display_path(from)
+            ),
+            Self::Store { from, link_mode } => format!(
+                "cloned from the store, `{}` ({link_mode}), with no pip run",
+                crate::diagnostics::display_path(from)
+            ),
+            Self::Stash => "restored from the stash".to_owned(),
+        }
+    }
 }
 
 /// What an env was when penv finished building it, compared on every

@@ -113,7 +113,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs, file: &Path) -> Result<ExitCode, 
         Outcome::BuiltByOther => {
             format!("`{env_name}` was built for `{shown}` by another penv")
         }
-        Outcome::Built { seconds } => format!(
+        Outcome::Built { seconds, .. } => format!(
             "Built `{env_name}` for `{shown}` ({} {}) in {seconds:.1}s",
             python.implementation, python.version
         ),

@@ -50,6 +50,9 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             "extras": extras,
             // How they were chosen: `sync` options, empty for the defaults.
             "chosen-by": chosen.as_command_line().trim_start(),
+            // Where the env came from: `{"kind": "built" | "derived" |
+            // "store" | "stash", …}`; `null` when the state does not say.
+            "origin": status.state().and_then(|s| s.origin.as_ref()),
             "created": status.state().map(|s| s.created),
             "last-used": status.state().map(|s| s.last_used),
             // The whole hash, from the entry's own state file (its name
@@ -108,6 +111,9 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     }
     if !extras.is_empty() {
         p.data(&format!("extras:      {}", extras.join(", ")));
+    }
+    if let Some(origin) = status.state().and_then(|s| s.origin.as_ref()) {
+        p.data(&format!("origin:      {}", origin.describe()));
     }
     p.data(&format!("spec hash:   {}", plan.hash));
     if let Some(state) = status.state()

@@ -57,7 +57,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
 pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
     let env_name = display_path(&plan.paths.env);
     let python = &plan.python.info;
-    match *outcome {
+    match outcome {
         Outcome::AlreadyFresh => format!(
             "`{env_name}` is up to date ({} {})",
             python.implementation, python.version
@@ -65,13 +65,23 @@ pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
         Outcome::BuiltByOther => {
             format!("`{env_name}` was brought up to date by another penv")
         }
-        Outcome::Built { seconds } => format!(
-            "Built `{env_name}` ({} {}) in {seconds:.1}s",
-            python.implementation, python.version
+        Outcome::Built { seconds, origin } => format!(
+            "Built `{env_name}` ({} {}) in {seconds:.1}s{}",
+            python.implementation,
+            python.version,
+            how(origin)
         ),
         Outcome::Restored => {
             format!("Restored `{env_name}` from the stash (built before for this spec)")
         }
+    }
+}
+
+/// How a build went, after its time: nothing for a build from nothing.
+fn how(origin: &crate::state::Origin) -> String {
+    match origin {
+        crate::state::Origin::Built | crate::state::Origin::Stash => String::new(),
+        other => format!(", {}", other.describe()),
     }
 }
 

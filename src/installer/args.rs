@@ -47,6 +47,38 @@ pub(crate) fn lock_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<St
     args
 }
 
+/// The arguments that install pins (`name==version`, from
+/// [`pinned_requirements`]) from the index as a fresh build would, but
+/// resolving nothing (`--no-deps`): what a derived env lacks.
+pub(crate) fn pinned_args(spec: &Spec, root: &Path, requirements: &Path) -> Vec<String> {
+    let mut args = index_args(spec, root);
+    args.push("--no-deps".to_owned());
+    args.extend(["-r".to_owned(), requirements.display().to_string()]);
+    args
+}
+
+/// The requirement file of pins: `name==version` per package, with
+/// `--hash=` options when every one has a hash (pip checks all or none).
+pub(crate) fn pinned_requirements(pins: &[crate::lock::select::Selected]) -> String {
+    let hashed = pins.iter().all(|p| !p.hashes.is_empty());
+    let mut text = String::from("# written by penv: what a derived env lacks\n");
+    for pin in pins {
+        text.push_str(&pin.name);
+        if let Some(version) = &pin.version {
+            text.push_str("==");
+            text.push_str(version);
+        }
+        if hashed {
+            for hash in &pin.hashes {
+                text.push_str(" --hash=");
+                text.push_str(hash);
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// The arguments of the pass after [`lock_args`]: the lock's entries pip
 /// cannot check against a hash (`-e DIR`, `DIR`, `name @ git+…@commit`),
 /// with `--no-deps`, as the lock says what their dependencies are.

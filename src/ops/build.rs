@@ -8,13 +8,13 @@
 
 use std::path::Path;
 
-use super::Ctx;
+use super::{Ctx, derive};
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::installer;
 use crate::plan::Plan;
 use crate::process::SignalGuard;
-use crate::state::{AsBuilt, State, now};
+use crate::state::{AsBuilt, Origin, State, now};
 use crate::venv::kept::Kept;
 use crate::venv::owned::Occupant;
 use crate::venv::relocate::{self, Relocation};
@@ -54,12 +54,34 @@ struct Job<'a> {
     pip: crate::spec::PipSpec,
     redactor: crate::credentials::Redactor,
     guard: SignalGuard,
+    /// Whether the new env may be cloned from the nearest one
+    /// (`ops::derive`); not for `--reinstall`.
+    derive: bool,
+    /// The pip to seed, chosen once (the donor check needs it too).
+    seed: std::cell::OnceCell<seed::Seed>,
+}
+
+impl Job<'_> {
+    /// The pip a fresh build seeds, chosen on first use.
+    fn seed(&self) -> Result<seed::Seed, Error> {
+        if let Some(seed) = self.seed.get() {
+            return Ok(seed.clone());
+        }
+        let seed = choose_seed(self.ctx, self.plan, &self.pip, &self.redactor)?;
+        Ok(self.seed.get_or_init(|| seed).clone())
+    }
 }
 
 /// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
 /// envs; rolls back on any failure or interrupt. Returns how many seconds
 /// it took.
-pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> Result<f64, Error> {
+pub(crate) fn build(
+    ctx: &Ctx,
+    plan: &Plan,
+    occupant: Occupant,
+    keep: usize,
+    derive: bool,
+) -> Result<(f64, Origin), Error> {
     let start = std::time::Instant::now();
     let guard = SignalGuard::install();
     // `${NAME}` in `[pip]` URLs is expanded now, for pip only; an unset one
@@ -74,6 +96,8 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
         pip,
         redactor,
         guard,
+        derive,
+        seed: std::cell::OnceCell::new(),
     };
     // An env recorded as bound to its path is built in place at once: what
     // made it so (an editable checkout in the env) is usually still asked for.
@@ -83,8 +107,8 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
         .is_some_and(|s| s.relocatable == Some(false));
     if cfg!(unix) && !bound {
         match build_beside(&job, occupant, keep)? {
-            None => return Ok(start.elapsed().as_secs_f64()),
-            Some(relocation) => {
+            Ok(origin) => return Ok((start.elapsed().as_secs_f64(), origin)),
+            Err(relocation) => {
                 ctx.printer.verbose(&format!(
                     "`{}` cannot be made relocatable, so it is built in place (the old env moved aside meanwhile):",
                     display_path(&plan.paths.env)
@@ -96,17 +120,60 @@ pub(crate) fn build(ctx: &Ctx, plan: &Plan, occupant: Occupant, keep: usize) -> 
         }
     }
     build_in_place(&job, occupant, keep)?;
-    Ok(start.elapsed().as_secs_f64())
+    Ok((start.elapsed().as_secs_f64(), Origin::Built))
 }
 
-/// Builds a relocatable env in `.penv/` and swaps it in. `Some`: it turned
-/// out bound to its path, so it was discarded (with the env untouched) and
-/// is to be built in place.
-fn build_beside(job: &Job, occupant: Occupant, keep: usize) -> Result<Option<Relocation>, Error> {
+/// Builds a relocatable env in `.penv/` and swaps it in; `Ok` says where
+/// it came from. `Err`: it turned out bound to its path, so it was
+/// discarded (with the env untouched) and is to be built in place.
+fn build_beside(
+    job: &Job,
+    occupant: Occupant,
+    keep: usize,
+) -> Result<Result<Origin, Relocation>, Error> {
+    let donor = if job.derive {
+        let mode = derive::link_mode(job.ctx, job.plan)?;
+        derive::donor(job.ctx, job.plan, mode, || {
+            Ok(if job.plan.spec.venv.pip {
+                Some(job.seed()?.version.to_string())
+            } else {
+                None
+            })
+        })?
+    } else {
+        None
+    };
+    if let Some(donor) = &donor {
+        match build_beside_from(job, occupant, keep, Some(donor)) {
+            // pip refusing the spec would refuse it again: that error is
+            // the build's. Anything else is the clone's, and a fresh build
+            // may well succeed.
+            Err(Error::RolledBack { source, .. })
+                if !matches!(*source, Error::Interrupted { .. } | Error::Install(_))
+                    && job.guard.received().is_none() =>
+            {
+                job.ctx.printer.warn(&format!(
+                    "deriving the env from `{}` failed, so it is built from nothing: {source}",
+                    display_path(&donor.env)
+                ));
+            }
+            done => return done,
+        }
+    }
+    build_beside_from(job, occupant, keep, None)
+}
+
+/// [`build_beside`], from `donor` when there is one.
+fn build_beside_from(
+    job: &Job,
+    occupant: Occupant,
+    keep: usize,
+    donor: Option<&derive::Donor>,
+) -> Result<Result<Origin, Relocation>, Error> {
     let paths = &job.plan.paths;
     let beside = Beside::begin(paths, occupant, &job.plan.hash)?;
     let dir = beside.dir();
-    let (as_built, pip_version, relocation) = match build_checked(job, &dir) {
+    let (as_built, pip_version, relocation, origin) = match build_checked(job, &dir, donor) {
         Ok(built) => built,
         Err(err) => {
             let restored = beside.rollback()?;
@@ -119,21 +186,22 @@ fn build_beside(job: &Job, occupant: Occupant, keep: usize) -> Result<Option<Rel
     }
     if !relocation.relocatable() {
         beside.rollback()?;
-        return Ok(Some(relocation));
+        return Ok(Err(relocation));
     }
-    let state = new_state(job.plan, as_built, pip_version, true);
+    let state = new_state(job.plan, as_built, pip_version, true, origin.clone());
     let kept = beside
         .commit(&state, keep)
         .map_err(|e| commit_error(e, &paths.env))?;
     tell_kept(job.ctx, &kept);
-    Ok(None)
+    derive::offer_to_store(job.ctx, job.plan, &state);
+    Ok(Ok(origin))
 }
 
 /// Builds the env at its own path, the old one moved aside meanwhile.
 fn build_in_place(job: &Job, occupant: Occupant, keep: usize) -> Result<(), Error> {
     let paths = &job.plan.paths;
     let txn = Txn::begin(paths, occupant, &job.plan.hash, &NewEnv::Build)?;
-    let (as_built, pip_version, relocation) = match build_checked(job, &paths.env) {
+    let (as_built, pip_version, relocation, origin) = match build_checked(job, &paths.env, None) {
         Ok(built) => built,
         Err(err) => {
             let restored = txn.rollback()?;
@@ -144,7 +212,13 @@ fn build_in_place(job: &Job, occupant: Occupant, keep: usize) -> Result<(), Erro
         let restored = txn.rollback()?;
         return Err(Error::Interrupted { signal, restored });
     }
-    let state = new_state(job.plan, as_built, pip_version, relocation.relocatable());
+    let state = new_state(
+        job.plan,
+        as_built,
+        pip_version,
+        relocation.relocatable(),
+        origin,
+    );
     let kept = txn
         .commit(&state, keep)
         .map_err(|e| commit_error(e, &paths.env))?;
@@ -165,18 +239,40 @@ fn failed(job: &Job, err: Error, restored: bool) -> Error {
     }
 }
 
-/// Builds into `dir`, relocates it, and checks that the inputs did not
-/// change meanwhile.
-fn build_checked(job: &Job, dir: &Path) -> Result<(AsBuilt, Option<String>, Relocation), Error> {
-    let (pip_version, relocation) =
-        build_into(job.ctx, job.plan, dir, &job.pip, &job.redactor, &job.guard)?;
+/// Builds into `dir` (or derives it from `donor`), relocates it, and
+/// checks that the inputs did not change meanwhile.
+fn build_checked(
+    job: &Job,
+    dir: &Path,
+    donor: Option<&derive::Donor>,
+) -> Result<(AsBuilt, Option<String>, Relocation, Origin), Error> {
+    let (pip_version, relocation, origin) = if let Some(donor) = donor {
+        let derived = derive::derive(
+            job.ctx,
+            job.plan,
+            dir,
+            donor,
+            &job.pip,
+            &job.redactor,
+            &job.guard,
+        )?;
+        (derived.pip_version, derived.relocation, derived.origin)
+    } else {
+        let (pip_version, relocation) = build_into(job, dir)?;
+        (pip_version, relocation, Origin::Built)
+    };
     if job.guard.received().is_none()
         && let Some(changed) = job.plan.changed_since_built()?
     {
         return Err(changed);
     }
     // What the env is, recorded after the relocation pass rewrote `bin/`.
-    Ok((crate::venv::drift::record(dir)?, pip_version, relocation))
+    Ok((
+        crate::venv::drift::record(dir)?,
+        pip_version,
+        relocation,
+        origin,
+    ))
 }
 
 /// The state of a new env for `plan`, to be used at the env path.
@@ -185,6 +281,7 @@ fn new_state(
     as_built: AsBuilt,
     pip_version: Option<String>,
     relocatable: bool,
+    origin: Origin,
 ) -> State {
     State {
         format: crate::state::STATE_FORMAT,
@@ -200,20 +297,16 @@ fn new_state(
         last_used: now(),
         as_built: Some(as_built),
         selection: Some(plan.selection().groups.clone()).filter(|g| !g.is_default()),
+        origin: Some(origin),
     }
 }
 
 /// Builds the env in `dir` (the env path, or the staging directory beside
 /// it), then relocates it; returns the version of the pip seeded, if any,
 /// and what the relocation found.
-fn build_into(
-    ctx: &Ctx,
-    plan: &Plan,
-    dir: &Path,
-    pip: &crate::spec::PipSpec,
-    redactor: &crate::credentials::Redactor,
-    guard: &SignalGuard,
-) -> Result<(Option<String>, Relocation), Error> {
+fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Error> {
+    let (ctx, plan, pip, redactor, guard) =
+        (job.ctx, job.plan, &job.pip, &job.redactor, &job.guard);
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
@@ -250,7 +343,7 @@ fn build_into(
     }
     let mut pip_version = None;
     if plan.spec.venv.pip {
-        let seed = choose_seed(ctx, plan, pip, redactor)?;
+        let seed = job.seed()?;
         seed::seed_pip(info, env, &seed)?;
         pip_version = Some(seed.version.to_string());
     }

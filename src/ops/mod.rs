@@ -12,6 +12,7 @@
 
 pub(crate) mod build;
 pub(crate) mod cache;
+pub(crate) mod derive;
 pub(crate) mod doctor;
 pub(crate) mod edit;
 pub(crate) mod envs;

@@ -37,8 +37,12 @@ pub(crate) enum Outcome {
     AlreadyFresh,
     /// Another penv did it while this one waited.
     BuiltByOther,
-    /// Built from scratch, in this many seconds.
-    Built { seconds: f64 },
+    /// Built, in this many seconds: from nothing, derived from another env,
+    /// or cloned from the store.
+    Built {
+        seconds: f64,
+        origin: crate::state::Origin,
+    },
     /// Restored from the stash.
     Restored,
 }
@@ -192,6 +196,7 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         && let Ok(Some(mut state)) = State::read(&entry)
     {
         state.last_used = now();
+        state.origin = Some(crate::state::Origin::Stash);
         // A relocatable entry of a project moved since: synced here now.
         let was = std::mem::replace(&mut state.venv_path, paths.env.clone());
         let kept = swap::restore(paths, occupant, &entry, &state, keep)
@@ -202,8 +207,8 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         }
         return Ok((Outcome::Restored, InUse::exclusive(lock)));
     }
-    let seconds = build(ctx, plan, occupant, keep)?;
-    Ok((Outcome::Built { seconds }, InUse::exclusive(lock)))
+    let (seconds, origin) = build(ctx, plan, occupant, keep, !options.reinstall)?;
+    Ok((Outcome::Built { seconds, origin }, InUse::exclusive(lock)))
 }
 
 /// Before a sync that uses `pylock.toml` (`lock_use` is `Auto` or

@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::ProjectError;
-pub use model::{Config, GroupConfig, GroupTable, PipConfig, VenvConfig};
+pub use model::{Config, GroupConfig, GroupTable, LinkMode, PipConfig, VenvConfig};
 
 use crate::diagnostics::Location;
 

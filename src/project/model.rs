@@ -145,6 +145,54 @@ pub struct VenvConfig {
     /// reinstalling (default 3; 0 keeps none). Not part of the spec.
     #[serde(default = "default_keep_stashed")]
     pub keep_stashed: usize,
+
+    /// How a new env is cloned from the nearest one (the env it replaces, a
+    /// stash entry, the store's env for the same spec) before pip brings it
+    /// to the spec: "auto" (default: reflink where the file system can,
+    /// else hard links, else copies), "clone" (reflinks only), "hardlink",
+    /// or "copy". `PENV_LINK_MODE` overrides it. Not part of the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_mode: Option<LinkMode>,
+}
+
+/// How files are cloned from one env into another (as uv's `--link-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkMode {
+    /// Reflink where the file system can, else hard links, else copies.
+    Auto,
+    /// Reflinks (copy-on-write clones: Btrfs, XFS); an error where the
+    /// file system has none.
+    Clone,
+    /// Hard links: files shared with the env cloned from.
+    Hardlink,
+    /// Plain copies.
+    Copy,
+}
+
+impl LinkMode {
+    /// The mode named `text` (`auto`, `clone`, `hardlink`, `copy`).
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "clone" => Ok(Self::Clone),
+            "hardlink" => Ok(Self::Hardlink),
+            "copy" => Ok(Self::Copy),
+            other => Err(format!(
+                "`{other}` is not a link mode: use `auto`, `clone`, `hardlink` or `copy`"
+            )),
+        }
+    }
+
+    /// Its name, as `parse` takes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Clone => "clone",
+            Self::Hardlink => "hardlink",
+            Self::Copy => "copy",
+        }
+    }
 }
 
 /// The `[pip]` table.
@@ -206,6 +254,7 @@ impl Default for VenvConfig {
             pip_version: None,
             prompt: None,
             keep_stashed: default_keep_stashed(),
+            link_mode: None,
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::project::Project;
 use crate::python::Resolved;
 
 /// What the spec says of the lock it installs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct LockSpec {
     /// The lock file, relative to the project root.

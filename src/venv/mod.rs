@@ -12,6 +12,7 @@
 //! own directory is refused, naming it.
 
 pub mod check;
+pub(crate) mod clone;
 pub mod create;
 pub mod drift;
 pub mod found;

@@ -283,6 +283,16 @@ impl Readiness {
     }
 }
 
+/// The first editable install of a directory inside the project (`-e .`,
+/// the project itself, `-e ./pkg`): pip records it by absolute path, so a
+/// moved or copied project's env would import the code where it was.
+pub(crate) fn editable_in_project(spec: &Spec) -> Option<&str> {
+    spec.local_projects
+        .iter()
+        .find(|l| l.requirement.starts_with("-e") && !Path::new(&l.path).is_absolute())
+        .map(|l| l.requirement.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,14 +336,4 @@ mod tests {
         assert_eq!(empty.name(), "missing");
         assert_eq!(empty.rebuild_heading(".venv"), None);
     }
-}
-
-/// The first editable install of a directory inside the project (`-e .`,
-/// the project itself, `-e ./pkg`): pip records it by absolute path, so a
-/// moved or copied project's env would import the code where it was.
-fn editable_in_project(spec: &Spec) -> Option<&str> {
-    spec.local_projects
-        .iter()
-        .find(|l| l.requirement.starts_with("-e") && !Path::new(&l.path).is_absolute())
-        .map(|l| l.requirement.as_str())
 }

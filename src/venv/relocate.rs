@@ -153,6 +153,14 @@ pub(crate) fn point_at(env: &Path, was: &Path, home: &Path) -> Result<(), FsErro
     point_cfg(env, &needles, home)
 }
 
+/// After a clone of an env synced at `was` into `dir`, to be used at
+/// `home`: points what names a path at `home` ([`point_at`]), then
+/// relocates what pip wrote into `dir` since ([`relocate`]).
+pub(crate) fn relocate_clone(dir: &Path, was: &Path, home: &Path) -> Result<Relocation, FsError> {
+    point_at(dir, was, home)?;
+    relocate(dir, home)
+}
+
 /// `dir` as written and, when it differs, canonically (pip writes
 /// `sys.executable`, which is the path as invoked).
 fn spellings(dir: &Path) -> Vec<PathBuf> {

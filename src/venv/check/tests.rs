@@ -36,6 +36,7 @@ fn layout(root: &Path, stdlib_beside: bool, recorded_stdlib: Option<PathBuf>) ->
         created: 0,
         last_used: 0,
         as_built: None,
+        origin: None,
         selection: None,
     }
 }

@@ -22,6 +22,7 @@ pub(crate) fn state(env: &Path, hash: &str) -> State {
         created: 0,
         last_used: 0,
         as_built: None,
+        origin: None,
         selection: None,
         pip_version: None,
         relocatable: None,

@@ -136,6 +136,10 @@ impl Sandbox {
             .env("PATH", Self::path_var())
             .env("HOME", &self.home)
             .env("PENV_CACHE_DIR", &self.cache)
+            // The cache is shared by every test: no project's env is kept
+            // in its store, so no test gets another's env by cloning
+            // (`e2e::derive` gives its own cache a store).
+            .env("PENV_STORE_MAX", "0")
             .env("PENV_NO_PROGRESS", "1")
             .env("LANG", "C.UTF-8");
         cmd

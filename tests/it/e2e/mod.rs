@@ -5,6 +5,7 @@
 mod checkouts;
 mod commands;
 mod data_safety;
+mod derive;
 mod doctor;
 mod drift;
 mod edge;

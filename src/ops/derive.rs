@@ -1,0 +1,555 @@
+//! Derive, don't rebuild: a new env starts as a clone of the nearest env
+//! with the same interpreter — the store's env for the same spec hash (then
+//! no pip runs at all), else the env being replaced, else its newest stash
+//! entry — and pip brings the clone to exactly the target set: what the
+//! lock selects, or what `pip install --dry-run --ignore-installed
+//! --report` resolves for the spec (the resolution a fresh build would
+//! install); it uninstalls what the target lacks and installs, `--no-deps`,
+//! what is missing or at another version.
+//!
+//! Invariant: a donor is only an env penv built that finds itself from its
+//! own location (relocatable), for the same base interpreter, venv options
+//! and activation prompt, with the pip a fresh build would seed; anything
+//! else is built from nothing. The donor is never written: the clone is
+//! made in the staging directory and swapped in like any new env. After a
+//! build, a relocatable env that does not point into its project is
+//! offered to the store, so another checkout of the same spec (a new
+//! clone, a `git worktree add`) gets it by cloning.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Ctx;
+use crate::Error;
+use crate::diagnostics::display_path;
+use crate::installer;
+use crate::lock::report::{Resolution, Source};
+use crate::lock::select::Selected;
+use crate::lock::unhashed::{Unhashed, UnhashedSource};
+use crate::plan::Plan;
+use crate::process::SignalGuard;
+use crate::requirement::normalize_name;
+use crate::spec::LockSpec;
+use crate::state::{Origin, State};
+use crate::venv::clone::{self, LinkMode};
+use crate::venv::relocate::{self, Relocation};
+
+/// An env to clone the new one from.
+#[derive(Debug)]
+pub(crate) struct Donor {
+    /// Its directory.
+    pub(crate) env: PathBuf,
+    /// Its state.
+    state: State,
+    /// The store's env for the same spec hash: cloned, nothing else.
+    exact: bool,
+    /// How its files are cloned.
+    mode: LinkMode,
+    /// A reader's lock on a store entry while it is cloned (eviction takes
+    /// the writer's).
+    _held: Option<crate::fs::FileLock>,
+}
+
+/// The link mode: `PENV_LINK_MODE`, else `[venv] link-mode`, else `auto`.
+pub(crate) fn link_mode(ctx: &Ctx, plan: &Plan) -> Result<LinkMode, Error> {
+    if let Some(text) = &ctx.vars.link_mode {
+        return LinkMode::parse(text).map_err(|message| Error::BadEnvVar {
+            name: "PENV_LINK_MODE",
+            message,
+        });
+    }
+    Ok(plan.project.config.venv.link_mode.unwrap_or(LinkMode::Auto))
+}
+
+/// The nearest env to derive the new one from, if any: the store's entry
+/// for the spec hash (whatever pip it has, as a stash entry for the hash is
+/// restored), else the env at the env path, then its stash entries, newest
+/// first, with the pip a fresh build would seed (`seed`, asked only then);
+/// `mode`, how the donor is to be cloned.
+pub(crate) fn donor(
+    ctx: &Ctx,
+    plan: &Plan,
+    mode: LinkMode,
+    seed: impl FnOnce() -> Result<Option<String>, Error>,
+) -> Result<Option<Donor>, Error> {
+    if let Ok(store) = super::script::store(ctx) {
+        let entry = store.entry(&plan.hash);
+        if let Ok(Some(state)) = State::read(&entry.env)
+            && state.hash == plan.hash
+            && usable(plan, &entry.env, &state)
+            && let Ok(Some(held)) = entry.lock_shared()
+        {
+            return Ok(Some(Donor {
+                env: entry.env,
+                state,
+                exact: true,
+                mode,
+                _held: Some(held),
+            }));
+        }
+    }
+    // Without pip in the env, nothing can bring a clone to the target.
+    if !plan.spec.venv.pip {
+        return Ok(None);
+    }
+    let stashed = crate::venv::stash::list(&plan.paths)
+        .into_iter()
+        .map(|e| e.path);
+    let candidates: Vec<(PathBuf, State)> = std::iter::once(plan.paths.env.clone())
+        .chain(stashed)
+        .filter_map(|env| {
+            let state = State::read(&env).ok().flatten()?;
+            usable(plan, &env, &state).then_some((env, state))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let seed = seed()?;
+    Ok(candidates
+        .into_iter()
+        .find(|(_, state)| state.pip_version == seed)
+        .map(|(env, state)| Donor {
+            env,
+            state,
+            exact: false,
+            mode,
+            _held: None,
+        }))
+}
+
+/// Whether the env at `env`, with `state`, may be cloned for `plan`.
+fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
+    state.is_relocatable()
+        && state.base == plan.python.fingerprint
+        && state.spec.venv == plan.spec.venv
+        && state.as_built.is_some()
+        && !env.join(crate::venv::owned::BUILD_MARKER).exists()
+        && crate::venv::check::check_base(env, state).broken.is_empty()
+        && prompt_of(env, state)
+            == plan
+                .spec
+                .venv
+                .prompt
+                .clone()
+                .unwrap_or_else(|| plan.paths.name.clone())
+}
+
+/// The activation prompt an env was made with: `pyvenv.cfg`'s `prompt`,
+/// else (venv's default) the name of the directory it was built as.
+fn prompt_of(env: &Path, state: &State) -> String {
+    let cfg = std::fs::read_to_string(env.join("pyvenv.cfg")).unwrap_or_default();
+    cfg.lines()
+        .find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "prompt").then(|| value.trim().trim_matches(['\'', '"']).to_owned())
+        })
+        .unwrap_or_else(|| {
+            state
+                .venv_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+}
+
+/// What [`derive`] did.
+pub(crate) struct Derived {
+    pub(crate) pip_version: Option<String>,
+    pub(crate) relocation: Relocation,
+    pub(crate) origin: Origin,
+}
+
+/// Clones `donor` into `dir` (the staging directory) and brings it to the
+/// plan's target set; relocates it. pip's errors are the build's errors.
+pub(crate) fn derive(
+    ctx: &Ctx,
+    plan: &Plan,
+    dir: &Path,
+    donor: &Donor,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+    guard: &SignalGuard,
+) -> Result<Derived, Error> {
+    let mode = donor.mode;
+    let progress = ctx
+        .printer
+        .step(&format!("Cloning `{}`", display_path(&donor.env)));
+    let cloned = clone::clone_tree(&donor.env, dir, mode);
+    progress.finish();
+    let cloned = cloned?;
+    let link_mode = cloned.mode.name().to_owned();
+    if donor.exact {
+        let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
+        return Ok(Derived {
+            pip_version: donor.state.pip_version.clone(),
+            relocation,
+            origin: Origin::Store {
+                from: donor.env.clone(),
+                link_mode,
+            },
+        });
+    }
+    let interrupted = |e: installer::InstallError| match e {
+        installer::InstallError::Interrupted(signal) => Error::Interrupted {
+            signal,
+            restored: false,
+        },
+        other => Error::Install(other),
+    };
+    let spec = crate::spec::Spec {
+        pip: pip.clone(),
+        ..plan.spec.clone()
+    };
+    let root = &plan.project.root;
+    let target = match &spec.lock {
+        Some(lock) => Target {
+            selected: lock.selected.clone(),
+            unhashed: lock.unhashed.clone(),
+            from_index: false,
+        },
+        None if installer::has_work(&spec) => {
+            let resolution = resolve(ctx, plan, &spec, dir, redactor, guard)?;
+            target_of(&resolution)?
+        }
+        None => Target::default(),
+    };
+    let installed: BTreeMap<String, String> = crate::venv::drift::record(dir)?
+        .dists
+        .into_iter()
+        .map(|d| (d.name, d.version))
+        .collect();
+    let wanted: BTreeMap<String, Option<&str>> = target
+        .selected
+        .iter()
+        .map(|s| (normalize_name(&s.name), s.version.as_deref()))
+        .collect();
+    // Kept: at the version the target wants. pip is never uninstalled (it
+    // does the work): the seeded one stays, or the target's version is
+    // installed over it. Entries installed without a hash check (trees,
+    // checkouts) are installed again: nothing says they are the same.
+    let keep = |name: &str, version: &str| {
+        name == "pip" || wanted.get(name).is_some_and(|want| *want == Some(version))
+    };
+    let remove: Vec<&String> = installed
+        .iter()
+        .filter(|(name, version)| !keep(name, version))
+        .map(|(name, _)| name)
+        .collect();
+    let missing: Vec<Selected> = target
+        .selected
+        .iter()
+        .filter(|s| {
+            installed.get(&normalize_name(&s.name)).map(String::as_str) != s.version.as_deref()
+        })
+        .cloned()
+        .collect();
+    ctx.printer.verbose(&format!(
+        "derived from `{}`: {} kept, {} to remove, {} to install",
+        display_path(&donor.env),
+        installed.len() - remove.len(),
+        remove.len(),
+        missing.len() + target.unhashed.len()
+    ));
+    if !remove.is_empty() {
+        let mut args: Vec<String> = ["uninstall", "--yes", "--disable-pip-version-check"]
+            .map(str::to_owned)
+            .to_vec();
+        args.extend(remove.iter().map(|n| (*n).clone()));
+        installer::install(
+            dir,
+            root,
+            &args,
+            "Removing what the spec no longer has with pip",
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(interrupted)?;
+    }
+    let installs = missing.len() + target.unhashed.len();
+    if installs > 0 {
+        let requirements = plan
+            .paths
+            .work
+            .join(format!("{}.derive.txt", plan.paths.name));
+        let (text, secret) = if target.from_index {
+            (installer::pinned_requirements(&missing), false)
+        } else {
+            let lock = LockSpec {
+                selected: missing.clone(),
+                unhashed: Vec::new(),
+                ..spec.lock.clone().unwrap_or_default()
+            };
+            installer::lock_requirements(&lock, &spec.pip)
+        };
+        if !missing.is_empty() {
+            if secret {
+                crate::fs::write_atomic_private(&requirements, text.as_bytes())?;
+            } else {
+                crate::fs::write_atomic(&requirements, text.as_bytes())?;
+            }
+            let args = if target.from_index {
+                installer::pinned_args(&spec, root, &requirements)
+            } else {
+                installer::lock_args(&spec, root, &requirements)
+            };
+            let done = installer::install(
+                dir,
+                root,
+                &args,
+                "Installing what is missing with pip",
+                redactor,
+                ctx.printer,
+                guard,
+            );
+            let _ = crate::fs::delete_file(&requirements);
+            done.map_err(interrupted)?;
+        }
+        let tail = crate::spec::Spec {
+            lock: Some(LockSpec {
+                unhashed: target.unhashed.clone(),
+                ..LockSpec::default()
+            }),
+            ..spec.clone()
+        };
+        if let Some(args) = installer::unhashed_args(&tail, root) {
+            installer::install(
+                dir,
+                root,
+                &args,
+                "Installing local and VCS entries with pip",
+                redactor,
+                ctx.printer,
+                guard,
+            )
+            .map_err(interrupted)?;
+        }
+    }
+    if spec.lock.is_some()
+        && let Some(args) = installer::own_project_args(&spec, root)
+    {
+        installer::install(
+            dir,
+            root,
+            &args,
+            "Installing the project itself (editable) with pip",
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(interrupted)?;
+    }
+    let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
+    Ok(Derived {
+        pip_version: donor.state.pip_version.clone(),
+        relocation,
+        origin: Origin::Derived {
+            from: donor.env.clone(),
+            link_mode,
+            kept: installed.len() - remove.len(),
+            installed: installs,
+            removed: remove.len(),
+        },
+    })
+}
+
+/// The packages an env is to hold.
+#[derive(Debug, Default)]
+struct Target {
+    /// Files to install hash-checked (a lock's), or pins (a resolution's).
+    selected: Vec<Selected>,
+    /// Trees, checkouts and archives without a hash.
+    unhashed: Vec<Unhashed>,
+    /// `selected` came from a resolution: installed as `name==version`
+    /// from the index, as a fresh build installs them.
+    from_index: bool,
+}
+
+/// What pip would install for `spec` into a fresh env, resolved in the
+/// clone (`--ignore-installed`: what is there does not count).
+fn resolve(
+    ctx: &Ctx,
+    plan: &Plan,
+    spec: &crate::spec::Spec,
+    dir: &Path,
+    redactor: &crate::credentials::Redactor,
+    guard: &SignalGuard,
+) -> Result<Resolution, Error> {
+    let report = plan
+        .paths
+        .work
+        .join(format!("{}.derive.json", plan.paths.name));
+    let mut args = installer::pip_args(
+        spec,
+        &plan.project.root,
+        &plan.project.config.requirement_files,
+    );
+    args.extend(["--dry-run", "--ignore-installed", "--quiet", "--report"].map(str::to_owned));
+    args.push(report.display().to_string());
+    installer::install(
+        dir,
+        &plan.project.root,
+        &args,
+        "Resolving with pip (`--dry-run`: nothing is installed)",
+        redactor,
+        ctx.printer,
+        guard,
+    )
+    .map_err(|e| match e {
+        installer::InstallError::Interrupted(signal) => Error::Interrupted {
+            signal,
+            restored: false,
+        },
+        other => Error::Install(other),
+    })?;
+    let text = String::from_utf8_lossy(&crate::fs::read(&report)?).into_owned();
+    let _ = crate::fs::delete_file(&report);
+    crate::lock::report::parse(&text).map_err(|message| Error::Derive {
+        message: format!(
+            "pip's report `{}` is not what penv reads: {message}",
+            report.display()
+        ),
+    })
+}
+
+/// The target of a resolution: each package from the index as a pin, each
+/// tree or direct archive to install after them.
+fn target_of(resolution: &Resolution) -> Result<Target, Error> {
+    let mut target = Target {
+        from_index: true,
+        ..Target::default()
+    };
+    for resolved in &resolution.packages {
+        match &resolved.source {
+            Source::Archive { hashes } if !resolved.is_direct => target.selected.push(Selected {
+                name: resolved.name.clone(),
+                version: Some(resolved.version.clone()),
+                url: resolved.url.clone(),
+                hashes: hashes
+                    .iter()
+                    .map(|(algorithm, hex)| format!("{algorithm}:{hex}"))
+                    .collect(),
+            }),
+            Source::Archive { .. } => target.unhashed.push(Unhashed {
+                name: resolved.name.clone(),
+                version: Some(resolved.version.clone()),
+                source: UnhashedSource::Archive {
+                    url: resolved.url.clone(),
+                },
+            }),
+            Source::Directory { editable } => {
+                let path = crate::spec::local::file_url_path(&resolved.url).ok_or_else(|| {
+                    Error::Derive {
+                        message: format!("`{}` is not a local directory", resolved.url),
+                    }
+                })?;
+                target.unhashed.push(Unhashed {
+                    name: resolved.name.clone(),
+                    version: Some(resolved.version.clone()),
+                    source: UnhashedSource::Directory {
+                        path: path.display().to_string(),
+                        editable: *editable,
+                    },
+                });
+            }
+            // A checkout's subdirectory is not in pip's report: build it
+            // from nothing rather than guess.
+            Source::Vcs { .. } => {
+                return Err(Error::Derive {
+                    message: format!("`{}` is a version-control checkout", resolved.name),
+                });
+            }
+        }
+    }
+    Ok(target)
+}
+
+/// Offers the env just built at the env path to the store, by its spec
+/// hash, as a clone (so another checkout of the same spec gets it without
+/// pip): only a relocatable env that does not point into its project, and
+/// not one cloned from the store. Best effort: the store is a cache.
+pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
+    if !state.is_relocatable()
+        || crate::venv::readiness::editable_in_project(&state.spec).is_some()
+        || matches!(state.origin, Some(Origin::Store { .. }))
+        || plan.script().is_some()
+    {
+        return;
+    }
+    let Ok(store) = super::script::store(ctx) else {
+        return;
+    };
+    // `PENV_STORE_MAX=0`: no room for a project's env.
+    let max = match crate::venv::store::max(ctx.vars.store_max.as_deref()) {
+        Ok(max) if max > 0 => max,
+        _ => return,
+    };
+    let entry = store.entry(&plan.hash);
+    if entry.env.exists() || store.ensure().is_err() || entry.ensure_work_dir().is_err() {
+        return;
+    }
+    let Ok(lock) = crate::fs::lock_exclusive(&entry.lock_file(), Duration::ZERO, |_| {}) else {
+        return;
+    };
+    let mode = link_mode(ctx, plan).unwrap_or(LinkMode::Auto);
+    let started = std::time::Instant::now();
+    match put(&entry, &plan.paths.env, state, mode) {
+        Ok(()) => {
+            crate::venv::store::Store::touch(&entry);
+            ctx.printer.verbose(&format!(
+                "kept a clone in the store, `{}`, in {:.0} ms",
+                display_path(&entry.env),
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        Err(e) => ctx
+            .printer
+            .verbose(&format!("the env was not kept in the store: {e}")),
+    }
+    drop(lock);
+    store.evict(max, &entry.env);
+}
+
+/// Clones `env` (with `state`) into the store entry `entry`, built beside
+/// it and put in place whole, like any env.
+fn put(
+    entry: &crate::venv::EnvPaths,
+    env: &Path,
+    state: &State,
+    mode: LinkMode,
+) -> Result<(), Error> {
+    let beside = crate::venv::txn::swap::Beside::begin(
+        entry,
+        crate::venv::owned::Occupant::Nothing,
+        &state.hash,
+    )?;
+    let dir = beside.dir();
+    let built = clone::clone_tree(env, &dir, mode)
+        .map_err(Error::from)
+        .and_then(|_| {
+            Ok(relocate::relocate_clone(
+                &dir,
+                &state.venv_path,
+                &entry.env,
+            )?)
+        })
+        .and_then(|_| Ok(crate::venv::drift::record(&dir)?));
+    let as_built = match built {
+        Ok(as_built) => as_built,
+        Err(e) => {
+            beside.rollback()?;
+            return Err(e);
+        }
+    };
+    let stored = State {
+        venv_path: entry.env.clone(),
+        as_built: Some(as_built),
+        ..state.clone()
+    };
+    beside
+        .commit(&stored, 0)
+        .map_err(|e| super::build::commit_error(e, &entry.env))?;
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Cloning an env's tree: every directory made anew, every symlink made
+//! again with the same target, every file reflinked, hard-linked or copied
+//! (the link mode, as uv's `--link-mode`).
+//!
+//! Invariant: the source is never written. A reflink or a copy shares
+//! nothing with it; a hard link shares the file's inode, which is safe for
+//! everything pip and Python do to an env (pip unlinks a file before it
+//! writes one in its place, uninstalls by unlinking or renaming, and
+//! bytecode is written to a temporary file then renamed), and for penv's
+//! own rewrites (a temporary file renamed over the old one). Only an edit
+//! made in place by hand shows in both.
+//!
+//! The top-level `penv-state.json` and penv's build marker are never
+//! cloned: the clone is a new env, whose state is written when it is done.
+
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
+
+use crate::fs::FsError;
+
+pub(crate) use crate::project::LinkMode;
+
+/// What a clone did: the mode its files were cloned with (for `Auto`, the
+/// one the file system took), and how many files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cloned {
+    pub(crate) mode: LinkMode,
+    pub(crate) files: usize,
+}
+
+/// Clones the tree of `from` into `to`, a directory that exists (penv's
+/// staging directory: its build marker is left alone).
+pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Cloned, FsError> {
+    let mut mode = mode;
+    let mut files = 0;
+    let skip = [
+        from.join(crate::state::STATE_FILE),
+        from.join(super::owned::BUILD_MARKER),
+    ];
+    let walk = walkdir::WalkDir::new(from)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walk {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(from).to_owned();
+            FsError::new("read", &path, e.into())
+        })?;
+        let source = entry.path();
+        if skip.iter().any(|s| s == source) {
+            continue;
+        }
+        let relative = source.strip_prefix(from).unwrap_or(source);
+        let target = to.join(relative);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            std::fs::create_dir(&target)
+                .map_err(|e| FsError::new("create directory", &target, e))?;
+            let permissions = entry
+                .metadata()
+                .map_err(|e| FsError::new("inspect", source, e.into()))?
+                .permissions();
+            std::fs::set_permissions(&target, permissions)
+                .map_err(|e| FsError::new("set the permissions of", &target, e))?;
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(source).map_err(|e| FsError::new("read", source, e))?;
+            symlink(&link, &target)?;
+        } else {
+            mode = clone_file(source, &target, mode)?;
+            files += 1;
+        }
+    }
+    Ok(Cloned { mode, files })
+}
+
+/// Clones one file; returns the mode to go on with (`Auto` settles on the
+/// first one that works).
+fn clone_file(from: &Path, to: &Path, mode: LinkMode) -> Result<LinkMode, FsError> {
+    match mode {
+        LinkMode::Clone => reflink(from, to).map(|()| mode),
+        LinkMode::Hardlink => std::fs::hard_link(from, to)
+            .map(|()| mode)
+            .map_err(|e| FsError::new("hard-link", to, e)),
+        LinkMode::Copy => copy(from, to).map(|()| mode),
+        LinkMode::Auto => {
+            if reflink(from, to).is_ok() {
+                return Ok(LinkMode::Clone);
+            }
+            let _ = std::fs::remove_file(to);
+            if std::fs::hard_link(from, to).is_ok() {
+                return Ok(LinkMode::Hardlink);
+            }
+            copy(from, to).map(|()| LinkMode::Copy)
+        }
+    }
+}
+
+/// A copy of `from` at `to`, with its permissions; never over a file.
+fn copy(from: &Path, to: &Path) -> Result<(), FsError> {
+    let mut source = std::fs::File::open(from).map_err(|e| FsError::new("open", from, e))?;
+    let permissions = source
+        .metadata()
+        .map_err(|e| FsError::new("inspect", from, e))?
+        .permissions();
+    let mut target = std::fs::File::create_new(to).map_err(|e| FsError::new("create", to, e))?;
+    std::io::copy(&mut source, &mut target)
+        .and_then(|_| target.set_permissions(permissions))
+        .map_err(|e| FsError::new("copy", to, e))
+}
+
+/// A copy-on-write clone of `from` at `to` (`FICLONE` on Linux).
+fn reflink(from: &Path, to: &Path) -> Result<(), FsError> {
+    #[cfg(target_os = "linux")]
+    {
+        let source = std::fs::File::open(from).map_err(|e| FsError::new("open", from, e))?;
+        let permissions = source
+            .metadata()
+            .map_err(|e| FsError::new("inspect", from, e))?
+            .permissions();
+        let target = std::fs::File::create_new(to).map_err(|e| FsError::new("create", to, e))?;
+        let cloned = rustix::fs::ioctl_ficlone(&target, &source)
+            .map_err(|e| FsError::new("reflink", to, std::io::Error::from(e)))
+            .and_then(|()| {
+                target
+                    .set_permissions(permissions)
+                    .map_err(|e| FsError::new("set the permissions of", to, e))
+            });
+        if cloned.is_err() {
+            drop(target);
+            let _ = std::fs::remove_file(to);
+        }
+        cloned
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = from;
+        Err(FsError::new(
+            "reflink",
+            to,
+            std::io::Error::other("reflinks are only made on Linux"),
+        ))
+    }
+}
+
+fn symlink(link: &Path, at: &Path) -> Result<(), FsError> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(link, at).map_err(|e| FsError::new("create the symlink", at, e))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = link;
+        Err(FsError::new(
+            "create the symlink",
+            at,
+            std::io::Error::other("envs are cloned on Unix only"),
+        ))
+    }
+}
+
+/// The files of `dir` (recursively) that share an inode with a file of
+/// `other`: for tests and `-v`.
+#[cfg(test)]
+pub(crate) fn shared_files(dir: &Path, other: &Path) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap();
+        let (Ok(a), Ok(b)) = (entry.metadata(), std::fs::metadata(other.join(relative))) else {
+            continue;
+        };
+        if a.ino() == b.ino() && a.dev() == b.dev() {
+            out.push(relative.to_owned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(root: &Path) {
+        std::fs::create_dir_all(root.join("lib/site-packages/pkg")).unwrap();
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("lib/site-packages/pkg/__init__.py"), "X = 1\n").unwrap();
+        std::fs::write(root.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        std::fs::write(root.join(crate::state::STATE_FILE), "{}").unwrap();
+        std::os::unix::fs::symlink("/usr/bin/python3", root.join("bin/python")).unwrap();
+    }
+
+    #[test]
+    fn every_mode_clones_files_dirs_and_symlinks_but_not_the_state() {
+        for mode in [LinkMode::Auto, LinkMode::Hardlink, LinkMode::Copy] {
+            let tmp = tempfile::tempdir().unwrap();
+            let (from, to) = (tmp.path().join("a"), tmp.path().join("b"));
+            tree(&from);
+            std::fs::create_dir(&to).unwrap();
+            let cloned = clone_tree(&from, &to, mode).unwrap();
+            assert_eq!(cloned.files, 2, "{mode:?}");
+            assert_eq!(
+                std::fs::read_to_string(to.join("lib/site-packages/pkg/__init__.py")).unwrap(),
+                "X = 1\n"
+            );
+            assert_eq!(
+                std::fs::read_link(to.join("bin/python")).unwrap(),
+                Path::new("/usr/bin/python3")
+            );
+            assert!(!to.join(crate::state::STATE_FILE).exists(), "{mode:?}");
+            let shared = shared_files(&to, &from);
+            match cloned.mode {
+                LinkMode::Hardlink => assert_eq!(shared.len(), 2),
+                LinkMode::Copy | LinkMode::Clone => assert!(shared.is_empty()),
+                LinkMode::Auto => unreachable!("auto settles on a mode"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_clone_onto_an_existing_file_fails_and_names_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("a"), tmp.path().join("b"));
+        tree(&from);
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::write(to.join("pyvenv.cfg"), "mine").unwrap();
+        let err = clone_tree(&from, &to, LinkMode::Copy).unwrap_err();
+        assert!(err.to_string().contains("pyvenv.cfg"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(to.join("pyvenv.cfg")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn link_modes_parse_and_name_themselves() {
+        for mode in [
+            LinkMode::Auto,
+            LinkMode::Clone,
+            LinkMode::Hardlink,
+            LinkMode::Copy,
+        ] {
+            assert_eq!(LinkMode::parse(mode.name()), Ok(mode));
+        }
+        assert!(
+            LinkMode::parse("symlink")
+                .unwrap_err()
+                .contains("`symlink`")
+        );
+        assert!(LinkMode::parse("reflink").is_err());
+    }
+}
