@@ -14,10 +14,11 @@ pub(crate) enum Scenario {
     Switch,
     Locked,
     Scan,
+    Derive,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 8] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
@@ -25,6 +26,7 @@ impl Scenario {
         Self::Run,
         Self::Switch,
         Self::Scan,
+        Self::Derive,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Scenario {
             Self::Switch => "switch",
             Self::Locked => "locked",
             Self::Scan => "scan",
+            Self::Derive => "derive",
         }
     }
 
@@ -48,6 +51,7 @@ impl Scenario {
             Self::Switch => "switch medium -> medium-b -> medium",
             Self::Locked => "cold sync of medium.txt from pylock.toml",
             Self::Scan => "`envs --scan` of 100,000 dirs against `killpy list`",
+            Self::Derive => "derived envs and the store (medium-b <-> medium, a new checkout)",
         }
     }
 }

@@ -22,6 +22,7 @@
 mod args;
 mod measure;
 mod scan;
+mod derive;
 mod scenarios;
 mod support;
 mod table;
@@ -83,6 +84,7 @@ fn run(args: &Args) -> Result<()> {
             Scenario::Run => run_overhead(&bench, &dir)?,
             Scenario::Switch => switch(&bench, &dir)?,
             Scenario::Scan => scan::scan(&bench, &dir)?,
+            Scenario::Derive => derive::derive(&bench, &dir)?,
         });
         remove_dir(&dir)?;
     }
