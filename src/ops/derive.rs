@@ -9,7 +9,8 @@
 //!
 //! Invariant: a donor is only an env penv built that finds itself from its
 //! own location (relocatable), for the same base interpreter, venv options
-//! and activation prompt, with the pip a fresh build would seed; anything
+//! and activation prompt, with the pip a fresh build would seed, holding
+//! the distributions it was built with (not changed by hand); anything
 //! else is built from nothing. The donor is never written: the clone is
 //! made in the staging directory and swapped in like any new env. After a
 //! build, a relocatable env that does not point into its project is
@@ -124,7 +125,14 @@ fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
     state.is_relocatable()
         && state.base == plan.python.fingerprint
         && state.spec.venv == plan.spec.venv
-        && state.as_built.is_some()
+        && state.as_built.as_ref().is_some_and(|built| {
+            // Changed by hand since it was built: what pip would leave
+            // of it (or whether pip is still there) is unknown.
+            !matches!(
+                crate::venv::drift::compare(env, built),
+                crate::venv::drift::Contents::Changed(_)
+            )
+        })
         && !env.join(crate::venv::owned::BUILD_MARKER).exists()
         && crate::venv::check::check_base(env, state).broken.is_empty()
         && prompt_of(env, state)

@@ -67,11 +67,13 @@ pub(super) fn private_cache(sb: &Sandbox) -> PathBuf {
 }
 
 /// penv with a private data directory (the registry) and `cache` as its
-/// cache (where the store is).
+/// cache (where the store is), bounded by the default `PENV_STORE_MAX`
+/// (the sandbox's shared cache keeps nothing: `PENV_STORE_MAX=0`).
 pub(super) fn penv(sb: &Sandbox, cache: &Path) -> Command {
     let mut cmd = sb.penv();
     cmd.env("PENV_DATA_DIR", sb.tmp.path().join("data"))
-        .env("PENV_CACHE_DIR", cache);
+        .env("PENV_CACHE_DIR", cache)
+        .env_remove("PENV_STORE_MAX");
     cmd
 }
 
