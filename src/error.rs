@@ -42,9 +42,9 @@ pub enum Error {
     /// Creating the env.
     #[error(transparent)]
     Create(#[from] venv::create::CreateError),
-    /// pip.
+    /// pip (an interrupted pip is [`Error::Interrupted`]: see the `From`).
     #[error(transparent)]
-    Install(#[from] installer::InstallError),
+    Install(installer::InstallError),
     /// A file-system operation.
     #[error(transparent)]
     Fs(#[from] fs::FsError),
@@ -384,6 +384,20 @@ impl Diagnostic for Error {
                 "penv never overwrites it: edit the table (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),
             ),
             _ => None,
+        }
+    }
+}
+
+/// pip's failures are the command's; pip interrupted by a signal is the
+/// command interrupted (penv's exit code for the signal; nothing restored).
+impl From<installer::InstallError> for Error {
+    fn from(e: installer::InstallError) -> Self {
+        match e {
+            installer::InstallError::Interrupted(signal) => Error::Interrupted {
+                signal,
+                restored: false,
+            },
+            other => Error::Install(other),
         }
     }
 }

@@ -385,14 +385,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Err
                 redactor,
                 ctx.printer,
                 guard,
-            )
-            .map_err(|e| match e {
-                installer::InstallError::Interrupted(signal) => Error::Interrupted {
-                    signal,
-                    restored: false,
-                },
-                other => Error::Install(other),
-            })?;
+            )?;
         }
     }
     // After every install: what pip and venv wrote with `dir` in it.

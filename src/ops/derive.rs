@@ -199,13 +199,6 @@ pub(crate) fn derive(
             },
         });
     }
-    let interrupted = |e: installer::InstallError| match e {
-        installer::InstallError::Interrupted(signal) => Error::Interrupted {
-            signal,
-            restored: false,
-        },
-        other => Error::Install(other),
-    };
     let spec = crate::spec::Spec {
         pip: pip.clone(),
         ..plan.spec.clone()
@@ -274,7 +267,15 @@ pub(crate) fn derive(
             ctx.printer,
             guard,
         )
-        .map_err(interrupted)?;
+        // A distribution pip cannot uninstall (no `RECORD`: installed by
+        // distutils or by hand) is the clone's problem, not the spec's: a
+        // build from nothing never has to remove it.
+        .map_err(|e| match Error::from(e) {
+            Error::Install(e) => Error::Derive {
+                message: format!("pip could not uninstall from the clone: {e}"),
+            },
+            other => other,
+        })?;
     }
     let installs = missing.len() + target.unhashed.len();
     if installs > 0 {
@@ -313,7 +314,7 @@ pub(crate) fn derive(
                 guard,
             );
             let _ = crate::fs::delete_file(&requirements);
-            done.map_err(interrupted)?;
+            done?;
         }
         let tail = crate::spec::Spec {
             lock: Some(LockSpec {
@@ -331,8 +332,7 @@ pub(crate) fn derive(
                 redactor,
                 ctx.printer,
                 guard,
-            )
-            .map_err(interrupted)?;
+            )?;
         }
     }
     if spec.lock.is_some()
@@ -346,8 +346,7 @@ pub(crate) fn derive(
             redactor,
             ctx.printer,
             guard,
-        )
-        .map_err(interrupted)?;
+        )?;
     }
     let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
     Ok(Derived {
@@ -404,14 +403,7 @@ fn resolve(
         redactor,
         ctx.printer,
         guard,
-    )
-    .map_err(|e| match e {
-        installer::InstallError::Interrupted(signal) => Error::Interrupted {
-            signal,
-            restored: false,
-        },
-        other => Error::Install(other),
-    })?;
+    )?;
     let text = String::from_utf8_lossy(&crate::fs::read(&report)?).into_owned();
     let _ = crate::fs::delete_file(&report);
     crate::lock::report::parse(&text).map_err(|message| Error::Derive {

@@ -169,16 +169,12 @@ fn resolve(
         guard,
     )
     .map_err(|e| match e {
-        installer::InstallError::Interrupted(signal) => Error::Interrupted {
-            signal,
-            restored: false,
-        },
         installer::InstallError::Pip { code, .. } => Error::Locking(LockError::Resolve {
             code,
             detail: e.detail(),
             hint: e.hint().map(|h| h.replace("penv sync", "penv lock")),
         }),
-        other @ installer::InstallError::Spawn { .. } => Error::Install(other),
+        other => Error::from(other),
     })?;
     let bytes = crate::fs::read(&report)?;
     let text = String::from_utf8_lossy(&bytes);

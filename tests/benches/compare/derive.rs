@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
+use crate::Result;
 use crate::measure::{Columns, timed};
 use crate::support::{penv_requirements, remove_dir, write};
 use crate::table::{Row, Target};
 use crate::tools::Bench;
-use crate::Result;
 
 pub(crate) fn derive(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
     // Entries the other scenarios left in the store would turn an edit
@@ -30,8 +30,11 @@ pub(crate) fn derive(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
         }
         timed(&mut cmd)
     };
-    let (mut add, mut remove, mut full) =
-        (Columns::skipping(0), Columns::skipping(0), Columns::skipping(0));
+    let (mut add, mut remove, mut full) = (
+        Columns::skipping(0),
+        Columns::skipping(0),
+        Columns::skipping(0),
+    );
     for run in 0..b.slow_runs() {
         let project = dir.join(format!("penv-{run}"));
         b.penv_project(&project, Some(&b.medium_b))?;

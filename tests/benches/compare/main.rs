@@ -20,9 +20,9 @@
 //! whenever every measurement ran, 2 when one could not.
 
 mod args;
+mod derive;
 mod measure;
 mod scan;
-mod derive;
 mod scenarios;
 mod support;
 mod table;
