@@ -67,6 +67,29 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             (None, None) => {}
         }
     }
+    let names: std::collections::BTreeSet<&String> =
+        old.extras.keys().chain(new.extras.keys()).collect();
+    for name in names {
+        match (old.extras.get(name), new.extras.get(name)) {
+            (None, Some(_)) => out.push(format!("extra `{name}` selected")),
+            (Some(_), None) => out.push(format!("extra `{name}` no longer selected")),
+            (Some(o), Some(n)) => list_diff(&mut out, &format!("extra `{name}`: "), o, n),
+            (None, None) => {}
+        }
+    }
+    match (&old.package, &new.package) {
+        (None, Some(_)) => out.push("the project itself is now installed".to_owned()),
+        (Some(_), None) => out.push("the project itself is no longer installed".to_owned()),
+        (Some(o), Some(n)) => {
+            for extra in n.extras.iter().filter(|e| !o.extras.contains(e)) {
+                out.push(format!("extra `{extra}` selected"));
+            }
+            for extra in o.extras.iter().filter(|e| !n.extras.contains(e)) {
+                out.push(format!("extra `{extra}` no longer selected"));
+            }
+        }
+        (None, None) => {}
+    }
     parts::requirement_files(&mut out, &old.requirement_files, &new.requirement_files);
     if old.pip != new.pip {
         let before = out.len();
@@ -204,7 +227,7 @@ mod tests {
     use super::*;
     use crate::credentials::PipUrl;
     use crate::spec::build::canonical_requirements;
-    use crate::spec::{FindLinks, LocalProject, example};
+    use crate::spec::{FindLinks, LocalProject, PackageSpec, example};
 
     #[test]
     fn diff_names_what_changed() {
@@ -222,6 +245,43 @@ mod tests {
                 "+httpx==0.28.1, -rich==13.*",
                 "`requirements.txt`: +attrs",
             ]
+        );
+    }
+
+    #[test]
+    fn diff_names_extras_and_the_project_itself() {
+        let old = example();
+        let mut new = example();
+        new.extras.insert(
+            "bye".into(),
+            canonical_requirements(&["farewell==1.0".into()]),
+        );
+        assert_eq!(diff(&old, &new), vec!["extra `bye` selected"]);
+        assert_eq!(diff(&new, &old), vec!["extra `bye` no longer selected"]);
+        let mut other = new.clone();
+        other.extras.insert(
+            "bye".into(),
+            canonical_requirements(&["farewell==2.0".into()]),
+        );
+        assert_eq!(
+            diff(&new, &other),
+            vec!["extra `bye`: +farewell==2.0, -farewell==1.0"]
+        );
+        let mut package = example();
+        package.package = Some(PackageSpec {
+            extras: vec!["cli".into()],
+        });
+        assert_eq!(
+            diff(&old, &package),
+            vec!["the project itself is now installed"]
+        );
+        let mut more = package.clone();
+        more.package = Some(PackageSpec {
+            extras: vec!["http2".into()],
+        });
+        assert_eq!(
+            diff(&package, &more),
+            vec!["extra `http2` selected", "extra `cli` no longer selected"]
         );
     }
 

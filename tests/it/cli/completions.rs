@@ -66,6 +66,8 @@ fn the_completions_of_every_shell_name_every_command() {
                 path.join(" ")
             );
         }
+        // A hidden command is not offered (`clap_complete` would).
+        assert!(!script.contains("generate-man"), "{shell}: {script}");
     }
 }
 

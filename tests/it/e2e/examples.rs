@@ -84,7 +84,9 @@ fn every_example_is_valid_and_the_offline_ones_sync() {
     let examples = examples();
     let names: Vec<&str> = examples.iter().map(|(n, _)| n.as_str()).collect();
     assert!(
-        names.contains(&"git-hooks") && names.contains(&"quickstart"),
+        ["git-hooks", "groups", "pyproject", "quickstart"]
+            .iter()
+            .all(|n| names.contains(n)),
         "{names:?}"
     );
     let validator = validator();
@@ -99,25 +101,40 @@ fn every_example_is_valid_and_the_offline_ones_sync() {
                 penv::diagnostics::render(&penv::Error::from(e))
             )
         });
-        if project.config.pip.no_index {
-            offline.push((name, file.file_name().unwrap().to_owned()));
+        // Offline: its own `no-index`, or (a `pyproject.toml` with no
+        // `[tool.penv]`, as uv users write it) pip pointed at the examples'
+        // wheels by its own variables, as the example says to run it.
+        let by_pip_vars = file.ends_with("pyproject.toml") && !text.contains("[tool.penv");
+        if project.config.pip.no_index || by_pip_vars {
+            offline.push((name, by_pip_vars));
         }
     }
-    assert!(offline.len() >= 2, "{offline:?}");
+    assert!(offline.len() >= 4, "{offline:?}");
     let _python = require_python!();
     // A copy of the whole directory, so `../quickstart/wheels` still resolves.
     let sb = Sandbox::new();
     let copy = sb.tmp.path().join("examples");
     copy_tree(&examples_dir(), &copy, Files::Copy, &[".venv", ".penv"]);
-    for (name, _) in offline {
+    for (name, by_pip_vars) in offline {
         let dir = copy.join(name);
-        let run = |args: &[&str]| sb.penv().current_dir(&dir).args(args).output().unwrap();
-        let out = run(&["sync"]);
-        assert!(
-            out.status.success(),
-            "examples/{name}: {}",
-            crate::common::output::show(&out)
-        );
+        let run = |args: &[&str]| {
+            let mut cmd = sb.penv();
+            if by_pip_vars {
+                cmd.env("PIP_NO_INDEX", "1")
+                    .env("PIP_FIND_LINKS", copy.join("quickstart/wheels"));
+            }
+            cmd.current_dir(&dir).args(args).output().unwrap()
+        };
+        // The defaults, then every group (and back: the check is of a
+        // plain sync).
+        for args in [&["sync"][..], &["sync", "--all-groups"], &["sync"]] {
+            let out = run(args);
+            assert!(
+                out.status.success(),
+                "examples/{name}: {args:?}: {}",
+                crate::common::output::show(&out)
+            );
+        }
         let out = run(&["sync", "--check"]);
         assert!(
             out.status.success(),

@@ -301,7 +301,11 @@ fn errors_in_a_block_name_the_script_and_line_and_a_script_without_one_runs_as_b
         "penv.toml",
         &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
     );
-    let out = ok(penv(&sb, &cache).args(["run", "plain.py"]));
+    // (`PENV_STORE_MAX=0`: the project's env is not kept in the store, so
+    // any entry there would be the script's.)
+    let out = ok(penv(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .args(["run", "plain.py"]));
     assert_eq!(stdout(&out), "plain 42\n");
     assert!(
         stderr(&out).contains("never closes") || stderr(&out).contains("no `# ///` line closes"),
