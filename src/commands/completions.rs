@@ -18,7 +18,7 @@ use crate::ops::Ctx;
 
 pub(super) fn completions(ctx: &Ctx, args: &CompletionsArgs) -> ExitCode {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut visible(Cli::command()), "penv", &mut out);
+    clap_complete::generate(args.shell, &mut visible(&Cli::command()), "penv", &mut out);
     let text = String::from_utf8_lossy(&out);
     ctx.printer.data(text.strip_suffix('\n').unwrap_or(&text));
     ExitCode::SUCCESS
@@ -29,7 +29,7 @@ pub(super) fn completions(ctx: &Ctx, args: &CompletionsArgs) -> ExitCode {
 /// one, so the root is put together again from `cmd`'s own settings shown
 /// in completions (about, version, arguments) and its visible
 /// subcommands.
-fn visible(cmd: clap::Command) -> clap::Command {
+fn visible(cmd: &clap::Command) -> clap::Command {
     let mut root = clap::Command::new("penv")
         .args(cmd.get_arguments().cloned())
         .subcommands(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
