@@ -151,6 +151,13 @@ fn penv_toml(found: &Found, notes: &mut Vec<String>, groups_commented: bool) -> 
         }
         None => out.push_str("requirements = []\n"),
     }
+    // A `dev` group is installed by a plain sync, as uv does (and penv for
+    // a `pyproject.toml`'s `[dependency-groups] dev`).
+    if !groups_commented && found.files.groups.contains_key("dev") {
+        out.push_str(
+            "default-groups = [\"dev\"]  # `penv sync --no-default-groups` leaves it out\n",
+        );
+    }
     if !found.files.groups.is_empty() {
         let groups = format!("[groups]\n{}", group_lines(&found.files.groups));
         out.push('\n');
@@ -288,6 +295,7 @@ mod tests {
             "# Written by `penv init` from the files beside it; every key is in penv's README.\n\
              python = \"3.12\"  # from `.python-version`\n\
              requirement-files = [\"requirements.txt\"]\n\
+             default-groups = [\"dev\"]  # `penv sync --no-default-groups` leaves it out\n\
              \n\
              [groups]\n\
              dev = { requirement-files = [\"requirements-dev.txt\"] }\n"

@@ -30,10 +30,12 @@ pub(crate) struct Cloned {
 }
 
 /// Clones the tree of `from` into `to`, a directory that exists (penv's
-/// staging directory: its build marker is left alone).
+/// staging directory: its build marker is left alone). Directories and
+/// symlinks are made in one walk, then the files are cloned by one thread
+/// per core (an env is thousands of small files: the system calls are the
+/// cost); each directory gets its permissions last, so a read-only one
+/// still receives its files.
 pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Cloned, FsError> {
-    let mut mode = mode;
-    let mut files = 0;
     let skip = [
         from.join(crate::state::STATE_FILE),
         from.join(super::owned::BUILD_MARKER),
@@ -42,6 +44,8 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
         .min_depth(1)
         .follow_links(false)
         .sort_by_file_name();
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
     for entry in walk {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(from).to_owned();
@@ -61,17 +65,46 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
                 .metadata()
                 .map_err(|e| FsError::new("inspect", source, e.into()))?
                 .permissions();
-            std::fs::set_permissions(&target, permissions)
-                .map_err(|e| FsError::new("set the permissions of", &target, e))?;
+            dirs.push((target, permissions));
         } else if kind.is_symlink() {
             let link = std::fs::read_link(source).map_err(|e| FsError::new("read", source, e))?;
             symlink(&link, &target)?;
         } else {
-            mode = clone_file(source, &target, mode)?;
-            files += 1;
+            files.push((source.to_owned(), target));
         }
     }
-    Ok(Cloned { mode, files })
+    // `Auto` settles on the first file's mode; the rest take it.
+    let mut mode = mode;
+    if let Some((source, target)) = files.first() {
+        mode = clone_file(source, target, mode)?;
+    }
+    let rest = files.get(1..).unwrap_or_default();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 8);
+    let chunk = rest.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = rest
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .try_for_each(|(source, target)| clone_file(source, target, mode).map(drop))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })?;
+    for (dir, permissions) in dirs.into_iter().rev() {
+        std::fs::set_permissions(&dir, permissions)
+            .map_err(|e| FsError::new("set the permissions of", &dir, e))?;
+    }
+    Ok(Cloned {
+        mode,
+        files: files.len(),
+    })
 }
 
 /// Clones one file; returns the mode to go on with (`Auto` settles on the

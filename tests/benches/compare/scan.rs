@@ -63,16 +63,28 @@ fn build_tree(b: &Bench, dir: &Path) -> Result<std::path::PathBuf> {
     Ok(tree)
 }
 
-/// How many envs a tool's JSON lists (penv: `envs`; `KillPy`: the array).
-fn listed(json: &str, tool: &str) -> Result<usize> {
+/// How many envs in `tree` a tool's JSON lists (penv: `envs`, which also
+/// holds penv's own — the store's entries, registered envs —; `KillPy`:
+/// the array).
+fn listed(json: &str, tool: &str, tree: &Path) -> Result<usize> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("{tool}'s --json is not JSON: {e}"))?;
-    value
+    let envs = value
         .get("envs")
         .unwrap_or(&value)
         .as_array()
-        .map(Vec::len)
-        .ok_or_else(|| format!("{tool}'s --json holds no list of envs"))
+        .ok_or_else(|| format!("{tool}'s --json holds no list of envs"))?;
+    let tree = tree.canonicalize().unwrap_or_else(|_| tree.to_owned());
+    Ok(envs
+        .iter()
+        .filter(|e| {
+            // KillPy's `path` is relative to its working directory.
+            e.get("absolute_path")
+                .or_else(|| e.get("path"))
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|p| Path::new(p).starts_with(&tree))
+        })
+        .count())
 }
 
 pub(crate) fn scan(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
@@ -95,7 +107,7 @@ pub(crate) fn scan(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
             .arg(&tree);
         cmd
     };
-    let found = listed(&capture(&mut penv())?, "penv")?;
+    let found = listed(&capture(&mut penv())?, "penv", &tree)?;
     if found != ENVS {
         return Err(format!(
             "penv envs listed {found} envs in `{}`, not {ENVS}",
@@ -103,7 +115,7 @@ pub(crate) fn scan(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
         ));
     }
     if let Some(path) = &b.killpy {
-        let found = listed(&capture(&mut killpy(path))?, "killpy")?;
+        let found = listed(&capture(&mut killpy(path))?, "killpy", &tree)?;
         if found != ENVS {
             return Err(format!(
                 "killpy listed {found} envs in `{}`, not {ENVS}",

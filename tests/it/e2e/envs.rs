@@ -4,6 +4,7 @@
 //! directory, a symlinked `pyvenv.cfg`, a symlink into another tree with an
 //! env, `VIRTUAL_ENV`'s env — that survives every combination of flags.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -488,4 +489,62 @@ fn envs_drops_the_records_of_envs_deleted_by_hand() {
     // The others are as they were.
     assert!(record_of(&sb, &kept.join(".venv")).is_some());
     assert!(record_of(&sb, &stashing.join(".venv")).is_some());
+}
+
+#[test]
+fn on_a_terminal_prune_asks_and_deletes_only_on_yes() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let tree = sb.tmp.path().canonicalize().unwrap().join("tree");
+    let env = tree.join("old/.venv");
+    run_ok(
+        Command::new(python)
+            .args(["-m", "venv", "--without-pip"])
+            .arg(&env),
+    );
+    // penv's stdin a terminal: `script` runs it on a pseudo-terminal and
+    // types what it reads from its own stdin there.
+    let on_a_terminal = |answer: &str| {
+        let penv = penv_in(&sb, &sb.project);
+        let mut line = format!(
+            "'{}' envs prune --older-than 0s --scan '{}'",
+            crate::common::penv_bin().display(),
+            tree.display()
+        );
+        line.push_str("; echo \"exit=$?\"");
+        let mut cmd = Command::new("script");
+        cmd.env_clear()
+            .envs(penv.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(&sb.project)
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let Ok(mut child) = cmd.spawn() else {
+            return None;
+        };
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+        drop(stdin);
+        Some(child.wait_with_output().unwrap())
+    };
+    let Some(out) = on_a_terminal("n\n") else {
+        crate::skip!("no `script` (util-linux) to give penv a terminal");
+    };
+    let text = stdout(&out);
+    assert!(
+        text.contains("Delete them? [y/N]") && text.contains("Nothing deleted."),
+        "{text}"
+    );
+    assert!(text.contains("exit=0"), "{text}");
+    assert!(env.join("pyvenv.cfg").is_file(), "kept on `n`");
+    // Anything but a yes is a no, an empty line too.
+    let text = stdout(&on_a_terminal("\n").unwrap());
+    assert!(text.contains("Nothing deleted."), "{text}");
+    assert!(env.join("pyvenv.cfg").is_file());
+    let text = stdout(&on_a_terminal("y\n").unwrap());
+    assert!(text.contains("Freed"), "{text}");
+    assert!(!env.exists(), "deleted on `y`");
+    assert!(tree.join("old").is_dir(), "only the env");
 }
