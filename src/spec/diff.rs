@@ -57,26 +57,8 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         }
     }
     list_diff(&mut out, "", &old.requirements, &new.requirements);
-    let names: std::collections::BTreeSet<&String> =
-        old.groups.keys().chain(new.groups.keys()).collect();
-    for name in names {
-        match (old.groups.get(name), new.groups.get(name)) {
-            (None, Some(_)) => out.push(format!("group `{name}` selected")),
-            (Some(_), None) => out.push(format!("group `{name}` no longer selected")),
-            (Some(o), Some(n)) => list_diff(&mut out, &format!("group `{name}`: "), o, n),
-            (None, None) => {}
-        }
-    }
-    let names: std::collections::BTreeSet<&String> =
-        old.extras.keys().chain(new.extras.keys()).collect();
-    for name in names {
-        match (old.extras.get(name), new.extras.get(name)) {
-            (None, Some(_)) => out.push(format!("extra `{name}` selected")),
-            (Some(_), None) => out.push(format!("extra `{name}` no longer selected")),
-            (Some(o), Some(n)) => list_diff(&mut out, &format!("extra `{name}`: "), o, n),
-            (None, None) => {}
-        }
-    }
+    selection_diff(&mut out, "group", &old.groups, &new.groups);
+    selection_diff(&mut out, "extra", &old.extras, &new.extras);
     match (&old.package, &new.package) {
         (None, Some(_)) => out.push("the project itself is now installed".to_owned()),
         (Some(_), None) => out.push("the project itself is no longer installed".to_owned()),
@@ -117,6 +99,25 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         out.push("spec changed".to_owned());
     }
     out
+}
+
+/// What changed in a selection of named requirement lists (groups, extras):
+/// `kind `name` selected`, `no longer selected`, or its lines' diff.
+fn selection_diff(
+    out: &mut Vec<String>,
+    kind: &str,
+    old: &std::collections::BTreeMap<String, Vec<String>>,
+    new: &std::collections::BTreeMap<String, Vec<String>>,
+) {
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for name in names {
+        match (old.get(name), new.get(name)) {
+            (None, Some(_)) => out.push(format!("{kind} `{name}` selected")),
+            (Some(_), None) => out.push(format!("{kind} `{name}` no longer selected")),
+            (Some(o), Some(n)) => list_diff(out, &format!("{kind} `{name}`: "), o, n),
+            (None, None) => {}
+        }
+    }
 }
 
 /// What changed about the lock an env is installed from.
