@@ -90,8 +90,10 @@ pub(crate) fn donor(
             }));
         }
     }
-    // Without pip in the env, nothing can bring a clone to the target.
-    if !plan.spec.venv.pip {
+    // Without pip in the env, nothing can bring a clone to the target. With
+    // the base's site-packages visible, a resolution that ignores what is
+    // installed would install what a fresh build takes from the base.
+    if !plan.spec.venv.pip || plan.spec.venv.system_site_packages {
         return Ok(None);
     }
     let stashed = crate::venv::stash::list(&plan.paths)
@@ -110,7 +112,19 @@ pub(crate) fn donor(
     let seed = seed()?;
     Ok(candidates
         .into_iter()
-        .find(|(_, state)| state.pip_version == seed)
+        // The pip a fresh build would seed, still the pip in it (a spec or
+        // lock may have installed another over the seed; pip is kept).
+        .find(|(_, state)| {
+            state.pip_version == seed
+                && state.as_built.as_ref().is_some_and(|built| {
+                    built
+                        .dists
+                        .iter()
+                        .find(|d| d.name == "pip")
+                        .map(|d| &d.version)
+                        == seed.as_ref()
+                })
+        })
         .map(|(env, state)| Donor {
             env,
             state,
@@ -270,12 +284,7 @@ pub(crate) fn derive(
         // A distribution pip cannot uninstall (no `RECORD`: installed by
         // distutils or by hand) is the clone's problem, not the spec's: a
         // build from nothing never has to remove it.
-        .map_err(|e| match Error::from(e) {
-            Error::Install(e) => Error::Derive {
-                message: format!("pip could not uninstall from the clone: {e}"),
-            },
-            other => other,
-        })?;
+        .map_err(|e| in_clone(e, "uninstall from"))?;
     }
     let installs = missing.len() + target.unhashed.len();
     if installs > 0 {
@@ -314,7 +323,7 @@ pub(crate) fn derive(
                 guard,
             );
             let _ = crate::fs::delete_file(&requirements);
-            done?;
+            done.map_err(|e| in_clone(e, "install into"))?;
         }
         let tail = crate::spec::Spec {
             lock: Some(LockSpec {
@@ -332,7 +341,8 @@ pub(crate) fn derive(
                 redactor,
                 ctx.printer,
                 guard,
-            )?;
+            )
+            .map_err(|e| in_clone(e, "install into"))?;
         }
     }
     if spec.lock.is_some()
@@ -346,7 +356,8 @@ pub(crate) fn derive(
             redactor,
             ctx.printer,
             guard,
-        )?;
+        )
+        .map_err(|e| in_clone(e, "install into"))?;
     }
     let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
     Ok(Derived {
@@ -360,6 +371,19 @@ pub(crate) fn derive(
             removed: remove.len(),
         },
     })
+}
+
+/// pip failing in a clone, after the resolution succeeded, is the clone's
+/// problem, not the spec's (a distribution without `RECORD` to uninstall,
+/// a pip option the pinned install lacks): the env is then built from
+/// nothing. An interrupted pip stays an interruption.
+fn in_clone(e: installer::InstallError, what: &str) -> Error {
+    match Error::from(e) {
+        Error::Install(e) => Error::Derive {
+            message: format!("pip could not {what} the clone: {e}"),
+        },
+        other => other,
+    }
 }
 
 /// The packages an env is to hold.
@@ -471,8 +495,14 @@ fn target_of(resolution: &Resolution) -> Result<Target, Error> {
 /// pip): only a relocatable env that does not point into its project, and
 /// not one cloned from the store. Best effort: the store is a cache.
 pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
+    // What the hash does not capture cannot be shared: local projects and
+    // a lock's unhashed entries (their code, as this checkout built it;
+    // the project itself, editable, points into this checkout).
+    let spec = &state.spec;
     if !state.is_relocatable()
-        || crate::venv::readiness::editable_in_project(&state.spec).is_some()
+        || crate::venv::readiness::editable_in_project(spec).is_some()
+        || !spec.local_projects.is_empty()
+        || spec.lock.as_ref().is_some_and(|l| !l.unhashed.is_empty())
         || matches!(state.origin, Some(Origin::Store { .. }))
         || plan.script().is_some()
     {

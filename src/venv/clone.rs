@@ -7,8 +7,9 @@
 //! everything pip and Python do to an env (pip unlinks a file before it
 //! writes one in its place, uninstalls by unlinking or renaming, and
 //! bytecode is written to a temporary file then renamed), and for penv's
-//! own rewrites (a temporary file renamed over the old one). Only an edit
-//! made in place by hand shows in both.
+//! own rewrites (a temporary file renamed over the old one). The exception
+//! is `*.pth`, which pip edits in place: those are copied. Otherwise only
+//! an edit made in place by hand shows in both.
 //!
 //! The top-level `penv-state.json` and penv's build marker are never
 //! cloned: the clone is a new env, whose state is written when it is done.
@@ -73,12 +74,31 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
             files.push((source.to_owned(), target));
         }
     }
-    // `Auto` settles on the first file's mode; the rest take it.
+    // pip rewrites `*.pth` files in place (`easy-install.pth` when it
+    // uninstalls a legacy editable): a hard link would carry the edit
+    // into the env cloned from, so those are copied.
+    let is_pth = |p: &Path| p.extension().is_some_and(|e| e == "pth");
+    // `Auto` settles on the first other file's mode; the rest take it.
     let mut mode = mode;
-    if let Some((source, target)) = files.first() {
-        mode = clone_file(source, target, mode)?;
+    let first = files.iter().position(|(source, _)| !is_pth(source));
+    match first {
+        Some(i) => mode = clone_file(&files[i].0, &files[i].1, mode)?,
+        None if mode == LinkMode::Auto => mode = LinkMode::Copy,
+        None => {}
     }
-    let rest = files.get(1..).unwrap_or_default();
+    let file_mode = |source: &Path| {
+        if mode == LinkMode::Hardlink && is_pth(source) {
+            LinkMode::Copy
+        } else {
+            mode
+        }
+    };
+    let rest: Vec<&(std::path::PathBuf, std::path::PathBuf)> = files
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != first)
+        .map(|(_, f)| f)
+        .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .clamp(1, 8);
@@ -88,8 +108,9 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
-                    part.iter()
-                        .try_for_each(|(source, target)| clone_file(source, target, mode).map(drop))
+                    part.iter().try_for_each(|(source, target)| {
+                        clone_file(source, target, file_mode(source)).map(drop)
+                    })
                 })
             })
             .collect();
@@ -251,6 +272,29 @@ mod tests {
                 LinkMode::Auto => unreachable!("auto settles on a mode"),
             }
         }
+    }
+
+    #[test]
+    fn pth_files_are_copied_even_when_hard_linking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("a"), tmp.path().join("b"));
+        tree(&from);
+        std::fs::write(from.join("lib/site-packages/easy-install.pth"), "/src\n").unwrap();
+        std::fs::create_dir(&to).unwrap();
+        let cloned = clone_tree(&from, &to, LinkMode::Hardlink).unwrap();
+        assert_eq!(cloned.files, 3);
+        let shared = shared_files(&to, &from);
+        assert!(
+            shared
+                .iter()
+                .all(|f| f.extension().is_none_or(|e| e != "pth")),
+            "{shared:?}"
+        );
+        assert!(shared.contains(&PathBuf::from("lib/site-packages/pkg/__init__.py")));
+        assert_eq!(
+            std::fs::read_to_string(to.join("lib/site-packages/easy-install.pth")).unwrap(),
+            "/src\n"
+        );
     }
 
     #[test]

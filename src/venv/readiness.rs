@@ -287,6 +287,9 @@ impl Readiness {
 /// the project itself, `-e ./pkg`): pip records it by absolute path, so a
 /// moved or copied project's env would import the code where it was.
 pub(crate) fn editable_in_project(spec: &Spec) -> Option<&str> {
+    if spec.package.is_some() {
+        return Some("-e .");
+    }
     spec.local_projects
         .iter()
         .find(|l| l.requirement.starts_with("-e") && !Path::new(&l.path).is_absolute())
