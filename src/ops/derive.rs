@@ -495,12 +495,12 @@ fn target_of(resolution: &Resolution) -> Result<Target, Error> {
 /// pip): only a relocatable env that does not point into its project, and
 /// not one cloned from the store. Best effort: the store is a cache.
 pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
-    // What the hash does not capture cannot be shared: local projects and
-    // a lock's unhashed entries (their code, as this checkout built it;
-    // the project itself, editable, points into this checkout).
+    // What the hash does not capture cannot be shared: the project itself,
+    // local projects and a lock's unhashed entries (their code, as this
+    // checkout built it; an editable one points into this checkout).
     let spec = &state.spec;
     if !state.is_relocatable()
-        || crate::venv::readiness::editable_in_project(spec).is_some()
+        || spec.package.is_some()
         || !spec.local_projects.is_empty()
         || spec.lock.as_ref().is_some_and(|l| !l.unhashed.is_empty())
         || matches!(state.origin, Some(Origin::Store { .. }))
