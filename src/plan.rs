@@ -239,7 +239,23 @@ impl Plan {
             lock: LockUse::Ignore,
         };
         let mut plan = Self::new(project, selection, vars, prober)?;
-        plan.paths = store.entry(&plan.hash);
+        // A block whose env depends on more than its hash (a local source
+        // tree, a variable, an unhashed URL) gets an entry of its own: no
+        // other script with the same hash shares it.
+        let key = match plan.spec.not_shareable() {
+            None => plan.hash.clone(),
+            Some(_) => {
+                use sha2::Digest as _;
+                let mut hasher = sha2::Sha256::new();
+                hasher.update(b"penv-script-own\0");
+                hasher.update(plan.hash.as_bytes());
+                hasher.update(b"\0");
+                let script = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+                hasher.update(script.as_os_str().as_encoded_bytes());
+                hex::encode(hasher.finalize())
+            }
+        };
+        plan.paths = store.entry(&key);
         plan.script = Some((file, store.clone()));
         Ok(plan)
     }

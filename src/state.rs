@@ -13,6 +13,7 @@
 //! has no `as-built`: such an env is stale, and the next sync rebuilds it
 //! rather than trust whatever it holds now.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -143,6 +144,14 @@ pub(crate) struct AsBuilt {
     pub(crate) site_packages: Vec<SiteDir>,
     /// The distributions installed, sorted.
     pub(crate) dists: Vec<Dist>,
+    /// What each distribution was installed from, by normalized name: the
+    /// sha256 (hex) of the wheel or sdist pip installed, as pip's `--report`
+    /// gave it (a lock's or the index's hash, or the local file's own). A
+    /// derived env keeps a distribution only when this equals the target's
+    /// artifact. Missing for what penv cannot know it of (the seeded pip, a
+    /// source tree, a build by a pip without `--report`): never kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) artifacts: BTreeMap<String, String>,
 }
 
 /// One `bin/python*` entry.

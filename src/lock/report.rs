@@ -104,6 +104,28 @@ struct RawMetadata {
     requires_python: Option<String>,
 }
 
+/// The artifacts an install's report says pip installed: normalized name →
+/// (version, sha256 hex) of each wheel or sdist with a sha256 (a source
+/// tree or a checkout has none, and is left out).
+pub(crate) fn installed_artifacts(
+    json: &str,
+) -> Result<BTreeMap<String, (String, String)>, String> {
+    Ok(parse(json)?
+        .packages
+        .into_iter()
+        .filter_map(|p| match p.source {
+            Source::Archive { mut hashes } => {
+                let sha256 = hashes.remove("sha256")?;
+                Some((
+                    crate::requirement::normalize_name(&p.name),
+                    (p.version, sha256),
+                ))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
 /// Reads the report's JSON text; `Err` says what is wrong with it.
 pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
     let raw: RawReport = serde_json::from_str(json).map_err(|e| e.to_string())?;

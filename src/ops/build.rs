@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use super::artifacts::Recorder;
 use super::{Ctx, derive};
 use crate::Error;
 use crate::diagnostics::display_path;
@@ -246,7 +247,7 @@ fn build_checked(
     dir: &Path,
     donor: Option<&derive::Donor>,
 ) -> Result<(AsBuilt, Option<String>, Relocation, Origin), Error> {
-    let (pip_version, relocation, origin) = if let Some(donor) = donor {
+    let (pip_version, relocation, origin, recorder) = if let Some(donor) = donor {
         let derived = derive::derive(
             job.ctx,
             job.plan,
@@ -256,10 +257,15 @@ fn build_checked(
             &job.redactor,
             &job.guard,
         )?;
-        (derived.pip_version, derived.relocation, derived.origin)
+        (
+            derived.pip_version,
+            derived.relocation,
+            derived.origin,
+            derived.recorder,
+        )
     } else {
-        let (pip_version, relocation) = build_into(job, dir)?;
-        (pip_version, relocation, Origin::Built)
+        let (pip_version, relocation, recorder) = build_into(job, dir)?;
+        (pip_version, relocation, Origin::Built, recorder)
     };
     if job.guard.received().is_none()
         && let Some(changed) = job.plan.changed_since_built()?
@@ -267,12 +273,9 @@ fn build_checked(
         return Err(changed);
     }
     // What the env is, recorded after the relocation pass rewrote `bin/`.
-    Ok((
-        crate::venv::drift::record(dir)?,
-        pip_version,
-        relocation,
-        origin,
-    ))
+    let mut as_built = crate::venv::drift::record(dir)?;
+    recorder.finish(&mut as_built);
+    Ok((as_built, pip_version, relocation, origin))
 }
 
 /// The state of a new env for `plan`, to be used at the env path.
@@ -304,7 +307,7 @@ fn new_state(
 /// Builds the env in `dir` (the env path, or the staging directory beside
 /// it), then relocates it; returns the version of the pip seeded, if any,
 /// and what the relocation found.
-fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Error> {
+fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Recorder), Error> {
     let (ctx, plan, pip, redactor, guard) =
         (job.ctx, job.plan, &job.pip, &job.redactor, &job.guard);
     let interrupted = || {
@@ -350,6 +353,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Err
     if let Some(e) = interrupted() {
         return Err(e);
     }
+    let mut recorder = Recorder::new(&plan.paths, pip_version.as_deref());
     if installer::has_work(&plan.spec) {
         let spec = crate::spec::Spec {
             pip: pip.clone(),
@@ -380,12 +384,13 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Err
             installer::install(
                 env,
                 &plan.project.root,
-                &args,
+                &recorder.args(args),
                 step,
                 redactor,
                 ctx.printer,
                 guard,
             )?;
+            recorder.read();
         }
     }
     // After every install: what pip and venv wrote with `dir` in it.
@@ -397,7 +402,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation), Err
         relocation.blockers.len(),
         started.elapsed().as_secs_f64() * 1000.0
     ));
-    Ok((pip_version, relocation))
+    Ok((pip_version, relocation, recorder))
 }
 
 /// The pip runs that install a lock's selection: its files, hash-checked,

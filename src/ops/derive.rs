@@ -17,11 +17,12 @@
 //! offered to the store, so another checkout of the same spec (a new
 //! clone, a `git worktree add`) gets it by cloning.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Ctx;
+use super::artifacts::Recorder;
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::installer;
@@ -34,6 +35,7 @@ use crate::requirement::normalize_name;
 use crate::spec::LockSpec;
 use crate::state::{Origin, State};
 use crate::venv::clone::{self, LinkMode};
+use crate::venv::record;
 use crate::venv::relocate::{self, Relocation};
 
 /// An env to clone the new one from.
@@ -74,7 +76,9 @@ pub(crate) fn donor(
     mode: LinkMode,
     seed: impl FnOnce() -> Result<Option<String>, Error>,
 ) -> Result<Option<Donor>, Error> {
-    if let Ok(store) = super::script::store(ctx) {
+    if let Ok(store) = super::script::store(ctx)
+        && plan.spec.not_shareable().is_none()
+    {
         let entry = store.entry(&plan.hash);
         if let Ok(Some(state)) = State::read(&entry.env)
             && state.hash == plan.hash
@@ -181,6 +185,9 @@ pub(crate) struct Derived {
     pub(crate) pip_version: Option<String>,
     pub(crate) relocation: Relocation,
     pub(crate) origin: Origin,
+    /// What each distribution was installed from: the donor's for those
+    /// kept, pip's report for those installed.
+    pub(crate) recorder: Recorder,
 }
 
 /// Clones `donor` into `dir` (the staging directory) and brings it to the
@@ -211,6 +218,7 @@ pub(crate) fn derive(
                 from: donor.env.clone(),
                 link_mode,
             },
+            recorder: Recorder::carried(&donor.state),
         });
     }
     let spec = crate::spec::Spec {
@@ -235,35 +243,28 @@ pub(crate) fn derive(
         .into_iter()
         .map(|d| (d.name, d.version))
         .collect();
-    let wanted: BTreeMap<String, Option<&str>> = target
-        .selected
-        .iter()
-        .map(|s| (normalize_name(&s.name), s.version.as_deref()))
-        .collect();
-    // Kept: at the version the target wants. pip is never uninstalled (it
-    // does the work): the seeded one stays, or the target's version is
-    // installed over it. Entries installed without a hash check (trees,
-    // checkouts) are installed again: nothing says they are the same.
-    let keep = |name: &str, version: &str| {
-        name == "pip" || wanted.get(name).is_some_and(|want| *want == Some(version))
-    };
-    let remove: Vec<&String> = installed
-        .iter()
-        .filter(|(name, version)| !keep(name, version))
-        .map(|(name, _)| name)
-        .collect();
+    let keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+    let kept = installed.len() - keeping.remove.len();
+    let remove: Vec<&String> = keeping.remove.iter().collect();
     let missing: Vec<Selected> = target
         .selected
         .iter()
         .filter(|s| {
-            installed.get(&normalize_name(&s.name)).map(String::as_str) != s.version.as_deref()
+            let name = normalize_name(&s.name);
+            !(keeping.kept.contains_key(&name)
+                && installed.get(&name).map(String::as_str) == s.version.as_deref())
         })
         .cloned()
         .collect();
+    let mut recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+    for (name, sha256) in &keeping.kept {
+        if let (Some(version), Some(sha256)) = (installed.get(name), sha256) {
+            recorder.keep(name, version, sha256);
+        }
+    }
     ctx.printer.verbose(&format!(
-        "derived from `{}`: {} kept, {} to remove, {} to install",
+        "derived from `{}`: {kept} kept, {} to remove, {} to install",
         display_path(&donor.env),
-        installed.len() - remove.len(),
         remove.len(),
         missing.len() + target.unhashed.len()
     ));
@@ -316,7 +317,7 @@ pub(crate) fn derive(
             let done = installer::install(
                 dir,
                 root,
-                &args,
+                &recorder.args(args),
                 "Installing what is missing with pip",
                 redactor,
                 ctx.printer,
@@ -324,6 +325,7 @@ pub(crate) fn derive(
             );
             let _ = crate::fs::delete_file(&requirements);
             done.map_err(|e| in_clone(e, "install into"))?;
+            recorder.read();
         }
         let tail = crate::spec::Spec {
             lock: Some(LockSpec {
@@ -336,13 +338,14 @@ pub(crate) fn derive(
             installer::install(
                 dir,
                 root,
-                &args,
+                &recorder.args(args),
                 "Installing local and VCS entries with pip",
                 redactor,
                 ctx.printer,
                 guard,
             )
             .map_err(|e| in_clone(e, "install into"))?;
+            recorder.read();
         }
     }
     if spec.lock.is_some()
@@ -351,13 +354,33 @@ pub(crate) fn derive(
         installer::install(
             dir,
             root,
-            &args,
+            &recorder.args(args),
             "Installing the project itself (editable) with pip",
             redactor,
             ctx.printer,
             guard,
         )
         .map_err(|e| in_clone(e, "install into"))?;
+        recorder.read();
+    }
+    // Two distributions writing one file, one of them installed now: which
+    // one's bytes stay depends on the order pip installs them in, which a
+    // clone cannot reproduce. A build from nothing decides it as pip does.
+    let owners = record::owners(dir)?;
+    if let Some((path, names)) =
+        record::shared(&owners).find(|(_, names)| names.iter().any(|n| !keeping.kept.contains_key(n)))
+    {
+        return Err(Error::Derive {
+            message: format!(
+                "{} both install `{}`",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                path.display()
+            ),
+        });
     }
     let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
     Ok(Derived {
@@ -366,11 +389,102 @@ pub(crate) fn derive(
         origin: Origin::Derived {
             from: donor.env.clone(),
             link_mode,
-            kept: installed.len() - remove.len(),
+            kept,
             installed: installs,
             removed: remove.len(),
         },
+        recorder,
     })
+}
+
+/// What a derive keeps of its clone, and what it uninstalls.
+#[derive(Debug, Default)]
+struct Keeping {
+    /// Kept, by normalized name, with the sha256 of the artifact each was
+    /// installed from (`None` for pip, which is kept as the seed put it).
+    kept: BTreeMap<String, Option<String>>,
+    /// Uninstalled before the target's missing distributions are installed.
+    remove: BTreeSet<String>,
+}
+
+impl Keeping {
+    /// A distribution of the clone is kept when it is the one a fresh build
+    /// installs, by content: the target's version from the same artifact
+    /// (sha256, as recorded when it was installed), with the same options
+    /// that change installed files (bytecode compilation, `[pip] args`).
+    /// pip stays (it does the work). Then every kept distribution that
+    /// shares a file with one uninstalled is uninstalled too, and installed
+    /// again from its artifact: pip's uninstall takes the shared file.
+    fn new(
+        donor: &Donor,
+        spec: &crate::spec::Spec,
+        target: &Target,
+        installed: &BTreeMap<String, String>,
+        dir: &Path,
+    ) -> Result<Self, Error> {
+        let donor_spec = &donor.state.spec;
+        let same_options = donor_spec.pip.compile_bytecode == spec.pip.compile_bytecode
+            && donor_spec.pip.args == spec.pip.args;
+        let artifacts = donor
+            .state
+            .as_built
+            .as_ref()
+            .map(|b| &b.artifacts)
+            .cloned()
+            .unwrap_or_default();
+        let wanted: BTreeMap<String, (Option<&str>, Option<&str>)> = target
+            .selected
+            .iter()
+            .map(|s| {
+                (
+                    normalize_name(&s.name),
+                    (s.version.as_deref(), super::artifacts::sha256_of(&s.hashes)),
+                )
+            })
+            .collect();
+        let mut out = Self::default();
+        for (name, version) in installed {
+            if name == "pip" {
+                out.kept.insert(name.clone(), None);
+                continue;
+            }
+            let same = same_options
+                && wanted.get(name).is_some_and(|(want_version, want_sha)| {
+                    *want_version == Some(version.as_str())
+                        && want_sha.is_some()
+                        && artifacts.get(name).map(String::as_str) == *want_sha
+                });
+            if same {
+                out.kept.insert(name.clone(), artifacts.get(name).cloned());
+            } else {
+                out.remove.insert(name.clone());
+            }
+        }
+        if out.remove.is_empty() {
+            return Ok(out);
+        }
+        let owners = record::owners(dir)?;
+        loop {
+            let drawn: BTreeSet<String> = record::shared(&owners)
+                .filter(|(_, names)| names.iter().any(|n| out.remove.contains(n)))
+                .flat_map(|(_, names)| names.iter())
+                .filter(|n| out.kept.contains_key(*n))
+                .cloned()
+                .collect();
+            if drawn.is_empty() {
+                return Ok(out);
+            }
+            if drawn.contains("pip") {
+                return Err(Error::Derive {
+                    message: "a distribution to uninstall shares files with pip".to_owned(),
+                });
+            }
+            for name in drawn {
+                out.kept.remove(&name);
+                out.remove.insert(name);
+            }
+        }
+    }
 }
 
 /// pip failing in a clone, after the resolution succeeded, is the clone's
@@ -495,17 +609,17 @@ fn target_of(resolution: &Resolution) -> Result<Target, Error> {
 /// pip): only a relocatable env that does not point into its project, and
 /// not one cloned from the store. Best effort: the store is a cache.
 pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
-    // What the hash does not capture cannot be shared: the project itself,
-    // local projects and a lock's unhashed entries (their code, as this
-    // checkout built it; an editable one points into this checkout).
-    let spec = &state.spec;
+    // What the hash does not capture cannot be shared (`Spec::not_shareable`:
+    // the project itself, local projects, variables, unhashed URLs…).
     if !state.is_relocatable()
-        || spec.package.is_some()
-        || !spec.local_projects.is_empty()
-        || spec.lock.as_ref().is_some_and(|l| !l.unhashed.is_empty())
         || matches!(state.origin, Some(Origin::Store { .. }))
         || plan.script().is_some()
     {
+        return;
+    }
+    if let Some(why) = state.spec.not_shareable() {
+        ctx.printer
+            .verbose(&format!("the env is not kept in the store: {why}"));
         return;
     }
     let Ok(store) = super::script::store(ctx) else {
@@ -542,6 +656,30 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
     store.evict(max, &entry.env);
 }
 
+/// Before `sync --reinstall` of an env cloned from the store by hard links:
+/// the store's entry shares its files, which a reinstall is usually asked
+/// for because they were edited in place, so the entry is dropped (another
+/// checkout then builds, or gets the reinstalled env once it is offered).
+pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
+    let Ok(Some(state)) = State::read(env) else {
+        return;
+    };
+    let Some(Origin::Store { from, link_mode }) = &state.origin else {
+        return;
+    };
+    if link_mode != LinkMode::Hardlink.name() {
+        return;
+    }
+    if let Ok(store) = super::script::store(ctx)
+        && store.remove_entry(from)
+    {
+        ctx.printer.verbose(&format!(
+            "dropped `{}` from the store: it shares its files with the env reinstalled",
+            display_path(from)
+        ));
+    }
+}
+
 /// Clones `env` (with `state`) into the store entry `entry`, built beside
 /// it and put in place whole, like any env.
 fn put(
@@ -567,7 +705,14 @@ fn put(
         })
         .and_then(|_| Ok(crate::venv::drift::record(&dir)?));
     let as_built = match built {
-        Ok(as_built) => as_built,
+        Ok(mut as_built) => {
+            as_built.artifacts = state
+                .as_built
+                .as_ref()
+                .map(|b| b.artifacts.clone())
+                .unwrap_or_default();
+            as_built
+        }
         Err(e) => {
             beside.rollback()?;
             return Err(e);

@@ -10,6 +10,7 @@
 //! checkout ([`hook`]). A new command is a
 //! file in `commands/` calling these; a new operation is a file here.
 
+pub(crate) mod artifacts;
 pub(crate) mod build;
 pub(crate) mod cache;
 pub(crate) mod derive;

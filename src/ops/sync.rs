@@ -207,6 +207,9 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         }
         return Ok((Outcome::Restored, InUse::exclusive(lock)));
     }
+    if options.reinstall {
+        super::derive::drop_linked_origin(ctx, &paths.env);
+    }
     let (seconds, origin) = build(ctx, plan, occupant, keep, !options.reinstall)?;
     Ok((Outcome::Built { seconds, origin }, InUse::exclusive(lock)))
 }

@@ -159,12 +159,14 @@ pub struct VenvConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkMode {
-    /// Reflink where the file system can, else hard links, else copies.
+    /// Reflink where the file system can, else copies: never a file
+    /// shared with another env, so an edit in one never shows in another.
     Auto,
     /// Reflinks (copy-on-write clones: Btrfs, XFS); an error where the
     /// file system has none.
     Clone,
-    /// Hard links: files shared with the env cloned from.
+    /// Hard links: files shared with the env cloned from (and with every
+    /// other clone of it), so an edit made in place in one shows in all.
     Hardlink,
     /// Plain copies.
     Copy,

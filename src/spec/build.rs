@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{
-    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalProject, PackageSpec, PipSpec,
+    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalArchive, LocalProject, PackageSpec, PipSpec,
     SPEC_FORMAT, Spec, SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
 };
 use crate::credentials::PipUrl;
@@ -140,7 +140,7 @@ impl Spec {
             })
             .collect();
         let requirements = canonical_requirements(&project.requirements);
-        let local_projects = local_projects(
+        let (local_projects, local_archives) = local_sources(
             &project.root,
             package.is_some(),
             &requirements,
@@ -163,6 +163,7 @@ impl Spec {
             package,
             extras,
             lock: None,
+            local_archives,
         })
     }
 }
@@ -291,24 +292,36 @@ pub(super) fn canonical_requirements(reqs: &[String]) -> Vec<String> {
     out
 }
 
-/// The local project directories named by the requirements, the requirement
-/// files (not constraint files: pip takes no paths there) and `[pip] args`,
-/// each once, in that order, with their metadata. Relative paths are
-/// relative to the project root, pip's working directory.
-fn local_projects(
+/// The local project directories and archive files named by the
+/// requirements, the requirement files (not constraint files: pip takes no
+/// paths there) and `[pip] args`, each once, in that order, with their
+/// metadata (a directory) or their bytes' sha256 (an archive). Relative
+/// paths are relative to the project root, pip's working directory.
+fn local_sources(
     root: &Path,
     package: bool,
     requirements: &[String],
     groups: &BTreeMap<String, Vec<String>>,
     files: &[FileSpec],
     named: &pip_args::Named,
-) -> Result<Vec<LocalProject>, SpecError> {
-    let mut found: Vec<(String, PathBuf)> = Vec::new();
+) -> Result<(Vec<LocalProject>, Vec<LocalArchive>), SpecError> {
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
+    let mut archives: Vec<(String, PathBuf)> = Vec::new();
     if package {
-        found.push(("-e .".to_owned(), root.to_owned()));
+        dirs.push(("-e .".to_owned(), root.to_owned()));
     }
+    let mut requirement = |dirs: &mut Vec<(String, PathBuf)>, text: &str| {
+        if let Some(dir) = local::requirement_dir(text, root) {
+            dirs.push((text.to_owned(), dir));
+        } else if let Some(file) = local::requirement_archive(text, root) {
+            archives.push((text.to_owned(), file));
+        }
+    };
+    let editable = |dirs: &mut Vec<(String, PathBuf)>, value: &str| {
+        dirs.extend(local::editable_dir(value, root).map(|d| (format!("-e {value}"), d)));
+    };
     for req in requirements.iter().chain(groups.values().flatten()) {
-        found.extend(local::requirement_dir(req, root).map(|d| (req.clone(), d)));
+        requirement(&mut dirs, req);
     }
     for file in files.iter().filter(|f| !f.constraint) {
         for line in &file.lines {
@@ -317,39 +330,49 @@ fn local_projects(
                     continue;
                 };
                 for (_, value) in pip_args::parse(&words).editables {
-                    found.extend(
-                        local::editable_dir(&value, root).map(|d| (format!("-e {value}"), d)),
-                    );
+                    editable(&mut dirs, &value);
                 }
             } else {
-                let text = local::requirement_part(line);
-                found.extend(local::requirement_dir(&text, root).map(|d| (text.clone(), d)));
+                requirement(&mut dirs, &local::requirement_part(line));
             }
         }
     }
     for (_, value) in &named.editables {
-        found.extend(local::editable_dir(value, root).map(|d| (format!("-e {value}"), d)));
+        editable(&mut dirs, value);
     }
     for (_, text) in &named.requirements {
-        found.extend(local::requirement_dir(text, root).map(|d| (text.clone(), d)));
+        requirement(&mut dirs, text);
     }
-    let mut out: Vec<LocalProject> = Vec::new();
-    for (requirement, dir) in found {
+    let mut projects: Vec<LocalProject> = Vec::new();
+    for (requirement, dir) in dirs {
         let dir = crate::fs::normalize_lexically(&dir);
         let path = match relative_display(&dir, root) {
             p if p.is_empty() => ".".to_owned(),
             p => p,
         };
-        if out.iter().any(|p| p.path == path) {
+        if projects.iter().any(|p| p.path == path) {
             continue;
         }
-        out.push(LocalProject {
+        projects.push(LocalProject {
             requirement,
             path,
             metadata: local::metadata(&dir).map_err(SpecError::Metadata)?,
         });
     }
-    Ok(out)
+    let mut out_archives: Vec<LocalArchive> = Vec::new();
+    for (requirement, file) in archives {
+        let file = crate::fs::normalize_lexically(&file);
+        let path = relative_display(&file, root);
+        if out_archives.iter().any(|a| a.path == path) {
+            continue;
+        }
+        out_archives.push(LocalArchive {
+            requirement,
+            path,
+            sha256: crate::fs::sha256_file(&file).map_err(SpecError::Metadata)?,
+        });
+    }
+    Ok((projects, out_archives))
 }
 
 #[cfg(test)]

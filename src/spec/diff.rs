@@ -7,7 +7,7 @@ mod parts;
 
 use std::path::Path;
 
-use super::{Spec, local};
+use super::{LocalArchive, Spec, local};
 
 /// The reasons a recorded spec differs from the wanted one, one short line each.
 pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
@@ -94,6 +94,7 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             parts::find_links(&mut out, o, links);
         }
     }
+    archives_diff(&mut out, &old.local_archives, &new.local_archives);
     lock_diff(&mut out, old, new);
     if out.is_empty() && old != new {
         out.push("spec changed".to_owned());
@@ -200,7 +201,29 @@ pub(crate) fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
             push(links.location.to_string());
         }
     }
+    for archive in &new.local_archives {
+        if old
+            .local_archives
+            .iter()
+            .any(|o| o.path == archive.path && o.sha256 != archive.sha256)
+        {
+            push(archive.path.clone());
+        }
+    }
     out
+}
+
+/// Local archives whose bytes changed under the same path: "`dist/x.whl`
+/// changed" (one named or dropped shows as a requirement that changed).
+fn archives_diff(out: &mut Vec<String>, old: &[LocalArchive], new: &[LocalArchive]) {
+    for archive in new {
+        if old
+            .iter()
+            .any(|o| o.path == archive.path && o.sha256 != archive.sha256)
+        {
+            out.push(format!("`{}` changed", archive.path));
+        }
+    }
 }
 
 /// `prefix+added, -removed`, when anything was.

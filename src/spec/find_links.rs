@@ -1,6 +1,6 @@
 //! `find-links` directories: a local directory pip looks for archives in
-//! is part of the spec by its listing (the name and size of each file), so
-//! adding or replacing a wheel there makes the env stale.
+//! is part of the spec by its listing (the name and sha256 of each file),
+//! so adding, replacing or rebuilding a wheel there makes the env stale.
 //!
 //! Invariant: a location is listed only when it is a local directory (a
 //! path or a `file://` URL); URLs and locations naming `${VAR}` are pip's,
@@ -123,17 +123,20 @@ pub(super) fn named(
     out
 }
 
-/// `name size` of each file in `dir`, sorted; `None` when it cannot be listed.
+/// `name sha256` of each regular file in `dir`, sorted: a wheel rebuilt
+/// with the same name and size is another listing. `None` when the
+/// directory cannot be listed or a file in it cannot be read.
 fn listing(dir: &Path) -> Option<Vec<String>> {
-    let mut listing: Vec<String> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let meta = e.metadata().ok()?;
-            meta.is_file()
-                .then(|| format!("{} {}", e.file_name().to_string_lossy(), meta.len()))
-        })
-        .collect();
+    let mut listing = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        // Followed, as pip follows it; a FIFO or a directory is no archive.
+        if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let digest = crate::fs::sha256_file(&path).ok()?;
+        listing.push(format!("{} {digest}", entry.file_name().to_string_lossy()));
+    }
     listing.sort();
     Some(listing)
 }

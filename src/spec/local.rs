@@ -9,11 +9,9 @@
 //! path that is not a directory is left to pip, which reports it.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::fs::FsError;
 
@@ -115,6 +113,54 @@ pub(crate) fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
     url_dir(url)
 }
 
+/// The endings pip reads as an archive to install (a wheel or an sdist).
+const ARCHIVES: &[&str] = &[
+    ".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar",
+];
+
+/// A local archive file pip installs from, named by a requirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LocalArchive {
+    /// The requirement as written (`./dist/pkg-1.0-py3-none-any.whl`), for messages.
+    pub(crate) requirement: String,
+    /// The file, relative to the project root (absolute when outside it).
+    pub(crate) path: String,
+    /// sha256 of its bytes.
+    pub(crate) sha256: String,
+}
+
+/// The archive file a requirement names, as pip's `parse_req_from_line`
+/// reads it: a `file:` URL, a PEP 508 `name @ file:…` URL, or a path
+/// ending in an archive's extension, relative to `cwd`; only when it is a
+/// regular file (anything else is pip's to report).
+pub(crate) fn requirement_archive(text: &str, cwd: &Path) -> Option<PathBuf> {
+    let text = text.trim();
+    if text.contains("${") {
+        return None;
+    }
+    let is_archive = |p: &Path| {
+        let name = p.to_string_lossy().to_ascii_lowercase();
+        ARCHIVES.iter().any(|a| name.ends_with(a)) && p.is_file()
+    };
+    if text.starts_with("file:") {
+        let url = text.split("; ").next().unwrap_or(text).trim();
+        return file_url_path(url).filter(|p| is_archive(p));
+    }
+    let plain = text.split(';').next().unwrap_or(text).trim();
+    let path = strip_extras(plain);
+    if !path.contains("://") && !path.contains('@') {
+        let file = cwd.join(path);
+        return is_archive(&file).then_some(file);
+    }
+    let (_, url) = text.split_once('@')?;
+    let url = url.trim_start();
+    let url = url
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .next()
+        .unwrap_or(url);
+    file_url_path(url).filter(|p| is_archive(p))
+}
+
 /// pip's `break_args_options`: the requirement part of a requirement-file
 /// line, before the first word that is an option (`--hash=…`); empty for an
 /// option line.
@@ -134,19 +180,7 @@ pub(crate) fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> 
         if !path.is_file() {
             continue;
         }
-        let mut file = std::fs::File::open(&path).map_err(|e| FsError::new("read", &path, e))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = file
-                .read(&mut buf)
-                .map_err(|e| FsError::new("read", &path, e))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        out.insert((*name).to_owned(), hex::encode(hasher.finalize()));
+        out.insert((*name).to_owned(), crate::fs::sha256_file(&path)?);
     }
     Ok(out)
 }

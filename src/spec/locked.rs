@@ -166,6 +166,7 @@ impl Spec {
                 unhashed: chosen.unhashed,
                 untagged: chosen.untagged,
             }),
+            local_archives: vec![],
         })
     }
 }

@@ -37,11 +37,12 @@ pub(crate) mod local;
 mod locked;
 pub(crate) mod pip_args;
 pub mod reqfile;
+mod shared;
 
 pub(crate) use build::GroupSelection;
 pub(crate) use diff::{changed_files, diff};
 pub use error::SpecError;
-pub(crate) use local::LocalProject;
+pub(crate) use local::{LocalArchive, LocalProject};
 pub(crate) use locked::{LockSpec, ReadLock};
 
 /// Bumped when the serialization changes; part of the hashed bytes.
@@ -100,6 +101,12 @@ pub struct Spec {
     /// so the hash of every spec without a lock is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) lock: Option<LockSpec>,
+    /// The local archive files the requirements name (`./dist/pkg.whl`,
+    /// `pkg @ file:///…/pkg.whl`), by the sha256 of their bytes: a wheel
+    /// rebuilt under the same name is another spec. Left out when there
+    /// are none, so the hash of every spec without one is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) local_archives: Vec<LocalArchive>,
 }
 
 /// The project installed itself.
@@ -321,6 +328,7 @@ pub(crate) fn example() -> Spec {
         package: None,
         extras: BTreeMap::new(),
         lock: None,
+        local_archives: vec![],
     }
 }
 

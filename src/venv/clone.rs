@@ -2,14 +2,16 @@
 //! again with the same target, every file reflinked, hard-linked or copied
 //! (the link mode, as uv's `--link-mode`).
 //!
-//! Invariant: the source is never written. A reflink or a copy shares
-//! nothing with it; a hard link shares the file's inode, which is safe for
-//! everything pip and Python do to an env (pip unlinks a file before it
-//! writes one in its place, uninstalls by unlinking or renaming, and
-//! bytecode is written to a temporary file then renamed), and for penv's
-//! own rewrites (a temporary file renamed over the old one). The exception
-//! is `*.pth`, which pip edits in place: those are copied. Otherwise only
-//! an edit made in place by hand shows in both.
+//! Invariant: the source is never written, and by default (`auto`: a
+//! reflink, else a copy) the clone shares nothing with it, so an edit in
+//! one env never reaches another. A hard link (`hardlink`, only when asked
+//! for) shares the file's inode, which is safe for everything pip and
+//! Python do to an env (pip unlinks a file before it writes one in its
+//! place, uninstalls by unlinking or renaming, and bytecode is written to a
+//! temporary file then renamed), and for penv's own rewrites (a temporary
+//! file renamed over the old one). The exception is `*.pth`, which pip
+//! edits in place: those are copied. Otherwise an edit made in place by
+//! hand shows in both.
 //!
 //! The top-level `penv-state.json` and penv's build marker are never
 //! cloned: the clone is a new env, whose state is written when it is done.
@@ -137,14 +139,14 @@ fn clone_file(from: &Path, to: &Path, mode: LinkMode) -> Result<LinkMode, FsErro
             .map(|()| mode)
             .map_err(|e| FsError::new("hard-link", to, e)),
         LinkMode::Copy => copy(from, to).map(|()| mode),
+        // Never a hard link unless asked for: a file shared between envs
+        // carries an edit made in place in one (a debug print in
+        // site-packages) into every other, the store's entry included.
         LinkMode::Auto => {
             if reflink(from, to).is_ok() {
                 return Ok(LinkMode::Clone);
             }
             let _ = std::fs::remove_file(to);
-            if std::fs::hard_link(from, to).is_ok() {
-                return Ok(LinkMode::Hardlink);
-            }
             copy(from, to).map(|()| LinkMode::Copy)
         }
     }

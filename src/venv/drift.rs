@@ -99,6 +99,7 @@ pub(crate) fn record(env: &Path) -> Result<AsBuilt, FsError> {
         include_system_site_packages: value("include-system-site-packages"),
         site_packages,
         dists: listing.dists,
+        artifacts: BTreeMap::new(),
     })
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod installed;
 pub mod kept;
 pub mod owned;
 mod paths;
+pub(crate) mod record;
 pub mod readiness;
 pub mod relocate;
 pub mod seed;

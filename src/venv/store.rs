@@ -176,6 +176,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Deletes the entry whose env is `env`, unless it is in use or being
+    /// built; whether it was deleted.
+    pub(crate) fn remove_entry(&self, env: &Path) -> bool {
+        let Some(entry) = self.entries().into_iter().find(|e| e.paths.env == env) else {
+            return false;
+        };
+        if entry.paths.intent().exists() {
+            return false;
+        }
+        let Ok(lock) = fs::lock_exclusive(&entry.paths.lock_file(), Duration::ZERO, |_| {}) else {
+            return false;
+        };
+        let mut kept = Vec::new();
+        let removed = super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
+        if removed {
+            let _ = fs::delete_file(&used_marker(&entry.paths));
+        }
+        drop(lock);
+        removed
+    }
+}
+
 /// The marker whose mtime is the entry's last use.
 fn used_marker(paths: &EnvPaths) -> PathBuf {
     paths.work.join(format!("{}.used", paths.name))
