@@ -326,7 +326,9 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = file.read(&mut buf).map_err(|e| FsError::new("read", path, e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| FsError::new("read", path, e))?;
         if n == 0 {
             break;
         }

@@ -242,18 +242,17 @@ impl Plan {
         // A block whose env depends on more than its hash (a local source
         // tree, a variable, an unhashed URL) gets an entry of its own: no
         // other script with the same hash shares it.
-        let key = match plan.spec.not_shareable() {
-            None => plan.hash.clone(),
-            Some(_) => {
-                use sha2::Digest as _;
-                let mut hasher = sha2::Sha256::new();
-                hasher.update(b"penv-script-own\0");
-                hasher.update(plan.hash.as_bytes());
-                hasher.update(b"\0");
-                let script = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-                hasher.update(script.as_os_str().as_encoded_bytes());
-                hex::encode(hasher.finalize())
-            }
+        let key = if plan.spec.not_shareable().is_some() {
+            use sha2::Digest as _;
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(b"penv-script-own\0");
+            hasher.update(plan.hash.as_bytes());
+            hasher.update(b"\0");
+            let script = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            hasher.update(script.as_os_str().as_encoded_bytes());
+            hex::encode(hasher.finalize())
+        } else {
+            plan.hash.clone()
         };
         plan.paths = store.entry(&key);
         plan.script = Some((file, store.clone()));

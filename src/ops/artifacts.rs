@@ -81,7 +81,8 @@ impl Recorder {
             return;
         };
         let _ = crate::fs::delete_file(report);
-        if let Ok(found) = crate::lock::report::installed_artifacts(&String::from_utf8_lossy(&bytes))
+        if let Ok(found) =
+            crate::lock::report::installed_artifacts(&String::from_utf8_lossy(&bytes))
         {
             self.artifacts.extend(found);
         }
@@ -128,12 +129,26 @@ mod tests {
     #[test]
     fn only_a_pip_that_reports_is_asked_to() {
         let args = vec!["install".to_owned(), "six".to_owned()];
-        assert!(Recorder::new(&paths(), Some("24.0")).args(args.clone()).contains(&"--report".to_owned()));
-        assert!(Recorder::new(&paths(), Some("22.2")).args(args.clone()).contains(&"--report".to_owned()));
-        assert_eq!(Recorder::new(&paths(), Some("22.0.4")).args(args.clone()), args);
+        assert!(
+            Recorder::new(&paths(), Some("24.0"))
+                .args(args.clone())
+                .contains(&"--report".to_owned())
+        );
+        assert!(
+            Recorder::new(&paths(), Some("22.2"))
+                .args(args.clone())
+                .contains(&"--report".to_owned())
+        );
+        assert_eq!(
+            Recorder::new(&paths(), Some("22.0.4")).args(args.clone()),
+            args
+        );
         assert_eq!(Recorder::new(&paths(), None).args(args.clone()), args);
         let uninstall = vec!["uninstall".to_owned(), "six".to_owned()];
-        assert_eq!(Recorder::new(&paths(), Some("24.0")).args(uninstall.clone()), uninstall);
+        assert_eq!(
+            Recorder::new(&paths(), Some("24.0")).args(uninstall.clone()),
+            uninstall
+        );
     }
 
     #[test]
@@ -148,8 +163,14 @@ mod tests {
             include_system_site_packages: None,
             site_packages: vec![],
             dists: vec![
-                Dist { name: "moved".into(), version: "2.0".into() },
-                Dist { name: "six".into(), version: "1.16.0".into() },
+                Dist {
+                    name: "moved".into(),
+                    version: "2.0".into(),
+                },
+                Dist {
+                    name: "six".into(),
+                    version: "1.16.0".into(),
+                },
             ],
             artifacts: BTreeMap::new(),
         };

@@ -367,8 +367,8 @@ pub(crate) fn derive(
     // one's bytes stay depends on the order pip installs them in, which a
     // clone cannot reproduce. A build from nothing decides it as pip does.
     let owners = record::owners(dir)?;
-    if let Some((path, names)) =
-        record::shared(&owners).find(|(_, names)| names.iter().any(|n| !keeping.kept.contains_key(n)))
+    if let Some((path, names)) = record::shared(&owners)
+        .find(|(_, names)| names.iter().any(|n| !keeping.kept.contains_key(n)))
     {
         return Err(Error::Derive {
             message: format!(

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{
-    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalArchive, LocalProject, PackageSpec, PipSpec,
-    SPEC_FORMAT, Spec, SpecError, VenvSpec, find_links, local, pip_args, relative_display, reqfile,
+    DEFAULT_PIP_REQUEST, FileSpec, InterpreterSpec, LocalArchive, LocalProject, PackageSpec,
+    PipSpec, SPEC_FORMAT, Spec, SpecError, VenvSpec, find_links, local, pip_args, relative_display,
+    reqfile,
 };
 use crate::credentials::PipUrl;
 use crate::diagnostics::Location;

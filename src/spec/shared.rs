@@ -45,12 +45,17 @@ impl Spec {
             .all_requirements()
             .into_iter()
             .map(str::to_owned)
-            .chain(self.requirement_files.iter().filter(|f| !f.constraint).flat_map(|f| {
-                f.lines
+            .chain(
+                self.requirement_files
                     .iter()
-                    .filter(|l| !l.starts_with('-'))
-                    .map(|l| super::local::requirement_part(l))
-            }));
+                    .filter(|f| !f.constraint)
+                    .flat_map(|f| {
+                        f.lines
+                            .iter()
+                            .filter(|l| !l.starts_with('-'))
+                            .map(|l| super::local::requirement_part(l))
+                    }),
+            );
         for text in requirements {
             if let Some(why) = unkeyed_requirement(&text) {
                 return Some(why);
@@ -78,7 +83,8 @@ fn unkeyed_requirement(text: &str) -> Option<String> {
         return Some(format!("`{text}` names a variable, expanded by pip"));
     }
     let url = text.contains("://");
-    let local_file = text.starts_with("file:") || text.contains("@ file:") || text.contains("@file:");
+    let local_file =
+        text.starts_with("file:") || text.contains("@ file:") || text.contains("@file:");
     let hashed = text.contains("sha256=") || text.contains("--hash");
     (url && !local_file && !hashed).then(|| format!("`{text}` is a URL without a hash"))
 }
@@ -116,7 +122,8 @@ mod tests {
 
     #[test]
     fn what_the_hash_does_not_cover_is_not_shareable() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut crate::spec::Spec)>)> = vec![
+        type Change = Box<dyn Fn(&mut crate::spec::Spec)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "the project itself",
                 Box::new(|s| s.package = Some(crate::spec::PackageSpec { extras: vec![] })),
@@ -167,7 +174,8 @@ mod tests {
         let mut spec = example();
         spec.requirements
             .push("pkg @ https://h/pkg-1.0.tar.gz#sha256=00".into());
-        spec.requirements.push("pkg2 @ file:///w/pkg2-1.0-py3-none-any.whl".into());
+        spec.requirements
+            .push("pkg2 @ file:///w/pkg2-1.0-py3-none-any.whl".into());
         spec.requirement_files[0]
             .lines
             .push("--extra-index-url https://h/simple".into());

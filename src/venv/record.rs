@@ -100,8 +100,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("lib/python3.12/site-packages");
         for (dist, files) in [
-            ("PyJWT-2.0.dist-info", "jwt/__init__.py,sha256=a,1\n../../../bin/jwt,,\n"),
-            ("jwt-1.0.dist-info", "jwt/__init__.py,sha256=b,1\njwt/extra.py,,\n"),
+            (
+                "PyJWT-2.0.dist-info",
+                "jwt/__init__.py,sha256=a,1\n../../../bin/jwt,,\n",
+            ),
+            (
+                "jwt-1.0.dist-info",
+                "jwt/__init__.py,sha256=b,1\njwt/extra.py,,\n",
+            ),
         ] {
             std::fs::create_dir_all(site.join(dist)).unwrap();
             std::fs::write(site.join(dist).join("RECORD"), files).unwrap();
@@ -113,10 +119,7 @@ mod tests {
             shared[0].0,
             Path::new("lib/python3.12/site-packages/jwt/__init__.py")
         );
-        assert_eq!(
-            shared[0].1.iter().collect::<Vec<_>>(),
-            ["jwt", "pyjwt"]
-        );
+        assert_eq!(shared[0].1.iter().collect::<Vec<_>>(), ["jwt", "pyjwt"]);
         assert!(owners.contains_key(Path::new("bin/jwt")));
     }
 }

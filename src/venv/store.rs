@@ -190,7 +190,8 @@ impl Store {
             return false;
         };
         let mut kept = Vec::new();
-        let removed = super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
+        let removed =
+            super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
         if removed {
             let _ = fs::delete_file(&used_marker(&entry.paths));
         }
