@@ -411,7 +411,8 @@ impl Keeping {
     /// A distribution of the clone is kept when it is the one a fresh build
     /// installs, by content: the target's version from the same artifact
     /// (sha256, as recorded when it was installed), with the same options
-    /// that change installed files (bytecode compilation, `[pip] args`).
+    /// that change installed files (bytecode compilation, `[pip] args`),
+    /// and its files in site-packages still the bytes its `RECORD` names.
     /// pip stays (it does the work). Then every kept distribution that
     /// shares a file with one uninstalled is uninstalled too, and installed
     /// again from its artifact: pip's uninstall takes the shared file.
@@ -442,18 +443,21 @@ impl Keeping {
                 )
             })
             .collect();
+        let records = record::read(dir)?;
         let mut out = Self::default();
         for (name, version) in installed {
             if name == "pip" {
                 out.kept.insert(name.clone(), None);
                 continue;
             }
+            // …and its files still the artifact's (not edited in place).
             let same = same_options
                 && wanted.get(name).is_some_and(|(want_version, want_sha)| {
                     *want_version == Some(version.as_str())
                         && want_sha.is_some()
                         && artifacts.get(name).map(String::as_str) == *want_sha
-                });
+                })
+                && records.altered(dir, name).is_none();
             if same {
                 out.kept.insert(name.clone(), artifacts.get(name).cloned());
             } else {
@@ -463,7 +467,7 @@ impl Keeping {
         if out.remove.is_empty() {
             return Ok(out);
         }
-        let owners = record::owners(dir)?;
+        let owners = records.owners();
         loop {
             let drawn: BTreeSet<String> = record::shared(&owners)
                 .filter(|(_, names)| names.iter().any(|n| out.remove.contains(n)))

@@ -1,8 +1,10 @@
 //! Which files each distribution in an env owns, from its `RECORD` (the
 //! wheel spec's list of installed files, one CSV row per file, paths
 //! relative to site-packages): what a derive reads so that an uninstall
-//! never takes a file a kept distribution also owns, and so that two
-//! distributions writing one path are noticed.
+//! never takes a file a kept distribution also owns, so that two
+//! distributions writing one path are noticed, and so that a distribution
+//! whose files were edited in place is not taken for what it was installed
+//! from.
 //!
 //! Invariant: read without Python; a path is the file's location relative
 //! to the env, normalized lexically (`../../../bin/x` from site-packages is
@@ -18,9 +20,26 @@ use crate::fs::FsError;
 /// normalized names of the distributions whose `RECORD` lists it.
 pub(crate) type Owners = BTreeMap<PathBuf, BTreeSet<String>>;
 
-/// The owners of every file the env's distributions record.
-pub(crate) fn owners(env: &Path) -> Result<Owners, FsError> {
-    let mut out = Owners::new();
+/// One row of a `RECORD`: a file, relative to the env, and the digest the
+/// wheel recorded for it (`sha256=<urlsafe base64>`), when it has one.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) path: PathBuf,
+    /// Whether it lies in site-packages (not `../../../bin/…`, which pip
+    /// writes for the env and penv rewrites when it relocates it).
+    in_site: bool,
+    sha256: Option<String>,
+}
+
+/// The rows of every distribution's `RECORD` in an env, by normalized name.
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    pub(crate) dists: BTreeMap<String, Vec<Row>>,
+}
+
+/// Reads the `RECORD` of every `*.dist-info` in the env's site-packages.
+pub(crate) fn read(env: &Path) -> Result<Records, FsError> {
+    let mut out = Records::default();
     for site in super::drift::site_dirs(env) {
         let dir = env.join(&site);
         for (entry, kind) in crate::fs::list_dir(&dir)? {
@@ -37,21 +56,85 @@ pub(crate) fn owners(env: &Path) -> Result<Owners, FsError> {
             let Some(bytes) = crate::fs::read_optional(&dir.join(&*entry).join("RECORD"))? else {
                 continue;
             };
+            let rows = out.dists.entry(name).or_default();
             for line in String::from_utf8_lossy(&bytes).lines() {
-                let Some(path) = first_field(line).filter(|p| !p.is_empty()) else {
+                let Some((path, rest)) = split_row(line).filter(|(p, _)| !p.is_empty()) else {
                     continue;
                 };
-                let path = crate::fs::normalize_lexically(&site.join(path));
-                out.entry(path).or_default().insert(name.clone());
+                let joined = crate::fs::normalize_lexically(&site.join(&path));
+                rows.push(Row {
+                    in_site: joined.starts_with(&site),
+                    path: joined,
+                    sha256: rest
+                        .split(',')
+                        .next()
+                        .and_then(|h| h.strip_prefix("sha256="))
+                        .map(str::to_owned),
+                });
             }
         }
     }
     Ok(out)
 }
 
+impl Records {
+    /// The owners of every file the distributions record.
+    pub(crate) fn owners(&self) -> Owners {
+        let mut out = Owners::new();
+        for (name, rows) in &self.dists {
+            for row in rows {
+                out.entry(row.path.clone())
+                    .or_default()
+                    .insert(name.clone());
+            }
+        }
+        out
+    }
+
+    /// The first file of distribution `name` in site-packages whose bytes
+    /// are not those its `RECORD` names (edited in place, truncated,
+    /// removed), if any: such a distribution is not what its artifact
+    /// installed.
+    pub(crate) fn altered(&self, env: &Path, name: &str) -> Option<PathBuf> {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let rows = self.dists.get(name)?;
+        for row in rows.iter().filter(|r| r.in_site) {
+            let Some(want) = &row.sha256 else {
+                continue;
+            };
+            let ok = crate::fs::read(&env.join(&row.path)).is_ok_and(|bytes| {
+                let digest = sha2::Sha256::digest(&bytes);
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest) == *want
+            });
+            if !ok {
+                return Some(row.path.clone());
+            }
+        }
+        None
+    }
+}
+
+/// The owners of every file the env's distributions record.
+pub(crate) fn owners(env: &Path) -> Result<Owners, FsError> {
+    Ok(read(env)?.owners())
+}
+
 /// The paths owned by more than one distribution, with their owners.
 pub(crate) fn shared(owners: &Owners) -> impl Iterator<Item = (&PathBuf, &BTreeSet<String>)> {
     owners.iter().filter(|(_, names)| names.len() > 1)
+}
+
+/// A row's first field (the path) and the rest of the line.
+fn split_row(line: &str) -> Option<(String, &str)> {
+    let path = first_field(line)?;
+    let rest = if line.starts_with('"') {
+        // The closing quote is the first `",` after the opening one.
+        line.find("\",").map_or("", |i| &line[i + 2..])
+    } else {
+        line.split_once(',').map_or("", |(_, r)| r)
+    };
+    Some((path, rest))
 }
 
 /// The first field of a CSV row as Python's `csv` writes it: up to the
@@ -121,5 +204,35 @@ mod tests {
         );
         assert_eq!(shared[0].1.iter().collect::<Vec<_>>(), ["jwt", "pyjwt"]);
         assert!(owners.contains_key(Path::new("bin/jwt")));
+    }
+
+    #[test]
+    fn a_file_edited_in_place_is_found() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("lib/python3.12/site-packages");
+        std::fs::create_dir_all(site.join("pkg-1.0.dist-info")).unwrap();
+        std::fs::create_dir_all(site.join("pkg")).unwrap();
+        std::fs::write(site.join("pkg/__init__.py"), "X = 1\n").unwrap();
+        let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(b"X = 1\n"));
+        std::fs::write(
+            site.join("pkg-1.0.dist-info/RECORD"),
+            format!(
+                "pkg/__init__.py,sha256={digest},6\n\"../../../bin/a,b\",sha256=zz,1\npkg-1.0.dist-info/RECORD,,\n"
+            ),
+        )
+        .unwrap();
+        let records = read(tmp.path()).unwrap();
+        // The script in `bin/` (another digest, as relocation rewrites it) is not checked.
+        assert_eq!(records.altered(tmp.path(), "pkg"), None);
+        std::fs::write(site.join("pkg/__init__.py"), "X = 2\n").unwrap();
+        assert_eq!(
+            records.altered(tmp.path(), "pkg"),
+            Some(PathBuf::from(
+                "lib/python3.12/site-packages/pkg/__init__.py"
+            ))
+        );
     }
 }
