@@ -6,7 +6,7 @@
 //! gets. (`e2e::oracle` looks for such cases in random sequences; these are
 //! the ones the issue names, kept as plain tests.)
 
-use super::oracle::{differences, read_tree, snapshot, write_tree};
+use super::oracle::{Digests, differences, read_tree, snapshot, write_tree};
 use super::*;
 use crate::common::build_wheel_files;
 use crate::common::output::show;
@@ -67,11 +67,11 @@ fn a_find_links_wheel_rebuilt_with_new_code_reaches_the_env_and_the_store() {
     let cache = super::script::private_cache(&sb);
     wheel_with_code(&sb.wheels, "flpkg", "old");
     write_requirements(&sb, python, &["flpkg"]);
-    ok(&mut with_store(&sb, &cache, &sb.project).arg("sync"));
+    ok(with_store(&sb, &cache, &sb.project).arg("sync"));
     assert_eq!(code_in(&sb.env(), "flpkg"), "old");
     // The same version and file name, new code (and so another size).
     wheel_with_code(&sb.wheels, "flpkg", "new code");
-    let said = ok(&mut with_store(&sb, &cache, &sb.project).arg("sync"));
+    let said = ok(with_store(&sb, &cache, &sb.project).arg("sync"));
     let mut wrong = Vec::new();
     if code_in(&sb.env(), "flpkg") != "new code" {
         wrong.push(format!(
@@ -80,7 +80,7 @@ fn a_find_links_wheel_rebuilt_with_new_code_reaches_the_env_and_the_store() {
         ));
     }
     let other = checkout(&sb, "second");
-    let said = ok(&mut with_store(&sb, &cache, &other).arg("sync"));
+    let said = ok(with_store(&sb, &cache, &other).arg("sync"));
     if code_in(&other.join(".venv"), "flpkg") != "new code" {
         wrong.push(format!(
             "a second checkout imports {:?} after `sync` ({said})",
@@ -111,9 +111,9 @@ fn equal_specs_with_other_wheel_bytes_do_not_share_a_store_env() {
             .len(),
         size
     );
-    ok(&mut with_store(&sb, &cache, &sb.project).arg("sync"));
+    ok(with_store(&sb, &cache, &sb.project).arg("sync"));
     assert_eq!(code_in(&sb.env(), "xlocal"), "A");
-    let said = ok(&mut with_store(&sb, &cache, &b).arg("sync"));
+    let said = ok(with_store(&sb, &cache, &b).arg("sync"));
     assert_eq!(
         code_in(&b.join(".venv"), "xlocal"),
         "B",
@@ -167,7 +167,7 @@ fn turning_on_compile_bytecode_gives_the_bytecode_of_a_fresh_build() {
     let out = sb.run(&["sync"]);
     assert_code(&out, 0);
     let bytecode = |sb: &Sandbox| {
-        let snap = snapshot(&sb.env(), &[&sb.project], true, &mut Default::default()).unwrap();
+        let snap = snapshot(&sb.env(), &[&sb.project], true, &mut Digests::default()).unwrap();
         snap.entries
             .into_iter()
             .filter(|(p, _)| p.contains("__pycache__"))
@@ -196,9 +196,9 @@ fn an_edit_in_place_in_a_store_clone_does_not_reach_the_next_clone() {
     let sb = sandbox_with_wheels();
     let cache = super::script::private_cache(&sb);
     write_requirements(&sb, python, &["tinypkg"]);
-    ok(&mut with_store(&sb, &cache, &sb.project).arg("sync"));
+    ok(with_store(&sb, &cache, &sb.project).arg("sync"));
     let second = checkout(&sb, "second");
-    let said = ok(&mut with_store(&sb, &cache, &second).arg("sync"));
+    let said = ok(with_store(&sb, &cache, &second).arg("sync"));
     assert!(said.contains("cloned from the store"), "{said}");
     // A debugging line appended to an installed module, by hand.
     let module = |project: &Path| {
@@ -209,7 +209,7 @@ fn an_edit_in_place_in_a_store_clone_does_not_reach_the_next_clone() {
     text += "print('debugging')\n";
     std::fs::write(module(&second), &text).unwrap();
     let third = checkout(&sb, "third");
-    let said = ok(&mut with_store(&sb, &cache, &third).arg("sync"));
+    let said = ok(with_store(&sb, &cache, &third).arg("sync"));
     let seen = std::fs::read_to_string(module(&third)).unwrap();
     assert!(
         !seen.contains("debugging"),

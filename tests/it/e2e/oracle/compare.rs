@@ -6,7 +6,8 @@
 //! placeholder first: `direct_url.json`, `RECORD` and the activation
 //! scripts may name it) and whether it is executable, a symlink by its
 //! target. Bytecode is compared only when the spec compiles it, and then
-//! after its 16-byte header (pip's `.pyc` embed the source's mtime); pip's
+//! after its 16-byte header (pip's `.pyc` embed the source's mtime), and a
+//! `RECORD` with the digests of the files it lists normalized alike; pip's
 //! own bytecode is never compared (Python writes it whenever pip runs,
 //! which differs between any two envs' histories). The installed
 //! distributions (the `*.dist-info` names) are `pip list` without starting
@@ -75,17 +76,52 @@ impl Digests {
         ];
         self.0
             .entry(key)
-            .or_insert_with(|| {
-                let bytes = std::fs::read(path).unwrap();
-                let bytes = if pyc {
-                    bytes.get(16..).unwrap_or_default().to_vec()
-                } else {
-                    placeholders(&bytes, roots)
-                };
-                hex::encode(Sha256::digest(&bytes))
-            })
+            .or_insert_with(|| hex::encode(Sha256::digest(normalized(path, roots))))
             .clone()
     }
+}
+
+/// The bytes of `path` as the oracle compares them: a `.pyc` after its
+/// header (and with the roots replaced, like any file), a `RECORD` with the digest and size of each file it lists that
+/// the oracle normalizes taken from the normalized file (the raw digest of
+/// a `direct_url.json` naming the project, or of a `.pyc` with its source's
+/// mtime, differs from build to build), anything else with the project
+/// roots replaced.
+fn normalized(path: &Path, roots: &[&Path]) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    if path.extension().is_some_and(|e| e == "pyc") {
+        // The code objects name their source by absolute path.
+        return placeholders(bytes.get(16..).unwrap_or_default(), roots);
+    }
+    let record = path.file_name().is_some_and(|n| n == "RECORD")
+        && path
+            .parent()
+            .and_then(Path::extension)
+            .is_some_and(|e| e == "dist-info");
+    if !record {
+        return placeholders(&bytes, roots);
+    }
+    let site = path.parent().and_then(Path::parent).unwrap();
+    let mut lines = Vec::new();
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        let mut fields = line.rsplitn(3, ',');
+        let (_, digest, file) = (fields.next(), fields.next(), fields.next());
+        let listed = file.map(|f| site.join(f)).filter(|f| f.is_file());
+        match (file, digest, listed) {
+            (Some(file), Some(digest), Some(listed)) if !digest.is_empty() => {
+                let raw = std::fs::read(&listed).unwrap();
+                let norm = normalized(&listed, roots);
+                if raw == norm {
+                    lines.push(line.to_owned());
+                } else {
+                    let digest = hex::encode(Sha256::digest(&norm));
+                    lines.push(format!("{file},normalized-sha256={digest},{}", norm.len()));
+                }
+            }
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    placeholders((lines.join("\n") + "\n").as_bytes(), roots)
 }
 
 /// The snapshot of `env`, or `None` when there is no env there; `roots` are

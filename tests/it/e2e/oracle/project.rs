@@ -92,7 +92,7 @@ pub(super) fn render(model: &Model, python: &Path, wheels: &mut Wheels) -> Tree 
     tree.insert("penv.toml".into(), toml.into_bytes());
     let mut lines = String::from("# local wheels, by path\n");
     if model.direct {
-        lines += &format!("./{DIST_WHEEL}\n");
+        lines = lines + "./" + DIST_WHEEL + "\n";
     }
     tree.insert("requirements.txt".into(), lines.into_bytes());
     let module = |name: &str, version: &str| format!("NAME = {name:?}\nVERSION = {version:?}\n");

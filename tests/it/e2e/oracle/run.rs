@@ -9,12 +9,14 @@
 //! already equalled the fresh build is counted as a needless rebuild: not
 //! wrong, only slow.
 
+use std::fmt::Write as _;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use super::compare::{differences, dist_differences};
+use super::compare::{Snapshot, differences, dist_differences};
 use super::project::{Tree, read_tree, render, write_tree};
-use super::steps::{Step, Timeline, render_sequence};
-use super::world::{Fresh, Target, World, last_lines};
+use super::steps::{Model, Step, Timeline, render_sequence};
+use super::world::{Fresh, Stats, Target, World, last_lines};
 use crate::common::output::stderr;
 
 /// A step after which the env was not what a build from nothing gives.
@@ -32,12 +34,85 @@ impl Failure {
     pub(super) fn describe(&self) -> String {
         let mut text = self.problems.join("\n  ");
         if !self.paths.is_empty() {
-            text += &format!("\n  differing paths (first 20 of {}):", self.paths.len());
+            let _ = write!(
+                text,
+                "\n  differing paths (first 20 of {}):",
+                self.paths.len()
+            );
             for path in self.paths.iter().take(20) {
-                text += &format!("\n    {path}");
+                let _ = write!(text, "\n    {path}");
             }
         }
         text
+    }
+}
+
+/// What one step saw: the env before, `sync --check`, the build from
+/// nothing, `sync`, the env after.
+struct Seen {
+    before: Option<Snapshot>,
+    check: Output,
+    fresh: Fresh,
+    sync: Output,
+    after: Option<Snapshot>,
+}
+
+impl Seen {
+    /// The verdict on step `index` (no problems: it passed); a needless
+    /// rebuild is counted in `stats`.
+    fn verdict(&self, index: usize, stats: &mut Stats) -> Failure {
+        let mut failure = Failure {
+            at: index,
+            problems: Vec::new(),
+            paths: Vec::new(),
+        };
+        let (check, sync) = (self.check.status.code(), self.sync.status.code());
+        let want = match &self.fresh {
+            Fresh::Built(want) => want,
+            Fresh::Failed(why) => {
+                if sync == Some(0) {
+                    failure.problems.push(format!(
+                        "a build from nothing fails ({why}), but `sync` succeeded: {}",
+                        last_lines(&stderr(&self.sync), 1)
+                    ));
+                }
+                return failure;
+            }
+        };
+        let equal_before = self.before.as_ref() == Some(want);
+        match check {
+            Some(0) if !equal_before => {
+                failure.problems.push(
+                    "`sync --check` said fresh (exit 0), but the env differs from a build from nothing of the same files".to_owned(),
+                );
+                if let Some(before) = &self.before {
+                    failure.problems.push(dist_differences(before, want));
+                    failure.paths = differences(before, want);
+                }
+            }
+            Some(1) if equal_before => stats.needless += 1,
+            Some(0 | 1) => {}
+            code => failure.problems.push(format!(
+                "`sync --check` exited {code:?}: {}",
+                last_lines(&stderr(&self.check), 4)
+            )),
+        }
+        if sync != Some(0) {
+            failure.problems.push(format!(
+                "`sync` failed ({sync:?}) where a build from nothing succeeds: {}",
+                last_lines(&stderr(&self.sync), 6)
+            ));
+        } else if let Some(after) = self.after.as_ref().filter(|a| *a != want) {
+            failure.problems.push(format!(
+                "after `sync` ({}), the env differs from a build from nothing: {}",
+                last_lines(&stderr(&self.sync), 1),
+                dist_differences(after, want)
+            ));
+            if failure.paths.is_empty() {
+                failure.paths = differences(after, want);
+            }
+        }
+        failure
     }
 }
 
@@ -64,122 +139,76 @@ impl World {
         trees: &mut Vec<Tree>,
         log: bool,
     ) -> Result<(), Failure> {
+        let started = Instant::now();
         let back = step.and_then(|s| timeline.push(s));
         let model = timeline.now().clone();
-        let subject = self.dir(Target::Subject);
-        let target = if step == Some(Step::Checkout) {
-            Target::Checkout
-        } else {
-            Target::Subject
-        };
-        match (step, back) {
-            (_, Some(earlier)) => write_tree(&subject, &trees[earlier]),
-            (Some(Step::Checkout), _) => {
-                write_tree(&self.dir(Target::Checkout), &read_tree(&subject))
-            }
-            _ => {
-                let mut tree = render(&model, &self.python, &mut self.wheels);
-                if model.lock.is_some()
-                    && let Ok(lock) = std::fs::read(subject.join("pylock.toml"))
-                {
-                    tree.insert("pylock.toml".into(), lock);
-                }
-                write_tree(&subject, &tree);
-            }
-        }
-        let mut notes = Vec::new();
+        let target = self.write_files(step, back, &model, trees);
+        let mut notes = String::new();
         if step.is_some_and(|s| model.locks_before(s)) {
             let out = self.penv(target, &["lock"]);
             if !out.status.success() {
-                notes.push(format!(
-                    "`penv lock` failed: {}",
+                let _ = write!(
+                    notes,
+                    "; `penv lock` failed: {}",
                     last_lines(&stderr(&out), 3)
-                ));
+                );
             }
         }
         let flags = model.sync_flags();
-        let started = Instant::now();
         let before = self.snapshot(target, model.compile);
-        let snap_time = started.elapsed();
         let check = self.penv(target, &[&["sync", "--check"][..], &flags].concat());
-        let t = Instant::now();
-        let fresh = self.fresh(&read_tree(&self.dir(target)), &flags, model.compile);
-        let fresh_time = t.elapsed();
-        let t = Instant::now();
-        let sync = self.penv(target, &[&["sync"][..], &flags].concat());
-        let sync_time = t.elapsed();
-        let after = self.snapshot(target, model.compile);
-        trees.push(read_tree(&subject));
-        self.stats.steps += 1;
-
-        let name = step.map_or_else(|| "initial build".to_owned(), |s| s.to_string());
-        let mut failure = Failure {
-            at: index,
-            problems: Vec::new(),
-            paths: Vec::new(),
+        // The build from nothing runs while the project syncs: they share
+        // nothing (another directory, cache and data directory).
+        let tree = read_tree(&self.dir(target));
+        let known = self.known_fresh(&tree, &flags);
+        let (built, sync) = std::thread::scope(|scope| {
+            let world = &*self;
+            let building = known
+                .as_ref()
+                .err()
+                .map(|_| scope.spawn(|| world.build_from_nothing(&tree, &flags)));
+            let sync = world.penv(target, &[&["sync"][..], &flags].concat());
+            (
+                building.map(|b| b.join().expect("the build from nothing")),
+                sync,
+            )
+        });
+        let fresh = match (known, built) {
+            (Ok(fresh), _) => fresh,
+            (Err(key), Some(built)) => self.record_fresh(key, built, model.compile),
+            (Err(_), None) => unreachable!("a build from nothing runs when none is known"),
         };
-        let (check_code, sync_code) = (check.status.code(), sync.status.code());
-        match &fresh {
-            Fresh::Built(want) => {
-                let equal_before = before.as_ref() == Some(want);
-                match check_code {
-                    Some(0) if !equal_before => {
-                        failure.problems.push(
-                            "`sync --check` said fresh (exit 0), but the env differs from a build from nothing of the same files"
-                                .to_owned(),
-                        );
-                        if let Some(before) = &before {
-                            failure.problems.push(dist_differences(before, want));
-                            failure.paths = differences(before, want);
-                        }
-                    }
-                    Some(1) if equal_before => self.stats.needless += 1,
-                    Some(0 | 1) => {}
-                    code => failure.problems.push(format!(
-                        "`sync --check` exited {code:?}: {}",
-                        last_lines(&stderr(&check), 4)
-                    )),
-                }
-                if sync_code != Some(0) {
-                    failure.problems.push(format!(
-                        "`sync` failed ({sync_code:?}) where a build from nothing succeeds: {}",
-                        last_lines(&stderr(&sync), 6)
-                    ));
-                } else if let Some(after) = after.as_ref().filter(|a| *a != want) {
-                    failure.problems.push(format!(
-                        "after `sync` ({}), the env differs from a build from nothing: {}",
-                        last_lines(&stderr(&sync), 1),
-                        dist_differences(after, want)
-                    ));
-                    if failure.paths.is_empty() {
-                        failure.paths = differences(after, want);
-                    }
-                }
-            }
-            Fresh::Failed(why) if sync_code == Some(0) => failure.problems.push(format!(
-                "a build from nothing fails ({why}), but `sync` succeeded: {}",
-                last_lines(&stderr(&sync), 1)
-            )),
-            Fresh::Failed(_) => {}
-        }
+        let after = self.snapshot(target, model.compile);
+        trees.push(read_tree(&self.dir(Target::Subject)));
+        self.stats.steps += 1;
+        let seen = Seen {
+            before,
+            check,
+            fresh,
+            sync,
+            after,
+        };
+        let failure = seen.verdict(index, &mut self.stats);
         if log {
-            let verdict = match &fresh {
-                Fresh::Built(_) => "fresh build ok",
-                Fresh::Failed(_) => "fresh build FAILS",
-            };
             eprintln!(
-                "  [{index}] {name} ({target:?}{}): check {check_code:?}, sync {sync_code:?}, {verdict}{}{} [{:.1?}: snapshot {snap_time:.1?}, fresh {fresh_time:.1?}, sync {sync_time:.1?}]",
+                "  [{index}] {} ({target:?}{}): check {:?}, sync {:?}, {}{}{notes} ({:.1?})",
+                step.map_or_else(|| "initial build".to_owned(), |s| s.to_string()),
                 if flags.is_empty() {
                     String::new()
                 } else {
                     format!(", {}", flags.join(" "))
+                },
+                seen.check.status.code(),
+                seen.sync.status.code(),
+                match &seen.fresh {
+                    Fresh::Built(_) => "fresh build ok",
+                    Fresh::Failed(_) => "fresh build FAILS",
                 },
                 if failure.problems.is_empty() {
                     ""
                 } else {
                     ": DIFFERENT"
                 },
-                notes.iter().map(|n| format!("; {n}")).collect::<String>(),
                 started.elapsed()
             );
         }
@@ -190,24 +219,59 @@ impl World {
         }
     }
 
-    /// Runs `steps` (from `seed`, for the report), and on a failure shrinks
-    /// it within `budget`; returns the report, or `None` when every step
-    /// gave what a build from nothing gives.
+    /// Writes the project files `step` leads to and says which project the
+    /// step syncs: the model rendered into the subject (keeping its
+    /// `pylock.toml` while the model has one), the subject's files as they
+    /// were `k` steps ago for [`Step::Back`], the subject's files copied to
+    /// the second checkout for [`Step::Checkout`].
+    fn write_files(
+        &mut self,
+        step: Option<Step>,
+        back: Option<usize>,
+        model: &Model,
+        trees: &[Tree],
+    ) -> Target {
+        let subject = self.dir(Target::Subject);
+        match (step, back) {
+            (_, Some(earlier)) => write_tree(&subject, &trees[earlier]),
+            (Some(Step::Checkout), _) => {
+                write_tree(&self.dir(Target::Checkout), &read_tree(&subject));
+                return Target::Checkout;
+            }
+            _ => {
+                let mut tree = render(model, &self.python, &mut self.wheels);
+                if model.lock.is_some()
+                    && let Ok(lock) = std::fs::read(subject.join("pylock.toml"))
+                {
+                    tree.insert("pylock.toml".into(), lock);
+                }
+                write_tree(&subject, &tree);
+            }
+        }
+        Target::Subject
+    }
+
+    /// Runs `steps` — generated from `seed`, or replayed when `None` — and
+    /// on a failure shrinks it within `budget`; returns the report, or
+    /// `None` when every step gave what a build from nothing gives.
     pub(super) fn check_sequence(
         &mut self,
-        seed: u64,
+        seed: Option<u64>,
         steps: &[Step],
         budget: Duration,
     ) -> Option<String> {
-        eprintln!(
-            "oracle: seed {seed}, {} steps: {}",
-            steps.len(),
-            render_sequence(steps)
-        );
+        let origin = match seed {
+            Some(seed) => format!(
+                "seed {seed} (PENV_ORACLE_SEED={seed} PENV_ORACLE_STEPS={})",
+                steps.len()
+            ),
+            None => "the sequence replayed".to_owned(),
+        };
+        eprintln!("oracle: {origin}: {}", render_sequence(steps));
         let failure = self.run(steps, true).err()?;
         let prefix = &steps[..failure.at.min(steps.len())];
         eprintln!(
-            "oracle: seed {seed}: DIFFERENT after step {} of {}\n  steps so far: {}\n  {}\nshrinking (at most {budget:?})…",
+            "oracle: {origin}: DIFFERENT after step {} of {}\n  steps so far: {}\n  {}\nshrinking (at most {budget:?})…",
             failure.at,
             steps.len(),
             render_sequence(prefix),
@@ -215,9 +279,8 @@ impl World {
         );
         let (shortest, last, runs) = self.shrink(prefix, failure, budget);
         let report = format!(
-            "seed {seed} (PENV_ORACLE_SEED={seed} PENV_ORACLE_STEPS={}): the shortest failing sequence found ({} steps, {runs} runs):\n  \
+            "{origin}: the shortest failing sequence found ({} steps, {runs} runs to shrink):\n  \
              PENV_ORACLE_REPLAY=\"{}\" cargo test --test it e2e::oracle::oracle_random -- --ignored --nocapture\n  {}",
-            steps.len(),
             shortest.len(),
             render_sequence(&shortest),
             last.describe()

@@ -257,8 +257,8 @@ fn candidate(rng: &mut Rng, model: &Model, history: usize) -> Option<Step> {
         .filter(|n| !model.reqs.contains_key(n))
         .collect();
     Some(match rng.below(14) {
-        0 | 1 => Step::Require(*absent.get(rng.below(absent.len().max(1)))?),
-        2 | 3 => Step::Drop(*present.get(rng.below(present.len().max(1)))?),
+        0 | 1 => Step::Require(absent.get(rng.below(absent.len().max(1)))?),
+        2 | 3 => Step::Drop(present.get(rng.below(present.len().max(1)))?),
         4 | 5 => {
             let (name, versions) = rng.pick(&VERSIONS);
             Step::Pin(name, rng.pick(versions))
@@ -361,7 +361,11 @@ fn parse_step(text: &str) -> Result<Step, String> {
                 "dist" => Rebuilt::Dist,
                 _ => return Err(format!("`{w}` is not find-links or dist")),
             },
-            same_size: *s == "same-size",
+            same_size: match *s {
+                "same-size" => true,
+                "new-size" => false,
+                _ => return Err(format!("`{s}` is not same-size or new-size")),
+            },
         },
         ["direct", b] => Step::Direct(on(b)?),
         ["checkout"] => Step::Checkout,

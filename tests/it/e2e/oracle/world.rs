@@ -80,16 +80,19 @@ impl World {
         }
     }
 
-    /// A project's directory.
+    /// A project's directory. The three project directories' names have
+    /// one length: a `.pyc` holds its source's path length-prefixed, so
+    /// roots of other lengths would differ even with the placeholder.
     pub(super) fn dir(&self, target: Target) -> PathBuf {
         self.root.join(match target {
             Target::Subject => "subject",
-            Target::Checkout => "checkout",
+            Target::Checkout => "another",
         })
     }
 
+    /// Where a build from nothing happens.
     fn fresh_dir(&self) -> PathBuf {
-        self.root.join("fresh")
+        self.root.join("nothing")
     }
 
     /// Every project root whose path may appear in an env's files.
@@ -103,7 +106,7 @@ impl World {
 
     /// Empties the subject, its checkout, their cache (the store) and data.
     pub(super) fn reset(&mut self) {
-        for name in ["subject", "checkout", "cache", "data"] {
+        for name in ["subject", "another", "cache", "data"] {
             let dir = self.root.join(name);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir).unwrap();
@@ -140,19 +143,25 @@ impl World {
         snapshot(env, &roots, compile, &mut self.digests)
     }
 
-    /// The env a build from nothing of `tree` synced with `flags` gives.
-    pub(super) fn fresh(&mut self, tree: &Tree, flags: &[&str], compile: bool) -> Fresh {
+    /// The memoized build from nothing of `tree` synced with `flags`, or
+    /// the key to record one under.
+    pub(super) fn known_fresh(&mut self, tree: &Tree, flags: &[&str]) -> Result<Fresh, String> {
         let key = build_key(tree, flags);
-        if let Some(known) = self.memo.get(&key) {
-            self.stats.memo_hits += 1;
-            return known.clone();
+        match self.memo.get(&key) {
+            Some(known) => {
+                self.stats.memo_hits += 1;
+                Ok(known.clone())
+            }
+            None => Err(key),
         }
+    }
+
+    /// Builds `tree` from nothing with `flags` (in its own directory, cache
+    /// and data directory: it may run while the subject syncs); returns
+    /// penv's output and how long it took.
+    pub(super) fn build_from_nothing(&self, tree: &Tree, flags: &[&str]) -> (Output, Duration) {
         let started = Instant::now();
-        let (dir, cache, data) = (
-            self.fresh_dir(),
-            self.root.join("fresh-cache"),
-            self.root.join("fresh-data"),
-        );
+        let (dir, cache, data) = self.fresh_dirs();
         for d in [&dir, &cache, &data] {
             if d.exists() {
                 std::fs::remove_dir_all(d).unwrap();
@@ -172,6 +181,18 @@ impl World {
             .args(flags)
             .output()
             .expect("penv runs");
+        (out, started.elapsed())
+    }
+
+    /// Records what [`build_from_nothing`](Self::build_from_nothing) gave
+    /// under `key`: the env's snapshot, or penv's failure.
+    pub(super) fn record_fresh(
+        &mut self,
+        key: String,
+        (out, took): (Output, Duration),
+        compile: bool,
+    ) -> Fresh {
+        let (dir, cache, _) = self.fresh_dirs();
         let store: Vec<_> = std::fs::read_dir(cache.join("envs"))
             .map(|d| {
                 d.filter_map(Result::ok)
@@ -207,9 +228,18 @@ impl World {
             }
         }
         self.stats.fresh_builds += 1;
-        self.stats.fresh_time += started.elapsed();
+        self.stats.fresh_time += took;
         self.memo.insert(key, fresh.clone());
         fresh
+    }
+
+    /// A build from nothing's project, cache and data directories.
+    fn fresh_dirs(&self) -> (PathBuf, PathBuf, PathBuf) {
+        (
+            self.fresh_dir(),
+            self.root.join("fresh-cache"),
+            self.root.join("fresh-data"),
+        )
     }
 
     /// Puts penv's prepared pip seed and interpreter probes into `cache`
@@ -224,7 +254,11 @@ impl World {
                 std::fs::create_dir_all(cache).unwrap();
                 // Hard links: the same files (and digests) in every build.
                 let linked = Command::new("cp").arg("-al").arg(&from).arg(&to).status();
-                assert!(linked.is_ok_and(|s| s.success()), "linking {from:?}");
+                assert!(
+                    linked.is_ok_and(|s| s.success()),
+                    "linking {}",
+                    from.display()
+                );
             }
         }
     }
