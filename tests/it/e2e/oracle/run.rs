@@ -181,6 +181,7 @@ impl World {
         let after = self.snapshot(target, model.compile);
         trees.push(read_tree(&self.dir(Target::Subject)));
         self.stats.steps += 1;
+        self.stats.step_time += started.elapsed();
         let seen = Seen {
             before,
             check,
@@ -305,15 +306,19 @@ impl World {
             let mut progressed = false;
             let mut i = 0;
             while i < best.len() {
-                if Instant::now() > deadline {
-                    eprintln!("  shrinking stopped at its time budget");
-                    return (best, last, runs);
-                }
                 let candidate: Vec<Step> = best[..i]
                     .iter()
                     .chain(&best[(i + chunk).min(best.len())..])
                     .copied()
                     .collect();
+                // A run of n steps takes about n + 1 average steps.
+                let steps = u32::try_from(candidate.len() + 1).unwrap_or(u32::MAX);
+                let per_step = self.stats.step_time
+                    / u32::try_from(self.stats.steps.max(1)).unwrap_or(u32::MAX);
+                if Instant::now() + per_step * steps > deadline {
+                    eprintln!("  shrinking stopped at its time budget");
+                    return (best, last, runs);
+                }
                 runs += 1;
                 match self.run(&candidate, false) {
                     Err(failure) => {

@@ -34,6 +34,8 @@ pub(super) struct Stats {
     pub(super) steps: usize,
     /// `sync --check` said stale when the env already equalled a fresh build.
     pub(super) needless: usize,
+    /// The time the steps took, all of them.
+    pub(super) step_time: Duration,
     pub(super) fresh_builds: usize,
     pub(super) memo_hits: usize,
     pub(super) fresh_time: Duration,
