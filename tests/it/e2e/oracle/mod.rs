@@ -101,6 +101,8 @@ fn oracle_fixed_seeds() {
 /// `just oracle N`: `PENV_ORACLE_STEPS` random steps (500 by default) from
 /// `PENV_ORACLE_SEED` (the clock by default), in runs of [`RUN_LEN`]; or
 /// the one sequence `PENV_ORACLE_REPLAY` gives (as a failure prints it).
+/// The first failure is shrunk for at most `PENV_ORACLE_SHRINK_SECS`
+/// (600 by default), then the test fails.
 #[test]
 #[ignore = "long: run with `just oracle N`"]
 fn oracle_random() {
