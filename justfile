@@ -41,3 +41,8 @@ fuzz TARGET="project_file" SECONDS="300":
 # Man pages for penv and each subcommand into target/man/ (`man -l target/man/penv.1`).
 man:
     cargo run --release -- generate-man target/man
+
+# The differential oracle: N random steps, each env compared with a build from nothing
+# (PENV_ORACLE_SEED picks the seed; PENV_ORACLE_REPLAY replays a sequence a failure printed).
+oracle N="500":
+    PENV_ORACLE_STEPS={{N}} cargo test --test it e2e::oracle::oracle_random -- --ignored --nocapture

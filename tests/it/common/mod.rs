@@ -251,3 +251,56 @@ with zipfile.ZipFile(wheel, "w") as z:
     assert!(status.success(), "building {name} {version} failed");
     wheel
 }
+
+/// Builds a pure-Python wheel `name-version-py3-none-any.whl` into `dir`
+/// shipping exactly `files` (path in the wheel, text) besides its
+/// `*.dist-info`, so two distributions can ship the same file. The bytes are
+/// a function of the arguments alone (stored, not deflated; fixed
+/// timestamps): the same code gives the same wheel, and code of the same
+/// length gives a wheel of the same size.
+pub fn build_wheel_files(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    requires: &[&str],
+    files: &[(&str, &str)],
+) -> PathBuf {
+    let python = real_python().expect("building wheels needs python3");
+    let stem = name.replace('-', "_");
+    let wheel = dir.join(format!("{stem}-{version}-py3-none-any.whl"));
+    let script = r#"
+import base64, hashlib, json, sys, zipfile
+wheel, name, stem, version = sys.argv[1:5]
+files, requires = json.loads(sys.argv[5]), json.loads(sys.argv[6])
+dist = "%s-%s.dist-info" % (stem, version)
+files = list(files) + [
+    [dist + "/METADATA", "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)
+        + "".join("Requires-Dist: %s\n" % r for r in requires)],
+    [dist + "/WHEEL", "Wheel-Version: 1.0\nGenerator: penv-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"],
+]
+def put(z, path, data):
+    info = zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    z.writestr(info, data, zipfile.ZIP_STORED)
+record = []
+with zipfile.ZipFile(wheel, "w") as z:
+    for path, text in files:
+        data = text.encode()
+        put(z, path, data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+    record.append(dist + "/RECORD,,")
+    put(z, dist + "/RECORD", "\n".join(record) + "\n")
+"#;
+    let files: Vec<[&str; 2]> = files.iter().map(|(p, t)| [*p, *t]).collect();
+    let status = Command::new(python)
+        .args(["-I", "-c", script])
+        .arg(&wheel)
+        .args([name, &stem, version])
+        .arg(serde_json::to_string(&files).unwrap())
+        .arg(serde_json::to_string(requires).unwrap())
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "building {name} {version} failed");
+    wheel
+}
