@@ -151,7 +151,20 @@ pub(crate) struct AsBuilt {
     /// artifact. Missing for what penv cannot know it of (the seeded pip, a
     /// source tree, a build by a pip without `--report`): never kept.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) artifacts: BTreeMap<String, String>,
+    pub(crate) artifacts: BTreeMap<String, Artifact>,
+}
+
+/// What a distribution was installed from, by content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Artifact {
+    /// The sha256 of the wheel or sdist, hex.
+    pub(crate) sha256: String,
+    /// The URL it was installed from as a direct reference (`name @ url`,
+    /// a lock's entries): pip then writes `direct_url.json` naming it.
+    /// `None` for an install from an index or `find-links`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) direct_url: Option<String>,
 }
 
 /// One `bin/python*` entry.

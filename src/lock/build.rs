@@ -278,6 +278,7 @@ mod tests {
             version: "1.0".to_owned(),
             requires_python: None,
             is_direct: false,
+            requested: false,
             url: url.to_owned(),
             source,
         }

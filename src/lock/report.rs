@@ -29,6 +29,9 @@ pub(crate) struct Resolved {
     pub(crate) requires_python: Option<String>,
     /// Whether it was named directly by URL or path (PEP 610 `direct_url`).
     pub(crate) is_direct: bool,
+    /// Named by the user (a requirement, not a dependency): pip writes
+    /// `REQUESTED` into its metadata.
+    pub(crate) requested: bool,
     /// Where pip would get it.
     pub(crate) url: String,
     pub(crate) source: Source,
@@ -66,6 +69,8 @@ struct RawItem {
     download_info: RawDownload,
     #[serde(default)]
     is_direct: bool,
+    #[serde(default)]
+    requested: bool,
     metadata: RawMetadata,
 }
 
@@ -105,20 +110,24 @@ struct RawMetadata {
 }
 
 /// The artifacts an install's report says pip installed: normalized name →
-/// (version, sha256 hex) of each wheel or sdist with a sha256 (a source
-/// tree or a checkout has none, and is left out).
+/// (version, artifact) of each wheel or sdist with a sha256 (a source tree
+/// or a checkout has none, and is left out).
 pub(crate) fn installed_artifacts(
     json: &str,
-) -> Result<BTreeMap<String, (String, String)>, String> {
+) -> Result<BTreeMap<String, (String, crate::state::Artifact)>, String> {
     Ok(parse(json)?
         .packages
         .into_iter()
         .filter_map(|p| match p.source {
             Source::Archive { mut hashes } => {
                 let sha256 = hashes.remove("sha256")?;
+                let artifact = crate::state::Artifact {
+                    sha256,
+                    direct_url: p.is_direct.then_some(p.url),
+                };
                 Some((
                     crate::requirement::normalize_name(&p.name),
-                    (p.version, sha256),
+                    (p.version, artifact),
                 ))
             }
             _ => None,
@@ -176,6 +185,7 @@ pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
                 version: item.metadata.version,
                 requires_python: item.metadata.requires_python,
                 is_direct: item.is_direct,
+                requested: item.requested,
                 url: info.url,
                 source,
             }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::state::AsBuilt;
+use crate::state::{Artifact, AsBuilt};
 
 /// The first pip whose `install` takes `--report`.
 const REPORTING_PIP: &str = "22.2";
@@ -26,8 +26,8 @@ pub(crate) struct Recorder {
     /// Where pip writes its report (in `.penv/`, outside the env), when
     /// the env's pip writes one.
     report: Option<PathBuf>,
-    /// Normalized name → (version, sha256), the last install's winning.
-    artifacts: BTreeMap<String, (String, String)>,
+    /// Normalized name → (version, artifact), the last install's winning.
+    artifacts: BTreeMap<String, (String, Artifact)>,
 }
 
 impl Recorder {
@@ -51,9 +51,9 @@ impl Recorder {
             artifacts: BTreeMap::new(),
         };
         if let Some(built) = &state.as_built {
-            for (name, sha256) in &built.artifacts {
+            for (name, artifact) in &built.artifacts {
                 if let Some(dist) = built.dists.iter().find(|d| &d.name == name) {
-                    out.keep(name, &dist.version, sha256);
+                    out.keep(name, &dist.version, artifact);
                 }
             }
         }
@@ -88,11 +88,11 @@ impl Recorder {
         }
     }
 
-    /// Records `name` as installed from `sha256` at `version` (a derive's
+    /// Records `name` as installed from `artifact` at `version` (a derive's
     /// kept distribution, carried over from its donor).
-    pub(crate) fn keep(&mut self, name: &str, version: &str, sha256: &str) {
+    pub(crate) fn keep(&mut self, name: &str, version: &str, artifact: &Artifact) {
         self.artifacts
-            .insert(name.to_owned(), (version.to_owned(), sha256.to_owned()));
+            .insert(name.to_owned(), (version.to_owned(), artifact.clone()));
     }
 
     /// The artifacts of the distributions `as_built` holds, each at the
@@ -107,7 +107,7 @@ impl Recorder {
                     .iter()
                     .any(|d| &d.name == name && &d.version == version)
             })
-            .map(|(name, (_, sha256))| (name, sha256))
+            .map(|(name, (_, artifact))| (name, artifact))
             .collect();
     }
 }
@@ -153,10 +153,14 @@ mod tests {
 
     #[test]
     fn identities_are_kept_for_what_is_installed_at_that_version() {
+        let artifact = |sha256: &str| Artifact {
+            sha256: sha256.to_owned(),
+            direct_url: None,
+        };
         let mut recorder = Recorder::new(&paths(), Some("24.0"));
-        recorder.keep("six", "1.16.0", "aa");
-        recorder.keep("gone", "1.0", "bb");
-        recorder.keep("moved", "1.0", "cc");
+        recorder.keep("six", "1.16.0", &artifact("aa"));
+        recorder.keep("gone", "1.0", &artifact("bb"));
+        recorder.keep("moved", "1.0", &artifact("cc"));
         let mut built = AsBuilt {
             python: vec![],
             home: String::new(),
@@ -177,7 +181,7 @@ mod tests {
         recorder.finish(&mut built);
         assert_eq!(
             built.artifacts,
-            BTreeMap::from([("six".to_owned(), "aa".to_owned())])
+            BTreeMap::from([("six".to_owned(), artifact("aa"))])
         );
     }
 

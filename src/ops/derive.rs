@@ -33,7 +33,7 @@ use crate::plan::Plan;
 use crate::process::SignalGuard;
 use crate::requirement::normalize_name;
 use crate::spec::LockSpec;
-use crate::state::{Origin, State};
+use crate::state::{Artifact, Origin, State};
 use crate::venv::clone::{self, LinkMode};
 use crate::venv::record;
 use crate::venv::relocate::{self, Relocation};
@@ -231,6 +231,13 @@ pub(crate) fn derive(
             selected: lock.selected.clone(),
             unhashed: lock.unhashed.clone(),
             from_index: false,
+            requested: lock
+                .selected
+                .iter()
+                .map(|s| &s.name)
+                .chain(lock.unhashed.iter().map(|u| &u.name))
+                .map(|n| (normalize_name(n), true))
+                .collect(),
         },
         None if installer::has_work(&spec) => {
             let resolution = resolve(ctx, plan, &spec, dir, redactor, guard)?;
@@ -257,9 +264,9 @@ pub(crate) fn derive(
         .cloned()
         .collect();
     let mut recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
-    for (name, sha256) in &keeping.kept {
-        if let (Some(version), Some(sha256)) = (installed.get(name), sha256) {
-            recorder.keep(name, version, sha256);
+    for (name, artifact) in &keeping.kept {
+        if let (Some(version), Some(artifact)) = (installed.get(name), artifact) {
+            recorder.keep(name, version, artifact);
         }
     }
     ctx.printer.verbose(&format!(
@@ -363,6 +370,14 @@ pub(crate) fn derive(
         .map_err(|e| in_clone(e, "install into"))?;
         recorder.read();
     }
+    // `pip install --no-deps -r` marks everything it installs `REQUESTED`,
+    // a dependency too, and a kept one is marked as the donor's build
+    // named it: each is marked as a fresh build marks it.
+    for (name, requested) in &target.requested {
+        if name != "pip" {
+            record::set_requested(dir, name, *requested)?;
+        }
+    }
     // Two distributions writing one file, one of them installed now: which
     // one's bytes stay depends on the order pip installs them in, which a
     // clone cannot reproduce. A build from nothing decides it as pip does.
@@ -400,9 +415,9 @@ pub(crate) fn derive(
 /// What a derive keeps of its clone, and what it uninstalls.
 #[derive(Debug, Default)]
 struct Keeping {
-    /// Kept, by normalized name, with the sha256 of the artifact each was
-    /// installed from (`None` for pip, which is kept as the seed put it).
-    kept: BTreeMap<String, Option<String>>,
+    /// Kept, by normalized name, with the artifact each was installed
+    /// from (`None` for pip, which is kept as the seed put it).
+    kept: BTreeMap<String, Option<Artifact>>,
     /// Uninstalled before the target's missing distributions are installed.
     remove: BTreeSet<String>,
 }
@@ -433,14 +448,17 @@ impl Keeping {
             .map(|b| &b.artifacts)
             .cloned()
             .unwrap_or_default();
-        let wanted: BTreeMap<String, (Option<&str>, Option<&str>)> = target
+        // A lock's files are installed as direct references (`name @ url`):
+        // pip writes `direct_url.json` for them, not for an index's.
+        let wanted: BTreeMap<String, (Option<&str>, Option<Artifact>)> = target
             .selected
             .iter()
             .map(|s| {
-                (
-                    normalize_name(&s.name),
-                    (s.version.as_deref(), super::artifacts::sha256_of(&s.hashes)),
-                )
+                let artifact = super::artifacts::sha256_of(&s.hashes).map(|sha256| Artifact {
+                    sha256: sha256.to_owned(),
+                    direct_url: (!target.from_index).then(|| s.url.clone()),
+                });
+                (normalize_name(&s.name), (s.version.as_deref(), artifact))
             })
             .collect();
         let records = record::read(dir)?;
@@ -452,10 +470,10 @@ impl Keeping {
             }
             // …and its files still the artifact's (not edited in place).
             let same = same_options
-                && wanted.get(name).is_some_and(|(want_version, want_sha)| {
+                && wanted.get(name).is_some_and(|(want_version, want)| {
                     *want_version == Some(version.as_str())
-                        && want_sha.is_some()
-                        && artifacts.get(name).map(String::as_str) == *want_sha
+                        && want.is_some()
+                        && artifacts.get(name) == want.as_ref()
                 })
                 && records.altered(dir, name).is_none();
             if same {
@@ -514,6 +532,10 @@ struct Target {
     /// `selected` came from a resolution: installed as `name==version`
     /// from the index, as a fresh build installs them.
     from_index: bool,
+    /// Whether pip marks each one `REQUESTED` in a fresh build (named by
+    /// the user, not a dependency), by normalized name: a resolution says
+    /// which; every entry of a lock is named in pip's requirement file.
+    requested: BTreeMap<String, bool>,
 }
 
 /// What pip would install for `spec` into a fresh env, resolved in the
@@ -564,6 +586,9 @@ fn target_of(resolution: &Resolution) -> Result<Target, Error> {
         ..Target::default()
     };
     for resolved in &resolution.packages {
+        target
+            .requested
+            .insert(normalize_name(&resolved.name), resolved.requested);
         match &resolved.source {
             Source::Archive { hashes } if !resolved.is_direct => target.selected.push(Selected {
                 name: resolved.name.clone(),

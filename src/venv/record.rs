@@ -125,6 +125,64 @@ pub(crate) fn shared(owners: &Owners) -> impl Iterator<Item = (&PathBuf, &BTreeS
     owners.iter().filter(|(_, names)| names.len() > 1)
 }
 
+/// The `RECORD` row pip writes for an empty `REQUESTED` file.
+const REQUESTED_DIGEST: &str = "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0";
+
+/// Marks distribution `name` (normalized) `REQUESTED` or not, as pip would
+/// have installed it: the empty `REQUESTED` file in its `.dist-info` and
+/// its row in `RECORD` (rows sorted by path and ended as pip ends them, so
+/// the file is byte for byte what pip writes). Nothing when it already is,
+/// or when the env has no such distribution.
+pub(crate) fn set_requested(env: &Path, name: &str, requested: bool) -> Result<(), FsError> {
+    for site in super::drift::site_dirs(env) {
+        let dir = env.join(&site);
+        for (entry, kind) in crate::fs::list_dir(&dir)? {
+            let entry = entry.to_string_lossy().into_owned();
+            let Some(stem) = entry.strip_suffix(".dist-info") else {
+                continue;
+            };
+            let raw = stem.split_once('-').map_or(stem, |(n, _)| n);
+            let normalized = pep508_rs::PackageName::from_str(raw)
+                .map_or_else(|_| raw.to_ascii_lowercase(), |n| n.to_string());
+            if !kind.is_dir() || normalized != name {
+                continue;
+            }
+            let info = dir.join(&entry);
+            let marker = info.join("REQUESTED");
+            if crate::fs::lstat(&marker)?.is_some() == requested {
+                return Ok(());
+            }
+            let record_path = info.join("RECORD");
+            let Some(bytes) = crate::fs::read_optional(&record_path)? else {
+                return Ok(());
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let ending = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            let row_path = format!("{entry}/REQUESTED");
+            let mut rows: Vec<(String, String)> = text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .filter_map(|l| Some((first_field(l)?, l.to_owned())))
+                .filter(|(path, _)| *path != row_path)
+                .collect();
+            if requested {
+                crate::fs::write_atomic(&marker, b"")?;
+                rows.push((row_path.clone(), format!("{row_path},{REQUESTED_DIGEST}")));
+            } else {
+                crate::fs::delete_file(&marker)?;
+            }
+            rows.sort();
+            let mut out = String::new();
+            for (_, line) in rows {
+                out.push_str(&line);
+                out.push_str(ending);
+            }
+            return crate::fs::write_atomic(&record_path, out.as_bytes());
+        }
+    }
+    Ok(())
+}
+
 /// A row's first field (the path) and the rest of the line.
 fn split_row(line: &str) -> Option<(String, &str)> {
     let path = first_field(line)?;
@@ -204,6 +262,35 @@ mod tests {
         );
         assert_eq!(shared[0].1.iter().collect::<Vec<_>>(), ["jwt", "pyjwt"]);
         assert!(owners.contains_key(Path::new("bin/jwt")));
+    }
+
+    #[test]
+    fn requested_is_marked_as_pip_marks_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let info = tmp
+            .path()
+            .join("lib/python3.12/site-packages/my_lib-0.1.dist-info");
+        std::fs::create_dir_all(&info).unwrap();
+        let with = "my_lib-0.1.dist-info/INSTALLER,sha256=zuuue4knoyJ-UwPPXg8fezS7VCrXJQrAP7zeNuwvFQg,4\r\n\
+                    my_lib-0.1.dist-info/RECORD,,\r\n\
+                    my_lib-0.1.dist-info/REQUESTED,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\r\n\
+                    my_lib/__init__.py,sha256=wQ_CJwiXfpqgEPeEr20xaruHTD6ecmYp3wydNimF_Kk,5\r\n";
+        let without = with.replace(
+            "my_lib-0.1.dist-info/REQUESTED,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\r\n",
+            "",
+        );
+        std::fs::write(info.join("RECORD"), with).unwrap();
+        std::fs::write(info.join("REQUESTED"), "").unwrap();
+        set_requested(tmp.path(), "my-lib", false).unwrap();
+        assert!(!info.join("REQUESTED").exists());
+        assert_eq!(
+            std::fs::read_to_string(info.join("RECORD")).unwrap(),
+            without
+        );
+        set_requested(tmp.path(), "my-lib", true).unwrap();
+        assert!(info.join("REQUESTED").exists());
+        assert_eq!(std::fs::read_to_string(info.join("RECORD")).unwrap(), with);
+        set_requested(tmp.path(), "other", false).unwrap();
     }
 
     #[test]
