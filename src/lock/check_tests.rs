@@ -86,7 +86,7 @@ fn every_value_pip_gets_is_checked() {
         (
             format!("name = \"x\"\nsdist = {{ url = \"ftp://h/x-1.tar.gz\", hashes = {{ sha256 = \"{h}\" }} }}\n"),
             "sdist.url",
-            "`ftp` URL",
+            "the scheme `ftp`",
         ),
         (
             "name = \"x\"\nsdist = { url = \"https://h/x-1.tar.gz\", hashes = { sha256 = \"ab\\n-r /etc/passwd\" } }\n".to_owned(),

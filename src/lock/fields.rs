@@ -33,10 +33,20 @@ pub(crate) const FILE_SCHEMES: &[&str] = &["https", "http", "file"];
 const PIP_HASHES: [(&str, usize); 3] = [("sha256", 64), ("sha384", 96), ("sha512", 128)];
 
 /// A value as an error message shows it: escaped (a newline is `\n`, a
-/// terminal escape is `\u{1b}`), and cut short.
+/// terminal escape `\u{1b}`, a right-to-left override `\u{202e}`), and
+/// cut short.
 pub(crate) fn shown(text: &str) -> String {
     const MAX: usize = 80;
-    let escaped: String = text.escape_debug().collect();
+    // `escape_debug`, but quotes stay as they are: a value is shown in
+    // backticks, and `'nope'` reads better than `\'nope\'`.
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\'' | '"') {
+            escaped.push(c);
+        } else {
+            escaped.extend(c.escape_debug());
+        }
+    }
     match escaped.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", &escaped[..at]),
         None => escaped,
@@ -62,6 +72,16 @@ fn describe_char(c: char) -> String {
     }
 }
 
+/// The first line of a parser's message (`pep440_rs` draws the input and a
+/// caret row under it, which the error's own snippet does already).
+fn first_line(message: &str) -> &str {
+    message
+        .lines()
+        .next()
+        .unwrap_or(message)
+        .trim_end_matches(':')
+}
+
 /// A package name: PEP 508's letters, digits, `-`, `_` and `.`, starting
 /// and ending with a letter or digit. pip gets its normalized form.
 pub(crate) fn name(text: &str) -> Result<PackageName, String> {
@@ -82,7 +102,13 @@ pub(crate) fn version(text: &str) -> Result<Version, String> {
     if text.is_empty() || text.len() > 128 {
         return Err(format!("`{}` is not a PEP 440 version", shown(text)));
     }
-    Version::from_str(text).map_err(|e| format!("`{}` is not a PEP 440 version ({e})", shown(text)))
+    Version::from_str(text).map_err(|e| {
+        format!(
+            "`{}` is not a PEP 440 version ({})",
+            shown(text),
+            first_line(&e.to_string())
+        )
+    })
 }
 
 /// PEP 440 version specifiers (`requires-python`).
@@ -90,8 +116,13 @@ pub(crate) fn specifiers(text: &str) -> Result<VersionSpecifiers, String> {
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(format!("`{}` holds {}", shown(text), describe_char(c)));
     }
-    VersionSpecifiers::from_str(text)
-        .map_err(|e| format!("`{}` is not PEP 440 version specifiers ({e})", shown(text)))
+    VersionSpecifiers::from_str(text).map_err(|e| {
+        format!(
+            "`{}` is not PEP 440 version specifiers ({})",
+            shown(text),
+            first_line(&e.to_string())
+        )
+    })
 }
 
 /// An absolute URL with one of `schemes`: no whitespace or control
@@ -114,11 +145,12 @@ pub(crate) fn url(text: &str, schemes: &[&str]) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|e| format!("`{}` is not a URL ({e})", shown(text)))?;
     if !schemes.contains(&url.scheme()) {
         let allowed: Vec<String> = schemes.iter().map(|s| format!("`{s}`")).collect();
+        let (last, rest) = allowed.split_last().expect("a scheme");
         return Err(format!(
-            "`{}` is a `{}` URL; penv installs from {} URLs only",
+            "`{}` has the scheme `{}`; penv installs from {} and {last} URLs only",
             shown(text),
             url.scheme(),
-            allowed.join(", ")
+            rest.join(", ")
         ));
     }
     if url.fragment().is_some() {

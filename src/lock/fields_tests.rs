@@ -70,8 +70,11 @@ fn urls_are_one_token_of_an_allowed_scheme_without_fragment_or_credentials() {
     refused("https://h/x.whl#", "fragment");
     refused("https://pypi.org@evil.example/six.whl", "credentials");
     refused("https://u:p@h/x.whl", "credentials");
-    refused("ftp://h/x.whl", "`ftp` URL");
-    refused("javascript:alert(1)", "`javascript` URL");
+    refused(
+        "ftp://h/x.whl",
+        "the scheme `ftp`; penv installs from `https`, `http` and `file` URLs only",
+    );
+    refused("javascript:alert(1)", "the scheme `javascript`");
     refused("wheels/x.whl", "not a URL");
     refused("-r", "not a URL");
     refused("file://evilhost/share/x.whl", "names a host");
@@ -264,6 +267,8 @@ fn only_regular_files_are_read() {
 #[test]
 fn shown_values_are_escaped_and_cut_short() {
     assert_eq!(shown("a\nb\u{1b}"), "a\\nb\\u{1b}");
+    assert_eq!(shown("x == 'y' \"z\" \\"), "x == 'y' \"z\" \\\\");
+    assert_eq!(shown("abc\u{202e}gpj.exe"), "abc\\u{202e}gpj.exe");
     let long = shown(&"x".repeat(500));
     assert!(long.ends_with('…') && long.chars().count() == 81, "{long}");
 }

@@ -106,10 +106,11 @@ fn unhashed_archives(ctx: &Ctx, plan: &Plan) -> Result<(), Error> {
         .unhashed
         .iter()
         .filter_map(|entry| match &entry.source {
+            // Both checked when the lock was read: no control characters.
             UnhashedSource::Archive { url } => Some(format!(
                 "`{}` (`{}`)",
-                entry.name.escape_debug(),
-                url.escape_debug()
+                crate::lock::fields::shown(&entry.name),
+                url
             )),
             _ => None,
         })

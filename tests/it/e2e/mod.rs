@@ -18,6 +18,7 @@ mod hashed_inputs;
 mod hooks;
 mod lock;
 mod lock_auth;
+mod lock_hostile;
 mod lock_local;
 mod lock_sync;
 mod pip_index;
