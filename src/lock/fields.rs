@@ -126,11 +126,11 @@ pub(crate) fn specifiers(text: &str) -> Result<VersionSpecifiers, String> {
 }
 
 /// An absolute URL with one of `schemes`: no whitespace or control
-/// character, no character RFC 3986 leaves out of URLs (`"<>\^`{|}`), no
-/// fragment (PEP 751 keeps hashes and subdirectories in keys of their
-/// own), no credentials (a lock records none; `lock::auth` adds the
-/// index's at install time) but an SSH checkout's bare `git@`, and a
-/// `file:` URL names no host.
+/// character, no character RFC 3986 leaves out of URLs (`"`, `<`, `>`,
+/// `\`, `^`, a backtick, `{`, `|`, `}`), no fragment (PEP 751 keeps
+/// hashes and subdirectories in keys of their own), no credentials (a
+/// lock records none; `lock::auth` adds the index's at install time) but
+/// an SSH checkout's bare `git@`, and a `file:` URL names no host.
 pub(crate) fn url(text: &str, schemes: &[&str]) -> Result<Url, String> {
     one_token(text)?;
     if text.len() > 8192 {
@@ -362,11 +362,11 @@ pub(crate) fn regular_file(url: &Url) -> Result<(), String> {
     Err(format!(
         "`{}` is {}, not a regular file",
         shown(&path.display().to_string()),
-        file_kind(&meta.file_type())
+        file_kind(meta.file_type())
     ))
 }
 
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
+fn file_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -167,7 +167,7 @@ pub enum SelectError {
     /// as it is selected or rendered for pip.
     #[error("{entry}: `{field}` {why}")]
     Refused {
-        /// The entry: `package `six``.
+        /// The entry, for messages: ``package `six` ``.
         entry: String,
         /// The field.
         field: String,

@@ -215,7 +215,7 @@ fn an_archive_path_that_is_a_device_a_fifo_or_a_directory_is_refused() {
                 "0".repeat(64)
             ),
         );
-        let out = sync_within(&sb, Duration::from_secs(60));
+        let out = sync_within(&sb, Duration::from_mins(1));
         refused_before_pip(
             &out,
             &sb,
