@@ -426,7 +426,11 @@ const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'?')
     .add(b'`')
     .add(b'{')
-    .add(b'}');
+    .add(b'}')
+    // Left out of URLs by RFC 3986: `fields::url` refuses them unencoded.
+    .add(b'^')
+    .add(b'|')
+    .add(b'\\');
 
 /// A `file://` URL for a local path (made absolute), percent-encoded.
 pub(super) fn file_url(path: &Path) -> String {
