@@ -150,6 +150,20 @@ mod tests {
         assert!(kept_pins(Some(&old), &options, &spec).is_empty());
     }
 
+    /// A pin is a line of pip's constraint file: rendered from the parsed
+    /// name and version, never as the lock writes them.
+    #[test]
+    fn pins_are_rendered_from_parsed_values() {
+        let old = lock_with(&[("Zope.Interface", "5.0-beta"), ("x", "1.0.0+Local_1")]);
+        let mut spec = crate::spec::example();
+        spec.requirements.clear();
+        spec.groups.clear();
+        assert_eq!(
+            kept_pins(Some(&old), &Options::default(), &spec),
+            ["zope-interface==5.0b0", "x==1.0.0+local.1"]
+        );
+    }
+
     #[test]
     fn changes_name_what_moved() {
         let old = lock_with(&[("a", "1"), ("b", "1")]);
