@@ -5,11 +5,10 @@
 //! arguments come from the spec (whose `[pip] args` were checked when the
 //! project loaded) and pip's own variables that would are removed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::lock::unhashed::UnhashedSource;
-use crate::spec::Spec;
+use crate::spec::{Spec, SpecError};
 
 /// pip's environment variables that send an install outside the env.
 const PIP_OUTSIDE_ENV_VARS: &[&str] = &[
@@ -83,21 +82,26 @@ pub(crate) fn pinned_requirements(pins: &[crate::lock::select::Selected]) -> Str
 /// cannot check against a hash (`-e DIR`, `DIR`, `name @ git+…@commit`),
 /// with `--no-deps`, as the lock says what their dependencies are.
 /// `None` when the lock has none.
-pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Option<Vec<String>> {
-    let lock = spec.lock.as_ref().filter(|l| !l.unhashed.is_empty())?;
+/// Each entry is rendered from its values parsed again
+/// (`lock::unhashed`); one that does not parse is an error naming it.
+pub(crate) fn unhashed_args(spec: &Spec, root: &Path) -> Result<Option<Vec<String>>, SpecError> {
+    let Some(lock) = spec.lock.as_ref().filter(|l| !l.unhashed.is_empty()) else {
+        return Ok(None);
+    };
     let mut args = index_args(spec, root);
     args.push("--no-deps".to_owned());
     for entry in &lock.unhashed {
-        let mut entry = entry.clone();
-        if let UnhashedSource::Archive { url } = &mut entry.source
-            && let Some(with) =
+        let entry_args = entry
+            .pip_args(root, |url| {
                 crate::lock::auth::with_credentials(url, credential_sources(&spec.pip))
-        {
-            *url = with;
-        }
-        args.extend(entry.pip_args(root));
+            })
+            .map_err(|source| SpecError::LockSelect {
+                path: PathBuf::from(&lock.path),
+                source,
+            })?;
+        args.extend(entry_args);
     }
-    Some(args)
+    Ok(Some(args))
 }
 
 /// The arguments that install the project itself after a lock's selection:
@@ -115,32 +119,32 @@ pub(crate) fn own_project_args(spec: &Spec, root: &Path) -> Option<Vec<String>> 
 }
 
 /// The requirement file of a lock's selection: one `name @ url
-/// --hash=…` line per file, each URL on the host of a `[pip]` URL with
-/// credentials given them (`lock::auth`; `pip` as pip gets it, `${NAME}`
-/// expanded), and whether any was: such a file holds a secret.
+/// --hash=…` line per file, rendered from its values parsed again
+/// (`Selected::requirement_line`), each URL on the host of a `[pip]` URL
+/// with credentials given them (`lock::auth`; `pip` as pip gets it,
+/// `${NAME}` expanded), and whether any was: such a file holds a secret.
+/// A value that does not parse is an error naming its package.
 pub(crate) fn lock_requirements(
     lock: &crate::spec::LockSpec,
     pip: &crate::spec::PipSpec,
-) -> (String, bool) {
-    let mut text = format!("# written by penv from `{}`\n", lock.path);
+) -> Result<(String, bool), SpecError> {
+    // Not the lock's path as written: a newline in it would end the comment.
+    let mut text = format!("# written by penv from `{}`\n", lock.path.escape_debug());
     let mut secret = false;
     for selected in &lock.selected {
-        let line = match crate::lock::auth::with_credentials(&selected.url, credential_sources(pip))
-        {
-            Some(url) => {
-                secret = true;
-                crate::lock::select::Selected {
-                    url,
-                    ..selected.clone()
-                }
-                .requirement_line()
-            }
-            None => selected.requirement_line(),
-        };
+        let (line, with_credentials) = selected
+            .requirement_line(|url| {
+                crate::lock::auth::with_credentials(url, credential_sources(pip))
+            })
+            .map_err(|source| SpecError::LockSelect {
+                path: PathBuf::from(&lock.path),
+                source,
+            })?;
+        secret |= with_credentials;
         text.push_str(&line);
         text.push('\n');
     }
-    (text, secret)
+    Ok((text, secret))
 }
 
 /// The `[pip]` URLs whose credentials a locked URL on their host gets:
@@ -308,7 +312,7 @@ mod tests {
             unhashed: vec![crate::lock::unhashed::Unhashed {
                 name: "c".to_owned(),
                 version: None,
-                source: UnhashedSource::Archive {
+                source: crate::lock::unhashed::UnhashedSource::Archive {
                     url: "https://pkgs.example/files/c-1.0.tar.gz".to_owned(),
                 },
             }],
@@ -317,7 +321,7 @@ mod tests {
         spec.lock = Some(lock.clone());
         let vars = crate::env_vars::UrlVars::from_pairs([("USER", "alice"), ("TOKEN", "t0k3n")]);
         let (pip, redactor) = spec.pip.expanded(&vars, |_| None).unwrap();
-        let (text, secret) = lock_requirements(&lock, &pip);
+        let (text, secret) = lock_requirements(&lock, &pip).unwrap();
         assert!(secret);
         let lines: Vec<&str> = text.lines().skip(1).collect();
         assert!(
@@ -336,19 +340,24 @@ mod tests {
             "what penv shows of it is redacted"
         );
         // The spec's own copy (hashed, stored in the state) has none.
-        assert!(!lock_requirements(&lock, &spec.pip).0.contains("t0k3n"));
+        assert!(
+            !lock_requirements(&lock, &spec.pip)
+                .unwrap()
+                .0
+                .contains("t0k3n")
+        );
         assert!(!serde_json::to_string(&spec).unwrap().contains("t0k3n"));
         let expanded = Spec {
             pip,
             ..spec.clone()
         };
-        let args = unhashed_args(&expanded, Path::new("/p")).unwrap();
+        let args = unhashed_args(&expanded, Path::new("/p")).unwrap().unwrap();
         assert_eq!(
             args.last().unwrap(),
             "c @ https://alice:t0k3n@pkgs.example/files/c-1.0.tar.gz"
         );
         // Without credentials in `[pip]`, nothing is added and nothing is secret.
-        let (plain, secret) = lock_requirements(&lock, &crate::spec::example().pip);
+        let (plain, secret) = lock_requirements(&lock, &crate::spec::example().pip).unwrap();
         assert!(!secret);
         assert!(plain.contains("a @ https://pkgs.example/files/"), "{plain}");
     }

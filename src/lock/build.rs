@@ -10,7 +10,8 @@
 //! `'a' in dependency_groups or 'b' in dependency_groups` for the groups
 //! whose resolution has it. Invariant: the same resolutions give the same
 //! lock (packages sorted by normalized name, groups sorted), and every
-//! archive carries a sha256 — from pip, or computed from the local file.
+//! archive carries a sha256 — from pip, or computed from the local file —
+//! and the lock passes the check every lock read passes (`super::check`).
 //! No URL keeps its userinfo (`super::auth`): a lock is committed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,7 +80,7 @@ pub(crate) fn build(
         "penv".to_owned(),
         super::inputs::tool_table(&context.inputs),
     );
-    Ok(PyLock {
+    let lock = PyLock {
         lock_version: LOCK_VERSION.to_owned(),
         environments: Some(vec![environment_marker(&full.environment)]),
         requires_python: context.requires_python.clone().or_else(|| {
@@ -92,7 +93,18 @@ pub(crate) fn build(
         created_by: "penv".to_owned(),
         packages,
         tool,
-    })
+    };
+    // What penv writes, it must read back (`model::parse` checks the same):
+    // a file pip resolved to that fails the check is not written at all.
+    super::check::check(&lock, &context.lock_dir).map_err(|problem| LockError::Unsupported {
+        requirement: problem.name.clone(),
+        why: format!(
+            "its `{}` {}, which penv would refuse to read back from the lock",
+            problem.field(),
+            problem.why
+        ),
+    })?;
+    Ok(lock)
 }
 
 /// The one environment pip resolved for, as a PEP 508 marker.
@@ -313,13 +325,17 @@ mod tests {
                 resolved(
                     "Zed_Pkg",
                     "file:///p/wheels/zed_pkg-1.0-py3-none-any.whl",
-                    sha("aa"),
+                    sha(&"a".repeat(64)),
                 ),
-                resolved("base", "https://files/base-1.0.tar.gz", sha("bb")),
+                resolved(
+                    "base",
+                    "https://files/base-1.0.tar.gz",
+                    sha(&"b".repeat(64)),
+                ),
                 resolved(
                     "both",
                     "file:///elsewhere/both-1.0-py3-none-any.whl",
-                    sha("cc"),
+                    sha(&"c".repeat(64)),
                 ),
             ],
         };
@@ -376,6 +392,23 @@ mod tests {
     }
 
     #[test]
+    fn a_file_penv_would_refuse_to_read_back_is_not_locked() {
+        let full = Resolution {
+            environment: BTreeMap::new(),
+            packages: vec![resolved(
+                "x",
+                "https://h/x-2.0-py3-none-any.whl",
+                sha(&"a".repeat(64)),
+            )],
+        };
+        let err = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap_err();
+        assert!(
+            matches!(&err, LockError::Unsupported { requirement, why } if requirement == "x" && why.contains("version 2.0, not the entry's 1.0")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn credentials_in_urls_stay_out_of_the_lock() {
         let full = Resolution {
             environment: BTreeMap::new(),
@@ -383,14 +416,14 @@ mod tests {
                 resolved(
                     "x",
                     "https://alice:s3cret@host/x-1.0-py3-none-any.whl",
-                    sha("aa"),
+                    sha(&"a".repeat(64)),
                 ),
                 resolved(
                     "r",
                     "https://alice:s3cret@git.example/r.git",
                     Source::Vcs {
                         vcs: "git".into(),
-                        commit_id: "c0ffee".into(),
+                        commit_id: "c0ffee".repeat(8)[..40].into(),
                         requested_revision: None,
                     },
                 ),

@@ -6,6 +6,9 @@
 
 pub(crate) mod auth;
 pub(crate) mod build;
+mod check;
+pub(crate) mod fields;
+mod filename;
 pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;

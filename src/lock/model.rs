@@ -8,7 +8,9 @@
 //! and `upload-time`, a TOML datetime, is kept as one so it round-trips.
 //! Invariant: a [`PyLock`] returned by [`parse`] has a `lock-version` whose
 //! major version is 1 (the spec: a tool MUST refuse a major version it does
-//! not know), and every package has a name.
+//! not know), and every package has a name; and every value of it that can
+//! reach pip has passed `check` (a lock comes with pull requests: it is
+//! data, and what pip gets from it is penv's rendering of parsed values).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -219,6 +221,19 @@ pub enum LockFileError {
         /// What is wrong.
         message: String,
     },
+    /// A value of an entry that is not what PEP 751 says it is, or that
+    /// would reach pip as more than that value (`super::check`).
+    #[error("{}: {}`{field}` {why}", location.position(), entry.as_ref().map(|e| format!("{e}: ")).unwrap_or_default())]
+    Entry {
+        /// Where the value is.
+        location: Location,
+        /// The entry: its index and its name, escaped (`None`: a top-level key).
+        entry: Option<String>,
+        /// The field: `name`, `wheels[0].url`.
+        field: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// A `lock-version` whose major version penv does not know.
     #[error(
         "`{}` has `lock-version = \"{version}\"`; penv reads version 1 locks",
@@ -239,7 +254,7 @@ impl LockFileError {
     pub(crate) fn location(&self) -> Option<&Location> {
         match self {
             Self::Read(e) => e.location(),
-            Self::Invalid { location, .. } => Some(location),
+            Self::Invalid { location, .. } | Self::Entry { location, .. } => Some(location),
             Self::UnsupportedVersion { location, .. } => location.as_ref(),
         }
     }
@@ -249,6 +264,7 @@ impl LockFileError {
         match self {
             Self::Read(e) => e.hint(),
             Self::Invalid { .. } => "the file is not a valid `pylock.toml` (PEP 751); fix it, or run `penv lock` to write it again".to_owned(),
+            Self::Entry { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or delete the file and run `penv lock` to write it again, and find out where the change came from".to_owned(),
             Self::UnsupportedVersion { .. } => "the lock was written by a newer tool; upgrade penv, or run `penv lock` to write a version 1.0 lock".to_owned(),
         }
     }
@@ -275,10 +291,22 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PyLock, LockFileError> {
             });
         }
     }
-    toml_edit::de::from_document(doc).map_err(|e| LockFileError::Invalid {
+    let lock: PyLock = toml_edit::de::from_document(doc).map_err(|e| LockFileError::Invalid {
         location: Location::from_span(path, text, e.span().unwrap_or(0..0)),
         message: e.message().trim_end().replace("a sequence", "an array"),
-    })
+    })?;
+    let lock_dir = path.parent().unwrap_or(Path::new(""));
+    super::check::check(&lock, lock_dir).map_err(|problem| LockFileError::Entry {
+        location: Location::from_span(
+            path,
+            text,
+            super::check::span(text, &problem.path()).unwrap_or(0..0),
+        ),
+        entry: problem.entry(),
+        field: problem.field(),
+        why: problem.why,
+    })?;
+    Ok(lock)
 }
 
 #[cfg(test)]
@@ -304,8 +332,8 @@ version = "3.0.2"
 marker = "python_full_version >= '3.9' and 'dev' in dependency_groups"
 index = "https://pypi.org/simple"
 wheels = [
-    { url = "https://example.org/MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.whl", upload-time = 2024-10-18T15:21:13.777Z, size = 23120, hashes = { sha256 = "aa" } },
-    { url = "https://example.org/MarkupSafe-3.0.2-cp311-cp311-win_amd64.whl", size = 15506, hashes = { sha256 = "bb" } },
+    { url = "https://example.org/MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.whl", upload-time = 2024-10-18T15:21:13.777Z, size = 23120, hashes = { sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" } },
+    { url = "https://example.org/MarkupSafe-3.0.2-cp311-cp311-win_amd64.whl", size = 15506, hashes = { sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } },
 ]
 
 [[packages]]
@@ -314,7 +342,7 @@ directory = { path = "libs/thing", editable = true }
 
 [[packages]]
 name = "from-git"
-vcs = { type = "git", url = "https://github.com/o/r", commit-id = "0123abc" }
+vcs = { type = "git", url = "https://github.com/o/r", commit-id = "0123456789abcdef0123456789abcdef01234567" }
 
 [tool.uv]
 something = { nested = 1 }
@@ -338,7 +366,7 @@ something = { nested = 1 }
         );
         let markupsafe = &lock.packages[1];
         assert_eq!(markupsafe.wheels.len(), 2);
-        assert_eq!(markupsafe.wheels[1].hashes["sha256"], "bb");
+        assert_eq!(markupsafe.wheels[1].hashes["sha256"], "bb".repeat(32));
         assert_eq!(
             markupsafe.wheels[0].file_name(),
             Some("MarkupSafe-3.0.2-cp311-cp311-manylinux_2_17_x86_64.whl")
@@ -355,7 +383,10 @@ something = { nested = 1 }
             (dir.path.as_str(), dir.editable),
             ("libs/thing", Some(true))
         );
-        assert_eq!(lock.packages[3].vcs.as_ref().unwrap().commit_id, "0123abc");
+        assert_eq!(
+            lock.packages[3].vcs.as_ref().unwrap().commit_id,
+            "0123456789abcdef0123456789abcdef01234567"
+        );
         assert!(lock.tool.contains_key("uv"));
     }
 

@@ -1,8 +1,11 @@
 //! Selection: which files of a parsed lock to install into one env.
 //!
-//! Pure: given a [`PyLock`], the interpreter's marker environment and wheel
-//! tags, and the groups asked for, it returns one artifact per package to
-//! install, or why there is none. Invariant: nothing is selected unless the
+//! Pure: given a [`PyLock`] (whose values `check` has passed when it was
+//! read), the interpreter's marker environment and wheel tags, and the
+//! groups asked for, it returns one artifact per package to install, or
+//! why there is none. What it records of a file is penv's rendering of
+//! parsed values (`fields`), and [`Selected::requirement_line`] parses them
+//! again as it writes pip's line. Invariant: nothing is selected unless the
 //! lock's `environments` (when present) and `requires-python` admit the
 //! interpreter, every selected file carries a hash pip can check
 //! (`--require-hashes`), and a wheel is chosen only when its tags are among
@@ -19,6 +22,7 @@ use std::str::FromStr;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use serde::{Deserialize, Serialize};
 
+use super::fields::{self, FILE_SCHEMES};
 use super::markers::{Sets, evaluate, normalize_name};
 use super::model::{Artifact, Package, PyLock};
 use super::tags::wheel_rank;
@@ -55,14 +59,46 @@ pub(crate) struct Selected {
 }
 
 impl Selected {
-    /// The requirement-file line: `name @ url --hash=sha256:…`.
-    pub(crate) fn requirement_line(&self) -> String {
-        let mut line = format!("{} @ {}", self.name, self.url);
+    /// The requirement-file line, `name @ url --hash=sha256:…`, rendered
+    /// from the values parsed again: the normalized name, the URL as
+    /// [`url::Url`] writes it (then given to `credentials`, where
+    /// `lock::auth` adds an index's userinfo), each hash as
+    /// `algorithm:lowercase-hex`; and whether `credentials` added any.
+    pub(crate) fn requirement_line(
+        &self,
+        credentials: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<(String, bool), SelectError> {
+        let refused = |field: &str| {
+            let entry = format!("package `{}`", fields::shown(&self.name));
+            let field = field.to_owned();
+            move |why| SelectError::Refused { entry, field, why }
+        };
+        let name = fields::name(&self.name).map_err(refused("name"))?;
+        let url = fields::url(&self.url, FILE_SCHEMES).map_err(refused("url"))?;
+        let mut hashes = Vec::new();
         for hash in &self.hashes {
+            let (algorithm, hex) = hash.split_once(':').unwrap_or((hash, ""));
+            match fields::hash(algorithm, hex) {
+                Ok(Some(rendered)) => hashes.push(rendered),
+                Ok(None) => {
+                    return Err(refused("hashes")(format!(
+                        "`{}` is no hash pip checks",
+                        fields::shown(hash)
+                    )));
+                }
+                Err(why) => return Err(refused("hashes")(why)),
+            }
+        }
+        let (url, secret) = match credentials(url.as_str()) {
+            Some(with) => (with, true),
+            None => (url.to_string(), false),
+        };
+        let mut line = format!("{name} @ {url}");
+        for hash in &hashes {
             line.push_str(" --hash=");
             line.push_str(hash);
         }
-        line
+        Ok((line, secret))
     }
 }
 
@@ -127,6 +163,26 @@ pub enum SelectError {
         /// The package.
         name: String,
     },
+    /// A value penv does not hand to pip, found after the lock was read:
+    /// as it is selected or rendered for pip.
+    #[error("{entry}: `{field}` {why}")]
+    Refused {
+        /// The entry, for messages: ``package `six` ``.
+        entry: String,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// `sync --locked`, and archives the lock gives no hash for.
+    #[error(
+        "the lock gives no hash for the archive of {}, and `--locked` installs only what pip can check",
+        archives.join(", ")
+    )]
+    UnhashedArchives {
+        /// Each archive: `` `name` (`url`) ``.
+        archives: Vec<String>,
+    },
     /// Nothing of a package can be installed here.
     #[error("nothing of package `{name}` in the lock can be installed here: {reason}")]
     NothingInstallable {
@@ -145,6 +201,8 @@ impl SelectError {
             Self::UnknownGroup { .. } => "ask for a group the lock has, or run `penv lock` to lock every group of penv.toml".to_owned(),
             Self::NothingInstallable { .. } => "run `penv lock` to lock for this interpreter, or add a wheel or sdist for it to the lock".to_owned(),
             Self::BadMarker { .. } | Self::Duplicate { .. } => "fix the lock, or run `penv lock` to write it again".to_owned(),
+            Self::Refused { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or run `penv lock` to write the lock again".to_owned(),
+            Self::UnhashedArchives { .. } => "add the archive's hash to the lock (`hashes = { sha256 = \"…\" }`, as PEP 751 requires), or sync without `--locked` to install it unchecked".to_owned(),
         }
     }
 }
@@ -317,38 +375,27 @@ fn artifact(
             if target.tags_known { "" } else { UNKNOWN_TAGS }
         )));
     };
+    // What reaches pip's requirement file is one line of a URL and hashes,
+    // rendered from their parsed values: a lock whose text would add more
+    // (whitespace, a newline and `--index-url …`) is refused, not passed on.
+    let refused = |field: &str| {
+        let entry = format!("package `{}`", fields::shown(&package.name));
+        let field = field.to_owned();
+        move |why| SelectError::Refused { entry, field, why }
+    };
     let url = match (url, path) {
-        (Some(url), _) => url.clone(),
-        (None, Some(path)) => file_url(&lock_dir.join(path)),
+        (Some(url), _) => fields::url(url, FILE_SCHEMES).map_err(refused("url"))?,
+        (None, Some(path)) => {
+            fields::path(path).map_err(refused("path"))?;
+            fields::url(&file_url(&lock_dir.join(path)), FILE_SCHEMES).map_err(refused("path"))?
+        }
         (None, None) => return Err(nothing("its file has neither `url` nor `path`".to_owned())),
     };
-    // What reaches pip's requirement file is one line of a URL and hashes:
-    // a lock whose text would add more (whitespace, a newline and
-    // `--index-url …`) is refused, not passed on.
-    if url.chars().any(char::is_whitespace) || url.starts_with('-') {
-        return Err(nothing(format!(
-            "its file's URL `{}` holds whitespace or starts with `-`",
-            url.escape_debug()
-        )));
-    }
-    let digits = |algorithm: &str| match algorithm {
-        "sha256" => 64,
-        "sha384" => 96,
-        _ => 128,
-    };
     let mut hashes_checked = Vec::new();
-    for (algorithm, hex) in hashes
-        .iter()
-        .filter(|(algorithm, _)| matches!(algorithm.as_str(), "sha256" | "sha384" | "sha512"))
-    {
-        if hex.len() != digits(algorithm) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(nothing(format!(
-                "its `{algorithm}` hash `{}` is not {} hex digits",
-                hex.escape_debug(),
-                digits(algorithm)
-            )));
+    for (algorithm, hex) in hashes {
+        if let Some(hash) = fields::hash(algorithm, hex).map_err(refused("hashes"))? {
+            hashes_checked.push(hash);
         }
-        hashes_checked.push(format!("{algorithm}:{}", hex.to_ascii_lowercase()));
     }
     let hashes = hashes_checked;
     if hashes.is_empty() {
@@ -359,7 +406,7 @@ fn artifact(
     Ok(Selected {
         name: package.name.clone(),
         version: package.version.clone(),
-        url,
+        url: url.to_string(),
         hashes,
     })
 }
@@ -379,7 +426,11 @@ const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'?')
     .add(b'`')
     .add(b'{')
-    .add(b'}');
+    .add(b'}')
+    // Left out of URLs by RFC 3986: `fields::url` refuses them unencoded.
+    .add(b'^')
+    .add(b'|')
+    .add(b'\\');
 
 /// A `file://` URL for a local path (made absolute), percent-encoded.
 pub(super) fn file_url(path: &Path) -> String {

@@ -50,9 +50,9 @@ default-groups = ["dev"]
 name = "native"
 version = "1.0"
 wheels = [
-  { name = "native-1.0-cp312-cp312-win_amd64.whl", url = "https://x/native-win.whl", hashes = { sha256 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } },
-  { name = "native-1.0-py3-none-any.whl", url = "https://x/native-any.whl", hashes = { sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } },
-  { name = "native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", url = "https://x/native-abi3.whl", hashes = { sha256 = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", md5 = "dd" } },
+  { name = "native-1.0-cp312-cp312-win_amd64.whl", url = "https://x/native-1.0-cp312-cp312-win_amd64.whl", hashes = { sha256 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } },
+  { name = "native-1.0-py3-none-any.whl", url = "https://x/native-1.0-py3-none-any.whl", hashes = { sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } },
+  { name = "native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", url = "https://x/native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl", hashes = { sha256 = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", md5 = "dd" } },
 ]
 
 [[packages]]
@@ -65,7 +65,7 @@ wheels = [{ path = "wheels/win_only-2.0-py3-none-any.whl", hashes = { sha256 = "
 name = "devtool"
 version = "3.0"
 marker = "'dev' in dependency_groups"
-sdist = { path = "dist/devtool 3.0.tar.gz", hashes = { sha256 = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" } }
+sdist = { path = "dist/my dir/devtool-3.0.tar.gz", hashes = { sha256 = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" } }
 
 [[packages]]
 name = "docs-thing"
@@ -77,7 +77,7 @@ wheels = [{ path = "/abs/docs_thing-4.0-py3-none-any.whl", hashes = { sha512 = "
 name = "old-python"
 version = "5.0"
 requires-python = "<3.11"
-wheels = [{ url = "https://x/old-5.0-py3-none-any.whl", hashes = { sha256 = "1111111111111111111111111111111111111111111111111111111111111111" } }]
+wheels = [{ url = "https://x/old_python-5.0-py3-none-any.whl", hashes = { sha256 = "1111111111111111111111111111111111111111111111111111111111111111" } }]
 "#;
 
 fn run(
@@ -123,7 +123,7 @@ fn picks_the_best_wheel_and_skips_what_markers_exclude() {
     assert_eq!(names(&selected), ["devtool", "native"]);
     let native = &selected[1];
     assert_eq!(
-        native.url, "https://x/native-abi3.whl",
+        native.url, "https://x/native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl",
         "abi3 ranks above py3-none-any"
     );
     assert_eq!(
@@ -132,14 +132,17 @@ fn picks_the_best_wheel_and_skips_what_markers_exclude() {
         "md5 is not a hash pip requires"
     );
     assert_eq!(
-        native.requirement_line(),
-        format!(
-            "native @ https://x/native-abi3.whl --hash=sha256:{}",
-            "c".repeat(64)
+        native.requirement_line(|_| None).unwrap(),
+        (
+            format!(
+                "native @ https://x/native-1.0-cp312-abi3-manylinux_2_17_x86_64.whl --hash=sha256:{}",
+                "c".repeat(64)
+            ),
+            false
         )
     );
     assert_eq!(
-        selected[0].url, "file:///proj/dist/devtool%203.0.tar.gz",
+        selected[0].url, "file:///proj/dist/my%20dir/devtool-3.0.tar.gz",
         "a relative path is the lock's directory's, percent-encoded"
     );
 }
@@ -252,7 +255,7 @@ fn two_entries_that_both_apply_are_an_error() {
 #[test]
 fn a_bad_marker_is_an_error_naming_its_package() {
     let err = one_package(
-        "[[packages]]\nname = \"b\"\nmarker = \"dependency_groups == 'dev'\"\nsdist = { url = \"https://x/b.tar.gz\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }\n",
+        "[[packages]]\nname = \"b\"\nmarker = \"dependency_groups == 'dev'\"\nsdist = { url = \"https://x/b-1.tar.gz\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }\n",
     )
     .unwrap_err();
     assert!(
@@ -293,14 +296,18 @@ fn unmet_requirements_name_what_the_lock_lacks() {
 }
 
 #[test]
-fn lock_text_that_would_add_pip_options_is_refused() {
+fn lock_text_that_would_add_pip_options_is_refused_when_read() {
     let hash = "a".repeat(64);
-    let err = one_package(&format!(
+    let read = |body: &str| {
+        let text = format!("lock-version = \"1.0\"\ncreated-by = \"x\"\n{body}");
+        parse(&text, Path::new("pylock.toml")).map(|_| ())
+    };
+    let err = read(&format!(
         "[[packages]]\nname = \"x\"\nsdist = {{ url = \"https://x/x-1.tar.gz\\n--index-url https://evil\", hashes = {{ sha256 = \"{hash}\" }} }}\n"
     ))
     .unwrap_err();
-    assert!(err.to_string().contains("whitespace"), "{err}");
-    let err = one_package(
+    assert!(err.to_string().contains("a newline"), "{err}");
+    let err = read(
         "[[packages]]\nname = \"x\"\nsdist = { url = \"https://x/x-1.tar.gz\", hashes = { sha256 = \"ab\\n-r /etc/passwd\" } }\n",
     )
     .unwrap_err();
@@ -313,6 +320,59 @@ fn lock_text_that_would_add_pip_options_is_refused() {
     assert_eq!(ok[0].hashes, [format!("sha256:{hash}")]);
 }
 
+/// What the selection records is checked again as pip's line is written:
+/// a `Selected` that did not come from a checked lock is refused there.
+#[test]
+fn the_requirement_line_is_rendered_from_parsed_values() {
+    let hash = format!("sha256:{}", "a".repeat(64));
+    let selected = |name: &str, url: &str, hash: &str| Selected {
+        name: name.to_owned(),
+        version: None,
+        url: url.to_owned(),
+        hashes: vec![hash.to_owned()],
+    };
+    let (line, secret) = selected("Six_Pkg", "HTTPS://H/six_pkg-1.0.tar.gz", &hash)
+        .requirement_line(|_| None)
+        .unwrap();
+    assert_eq!(
+        line,
+        format!("six-pkg @ https://h/six_pkg-1.0.tar.gz --hash={hash}")
+    );
+    assert!(!secret);
+    for (name, url, hash, field) in [
+        (
+            "six ; sys_platform == 'nope' #",
+            "https://h/six-1.tar.gz",
+            hash.as_str(),
+            "name",
+        ),
+        ("six\n--no-index", "https://h/six-1.tar.gz", &hash, "name"),
+        (
+            "six",
+            "https://h/six-1.tar.gz --hash=sha256:00",
+            &hash,
+            "url",
+        ),
+        ("six", "https://h/six-1.tar.gz#egg=evil", &hash, "url"),
+        (
+            "six",
+            "https://h/six-1.tar.gz",
+            "sha256:00\n--no-index",
+            "hashes",
+        ),
+        ("six", "https://h/six-1.tar.gz", "md5:00", "hashes"),
+    ] {
+        let err = selected(name, url, hash)
+            .requirement_line(|_| None)
+            .unwrap_err();
+        assert!(
+            matches!(&err, SelectError::Refused { field: f, .. } if f == field),
+            "{err}"
+        );
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+}
+
 #[test]
 fn directories_and_checkouts_are_chosen_apart_from_the_hashed_files() {
     let hash = "a".repeat(64);
@@ -320,7 +380,7 @@ fn directories_and_checkouts_are_chosen_apart_from_the_hashed_files() {
         &format!(
             "[[packages]]\nname = \"src\"\ndirectory = {{ path = \"src\", editable = true }}\n\
              [[packages]]\nname = \"dep\"\nversion = \"1\"\nsdist = {{ url = \"https://x/dep-1.tar.gz\", hashes = {{ sha256 = \"{hash}\" }} }}\n\
-             [[packages]]\nname = \"from-git\"\nvcs = {{ type = \"git\", url = \"https://g/r\", commit-id = \"0123abc\" }}\n"
+             [[packages]]\nname = \"from-git\"\nvcs = {{ type = \"git\", url = \"https://g/r\", commit-id = \"0123456789abcdef0123456789abcdef01234567\" }}\n"
         ),
         true,
     )
@@ -329,7 +389,9 @@ fn directories_and_checkouts_are_chosen_apart_from_the_hashed_files() {
     let unhashed: Vec<&str> = chosen.unhashed.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(unhashed, ["from-git", "src"]);
     assert_eq!(
-        chosen.unhashed[1].pip_args(Path::new("/")),
+        chosen.unhashed[1]
+            .pip_args(Path::new("/"), |_| None)
+            .unwrap(),
         ["-e", "/proj/src"]
     );
 }

@@ -5,15 +5,18 @@
 //! `pip install --no-deps [-e] …`, after the hash-checked one.
 //!
 //! Invariant: what pip gets from an entry is one argument per entry,
-//! never an option (a path is absolute or starts with `./`; a URL is the
-//! PEP 508 `name @ URL` form, and a name or URL holding whitespace or
-//! starting with `-` is refused), and a `vcs` entry is installed at its
-//! recorded `commit-id`, never at a branch.
+//! never an option, rendered from parsed values (`fields`): a directory is
+//! an absolute path pip reads as nothing but that path; a checkout or an
+//! archive is PEP 508's `name @ URL`, the name normalized, the URL one
+//! token with at most penv's own `#subdirectory=`. A `vcs` entry is
+//! installed at its recorded `commit-id` (a full hash), never at a branch.
+//! Each is checked again as it is rendered for pip.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::fields::{self, FILE_SCHEMES};
 use super::model::{Archive, Directory, Package, Vcs};
 use super::select::SelectError;
 
@@ -54,22 +57,43 @@ pub(crate) enum UnhashedSource {
     },
 }
 
+/// What is wrong, and with which field.
+type Refusal = (&'static str, String);
+
 impl Unhashed {
     /// The arguments of `pip install` for this entry: `-e DIR`, `DIR`, or
-    /// `name @ URL`. A relative directory is joined to `root`, pip's working
-    /// directory.
-    pub(crate) fn pip_args(&self, root: &Path) -> Vec<String> {
+    /// `name @ URL`, each checked again as it is rendered. A relative
+    /// directory is joined to `root`, pip's working directory. An
+    /// archive's URL, once checked, goes through `credentials` (`lock::auth`
+    /// adds an index's userinfo).
+    pub(crate) fn pip_args(
+        &self,
+        root: &Path,
+        credentials: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<Vec<String>, SelectError> {
+        let refused = |(field, why): Refusal| SelectError::Refused {
+            entry: format!("package `{}`", fields::shown(&self.name)),
+            field: field.to_owned(),
+            why,
+        };
         match &self.source {
             UnhashedSource::Directory { path, editable } => {
-                let dir = root.join(path).display().to_string();
-                if *editable {
+                let dir = fields::dir_argument(&root.join(path))
+                    .map_err(|why| refused(("directory.path", why)))?;
+                Ok(if *editable {
                     vec!["-e".to_owned(), dir]
                 } else {
                     vec![dir]
-                }
+                })
             }
             UnhashedSource::Vcs { url } | UnhashedSource::Archive { url } => {
-                vec![format!("{} @ {url}", self.name)]
+                let name = fields::name(&self.name).map_err(|why| refused(("name", why)))?;
+                let url = fields::direct_url(url).map_err(|why| refused(("url", why)))?;
+                let url = match &self.source {
+                    UnhashedSource::Archive { .. } => credentials(&url).unwrap_or(url),
+                    _ => url,
+                };
+                Ok(vec![format!("{name} @ {url}")])
             }
         }
     }
@@ -93,7 +117,7 @@ pub(super) fn unhashed(
     lock_dir: &Path,
 ) -> Option<Result<Unhashed, SelectError>> {
     let source = if let Some(directory) = &package.directory {
-        Ok(directory_source(directory, lock_dir))
+        directory_source(directory, lock_dir)
     } else if let Some(vcs) = &package.vcs {
         vcs_source(vcs, lock_dir)
     } else {
@@ -102,108 +126,97 @@ pub(super) fn unhashed(
             _ => return None,
         }
     };
-    Some(checked_name(&package.name).and(source).map_or_else(
-        |reason| {
-            Err(SelectError::NothingInstallable {
-                name: package.name.clone(),
-                reason,
-            })
-        },
-        |source| {
-            Ok(Unhashed {
-                name: package.name.clone(),
-                version: package.version.clone(),
-                source,
-            })
-        },
-    ))
+    let checked = fields::name(&package.name)
+        .map_err(|why| ("name", why))
+        .and(source);
+    Some(match checked {
+        Ok(source) => Ok(Unhashed {
+            name: package.name.clone(),
+            version: package.version.clone(),
+            source,
+        }),
+        Err((field, why)) => Err(SelectError::Refused {
+            entry: format!("package `{}`", fields::shown(&package.name)),
+            field: field.to_owned(),
+            why,
+        }),
+    })
 }
 
-fn directory_source(directory: &Directory, lock_dir: &Path) -> UnhashedSource {
+fn directory_source(directory: &Directory, lock_dir: &Path) -> Result<UnhashedSource, Refusal> {
+    fields::path(&directory.path).map_err(|why| ("directory.path", why))?;
     let mut dir = lock_dir.join(&directory.path);
     if let Some(sub) = &directory.subdirectory {
-        dir.push(sub);
+        dir.push(fields::subdirectory(sub).map_err(|why| ("directory.subdirectory", why))?);
     }
     let dir = absolute(&dir);
-    UnhashedSource::Directory {
-        path: dir.display().to_string(),
+    Ok(UnhashedSource::Directory {
+        path: fields::dir_argument(&dir).map_err(|why| ("directory.path", why))?,
         editable: directory.editable.unwrap_or(false),
-    }
+    })
 }
 
-fn vcs_source(vcs: &Vcs, lock_dir: &Path) -> Result<UnhashedSource, String> {
+fn vcs_source(vcs: &Vcs, lock_dir: &Path) -> Result<UnhashedSource, Refusal> {
     let kind = vcs.kind.as_str();
     if !matches!(kind, "git" | "hg" | "bzr" | "svn") {
-        return Err(format!(
-            "its `vcs` type `{kind}` is none of `git`, `hg`, `bzr`, `svn`"
+        return Err((
+            "vcs.type",
+            format!(
+                "`{}` is none of `git`, `hg`, `bzr`, `svn`",
+                fields::shown(kind)
+            ),
         ));
     }
     let repository = match (&vcs.url, &vcs.path) {
-        (Some(url), _) => url
-            .strip_prefix(&format!("{kind}+"))
-            .unwrap_or(url)
-            .to_owned(),
-        // `localhost`: pip before 24 refuses a `git+file:` URL without a host.
-        (None, Some(path)) => {
-            super::select::file_url(&lock_dir.join(path)).replacen("file://", "file://localhost", 1)
+        (Some(url), _) => {
+            let bare = url.strip_prefix(&format!("{kind}+")).unwrap_or(url);
+            let url =
+                fields::url(bare, fields::vcs_schemes(kind)).map_err(|why| ("vcs.url", why))?;
+            local_host(url.as_str())
         }
-        (None, None) => return Err("its `vcs` table has neither `url` nor `path`".to_owned()),
+        (None, Some(path)) => {
+            fields::path(path).map_err(|why| ("vcs.path", why))?;
+            local_host(&super::select::file_url(&lock_dir.join(path)))
+        }
+        (None, None) => {
+            return Err(("vcs", "has neither `url` nor `path`".to_owned()));
+        }
     };
-    if vcs.commit_id.is_empty() || vcs.commit_id.contains(['@', '#']) {
-        return Err(format!(
-            "its `commit-id` `{}` is not a commit",
-            vcs.commit_id
-        ));
-    }
-    let mut url = format!("{kind}+{repository}@{}", vcs.commit_id);
+    let commit = fields::commit(kind, &vcs.commit_id).map_err(|why| ("vcs.commit-id", why))?;
+    let mut url = format!("{kind}+{repository}@{commit}");
     if let Some(sub) = &vcs.subdirectory {
         url.push_str("#subdirectory=");
-        url.push_str(sub);
+        url.push_str(&fields::subdirectory(sub).map_err(|why| ("vcs.subdirectory", why))?);
     }
-    checked_url(url).map(|url| UnhashedSource::Vcs { url })
+    let url = fields::direct_url(&url).map_err(|why| ("vcs", why))?;
+    Ok(UnhashedSource::Vcs { url })
 }
 
-fn archive_source(archive: &Archive, lock_dir: &Path) -> Result<UnhashedSource, String> {
-    let mut url = match (&archive.url, &archive.path) {
-        (Some(url), _) => url.clone(),
-        (None, Some(path)) => super::select::file_url(&lock_dir.join(path)),
-        (None, None) => return Err("its archive has neither `url` nor `path`".to_owned()),
+/// A `file:` URL with `localhost` as its host: pip before 24 refuses a
+/// `git+file:` URL without one.
+fn local_host(url: &str) -> String {
+    match url.strip_prefix("file:///") {
+        Some(rest) => format!("file://localhost/{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+fn archive_source(archive: &Archive, lock_dir: &Path) -> Result<UnhashedSource, Refusal> {
+    let url = match (&archive.url, &archive.path) {
+        (Some(url), _) => fields::url(url, FILE_SCHEMES).map_err(|why| ("archive.url", why))?,
+        (None, Some(path)) => {
+            fields::path(path).map_err(|why| ("archive.path", why))?;
+            fields::url(&super::select::file_url(&lock_dir.join(path)), FILE_SCHEMES)
+                .map_err(|why| ("archive.path", why))?
+        }
+        (None, None) => return Err(("archive", "has neither `url` nor `path`".to_owned())),
     };
+    let mut url = url.to_string();
     if let Some(sub) = &archive.subdirectory {
         url.push_str("#subdirectory=");
-        url.push_str(sub);
+        url.push_str(&fields::subdirectory(sub).map_err(|why| ("archive.subdirectory", why))?);
     }
-    checked_url(url).map(|url| UnhashedSource::Archive { url })
-}
-
-/// A URL that is one argument and no option.
-fn checked_url(url: String) -> Result<String, String> {
-    if url.chars().any(char::is_whitespace) || url.starts_with('-') {
-        return Err(format!(
-            "its URL `{}` holds whitespace or starts with `-`",
-            url.escape_debug()
-        ));
-    }
-    Ok(url)
-}
-
-/// A name pip reads as a name before ` @ `: PEP 508's letters, digits, `-_.`.
-fn checked_name(name: &str) -> Result<(), String> {
-    let ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "its name `{}` is not a PEP 508 name",
-            name.escape_debug()
-        ))
-    }
+    Ok(UnhashedSource::Archive { url })
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -216,10 +229,16 @@ mod tests {
     use super::*;
     use crate::lock::model::parse;
 
+    const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
     fn one(body: &str) -> Option<Result<Unhashed, SelectError>> {
         let text = format!("lock-version = \"1.0\"\ncreated-by = \"x\"\n[[packages]]\n{body}");
         let lock = parse(&text, Path::new("pylock.toml")).unwrap();
         unhashed(&lock.packages[0], Path::new("/proj"))
+    }
+
+    fn args(entry: &Unhashed, root: &str) -> Vec<String> {
+        entry.pip_args(Path::new(root), |_| None).unwrap()
     }
 
     #[test]
@@ -227,44 +246,48 @@ mod tests {
         let dir = one("name = \"pkg\"\ndirectory = { path = \"libs/pkg\", editable = true }\n")
             .unwrap()
             .unwrap();
-        assert_eq!(
-            dir.pip_args(Path::new("/elsewhere")),
-            ["-e", "/proj/libs/pkg"]
-        );
+        assert_eq!(args(&dir, "/elsewhere"), ["-e", "/proj/libs/pkg"]);
         assert_eq!(dir.kind(), "directory");
         let plain = one("name = \"pkg\"\ndirectory = { path = \"../x\", subdirectory = \"py\" }\n")
             .unwrap()
             .unwrap();
-        assert_eq!(plain.pip_args(Path::new("/")), ["/x/py"]);
-        let git = one(
-            "name = \"r\"\nvcs = { type = \"git\", url = \"https://g/o/r.git\", requested-revision = \"main\", commit-id = \"c0ffee\", subdirectory = \"sub\" }\n",
-        )
+        assert_eq!(args(&plain, "/"), ["/x/py"]);
+        let git = one(&format!(
+            "name = \"R\"\nvcs = {{ type = \"git\", url = \"https://g/o/r.git\", requested-revision = \"main\", commit-id = \"{}\", subdirectory = \"sub\" }}\n",
+            COMMIT.to_uppercase()
+        ))
         .unwrap()
         .unwrap();
         assert_eq!(
-            git.pip_args(Path::new("/")),
-            ["r @ git+https://g/o/r.git@c0ffee#subdirectory=sub"],
-            "the commit, not the branch"
+            args(&git, "/"),
+            [format!(
+                "r @ git+https://g/o/r.git@{COMMIT}#subdirectory=sub"
+            )],
+            "the commit, not the branch; the name normalized"
         );
-        let local = one(
-            "name = \"r\"\nvcs = { type = \"git\", path = \"/repos/r\", commit-id = \"abc\" }\n",
-        )
+        let local = one(&format!(
+            "name = \"r\"\nvcs = {{ type = \"git\", path = \"/repos/r\", commit-id = \"{COMMIT}\" }}\n"
+        ))
         .unwrap()
         .unwrap();
         assert_eq!(
-            local.pip_args(Path::new("/")),
-            ["r @ git+file://localhost/repos/r@abc"]
+            args(&local, "/"),
+            [format!("r @ git+file://localhost/repos/r@{COMMIT}")]
         );
         let archive = one(
             "name = \"a\"\nversion = \"1\"\narchive = { url = \"https://h/a-1.tar.gz\", hashes = {} }\n",
         )
         .unwrap()
         .unwrap();
-        assert_eq!(
-            archive.pip_args(Path::new("/")),
-            ["a @ https://h/a-1.tar.gz"]
-        );
+        assert_eq!(args(&archive, "/"), ["a @ https://h/a-1.tar.gz"]);
         assert_eq!(archive.kind(), "archive");
+        assert_eq!(
+            archive
+                .pip_args(Path::new("/"), |url| Some(url.replace("://", "://u:t@")))
+                .unwrap(),
+            ["a @ https://u:t@h/a-1.tar.gz"],
+            "credentials are added to the URL once it is checked"
+        );
     }
 
     #[test]
@@ -278,32 +301,65 @@ mod tests {
         );
         assert!(
             one(&format!(
-                "name = \"a\"\nsdist = {{ url = \"https://h/a.tar.gz\", hashes = {{ sha256 = \"{hash}\" }} }}\n"
+                "name = \"a\"\nsdist = {{ url = \"https://h/a-1.tar.gz\", hashes = {{ sha256 = \"{hash}\" }} }}\n"
             ))
             .is_none()
         );
     }
 
+    /// What a spec records is checked again as it is rendered for pip: an
+    /// entry that did not come from a checked lock is refused there.
     #[test]
-    fn what_would_reach_pip_as_an_option_is_refused() {
-        let reason = |body: &str| match one(body).unwrap().unwrap_err() {
-            SelectError::NothingInstallable { reason, .. } => reason,
+    fn what_would_reach_pip_as_more_than_one_value_is_refused() {
+        let entry = |name: &str, source: UnhashedSource| Unhashed {
+            name: name.to_owned(),
+            version: None,
+            source,
+        };
+        let refused = |entry: Unhashed| match entry.pip_args(Path::new("/p"), |_| None) {
+            Err(SelectError::Refused { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert!(
-            reason("name = \"--index-url\"\ndirectory = { path = \".\" }\n")
-                .contains("PEP 508 name")
+        let archive = |url: &str| UnhashedSource::Archive {
+            url: url.to_owned(),
+        };
+        let dir = |path: &str| UnhashedSource::Directory {
+            path: path.to_owned(),
+            editable: false,
+        };
+        assert_eq!(
+            refused(entry("--index-url", archive("https://h/a-1.tar.gz"))),
+            "name"
         );
-        assert!(
-            reason("name = \"r\"\nvcs = { type = \"git\", url = \"https://g/r --index-url x\", commit-id = \"c\" }\n")
-                .contains("whitespace")
+        assert_eq!(
+            refused(entry(
+                "a ; python_version < '0'",
+                archive("https://h/a-1.tar.gz")
+            )),
+            "name"
         );
-        assert!(
-            reason(
-                "name = \"r\"\nvcs = { type = \"cvs\", url = \"https://g/r\", commit-id = \"c\" }\n"
-            )
-            .contains("`cvs`")
+        assert_eq!(
+            refused(entry("a", archive("https://h/a-1.tar.gz --no-index"))),
+            "url"
         );
-        assert!(reason("name = \"r\"\nvcs = { type = \"git\", url = \"https://g/r\", commit-id = \"main@x\" }\n").contains("not a commit"));
+        assert_eq!(
+            refused(entry("a", archive("https://h/a-1.tar.gz#egg=b"))),
+            "url"
+        );
+        assert_eq!(
+            refused(entry(
+                "a",
+                UnhashedSource::Vcs {
+                    url: "git+ext::sh -c evil".to_owned()
+                }
+            )),
+            "url"
+        );
+        assert_eq!(
+            refused(entry("a", dir("pkg;sys_platform=='nope'"))),
+            "directory.path"
+        );
+        assert_eq!(refused(entry("a", dir("pkg[extra]"))), "directory.path");
+        assert_eq!(refused(entry("a", dir("pkg\n-e"))), "directory.path");
     }
 }

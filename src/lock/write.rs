@@ -131,15 +131,15 @@ created-by = "penv"
 name = "one"
 version = "1.0"
 marker = "'dev' in dependency_groups"
-wheels = [{ path = "wheels/one-1.0-py3-none-any.whl", hashes = { sha256 = "aa" } }]
+wheels = [{ path = "wheels/one-1.0-py3-none-any.whl", hashes = { sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" } }]
 
 [[packages]]
 name = "two"
 version = "2.0"
-sdist = { url = "https://h/two-2.0.tar.gz", hashes = { sha256 = "bb" } }
+sdist = { url = "https://h/two-2.0.tar.gz", hashes = { sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } }
 wheels = [
-    { url = "https://h/two-2.0-cp311-cp311-linux_x86_64.whl", hashes = { sha256 = "cc" } },
-    { url = "https://h/two-2.0-py3-none-any.whl", upload-time = 2024-01-02T03:04:05Z, hashes = { sha256 = "dd" } },
+    { url = "https://h/two-2.0-cp311-cp311-linux_x86_64.whl", hashes = { sha256 = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" } },
+    { url = "https://h/two-2.0-py3-none-any.whl", upload-time = 2024-01-02T03:04:05Z, hashes = { sha256 = "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd" } },
 ]
 
 [tool.penv]
@@ -168,7 +168,7 @@ inputs-hash = "0123"
         use super::super::build::{LockContext, build};
         use super::super::report::parse as parse_report;
         let report = r#"{"version": "1", "install": [
-            {"download_info": {"url": "file:///p/wheels/a-1.0-py3-none-any.whl", "archive_info": {"hashes": {"sha256": "aa"}}},
+            {"download_info": {"url": "file:///p/wheels/a-1.0-py3-none-any.whl", "archive_info": {"hashes": {"sha256": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}},
              "metadata": {"name": "A", "version": "1.0", "requires_python": ">=3.8"}},
             {"download_info": {"url": "file:///p/src/b", "dir_info": {"editable": true}}, "is_direct": true,
              "metadata": {"name": "b", "version": "0.1"}}],

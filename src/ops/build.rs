@@ -437,7 +437,7 @@ fn lock_passes(
             .paths
             .work
             .join(format!("{}.pylock.txt", plan.paths.name));
-        let (text, secret) = installer::lock_requirements(lock, &spec.pip);
+        let (text, secret) = installer::lock_requirements(lock, &spec.pip)?;
         if secret {
             crate::fs::write_atomic_private(&file, text.as_bytes())?;
             secret_file = Some(SecretFile(file.clone()));
@@ -449,7 +449,7 @@ fn lock_passes(
             "Installing requirements with pip",
         ));
     }
-    if let Some(args) = installer::unhashed_args(spec, root) {
+    if let Some(args) = installer::unhashed_args(spec, root)? {
         ctx.printer.verbose(&format!(
             "installing without a hash check (pip cannot check a source tree or a checkout): {}",
             lock.unhashed

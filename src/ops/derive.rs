@@ -308,7 +308,7 @@ pub(crate) fn derive(
                 unhashed: Vec::new(),
                 ..spec.lock.clone().unwrap_or_default()
             };
-            installer::lock_requirements(&lock, &spec.pip)
+            installer::lock_requirements(&lock, &spec.pip)?
         };
         if !missing.is_empty() {
             if secret {
@@ -341,7 +341,7 @@ pub(crate) fn derive(
             }),
             ..spec.clone()
         };
-        if let Some(args) = installer::unhashed_args(&tail, root) {
+        if let Some(args) = installer::unhashed_args(&tail, root)? {
             installer::install(
                 dir,
                 root,

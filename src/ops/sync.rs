@@ -16,6 +16,7 @@ use super::build::{build, commit_error, tell_kept};
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::fs::{self, LockOutcome};
+use crate::lock::unhashed::UnhashedSource;
 use crate::plan::{LockUse, Plan};
 use crate::state::{State, now};
 use crate::venv::owned::{Occupant, Refusal, check_env_path};
@@ -76,6 +77,7 @@ impl InUse {
 /// Brings the env up to date ([`sync_env`]) and records it in penv's
 /// registry of envs (`penv envs`).
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
+    unhashed_archives(ctx, plan)?;
     let done = sync_env(ctx, plan, options)?;
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
     // A script's env is the store's, which records its own uses.
@@ -89,6 +91,47 @@ pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome,
         rebuilt,
     );
     Ok(done)
+}
+
+/// The archives the lock gives no hash for, among what it installs here.
+/// PEP 751 requires a hash; another tool may leave it out, and pip then
+/// installs the archive without checking its bytes. `--locked` (the lock
+/// as CI trusts it, as with uv) refuses them; a plain sync and `--frozen`
+/// (the lock as it is) install them, and say so, naming each, every time.
+fn unhashed_archives(ctx: &Ctx, plan: &Plan) -> Result<(), Error> {
+    let Some(lock) = &plan.spec.lock else {
+        return Ok(());
+    };
+    let archives: Vec<String> = lock
+        .unhashed
+        .iter()
+        .filter_map(|entry| match &entry.source {
+            // Both checked when the lock was read: no control characters.
+            UnhashedSource::Archive { url } => Some(format!(
+                "`{}` (`{}`)",
+                crate::lock::fields::shown(&entry.name),
+                url
+            )),
+            _ => None,
+        })
+        .collect();
+    if archives.is_empty() {
+        return Ok(());
+    }
+    let path = crate::plan::lock_path(&plan.project);
+    if plan.selection().lock == LockUse::Locked {
+        return Err(crate::spec::SpecError::LockSelect {
+            path,
+            source: crate::lock::SelectError::UnhashedArchives { archives },
+        }
+        .into());
+    }
+    ctx.printer.warn(&format!(
+        "`{}` gives no hash for the archive of {}: pip installs it without checking its bytes",
+        display_path(&path),
+        archives.join(", ")
+    ));
+    Ok(())
 }
 
 /// Brings the env up to date: the fast path without a lock when it is, else

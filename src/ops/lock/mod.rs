@@ -175,6 +175,9 @@ pub(crate) fn freshness(plan: &Plan) -> Result<Freshness, Error> {
 /// Resolves `plan` (a plan for [`selection`]) and writes the lock.
 pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, Error> {
     let path = lock_path(plan);
+    // A lock penv refuses to read is refused before anything is made; it is
+    // read again under the lock below (another `penv lock` may write it).
+    lock::read(&path)?;
     // One `penv lock` at a time per project: the next one starts from the
     // pins this one writes, and the scratch venv is this one's alone.
     plan.paths.ensure_work_dir()?;

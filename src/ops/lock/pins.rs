@@ -2,7 +2,8 @@
 //!
 //! Invariant: a pin is dropped only when asked (`--upgrade`,
 //! `--upgrade-package`) or when a requirement no longer allows it; every
-//! other versioned package of the old lock reaches pip as `name==version`.
+//! other versioned package of the old lock reaches pip as `name==version`,
+//! rendered from the parsed name and version.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -32,14 +33,16 @@ pub(super) fn kept_pins(existing: Option<&PyLock>, options: &Options, spec: &Spe
         .packages
         .iter()
         .filter_map(|p| {
-            let name = normalize_name(&p.name);
-            let version = p.version.as_deref()?;
+            // Rendered from the parsed name and version (both checked when
+            // the lock was read), never the lock's text: a pin reaches pip
+            // as a line of its constraint file.
+            let name = crate::lock::fields::name(&p.name).ok()?.to_string();
+            let version = crate::lock::fields::version(p.version.as_deref()?).ok()?;
             if freed.contains(&name) {
                 return None;
             }
-            if let (Some(specifiers), Ok(v)) =
-                (allowed.get(&name), pep440_rs::Version::from_str(version))
-                && !specifiers.iter().all(|s| s.contains(&v))
+            if let Some(specifiers) = allowed.get(&name)
+                && !specifiers.iter().all(|s| s.contains(&version))
             {
                 return None;
             }
@@ -145,6 +148,20 @@ mod tests {
             ..Options::default()
         };
         assert!(kept_pins(Some(&old), &options, &spec).is_empty());
+    }
+
+    /// A pin is a line of pip's constraint file: rendered from the parsed
+    /// name and version, never as the lock writes them.
+    #[test]
+    fn pins_are_rendered_from_parsed_values() {
+        let old = lock_with(&[("Zope.Interface", "5.0-beta"), ("x", "1.0.0+Local_1")]);
+        let mut spec = crate::spec::example();
+        spec.requirements.clear();
+        spec.groups.clear();
+        assert_eq!(
+            kept_pins(Some(&old), &Options::default(), &spec),
+            ["zope-interface==5.0b0", "x==1.0.0+local.1"]
+        );
     }
 
     #[test]

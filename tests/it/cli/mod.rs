@@ -20,7 +20,10 @@ use cases::{PENV, common_env, place_fake_interpreters};
 /// One bad-input case: its arguments and its own variables.
 struct Case {
     name: String,
+    /// The case's `.in` directory, or its `fs.base` (cases that share one).
     input: PathBuf,
+    /// Where penv runs, relative to `input` (its `fs.cwd`; empty for `input`).
+    cwd: PathBuf,
     args: Vec<String>,
     env: BTreeMap<String, String>,
 }
@@ -55,9 +58,16 @@ fn bad_input_cases() -> Vec<Case> {
             "{}: bad input must exit 2",
             path.display()
         );
+        // `fs.base` and `fs.cwd`, relative to the case file, as trycmd reads them.
+        let fs = |key: &str| doc.get("fs")?.get(key)?.as_str();
+        let input = fs("base").map_or_else(|| path.with_extension("in"), |base| dir.join(base));
+        let cwd = fs("cwd").map_or_else(PathBuf::new, |cwd| {
+            dir.join(cwd).strip_prefix(&input).unwrap().to_owned()
+        });
         cases.push(Case {
             name: path.file_stem().unwrap().to_string_lossy().into_owned(),
-            input: path.with_extension("in"),
+            input,
+            cwd,
             args,
             env,
         });
@@ -147,7 +157,10 @@ fn bad_input_exits_2_with_a_hint_and_touches_nothing() {
         let dir = tmp.path().join("project");
         copy_tree(&case.input, &dir, Files::Copy, &[".keep"]);
         let before = snapshot(&dir);
-        let out = penv(&dir, &case.args, &case.env);
+        let out = penv_command(&dir.join(&case.cwd), &case.args, &case.env)
+            .env("PENV_CACHE_DIR", tmp.path().join("cache"))
+            .output()
+            .expect("penv runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
             out.status.code(),

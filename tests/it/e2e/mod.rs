@@ -19,6 +19,7 @@ mod hooks;
 mod identity;
 mod lock;
 mod lock_auth;
+mod lock_hostile;
 mod lock_local;
 mod lock_sync;
 mod oracle;
