@@ -335,9 +335,14 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub(crate) store: bool,
 
-    /// Also consider the venvs found under DIR (repeatable)
+    /// Consider only the envs under DIR (repeatable): nothing elsewhere is deleted
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub(crate) scan: Vec<PathBuf>,
+
+    /// With `--scan`: also penv's own envs outside the scanned directories (the envs it
+    /// synced, their stash entries, the store)
+    #[arg(long, requires = "scan")]
+    pub(crate) registered: bool,
 
     /// Show what would be deleted; delete nothing
     #[arg(long)]

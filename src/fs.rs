@@ -14,7 +14,8 @@ mod nofollow;
 mod remove;
 
 pub(crate) use lock::{
-    FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, try_lock_shared,
+    FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, lock_shared,
+    try_lock_shared,
 };
 pub(crate) use nofollow::write_new_in;
 pub(crate) use remove::{delete_file, remove_empty_dir, remove_tree_markers_last};
