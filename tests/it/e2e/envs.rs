@@ -223,6 +223,14 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
     // old like the decoy: the user's files beside the venv's.
     fake_venv(&tree.join("proj"));
     std::fs::write(tree.join("proj/app.py"), "mine").unwrap();
+    // A project folder holding `conda-meta/` (issue 23: deleted whole), old
+    // like the decoy: the same evidence as a venv, so refused alike.
+    let condaproj = tree.join("condaproj");
+    for d in ["conda-meta", ".git", "src2"] {
+        std::fs::create_dir_all(condaproj.join(d)).unwrap();
+    }
+    std::fs::write(condaproj.join("app.py"), "mine").unwrap();
+    std::fs::write(condaproj.join("src2/lib.py"), "mine").unwrap();
     // A conda base holding another conda env under `envs/`.
     for base in [tree.join("conda"), tree.join("conda/envs/a")] {
         std::fs::create_dir_all(base.join("conda-meta")).unwrap();
@@ -246,6 +254,9 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
         tree.join(".git/.venv/pyvenv.cfg"),
         tree.join("proj/app.py"),
         tree.join("proj/pyvenv.cfg"),
+        tree.join("condaproj/app.py"),
+        tree.join("condaproj/src2/lib.py"),
+        tree.join("condaproj/conda-meta"),
         tree.join("conda/conda-meta/history"),
         tree.join("conda/envs/a/conda-meta/history"),
     ];
