@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::diagnostics::{Diagnostic, Location, display_path};
+use crate::diagnostics::{Diagnostic, Location, display_path, escape_path};
 use crate::{env_vars, fs, installer, lock, platform, process, project, python, spec, venv};
 
 /// Every error penv reports; each maps to exit code 2 except interrupts.
@@ -85,7 +85,7 @@ pub enum Error {
         searched_path: bool,
     },
     /// `exec` failed.
-    #[error("could not run `{}`", program.display())]
+    #[error("could not run `{}`", escape_path(program))]
     Exec {
         /// The program as resolved (in the env's `bin/`, or on `PATH`).
         program: PathBuf,

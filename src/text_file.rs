@@ -15,7 +15,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Location, display_path};
+use crate::diagnostics::{Location, display_path, escape_path};
 use crate::fs::FsError;
 
 /// A kind of file penv reads, with the most bytes it reads of one.
@@ -68,7 +68,7 @@ pub(crate) const PROBE_CACHE_ENTRY: Kind = Kind {
 #[derive(Debug, thiserror::Error)]
 pub enum TextFileError {
     /// A FIFO, a device, a socket or a directory where a file was expected.
-    #[error("`{}`{} is {file_type}, not a regular file", display_path(path), link.as_ref().map(|l| format!(" (a symlink to `{}`)", l.display())).unwrap_or_default())]
+    #[error("`{}`{} is {file_type}, not a regular file", display_path(path), link.as_ref().map(|l| format!(" (a symlink to `{}`)", escape_path(l))).unwrap_or_default())]
     NotRegular {
         /// The path as given.
         path: PathBuf,

@@ -19,6 +19,7 @@
 //! wrote (intent records, markers) are removed with
 //! `fs::delete_file`; nothing else in penv deletes.
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ pub(crate) fn evidence(dir: &Path, env: &Path, forced: bool) -> Result<Evidence,
             None => Ok(Evidence::Moved),
             Some(what) => Err(format!(
                 "{what}, and its `{STATE_FILE}` records another env (`{}`)",
-                state.venv_path.display()
+                escape_path(&state.venv_path)
             )),
         };
     }
@@ -444,7 +445,7 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
     for p in protected {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());
         if p.starts_with(dir) || dir.starts_with(&p) {
-            return refuse(format!("it is the env in use (`{}`)", p.display()));
+            return refuse(format!("it is the env in use (`{}`)", escape_path(&p)));
         }
     }
     if evidence(dir, dir, false).is_ok() {

@@ -11,6 +11,7 @@
 
 pub(crate) mod prune;
 
+use crate::diagnostics::escape_path;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,7 @@ impl EnvState {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Listed {
+    #[serde(serialize_with = "crate::diagnostics::serialize_path")]
     pub(crate) path: PathBuf,
     pub(crate) kind: &'static str,
     pub(crate) python: Option<String>,
@@ -74,6 +76,7 @@ pub(crate) struct Listed {
     /// Why it is not `ok`.
     pub(crate) why: Vec<String>,
     /// The project file penv synced it for, when penv knows it.
+    #[serde(serialize_with = "crate::diagnostics::serialize_opt_path")]
     pub(crate) project_file: Option<PathBuf>,
 }
 
@@ -83,6 +86,7 @@ pub(crate) struct Listed {
 pub(crate) struct CachePart {
     /// `probe-cache`, `pip-seeds`, `pip-downloads`.
     pub(crate) name: &'static str,
+    #[serde(serialize_with = "crate::diagnostics::serialize_path")]
     pub(crate) path: PathBuf,
     pub(crate) size: u64,
 }
@@ -156,8 +160,10 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
     }
     for root in scan {
         let Ok(root) = root.canonicalize() else {
-            ctx.printer
-                .warn(&format!("`{}` does not exist; not scanned", root.display()));
+            ctx.printer.warn(&format!(
+                "`{}` does not exist; not scanned",
+                escape_path(root)
+            ));
             continue;
         };
         for path in found::scan(&root) {
@@ -265,7 +271,7 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                 EnvState::Orphaned,
                 vec![format!(
                     "its project file `{}` is gone",
-                    record.project_file.display()
+                    escape_path(&record.project_file)
                 )],
             );
         }
@@ -298,8 +304,8 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                         EnvState::Orphaned,
                         vec![format!(
                             "its project `{}` now uses `{}`",
-                            record.project_file.display(),
-                            plan.paths.env.display()
+                            escape_path(&record.project_file),
+                            escape_path(&plan.paths.env)
                         )],
                     );
                 }

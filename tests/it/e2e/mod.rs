@@ -20,6 +20,7 @@ mod lock;
 mod lock_auth;
 mod lock_local;
 mod lock_sync;
+mod odd_paths;
 mod pip_index;
 mod pip_seed;
 mod pyproject;
