@@ -101,7 +101,7 @@ pub(crate) fn conda_entries(dir: &Path) -> Option<HashSet<std::ffi::OsString>> {
         {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = crate::fs::read(&path) else {
             continue;
         };
         let Ok(record) = serde_json::from_slice::<CondaRecord>(&bytes) else {
@@ -128,10 +128,10 @@ struct CondaRecord {
 /// `pyvenv.cfg`'s `key = value` lines (at most 64 KiB of it is read).
 fn cfg(dir: &Path) -> Vec<(String, String)> {
     let path = dir.join("pyvenv.cfg");
-    if !is_file(&path) || std::fs::symlink_metadata(&path).is_ok_and(|m| m.len() > 64 * 1024) {
+    if !is_file(&path) {
         return Vec::new();
     }
-    std::fs::read_to_string(&path)
+    crate::text_file::read(&path, crate::text_file::PYVENV_CFG)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once('='))

@@ -62,6 +62,14 @@ pub enum HookError {
         /// The hook file.
         path: PathBuf,
     },
+    /// A FIFO, a device, a socket or a directory where a hook would be.
+    #[error("`{}` is {what}, not a hook script penv can edit", display_path(path))]
+    NotAFile {
+        /// The hook's path.
+        path: PathBuf,
+        /// What it is: "a FIFO (named pipe)", …
+        what: &'static str,
+    },
     /// A path penv cannot write into a hook's marker line.
     #[error("the project's path in the repository, `{rel}`, holds a line break or is not UTF-8")]
     UnwritablePath {
@@ -85,6 +93,7 @@ impl HookError {
             Self::NotShell { .. } => "call `penv sync --quiet` from that hook yourself (and ignore its failure), or make it a shell script that runs what it runs now; nothing was changed".to_owned(),
             Self::Symlink { .. } => "edit the file the link points to yourself (add `penv sync --quiet || true`), or replace the link with a copy; nothing was changed".to_owned(),
             Self::UnwritablePath { .. } => "move the project to a plain path".to_owned(),
+            Self::NotAFile { .. } => "remove it, or replace it with a shell script, then run `penv hook install` again; nothing was changed (penv never reads a hook from a FIFO, which would wait for a writer forever)".to_owned(),
             Self::Fs(_) => return None,
         })
     }
@@ -222,6 +231,13 @@ fn existing(path: &Path) -> Result<Option<Existing>, HookError> {
             path: path.to_owned(),
         });
     }
+    if !meta.is_file() {
+        return Err(HookError::NotAFile {
+            path: path.to_owned(),
+            what: fs::file_type_name(meta.file_type()),
+        });
+    }
+    // Read without waiting, whatever was put there since the check.
     let bytes = fs::read(path)?;
     let what = match Script::classify(&bytes) {
         Script::Shell => None,
