@@ -102,6 +102,10 @@ pub(crate) struct Running {
 /// Brings the env up to date ([`sync_env`]) and records it in penv's
 /// registry of envs (`penv envs`).
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
+    // The store's bound applies to a project's env (kept there after a
+    // build) as to a script's: a `PENV_STORE_MAX` that is not a size is the
+    // same error for both, never a store silently turned off.
+    crate::venv::store::max(ctx.vars.store_max.as_deref())?;
     let done = sync_env(ctx, plan, options)?;
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
     // A script's env is the store's, which records its own uses.

@@ -368,26 +368,43 @@ pub(crate) fn age(secs: u64) -> String {
     }
 }
 
-/// Parses a duration as `--older-than` takes it: a number and a unit,
-/// `s`, `m`, `h`, `d` or `w` (`30d`, `12h`, `2w`); seconds.
+/// The units `--older-than` takes, in seconds: those [`age`] shows.
+const UNITS: &[(&str, u64)] = &[
+    ("s", 1),
+    ("m", 60),
+    ("min", 60),
+    ("h", 3600),
+    ("d", 86_400),
+    ("w", 604_800),
+    ("y", 31_536_000),
+];
+
+/// Parses a duration as `--older-than` takes it: a number and a unit, `s`,
+/// `m`, `h`, `d`, `w` or `y` (365 days) — the units `penv envs` shows ages
+/// in (`30d`, `12h`, `2w`, `1y`); seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like `30d`, `12h` or `2w`"))?;
-    let scale = match unit.trim() {
-        "s" => 1,
-        "m" | "min" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => {
+    let units = "`s`, `m`, `h`, `d`, `w` or `y` (seconds to 365-day years)";
+    let number: u64 = number.parse().map_err(|_| {
+        format!(
+            "`{text}` is not a duration: write a number and a unit, one of {units}, such as `30d`"
+        )
+    })?;
+    let unit = unit.trim();
+    let scale = match UNITS.iter().find(|(name, _)| *name == unit) {
+        Some((_, scale)) => *scale,
+        None if unit.is_empty() => {
             return Err(format!(
-                "`{text}` has no unit: say `s`, `m`, `h`, `d` or `w` (`30d`)"
+                "`{text}` has no unit: add one of {units}, such as `{number}d`"
+            ));
+        }
+        None => {
+            return Err(format!(
+                "`{unit}` in `{text}` is not a unit: use one of {units}, such as `{number}d`"
             ));
         }
     };
@@ -414,5 +431,21 @@ mod tests {
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("d").is_err());
         assert!(parse_duration("99999999999999999999w").is_err());
+        // Issue 23: `1y` said "has no unit"; every age `penv envs` shows is
+        // a duration prune takes, and a wrong unit names the units.
+        assert_eq!(parse_duration("1y"), Ok(365 * 86_400));
+        for shown in [59, 3 * 3600, 5 * 86_400, 21 * 86_400, 800 * 86_400] {
+            assert!(parse_duration(&age(shown)).is_ok(), "{}", age(shown));
+        }
+        let err = parse_duration("3mo").unwrap_err();
+        assert!(
+            err.contains("`mo` in `3mo` is not a unit") && err.contains("`w` or `y`"),
+            "{err}"
+        );
+        let err = parse_duration("30").unwrap_err();
+        assert!(
+            err.contains("has no unit") && err.contains("`30d`"),
+            "{err}"
+        );
     }
 }
