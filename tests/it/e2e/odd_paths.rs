@@ -212,6 +212,16 @@ fn every_command_that_prints_paths_takes_paths_that_are_not_utf8_or_hold_a_newli
             "{}",
             show(&out)
         );
+        // `init` in the odd directory, and `lock --check`.
+        let fresh = odd.join("fresh");
+        std::fs::create_dir_all(&fresh).unwrap();
+        std::fs::write(fresh.join("requirements.txt"), "six\n").unwrap();
+        let out = no_panic(penv().current_dir(&fresh).arg("init"));
+        one_line_each(&out);
+        assert!(out.status.success(), "{}", show(&out));
+        let out = no_panic(penv().args(["lock", "--check"]));
+        one_line_each(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&out));
         // A project whose own env would be in the odd directory: refused,
         // naming it escaped.
         let inside = odd.join("inside");
