@@ -273,6 +273,33 @@ mod tests {
         }
     }
 
+    /// The scope is asked again where the deletion happens: an env outside
+    /// the scanned directories handed to `delete` stays.
+    #[test]
+    fn delete_refuses_what_lies_outside_the_scope() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let (scanned, elsewhere) = (root.join("scanned"), root.join("elsewhere/.venv"));
+        std::fs::create_dir_all(scanned.join("x")).unwrap();
+        std::fs::create_dir_all(elsewhere.join("bin")).unwrap();
+        std::fs::write(elsewhere.join("pyvenv.cfg"), "home = /x\n").unwrap();
+        let scope = Scope::new(std::slice::from_ref(&scanned), false);
+        assert!(scope.allows(&scanned.join("x")) && !scope.allows(&elsewhere));
+        assert!(Scope::new(std::slice::from_ref(&scanned), true).allows(&elsewhere));
+        assert!(Scope::new(&[], false).allows(&elsewhere));
+        let selected = [Selected {
+            path: elsewhere.clone(),
+            size: 1,
+            why: "old".to_owned(),
+        }];
+        let done = delete(&selected, &scope, &[], None);
+        assert_eq!(done.failed.len(), 1);
+        assert!(elsewhere.join("pyvenv.cfg").is_file());
+        let done = delete(&selected, &Scope::new(&[], false), &[], None);
+        assert!(done.failed.is_empty(), "{:?}", done.failed);
+        assert!(!elsewhere.exists());
+    }
+
     #[test]
     fn state_filters_are_a_union_and_age_narrows_them() {
         let now = 100 * 86_400;
