@@ -192,7 +192,7 @@ pub(crate) struct LockArgs {
     pub(crate) upgrade: bool,
 
     /// Re-resolve this package, keeping the other pins (repeatable)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_package_name)]
     pub(crate) upgrade_package: Vec<String>,
 }
 
@@ -315,7 +315,7 @@ pub(crate) enum EnvsCommand {
 /// `penv envs prune`.
 #[derive(Debug, Args)]
 pub(crate) struct PruneArgs {
-    /// Envs not used for this long: `30d`, `12h`, `2w` (with a state filter: only those)
+    /// Envs not used for this long: `30d`, `12h`, `2w`, `1y` (with a state filter: only those)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) older_than: Option<u64>,
 
@@ -335,9 +335,14 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub(crate) store: bool,
 
-    /// Also consider the venvs found under DIR (repeatable)
+    /// Consider only the envs under DIR (repeatable): nothing elsewhere is deleted
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub(crate) scan: Vec<PathBuf>,
+
+    /// With `--scan`: also penv's own envs outside the scanned directories (the envs it
+    /// synced, their stash entries, the store)
+    #[arg(long, requires = "scan")]
+    pub(crate) registered: bool,
 
     /// Show what would be deleted; delete nothing
     #[arg(long)]
@@ -346,6 +351,10 @@ pub(crate) struct PruneArgs {
     /// Delete without asking (needed when not on a terminal)
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+}
+
+fn parse_package_name(text: &str) -> Result<String, String> {
+    crate::requirement::check_name(text)
 }
 
 fn parse_duration(text: &str) -> Result<u64, String> {

@@ -155,7 +155,8 @@ pub(crate) fn plain(text: &str) -> String {
 }
 
 /// A path as shown in messages: relative to the current directory when it is
-/// inside it, else as it is (always as it is after [`for_machines`]).
+/// inside it, else as it is (always as it is after [`for_machines`]);
+/// escaped by [`escape_path`] either way.
 pub(crate) fn display_path(path: &Path) -> String {
     if !WHOLE_PATHS.load(std::sync::atomic::Ordering::Relaxed)
         && let Ok(cwd) = std::env::current_dir()
@@ -164,9 +165,84 @@ pub(crate) fn display_path(path: &Path) -> String {
         if rel.as_os_str().is_empty() {
             return ".".to_owned();
         }
-        return rel.display().to_string();
+        return escape_path(rel);
     }
-    path.display().to_string()
+    escape_path(path)
+}
+
+/// A path as text, never ambiguous and never more than one line: as it is
+/// when it is valid UTF-8 without control characters (and does not start
+/// with `"`); else between double quotes, with `\"`, `\\`, `\n`, `\r`,
+/// `\t`, `\u{…}` for other control characters and `\xNN` for each byte
+/// that is not UTF-8 — as git quotes unusual paths. The one way penv puts a
+/// path into text meant for people.
+pub(crate) fn escape_path(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let plain = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.starts_with('"') && !s.chars().any(char::is_control));
+    if let Some(text) = plain {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A path as a JSON value, lossless or marked: a string when the path is
+/// valid UTF-8 (control characters and all: JSON escapes them), else an
+/// object `{"lossy": …, "hex": …}` — the path with each invalid sequence
+/// replaced by U+FFFD, for people, and its bytes in hex (on Windows, its
+/// WTF-8 form), for programs. Never an error, never a silent U+FFFD.
+pub(crate) fn json_path(path: &Path) -> serde_json::Value {
+    if let Some(text) = path.to_str() {
+        return serde_json::Value::String(text.to_owned());
+    }
+    let mut hex = String::new();
+    for b in path.as_os_str().as_encoded_bytes() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    serde_json::json!({
+        "lossy": path.to_string_lossy(),
+        "hex": hex,
+    })
+}
+
+/// For `#[serde(serialize_with = "…")]` on a path field printed as JSON:
+/// [`json_path`]'s form.
+pub(crate) fn serialize_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&json_path(path), s)
+}
+
+/// [`serialize_path`] for an optional path (`null` when absent).
+#[expect(
+    clippy::ref_option,
+    reason = "serde's `serialize_with` passes the field by reference"
+)]
+pub(crate) fn serialize_opt_path<S: serde::Serializer>(
+    path: &Option<PathBuf>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&path.as_deref().map(json_path), s)
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
@@ -241,6 +317,31 @@ fn render_with(err: &dyn Diagnostic, error: Style, hint_style: Style) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_escaped_onto_one_line_and_json_is_lossless_or_marked() {
+        assert_eq!(escape_path(Path::new("/a b/c\\d")), "/a b/c\\d");
+        assert_eq!(
+            escape_path(Path::new("/new\nline/\"q\"\t")),
+            r#""/new\nline/\"q\"\t""#
+        );
+        assert_eq!(escape_path(Path::new("/x\u{1b}[31m")), r#""/x\u{1b}[31m""#);
+        assert_eq!(escape_path(Path::new("\"quoted\"")), r#""\"quoted\"""#);
+        assert_eq!(
+            json_path(Path::new("/new\nline")),
+            serde_json::json!("/new\nline")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt as _;
+            let odd = Path::new(std::ffi::OsStr::from_bytes(b"/caf\xe9\\"));
+            assert_eq!(escape_path(odd), r#""/caf\xe9\\""#);
+            assert_eq!(
+                json_path(odd),
+                serde_json::json!({"lossy": "/caf\u{fffd}\\", "hex": "2f636166e95c"})
+            );
+        }
+    }
 
     #[test]
     fn location_counts_lines_and_characters() {

@@ -99,14 +99,22 @@ impl std::fmt::Debug for UrlVars {
     }
 }
 
+/// A directory named by a variable, absolute against the directory penv
+/// started in (before `-C`): a relative `PENV_CACHE_DIR=cache` means the
+/// same directory to every part of penv, and to the envs it builds there.
+fn absolute(value: std::ffi::OsString) -> PathBuf {
+    let path = PathBuf::from(value);
+    std::path::absolute(&path).unwrap_or(path)
+}
+
 impl EnvVars {
     /// Reads the process environment.
     pub(crate) fn from_process() -> Self {
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         Self {
             penv_python: non_empty("PENV_PYTHON").map(|v| v.to_string_lossy().into_owned()),
-            cache_dir: non_empty("PENV_CACHE_DIR").map(PathBuf::from),
-            data_dir: non_empty("PENV_DATA_DIR").map(PathBuf::from),
+            cache_dir: non_empty("PENV_CACHE_DIR").map(absolute),
+            data_dir: non_empty("PENV_DATA_DIR").map(absolute),
             no_progress: non_empty("PENV_NO_PROGRESS").is_some_and(|v| v != "0"),
             lock_timeout: non_empty("PENV_LOCK_TIMEOUT").map(|v| v.to_string_lossy().into_owned()),
             store_max: non_empty("PENV_STORE_MAX").map(|v| v.to_string_lossy().into_owned()),

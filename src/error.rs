@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::diagnostics::{Diagnostic, Location, display_path};
+use crate::diagnostics::{Diagnostic, Location, display_path, escape_path};
 use crate::{env_vars, fs, installer, lock, platform, process, project, python, spec, venv};
 
 /// Every error penv reports; each maps to exit code 2 except interrupts.
@@ -85,7 +85,7 @@ pub enum Error {
         searched_path: bool,
     },
     /// `exec` failed.
-    #[error("could not run `{}`", program.display())]
+    #[error("could not run `{}`", escape_path(program))]
     Exec {
         /// The program as resolved (in the env's `bin/`, or on `PATH`).
         program: PathBuf,
@@ -209,6 +209,8 @@ pub enum Error {
         line: usize,
         /// The project file.
         file: PathBuf,
+        /// `penv remove` (else `penv add`): what to do differs.
+        removing: bool,
     },
     /// The sync after an edit failed; the files edited were put back.
     #[error("{source}")]
@@ -373,9 +375,26 @@ impl Diagnostic for Error {
             Self::BadRequirement { .. } => Some(
                 "give a PEP 508 requirement: a name, then versions if you want them: `requests`, `requests>=2.32`, `rich[jupyter]==13.*`".to_owned(),
             ),
-            Self::InRequirementFile { reqfile, .. } => Some(format!(
-                "penv edits only TOML: change `{}` yourself (then `penv sync`), or delete the line there and run the command again",
+            // Each hint is one that works when followed: after the line is
+            // deleted there is nothing left for `penv remove` to remove.
+            Self::InRequirementFile {
+                reqfile,
+                line,
+                removing: true,
+                ..
+            } => Some(format!(
+                "penv edits only TOML: delete line {line} of `{}` yourself, then run `penv sync`",
                 display_path(reqfile)
+            )),
+            Self::InRequirementFile {
+                reqfile,
+                file,
+                removing: false,
+                ..
+            } => Some(format!(
+                "penv edits only TOML: change `{}` yourself (then `penv sync`), or delete the line there and run `penv add` again to have it in `{}` instead",
+                display_path(reqfile),
+                display_path(file)
             )),
             Self::InitExists { tool_penv: false, .. } => Some(
                 "penv never overwrites it: edit it (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),

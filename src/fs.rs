@@ -14,7 +14,8 @@ mod nofollow;
 mod remove;
 
 pub(crate) use lock::{
-    FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, try_lock_shared,
+    FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, lock_shared,
+    try_lock_shared,
 };
 pub(crate) use nofollow::write_new_in;
 pub(crate) use remove::{delete_file, remove_empty_dir, remove_tree_markers_last};
@@ -50,17 +51,81 @@ impl FsError {
 /// Shorthand for results of this module.
 pub type Result<T> = std::result::Result<T, FsError>;
 
-/// Reads a whole file as bytes.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|e| FsError::new("read", path, e))
+/// Opens `path` (through symlinks) for reading without waiting: with
+/// `O_NONBLOCK`, so opening a FIFO does not wait for a writer, and
+/// `O_NOCTTY`, so a terminal never becomes penv's. The rule for every file
+/// penv reads: open so, then check what was opened ([`read`],
+/// `text_file`), never the path before opening (that could be raced).
+pub(crate) fn open_no_wait(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use nix::fcntl::OFlag;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits());
+    }
+    options.open(path)
 }
 
-/// Reads a file that may be absent: `Ok(None)` when it does not exist.
+/// What a file that is not a regular one is, for messages: "a FIFO (named
+/// pipe)", "a directory", "a character device"…
+pub(crate) fn file_type_name(file_type: fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_file() {
+        return "a regular file";
+    }
+    "an unknown kind of file"
+}
+
+/// Reads a whole regular file as bytes, never blocking: opened with
+/// [`open_no_wait`], and anything else than a regular file (a FIFO, a
+/// device, a socket, a directory) refused, naming what it is.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
+    let file = open_no_wait(path).map_err(|e| FsError::new("read", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| FsError::new("inspect", path, e))?;
+    if !meta.is_file() {
+        return Err(FsError::new(
+            "read",
+            path,
+            io::Error::other(format!(
+                "it is {}, not a regular file: penv reads only regular files (a FIFO would keep it waiting for a writer)",
+                file_type_name(meta.file_type())
+            )),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| FsError::new("read", path, e))?;
+    Ok(bytes)
+}
+
+/// Reads a regular file that may be absent ([`read`]'s rule): `Ok(None)`
+/// when it does not exist.
 pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
+    match read(path) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FsError::new("read", path, e)),
+        Err(e) if e.source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

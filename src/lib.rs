@@ -32,13 +32,15 @@
 //! | `registry.rs` | the envs penv synced, one small file per env in the data dir (`penv envs`) |
 //!
 //! Cross-cutting leaves, importing no stage: `fs` (file-system access;
+//! every read opens without waiting and takes only a regular file;
 //! `fs/remove.rs` is the only code that deletes, and only
 //! `venv::owned` asks it to delete an env), `text_file` (the one capped
 //! reader of files a project controls), `process` (the one child-process
 //! runner: deadline, capped capture, signal forwarding), `env_vars` (the
 //! only code that reads the environment), `printer` (the only code that
 //! prints), `platform` (every OS difference), [`diagnostics`] (how errors
-//! look, for anything that implements its trait), `error` ([`Error`], with
+//! look, for anything that implements its trait, and how a path is written:
+//! escaped for people, lossless or marked in JSON), `error` ([`Error`], with
 //! each variant's hint), `credentials` (index credentials: hashed, shown
 //! and passed to pip differently).
 

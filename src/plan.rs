@@ -9,6 +9,7 @@
 //! ([`Plan::changed_since_built`]): what is recorded as built is what pip
 //! was given.
 
+use crate::diagnostics::escape_path;
 use std::path::PathBuf;
 
 use crate::Error;
@@ -333,7 +334,7 @@ impl Plan {
             .filter(|((_, old), (_, new))| old != new)
             .map(|((path, _), _)| {
                 let shown = path.strip_prefix(&self.project.root).unwrap_or(path);
-                format!("`{}`", shown.display())
+                format!("`{}`", escape_path(shown))
             })
             .collect();
         if rewritten.is_empty() {

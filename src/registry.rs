@@ -39,8 +39,11 @@ const GONE_GRACE_SECS: u64 = 30 * 86_400;
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Record {
     /// The env's absolute path.
+    #[serde(with = "path_form")]
     pub(crate) env: PathBuf,
-    /// The project file it was synced for.
+    /// The project file it was synced for (a project in a directory whose
+    /// name is not UTF-8 may have its env elsewhere).
+    #[serde(with = "path_form")]
     pub(crate) project_file: PathBuf,
     /// When a sync last built or restored it (seconds since the epoch).
     pub(crate) last_sync: u64,
@@ -50,6 +53,51 @@ pub(crate) struct Record {
     /// (see [`settle`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) missing_since: Option<u64>,
+}
+
+/// A path in a record, lossless: a string when it is UTF-8, else
+/// `diagnostics::json_path`'s `{"lossy", "hex"}` object (read back from
+/// its `hex`).
+mod path_form {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        crate::diagnostics::serialize_path(path, s)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        Text(String),
+        Bytes { hex: String },
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        match Form::deserialize(d)? {
+            Form::Text(text) => Ok(PathBuf::from(text)),
+            Form::Bytes { hex } => {
+                let bytes = hex::decode(hex).map_err(serde::de::Error::custom)?;
+                from_bytes(bytes).ok_or_else(|| serde::de::Error::custom("not a path"))
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "the same signature as elsewhere, where not all bytes are a path"
+    )]
+    fn from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStringExt as _;
+        Some(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+    }
+
+    #[cfg(not(unix))]
+    fn from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+        String::from_utf8(bytes).ok().map(PathBuf::from)
+    }
 }
 
 /// What `penv envs` found at a record's env.
@@ -234,6 +282,23 @@ mod tests {
         assert!(new.last_used > old.last_used);
         forget(data, env);
         assert_eq!(list(data).len(), 1);
+    }
+
+    /// A project file whose path is not UTF-8 (its env elsewhere) is
+    /// recorded and read back exactly (issue 23: the record panicked).
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_is_recorded_losslessly() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path();
+        let env = data.join("env");
+        let project = data.join(std::ffi::OsStr::from_bytes(b"caf\xe9/penv.toml"));
+        record(Some(data), &env, &project, true);
+        let listed = list(data);
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].project_file, project);
+        assert_eq!(listed[0].env, env);
     }
 
     #[test]

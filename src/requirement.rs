@@ -125,6 +125,18 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, String> {
     })
 }
 
+/// `text` when it is a package name as PEP 508 spells one (`rich`,
+/// `typing_extensions`, `zope.interface`); else why not — an empty name
+/// included.
+pub(crate) fn check_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("a package name cannot be empty".to_owned());
+    }
+    pep508_rs::PackageName::from_str(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("`{text}` is not a package name: {e}"))
+}
+
 /// The PEP 503 name a requirement string names (`None` when it is not one).
 pub(crate) fn package_name(text: &str) -> Option<String> {
     parse(text).ok().map(|p| p.name)

@@ -11,11 +11,11 @@
 //! see through to what was opened); and at most cap + 1 bytes are read,
 //! whatever size the file reports (a `/proc` file reports 0 and has more).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Location, display_path};
+use crate::diagnostics::{Location, display_path, escape_path};
 use crate::fs::FsError;
 
 /// A kind of file penv reads, with the most bytes it reads of one.
@@ -68,7 +68,7 @@ pub(crate) const PROBE_CACHE_ENTRY: Kind = Kind {
 #[derive(Debug, thiserror::Error)]
 pub enum TextFileError {
     /// A FIFO, a device, a socket or a directory where a file was expected.
-    #[error("`{}`{} is {file_type}, not a regular file", display_path(path), link.as_ref().map(|l| format!(" (a symlink to `{}`)", l.display())).unwrap_or_default())]
+    #[error("`{}`{} is {file_type}, not a regular file", display_path(path), link.as_ref().map(|l| format!(" (a symlink to `{}`)", escape_path(l))).unwrap_or_default())]
     NotRegular {
         /// The path as given.
         path: PathBuf,
@@ -223,17 +223,9 @@ pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, TextFileErro
 }
 
 fn open(path: &Path, kind: Kind) -> Result<File, TextFileError> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use nix::fcntl::OFlag;
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits());
-    }
     #[cfg(not(unix))]
     let _ = kind;
-    options.open(path).map_err(|e| {
+    crate::fs::open_no_wait(path).map_err(|e| {
         // Opening a Unix socket fails (ENXIO) rather than opening something
         // that is not a file; say what it is.
         #[cfg(unix)]
@@ -257,26 +249,7 @@ fn not_regular(path: &Path, file_type: &'static str, kind: Kind) -> TextFileErro
 }
 
 fn file_type_name(file_type: std::fs::FileType) -> &'static str {
-    if file_type.is_dir() {
-        return DIRECTORY;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    "an unknown kind of file"
+    crate::fs::file_type_name(file_type)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::Error;
 use crate::cli::CacheCommand;
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, escape_path};
 use crate::ops::Ctx;
 use crate::ops::envs::{CACHE_PARTS, size};
 
@@ -14,7 +14,7 @@ pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
         CacheCommand::Dir => {
             match &ctx.cache_dir {
                 Some(dir) => {
-                    p.data(&format!("cache: {}", dir.display()));
+                    p.data(&format!("cache: {}", escape_path(dir)));
                     for (_, sub, what) in CACHE_PARTS {
                         p.data(&format!("  {sub}/  {what}"));
                     }
@@ -31,7 +31,7 @@ pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
             }
             match &ctx.data_dir {
                 Some(dir) => {
-                    p.data(&format!("data: {}", dir.display()));
+                    p.data(&format!("data: {}", escape_path(dir)));
                     p.data("  envs/  the registry of envs penv synced (`penv envs`)");
                 }
                 None => p.data("data: none (no home directory; set `PENV_DATA_DIR`)"),

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::Error;
 use crate::cli::DoctorArgs;
-use crate::diagnostics::{display_path, for_machines, plain};
+use crate::diagnostics::{display_path, for_machines, json_path, plain};
 use crate::ops::Ctx;
 use crate::ops::doctor::{Subject, doctor as check, no_python};
 use crate::plan;
@@ -45,8 +45,8 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
     let p = ctx.printer;
     if args.json {
         let value = json!({
-            "env": env.display().to_string(),
-            "project-file": project_file.display().to_string(),
+            "env": json_path(&env),
+            "project-file": json_path(&project_file),
             // Plain values: the words without the Markdown quotes.
             "findings": findings.iter().map(|f| json!({
                 "check": f.check,

@@ -10,7 +10,7 @@ use crate::Error;
 use crate::cli::{EnvsArgs, EnvsCommand, PruneArgs};
 use crate::diagnostics::{display_path, for_machines, plain};
 use crate::ops::Ctx;
-use crate::ops::envs::prune::{self, Filters};
+use crate::ops::envs::prune::{self, Filters, Scope, Selection};
 use crate::ops::envs::{self, EnvState, Listing, age, size};
 use crate::state::now;
 
@@ -124,12 +124,24 @@ fn prune_envs(ctx: &Ctx, args: &PruneArgs) -> Result<ExitCode, Error> {
     let p = ctx.printer;
     let listing = envs::list(ctx, &args.scan);
     let protected = protected(ctx);
-    let (selected, in_use) = prune::select(&listing, &filters, &protected);
+    let scope = Scope::new(&args.scan, args.registered);
+    let Selection {
+        chosen: selected,
+        in_use,
+        outside,
+    } = prune::select(&listing, &filters, &scope, &protected);
     for s in &in_use {
         p.status(&format!(
             "Keeping `{}` ({}): it is the env in use",
             display_path(&s.path),
             s.why
+        ));
+    }
+    if !outside.is_empty() {
+        p.status(&format!(
+            "Leaving {} env{} outside the scanned directories that the filters select (`--registered` includes penv's own envs wherever they are)",
+            outside.len(),
+            if outside.len() == 1 { "" } else { "s" },
         ));
     }
     if selected.is_empty() {
@@ -174,13 +186,17 @@ fn prune_envs(ctx: &Ctx, args: &PruneArgs) -> Result<ExitCode, Error> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let (freed, failed) = prune::delete(&selected, &protected, ctx.data_dir.as_deref());
-    p.status(&format!("Freed {}.", size(freed)));
-    if failed.is_empty() {
+    let done = prune::delete(&selected, &scope, &protected, ctx.data_dir.as_deref());
+    for (path, why) in &done.in_use {
+        p.status(&format!("Keeping `{}`: {why}", display_path(path)));
+    }
+    p.status(&format!("Freed {}.", size(done.freed)));
+    if done.failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
         Err(Error::PruneFailed {
-            failures: failed
+            failures: done
+                .failed
                 .iter()
                 .map(|e| format!("{e}: {}", e.source))
                 .collect(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::cli::PythonCommand;
-use crate::diagnostics::plain;
+use crate::diagnostics::{escape_path, json_path, plain};
 use crate::ops::Ctx;
 use crate::python::choice::{self, Verdict};
 use crate::python::discovery;
@@ -58,13 +58,13 @@ fn list(ctx: &Ctx, as_json: bool) {
                     Verdict::PassedOver(why) => json!({"chosen": false, "reason": plain(why)}),
                 });
                 json!({
-                    "path": c.path,
-                    "canonical-path": c.probed.fingerprint.path,
+                    "path": json_path(&c.path),
+                    "canonical-path": json_path(&c.probed.fingerprint.path),
                     "source": c.source,
                     "implementation": c.info().map(|i| &i.implementation),
                     "version": c.info().map(|i| &i.version),
                     "error": c.probed.result.as_ref().err().map(|e| plain(e)),
-                    "venv": c.venv,
+                    "venv": c.venv.as_deref().map(json_path),
                     "usable": c.unusable().is_none(),
                     "unusable-reason": c.unusable().as_deref().map(plain),
                     "project": verdict,
@@ -135,13 +135,8 @@ fn find(ctx: &Ctx, raw: &str) -> Result<ExitCode, Error> {
             Verdict::PassedOver(why) => ctx.printer.status(&format!("  {}: {why}", describe(c))),
         }
     }
-    ctx.printer.data(
-        &found.candidates[chosen]
-            .probed
-            .fingerprint
-            .path
-            .display()
-            .to_string(),
-    );
+    ctx.printer.data(&escape_path(
+        &found.candidates[chosen].probed.fingerprint.path,
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -28,7 +28,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.
-    let _in_use = if args.no_sync {
+    let in_use = if args.no_sync {
         let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
         let (readiness, in_use) =
             use_env::without_sync(&plan, ctx.data_dir.as_deref(), rebuilding)?;
@@ -44,6 +44,9 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     } else {
         sync::sync(ctx, &plan, Options::default())?.1
     };
+    // Held by the command until it exits: prune never deletes the env
+    // under it.
+    let _running = in_use.into_running(&plan.paths);
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let resolved = resolve_program(env, program, &ctx.vars.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);

@@ -25,8 +25,16 @@ pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Proje
         return Ok(None);
     };
     let path = Path::new(first);
-    if !path.extension().is_some_and(|e| e == "py" || e == "pyw") || !path.is_file() {
+    if !path.extension().is_some_and(|e| e == "py" || e == "pyw") {
         return Ok(None);
+    }
+    // A directory runs as Python runs one (its `__main__.py`); a FIFO, a
+    // device or a socket is read no further than the reader's check, which
+    // names what it is (it would otherwise wait for a writer, or be taken
+    // for no script at all).
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_dir() => {}
+        _ => return Ok(None),
     }
     match Project::from_script(path)? {
         Ok(project) => Ok(Some(project)),

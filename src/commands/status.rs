@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::Error;
 use crate::cli::StatusArgs;
-use crate::diagnostics::{display_path, for_machines, plain};
+use crate::diagnostics::{display_path, escape_path, for_machines, json_path, plain};
 use crate::ops::Ctx;
 use crate::state::State;
 use crate::venv::{Readiness, Want, stash};
@@ -31,13 +31,14 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         let value = json!({
             "state": status.name(),
             "reasons": status.why().iter().map(|r| plain(r)).collect::<Vec<_>>(),
-            // Paths as text: `json!` cannot take a path that is not UTF-8.
-            "env": plan.paths.env.display().to_string(),
-            "project-file": plan.project.file.display().to_string(),
+            // Paths lossless or marked (`json!` cannot take a path that is
+            // not UTF-8).
+            "env": json_path(&plan.paths.env),
+            "project-file": json_path(&plan.project.file),
             "hash": plan.hash,
             "recorded-hash": status.state().map(|s| &s.hash),
             "interpreter": {
-                "path": plan.python.fingerprint.path.display().to_string(),
+                "path": json_path(&plan.python.fingerprint.path),
                 "implementation": info.implementation,
                 "version": info.version,
                 "request": plan.python.request.to_string(),
@@ -58,7 +59,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             // The whole hash, from the entry's own state file (its name
             // carries only a prefix); `null` when that is unreadable.
             "stashed": stashed.iter().map(|e| json!({
-                "path": e.path.display().to_string(),
+                "path": json_path(&e.path),
                 "hash": State::read(&e.path).ok().flatten().map(|s| s.hash),
                 "stashed": e.stashed,
             })).collect::<Vec<_>>(),
@@ -77,7 +78,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         "interpreter: {} {} `{}`",
         info.implementation,
         info.version,
-        plan.python.fingerprint.path.display()
+        escape_path(&plan.python.fingerprint.path)
     ));
     p.data(&format!(
         "request:     {} (from {})",

@@ -10,6 +10,7 @@
 //! gives the script to `source`. An empty name, `.`, `..` or a path is an
 //! error saying what it takes.
 
+use crate::diagnostics::escape_path;
 use std::process::ExitCode;
 
 use crate::cli::WhichArgs;
@@ -51,6 +52,6 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
             searched_path: false,
         });
     };
-    ctx.printer.data(&path.display().to_string());
+    ctx.printer.data(&escape_path(&path));
     Ok(ExitCode::SUCCESS)
 }

@@ -143,6 +143,16 @@ pub(crate) fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
     }
 }
 
+/// Takes a shared lock on `path` (created if needed), waiting for a
+/// writer to let go. For a lock no writer holds for long (`penv run`'s
+/// in-use lock, which prune takes only for as long as a deletion lasts).
+pub(crate) fn lock_shared(path: &Path) -> Result<FileLock> {
+    let file = open_lock_file(path, true)?;
+    file.lock_shared()
+        .map_err(|e| FsError::new("lock", path, e))?;
+    Ok(FileLock { file })
+}
+
 /// What happened while taking a lock.
 #[derive(Debug)]
 pub(crate) enum LockOutcome {

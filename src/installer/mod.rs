@@ -8,6 +8,7 @@
 mod args;
 mod output;
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,7 +27,7 @@ use crate::process::{self, Ended, Interrupt, SignalGuard, Stream, Watch};
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// pip could not be started.
-    #[error("could not run `{}`", python.display())]
+    #[error("could not run `{}`", escape_path(python))]
     Spawn {
         /// The env's python.
         python: PathBuf,

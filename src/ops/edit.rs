@@ -60,7 +60,7 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     let original = read(&file)?;
     for req in &parsed {
         if edit::find(&original, layout, group, &req.name).is_none() {
-            not_in_requirement_files(&project, group, &req.name, &req.name)?;
+            not_in_requirement_files(&project, group, &req.name, &req.name, false)?;
         }
     }
     let edited = edit::add(&original, layout, group, &parsed).map_err(|e| edit_error(&file, e))?;
@@ -152,7 +152,7 @@ pub(crate) fn remove(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     for name in &request.packages {
         let normalized = requirement::normalize_name(name);
         if edit::find(&original, layout, group, &normalized).is_none() {
-            not_in_requirement_files(&project, group, name, &normalized)?;
+            not_in_requirement_files(&project, group, name, &normalized, true)?;
         }
     }
     let edited = edit::remove(&original, layout, group, &request.packages)
@@ -286,18 +286,24 @@ fn undo(file: &Path, original: &str, lock: &LockFile, err: Error) -> Error {
 
 /// Refuses to edit in TOML a package that a top-level requirement file
 /// of the project names (`requirement-files`): penv does not edit those.
+/// `removing`: for `penv remove` (its hint differs). A requirement file
+/// that cannot be read (a FIFO, too large, not UTF-8) is an error, not
+/// passed over; one that does not exist is the sync's to report.
 fn not_in_requirement_files(
     project: &Project,
     group: Option<&str>,
     given: &str,
     name: &str,
+    removing: bool,
 ) -> Result<(), Error> {
     if group.is_some() {
         return Ok(());
     }
     for rel in &project.config.requirement_files {
         let path = project.root.join(rel);
-        let Ok(Some(text)) = text_file::read_optional(&path, text_file::REQUIREMENT_FILE) else {
+        let Some(text) = text_file::read_optional(&path, text_file::REQUIREMENT_FILE)
+            .map_err(crate::project::ProjectError::from)?
+        else {
             continue;
         };
         for (line, content) in crate::spec::reqfile::logical_lines(&text) {
@@ -310,6 +316,7 @@ fn not_in_requirement_files(
                     reqfile: path,
                     line,
                     file: project.file.clone(),
+                    removing,
                 });
             }
         }

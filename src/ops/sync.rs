@@ -67,6 +67,25 @@ impl InUse {
         }
     }
 
+    /// Holds a project's env in use until the command `penv run` becomes
+    /// exits: a reader's lock on its in-use lock file
+    /// ([`crate::venv::EnvPaths::in_use_lock_file`]), passed through
+    /// `exec`, which prune takes before it deletes the env. Taken while
+    /// this lock (the check's) is held, so no prune comes between the check
+    /// and the command; this one is still let go at `exec` (close-on-exec),
+    /// so a sync never waits for a command to end. The in-use lock is best
+    /// effort: none when its file cannot be made (a read-only project).
+    pub(crate) fn into_running(self, paths: &crate::venv::EnvPaths) -> Running {
+        let in_use = fs::lock_shared(&paths.in_use_lock_file()).ok();
+        if let Some(lock) = &in_use {
+            lock.share_with_children();
+        }
+        Running {
+            _checked: self,
+            _in_use: in_use,
+        }
+    }
+
     /// The writer's lock, no longer passed on to children.
     fn exclusive(lock: fs::FileLock) -> Self {
         lock.keep_from_children();
@@ -74,10 +93,21 @@ impl InUse {
     }
 }
 
+/// The locks a `penv run` holds into `exec`: the check's (let go there)
+/// and the in-use lock (held by the command until it exits).
+pub(crate) struct Running {
+    _checked: InUse,
+    _in_use: Option<fs::FileLock>,
+}
+
 /// Brings the env up to date ([`sync_env`]) and records it in penv's
 /// registry of envs (`penv envs`).
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
     unhashed_archives(ctx, plan)?;
+    // The store's bound applies to a project's env (kept there after a
+    // build) as to a script's: a `PENV_STORE_MAX` that is not a size is the
+    // same error for both, never a store silently turned off.
+    crate::venv::store::max(ctx.vars.store_max.as_deref())?;
     let done = sync_env(ctx, plan, options)?;
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
     // A script's env is the store's, which records its own uses.

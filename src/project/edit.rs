@@ -3,10 +3,14 @@
 //! removing one of its strings.
 //!
 //! Invariant: the file's bytes change only on the lines of the entries
-//! edited — comments, key order, quoting, indentation and trailing commas
-//! elsewhere survive as they were (`toml_edit` keeps every byte it is not
-//! told to change; the decor of a new or removed element is chosen here so
-//! that the array keeps its layout). Names match as PEP 503 says
+//! edited — comments, key order, quoting, indentation, trailing commas,
+//! line endings (CRLF stays CRLF) and a UTF-8 byte order mark elsewhere
+//! survive as they were, so `add X` then `remove X` gives the file back
+//! byte for byte. `toml_edit` edits a copy without the mark and with LF
+//! line ends (it writes LF), and only the span where that copy changed is
+//! spliced into the original bytes, in the file's own line ending
+//! ([`splice`]); the decor of a new or removed element is chosen here so
+//! that the array keeps its layout. Names match as PEP 503 says
 //! (`Typing_Extensions` is `typing-extensions`). Pure: text in, text out.
 
 use toml_edit::{Array, DocumentMut, Item, Table, Value};
@@ -110,6 +114,15 @@ pub(crate) fn add(
     group: Option<&str>,
     requirements: &[Parsed],
 ) -> Result<Edited, EditError> {
+    splice(text, |lf| add_lf(lf, layout, group, requirements))
+}
+
+fn add_lf(
+    text: &str,
+    layout: Layout,
+    group: Option<&str>,
+    requirements: &[Parsed],
+) -> Result<Edited, EditError> {
     let mut doc = parse(text)?;
     let place = Place::choose(&doc, layout, group);
     place.check_editable(&doc)?;
@@ -148,6 +161,15 @@ pub(crate) fn add(
 /// Removes every entry naming one of `names` from the place `group`
 /// selects; a name with no entry is an error saying what is there.
 pub(crate) fn remove(
+    text: &str,
+    layout: Layout,
+    group: Option<&str>,
+    names: &[String],
+) -> Result<Edited, EditError> {
+    splice(text, |lf| remove_lf(lf, layout, group, names))
+}
+
+fn remove_lf(
     text: &str,
     layout: Layout,
     group: Option<&str>,
@@ -198,8 +220,78 @@ pub(crate) fn find(text: &str, layout: Layout, group: Option<&str>, name: &str) 
 }
 
 fn parse(text: &str) -> Result<DocumentMut, EditError> {
-    text.parse::<DocumentMut>()
+    text.strip_prefix(BOM)
+        .unwrap_or(text)
+        .parse::<DocumentMut>()
         .map_err(|e| EditError::Toml(e.message().trim_end().to_owned()))
+}
+
+/// The UTF-8 byte order mark some editors (Notepad) put first.
+const BOM: char = '\u{feff}';
+
+/// Runs `edit` on `text` without its byte order mark and with LF line ends,
+/// then gives back `text` with only the span where the edit changed that
+/// copy replaced: the span's line ends written as the file's own (CRLF
+/// when most of its lines end so), every other byte as it was.
+fn splice(
+    text: &str,
+    edit: impl FnOnce(&str) -> Result<Edited, EditError>,
+) -> Result<Edited, EditError> {
+    let (bom, original) = match text.strip_prefix(BOM) {
+        Some(rest) => (&text[..BOM.len_utf8()], rest),
+        None => ("", text),
+    };
+    let lf = original.replace("\r\n", "\n");
+    let mut edited = edit(&lf)?;
+    let new = &edited.text;
+    let mut start = lf
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !lf.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut common_end = lf[start..]
+        .bytes()
+        .rev()
+        .zip(new[start..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !lf.is_char_boundary(lf.len() - common_end)
+        || !new.is_char_boundary(new.len() - common_end)
+    {
+        common_end -= 1;
+    }
+    let crlf = original.matches("\r\n").count();
+    let eol = if crlf > 0 && crlf * 2 >= original.matches('\n').count() {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let middle = new[start..new.len() - common_end].replace('\n', eol);
+    let (from, to) = (
+        original_offset(original, start),
+        original_offset(original, lf.len() - common_end),
+    );
+    edited.text = format!("{bom}{}{middle}{}", &original[..from], &original[to..]);
+    Ok(edited)
+}
+
+/// The offset in `original` of offset `at` of its copy with every CRLF
+/// made LF (never between a CR and its LF).
+fn original_offset(original: &str, at: usize) -> usize {
+    let bytes = original.as_bytes();
+    let (mut i, mut lf) = (0, 0);
+    while lf < at {
+        i += if bytes[i..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        lf += 1;
+    }
+    i
 }
 
 /// The (index, text) of the string entries naming package `name`.

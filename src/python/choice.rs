@@ -6,6 +6,7 @@
 //! Invariant: every candidate gets a verdict, and every one passed over
 //! says why, so `penv python list` and "not found" reports never guess.
 
+use crate::diagnostics::escape_path;
 use std::path::Path;
 
 use super::discovery::Candidate;
@@ -95,7 +96,7 @@ pub(crate) fn choose(
             if i != kept && *verdict == Verdict::Chosen {
                 *verdict = Verdict::PassedOver(format!(
                     "the env's interpreter `{}` is kept while it satisfies the request",
-                    candidates[kept].probed.fingerprint.path.display()
+                    escape_path(&candidates[kept].probed.fingerprint.path)
                 ));
             }
         }
@@ -111,7 +112,7 @@ pub(crate) fn choose(
                 *verdict = Verdict::PassedOver(if info.version == best_info.version {
                     format!(
                         "same version as `{}`, found earlier",
-                        candidates[best].path.display()
+                        escape_path(&candidates[best].path)
                     )
                 } else {
                     format!(

@@ -11,6 +11,7 @@
 //! its link resolves to the base binary, but it is deduplicated apart from
 //! it, so the base is still found under its own path.
 
+use crate::diagnostics::escape_path;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -74,7 +75,7 @@ impl Candidate {
             (Err(e), _) => Some(e.clone()),
             (Ok(_), Some(venv)) => Some(format!(
                 "a virtual environment's python (the venv `{}`), not a base interpreter",
-                venv.display()
+                escape_path(venv)
             )),
             (Ok(info), None) => super::choice::unusable(info),
         }
@@ -93,6 +94,7 @@ pub(crate) struct Searched {
     /// The source.
     pub(crate) source: SearchSource,
     /// The directory.
+    #[serde(serialize_with = "crate::diagnostics::serialize_path")]
     pub(crate) dir: PathBuf,
 }
 

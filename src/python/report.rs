@@ -7,6 +7,7 @@
 //! are shown by their absolute paths, wherever penv runs from: they are
 //! places on the machine, not in the project.
 
+use crate::diagnostics::escape_path;
 use std::fmt::Write as _;
 
 use super::choice::Verdict;
@@ -17,7 +18,7 @@ pub(crate) fn search_report(discovery: &Discovery, verdicts: &[Verdict]) -> Stri
     let mut out = String::from("Looked in:\n");
     let mut sources: Vec<String> = Vec::new();
     for s in &discovery.searched {
-        let line = format!("  {} `{}`", s.source, s.dir.display());
+        let line = format!("  {} `{}`", s.source, escape_path(&s.dir));
         if !sources.contains(&line) {
             sources.push(line);
         }
@@ -46,9 +47,9 @@ pub(crate) fn describe(c: &Candidate) -> String {
             "{} {} `{}` ({})",
             info.implementation,
             info.version,
-            c.path.display(),
+            escape_path(&c.path),
             c.source
         ),
-        None => format!("`{}` ({})", c.path.display(), c.source),
+        None => format!("`{}` ({})", escape_path(&c.path), c.source),
     }
 }

@@ -4,6 +4,7 @@
 //! (">=3.10,<3.13"), an implementation with an optional version ("pypy3.10",
 //! "cpython@3.12"), or a path to an interpreter.
 
+use crate::diagnostics::escape_path;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -194,7 +195,7 @@ impl fmt::Display for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Any => f.write_str("any Python"),
-            Self::Path(p) => write!(f, "{}", p.display()),
+            Self::Path(p) => f.write_str(&escape_path(p)),
             Self::Version {
                 implementation,
                 version,

@@ -15,6 +15,7 @@
 //! another install of the same version, would otherwise pass every other
 //! check and run.
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 
 use crate::platform;
@@ -62,7 +63,7 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
     let Some(cfg) = read_pyvenv_cfg(env) else {
         out.broken.push(format!(
             "`{}` is missing or unreadable",
-            env.join("pyvenv.cfg").display()
+            escape_path(&env.join("pyvenv.cfg"))
         ));
         return out;
     };
@@ -74,14 +75,14 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
         None => out.broken.push("`pyvenv.cfg` has no `home`".to_owned()),
         Some(h) if !h.is_dir() => out.broken.push(format!(
             "base interpreter directory `{}` is gone",
-            h.display()
+            escape_path(h)
         )),
         Some(_) => {}
     }
     match Fingerprint::of(&state.base.path) {
         None => out.broken.push(format!(
             "base interpreter `{}` ({} {}) is gone",
-            state.base.path.display(),
+            escape_path(&state.base.path),
             state.spec.interpreter.implementation,
             state.spec.interpreter.version
         )),
@@ -93,7 +94,7 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
     let python = platform::env_python(env);
     if bin.is_dir() && std::fs::symlink_metadata(&python).is_err() {
         out.broken
-            .push(format!("`{}` is missing", python.display()));
+            .push(format!("`{}` is missing", escape_path(&python)));
     }
     if let Ok(entries) = std::fs::read_dir(&bin) {
         for entry in entries.flatten() {
@@ -105,7 +106,7 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
             match std::fs::canonicalize(&path) {
                 Err(_) => out.broken.push(format!(
                     "`{}` points to a file that is gone",
-                    path.display()
+                    escape_path(&path)
                 )),
                 Ok(target) => {
                     let target_name = target
@@ -120,15 +121,16 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
                     {
                         out.broken.push(format!(
                             "`{}` now resolves to `{}`, not Python {major_minor}",
-                            path.display(),
-                            target.display()
+                            escape_path(&path),
+                            escape_path(&target)
                         ));
                     }
                 }
             }
         }
     } else {
-        out.broken.push(format!("`{}` is missing", bin.display()));
+        out.broken
+            .push(format!("`{}` is missing", escape_path(&bin)));
     }
     if let Some(built) = &state.as_built {
         out.broken.extend(compare_interpreter(env, &cfg, built));
@@ -149,7 +151,7 @@ pub(crate) fn check_base(env: &Path, state: &State) -> BaseCheck {
         if !found {
             out.broken.push(format!(
                 "the standard library of Python {major_minor} is no longer found above `{}`",
-                h.display()
+                escape_path(h)
             ));
         }
     }
@@ -204,7 +206,7 @@ pub(crate) fn python_entries(env: &Path) -> Vec<BinEntry> {
 
 fn describe(is: &FileIdentity) -> String {
     match is {
-        FileIdentity::Link { target } => format!("a link to `{}`", target.display()),
+        FileIdentity::Link { target } => format!("a link to `{}`", escape_path(target)),
         FileIdentity::File { .. } => "a file".to_owned(),
     }
 }
@@ -220,17 +222,17 @@ fn compare_interpreter(env: &Path, cfg: &[(String, String)], built: &AsBuilt) ->
         match now.iter().find(|e| e.name == was.name) {
             None => out.push(format!(
                 "`{}` was removed since the env was built",
-                shown.display()
+                escape_path(&shown)
             )),
             Some(is) if is.is == was.is => {}
             Some(is) => match (&was.is, &is.is) {
                 (FileIdentity::File { .. }, FileIdentity::File { .. }) => out.push(format!(
                     "`{}` was replaced or modified since the env was built",
-                    shown.display()
+                    escape_path(&shown)
                 )),
                 (was, is) => out.push(format!(
                     "`{}` was replaced: it was {}, it is now {}",
-                    shown.display(),
+                    escape_path(&shown),
                     describe(was),
                     describe(is)
                 )),
@@ -243,7 +245,7 @@ fn compare_interpreter(env: &Path, cfg: &[(String, String)], built: &AsBuilt) ->
     {
         out.push(format!(
             "`{}` was added since the env was built",
-            bin.join(&is.name).display()
+            escape_path(&bin.join(&is.name))
         ));
     }
     let value = |key: &str| cfg.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());

@@ -13,6 +13,7 @@
 //! 3.13's venv and uv write, so a `.venv` built by 3.12 or older never shows
 //! up in `git status` either (nothing needs the project's own `.gitignore`).
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -52,7 +53,7 @@ pub enum CreateError {
         location: Option<crate::diagnostics::Location>,
     },
     /// No pip wheel to seed from.
-    #[error("found no pip wheel to seed the env with (looked in `{}`)", looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("`, `"))]
+    #[error("found no pip wheel to seed the env with (looked in `{}`)", looked.iter().map(|p| escape_path(p)).collect::<Vec<_>>().join("`, `"))]
     NoPipWheel {
         /// Where penv looked.
         looked: Vec<PathBuf>,

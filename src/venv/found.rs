@@ -67,13 +67,71 @@ pub(crate) fn is_env(dir: &Path) -> bool {
     is_dir(dir) && (is_file(&dir.join("pyvenv.cfg")) || is_dir(&dir.join("conda-meta")))
 }
 
+/// What conda itself (not a package) puts at the top of an env or a base.
+const CONDA_OWN: &[&str] = &[
+    "conda-meta",
+    "pkgs",
+    "envs",
+    "condabin",
+    "shell",
+    ".nonadmin",
+    ".condarc",
+    "_conda.exe",
+];
+
+/// The largest `conda-meta/*.json` record read (a record lists the files
+/// of one package; the biggest are a few MiB).
+const CONDA_RECORD_MAX: u64 = 32 * 1024 * 1024;
+
+/// The names at the top of the conda env `dir` that conda put there: its
+/// own ([`CONDA_OWN`]) and the first component of every file its packages'
+/// records (`conda-meta/*.json`, `"files"`) list. `None` when `dir` has no
+/// real `conda-meta/` directory.
+pub(crate) fn conda_entries(dir: &Path) -> Option<HashSet<std::ffi::OsString>> {
+    let meta = dir.join("conda-meta");
+    if !is_dir(&meta) {
+        return None;
+    }
+    let mut names: HashSet<std::ffi::OsString> = CONDA_OWN.iter().map(Into::into).collect();
+    for entry in std::fs::read_dir(&meta).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "json")
+            || !std::fs::symlink_metadata(&path)
+                .is_ok_and(|m| m.is_file() && m.len() <= CONDA_RECORD_MAX)
+        {
+            continue;
+        }
+        let Ok(bytes) = crate::fs::read(&path) else {
+            continue;
+        };
+        let Ok(record) = serde_json::from_slice::<CondaRecord>(&bytes) else {
+            continue;
+        };
+        names.extend(
+            record
+                .files
+                .iter()
+                .filter_map(|f| f.split(['/', '\\']).find(|c| !c.is_empty()))
+                .map(Into::into),
+        );
+    }
+    Some(names)
+}
+
+/// The part of a conda package record penv reads.
+#[derive(serde::Deserialize)]
+struct CondaRecord {
+    #[serde(default)]
+    files: Vec<String>,
+}
+
 /// `pyvenv.cfg`'s `key = value` lines (at most 64 KiB of it is read).
 fn cfg(dir: &Path) -> Vec<(String, String)> {
     let path = dir.join("pyvenv.cfg");
-    if !is_file(&path) || std::fs::symlink_metadata(&path).is_ok_and(|m| m.len() > 64 * 1024) {
+    if !is_file(&path) {
         return Vec::new();
     }
-    std::fs::read_to_string(&path)
+    crate::text_file::read(&path, crate::text_file::PYVENV_CFG)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once('='))

@@ -19,6 +19,7 @@
 //! wrote (intent records, markers) are removed with
 //! `fs::delete_file`; nothing else in penv deletes.
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ pub(crate) fn evidence(dir: &Path, env: &Path, forced: bool) -> Result<Evidence,
             None => Ok(Evidence::Moved),
             Some(what) => Err(format!(
                 "{what}, and its `{STATE_FILE}` records another env (`{}`)",
-                state.venv_path.display()
+                escape_path(&state.venv_path)
             )),
         };
     }
@@ -353,6 +354,43 @@ const FOUND_EXTRAS: &[&str] = &[
     ".tox-config1",
 ];
 
+/// Why `dir`, an env found on disk, is more than an env: entries at its
+/// top that no tool that makes envs puts there. Allowed: a venv's entries
+/// ([`VENV_ENTRIES`]) and those of the tools that make venvs
+/// ([`FOUND_EXTRAS`]) beside a `pyvenv.cfg`; for a conda env (`conda-meta/`),
+/// a prefix's directories ([`VENV_ENTRIES`]), conda's own and what its
+/// packages' records say they installed (`found::conda_entries`). The one
+/// rule for every kind; `None`: nothing else is there.
+fn found_shape(dir: &Path) -> Option<String> {
+    let venv = is_regular_file(&dir.join("pyvenv.cfg"));
+    let conda = super::found::conda_entries(dir);
+    let mut other: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| {
+            let name = n.to_string_lossy();
+            let listed = VENV_ENTRIES.contains(&name.as_ref());
+            let by_venv = venv && (listed || FOUND_EXTRAS.contains(&name.as_ref()));
+            let by_conda = conda.as_ref().is_some_and(|c| listed || c.contains(n));
+            !by_venv && !by_conda
+        })
+        .map(|n| format!("`{}`", crate::diagnostics::display_path(Path::new(&n))))
+        .collect();
+    if other.is_empty() {
+        return None;
+    }
+    other.sort();
+    let more = other.len().saturating_sub(5);
+    other.truncate(5);
+    if more > 0 {
+        other.push(format!("{more} more"));
+    }
+    let kind = if venv { "venv" } else { "conda env" };
+    Some(format!("is a {kind} that also holds {}", other.join(", ")))
+}
+
 /// The markers of an env found on disk, whoever made it, removed last:
 /// conda's `conda-meta/` and `pyvenv.cfg` last of all.
 const FOUND_MARKERS: &[&str] = &[BUILD_MARKER, STATE_FILE, "conda-meta", "pyvenv.cfg"];
@@ -380,17 +418,16 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
         return refuse("it is reached through a symlink (or is not an absolute path)".to_owned());
     }
     if !super::found::is_env(dir) {
-        return refuse("it is not a virtual environment (no `pyvenv.cfg`)".to_owned());
+        return refuse("it is not an environment (no `pyvenv.cfg`, no `conda-meta/`)".to_owned());
     }
     if std::fs::symlink_metadata(dir.join("src")).is_ok() {
         return refuse("it holds `src/`, where pip keeps editable checkouts (maybe your work): delete it yourself".to_owned());
     }
-    // `python -m venv .` makes a project folder a venv too: a venv with
-    // anything at its top a venv (or the tools that make them) does not
-    // write is maybe the user's project, never deleted whole.
-    if dir.join("pyvenv.cfg").is_file()
-        && let Some(why) = venv_shape(dir, FOUND_EXTRAS, false)
-    {
+    // `python -m venv .` makes a project folder a venv too, and a conda
+    // env can be made in one: an env with anything at its top that the
+    // tools that make envs do not write is maybe the user's project, never
+    // deleted whole — the same evidence for every kind.
+    if let Some(why) = found_shape(dir) {
         return refuse(format!("it {why}, maybe your project: delete it yourself"));
     }
     // A conda base holds other envs under `envs/`: deleting it would take
@@ -408,7 +445,7 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
     for p in protected {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());
         if p.starts_with(dir) || dir.starts_with(&p) {
-            return refuse(format!("it is the env in use (`{}`)", p.display()));
+            return refuse(format!("it is the env in use (`{}`)", escape_path(&p)));
         }
     }
     if evidence(dir, dir, false).is_ok() {

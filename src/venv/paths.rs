@@ -52,6 +52,14 @@ impl EnvPaths {
         self.work.join(format!("{}.lock", self.name))
     }
 
+    /// The lock a `penv run` holds, as a reader, from its check until its
+    /// command exits (passed through `exec`): prune takes it, without
+    /// waiting, before it deletes the env. Apart from the writer's lock, so
+    /// a long-running command never keeps a sync waiting.
+    pub fn in_use_lock_file(&self) -> PathBuf {
+        self.work.join(format!("{}.in-use.lock", self.name))
+    }
+
     /// A reader's lock on the env, taken without waiting: `Ok(None)` while a
     /// writer holds it. `.penv/` is made for it only beside an env penv
     /// built (by [`owned::evidence`], not a file name), so checking a

@@ -23,7 +23,7 @@
 use std::path::Path;
 
 use super::{EnvPaths, check, drift, owned};
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, escape_path};
 use crate::python::interpreter::Fingerprint;
 use crate::spec::{self, Spec};
 use crate::state::{State, StateError};
@@ -172,8 +172,8 @@ impl Readiness {
             };
             why.push(format!(
                 "it was built at `{}` (the project was moved or copied to `{}`), and {still}",
-                state.venv_path.display(),
-                env.display()
+                escape_path(&state.venv_path),
+                escape_path(env)
             ));
         }
         if let Want::Spec(wanted, wanted_hash) = want {

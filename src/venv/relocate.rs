@@ -27,6 +27,7 @@
 //! env, or a package that writes its own absolute path, keeps the env bound
 //! to its path, and the caller builds it in place.
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 
 use crate::fs::{self, FsError};
@@ -86,7 +87,7 @@ pub(crate) fn relocate(dir: &Path, home: &Path) -> Result<Relocation, FsError> {
             if needles.iter().any(|n| target.starts_with(n)) {
                 out.blockers.push(format!(
                     "`bin/{name}` is a symlink to `{}`, inside the env by its absolute path",
-                    target.display()
+                    escape_path(&target)
                 ));
             }
             continue;
@@ -348,11 +349,7 @@ fn scan_site_packages(
             continue;
         };
         if needles.iter().any(|n| contains(&bytes, n)) {
-            let shown = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string();
+            let shown = escape_path(path.strip_prefix(dir).unwrap_or(&path));
             blockers.push(format!(
                 "`{shown}` names a path inside the env (an editable install checked out into it, or a package that records where it is installed)"
             ));

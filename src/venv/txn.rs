@@ -20,6 +20,7 @@
 //! there is refused, naming it) and penv's right before: `owned` decides
 //! that, and deletes; this module only asks it.
 
+use crate::diagnostics::escape_path;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -273,7 +274,7 @@ fn rollback(paths: &EnvPaths, intent: &Intent) -> Result<bool, FsError> {
                 &paths.env,
                 std::io::Error::other(format!(
                     "it now holds something penv did not make, and the previous env waits in `{}`; move one of them away",
-                    paths.aside().display()
+                    escape_path(&paths.aside())
                 )),
             ));
         }

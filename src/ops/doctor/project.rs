@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::Finding;
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, escape_path};
 use crate::plan::Plan;
 use crate::project::Project;
 use crate::python::PythonError;
@@ -103,7 +103,7 @@ fn gitignore(root: &Path, env: &Path) -> Option<Finding> {
         ),
         hint: format!(
             "add `/{}/` to `.gitignore`",
-            env.strip_prefix(root).unwrap_or(env).display()
+            escape_path(env.strip_prefix(root).unwrap_or(env))
         ),
     })
 }

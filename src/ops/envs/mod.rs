@@ -11,6 +11,7 @@
 
 pub(crate) mod prune;
 
+use crate::diagnostics::escape_path;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,7 @@ impl EnvState {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Listed {
+    #[serde(serialize_with = "crate::diagnostics::serialize_path")]
     pub(crate) path: PathBuf,
     pub(crate) kind: &'static str,
     pub(crate) python: Option<String>,
@@ -74,6 +76,7 @@ pub(crate) struct Listed {
     /// Why it is not `ok`.
     pub(crate) why: Vec<String>,
     /// The project file penv synced it for, when penv knows it.
+    #[serde(serialize_with = "crate::diagnostics::serialize_opt_path")]
     pub(crate) project_file: Option<PathBuf>,
 }
 
@@ -83,6 +86,7 @@ pub(crate) struct Listed {
 pub(crate) struct CachePart {
     /// `probe-cache`, `pip-seeds`, `pip-downloads`.
     pub(crate) name: &'static str,
+    #[serde(serialize_with = "crate::diagnostics::serialize_path")]
     pub(crate) path: PathBuf,
     pub(crate) size: u64,
 }
@@ -156,8 +160,10 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
     }
     for root in scan {
         let Ok(root) = root.canonicalize() else {
-            ctx.printer
-                .warn(&format!("`{}` does not exist; not scanned", root.display()));
+            ctx.printer.warn(&format!(
+                "`{}` does not exist; not scanned",
+                escape_path(root)
+            ));
             continue;
         };
         for path in found::scan(&root) {
@@ -265,7 +271,7 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                 EnvState::Orphaned,
                 vec![format!(
                     "its project file `{}` is gone",
-                    record.project_file.display()
+                    escape_path(&record.project_file)
                 )],
             );
         }
@@ -298,8 +304,8 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                         EnvState::Orphaned,
                         vec![format!(
                             "its project `{}` now uses `{}`",
-                            record.project_file.display(),
-                            plan.paths.env.display()
+                            escape_path(&record.project_file),
+                            escape_path(&plan.paths.env)
                         )],
                     );
                 }
@@ -362,26 +368,43 @@ pub(crate) fn age(secs: u64) -> String {
     }
 }
 
-/// Parses a duration as `--older-than` takes it: a number and a unit,
-/// `s`, `m`, `h`, `d` or `w` (`30d`, `12h`, `2w`); seconds.
+/// The units `--older-than` takes, in seconds: those [`age`] shows.
+const UNITS: &[(&str, u64)] = &[
+    ("s", 1),
+    ("m", 60),
+    ("min", 60),
+    ("h", 3600),
+    ("d", 86_400),
+    ("w", 604_800),
+    ("y", 31_536_000),
+];
+
+/// Parses a duration as `--older-than` takes it: a number and a unit, `s`,
+/// `m`, `h`, `d`, `w` or `y` (365 days) — the units `penv envs` shows ages
+/// in (`30d`, `12h`, `2w`, `1y`); seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like `30d`, `12h` or `2w`"))?;
-    let scale = match unit.trim() {
-        "s" => 1,
-        "m" | "min" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => {
+    let units = "`s`, `m`, `h`, `d`, `w` or `y` (seconds to 365-day years)";
+    let number: u64 = number.parse().map_err(|_| {
+        format!(
+            "`{text}` is not a duration: write a number and a unit, one of {units}, such as `30d`"
+        )
+    })?;
+    let unit = unit.trim();
+    let scale = match UNITS.iter().find(|(name, _)| *name == unit) {
+        Some((_, scale)) => *scale,
+        None if unit.is_empty() => {
             return Err(format!(
-                "`{text}` has no unit: say `s`, `m`, `h`, `d` or `w` (`30d`)"
+                "`{text}` has no unit: add one of {units}, such as `{number}d`"
+            ));
+        }
+        None => {
+            return Err(format!(
+                "`{unit}` in `{text}` is not a unit: use one of {units}, such as `{number}d`"
             ));
         }
     };
@@ -408,5 +431,21 @@ mod tests {
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("d").is_err());
         assert!(parse_duration("99999999999999999999w").is_err());
+        // Issue 23: `1y` said "has no unit"; every age `penv envs` shows is
+        // a duration prune takes, and a wrong unit names the units.
+        assert_eq!(parse_duration("1y"), Ok(365 * 86_400));
+        for shown in [59, 3 * 3600, 5 * 86_400, 21 * 86_400, 800 * 86_400] {
+            assert!(parse_duration(&age(shown)).is_ok(), "{}", age(shown));
+        }
+        let err = parse_duration("3mo").unwrap_err();
+        assert!(
+            err.contains("`mo` in `3mo` is not a unit") && err.contains("`w` or `y`"),
+            "{err}"
+        );
+        let err = parse_duration("30").unwrap_err();
+        assert!(
+            err.contains("has no unit") && err.contains("`30d`"),
+            "{err}"
+        );
     }
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub(crate) use script::HOOKS;
 use script::Script;
 
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, escape_path};
 use crate::fs::{self, FsError};
 
 /// How long a `git rev-parse` may take.
@@ -62,6 +62,14 @@ pub enum HookError {
         /// The hook file.
         path: PathBuf,
     },
+    /// A FIFO, a device, a socket or a directory where a hook would be.
+    #[error("`{}` is {what}, not a hook script penv can edit", display_path(path))]
+    NotAFile {
+        /// The hook's path.
+        path: PathBuf,
+        /// What it is: "a FIFO (named pipe)", …
+        what: &'static str,
+    },
     /// A path penv cannot write into a hook's marker line.
     #[error("the project's path in the repository, `{rel}`, holds a line break or is not UTF-8")]
     UnwritablePath {
@@ -85,6 +93,7 @@ impl HookError {
             Self::NotShell { .. } => "call `penv sync --quiet` from that hook yourself (and ignore its failure), or make it a shell script that runs what it runs now; nothing was changed".to_owned(),
             Self::Symlink { .. } => "edit the file the link points to yourself (add `penv sync --quiet || true`), or replace the link with a copy; nothing was changed".to_owned(),
             Self::UnwritablePath { .. } => "move the project to a plain path".to_owned(),
+            Self::NotAFile { .. } => "remove it, or replace it with a shell script, then run `penv hook install` again; nothing was changed (penv never reads a hook from a FIFO, which would wait for a writer forever)".to_owned(),
             Self::Fs(_) => return None,
         })
     }
@@ -113,24 +122,25 @@ impl Target {
     /// Asks git where the hooks of the repository holding `project_root` are.
     pub(crate) fn find(project_root: &Path) -> Result<Self, HookError> {
         let root = git(project_root, &["rev-parse", "--show-toplevel"])?;
-        let hooks = PathBuf::from(git(project_root, &["rev-parse", "--git-path", "hooks"])?);
+        let hooks = git(project_root, &["rev-parse", "--git-path", "hooks"])?;
         // `--git-path` answers relative to the directory git ran in.
         let hooks_dir = fs::normalize_lexically(&project_root.join(hooks));
         let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_owned());
-        let rel = match real(project_root).strip_prefix(real(Path::new(&root))) {
+        let rel = match real(project_root).strip_prefix(real(&root)) {
             Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
             Ok(rel) => rel
                 .to_str()
                 .filter(|s| !s.contains(['\n', '\r']))
                 .ok_or_else(|| HookError::UnwritablePath {
-                    rel: rel.display().to_string(),
+                    rel: escape_path(rel),
                 })?
                 .to_owned(),
             Err(_) => {
                 return Err(HookError::NotARepo {
                     dir: project_root.to_owned(),
                     stderr: format!(
-                        "the work tree's root is `{root}`, and the project is not below it"
+                        "the work tree's root is `{}`, and the project is not below it",
+                        escape_path(&root)
                     ),
                 });
             }
@@ -139,8 +149,10 @@ impl Target {
     }
 }
 
-/// Runs `git -C dir ARGS` and returns its stdout's first line.
-fn git(dir: &Path, args: &[&str]) -> Result<String, HookError> {
+/// Runs `git -C dir ARGS` and returns the path it prints: its stdout as
+/// bytes, without the one line break that ends it (a path may hold
+/// others, and bytes that are not UTF-8).
+fn git(dir: &Path, args: &[&str]) -> Result<PathBuf, HookError> {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(dir).args(args);
     let out = crate::process::output_within(&mut cmd, GIT_TIMEOUT).map_err(|source| {
@@ -155,11 +167,24 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, HookError> {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         });
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned())
+    let mut bytes = out.stdout;
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    Ok(path_from_bytes(bytes))
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt as _;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
+    // git for Windows prints UTF-8 (and a CR before the line break).
+    let text = String::from_utf8_lossy(&bytes);
+    PathBuf::from(text.trim_end_matches('\r'))
 }
 
 /// What happened to one hook file.
@@ -206,6 +231,13 @@ fn existing(path: &Path) -> Result<Option<Existing>, HookError> {
             path: path.to_owned(),
         });
     }
+    if !meta.is_file() {
+        return Err(HookError::NotAFile {
+            path: path.to_owned(),
+            what: fs::file_type_name(meta.file_type()),
+        });
+    }
+    // Read without waiting, whatever was put there since the check.
     let bytes = fs::read(path)?;
     let what = match Script::classify(&bytes) {
         Script::Shell => None,

@@ -3,8 +3,9 @@
 //!
 //! Invariant: only the edited element's own text changes, plus what its
 //! neighbours need to stay laid out as before. A multi-line array gets the
-//! new element on a line of its own, indented as the last one, with the
-//! trailing comma as it was; a one-line array stays on one line. Removing
+//! new element on a line of its own right after the last one (before
+//! comment lines that end the array), indented as it, with the trailing
+//! comma as it was; a one-line array stays on one line. Removing
 //! an element of a multi-line array removes its lines: the comment lines
 //! just above it and the comment at the end of its line go with it.
 
@@ -20,10 +21,7 @@ pub(super) fn push(array: &mut Array, text: &str) {
         array.set_trailing_comma(false);
     } else if is_multiline(array) {
         let last = prefix(array.get(array.len() - 1));
-        let indent = match last.rfind('\n') {
-            Some(i) => last[i + 1..].to_owned(),
-            None => "    ".to_owned(),
-        };
+        let last_indent = last.rfind('\n').map(|i| last[i + 1..].to_owned());
         // Without a trailing comma, the last element's line end (its
         // comment) is its suffix; it goes after the comma added before the
         // new element.
@@ -37,11 +35,20 @@ pub(super) fn push(array: &mut Array, text: &str) {
         }
         trailing.push_str(raw(array.trailing()));
         // What follows the last element up to the line's end (its comment)
-        // stays on its line; the new element takes the next one.
-        let (head, tail) = match trailing.rfind('\n') {
+        // stays on its line; the new element takes the next one, before
+        // the comment lines that end the array (they are not the last
+        // entry's: a later `remove` of the new one leaves them).
+        let (head, tail) = match trailing.find('\n') {
             Some(i) => (&trailing[..i], &trailing[i + 1..]),
             None => (trailing.as_str(), ""),
         };
+        // Indented as the last entry, else as those comment lines.
+        let indent = last_indent.unwrap_or_else(|| {
+            tail.lines().find(|l| !l.trim().is_empty()).map_or_else(
+                || "    ".to_owned(),
+                |l| l[..l.len() - l.trim_start().len()].to_owned(),
+            )
+        });
         value.decor_mut().set_prefix(format!("{head}\n{indent}"));
         value.decor_mut().set_suffix("");
         array.set_trailing(format!("\n{tail}"));

@@ -310,3 +310,67 @@ fn remove_the_last_entry_without_a_trailing_comma() {
     assert_eq!(out.text, "requirements = [\n  \"a\"  # keep me\n]\n");
     assert!(out.text.parse::<DocumentMut>().is_ok());
 }
+
+/// `add X` then `remove X` gives the file back byte for byte, over
+/// generated layouts: LF, CRLF and mixed line ends, with and without a
+/// UTF-8 byte order mark, one-line and multi-line arrays, trailing commas
+/// or not, comments on the last entry's line, above entries and on lines
+/// of their own before `]` (issue 23: CRLF became LF, the mark was
+/// dropped, and a new entry went after a trailing comment, which a later
+/// `remove` then deleted).
+#[test]
+fn add_then_remove_gives_the_original_bytes_for_every_layout() {
+    let arrays = [
+        r#"["six"]"#,
+        r#"[ "six", 'rich' ]"#,
+        r#"["six",]"#,
+        "[]",
+        "[\n    \"six\",\n    \"rich\",\n]",
+        "[\n    \"six\",\n    \"rich\"\n]",
+        "[\n    \"six\",  # pinned\n]",
+        "[\n    \"six\"  # pinned\n]",
+        "[\n  \"six\",\n  # note\n]",
+        "[\"six\",\n  # note\n]",
+        "[\n    # http\n    \"requests\",\n\n    # cli\n    \"six\",  # pinned\n    # later: more\n\n]",
+        "[ # why\n    \"six\"\n    , \"rich\"\n]",
+    ];
+    let mut cases = 0;
+    for array in arrays {
+        for group in [None, Some("dev")] {
+            let lf = format!(
+                "# the project\npython = \"3.12\"  # pinned\n\nrequirements = {array}\n\n[groups]\ndev = {array}  # tools\n\n[pip]\nno-index = true\n"
+            );
+            let crlf = lf.replace('\n', "\r\n");
+            // Mostly CRLF, one LF line: the new lines take the majority's.
+            let mixed = crlf.replacen("\r\n", "\n", 1);
+            for (ends, text) in [("lf", lf.clone()), ("crlf", crlf), ("mixed", mixed)] {
+                for bom in ["", "\u{feff}"] {
+                    let before = format!("{bom}{text}");
+                    let what = format!("{ends}, bom {}, {group:?}: {array:?}", !bom.is_empty());
+                    let added = added(&before, Layout::PenvToml, group, &["attrs>=1"]);
+                    assert_eq!(added.changes, [Change::Added("attrs>=1".into())], "{what}");
+                    assert!(added.text.starts_with(bom), "{what}: mark lost");
+                    if ends == "crlf" {
+                        assert!(
+                            !added.text.replace("\r\n", "").contains('\n'),
+                            "{what}: an LF line end in\n{:?}",
+                            added.text
+                        );
+                    }
+                    // The new entry is after the last one, before comments
+                    // that end the array: the others are where they were.
+                    let body = added.text.split("attrs>=1").next().unwrap();
+                    for kept in ["# note", "# later: more"] {
+                        if array.contains(kept) && group.is_none() {
+                            assert!(!body.contains(kept), "{what}:\n{}", added.text);
+                        }
+                    }
+                    let back = removed(&added.text, Layout::PenvToml, group, &["attrs"]);
+                    assert_eq!(back.text, before, "{what}: after add:\n{}", added.text);
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 12 * 2 * 3 * 2);
+}

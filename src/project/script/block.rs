@@ -101,10 +101,26 @@ pub(crate) enum BlockProblem {
     Two { first: usize, second: usize },
 }
 
-/// The script's one `# /// script` block, if any; two are an error.
+/// The script's one `# /// script` block, if any; two are an error — also
+/// when they touch (`# ///` then `# /// script` on the next line), which
+/// the reference regex reads as one block holding both (its content then
+/// holds a `/// script` line, which is no TOML), as uv reports it.
 pub(crate) fn script_block(script: &str) -> Result<Option<Block>, BlockProblem> {
     let mut scripts = blocks(script).into_iter().filter(|b| b.kind == "script");
     let first = scripts.next();
+    if let Some(first) = &first
+        && let Some(second) = script
+            .split('\n')
+            .enumerate()
+            .take(first.close)
+            .skip(first.open + 1)
+            .find_map(|(i, line)| (line == "# /// script").then_some(i))
+    {
+        return Err(BlockProblem::Two {
+            first: first.open,
+            second,
+        });
+    }
     if let (Some(first), Some(second)) = (&first, scripts.next()) {
         return Err(BlockProblem::Two {
             first: first.open,

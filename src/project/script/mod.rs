@@ -76,6 +76,17 @@ const NOT_FOR_SCRIPTS: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// `text` with CRLF line ends read as LF: Python reads a script with
+/// universal newlines, so the specification's reference reader (and uv)
+/// finds a block in a CRLF script. Lines keep their numbers.
+fn lf_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        text.replace("\r\n", "\n").into()
+    } else {
+        text.into()
+    }
+}
+
 /// A script without a `# /// script` block.
 #[derive(Debug, Clone)]
 pub(crate) struct NoBlock {
@@ -101,6 +112,7 @@ impl Project {
     pub(crate) fn from_script(file: &Path) -> Result<Result<Self, NoBlock>, ProjectError> {
         let file = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
         let text = text_file::read(&file, SCRIPT_FILE)?;
+        let text = lf_lines(&text);
         Ok(
             Self::from_script_text(&file, &text)?.ok_or_else(|| NoBlock {
                 path: file,
@@ -111,6 +123,7 @@ impl Project {
 
     /// [`Project::from_script`] of text read from `file`.
     pub(crate) fn from_script_text(file: &Path, text: &str) -> Result<Option<Self>, ProjectError> {
+        let text = &*lf_lines(text);
         let block = match block::script_block(text) {
             Ok(Some(block)) => block,
             Ok(None) => return Ok(None),
@@ -308,5 +321,32 @@ mod tests {
         let err = load("# /// script\n# [tool.penv.venv]\n# path = \"x\"\n# ///\n").unwrap_err();
         assert_eq!(err.location().unwrap().line, 3);
         assert!(err.to_string().contains("venv.path"), "{err}");
+    }
+
+    /// Issue 23: a CRLF script's block was silently ignored (Python reads
+    /// scripts with universal newlines, and uv honours it); two blocks one
+    /// after the other were "invalid TOML: key with no value".
+    #[test]
+    fn a_crlf_block_is_read_and_two_touching_blocks_are_named_so() {
+        let lf = "import sys\n# /// script\n# dependencies = [\"rich\"]\n# ///\nprint(1)\n";
+        let project = load(&lf.replace('\n', "\r\n")).unwrap().unwrap();
+        assert_eq!(project.config.requirements, ["rich"]);
+        let err = load("# /// script\r\n# dependencies = [\"no pe!\"]\r\n# ///\r\n").unwrap_err();
+        assert_eq!(err.location().unwrap().line, 2);
+        for ends in ["\n", "\r\n"] {
+            let text = "# /// script\n# dependencies = []\n# ///\n# /// script\n# requires-python = \">=3.11\"\n# ///\n"
+                .replace('\n', ends);
+            let err = load(&text).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("a second `# /// script` block (the first opens on line 1)"),
+                "{err}"
+            );
+            assert_eq!(err.location().unwrap().line, 4);
+            assert_eq!(
+                err.hint().as_deref(),
+                Some("a script has one metadata block: merge the two")
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{BUILD_MARKER, canonical_location, evidence, is_regular_file, venv_shape};
-use crate::diagnostics::display_path;
+use crate::diagnostics::{display_path, escape_path};
 use crate::state::STATE_FILE;
 
 /// Why penv will not use a path as its env.
@@ -25,7 +25,11 @@ pub enum Refusal {
         what: &'static str,
     },
     /// The path is a symlink.
-    #[error("refusing to use `{}` as the env: it is a symlink (to `{}`)", display_path(path), target.display())]
+    #[error(
+        "refusing to use `{}` as the env: it is a symlink (to `{}`)",
+        display_path(path),
+        escape_path(target)
+    )]
     Symlink {
         /// The path.
         path: PathBuf,
@@ -33,7 +37,10 @@ pub enum Refusal {
         target: PathBuf,
     },
     /// A path penv cannot record (its state and intent files are JSON).
-    #[error("refusing to build the env at `{}`: its path is not valid UTF-8", path.display())]
+    #[error(
+        "refusing to build the env at `{}`: its path is not valid UTF-8",
+        escape_path(path)
+    )]
     NotUtf8 {
         /// The path.
         path: PathBuf,

@@ -331,3 +331,53 @@ fn remove_found_deletes_a_found_venv_or_conda_env_and_refuses_anything_else() {
     remove_found(&active, &[]).unwrap();
     assert!(!active.exists());
 }
+
+/// A directory holds an env only by the same evidence for every kind: a
+/// `conda-meta/` beside the user's files is refused as a `pyvenv.cfg` is
+/// (issue 23: a conda-meta project folder was deleted whole); a conda env
+/// whose top holds only what conda and its packages' records put there goes.
+#[test]
+fn remove_found_refuses_any_kind_of_env_with_user_files_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    for marker in ["conda-meta", "pyvenv.cfg"] {
+        let dir = root.join(format!("project-{marker}"));
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        std::fs::create_dir_all(dir.join("src2")).unwrap();
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::write(dir.join("app.py"), "mine").unwrap();
+        if marker == "conda-meta" {
+            std::fs::create_dir_all(dir.join("conda-meta")).unwrap();
+            std::fs::write(dir.join("conda-meta/history"), "").unwrap();
+        } else {
+            std::fs::write(dir.join("pyvenv.cfg"), "home = /x\n").unwrap();
+        }
+        let err = remove_found(&dir, &[]).unwrap_err();
+        let why = err.source.to_string();
+        assert!(
+            why.contains("`.git`") && why.contains("`app.py`") && why.contains("`src2`"),
+            "{marker}: {why}"
+        );
+        assert!(dir.join("app.py").is_file() && dir.join(".git").is_dir());
+    }
+    // A real conda env's top: a prefix's directories, conda's own, and
+    // what its packages' records list (a platform triple, `ssl/`).
+    let env = root.join("miniconda3/envs/work");
+    for d in [
+        "conda-meta",
+        "bin",
+        "lib",
+        "ssl",
+        "x86_64-conda-linux-gnu/bin",
+    ] {
+        std::fs::create_dir_all(env.join(d)).unwrap();
+    }
+    std::fs::write(
+        env.join("conda-meta/openssl-3.0.0-h1.json"),
+        r#"{"name": "openssl", "files": ["ssl/cacert.pem", "x86_64-conda-linux-gnu/bin/ld"]}"#,
+    )
+    .unwrap();
+    std::fs::write(env.join("conda-meta/history"), "").unwrap();
+    remove_found(&env, &[]).unwrap();
+    assert!(!env.exists());
+}

@@ -29,7 +29,7 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 
 use super::create::CreateError;
 use crate::credentials::Redactor;
-use crate::diagnostics::Location;
+use crate::diagnostics::{Location, escape_path};
 use crate::fs;
 use crate::printer::Printer;
 use crate::python::interpreter::InterpreterInfo;
@@ -177,7 +177,7 @@ pub(crate) fn choose(
                 printer.verbose(&format!(
                     "seeding pip {} from `{}`",
                     seed.version,
-                    candidate.wheel.display()
+                    escape_path(&candidate.wheel)
                 ));
                 if let Some(problem) = known_problems(&seed.version) {
                     printer.warn(&format!("seeding pip {}: {problem}", seed.version));
@@ -193,7 +193,7 @@ pub(crate) fn choose(
                 }
                 printer.verbose(&format!(
                     "passing over `{}`: {e}",
-                    candidate.wheel.display()
+                    escape_path(&candidate.wheel)
                 ));
             }
             Err(e) => return Err(e),

@@ -6,6 +6,7 @@
 //! wheel recorded as not installing on an interpreter is never offered
 //! for it again.
 
+use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -170,7 +171,7 @@ pub(super) fn looked_in(sources: &PipSources, cache_dir: Option<&Path>) -> Strin
     let mut places: Vec<String> = sources
         .local_dirs
         .iter()
-        .map(|d| format!("`{}`", d.display()))
+        .map(|d| format!("`{}`", escape_path(d)))
         .collect();
     if let Some(cache) = cache_dir {
         places.push(format!(

@@ -191,6 +191,91 @@ fn a_fifo_or_a_device_as_the_project_file_is_refused_not_passed_over() {
     );
 }
 
+/// Issue 23: a FIFO at a hook's path made `penv hook install` wait forever,
+/// and a FIFO script given to `penv run` was taken for no script ("no
+/// penv.toml found"). Every file penv reads that a user controls is opened
+/// without waiting and refused unless it is a regular file: the hook, the
+/// script, penv.toml and a requirement file, for every command that reads
+/// them.
+#[test]
+fn a_fifo_at_a_hook_a_script_the_project_file_or_a_requirement_file_never_hangs_penv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fake_project(
+        &tmp,
+        "python = \"./fake-python3\"\nrequirements = [\"six\"]\nrequirement-files = [\"requirements.txt\"]\n",
+    );
+    std::fs::write(dir.join("requirements.txt"), "rich\n").unwrap();
+    // A hook: git's `post-merge` is a FIFO.
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&dir)
+        .output();
+    if git.is_ok_and(|o| o.status.success()) {
+        let hooks = dir.join(".git/hooks");
+        std::fs::create_dir_all(&hooks).unwrap();
+        mkfifo(&hooks.join("post-merge"));
+        assert_refused(
+            &dir,
+            &[&["hook", "install"], &["hook", "uninstall"]],
+            &[
+                "`.git/hooks/post-merge` is a FIFO (named pipe), not a hook script penv can edit",
+                "hint: remove it",
+            ],
+        );
+        std::fs::remove_file(hooks.join("post-merge")).unwrap();
+    } else {
+        crate::skip!("no git to make a repository with");
+    }
+    // A script: named as what it is, not passed over.
+    mkfifo(&dir.join("job.py"));
+    assert_refused(
+        &dir,
+        &[
+            &["run", "job.py"],
+            &["run", "--no-sync", "job.py"],
+            &["sync", "--script", "job.py"],
+            &["status", "--script", "job.py"],
+        ],
+        &["`job.py` is a FIFO (named pipe), not a regular file"],
+    );
+    std::fs::remove_file(dir.join("job.py")).unwrap();
+    // A requirement file, for the commands that edit or run.
+    let reqs = dir.join("requirements.txt");
+    std::fs::remove_file(&reqs).unwrap();
+    mkfifo(&reqs);
+    // (`add --no-sync attrs` and `remove --no-sync six` edit penv.toml
+    // alone, and need not read it.)
+    let editing: &[&[&str]] = &[
+        &["remove", "--no-sync", "rich"],
+        &["run", "python", "-c", "pass"],
+        &["lock"],
+        &["doctor"],
+    ];
+    assert_refused(
+        &dir,
+        editing,
+        &["`requirements.txt` is a FIFO (named pipe), not a regular file"],
+    );
+    std::fs::remove_file(&reqs).unwrap();
+    std::fs::write(&reqs, "rich\n").unwrap();
+    // penv.toml itself.
+    let toml = dir.join("penv.toml");
+    std::fs::remove_file(&toml).unwrap();
+    mkfifo(&toml);
+    assert_refused(
+        &dir,
+        &[
+            editing,
+            &[
+                &["add", "--no-sync", "attrs"],
+                &["remove", "--no-sync", "six"],
+            ],
+        ]
+        .concat(),
+        &["`penv.toml` is a FIFO (named pipe), not a regular file"],
+    );
+}
+
 /// The env's own files can be committed too (or planted): a state file or a
 /// `pyvenv.cfg` that is a device makes the env broken, and nothing hangs.
 #[test]

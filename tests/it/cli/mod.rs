@@ -6,6 +6,7 @@
 
 mod cases;
 mod completions;
+mod edit_bytes;
 mod hardening;
 mod hash;
 mod python_list;

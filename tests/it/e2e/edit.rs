@@ -208,3 +208,40 @@ fn init_in_a_git_repo_with_requirement_files_and_python_version() {
     sb.ok(&["sync"]);
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
 }
+
+/// A package a requirement file holds: `add` and `remove` refuse, and each
+/// hint works when followed (issue 23: `remove`'s said "delete the line
+/// there and run the command again", which then failed: nothing left to
+/// remove).
+#[test]
+fn the_hints_for_a_package_in_a_requirement_file_work_when_followed() {
+    let sb = project!();
+    let python = crate::common::real_python().unwrap();
+    sb.write_offline_toml(
+        python,
+        "requirements = [\"otherpkg\"]\nrequirement-files = [\"requirements.txt\"]\n",
+    );
+    sb.write("requirements.txt", "# pinned by hand\ntinypkg==1.0\n");
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("1.0"));
+    let out = sb.run(&["remove", "tinypkg"]);
+    assert_code(&out, 2);
+    assert_stderr_says(
+        &out,
+        "hint: penv edits only TOML: delete line 2 of `requirements.txt` yourself, then run `penv sync`",
+    );
+    sb.write("requirements.txt", "# pinned by hand\n");
+    sb.ok(&["sync"]);
+    assert_eq!(imported(&sb, "tinypkg"), None);
+    // `add`: delete the line there, then `penv add` puts it in penv.toml.
+    sb.write("requirements.txt", "tinypkg==1.0\n");
+    let out = sb.run(&["add", "tinypkg>=2"]);
+    assert_code(&out, 2);
+    assert_stderr_says(
+        &out,
+        "or delete the line there and run `penv add` again to have it in `penv.toml` instead",
+    );
+    sb.write("requirements.txt", "");
+    sb.ok(&["add", "tinypkg>=2"]);
+    assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
+}

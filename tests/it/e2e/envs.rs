@@ -223,6 +223,14 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
     // old like the decoy: the user's files beside the venv's.
     fake_venv(&tree.join("proj"));
     std::fs::write(tree.join("proj/app.py"), "mine").unwrap();
+    // A project folder holding `conda-meta/` (issue 23: deleted whole), old
+    // like the decoy: the same evidence as a venv, so refused alike.
+    let condaproj = tree.join("condaproj");
+    for d in ["conda-meta", ".git", "src2"] {
+        std::fs::create_dir_all(condaproj.join(d)).unwrap();
+    }
+    std::fs::write(condaproj.join("app.py"), "mine").unwrap();
+    std::fs::write(condaproj.join("src2/lib.py"), "mine").unwrap();
     // A conda base holding another conda env under `envs/`.
     for base in [tree.join("conda"), tree.join("conda/envs/a")] {
         std::fs::create_dir_all(base.join("conda-meta")).unwrap();
@@ -246,6 +254,9 @@ fn sentinel_tree(root: &Path) -> (PathBuf, PathBuf, PathBuf, Vec<PathBuf>) {
         tree.join(".git/.venv/pyvenv.cfg"),
         tree.join("proj/app.py"),
         tree.join("proj/pyvenv.cfg"),
+        tree.join("condaproj/app.py"),
+        tree.join("condaproj/src2/lib.py"),
+        tree.join("condaproj/conda-meta"),
         tree.join("conda/conda-meta/history"),
         tree.join("conda/envs/a/conda-meta/history"),
     ];
@@ -373,12 +384,12 @@ fn prune_leaves_an_env_in_use_by_another_penv() {
     let env = dir.join(".venv");
     let lock = std::fs::File::open(dir.join(".penv/.venv.lock")).unwrap();
     lock.lock_shared().unwrap();
-    let out = penv_in(&sb, &sb.project)
-        .args(["envs", "prune", "--older-than=0s", "--yes"])
-        .output()
-        .unwrap();
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("in use"), "{}", stderr(&out));
+    let out = run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--older-than=0s", "--yes"]));
+    assert!(
+        stderr(&out).contains("Keeping") && stderr(&out).contains("in use"),
+        "{}",
+        stderr(&out)
+    );
     assert!(env.join("pyvenv.cfg").is_file());
     lock.unlock().unwrap();
     run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--older-than=0s", "--yes"]));
@@ -547,4 +558,123 @@ fn on_a_terminal_prune_asks_and_deletes_only_on_yes() {
     assert!(text.contains("Freed"), "{text}");
     assert!(!env.exists(), "deleted on `y`");
     assert!(tree.join("old").is_dir(), "only the env");
+}
+
+/// `--scan DIR` limits every deletion to what lies under DIR (issue 23: it
+/// deleted every registered env and store entry on the machine); penv's
+/// own envs elsewhere go only with `--registered`.
+#[test]
+fn prune_with_scan_deletes_only_under_the_scanned_directories() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let root = sb.tmp.path().canonicalize().unwrap();
+    let elsewhere = root.join("elsewhere");
+    synced_project(&sb, &elsewhere, python);
+    let cache = root.join("cache");
+    let entry = cache.join("envs/0123456789abcdef");
+    fake_venv(&entry);
+    let tree = root.join("tree");
+    let inside = tree.join("old/.venv");
+    fake_venv(&inside);
+    let prune = |extra: &[&str]| {
+        run_ok(
+            penv_in(&sb, &sb.project)
+                .env("PENV_CACHE_DIR", &cache)
+                .args(["envs", "prune", "--older-than", "0s", "--yes", "--scan"])
+                .arg(&tree)
+                .args(extra),
+        )
+    };
+    let out = prune(&[]);
+    assert!(!inside.exists(), "{}", stderr(&out));
+    assert!(
+        elsewhere.join(".venv/pyvenv.cfg").is_file(),
+        "{}",
+        stderr(&out)
+    );
+    assert!(entry.join("pyvenv.cfg").is_file(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Leaving 2 envs outside the scanned directories")
+            && stderr(&out).contains("--registered"),
+        "{}",
+        stderr(&out)
+    );
+    // A symlinked spelling of the scanned directory widens nothing.
+    std::os::unix::fs::symlink(&root, root.join("link")).unwrap();
+    fake_venv(&inside);
+    let out = run_ok(
+        penv_in(&sb, &sb.project)
+            .env("PENV_CACHE_DIR", &cache)
+            .args(["envs", "prune", "--older-than", "0s", "--yes", "--scan"])
+            .arg(root.join("link/tree")),
+    );
+    assert!(!inside.exists(), "{}", stderr(&out));
+    assert!(elsewhere.join(".venv/pyvenv.cfg").is_file());
+    assert!(entry.join("pyvenv.cfg").is_file());
+    // `--registered` only with `--scan`: without it, penv's own envs are
+    // what prune considers anyway.
+    let out = penv_in(&sb, &sb.project)
+        .args(["envs", "prune", "--older-than", "0s", "--registered"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    // `--registered`: penv's own envs elsewhere go too.
+    let out = prune(&["--registered"]);
+    assert!(!elsewhere.join(".venv").exists(), "{}", stderr(&out));
+    assert!(!entry.exists(), "{}", stderr(&out));
+}
+
+/// While `penv run` runs a command in a project's env, prune leaves the
+/// env (issue 23: the lock was close-on-exec, so `prune --orphaned --yes`
+/// deleted it under the command); once the command ends, it goes.
+#[test]
+fn prune_never_deletes_a_project_env_while_penv_run_uses_it() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let dir = sb.tmp.path().canonicalize().unwrap().join("running");
+    synced_project(&sb, &dir, python);
+    let env = dir.join(".venv");
+    let flag = sb.tmp.path().join("started");
+    let release = sb.tmp.path().join("release");
+    let wait = format!(
+        "import os, time\nopen({flag:?}, 'w').close()\nend = time.time() + 60\nwhile not os.path.exists({release:?}) and time.time() < end:\n    time.sleep(0.05)\n",
+        flag = flag.display().to_string(),
+        release = release.display().to_string()
+    );
+    let mut running = penv_in(&sb, &dir)
+        .args(["run", "python", "-c", &wait])
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !flag.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_mins(1),
+            "the command never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::remove_file(dir.join("penv.toml")).unwrap();
+    let out = run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--orphaned", "--yes"]));
+    assert!(
+        stderr(&out).contains("Keeping") && stderr(&out).contains("in use"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        env.join("pyvenv.cfg").is_file(),
+        "deleted under the command"
+    );
+    // A sync does not wait for the command: the in-use lock is not the
+    // writer's.
+    std::fs::write(dir.join("penv.toml"), bare_toml(python, "q", "")).unwrap();
+    run_ok(
+        penv_in(&sb, &dir)
+            .args(["sync"])
+            .env("PENV_LOCK_TIMEOUT", "2"),
+    );
+    std::fs::remove_file(dir.join("penv.toml")).unwrap();
+    std::fs::write(&release, "").unwrap();
+    assert!(running.wait().unwrap().success());
+    let out = run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--orphaned", "--yes"]));
+    assert!(!env.exists(), "{}", stderr(&out));
 }

@@ -22,6 +22,7 @@ mod lock_auth;
 mod lock_hostile;
 mod lock_local;
 mod lock_sync;
+mod odd_paths;
 mod oracle;
 mod pip_index;
 mod pip_seed;

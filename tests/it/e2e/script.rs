@@ -318,3 +318,72 @@ fn errors_in_a_block_name_the_script_and_line_and_a_script_without_one_runs_as_b
         "no store entry for a script without a block"
     );
 }
+
+/// A relative `PENV_CACHE_DIR` is the directory it names from where penv
+/// started (issue 23: a script's build failed, "failed to list
+/// `rel-cache/envs/.penv/new-…/bin`"), also under `-C`.
+#[test]
+fn a_relative_cache_dir_is_taken_from_where_penv_started() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let text = format!(
+        "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
+        python.display()
+    );
+    sb.write("tool.py", &text);
+    let out = ok(sb
+        .penv()
+        .env("PENV_DATA_DIR", sb.tmp.path().join("data"))
+        .env("PENV_CACHE_DIR", "rel-cache")
+        .env_remove("PENV_STORE_MAX")
+        .args(["run", "tool.py"]));
+    let prefix = PathBuf::from(stdout(&out).trim());
+    assert!(
+        prefix.starts_with(sb.project.join("rel-cache/envs")),
+        "{}",
+        prefix.display()
+    );
+    // From another directory with `-C`: the cache is still the one named
+    // from where penv started.
+    let elsewhere = sb.tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = ok(sb
+        .penv()
+        .current_dir(&elsewhere)
+        .env("PENV_DATA_DIR", sb.tmp.path().join("data"))
+        .env("PENV_CACHE_DIR", "other-cache")
+        .env_remove("PENV_STORE_MAX")
+        .arg("-C")
+        .arg(&sb.project)
+        .args(["run", "tool.py"]));
+    let prefix = PathBuf::from(stdout(&out).trim());
+    assert!(
+        prefix.starts_with(elsewhere.canonicalize().unwrap().join("other-cache/envs"))
+            || prefix.starts_with(elsewhere.join("other-cache/envs")),
+        "{}",
+        prefix.display()
+    );
+}
+
+/// A script with CRLF line ends has its block read, as Python's universal
+/// newlines (and uv) read it (issue 23: it was silently ignored, and the
+/// script ran in the project's env, or failed for want of one).
+#[test]
+fn a_crlf_script_runs_in_its_blocks_env() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    let text = format!(
+        "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
+        python.display()
+    )
+    .replace('\n', "\r\n");
+    sb.write("tool.py", &text);
+    let cache = sb.tmp.path().join("cache");
+    let out = ok(penv(&sb, &cache).args(["run", "tool.py"]));
+    let prefix = PathBuf::from(stdout(&out).trim());
+    assert!(
+        prefix.starts_with(cache.join("envs")),
+        "{}",
+        prefix.display()
+    );
+}

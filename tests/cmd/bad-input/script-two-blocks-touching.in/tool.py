@@ -1,0 +1,7 @@
+# /// script
+# dependencies = ["rich"]
+# ///
+# /// script
+# requires-python = ">=3.11"
+# ///
+import rich
