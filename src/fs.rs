@@ -151,17 +151,6 @@ pub(crate) fn create_cache_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Whether `dir` is a directory penv tagged as its cache.
-pub(crate) fn is_penvs_cache_dir(dir: &Path) -> bool {
-    const TAG: crate::text_file::Kind = crate::text_file::Kind {
-        what: "a `CACHEDIR.TAG`",
-        cap: 4096,
-    };
-    real_dir(dir).unwrap_or(false)
-        && crate::text_file::read(&dir.join("CACHEDIR.TAG"), TAG)
-            .is_ok_and(|t| t.contains("penv's cache"))
-}
-
 /// Renames `from` to `to` (same file system; atomic on POSIX).
 pub(crate) fn rename(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to).map_err(|e| FsError::new("move", from, e))

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::artifacts::Recorder;
-use super::{Ctx, derive};
+use super::{Ctx, commit_error, derive};
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::installer;
@@ -20,7 +20,7 @@ use crate::venv::kept::Kept;
 use crate::venv::owned::Occupant;
 use crate::venv::relocate::{self, Relocation};
 use crate::venv::txn::swap::Beside;
-use crate::venv::txn::{CommitError, NewEnv, Txn};
+use crate::venv::txn::{NewEnv, Txn};
 use crate::venv::{create, seed};
 
 /// Says where each `src/` penv kept (rather than deleted with its env) went.
@@ -32,19 +32,6 @@ pub(crate) fn tell_kept(ctx: &Ctx, kept: &[Kept]) {
             k.reasons.join("; "),
             display_path(&k.to)
         ));
-    }
-}
-
-/// A failed commit as the user sees it: rolled back (the old env is back),
-/// or left for the next penv to finish or undo.
-pub(crate) fn commit_error(e: CommitError, env: &std::path::Path) -> Error {
-    match e {
-        CommitError::RolledBack { source, restored } => Error::RolledBack {
-            source: Box::new(Error::Fs(source)),
-            env: env.to_owned(),
-            restored,
-        },
-        CommitError::Unsettled(e) => Error::Fs(e),
     }
 }
 

@@ -19,7 +19,19 @@ pub(crate) const CLEANED: &[&str] = &["interpreters", "seed"];
 /// Whether `dir`, a subdirectory of the cache, is penv's: tagged so, or in
 /// penv's own default cache directory (`whole_dir_is_penvs`).
 pub(crate) fn is_penvs(dir: &Path, whole_dir_is_penvs: bool) -> bool {
-    fs::is_penvs_cache_dir(dir) || (whole_dir_is_penvs && fs::real_dir(dir).unwrap_or(false))
+    is_penvs_cache_dir(dir) || (whole_dir_is_penvs && fs::real_dir(dir).unwrap_or(false))
+}
+
+/// Whether `dir` is a directory penv tagged as its cache
+/// ([`fs::create_cache_dir`]).
+fn is_penvs_cache_dir(dir: &Path) -> bool {
+    const TAG: crate::text_file::Kind = crate::text_file::Kind {
+        what: "a `CACHEDIR.TAG`",
+        cap: 4096,
+    };
+    fs::real_dir(dir).unwrap_or(false)
+        && crate::text_file::read(&dir.join("CACHEDIR.TAG"), TAG)
+            .is_ok_and(|t| t.contains("penv's cache"))
 }
 
 /// Deletes [`CLEANED`] under `cache_dir`; returns each one deleted, and

@@ -76,7 +76,7 @@ pub(crate) fn donor(
     mode: LinkMode,
     seed: impl FnOnce() -> Result<Option<String>, Error>,
 ) -> Result<Option<Donor>, Error> {
-    if let Ok(store) = super::script::store(ctx)
+    if let Ok(store) = super::store(ctx)
         && plan.spec.not_shareable().is_none()
     {
         let entry = store.entry(&plan.hash);
@@ -651,7 +651,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
             .verbose(&format!("the env is not kept in the store: {why}"));
         return;
     }
-    let Ok(store) = super::script::store(ctx) else {
+    let Ok(store) = super::store(ctx) else {
         return;
     };
     // `PENV_STORE_MAX=0`: no room for a project's env.
@@ -699,7 +699,7 @@ pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
     if link_mode != LinkMode::Hardlink.name() {
         return;
     }
-    if let Ok(store) = super::script::store(ctx)
+    if let Ok(store) = super::store(ctx)
         && store.remove_entry(from)
     {
         ctx.printer.verbose(&format!(
@@ -754,6 +754,6 @@ fn put(
     };
     beside
         .commit(&stored, 0)
-        .map_err(|e| super::build::commit_error(e, &entry.env))?;
+        .map_err(|e| super::commit_error(e, &entry.env))?;
     Ok(())
 }

@@ -44,6 +44,30 @@ pub struct Ctx<'a> {
     pub prober: Prober,
 }
 
+/// The store of this penv's cache directory (scripts' envs, and projects'
+/// envs kept for another checkout).
+pub(crate) fn store(ctx: &Ctx) -> Result<crate::venv::store::Store, crate::Error> {
+    Ok(crate::venv::store::Store::new(
+        ctx.cache_dir
+            .as_deref()
+            .ok_or(crate::venv::store::StoreError::NoCacheDir)?,
+    ))
+}
+
+/// A failed commit as the user sees it: rolled back (the old env is back),
+/// or left for the next penv to finish or undo.
+pub(crate) fn commit_error(e: crate::venv::txn::CommitError, env: &std::path::Path) -> crate::Error {
+    use crate::venv::txn::CommitError;
+    match e {
+        CommitError::RolledBack { source, restored } => crate::Error::RolledBack {
+            source: Box::new(crate::Error::Fs(source)),
+            env: env.to_owned(),
+            restored,
+        },
+        CommitError::Unsettled(e) => crate::Error::Fs(e),
+    }
+}
+
 impl<'a> Ctx<'a> {
     /// The context for one penv invocation.
     pub fn new(vars: EnvVars, printer: &'a Printer) -> Self {

@@ -10,20 +10,13 @@
 
 use std::path::Path;
 
-use super::Ctx;
+use super::{Ctx, store};
 use super::sync::{self, InUse, Options, Outcome};
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::plan::Plan;
 use crate::project::{Project, ProjectError};
 use crate::venv::store::{self, Store, StoreError};
-
-/// The store of this penv's cache directory.
-pub(crate) fn store(ctx: &Ctx) -> Result<Store, Error> {
-    Ok(Store::new(
-        ctx.cache_dir.as_deref().ok_or(StoreError::NoCacheDir)?,
-    ))
-}
 
 /// The script at `file` as a project; an error when it has no block
 /// (`--script` asks for one).

@@ -12,7 +12,8 @@
 //! than recorded under a hash it may not match.
 
 use super::Ctx;
-use super::build::{build, commit_error, tell_kept};
+use super::build::{build, tell_kept};
+use super::commit_error;
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::fs::{self, LockOutcome};

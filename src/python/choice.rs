@@ -13,9 +13,6 @@ use super::discovery::Candidate;
 use super::interpreter::InterpreterInfo;
 use super::request::Request;
 
-/// The oldest Python penv builds envs for.
-pub(crate) const MIN_VERSION: (u64, u64) = (3, 7);
-
 /// The verdict on one candidate for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -29,7 +26,7 @@ pub(crate) enum Verdict {
 /// not. The one test of eligibility, for discovery's choice and for keeping
 /// the env's interpreter alike.
 pub(crate) fn judge(request: &Request, info: &InterpreterInfo) -> Verdict {
-    if let Some(why) = unusable(info) {
+    if let Some(why) = info.unusable() {
         Verdict::PassedOver(why)
     } else if !request.matches(info) {
         Verdict::PassedOver(format!(
@@ -38,23 +35,6 @@ pub(crate) fn judge(request: &Request, info: &InterpreterInfo) -> Verdict {
         ))
     } else {
         Verdict::Chosen
-    }
-}
-
-/// Why penv cannot build an env with this interpreter for any request: a
-/// venv's python, older than [`MIN_VERSION`], no `venv` module.
-pub(crate) fn unusable(info: &InterpreterInfo) -> Option<String> {
-    if info.is_venv() {
-        Some("a virtual environment's python, not a base interpreter".to_owned())
-    } else if !supported(info) {
-        Some(format!(
-            "Python {} is older than {}.{}, the oldest penv supports",
-            info.version, MIN_VERSION.0, MIN_VERSION.1
-        ))
-    } else if !info.has_venv {
-        Some("has no `venv` module (on Debian: install `python3-venv`)".to_owned())
-    } else {
-        None
     }
 }
 
@@ -124,12 +104,6 @@ pub(crate) fn choose(
         }
     }
     verdicts
-}
-
-/// Whether penv builds envs for this version at all ([`MIN_VERSION`]).
-fn supported(info: &InterpreterInfo) -> bool {
-    info.pep440_version()
-        .is_some_and(|v| v.release() >= [MIN_VERSION.0, MIN_VERSION.1].as_slice())
 }
 
 #[cfg(test)]

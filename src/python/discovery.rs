@@ -77,7 +77,7 @@ impl Candidate {
                 "a virtual environment's python (the venv `{}`), not a base interpreter",
                 escape_path(venv)
             )),
-            (Ok(info), None) => super::choice::unusable(info),
+            (Ok(info), None) => info.unusable(),
         }
     }
 }

@@ -69,7 +69,33 @@ pub(crate) struct Markers {
     pub(crate) sys_platform: String,
 }
 
+/// The oldest Python penv builds envs for.
+pub(crate) const MIN_VERSION: (u64, u64) = (3, 7);
+
 impl InterpreterInfo {
+    /// Why penv cannot build an env with this interpreter for any request: a
+    /// venv's python, older than [`MIN_VERSION`], no `venv` module.
+    pub(crate) fn unusable(&self) -> Option<String> {
+        if self.is_venv() {
+            Some("a virtual environment's python, not a base interpreter".to_owned())
+        } else if !self.supported() {
+            Some(format!(
+                "Python {} is older than {}.{}, the oldest penv supports",
+                self.version, MIN_VERSION.0, MIN_VERSION.1
+            ))
+        } else if !self.has_venv {
+            Some("has no `venv` module (on Debian: install `python3-venv`)".to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// Whether penv builds envs for this version at all ([`MIN_VERSION`]).
+    fn supported(&self) -> bool {
+        self.pep440_version()
+            .is_some_and(|v| v.release() >= [MIN_VERSION.0, MIN_VERSION.1].as_slice())
+    }
+
     /// The version, parsed.
     pub(crate) fn pep440_version(&self) -> Option<Version> {
         Version::from_str(&self.version).ok()

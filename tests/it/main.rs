@@ -13,4 +13,5 @@ mod common;
 mod cli;
 mod crash;
 mod e2e;
+mod graph;
 mod schema;
