@@ -46,3 +46,7 @@ man:
 # (PENV_ORACLE_SEED picks the seed; PENV_ORACLE_REPLAY replays a sequence a failure printed).
 oracle N="500":
     PENV_ORACLE_STEPS={{N}} cargo test --test it e2e::oracle::oracle_random -- --ignored --nocapture
+
+# The import graph of src/, file by file: its cycles and files over 450 lines (fails on either).
+graph:
+    cargo test --test it graph -- --nocapture

@@ -9,10 +9,12 @@
 //! ([`remove`]: the only code that removes anything), and a lexical path
 //! normaliser ([`normalize_lexically`]).
 
+mod digest;
 mod lock;
 mod nofollow;
 mod remove;
 
+pub(crate) use digest::sha256_file;
 pub(crate) use lock::{
     FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, lock_shared,
     try_lock_shared,
@@ -360,35 +362,6 @@ pub(crate) fn set_modified(path: &Path, time: std::time::SystemTime) -> Result<(
     File::open(path)
         .and_then(|f| f.set_modified(time))
         .map_err(|e| FsError::new("set the modification time of", path, e))
-}
-
-/// The sha256 of a regular file's bytes, hex, read as it streams. Anything
-/// else (a FIFO, a device, a directory) is refused before it is opened, so
-/// hashing never blocks on a pipe.
-pub(crate) fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let meta = fs::metadata(path).map_err(|e| FsError::new("inspect", path, e))?;
-    if !meta.is_file() {
-        return Err(FsError::new(
-            "hash",
-            path,
-            io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
-        ));
-    }
-    let mut file = File::open(path).map_err(|e| FsError::new("read", path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| FsError::new("read", path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Hard-links `from` to `to`, falling back to a copy across devices.

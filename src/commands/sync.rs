@@ -27,6 +27,30 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     }
     let plan = super::plan_with(ctx, &args.spec, lock)?;
     if args.check {
+        // A stale lock is locked again by a plain sync: the env it makes
+        // is not the one the stale lock describes.
+        if let Some((path, changes)) = sync::out_of_date(ctx, args.spec.python.clone(), lock)? {
+            ctx.printer.status(&format!(
+                "`{}` is stale: `{}` is out of date with the project file:",
+                display_path(&plan.paths.env),
+                display_path(&path)
+            ));
+            for change in changes {
+                ctx.printer.status(&format!("  - {change}"));
+            }
+            ctx.printer.status(&if lock == LockUse::Locked {
+                format!(
+                    "Run `penv lock`, then `penv sync{} --locked`, to update it.",
+                    args.spec.as_command_line()
+                )
+            } else {
+                format!(
+                    "Run `penv sync{}` to lock again and update it.",
+                    args.spec.as_command_line()
+                )
+            });
+            return Ok(ExitCode::from(1));
+        }
         return Ok(check(ctx, &plan, args));
     }
     let options = Options {

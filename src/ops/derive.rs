@@ -17,26 +17,27 @@
 //! offered to the store, so another checkout of the same spec (a new
 //! clone, a `git worktree add`) gets it by cloning.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::Ctx;
 use super::artifacts::Recorder;
+
+mod target;
+
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::installer;
-use crate::lock::report::{Resolution, Source};
 use crate::lock::select::Selected;
-use crate::lock::unhashed::{Unhashed, UnhashedSource};
 use crate::plan::Plan;
 use crate::process::SignalGuard;
 use crate::requirement::normalize_name;
 use crate::spec::LockSpec;
-use crate::state::{Artifact, Origin, State};
+use crate::state::{Origin, State};
 use crate::venv::clone::{self, LinkMode};
 use crate::venv::record;
 use crate::venv::relocate::{self, Relocation};
+use target::{Keeping, Target, resolve, target_of};
 
 /// An env to clone the new one from.
 #[derive(Debug)]
@@ -412,103 +413,6 @@ pub(crate) fn derive(
     })
 }
 
-/// What a derive keeps of its clone, and what it uninstalls.
-#[derive(Debug, Default)]
-struct Keeping {
-    /// Kept, by normalized name, with the artifact each was installed
-    /// from (`None` for pip, which is kept as the seed put it).
-    kept: BTreeMap<String, Option<Artifact>>,
-    /// Uninstalled before the target's missing distributions are installed.
-    remove: BTreeSet<String>,
-}
-
-impl Keeping {
-    /// A distribution of the clone is kept when it is the one a fresh build
-    /// installs, by content: the target's version from the same artifact
-    /// (sha256, as recorded when it was installed), with the same options
-    /// that change installed files (bytecode compilation, `[pip] args`),
-    /// and its files in site-packages still the bytes its `RECORD` names.
-    /// pip stays (it does the work). Then every kept distribution that
-    /// shares a file with one uninstalled is uninstalled too, and installed
-    /// again from its artifact: pip's uninstall takes the shared file.
-    fn new(
-        donor: &Donor,
-        spec: &crate::spec::Spec,
-        target: &Target,
-        installed: &BTreeMap<String, String>,
-        dir: &Path,
-    ) -> Result<Self, Error> {
-        let donor_spec = &donor.state.spec;
-        let same_options = donor_spec.pip.compile_bytecode == spec.pip.compile_bytecode
-            && donor_spec.pip.args == spec.pip.args;
-        let artifacts = donor
-            .state
-            .as_built
-            .as_ref()
-            .map(|b| &b.artifacts)
-            .cloned()
-            .unwrap_or_default();
-        // A lock's files are installed as direct references (`name @ url`):
-        // pip writes `direct_url.json` for them, not for an index's.
-        let wanted: BTreeMap<String, (Option<&str>, Option<Artifact>)> = target
-            .selected
-            .iter()
-            .map(|s| {
-                let artifact = super::artifacts::sha256_of(&s.hashes).map(|sha256| Artifact {
-                    sha256: sha256.to_owned(),
-                    direct_url: (!target.from_index).then(|| s.url.clone()),
-                });
-                (normalize_name(&s.name), (s.version.as_deref(), artifact))
-            })
-            .collect();
-        let records = record::read(dir)?;
-        let mut out = Self::default();
-        for (name, version) in installed {
-            if name == "pip" {
-                out.kept.insert(name.clone(), None);
-                continue;
-            }
-            // …and its files still the artifact's (not edited in place).
-            let same = same_options
-                && wanted.get(name).is_some_and(|(want_version, want)| {
-                    *want_version == Some(version.as_str())
-                        && want.is_some()
-                        && artifacts.get(name) == want.as_ref()
-                })
-                && records.altered(dir, name).is_none();
-            if same {
-                out.kept.insert(name.clone(), artifacts.get(name).cloned());
-            } else {
-                out.remove.insert(name.clone());
-            }
-        }
-        if out.remove.is_empty() {
-            return Ok(out);
-        }
-        let owners = records.owners();
-        loop {
-            let drawn: BTreeSet<String> = record::shared(&owners)
-                .filter(|(_, names)| names.iter().any(|n| out.remove.contains(n)))
-                .flat_map(|(_, names)| names.iter())
-                .filter(|n| out.kept.contains_key(*n))
-                .cloned()
-                .collect();
-            if drawn.is_empty() {
-                return Ok(out);
-            }
-            if drawn.contains("pip") {
-                return Err(Error::Derive {
-                    message: "a distribution to uninstall shares files with pip".to_owned(),
-                });
-            }
-            for name in drawn {
-                out.kept.remove(&name);
-                out.remove.insert(name);
-            }
-        }
-    }
-}
-
 /// pip failing in a clone, after the resolution succeeded, is the clone's
 /// problem, not the spec's (a distribution without `RECORD` to uninstall,
 /// a pip option the pinned install lacks): the env is then built from
@@ -520,240 +424,4 @@ fn in_clone(e: installer::InstallError, what: &str) -> Error {
         },
         other => other,
     }
-}
-
-/// The packages an env is to hold.
-#[derive(Debug, Default)]
-struct Target {
-    /// Files to install hash-checked (a lock's), or pins (a resolution's).
-    selected: Vec<Selected>,
-    /// Trees, checkouts and archives without a hash.
-    unhashed: Vec<Unhashed>,
-    /// `selected` came from a resolution: installed as `name==version`
-    /// from the index, as a fresh build installs them.
-    from_index: bool,
-    /// Whether pip marks each one `REQUESTED` in a fresh build (named by
-    /// the user, not a dependency), by normalized name: a resolution says
-    /// which; every entry of a lock is named in pip's requirement file.
-    requested: BTreeMap<String, bool>,
-}
-
-/// What pip would install for `spec` into a fresh env, resolved in the
-/// clone (`--ignore-installed`: what is there does not count).
-fn resolve(
-    ctx: &Ctx,
-    plan: &Plan,
-    spec: &crate::spec::Spec,
-    dir: &Path,
-    redactor: &crate::credentials::Redactor,
-    guard: &SignalGuard,
-) -> Result<Resolution, Error> {
-    let report = plan
-        .paths
-        .work
-        .join(format!("{}.derive.json", plan.paths.name));
-    let mut args = installer::pip_args(
-        spec,
-        &plan.project.root,
-        &plan.project.config.requirement_files,
-    );
-    args.extend(["--dry-run", "--ignore-installed", "--quiet", "--report"].map(str::to_owned));
-    args.push(report.display().to_string());
-    installer::install(
-        dir,
-        &plan.project.root,
-        &args,
-        "Resolving with pip (`--dry-run`: nothing is installed)",
-        redactor,
-        ctx.printer,
-        guard,
-    )?;
-    let text = String::from_utf8_lossy(&crate::fs::read(&report)?).into_owned();
-    let _ = crate::fs::delete_file(&report);
-    crate::lock::report::parse(&text).map_err(|message| Error::Derive {
-        message: format!(
-            "pip's report `{}` is not what penv reads: {message}",
-            report.display()
-        ),
-    })
-}
-
-/// The target of a resolution: each package from the index as a pin, each
-/// tree or direct archive to install after them.
-fn target_of(resolution: &Resolution) -> Result<Target, Error> {
-    let mut target = Target {
-        from_index: true,
-        ..Target::default()
-    };
-    for resolved in &resolution.packages {
-        target
-            .requested
-            .insert(normalize_name(&resolved.name), resolved.requested);
-        match &resolved.source {
-            Source::Archive { hashes } if !resolved.is_direct => target.selected.push(Selected {
-                name: resolved.name.clone(),
-                version: Some(resolved.version.clone()),
-                url: resolved.url.clone(),
-                hashes: hashes
-                    .iter()
-                    .map(|(algorithm, hex)| format!("{algorithm}:{hex}"))
-                    .collect(),
-            }),
-            Source::Archive { .. } => target.unhashed.push(Unhashed {
-                name: resolved.name.clone(),
-                version: Some(resolved.version.clone()),
-                source: UnhashedSource::Archive {
-                    url: resolved.url.clone(),
-                },
-            }),
-            Source::Directory { editable } => {
-                let path = crate::spec::local::file_url_path(&resolved.url).ok_or_else(|| {
-                    Error::Derive {
-                        message: format!("`{}` is not a local directory", resolved.url),
-                    }
-                })?;
-                target.unhashed.push(Unhashed {
-                    name: resolved.name.clone(),
-                    version: Some(resolved.version.clone()),
-                    source: UnhashedSource::Directory {
-                        path: path.display().to_string(),
-                        editable: *editable,
-                    },
-                });
-            }
-            // A checkout's subdirectory is not in pip's report: build it
-            // from nothing rather than guess.
-            Source::Vcs { .. } => {
-                return Err(Error::Derive {
-                    message: format!("`{}` is a version-control checkout", resolved.name),
-                });
-            }
-        }
-    }
-    Ok(target)
-}
-
-/// Offers the env just built at the env path to the store, by its spec
-/// hash, as a clone (so another checkout of the same spec gets it without
-/// pip): only a relocatable env that does not point into its project, and
-/// not one cloned from the store. Best effort: the store is a cache.
-pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
-    // What the hash does not capture cannot be shared (`Spec::not_shareable`:
-    // the project itself, local projects, variables, unhashed URLs…).
-    if !state.is_relocatable()
-        || matches!(state.origin, Some(Origin::Store { .. }))
-        || plan.script().is_some()
-    {
-        return;
-    }
-    if let Some(why) = state.spec.not_shareable() {
-        ctx.printer
-            .verbose(&format!("the env is not kept in the store: {why}"));
-        return;
-    }
-    let Ok(store) = super::store(ctx) else {
-        return;
-    };
-    // `PENV_STORE_MAX=0`: no room for a project's env.
-    let max = match crate::venv::store::max(ctx.vars.store_max.as_deref()) {
-        Ok(max) if max > 0 => max,
-        _ => return,
-    };
-    let entry = store.entry(&plan.hash);
-    if entry.env.exists() || store.ensure().is_err() || entry.ensure_work_dir().is_err() {
-        return;
-    }
-    let Ok(lock) = crate::fs::lock_exclusive(&entry.lock_file(), Duration::ZERO, |_| {}) else {
-        return;
-    };
-    let mode = link_mode(ctx, plan).unwrap_or(LinkMode::Auto);
-    let started = std::time::Instant::now();
-    match put(&entry, &plan.paths.env, state, mode) {
-        Ok(()) => {
-            crate::venv::store::Store::touch(&entry);
-            ctx.printer.verbose(&format!(
-                "kept a clone in the store, `{}`, in {:.0} ms",
-                display_path(&entry.env),
-                started.elapsed().as_secs_f64() * 1000.0
-            ));
-        }
-        Err(e) => ctx
-            .printer
-            .verbose(&format!("the env was not kept in the store: {e}")),
-    }
-    drop(lock);
-    store.evict(max, &entry.env);
-}
-
-/// Before `sync --reinstall` of an env cloned from the store by hard links:
-/// the store's entry shares its files, which a reinstall is usually asked
-/// for because they were edited in place, so the entry is dropped (another
-/// checkout then builds, or gets the reinstalled env once it is offered).
-pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
-    let Ok(Some(state)) = State::read(env) else {
-        return;
-    };
-    let Some(Origin::Store { from, link_mode }) = &state.origin else {
-        return;
-    };
-    if link_mode != LinkMode::Hardlink.name() {
-        return;
-    }
-    if let Ok(store) = super::store(ctx)
-        && store.remove_entry(from)
-    {
-        ctx.printer.verbose(&format!(
-            "dropped `{}` from the store: it shares its files with the env reinstalled",
-            display_path(from)
-        ));
-    }
-}
-
-/// Clones `env` (with `state`) into the store entry `entry`, built beside
-/// it and put in place whole, like any env.
-fn put(
-    entry: &crate::venv::EnvPaths,
-    env: &Path,
-    state: &State,
-    mode: LinkMode,
-) -> Result<(), Error> {
-    let beside = crate::venv::txn::swap::Beside::begin(
-        entry,
-        crate::venv::owned::Occupant::Nothing,
-        &state.hash,
-    )?;
-    let dir = beside.dir();
-    let built = clone::clone_tree(env, &dir, mode)
-        .map_err(Error::from)
-        .and_then(|_| {
-            Ok(relocate::relocate_clone(
-                &dir,
-                &state.venv_path,
-                &entry.env,
-            )?)
-        })
-        .and_then(|_| Ok(crate::venv::drift::record(&dir)?));
-    let as_built = match built {
-        Ok(mut as_built) => {
-            as_built.artifacts = state
-                .as_built
-                .as_ref()
-                .map(|b| b.artifacts.clone())
-                .unwrap_or_default();
-            as_built
-        }
-        Err(e) => {
-            beside.rollback()?;
-            return Err(e);
-        }
-    };
-    let stored = State {
-        venv_path: entry.env.clone(),
-        as_built: Some(as_built),
-        ..state.clone()
-    };
-    beside
-        .commit(&stored, 0)
-        .map_err(|e| super::commit_error(e, &entry.env))?;
-    Ok(())
 }

@@ -21,6 +21,7 @@ pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;
 pub(crate) mod script;
+pub(crate) mod stored;
 pub(crate) mod sync;
 pub(crate) mod use_env;
 
@@ -56,7 +57,10 @@ pub(crate) fn store(ctx: &Ctx) -> Result<crate::venv::store::Store, crate::Error
 
 /// A failed commit as the user sees it: rolled back (the old env is back),
 /// or left for the next penv to finish or undo.
-pub(crate) fn commit_error(e: crate::venv::txn::CommitError, env: &std::path::Path) -> crate::Error {
+pub(crate) fn commit_error(
+    e: crate::venv::txn::CommitError,
+    env: &std::path::Path,
+) -> crate::Error {
     use crate::venv::txn::CommitError;
     match e {
         CommitError::RolledBack { source, restored } => crate::Error::RolledBack {

@@ -10,8 +10,8 @@
 
 use std::path::Path;
 
-use super::{Ctx, store};
 use super::sync::{self, InUse, Options, Outcome};
+use super::{Ctx, store};
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::plan::Plan;

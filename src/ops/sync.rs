@@ -14,6 +14,9 @@
 use super::Ctx;
 use super::build::{build, tell_kept};
 use super::commit_error;
+
+mod lock_first;
+
 use crate::Error;
 use crate::diagnostics::display_path;
 use crate::fs::{self, LockOutcome};
@@ -23,6 +26,7 @@ use crate::state::{State, now};
 use crate::venv::owned::{Occupant, Refusal, check_env_path};
 use crate::venv::txn::{Recovery, recover, swap};
 use crate::venv::{Readiness, Want, relocate, stash};
+pub(crate) use lock_first::{lock_first, out_of_date};
 
 /// How to sync.
 #[derive(Debug, Clone, Copy, Default)]
@@ -282,110 +286,10 @@ fn sync_env(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse)
         return Ok((Outcome::Restored, InUse::exclusive(lock)));
     }
     if options.reinstall {
-        super::derive::drop_linked_origin(ctx, &paths.env);
+        super::stored::drop_linked_origin(ctx, &paths.env);
     }
     let (seconds, origin) = build(ctx, plan, occupant, keep, !options.reinstall)?;
     Ok((Outcome::Built { seconds, origin }, InUse::exclusive(lock)))
-}
-
-/// Before a sync that uses `pylock.toml` (`lock_use` is `Auto` or
-/// `Locked`): whether it is still penv.toml's lock, by its inputs hash. A
-/// stale one fails `--locked`, naming what changed, and is re-locked first
-/// by a plain sync (which says so). A lock another tool wrote records no
-/// inputs hash: `--locked` refuses it (nothing says it matches penv.toml),
-/// a plain sync installs it as it is, with a warning, and never overwrites
-/// it. No lock: nothing to do here.
-pub(crate) fn lock_first(
-    ctx: &Ctx,
-    python: Option<String>,
-    lock_use: LockUse,
-) -> Result<(), Error> {
-    if !matches!(lock_use, LockUse::Auto | LockUse::Locked) {
-        return Ok(());
-    }
-    let project = crate::plan::find_project()?;
-    let path = crate::plan::lock_path(&project);
-    let Some(existing) = crate::lock::read(&path)? else {
-        return Ok(());
-    };
-    let shown = display_path(&path);
-    let selection = super::lock::selection(python);
-    let plan = Plan::new(project, selection, &ctx.vars, &ctx.prober)?;
-    let recorded = crate::lock::inputs::recorded_hash(&existing);
-    let inputs = super::lock::inputs(&plan);
-    if recorded == Some(inputs.hash().as_str()) {
-        return Ok(());
-    }
-    // A lock made for another interpreter or platform (a teammate's, CI's)
-    // is refused, never rewritten for this one behind their backs.
-    if let Some(markers) = &plan.python.info.markers
-        && let Err(source) = crate::lock::select::check_environments(&existing, markers)
-    {
-        return Err(crate::spec::SpecError::LockSelect { path, source }.into());
-    }
-    let Some(_) = recorded else {
-        if lock_use == LockUse::Locked {
-            return Err(Error::LockOutOfDate {
-                path,
-                changes: vec![format!(
-                    "it records no `[tool.penv] inputs-hash` (written by `{}`), so nothing says it is penv.toml's lock",
-                    existing.created_by
-                )],
-            });
-        }
-        ctx.printer.warn(&format!(
-            "`{shown}` was written by `{}` and records no inputs hash: installing it as it is, without checking it against penv.toml",
-            existing.created_by
-        ));
-        return Ok(());
-    };
-    // What the lock's recorded inputs say changed, then what of penv.toml
-    // the lock's packages do not meet.
-    let mut changes = crate::lock::inputs::changes(&existing, &inputs);
-    changes.extend(crate::lock::inputs::unmet_requirements(
-        &existing,
-        &requirements(&plan),
-    ));
-    if changes.is_empty() {
-        changes.push(
-            "the requirements, groups, requirement files, pip options or interpreter changed since it was written".to_owned(),
-        );
-    }
-    if lock_use == LockUse::Locked {
-        return Err(Error::LockOutOfDate { path, changes });
-    }
-    ctx.printer
-        .status(&format!("`{shown}` is out of date, locking again first:"));
-    for change in &changes {
-        ctx.printer.status(&format!("  - {change}"));
-    }
-    let locked = super::lock::lock(ctx, &plan, &super::lock::Options::default())?;
-    for change in &locked.changes {
-        ctx.printer.status(change);
-    }
-    Ok(())
-}
-
-/// Every requirement of a lock plan, with where it is written.
-fn requirements(plan: &Plan) -> Vec<(String, String)> {
-    let spec = &plan.spec;
-    let mut out: Vec<(String, String)> = spec
-        .requirements
-        .iter()
-        .map(|r| (r.clone(), "requirements".to_owned()))
-        .collect();
-    for (group, reqs) in &spec.groups {
-        out.extend(reqs.iter().map(|r| (r.clone(), format!("group `{group}`"))));
-    }
-    for file in spec.requirement_files.iter().filter(|f| !f.constraint) {
-        out.extend(
-            file.lines
-                .iter()
-                .filter(|l| !l.starts_with('-'))
-                .map(|l| (l.clone(), format!("`{}`", file.path))),
-        );
-    }
-    out
 }
 
 /// Whether a sync would refuse the env path, and why (`sync --check` says so

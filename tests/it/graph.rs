@@ -239,14 +239,14 @@ fn cycles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<S
     state.out
 }
 
-/// The graph of `src/`: each module's file → the modules it names.
-fn graph() -> (
-    BTreeMap<Vec<String>, PathBuf>,
-    BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
-) {
+/// Each module → the modules it names.
+type Edges = BTreeMap<Vec<String>, BTreeSet<Vec<String>>>;
+
+/// The graph of `src/`: each module's file, and what each module names.
+fn graph() -> (BTreeMap<Vec<String>, PathBuf>, Edges) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let modules = modules(&src);
-    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let mut edges = Edges::new();
     for (module, file) in &modules {
         let code = code_of(&std::fs::read_to_string(file).unwrap());
         let set = edges.entry(module.clone()).or_default();
@@ -298,7 +298,11 @@ fn no_file_imports_in_a_cycle_and_none_is_over_450_lines() {
     for file in &long {
         println!("over 450 lines: {file}");
     }
-    assert!(found.is_empty(), "{} import cycles (see above)", found.len());
+    assert!(
+        found.is_empty(),
+        "{} import cycles (see above)",
+        found.len()
+    );
     assert!(long.is_empty(), "files over 450 lines: {long:?}");
 }
 
@@ -308,7 +312,13 @@ fn use_trees_expand_to_their_leaves() {
     let shown: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
     assert_eq!(
         shown,
-        ["crate::a::b", "crate::a::c::d", "crate::a::c::e", "crate::a", "super::g::h"]
+        [
+            "crate::a::b",
+            "crate::a::c::d",
+            "crate::a::c::e",
+            "crate::a",
+            "super::g::h"
+        ]
     );
     assert!(paths_in(&code_of("// crate::x::y\nlet s = \"crate::z\";")).is_empty());
 }

@@ -246,3 +246,37 @@ fn a_lock_updated_for_a_rebuilt_wheel_installs_its_new_bytes() {
         stderr(&out)
     );
 }
+
+/// Found by the oracle (`lock plain; require flpkg`): with `pylock.toml`
+/// out of date with penv.toml, a plain sync locks again and installs what
+/// penv.toml says, so `sync --check` must call the env stale, not compare
+/// it with the stale lock.
+#[test]
+fn check_calls_the_env_stale_when_the_lock_is_out_of_date() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let cache = super::script::private_cache(&sb);
+    wheel_with_code(&sb.wheels, "alpha", "a");
+    wheel_with_code(&sb.wheels, "flpkg", "f");
+    write_requirements(&sb, python, &["alpha"]);
+    ok(with_store(&sb, &cache, &sb.project).arg("lock"));
+    ok(with_store(&sb, &cache, &sb.project).arg("sync"));
+    write_requirements(&sb, python, &["alpha", "flpkg"]);
+    let out = with_store(&sb, &cache, &sb.project)
+        .args(["sync", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("`pylock.toml` is out of date"),
+        "{}",
+        show(&out)
+    );
+    ok(with_store(&sb, &cache, &sb.project).arg("sync"));
+    assert_eq!(code_in(&sb.env(), "flpkg"), "f");
+    let out = with_store(&sb, &cache, &sb.project)
+        .args(["sync", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+}
