@@ -12,6 +12,7 @@ mod common;
 
 mod cli;
 mod crash;
+mod docs;
 mod e2e;
 mod graph;
 mod schema;
