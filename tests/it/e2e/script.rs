@@ -48,19 +48,25 @@ pub(super) fn private_cache(sb: &Sandbox) -> PathBuf {
     let cache = sb.tmp.path().join("cache");
     std::fs::create_dir_all(&cache).unwrap();
     let seed = sb.cache.join("seed");
-    if seed.is_dir() {
-        // Another test may be preparing a seed meanwhile (its temporary
-        // files vanish under `cp`): the copy only saves time, so a failed
-        // one is dropped and this test prepares its own.
+    // Only the seeds that are complete: another test may be preparing one
+    // meanwhile, in a `.seed-…` directory that vanishes when it is done.
+    // The copy only saves time: a seed that fails to copy is dropped, and
+    // this test prepares its own.
+    for entry in std::fs::read_dir(&seed).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let into = cache.join("seed");
+        std::fs::create_dir_all(&into).unwrap();
         let copied = Command::new("cp")
             .arg("-a")
-            .arg(&seed)
-            .arg(&cache)
+            .arg(entry.path())
+            .arg(&into)
+            .stderr(std::process::Stdio::null())
             .status()
-            .unwrap();
-        if !copied.success() {
-            eprintln!("copying the pip seeds failed; this test prepares its own");
-            std::fs::remove_dir_all(cache.join("seed")).unwrap();
+            .is_ok_and(|s| s.success());
+        if !copied {
+            let _ = std::fs::remove_dir_all(into.join(entry.file_name()));
         }
     }
     cache
