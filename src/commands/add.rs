@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::Error;
 use crate::cli::EditArgs;
 use crate::ops::Ctx;
-use crate::ops::edit::{self, Request};
+use crate::ops::edit::{self, Done, Request};
 
 pub(super) fn add(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
     let done = edit::add(ctx, &request(args))?;
@@ -17,7 +17,7 @@ pub(super) fn add(ctx: &Ctx, args: &EditArgs) -> Result<ExitCode, Error> {
             format!("`{text}` was written without a version: the env has no such distribution (a marker left it out?)")
         });
     }
-    super::remove::report(ctx, &done);
+    report(ctx, &done);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -27,5 +27,13 @@ pub(super) fn request(args: &EditArgs) -> Request {
         packages: args.packages.clone(),
         group: args.group.clone(),
         no_sync: args.no_sync,
+    }
+}
+
+/// What the sync after an edit (`add` or `remove`) did.
+pub(super) fn report(ctx: &Ctx, done: &Done) {
+    if let Some((outcome, plan)) = &done.synced {
+        ctx.printer
+            .status(&super::sync::outcome_message(plan, outcome));
     }
 }
