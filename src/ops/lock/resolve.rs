@@ -183,8 +183,14 @@ pub(super) fn resolve_all(
         base: names(&run(Part::Requirements, &pins)?),
         ..Parts::default()
     };
-    for group in spec.groups.keys() {
-        let resolved = names(&run(Part::Group(group), &pins)?);
+    for (group, reqs) in &spec.groups {
+        // An empty group needs nothing: pip is not asked.
+        let has_files = spec.group_files.get(group).is_some_and(|f| !f.is_empty());
+        let resolved = if reqs.is_empty() && !has_files {
+            std::collections::BTreeSet::new()
+        } else {
+            names(&run(Part::Group(group), &pins)?)
+        };
         parts.groups.insert(group.clone(), resolved);
     }
     for extra in &extras {
