@@ -211,9 +211,12 @@ impl Plan {
         } else {
             self.spec.groups.keys().cloned().collect()
         };
-        let extras = match &self.spec.package {
-            Some(package) => package.extras.clone(),
-            None => self.spec.extras.keys().cloned().collect(),
+        let extras = match (&self.spec.lock, &self.spec.package) {
+            // The extras the lock's entries were selected for (a project
+            // not installed itself has no `package` to name them).
+            (Some(lock), _) => lock.extras.clone(),
+            (None, Some(package)) => package.extras.clone(),
+            (None, None) => self.spec.extras.keys().cloned().collect(),
         };
         (groups, extras)
     }

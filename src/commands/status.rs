@@ -49,6 +49,9 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             "pip-request": plan.spec.venv.pip_version,
             "groups": groups,
             "extras": extras,
+            // The lock the env is installed from (absolute), `null` when
+            // it is installed from the project's requirements.
+            "lock": plan.spec.lock.as_ref().map(|l| json_path(&plan.project.root.join(&l.path))),
             // How they were chosen: `sync` options, empty for the defaults.
             "chosen-by": chosen.as_command_line().trim_start(),
             // Where the env came from: `{"kind": "built" | "derived" |
@@ -93,6 +96,14 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             None => format!("{request} (no env yet)"),
         };
         p.data(&format!("pip:         {seeded}"));
+    }
+    if let Some(lock) = &plan.spec.lock {
+        let count = lock.selected.len() + lock.unhashed.len();
+        p.data(&format!(
+            "packages:    from `{}` ({count} locked package{})",
+            lock.path,
+            if count == 1 { "" } else { "s" }
+        ));
     }
     if !groups.is_empty() || !chosen.is_default() {
         let names = if groups.is_empty() {

@@ -81,16 +81,23 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
 pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
     let env_name = display_path(&plan.paths.env);
     let python = &plan.python.info;
+    // Said every time: which file decided what is in the env.
+    let from = plan
+        .spec
+        .lock
+        .as_ref()
+        .map(|l| format!(" from `{}`", l.path))
+        .unwrap_or_default();
     match outcome {
         Outcome::AlreadyFresh => format!(
-            "`{env_name}` is up to date ({} {})",
+            "`{env_name}` is up to date ({} {}){from}",
             python.implementation, python.version
         ),
         Outcome::BuiltByOther => {
             format!("`{env_name}` was brought up to date by another penv")
         }
         Outcome::Built { seconds, origin } => format!(
-            "Built `{env_name}` ({} {}) in {seconds:.1}s{}",
+            "Built `{env_name}` ({} {}){from} in {seconds:.1}s{}",
             python.implementation,
             python.version,
             how(origin)

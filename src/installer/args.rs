@@ -317,6 +317,7 @@ mod tests {
                 },
             }],
             untagged: vec![],
+            ..crate::spec::LockSpec::default()
         };
         spec.lock = Some(lock.clone());
         let vars = crate::env_vars::UrlVars::from_pairs([("USER", "alice"), ("TOKEN", "t0k3n")]);

@@ -93,6 +93,35 @@ impl InstallError {
     }
 }
 
+impl InstallError {
+    /// pip's own words for a resolution that failed: its stderr, then the
+    /// explanation it prints on stdout ("The conflict is caused by: …",
+    /// "To fix this you could try to: …"), which is at pip's info level.
+    pub(crate) fn resolution_detail(&self) -> Option<String> {
+        let Self::Pip {
+            stderr,
+            stdout_tail,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let lines: Vec<&str> = stdout_tail.lines().collect();
+        let Some(start) = lines
+            .iter()
+            .position(|l| l.starts_with("The conflict is caused by"))
+        else {
+            return self.detail();
+        };
+        let explanation = lines[start..].join("\n");
+        Some(format!(
+            "pip said:\n```\n{}\n\n{}\n```",
+            stderr.trim_end(),
+            explanation.trim_end()
+        ))
+    }
+}
+
 /// Runs pip in `env` with `args`, showing `step` as its progress line,
 /// honouring `guard`.
 ///

@@ -2,14 +2,17 @@
 //! package of the full resolution, with the artifact pip chose, its hashes,
 //! and a marker naming the groups that need it.
 //!
-//! Group attribution: the full resolution (requirements and every group) is
-//! the lock; it is resolved again for the requirements alone and for each
-//! group with the full resolution's pins as constraints, so every partial
-//! resolution is a subset of the full one with the same versions. A package
-//! in the requirements' resolution gets no group marker; any other gets
-//! `'a' in dependency_groups or 'b' in dependency_groups` for the groups
-//! whose resolution has it. Invariant: the same resolutions give the same
-//! lock (packages sorted by normalized name, groups sorted), and every
+//! Attribution: the full resolution (requirements, every group, every
+//! extra) is the lock; it is resolved again for the requirements alone, for
+//! each group and for each extra, with the full resolution's pins as
+//! constraints, so every partial resolution is a subset of the full one
+//! with the same versions ([`Parts`]). A package in the requirements'
+//! resolution gets no marker; any other gets
+//! `'a' in dependency_groups or 'x' in extras` for the groups and extras
+//! whose resolution has it (PEP 751's set-valued marker variables), so a
+//! sync installs it only when one of them is selected. Invariant: the same
+//! resolutions give the same lock (packages sorted by normalized name,
+//! groups and extras sorted), and every
 //! archive carries a sha256 — from pip, or computed from the local file —
 //! and the lock passes the check every lock read passes (`super::check`).
 //! No URL keeps its userinfo (`super::auth`): a lock is committed.
@@ -36,6 +39,8 @@ pub(crate) struct LockContext {
     pub(crate) groups: Vec<String>,
     /// The project's `default-groups`.
     pub(crate) default_groups: Vec<String>,
+    /// Every extra of the project (normalized).
+    pub(crate) extras: Vec<String>,
     /// What the lock is made from, recorded in `[tool.penv]` with its hash.
     pub(crate) inputs: super::inputs::Inputs,
 }
@@ -49,32 +54,59 @@ pub(crate) fn names(resolution: &Resolution) -> BTreeSet<String> {
         .collect()
 }
 
-/// The lock for `full`, with `base` the names the requirements alone need
-/// and `by_group` those each group needs.
+/// Which packages each selectable part of the project needs: the names of
+/// the requirements' resolution (installed whatever is selected), and of
+/// each group's and each extra's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// What installs without a group or an extra.
+    pub(crate) base: BTreeSet<String>,
+    /// By group (its key as the project writes it).
+    pub(crate) groups: BTreeMap<String, BTreeSet<String>>,
+    /// By extra (normalized).
+    pub(crate) extras: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Parts {
+    /// The marker of package `name`: none when the requirements need it,
+    /// else one `'x' in dependency_groups` / `'x' in extras` per part that
+    /// needs it, joined with `or`.
+    fn marker(&self, name: &str) -> Option<String> {
+        if self.base.contains(name) {
+            return None;
+        }
+        let groups = self
+            .groups
+            .iter()
+            .filter(|(_, names)| names.contains(name))
+            .map(|(group, _)| format!("'{group}' in dependency_groups"));
+        let extras = self
+            .extras
+            .iter()
+            .filter(|(_, names)| names.contains(name))
+            .map(|(extra, _)| format!("'{extra}' in extras"));
+        let all: Vec<String> = groups.chain(extras).collect();
+        (!all.is_empty()).then(|| all.join(" or "))
+    }
+}
+
+/// The lock for `full`, each package marked by the `parts` that need it.
 pub(crate) fn build(
     full: &Resolution,
-    base: &BTreeSet<String>,
-    by_group: &BTreeMap<String, BTreeSet<String>>,
+    parts: &Parts,
     context: &LockContext,
 ) -> Result<PyLock, LockError> {
     let mut packages = Vec::with_capacity(full.packages.len());
     for resolved in &full.packages {
         let name = normalize_name(&resolved.name);
-        let marker = if base.contains(&name) {
-            None
-        } else {
-            let groups: Vec<String> = by_group
-                .iter()
-                .filter(|(_, names)| names.contains(&name))
-                .map(|(group, _)| format!("'{group}' in dependency_groups"))
-                .collect();
-            (!groups.is_empty()).then(|| groups.join(" or "))
-        };
+        let marker = parts.marker(&name);
         packages.push(package(resolved, name, marker, context)?);
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
     let mut groups = context.groups.clone();
     groups.sort();
+    let mut extras = context.extras.clone();
+    extras.sort();
     let mut tool = BTreeMap::new();
     tool.insert(
         "penv".to_owned(),
@@ -87,7 +119,7 @@ pub(crate) fn build(
             let version = full.environment.get("python_version")?;
             Some(format!("=={version}.*"))
         }),
-        extras: Vec::new(),
+        extras,
         dependency_groups: groups,
         default_groups: context.default_groups.clone(),
         created_by: "penv".to_owned(),
@@ -309,6 +341,7 @@ mod tests {
             requires_python: None,
             groups: vec!["test".into(), "dev".into()],
             default_groups: vec!["dev".into()],
+            extras: vec!["cli".into()],
             inputs: super::super::inputs::tests::example(),
         }
     }
@@ -339,15 +372,18 @@ mod tests {
                 ),
             ],
         };
-        let base = BTreeSet::from(["base".to_owned()]);
-        let by_group = BTreeMap::from([
-            (
-                "dev".to_owned(),
-                BTreeSet::from(["zed-pkg".to_owned(), "both".to_owned()]),
-            ),
-            ("test".to_owned(), BTreeSet::from(["both".to_owned()])),
-        ]);
-        let lock = build(&full, &base, &by_group, &context()).unwrap();
+        let parts = Parts {
+            base: BTreeSet::from(["base".to_owned()]),
+            groups: BTreeMap::from([
+                (
+                    "dev".to_owned(),
+                    BTreeSet::from(["zed-pkg".to_owned(), "both".to_owned()]),
+                ),
+                ("test".to_owned(), BTreeSet::from(["both".to_owned()])),
+            ]),
+            extras: BTreeMap::from([("cli".to_owned(), BTreeSet::from(["both".to_owned()]))]),
+        };
+        let lock = build(&full, &parts, &context()).unwrap();
         let names: Vec<&str> = lock.packages.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["base", "both", "zed-pkg"]);
         assert_eq!(lock.packages[0].marker, None);
@@ -357,7 +393,7 @@ mod tests {
         );
         assert_eq!(
             lock.packages[1].marker.as_deref(),
-            Some("'dev' in dependency_groups or 'test' in dependency_groups")
+            Some("'dev' in dependency_groups or 'test' in dependency_groups or 'cli' in extras")
         );
         assert_eq!(
             lock.packages[1].wheels[0].path.as_deref(),
@@ -368,6 +404,7 @@ mod tests {
             Some("wheels/zed_pkg-1.0-py3-none-any.whl")
         );
         assert_eq!(lock.dependency_groups, ["dev", "test"]);
+        assert_eq!(lock.extras, ["cli"]);
         assert_eq!(lock.requires_python.as_deref(), Some("==3.11.*"));
         assert_eq!(
             lock.environments.unwrap(),
@@ -387,7 +424,7 @@ mod tests {
                 },
             )],
         };
-        let err = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap_err();
+        let err = build(&full, &Parts::default(), &context()).unwrap_err();
         assert!(matches!(err, LockError::NoHash { .. }), "{err:?}");
     }
 
@@ -401,7 +438,7 @@ mod tests {
                 sha(&"a".repeat(64)),
             )],
         };
-        let err = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap_err();
+        let err = build(&full, &Parts::default(), &context()).unwrap_err();
         assert!(
             matches!(&err, LockError::Unsupported { requirement, why } if requirement == "x" && why.contains("version 2.0, not the entry's 1.0")),
             "{err:?}"
@@ -429,7 +466,7 @@ mod tests {
                 ),
             ],
         };
-        let lock = build(&full, &BTreeSet::new(), &BTreeMap::new(), &context()).unwrap();
+        let lock = build(&full, &Parts::default(), &context()).unwrap();
         let url = lock.packages[1].wheels[0].url.as_deref().unwrap();
         assert_eq!(url, "https://host/x-1.0-py3-none-any.whl");
         let vcs = lock.packages[0].vcs.as_ref().unwrap();

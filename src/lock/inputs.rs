@@ -20,8 +20,10 @@ use std::str::FromStr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// Bumped when what is hashed changes.
-const INPUTS_FORMAT: u32 = 1;
+/// Bumped when what is hashed changes, or what a lock made from the same
+/// inputs holds: 2, markers on the packages of groups of requirement files
+/// and of extras (a lock of format 1 installs them into every env).
+const INPUTS_FORMAT: u32 = 2;
 
 /// Everything a lock is made from, as plain values in canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +71,7 @@ pub(crate) fn tool_table(inputs: &Inputs) -> serde_json::Value {
     let mut table = serde_json::to_value(inputs).expect("inputs serialize");
     if let Some(map) = table.as_object_mut() {
         map.insert("inputs-hash".to_owned(), inputs.hash().into());
+        map.insert("inputs-format".to_owned(), INPUTS_FORMAT.into());
     }
     table
 }
@@ -79,14 +82,25 @@ pub(crate) fn changes(lock: &super::model::PyLock, now: &Inputs) -> Vec<String> 
     let recorded = lock.tool.get("penv").cloned().unwrap_or_default();
     let now = tool_table(now);
     let mut out = Vec::new();
+    if recorded.get("inputs-format") != now.get("inputs-format") {
+        out.push(
+            "it was written by an older penv, whose locks give no marker to the packages of groups of requirement files and of extras".to_owned(),
+        );
+    }
     diff("", &recorded, &now, &mut out);
     out
 }
 
 fn diff(name: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
     use serde_json::Value;
-    if old == new || name == "inputs-hash" {
+    if old == new || name == "inputs-hash" || name == "inputs-format" {
         return;
+    }
+    if name == "requirement-files" {
+        return requirement_files(old, new, out);
+    }
+    if name == "local-projects" {
+        return local_projects(old, new, out);
     }
     let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
     match (old, new) {
@@ -134,6 +148,95 @@ fn diff(name: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut 
             out.push(format!("`{name}`: {}", parts.join("; ")));
         }
         _ => out.push(format!("`{name}`: `{}` → `{}`", shown(old), shown(new))),
+    }
+}
+
+/// The requirement files whose bytes changed, or that were added or
+/// dropped, by name: "`requirements.txt` changed" (the inputs hold
+/// `path sha256`, and a digest says nothing to a reader).
+fn requirement_files(old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+    let files = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .map(|entry| match entry.rsplit_once(' ') {
+                Some((path, sha)) => (path.to_owned(), sha.to_owned()),
+                None => (entry.to_owned(), String::new()),
+            })
+            .collect()
+    };
+    let (old, new) = (files(old), files(new));
+    let mut changed = Vec::new();
+    let mut added = Vec::new();
+    for (path, sha) in &new {
+        match old.iter().find(|(p, _)| p == path) {
+            Some((_, before)) if before != sha => changed.push(format!("`{path}` changed")),
+            Some(_) => {}
+            None => added.push(format!("`{path}`")),
+        }
+    }
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|(p, _)| !new.iter().any(|(n, _)| n == p))
+        .map(|(p, _)| format!("`{p}`"))
+        .collect();
+    out.extend(changed);
+    if !added.is_empty() {
+        out.push(format!("requirement files added: {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        out.push(format!("requirement files dropped: {}", removed.join(", ")));
+    }
+}
+
+/// The local projects whose metadata changed, by file:
+/// "`pyproject.toml` of `-e .` changed" (the inputs hold each as the
+/// spec's JSON: `requirement`, `path`, `metadata` by file name).
+fn local_projects(old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let projects = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|text| serde_json::from_str(text).ok())
+            .collect()
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let (old, new) = (projects(old), projects(new));
+    let before = out.len();
+    for project in &new {
+        let (path, requirement) = (text(project, "path"), text(project, "requirement"));
+        let Some(o) = old.iter().find(|o| text(o, "path") == path) else {
+            out.push(format!("`{requirement}` added"));
+            continue;
+        };
+        let files = |v: &Value| v.get("metadata").cloned().unwrap_or_default();
+        let (was, is) = (files(o), files(project));
+        let names: std::collections::BTreeSet<&String> = was
+            .as_object()
+            .into_iter()
+            .chain(is.as_object())
+            .flat_map(serde_json::Map::keys)
+            .collect();
+        for name in names {
+            let what = match (was.get(name), is.get(name)) {
+                (Some(a), Some(b)) if a != b => "changed",
+                (None, Some(_)) => "added",
+                (Some(_), None) => "removed",
+                _ => continue,
+            };
+            out.push(format!("`{name}` of `{requirement}` {what}"));
+        }
+    }
+    for project in &old {
+        if !new.iter().any(|n| text(n, "path") == text(project, "path")) {
+            out.push(format!("`{}` dropped", text(project, "requirement")));
+        }
+    }
+    if out.len() == before {
+        out.push("the local projects' metadata changed".to_owned());
     }
 }
 
@@ -252,6 +355,65 @@ pub(crate) mod tests {
                 "`groups.test`: added `pytest`",
                 "`interpreter`: `cpython 3.11.7 linux x86_64` → `cpython 3.12.1 linux x86_64`",
                 "`requirements`: added `otherpkg`; removed `tinypkg`",
+            ]
+        );
+    }
+
+    fn lock_of(inputs: &Inputs) -> crate::lock::model::PyLock {
+        crate::lock::model::PyLock {
+            lock_version: "1.0".into(),
+            environments: None,
+            requires_python: None,
+            extras: vec![],
+            dependency_groups: vec![],
+            default_groups: vec![],
+            created_by: "penv".into(),
+            packages: vec![],
+            tool: BTreeMap::from([("penv".to_owned(), tool_table(inputs))]),
+        }
+    }
+
+    /// A relock's reason names the file in words, never its digests.
+    #[test]
+    fn changed_files_are_named_not_their_digests() {
+        let mut old = example();
+        old.requirement_files = vec![
+            format!("requirements.txt {}", "a".repeat(64)),
+            format!("requirements/dev.txt {}", "b".repeat(64)),
+        ];
+        old.local_projects =
+            vec![r#"{"requirement":"-e .","path":".","metadata":{"pyproject.toml":"00"}}"#.into()];
+        let mut now = old.clone();
+        now.requirement_files = vec![
+            format!("requirements.txt {}", "c".repeat(64)),
+            format!("requirements/docs.txt {}", "d".repeat(64)),
+        ];
+        now.local_projects =
+            vec![r#"{"requirement":"-e .","path":".","metadata":{"pyproject.toml":"11"}}"#.into()];
+        let said = changes(&lock_of(&old), &now);
+        assert_eq!(
+            said,
+            [
+                "`pyproject.toml` of `-e .` changed",
+                "`requirements.txt` changed",
+                "requirement files added: `requirements/docs.txt`",
+                "requirement files dropped: `requirements/dev.txt`",
+            ]
+        );
+        assert!(!said.concat().contains(&"a".repeat(64)), "{said:?}");
+    }
+
+    /// A lock written before extras and groups of files were marked is out
+    /// of date, and says why.
+    #[test]
+    fn a_lock_of_an_older_format_says_so() {
+        let mut lock = lock_of(&example());
+        let table = lock.tool.get_mut("penv").unwrap().as_object_mut().unwrap();
+        table.remove("inputs-format");
+        assert_eq!(
+            changes(&lock, &example()),
+            [
+                "it was written by an older penv, whose locks give no marker to the packages of groups of requirement files and of extras"
             ]
         );
     }

@@ -42,6 +42,10 @@ pub(crate) struct Target<'a> {
     pub(crate) groups: &'a [String],
     /// `--no-default-groups`.
     pub(crate) no_default_groups: bool,
+    /// `--extra` names (each one the lock's `extras` must list).
+    pub(crate) extras: &'a [String],
+    /// `--all-extras`: every extra the lock lists.
+    pub(crate) all_extras: bool,
 }
 
 /// One file to install: the line pip gets, and what it is.
@@ -113,6 +117,11 @@ pub(crate) struct Chosen {
     /// The packages whose platform wheels were passed over only because
     /// the interpreter's tags are not known (see [`UNKNOWN_TAGS`]).
     pub(crate) untagged: Vec<String>,
+    /// The groups that applied (the lock's defaults and those asked for),
+    /// normalized and sorted.
+    pub(crate) groups: Vec<String>,
+    /// The extras that applied, normalized and sorted.
+    pub(crate) extras: Vec<String>,
 }
 
 /// Why a lock cannot be installed here.
@@ -145,6 +154,14 @@ pub enum SelectError {
         /// The group asked for.
         name: String,
         /// The lock's `dependency-groups`.
+        known: Vec<String>,
+    },
+    /// An extra the lock does not have.
+    #[error("the lock has no extra `{name}` (it has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    UnknownExtra {
+        /// The extra asked for.
+        name: String,
+        /// The lock's `extras`.
         known: Vec<String>,
     },
     /// A marker penv cannot evaluate.
@@ -199,6 +216,7 @@ impl SelectError {
         match self {
             Self::NoEnvironment { .. } | Self::RequiresPython { .. } => "the lock was made for another interpreter or platform: run `penv lock` to lock for this one".to_owned(),
             Self::UnknownGroup { .. } => "ask for a group the lock has, or run `penv lock` to lock every group of penv.toml".to_owned(),
+            Self::UnknownExtra { .. } => "ask for an extra the lock has, or run `penv lock` to lock every extra of the project".to_owned(),
             Self::NothingInstallable { .. } => "run `penv lock` to lock for this interpreter, or add a wheel or sdist for it to the lock".to_owned(),
             Self::BadMarker { .. } | Self::Duplicate { .. } => "fix the lock, or run `penv lock` to write it again".to_owned(),
             Self::Refused { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or run `penv lock` to write the lock again".to_owned(),
@@ -247,6 +265,7 @@ pub(crate) fn select(
     check_environments(lock, target.markers)?;
     let env = marker_environment(target.markers)?;
     let groups = selected_groups(lock, target)?;
+    let extras = selected_extras(lock, target)?;
     let version = &target.markers.python_full_version;
     if let Some(specifier) = &lock.requires_python
         && !python_allowed(specifier, version)
@@ -256,11 +275,15 @@ pub(crate) fn select(
             version: version.clone(),
         });
     }
+    let mut chosen = Chosen {
+        groups: groups.iter().cloned().collect(),
+        extras: extras.iter().cloned().collect(),
+        ..Chosen::default()
+    };
     let sets = Sets {
         dependency_groups: groups,
-        extras: BTreeSet::new(),
+        extras,
     };
-    let mut chosen = Chosen::default();
     let mut seen = BTreeSet::new();
     for package in &lock.packages {
         if let Some(marker) = &package.marker
@@ -331,6 +354,27 @@ fn selected_groups(lock: &PyLock, target: &Target<'_>) -> Result<BTreeSet<String
         groups.insert(normalized);
     }
     Ok(groups)
+}
+
+/// The extras that apply: those asked for (every one the lock lists with
+/// `--all-extras`), each one the lock has.
+fn selected_extras(lock: &PyLock, target: &Target<'_>) -> Result<BTreeSet<String>, SelectError> {
+    let known: BTreeSet<String> = lock.extras.iter().map(|e| normalize_name(e)).collect();
+    if target.all_extras {
+        return Ok(known);
+    }
+    let mut extras = BTreeSet::new();
+    for name in target.extras {
+        let normalized = normalize_name(name);
+        if !known.contains(&normalized) {
+            return Err(SelectError::UnknownExtra {
+                name: name.clone(),
+                known: lock.extras.clone(),
+            });
+        }
+        extras.insert(normalized);
+    }
+    Ok(extras)
 }
 
 /// The one artifact of `package` to install: the best wheel, else the

@@ -109,6 +109,8 @@ fn run_with(
             tags_known,
             groups: &groups,
             no_default_groups: no_default,
+            extras: &[],
+            all_extras: false,
         },
     )
 }
@@ -213,6 +215,8 @@ fn one_package_chosen(body: &str, tags_known: bool) -> Result<Chosen, SelectErro
             tags_known,
             groups: &[],
             no_default_groups: false,
+            extras: &[],
+            all_extras: false,
         },
     )
 }
@@ -424,4 +428,49 @@ fn unknown_tags_are_said_where_a_platform_wheel_is_passed_over() {
     );
     // A lock of pure wheels only passes nothing over.
     assert!(run_with("3.12.1", "linux", &[], true, false).is_ok_and(|c| c.untagged == ["native"]));
+}
+
+/// A lock's extras select as its groups do: `'async' in extras` only with
+/// `--extra async` (any spelling) or `--all-extras`; an extra the lock does
+/// not list is an error; what applied is recorded for the spec.
+#[test]
+fn extras_select_their_packages_only_when_asked_for() {
+    let text = format!(
+        "lock-version = \"1.0\"\ncreated-by = \"x\"\nextras = [\"async\", \"dotenv\"]\n{}{}",
+        "[[packages]]\nname = \"base\"\nversion = \"1\"\nwheels = [{ url = \"https://x/base-1-py3-none-any.whl\", hashes = { sha256 = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" } }]\n",
+        "[[packages]]\nname = \"asgiref\"\nversion = \"3\"\nmarker = \"'async' in extras\"\nwheels = [{ url = \"https://x/asgiref-3-py3-none-any.whl\", hashes = { sha256 = \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\" } }]\n",
+    );
+    let lock = parse(&text, Path::new("pylock.toml")).unwrap();
+    let m = markers("3.12.1", "linux");
+    let tags = tags_for(true);
+    let pick = |extras: &[&str], all_extras: bool| {
+        let extras: Vec<String> = extras.iter().map(|e| (*e).to_owned()).collect();
+        select(
+            &lock,
+            Path::new("/proj"),
+            &Target {
+                markers: &m,
+                tags: &tags,
+                tags_known: true,
+                groups: &[],
+                no_default_groups: false,
+                extras: &extras,
+                all_extras,
+            },
+        )
+    };
+    let none = pick(&[], false).unwrap();
+    assert_eq!(names(&none.files), ["base"]);
+    assert!(none.extras.is_empty());
+    let with = pick(&["Async"], false).unwrap();
+    assert_eq!(names(&with.files), ["asgiref", "base"]);
+    assert_eq!(with.extras, ["async"]);
+    let all = pick(&[], true).unwrap();
+    assert_eq!(names(&all.files), ["asgiref", "base"]);
+    assert_eq!(all.extras, ["async", "dotenv"]);
+    let err = pick(&["trio"], false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the lock has no extra `trio` (it has: async, dotenv)"
+    );
 }

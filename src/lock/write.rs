@@ -181,9 +181,14 @@ inputs-hash = "0123"
             requires_python: Some(">=3.12".into()),
             groups: vec![],
             default_groups: vec![],
+            extras: vec![],
             inputs: super::super::inputs::tests::example(),
         };
-        let lock = build(&full, &names, &std::collections::BTreeMap::new(), &context).unwrap();
+        let parts = super::super::build::Parts {
+            base: names,
+            ..Default::default()
+        };
+        let lock = build(&full, &parts, &context).unwrap();
         let text = render(&lock);
         let again = parse(&text, std::path::Path::new("pylock.toml")).unwrap();
         assert_eq!(again, lock);

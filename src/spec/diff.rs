@@ -56,9 +56,44 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             ));
         }
     }
-    list_diff(&mut out, "", &old.requirements, &new.requirements);
-    selection_diff(&mut out, "group", &old.groups, &new.groups);
-    selection_diff(&mut out, "extra", &old.extras, &new.extras);
+    if old.lock.is_some() == new.lock.is_some() {
+        requirements_diff(&mut out, old, new);
+    } else {
+        // Installed from a lock now, or no longer: what the requirements,
+        // groups and files say was not what pip installed on one side
+        // (a locked spec holds none of them), so listing them as added or
+        // dropped would be untrue. Only the pip options both keep count.
+        let kept = |pip: &super::PipSpec| {
+            let mut pip = pip.clone();
+            pip.args.clear();
+            for links in &mut pip.find_links {
+                links.files.clear();
+            }
+            pip
+        };
+        let (o, n) = (kept(&old.pip), kept(&new.pip));
+        if o != n {
+            parts::pip(&mut out, &o, &n);
+        }
+    }
+    lock_diff(&mut out, old, new);
+    // An extra of a locked project is said by both the project's and the
+    // lock's selection: once is enough.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|line| seen.insert(line.clone()));
+    if out.is_empty() && old != new {
+        out.push("spec changed".to_owned());
+    }
+    out
+}
+
+/// What changed in what penv.toml asks pip for, between two specs both
+/// installed from a lock or both not: requirements, groups, extras, the
+/// project itself, requirement files, pip options, local sources.
+fn requirements_diff(out: &mut Vec<String>, old: &Spec, new: &Spec) {
+    list_diff(out, "", &old.requirements, &new.requirements);
+    selection_diff(out, "group", &old.groups, &new.groups);
+    selection_diff(out, "extra", &old.extras, &new.extras);
     match (&old.package, &new.package) {
         (None, Some(_)) => out.push("the project itself is now installed".to_owned()),
         (Some(_), None) => out.push("the project itself is no longer installed".to_owned()),
@@ -72,17 +107,17 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         }
         (None, None) => {}
     }
-    parts::requirement_files(&mut out, &old.requirement_files, &new.requirement_files);
+    parts::requirement_files(out, &old.requirement_files, &new.requirement_files);
     if old.pip != new.pip {
         let before = out.len();
-        parts::pip(&mut out, &old.pip, &new.pip);
+        parts::pip(out, &old.pip, &new.pip);
         if out.len() == before {
             out.push("pip options changed".to_owned());
         }
     }
     for project in &new.local_projects {
         if let Some(o) = old.local_projects.iter().find(|o| o.path == project.path) {
-            local::diff(&mut out, o, project);
+            local::diff(out, o, project);
         }
     }
     for links in &new.named_find_links {
@@ -91,15 +126,10 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
             .iter()
             .find(|o| o.location == links.location)
         {
-            parts::find_links(&mut out, o, links);
+            parts::find_links(out, o, links);
         }
     }
-    archives_diff(&mut out, &old.local_archives, &new.local_archives);
-    lock_diff(&mut out, old, new);
-    if out.is_empty() && old != new {
-        out.push("spec changed".to_owned());
-    }
-    out
+    archives_diff(out, &old.local_archives, &new.local_archives);
 }
 
 /// What changed in a selection of named requirement lists (groups, extras):
@@ -133,11 +163,25 @@ fn lock_diff(out: &mut Vec<String>, old: &Spec, new: &Spec) {
         files.chain(unhashed).collect()
     };
     match (&old.lock, &new.lock) {
-        (None, Some(n)) => out.push(format!("now installed from the lock `{}`", n.path)),
-        (Some(o), None) => out.push(format!("no longer installed from the lock `{}`", o.path)),
+        (None, Some(n)) => out.push(format!("installed from `{}` now", n.path)),
+        (Some(o), None) => out.push(format!(
+            "no longer installed from `{}`: from the project's requirements now",
+            o.path
+        )),
         (Some(o), Some(n)) if o != n => {
             if o.sha256 != n.sha256 {
                 out.push(format!("the lock `{}` changed", n.path));
+            }
+            for (kind, was, is) in [
+                ("group", &o.groups, &n.groups),
+                ("extra", &o.extras, &n.extras),
+            ] {
+                for name in is.iter().filter(|g| !was.contains(g)) {
+                    out.push(format!("{kind} `{name}` selected"));
+                }
+                for name in was.iter().filter(|g| !is.contains(g)) {
+                    out.push(format!("{kind} `{name}` no longer selected"));
+                }
             }
             let before = out.len();
             list_diff(out, "lock: ", &pins(o), &pins(n));
@@ -306,6 +350,82 @@ mod tests {
         assert_eq!(
             diff(&package, &more),
             vec!["extra `http2` selected", "extra `cli` no longer selected"]
+        );
+    }
+
+    /// A spec installed from `pylock.toml` (what `Spec::from_lock` makes:
+    /// no requirements, groups or files; `[pip] args` and listings left out).
+    fn locked(from: &Spec) -> Spec {
+        let mut spec = from.clone();
+        spec.requirements.clear();
+        spec.groups.clear();
+        spec.extras.clear();
+        spec.requirement_files.clear();
+        spec.pip.args.clear();
+        for links in &mut spec.pip.find_links {
+            links.files.clear();
+        }
+        spec.lock = Some(crate::spec::LockSpec {
+            path: "pylock.toml".into(),
+            sha256: "0".repeat(64),
+            selected: vec![],
+            unhashed: vec![],
+            untagged: vec![],
+            groups: vec!["dev".into()],
+            extras: vec![],
+        });
+        spec
+    }
+
+    /// When only the lock is new, the reason is that, not the requirements,
+    /// groups and files a locked spec does not hold (issue 22).
+    #[test]
+    fn a_lock_appearing_is_said_as_such_and_nothing_else() {
+        let mut old = example();
+        old.groups
+            .insert("dev".into(), canonical_requirements(&["pytest".into()]));
+        old.pip.args = vec!["--prefer-binary".into()];
+        old.pip.find_links = vec![FindLinks {
+            location: PipUrl::new("wheels"),
+            files: vec!["a-1.0-py3-none-any.whl 10".into()],
+        }];
+        let new = locked(&old);
+        assert_eq!(diff(&old, &new), ["installed from `pylock.toml` now"]);
+        assert_eq!(
+            diff(&new, &old),
+            ["no longer installed from `pylock.toml`: from the project's requirements now"]
+        );
+        // What both keep is still said.
+        let mut other = locked(&old);
+        other.interpreter.version = "3.12.4".into();
+        other.pip.no_index = true;
+        assert_eq!(
+            diff(&old, &other),
+            [
+                "interpreter cpython 3.12.1 → cpython 3.12.4",
+                "no-index false → true",
+                "installed from `pylock.toml` now",
+            ]
+        );
+    }
+
+    /// Between two locked specs: the groups and extras selected, each once.
+    #[test]
+    fn a_locked_selection_names_its_groups_and_extras() {
+        let old = locked(&example());
+        let mut new = old.clone();
+        let lock = new.lock.as_mut().unwrap();
+        lock.groups.clear();
+        lock.extras = vec!["async".into()];
+        new.package = Some(PackageSpec {
+            extras: vec!["async".into()],
+        });
+        let mut was = old.clone();
+        was.package = Some(PackageSpec { extras: vec![] });
+        assert_ne!(was.hash(), new.hash());
+        assert_eq!(
+            diff(&was, &new),
+            ["extra `async` selected", "group `dev` no longer selected"]
         );
     }
 

@@ -4,8 +4,9 @@
 //! and these groups.
 //!
 //! Invariant: what pip installs from a lock is exactly [`LockSpec::selected`]
-//! (`--no-deps --require-hashes`), so the spec holds it and the lock's bytes:
-//! editing the lock (or choosing other groups) changes the hash and
+//! (`--no-deps --require-hashes`), so the spec holds it, the groups and
+//! extras it was selected for, and the lock's bytes: editing the lock (or
+//! choosing other groups or extras) changes the hash and
 //! rebuilds, and nothing else about penv.toml's requirements does (whether
 //! the lock is still penv.toml's lock is checked on its own, by the lock's
 //! inputs hash). `[pip] args` and `find-links` listings are left out: pip
@@ -47,6 +48,15 @@ pub(crate) struct LockSpec {
     /// interpreter's wheel tags are not known (said when the env is built).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) untagged: Vec<String>,
+    /// The groups selected (the lock's defaults and `--group`), normalized
+    /// and sorted: part of the hash even when they select no other file,
+    /// so `--group` always names another env. Left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) groups: Vec<String>,
+    /// The extras selected (`--extra`, `--all-extras`), normalized and
+    /// sorted; left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) extras: Vec<String>,
 }
 
 /// A lock as read: its path, its bytes' sha256, and its contents.
@@ -128,8 +138,6 @@ impl Spec {
             packages: others,
             ..lock.lock.clone()
         };
-        let package =
-            (!own.is_empty() && project.package).then(|| super::PackageSpec { extras: Vec::new() });
         let mut chosen = select(
             &lock_without_own,
             dir,
@@ -139,12 +147,19 @@ impl Spec {
                 tags_known: python.info.tags.is_some(),
                 groups: &selection.groups,
                 no_default_groups: selection.no_default_groups,
+                extras: &selection.extras,
+                all_extras: selection.all_extras,
             },
         )
         .map_err(|source| SpecError::LockSelect {
             path: lock.path.clone(),
             source,
         })?;
+        // Installed `--no-deps` (its extras' dependencies are the lock's
+        // entries marked `'x' in extras`), named with them as pip records it.
+        let package = (!own.is_empty() && project.package).then(|| super::PackageSpec {
+            extras: chosen.extras.clone(),
+        });
         let local_projects = local_projects(&project.root, &mut chosen.unhashed)?;
         Ok(Self {
             format: SPEC_FORMAT,
@@ -165,6 +180,8 @@ impl Spec {
                 selected: chosen.files,
                 unhashed: chosen.unhashed,
                 untagged: chosen.untagged,
+                groups: chosen.groups,
+                extras: chosen.extras,
             }),
             local_archives: vec![],
         })

@@ -9,9 +9,10 @@
 //! `.venv`, which locking leaves alone. Pins of the existing lock reach pip
 //! as constraints, so re-locking moves only what must move (or what
 //! `--upgrade`/`--upgrade-package` frees); a pin a requirement no longer
-//! allows is dropped. Groups are attributed as `lock::build` explains: the
-//! full resolution, then one per group (and one for the requirements alone)
-//! constrained to the full one's pins. Invariant: the lock is written
+//! allows is dropped. Groups and extras are attributed as `lock::build`
+//! explains: the full resolution, then one for the requirements alone, one
+//! per group and one per extra, constrained to the full one's pins; the
+//! project itself is in each, as its directory. Invariant: the lock is written
 //! atomically, only after every resolution succeeded, and the same inputs
 //! and pins give the same bytes.
 
@@ -212,7 +213,7 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
         options,
     );
     let removed = scratch.remove();
-    let (full, base, by_group) = resolved?;
+    let (full, parts) = resolved?;
     removed?;
     let context = LockContext {
         lock_dir: plan.project.root.clone(),
@@ -224,9 +225,10 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
             .map(|r| r.value.clone()),
         groups: plan.project.groups.keys().cloned().collect(),
         default_groups: plan.project.default_groups.clone(),
+        extras: plan.project.extras.keys().cloned().collect(),
         inputs: inputs(plan),
     };
-    let new = lock::build::build(&full, &base, &by_group, &context)?;
+    let new = lock::build::build(&full, &parts, &context)?;
     let text = lock::write::render(&new);
     let old_text = crate::text_file::read_optional(&path, lock::LOCK_FILE)
         .ok()

@@ -6,7 +6,7 @@
 //! anything is in it, so the one deletion path (`venv::owned::remove`)
 //! takes it, and nothing here touches the project's env.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -14,23 +14,104 @@ use super::{Ctx, Options};
 use crate::Error;
 use crate::credentials::Redactor;
 use crate::installer;
-use crate::lock::build::names;
+use crate::lock::build::{Parts, names};
 use crate::lock::model::PyLock;
-use crate::lock::report::Resolution;
+use crate::lock::report::{Resolution, Source};
 use crate::lock::{self, LockError, normalize_name};
 use crate::plan::Plan;
 use crate::process::SignalGuard;
-use crate::spec::{PipSpec, Spec};
+use crate::spec::{PackageSpec, PipSpec, Spec};
 use crate::venv::{EnvPaths, create, owned, seed};
 
 /// The first pip with `install --dry-run --report`.
 const PIP_WITH_REPORT: &str = "22.2";
 
-pub(super) type Resolutions = (
-    Resolution,
-    BTreeSet<String>,
-    BTreeMap<String, BTreeSet<String>>,
-);
+pub(super) type Resolutions = (Resolution, Parts);
+
+/// What one resolution asks pip for, beside the pip options: the whole
+/// project, the requirements alone, one group, or one extra.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part<'a> {
+    /// Requirements, requirement files, every group, every extra.
+    All,
+    /// What installs whatever is selected: the requirements, requirement
+    /// files, `[pip] args` and the project itself without its extras.
+    Requirements,
+    /// One group, with the project itself (a group may need the project:
+    /// pluggy's `testing` needs tox, which needs pluggy).
+    Group(&'a str),
+    /// The requirements and one extra.
+    Extra(&'a str),
+}
+
+impl Part<'_> {
+    /// The progress line of its resolution.
+    fn label(self) -> String {
+        match self {
+            Self::All => "Resolving the project with pip".to_owned(),
+            Self::Requirements => "Resolving the requirements alone with pip".to_owned(),
+            Self::Group(group) => format!("Resolving group `{group}` with pip"),
+            Self::Extra(extra) => format!("Resolving extra `{extra}` with pip"),
+        }
+    }
+
+    /// `spec` narrowed to what this part installs.
+    fn spec(self, spec: &Spec) -> Spec {
+        let base = !matches!(self, Self::Group(_));
+        let groups: BTreeMap<String, Vec<String>> = match self {
+            Self::All => spec.groups.clone(),
+            Self::Group(group) => spec
+                .groups
+                .iter()
+                .filter(|(name, _)| name.as_str() == group)
+                .map(|(name, reqs)| (name.clone(), reqs.clone()))
+                .collect(),
+            Self::Requirements | Self::Extra(_) => BTreeMap::new(),
+        };
+        let extra_wanted = |name: &str| match self {
+            Self::All => true,
+            Self::Extra(extra) => name == extra,
+            Self::Requirements | Self::Group(_) => false,
+        };
+        Spec {
+            group_files: spec
+                .group_files
+                .iter()
+                .filter(|(name, _)| groups.contains_key(*name))
+                .map(|(name, files)| (name.clone(), files.clone()))
+                .collect(),
+            // The project as itself, in every part: its directory, never
+            // its name looked up on an index (its version, often a local
+            // `1.6.1.dev179+g…`, is on none).
+            package: spec.package.as_ref().map(|p| PackageSpec {
+                extras: p
+                    .extras
+                    .iter()
+                    .filter(|e| extra_wanted(e))
+                    .cloned()
+                    .collect(),
+            }),
+            extras: spec
+                .extras
+                .iter()
+                .filter(|(name, _)| extra_wanted(name))
+                .map(|(name, reqs)| (name.clone(), reqs.clone()))
+                .collect(),
+            groups,
+            requirements: if base {
+                spec.requirements.clone()
+            } else {
+                Vec::new()
+            },
+            requirement_files: if base {
+                spec.requirement_files.clone()
+            } else {
+                Vec::new()
+            },
+            ..spec.clone()
+        }
+    }
+}
 
 /// Seeds the scratch venv and runs every resolution.
 #[expect(
@@ -55,71 +136,81 @@ pub(super) fn resolve_all(
         ..plan.spec.clone()
     };
     let kept = super::pins::kept_pins(existing, options, &spec);
-    let run = |groups: BTreeMap<String, Vec<String>>, base: bool, pins: &[String], what: &str| {
-        let spec = Spec {
-            group_files: spec
-                .group_files
-                .iter()
-                .filter(|(name, _)| groups.contains_key(*name))
-                .map(|(name, files)| (name.clone(), files.clone()))
-                .collect(),
-            package: if base { spec.package.clone() } else { None },
-            extras: if base {
-                spec.extras.clone()
-            } else {
-                BTreeMap::new()
-            },
-            groups,
-            requirements: if base {
-                spec.requirements.clone()
-            } else {
-                Vec::new()
-            },
-            requirement_files: if base {
-                spec.requirement_files.clone()
-            } else {
-                Vec::new()
-            },
-            ..spec.clone()
-        };
-        resolve(ctx, plan, &spec, base, redactor, guard, scratch, pins, what)
+    let run = |part: Part<'_>, pins: &[String]| {
+        resolve(
+            ctx,
+            plan,
+            &part.spec(&spec),
+            !matches!(part, Part::Group(_)),
+            redactor,
+            guard,
+            scratch,
+            pins,
+            part,
+        )
     };
     // The current lock's pins are preferences, as pip-tools keeps them: when
     // the project no longer resolves with them (a requirement file now asks
     // for another version, a new package needs a newer dependency), resolve
     // once more without them rather than fail.
-    let full = match run(spec.groups.clone(), true, &kept, "all") {
+    let full = match run(Part::All, &kept) {
         Err(e) if !kept.is_empty() && !matches!(e, Error::Interrupted { .. }) => {
             ctx.printer.warn(
                 "the project does not resolve with the current lock's pins: resolving again without them",
             );
-            run(spec.groups.clone(), true, &[], "all")?
+            run(Part::All, &[])?
         }
         other => other?,
     };
-    if spec.groups.is_empty() {
+    let extras: Vec<String> = match &spec.package {
+        Some(package) => package.extras.clone(),
+        None => spec.extras.keys().cloned().collect(),
+    };
+    if spec.groups.is_empty() && extras.is_empty() {
         let base = names(&full);
-        return Ok((full, base, BTreeMap::new()));
+        return Ok((
+            full,
+            Parts {
+                base,
+                ..Parts::default()
+            },
+        ));
     }
-    let pins: Vec<String> = full
-        .packages
-        .iter()
-        .map(|p| format!("{}=={}", normalize_name(&p.name), p.version))
-        .collect();
+    let pins = pins_of(&full);
     // Whatever installs without a group: requirements, requirement files and
     // `[pip] args` (`-e .`, `-r`); `resolve` asks pip nothing when that is nothing.
-    let base = names(&run(BTreeMap::new(), true, &pins, "requirements")?);
-    let mut by_group = BTreeMap::new();
+    let mut parts = Parts {
+        base: names(&run(Part::Requirements, &pins)?),
+        ..Parts::default()
+    };
     for (group, reqs) in &spec.groups {
-        let resolved = if reqs.is_empty() {
-            BTreeSet::new()
+        // An empty group needs nothing: pip is not asked.
+        let has_files = spec.group_files.get(group).is_some_and(|f| !f.is_empty());
+        let resolved = if reqs.is_empty() && !has_files {
+            std::collections::BTreeSet::new()
         } else {
-            let only = BTreeMap::from([(group.clone(), reqs.clone())]);
-            names(&run(only, false, &pins, group)?)
+            names(&run(Part::Group(group), &pins)?)
         };
-        by_group.insert(group.clone(), resolved);
+        parts.groups.insert(group.clone(), resolved);
     }
-    Ok((full, base, by_group))
+    for extra in &extras {
+        let resolved = names(&run(Part::Extra(extra), &pins)?);
+        parts.extras.insert(extra.clone(), resolved);
+    }
+    Ok((full, parts))
+}
+
+/// The full resolution's versions as constraints of the partial ones: each
+/// package pip found on an index or in `find-links`. Not a directory, a
+/// checkout or a direct URL: a part that needs one names it itself (the
+/// project is in every part), and its version (`1.6.1.dev179+g…`) is no
+/// index's.
+fn pins_of(full: &Resolution) -> Vec<String> {
+    full.packages
+        .iter()
+        .filter(|p| !p.is_direct && matches!(p.source, Source::Archive { .. }))
+        .map(|p| format!("{}=={}", normalize_name(&p.name), p.version))
+        .collect()
 }
 
 /// One `pip install --dry-run --report` of `spec`, constrained to `pins`.
@@ -136,34 +227,37 @@ fn resolve(
     guard: &SignalGuard,
     scratch: &Path,
     pins: &[String],
-    what: &str,
+    part: Part<'_>,
 ) -> Result<Resolution, Error> {
     let report = scratch.join("penv-report.json");
     let constraints = scratch.join("penv-constraints.txt");
-    if !installer::has_work(spec) {
-        return Ok(Resolution {
-            environment: fallback_environment(plan),
-            packages: Vec::new(),
-        });
-    }
     let files: &[String] = if with_files {
         &plan.project.config.requirement_files
     } else {
         &[]
     };
+    if !has_work(spec, files) {
+        return Ok(Resolution {
+            environment: fallback_environment(plan),
+            packages: Vec::new(),
+        });
+    }
     let mut args = installer::pip_args(spec, &plan.project.root, files);
-    args.extend(["--dry-run", "--ignore-installed", "--quiet", "--report"].map(str::to_owned));
+    // Not `--quiet`: pip says why a resolution is impossible ("The conflict
+    // is caused by: …") at its info level, which `--quiet` drops.
+    args.extend(["--dry-run", "--ignore-installed", "--report"].map(str::to_owned));
     args.push(report.display().to_string());
     if !pins.is_empty() {
         crate::fs::write_atomic(&constraints, format!("{}\n", pins.join("\n")).as_bytes())?;
         args.extend(["-c".to_owned(), constraints.display().to_string()]);
     }
-    ctx.printer.verbose(&format!("resolving {what}"));
+    let label = part.label();
+    ctx.printer.verbose(&label);
     installer::install(
         scratch,
         &plan.project.root,
         &args,
-        &step_label(what),
+        &label,
         redactor,
         ctx.printer,
         guard,
@@ -171,7 +265,7 @@ fn resolve(
     .map_err(|e| match e {
         installer::InstallError::Pip { code, .. } => Error::Locking(LockError::Resolve {
             code,
-            detail: e.detail(),
+            detail: e.resolution_detail(),
             hint: e.hint().map(|h| h.replace("penv sync", "penv lock")),
         }),
         other => Error::from(other),
@@ -184,6 +278,18 @@ fn resolve(
             message,
         })
     })
+}
+
+/// Whether pip has anything to resolve: the project itself, requirement
+/// lines, a requirement file (`top_files`, a group's) or a requirement in
+/// `[pip] args`. Not the spec's `requirement_files`: they hold every
+/// group's files, whichever part is resolved.
+fn has_work(spec: &Spec, top_files: &[String]) -> bool {
+    spec.package.is_some()
+        || !spec.all_requirements().is_empty()
+        || !top_files.is_empty()
+        || spec.group_files.values().any(|files| !files.is_empty())
+        || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
 }
 
 /// The environment of a lock with nothing in it (pip was not run).
@@ -258,15 +364,5 @@ impl Scratch {
             false,
             &mut Vec::new(),
         )?)
-    }
-}
-
-/// The progress line of one resolution: the whole project, the
-/// requirements alone, or one group.
-fn step_label(what: &str) -> String {
-    match what {
-        "all" => "Resolving the project with pip".to_owned(),
-        "requirements" => "Resolving the requirements alone with pip".to_owned(),
-        group => format!("Resolving group `{group}` with pip"),
     }
 }

@@ -21,6 +21,7 @@ mod lock;
 mod lock_auth;
 mod lock_hostile;
 mod lock_local;
+mod lock_parts;
 mod lock_sync;
 mod odd_paths;
 mod oracle;
