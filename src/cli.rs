@@ -286,6 +286,19 @@ pub(crate) enum PythonCommand {
         /// A request: `3.12`, `>=3.10,<3.13`, `pypy3.10`, `cpython@3.12`, or a path
         request: String,
     },
+    /// Write `.python-version` beside the project file (pyenv's convention), once a Python
+    /// on this machine satisfies it and `requires-python`
+    ///
+    /// The version is written as given, for pyenv and other tools to read
+    /// too. penv uses it when neither `--python`, `PENV_PYTHON` nor
+    /// `python` in the project file says otherwise (it warns when one
+    /// does). It then says whether the next `penv sync` rebuilds the env.
+    Pin {
+        /// A version (`3.12`, `3.12.4`) or an implementation and version (`pypy3.10`,
+        /// `cpython@3.12`); not a range (write that as `python` in penv.toml)
+        #[arg(value_name = "VERSION")]
+        pin: String,
+    },
 }
 
 /// `penv envs`.

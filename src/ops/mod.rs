@@ -7,7 +7,7 @@
 //! on disk ([`envs`]), cleaning the cache ([`cache`]), editing the
 //! requirements then syncing ([`edit`]), writing a project file from
 //! what a directory holds ([`init`]), and the git hooks that sync on
-//! checkout ([`hook`]). A new command is a
+//! checkout ([`hook`]), pinning the Python in `.python-version` ([`pin`]). A new command is a
 //! file in `commands/` calling these; a new operation is a file here.
 
 pub(crate) mod artifacts;
@@ -20,6 +20,7 @@ pub(crate) mod envs;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;
+pub(crate) mod pin;
 pub(crate) mod script;
 pub(crate) mod sync;
 pub(crate) mod use_env;
