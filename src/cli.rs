@@ -51,6 +51,22 @@ pub(crate) enum Command {
     /// Run a command or script in the env (syncing first), without activating anything
     #[command(trailing_var_arg = true)]
     Run(RunArgs),
+    /// Start your shell (`$SHELL`) with the env activated, syncing first; `exit` leaves it
+    ///
+    /// The shell gets `VIRTUAL_ENV`, the env's `bin/` first on `PATH` (as
+    /// `penv run` sets them), `PENV_SHELL` and a prompt starting with
+    /// `(NAME)` (`[venv] prompt`, else the project directory's name). bash,
+    /// zsh, fish and sh are known. The env is held in use while the shell
+    /// runs (`penv envs prune` skips it). Inside it, `penv shell` refuses
+    /// to nest.
+    Shell(ShellArgs),
+    /// Print shell code that activates the env, syncing first: `eval "$(penv activate)"`
+    ///
+    /// For a shell or direnv (`.envrc`: `eval "$(penv activate)"`): sets
+    /// `VIRTUAL_ENV`, `VIRTUAL_ENV_PROMPT` and `PATH` as `penv run` does and
+    /// unsets `PYTHONHOME`. The shell's syntax is `--shell`, else that of
+    /// `$SHELL`, else sh's.
+    Activate(ActivateArgs),
     /// Print the absolute path of `python`, `pip` or another executable in the env
     Which(WhichArgs),
     /// Show the env's interpreter, path, spec hash and state (fresh, stale, missing, broken)
@@ -225,6 +241,37 @@ pub(crate) struct RunArgs {
     /// The command and its arguments: a `.py` file runs with the env's python, or in the env of its `# /// script` block when it has one (PEP 723)
     #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
     pub(crate) command: Vec<std::ffi::OsString>,
+}
+
+/// `penv shell`.
+#[derive(Debug, Args)]
+pub(crate) struct ShellArgs {
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+}
+
+/// `penv activate`.
+#[derive(Debug, Args)]
+pub(crate) struct ActivateArgs {
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+
+    /// The shell whose syntax to print (default: that of `$SHELL`, else sh)
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub(crate) shell: Option<ShellName>,
+}
+
+/// A shell `penv activate` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ShellName {
+    /// bash
+    Bash,
+    /// zsh
+    Zsh,
+    /// fish
+    Fish,
+    /// POSIX sh (also dash, ksh)
+    Sh,
 }
 
 /// `penv which`.

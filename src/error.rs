@@ -231,6 +231,9 @@ pub enum Error {
     /// `penv hook install` / `uninstall`.
     #[error(transparent)]
     Hook(#[from] crate::ops::hook::HookError),
+    /// `penv shell` / `penv activate`.
+    #[error(transparent)]
+    Shell(#[from] crate::ops::shell::ShellError),
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -330,6 +333,7 @@ impl Diagnostic for Error {
             ),
             Self::Install(e) => e.hint(),
             Self::Hook(e) => e.hint(),
+            Self::Shell(e) => Some(e.hint()),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),
