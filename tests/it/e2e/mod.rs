@@ -30,6 +30,7 @@ mod pyproject;
 mod relocate;
 mod rough_edges;
 mod script;
+mod shell;
 mod store;
 mod sync;
 
