@@ -48,8 +48,7 @@ pub struct Cli {
 pub(crate) enum Command {
     /// Make the env match penv.toml: a no-op when it does, else (re)build it and say why
     Sync(SyncArgs),
-    /// Run a command or script in the env (syncing first), without activating anything
-    #[command(trailing_var_arg = true)]
+    /// Run a task of the project, or a command or script, in the env (syncing first)
     Run(RunArgs),
     /// Start your shell (`$SHELL`) with the env activated, syncing first; `exit` leaves it
     ///
@@ -238,9 +237,40 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_sync: bool,
 
-    /// The command and its arguments: a `.py` file runs with the env's python, or in the env of its `# /// script` block when it has one (PEP 723)
-    #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
+    /// List the project's tasks (`[tasks]`) and what each does
+    #[arg(long, conflicts_with_all = ["command", "executable"])]
+    pub(crate) list: bool,
+
+    /// The task or command and its arguments: a task of the project (`[tasks]`) when one has
+    /// that name (the arguments are added to its command), else a `.py` file (run with the
+    /// env's python, or in the env of its `# /// script` block, PEP 723), else an executable
+    #[arg(
+        required_unless_present_any = ["list", "executable"],
+        value_name = "COMMAND",
+        allow_hyphen_values = true,
+        num_args = 1..
+    )]
     pub(crate) command: Vec<std::ffi::OsString>,
+
+    /// After `--`: always an executable or script and its arguments, never a task
+    #[arg(last = true, value_name = "EXECUTABLE", num_args = 1..)]
+    pub(crate) executable: Vec<std::ffi::OsString>,
+}
+
+impl RunArgs {
+    /// The command line to run: the words before `--`, or those after it.
+    pub(crate) fn argv(&self) -> &[std::ffi::OsString] {
+        if self.command.is_empty() {
+            &self.executable
+        } else {
+            &self.command
+        }
+    }
+
+    /// The task the first word names, unless `--` said it is an executable.
+    pub(crate) fn task_name(&self) -> Option<&str> {
+        self.command.first().and_then(|w| w.to_str())
+    }
 }
 
 /// `penv shell`.

@@ -93,6 +93,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A task `penv run NAME` ran first (a `depends` entry) failed; the
+    /// exit code is its own (128+N for signal N).
+    #[error("task `{task}` failed ({how}), so `{wanted}` did not run")]
+    TaskFailed {
+        /// The task that failed.
+        task: String,
+        /// The task asked for.
+        wanted: String,
+        /// `exit code 1`, `killed by signal 9`.
+        how: String,
+        /// penv's exit code.
+        code: u8,
+    },
     /// The store of scripts' envs.
     #[error(transparent)]
     Store(#[from] venv::store::StoreError),
@@ -431,6 +444,7 @@ impl Error {
         match self {
             Self::Interrupted { signal, .. } => signal.exit_code(),
             Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.exit_code(),
+            Self::TaskFailed { code, .. } => *code,
             _ => 2,
         }
     }

@@ -18,6 +18,7 @@ mod script;
 mod shell;
 mod status;
 mod sync;
+mod task;
 mod which;
 
 use std::process::ExitCode;

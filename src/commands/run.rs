@@ -16,8 +16,17 @@ use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
+    if args.list {
+        return super::task::list(ctx);
+    }
+    // A task of the project, unless `--` says the word is an executable.
+    if let Some(name) = args.task_name()
+        && let Some(project) = super::task::with_task(name)
+    {
+        return super::task::run(ctx, args, &project, name);
+    }
     // A script with a `# /// script` block runs in its own env (PEP 723).
-    if let Some(script) = super::script::in_command(ctx, &args.command)? {
+    if let Some(script) = super::script::in_command(ctx, args.argv())? {
         return super::script::run(ctx, args, script);
     }
     let (plan, in_use) = synced(ctx, &args.spec, args.no_sync)?;
@@ -25,7 +34,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // Held by the command until it exits: prune never deletes the env
     // under it.
     let _running = in_use.into_running(&plan.paths);
-    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let (program, rest) = args.argv().split_first().expect("clap requires a command");
     let resolved = resolve_program(env, program, &ctx.vars.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args).args(rest);
@@ -37,14 +46,14 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
 }
 
 /// What to execute for the command line's first word.
-struct Program {
-    program: PathBuf,
-    leading_args: Vec<OsString>,
+pub(super) struct Program {
+    pub(super) program: PathBuf,
+    pub(super) leading_args: Vec<OsString>,
 }
 
 /// A `.py` file runs with the env's python; else the env's `bin/NAME`; else
 /// NAME from `PATH`.
-fn resolve_program(
+pub(super) fn resolve_program(
     env: &Path,
     program: &OsString,
     path_dirs: &[PathBuf],

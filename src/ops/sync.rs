@@ -100,6 +100,15 @@ pub(crate) struct Running {
     _in_use: Option<fs::FileLock>,
 }
 
+impl Running {
+    /// Lets go of the check's lock now rather than at `exec`, keeping the
+    /// in-use lock: for a task's dependencies, which penv runs as children
+    /// and waits for, so that a sync never waits for a command to end.
+    pub(crate) fn release_check(&mut self) {
+        self._checked = InUse(None);
+    }
+}
+
 /// Brings the env up to date ([`sync_env`]) and records it in penv's
 /// registry of envs (`penv envs`).
 pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome, InUse), Error> {
