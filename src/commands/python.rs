@@ -59,7 +59,10 @@ fn pin(ctx: &Ctx, version: &str) -> Result<ExitCode, Error> {
                 &plan.paths,
                 crate::venv::Want::Spec(&plan.spec, &plan.hash),
             );
-            let python = format!("{} {}", plan.python.info.implementation, plan.python.info.version);
+            let python = format!(
+                "{} {}",
+                plan.python.info.implementation, plan.python.info.version
+            );
             let next = match &readiness {
                 crate::venv::Readiness::Fresh(_) => {
                     format!("`{env}` already uses {python}: the next `penv sync` has nothing to do")
@@ -75,9 +78,9 @@ fn pin(ctx: &Ctx, version: &str) -> Result<ExitCode, Error> {
             };
             ctx.printer.status(&next);
         }
-        Err(e) => ctx.printer.warn(&format!(
-            "cannot tell what the next `penv sync` does: {e}"
-        )),
+        Err(e) => ctx
+            .printer
+            .warn(&format!("cannot tell what the next `penv sync` does: {e}")),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -57,10 +57,12 @@ pub(super) fn activate(ctx: &Ctx, args: &ActivateArgs) -> Result<ExitCode, Error
     };
     let (plan, _in_use) = super::run::synced(ctx, &args.spec, false)?;
     let activation = super::run::activation(ctx, &plan);
-    let script = activation.script(kind).ok_or_else(|| ShellError::CannotQuote {
-        env: plan.paths.env.clone(),
-        shell: kind.name(),
-    })?;
+    let script = activation
+        .script(kind)
+        .ok_or_else(|| ShellError::CannotQuote {
+            env: plan.paths.env.clone(),
+            shell: kind.name(),
+        })?;
     ctx.printer.data(script.trim_end());
     Ok(ExitCode::SUCCESS)
 }

@@ -116,7 +116,10 @@ fn command(
     };
     let (first, rest) = words.split_first().expect("checked non-empty when loaded");
     // A relative path is the task directory's, as the command would see it.
-    let first = if first.contains('/') && !first.ends_with(".py") && !first.starts_with('/') {
+    let is_script = std::path::Path::new(first)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("py") || e.eq_ignore_ascii_case("pyw"));
+    let first = if first.contains('/') && !is_script && !first.starts_with('/') {
         cwd.join(first).into_os_string()
     } else {
         OsString::from(first)
@@ -133,7 +136,8 @@ fn command(
     }
     let mut line = words.clone();
     line.extend(extra.iter().map(|a| a.to_string_lossy().into_owned()));
-    ctx.printer.status(&format!("Running task `{name}`: {}", shown(&line)));
+    ctx.printer
+        .status(&format!("Running task `{name}`: {}", shown(&line)));
     Ok(Some(cmd))
 }
 

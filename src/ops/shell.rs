@@ -39,7 +39,10 @@ pub enum ShellError {
         env: PathBuf,
     },
     /// `$SHELL` is a shell penv cannot activate an env in.
-    #[error("`penv shell` does not know the shell `{}` (`SHELL`)", display_path(program))]
+    #[error(
+        "`penv shell` does not know the shell `{}` (`SHELL`)",
+        display_path(program)
+    )]
     Unsupported {
         /// `$SHELL`.
         program: PathBuf,
@@ -82,7 +85,9 @@ pub(crate) fn check_not_nested(vars: &EnvVars, env: &Path) -> Result<(), ShellEr
     if let Some(active) = &vars.virtual_env {
         let same = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
         if same(active) == same(env) {
-            return Err(ShellError::AlreadyActive { env: env.to_owned() });
+            return Err(ShellError::AlreadyActive {
+                env: env.to_owned(),
+            });
         }
     }
     Ok(())
@@ -90,7 +95,10 @@ pub(crate) fn check_not_nested(vars: &EnvVars, env: &Path) -> Result<(), ShellEr
 
 /// The user's shell and which one it is: `$SHELL`, else `/bin/sh`.
 pub(crate) fn users_shell(vars: &EnvVars) -> Result<(PathBuf, Shell), ShellError> {
-    let program = vars.shell.clone().unwrap_or_else(|| PathBuf::from("/bin/sh"));
+    let program = vars
+        .shell
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/bin/sh"));
     match Shell::of_program(&program) {
         Some(shell) => Ok((program, shell)),
         None => Err(ShellError::Unsupported { program }),

@@ -81,7 +81,7 @@ impl InUse {
             lock.share_with_children();
         }
         Running {
-            _checked: self,
+            checked: self,
             _in_use: in_use,
         }
     }
@@ -96,7 +96,7 @@ impl InUse {
 /// The locks a `penv run` holds into `exec`: the check's (let go there)
 /// and the in-use lock (held by the command until it exits).
 pub(crate) struct Running {
-    _checked: InUse,
+    checked: InUse,
     _in_use: Option<fs::FileLock>,
 }
 
@@ -105,7 +105,7 @@ impl Running {
     /// in-use lock: for a task's dependencies, which penv runs as children
     /// and waits for, so that a sync never waits for a command to end.
     pub(crate) fn release_check(&mut self) {
-        self._checked = InUse(None);
+        self.checked = InUse(None);
     }
 }
 

@@ -12,6 +12,9 @@ use super::model::{TaskCommand, TaskConfig};
 use super::{Project, ProjectError};
 use crate::diagnostics::did_you_mean;
 
+/// Makes the error for a key path, a message and a hint (`validate`'s).
+type Invalid<'a> = &'a dyn Fn(&[&str], String, Option<String>) -> ProjectError;
+
 /// The tasks to run for `name`, dependencies first (depth first, in the
 /// order `depends` lists them), each once; `name` last. A cycle is the
 /// error, as the chain of names that closes it (`a`, `b`, `a`).
@@ -58,10 +61,7 @@ fn is_valid_task_name(name: &str) -> bool {
 }
 
 /// Checks every task; each refusal points at the key it is about.
-pub(super) fn validate(
-    project: &Project,
-    invalid: &dyn Fn(&[&str], String, Option<String>) -> ProjectError,
-) -> Result<(), ProjectError> {
+pub(super) fn validate(project: &Project, invalid: Invalid<'_>) -> Result<(), ProjectError> {
     let tasks = &project.config.tasks;
     for (name, task) in tasks {
         if !is_valid_task_name(name) {
@@ -104,7 +104,10 @@ pub(super) fn validate(
             if key.is_empty() || key.contains(['=', '\0']) {
                 return Err(invalid(
                     &["tasks", name, "env"],
-                    format!("`{}` cannot be the name of an environment variable", crate::diagnostics::excerpt(key)),
+                    format!(
+                        "`{}` cannot be the name of an environment variable",
+                        crate::diagnostics::excerpt(key)
+                    ),
                     Some("a variable's name is not empty and holds no `=`".to_owned()),
                 ));
             }
@@ -119,11 +122,18 @@ pub(super) fn validate(
     }
     for name in tasks.keys() {
         if let Err(cycle) = order(tasks, name) {
-            let chain = cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
+            let chain = cycle
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" → ");
             return Err(invalid(
                 &["tasks", &cycle[0], "depends"],
                 format!("tasks depend on each other in a cycle: {chain}"),
-                Some("remove one of these `depends` entries: a task cannot run before itself".to_owned()),
+                Some(
+                    "remove one of these `depends` entries: a task cannot run before itself"
+                        .to_owned(),
+                ),
             ));
         }
     }
@@ -133,7 +143,7 @@ pub(super) fn validate(
 fn check_command(
     command: &TaskCommand,
     key: &[&str],
-    invalid: &dyn Fn(&[&str], String, Option<String>) -> ProjectError,
+    invalid: Invalid<'_>,
 ) -> Result<(), ProjectError> {
     match command.words() {
         None => Err(invalid(
@@ -177,7 +187,10 @@ mod tests {
             ("fmt", &[]),
             ("build", &[]),
         ]);
-        assert_eq!(order(&t, "all").unwrap(), ["fmt", "lint", "build", "test", "all"]);
+        assert_eq!(
+            order(&t, "all").unwrap(),
+            ["fmt", "lint", "build", "test", "all"]
+        );
         assert_eq!(order(&t, "fmt").unwrap(), ["fmt"]);
     }
 

@@ -33,6 +33,7 @@ mod script;
 mod shell;
 mod store;
 mod sync;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -20,7 +20,11 @@ fn unpinned_project(sb: &Sandbox) {
 /// The full version of `python` (`3.12.1`).
 fn full_version(python: &Path) -> String {
     let out = Command::new(python)
-        .args(["-I", "-c", "import platform; print(platform.python_version())"])
+        .args([
+            "-I",
+            "-c",
+            "import platform; print(platform.python_version())",
+        ])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
@@ -36,7 +40,10 @@ fn python_pin_writes_python_version_checked_and_says_what_the_next_sync_does() {
 
     let out = sb.run(&["python", "pin", &version]);
     assert_code(&out, 0);
-    assert_eq!(std::fs::read_to_string(&pin_file).unwrap(), format!("{version}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&pin_file).unwrap(),
+        format!("{version}\n")
+    );
     assert_stderr_says(&out, &format!("Pinned `{version}` in `.python-version`"));
     assert_stderr_says(&out, "the next `penv sync` builds `.venv` with cpython");
 
@@ -48,13 +55,20 @@ fn python_pin_writes_python_version_checked_and_says_what_the_next_sync_does() {
 
     // Nothing here is 3.99: an error naming what was found; the file stays.
     let out = sb.run(&["python", "pin", "3.99"]);
-    assert_exit_and_stderr(&out, 2, "no interpreter found for Python `3.99` (from the argument of `penv python pin`)");
+    assert_exit_and_stderr(
+        &out,
+        2,
+        "no interpreter found for Python `3.99` (from the argument of `penv python pin`)",
+    );
     assert_stderr_says(&out, "Found:");
     assert_stderr_says(&out, &format!("cpython {version}"));
     // A range is penv's, not pyenv's: refused.
     let out = sb.run(&["python", "pin", ">=3.8"]);
     assert_exit_and_stderr(&out, 2, "it is a range");
-    assert_eq!(std::fs::read_to_string(&pin_file).unwrap(), format!("{version}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&pin_file).unwrap(),
+        format!("{version}\n")
+    );
 
     // `requires-python` that the pinned version does not satisfy: refused.
     sb.write(
@@ -69,7 +83,10 @@ fn python_pin_writes_python_version_checked_and_says_what_the_next_sync_does() {
     sb.write_offline_toml(python, "requirements = [\"tinypkg==1.0\"]");
     let out = sb.run(&["python", "pin", &version]);
     assert_code(&out, 0);
-    assert_stderr_says(&out, "comes before `.python-version`: penv does not use the pin");
+    assert_stderr_says(
+        &out,
+        "comes before `.python-version`: penv does not use the pin",
+    );
 }
 
 /// `penv` with the test binary's directory on PATH (for a nested `penv`).
@@ -85,7 +102,12 @@ fn penv_in_shell(sb: &Sandbox, shell: &str, input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -120,10 +142,21 @@ fn shell_starts_the_users_shell_synced_activated_and_refuses_to_nest() {
     assert_stderr_says(&out, "error: already inside a `penv shell` for `");
 
     // This env active already (an `activate` done by hand): refused.
-    let out = sb.penv().env("SHELL", "/bin/sh").env("VIRTUAL_ENV", &env).arg("shell").output().unwrap();
+    let out = sb
+        .penv()
+        .env("SHELL", "/bin/sh")
+        .env("VIRTUAL_ENV", &env)
+        .arg("shell")
+        .output()
+        .unwrap();
     assert_exit_and_stderr(&out, 2, "is already active here (`VIRTUAL_ENV`)");
     // A shell penv does not know: refused, saying which.
-    let out = sb.penv().env("SHELL", "/bin/tcsh").arg("shell").output().unwrap();
+    let out = sb
+        .penv()
+        .env("SHELL", "/bin/tcsh")
+        .arg("shell")
+        .output()
+        .unwrap();
     assert_exit_and_stderr(&out, 2, "`penv shell` does not know the shell `/bin/tcsh`");
 }
 
@@ -138,7 +171,11 @@ fn shell_marks_the_bash_prompt_after_the_users_bashrc() {
     // A .bashrc that sets the prompt and puts something else first on PATH.
     std::fs::write(sb.home.join(".bashrc"), "PS1='me$ '\nPATH=/usr/bin:$PATH\n").unwrap();
     let mut child = Command::new("/usr/bin/script")
-        .args(["-qec", &format!("{} shell -q", penv_bin().display()), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} shell -q", penv_bin().display()),
+            "/dev/null",
+        ])
         .current_dir(&sb.project)
         .env_clear()
         .env("PATH", Sandbox::path_var())
@@ -161,7 +198,10 @@ fn shell_marks_the_bash_prompt_after_the_users_bashrc() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(4), "{text}");
     assert!(text.contains("(project) me$ "), "{text}");
-    assert!(text.contains(&format!("first={}/bin", sb.env().display())), "{text}");
+    assert!(
+        text.contains(&format!("first={}/bin", sb.env().display())),
+        "{text}"
+    );
 }
 
 #[test]
@@ -190,13 +230,21 @@ fn activate_prints_code_a_shell_evaluates_to_the_env_run_uses() {
     assert_code(&out, 0);
     assert_eq!(
         stdout(&out).lines().collect::<Vec<_>>(),
-        [env.as_str(), &format!("{env}/bin/python"), "unset", "project"],
+        [
+            env.as_str(),
+            &format!("{env}/bin/python"),
+            "unset",
+            "project"
+        ],
         "{}",
         stderr(&out)
     );
     // Each shell's syntax on request; an unknown one is a usage error.
     let fish = sb.ok(&["activate", "--shell", "fish"]);
-    assert!(fish.starts_with(&format!("set -gx VIRTUAL_ENV '{env}'\n")), "{fish}");
+    assert!(
+        fish.starts_with(&format!("set -gx VIRTUAL_ENV '{env}'\n")),
+        "{fish}"
+    );
     let out = sb.run(&["activate", "--shell", "tcsh"]);
     assert_code(&out, 2);
 }
