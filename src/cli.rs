@@ -48,9 +48,24 @@ pub struct Cli {
 pub(crate) enum Command {
     /// Make the env match penv.toml: a no-op when it does, else (re)build it and say why
     Sync(SyncArgs),
-    /// Run a command or script in the env (syncing first), without activating anything
-    #[command(trailing_var_arg = true)]
+    /// Run a task of the project, or a command or script, in the env (syncing first)
     Run(RunArgs),
+    /// Start your shell (`$SHELL`) with the env activated, syncing first; `exit` leaves it
+    ///
+    /// The shell gets `VIRTUAL_ENV`, the env's `bin/` first on `PATH` (as
+    /// `penv run` sets them), `PENV_SHELL` and a prompt starting with
+    /// `(NAME)` (`[venv] prompt`, else the project directory's name). bash,
+    /// zsh, fish and sh are known. The env is held in use while the shell
+    /// runs (`penv envs prune` skips it). Inside it, `penv shell` refuses
+    /// to nest.
+    Shell(ShellArgs),
+    /// Print shell code that activates the env, syncing first: `eval "$(penv activate)"`
+    ///
+    /// For a shell or direnv (`.envrc`: `eval "$(penv activate)"`): sets
+    /// `VIRTUAL_ENV`, `VIRTUAL_ENV_PROMPT` and `PATH` as `penv run` does and
+    /// unsets `PYTHONHOME`. The shell's syntax is `--shell`, else that of
+    /// `$SHELL`, else sh's.
+    Activate(ActivateArgs),
     /// Print the absolute path of `python`, `pip` or another executable in the env
     Which(WhichArgs),
     /// Show the env's interpreter, path, spec hash and state (fresh, stale, missing, broken)
@@ -222,9 +237,71 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_sync: bool,
 
-    /// The command and its arguments: a `.py` file runs with the env's python, or in the env of its `# /// script` block when it has one (PEP 723)
-    #[arg(required = true, value_name = "COMMAND", allow_hyphen_values = true, num_args = 1..)]
+    /// List the project's tasks (`[tasks]`) and what each does
+    #[arg(long, conflicts_with_all = ["command", "executable"])]
+    pub(crate) list: bool,
+
+    /// The task or command and its arguments: a task of the project (`[tasks]`) when one has
+    /// that name (the arguments are added to its command), else a `.py` file (run with the
+    /// env's python, or in the env of its `# /// script` block, PEP 723), else an executable
+    #[arg(
+        required_unless_present_any = ["list", "executable"],
+        value_name = "COMMAND",
+        allow_hyphen_values = true,
+        num_args = 1..
+    )]
     pub(crate) command: Vec<std::ffi::OsString>,
+
+    /// After `--`: always an executable or script and its arguments, never a task
+    #[arg(last = true, value_name = "EXECUTABLE", num_args = 1..)]
+    pub(crate) executable: Vec<std::ffi::OsString>,
+}
+
+impl RunArgs {
+    /// The command line to run: the words before `--`, or those after it.
+    pub(crate) fn argv(&self) -> &[std::ffi::OsString] {
+        if self.command.is_empty() {
+            &self.executable
+        } else {
+            &self.command
+        }
+    }
+
+    /// The task the first word names, unless `--` said it is an executable.
+    pub(crate) fn task_name(&self) -> Option<&str> {
+        self.command.first().and_then(|w| w.to_str())
+    }
+}
+
+/// `penv shell`.
+#[derive(Debug, Args)]
+pub(crate) struct ShellArgs {
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+}
+
+/// `penv activate`.
+#[derive(Debug, Args)]
+pub(crate) struct ActivateArgs {
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+
+    /// The shell whose syntax to print (default: that of `$SHELL`, else sh)
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub(crate) shell: Option<ShellName>,
+}
+
+/// A shell `penv activate` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ShellName {
+    /// bash
+    Bash,
+    /// zsh
+    Zsh,
+    /// fish
+    Fish,
+    /// POSIX sh (also dash, ksh)
+    Sh,
 }
 
 /// `penv which`.
@@ -285,6 +362,19 @@ pub(crate) enum PythonCommand {
     Find {
         /// A request: `3.12`, `>=3.10,<3.13`, `pypy3.10`, `cpython@3.12`, or a path
         request: String,
+    },
+    /// Write `.python-version` beside the project file (pyenv's convention), once a Python
+    /// on this machine satisfies it and `requires-python`
+    ///
+    /// The version is written as given, for pyenv and other tools to read
+    /// too. penv uses it when neither `--python`, `PENV_PYTHON` nor
+    /// `python` in the project file says otherwise (it warns when one
+    /// does). It then says whether the next `penv sync` rebuilds the env.
+    Pin {
+        /// A version (`3.12`, `3.12.4`) or an implementation and version (`pypy3.10`,
+        /// `cpython@3.12`); not a range (write that as `python` in penv.toml)
+        #[arg(value_name = "VERSION")]
+        pin: String,
     },
 }
 

@@ -65,6 +65,15 @@ pub struct EnvVars {
     pub(crate) virtual_env: Option<PathBuf>,
     /// `XDG_CONFIG_HOME`: base of PyCharm's settings (`penv doctor`).
     pub(crate) xdg_config_home: Option<PathBuf>,
+    /// `SHELL`: the user's shell, which `penv shell` starts and whose
+    /// syntax `penv activate` prints by default.
+    pub(crate) shell: Option<PathBuf>,
+    /// `PENV_SHELL`: set by `penv shell` to the env it activated, so that
+    /// a `penv shell` inside it refuses to nest.
+    pub(crate) penv_shell: Option<PathBuf>,
+    /// `ZDOTDIR`: where zsh reads the user's `.zshrc` (`penv shell` reads it
+    /// from there after its own).
+    pub(crate) zdotdir: Option<OsString>,
     /// Every variable a `${NAME}` in a `[pip]` URL may name (`NAME` of
     /// `[A-Z0-9_]+`, as pip expands them in requirement files).
     pub(crate) url_vars: UrlVars,
@@ -127,6 +136,9 @@ impl EnvVars {
             no_color: non_empty("NO_COLOR").is_some(),
             virtual_env: non_empty("VIRTUAL_ENV").map(PathBuf::from),
             xdg_config_home: non_empty("XDG_CONFIG_HOME").map(PathBuf::from),
+            shell: non_empty("SHELL").map(PathBuf::from),
+            penv_shell: non_empty("PENV_SHELL").map(PathBuf::from),
+            zdotdir: non_empty("ZDOTDIR"),
             url_vars: UrlVars(
                 std::env::vars_os()
                     .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

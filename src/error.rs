@@ -93,6 +93,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A task `penv run NAME` ran first (a `depends` entry) failed; the
+    /// exit code is its own (128+N for signal N).
+    #[error("task `{task}` failed ({how}), so `{wanted}` did not run")]
+    TaskFailed {
+        /// The task that failed.
+        task: String,
+        /// The task asked for.
+        wanted: String,
+        /// `exit code 1`, `killed by signal 9`.
+        how: String,
+        /// penv's exit code.
+        code: u8,
+    },
     /// The store of scripts' envs.
     #[error(transparent)]
     Store(#[from] venv::store::StoreError),
@@ -231,6 +244,9 @@ pub enum Error {
     /// `penv hook install` / `uninstall`.
     #[error(transparent)]
     Hook(#[from] crate::ops::hook::HookError),
+    /// `penv shell` / `penv activate`.
+    #[error(transparent)]
+    Shell(#[from] crate::ops::shell::ShellError),
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -330,6 +346,7 @@ impl Diagnostic for Error {
             ),
             Self::Install(e) => e.hint(),
             Self::Hook(e) => e.hint(),
+            Self::Shell(e) => Some(e.hint()),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),
@@ -427,6 +444,7 @@ impl Error {
         match self {
             Self::Interrupted { signal, .. } => signal.exit_code(),
             Self::RolledBack { source, .. } | Self::EditUndone { source, .. } => source.exit_code(),
+            Self::TaskFailed { code, .. } => *code,
             _ => 2,
         }
     }

@@ -15,8 +15,10 @@ mod python;
 mod remove;
 mod run;
 mod script;
+mod shell;
 mod status;
 mod sync;
+mod task;
 mod which;
 
 use std::process::ExitCode;
@@ -42,6 +44,8 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
     match cli.command {
         Command::Sync(args) => sync::sync(&ctx, &args),
         Command::Run(args) => run::run(&ctx, &args),
+        Command::Shell(args) => shell::shell(&ctx, &args),
+        Command::Activate(args) => shell::activate(&ctx, &args),
         Command::Which(args) => which::which(&ctx, &args),
         Command::Status(args) => status::status(&ctx, &args),
         Command::Hash(args) => hash::hash(&ctx, &args),

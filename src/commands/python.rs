@@ -1,5 +1,6 @@
 //! `penv python list` and `penv python find`: what discovery sees, and why
-//! each interpreter is taken or passed over.
+//! each interpreter is taken or passed over; `penv python pin`: the
+//! version written to `.python-version`, and what it means for the env.
 
 use std::process::ExitCode;
 
@@ -21,7 +22,67 @@ pub(super) fn python(ctx: &Ctx, cmd: &PythonCommand) -> Result<ExitCode, Error> 
             Ok(ExitCode::SUCCESS)
         }
         PythonCommand::Find { request } => find(ctx, request),
+        PythonCommand::Pin { pin: version } => pin(ctx, version),
     }
+}
+
+fn pin(ctx: &Ctx, version: &str) -> Result<ExitCode, Error> {
+    let pinned = crate::ops::pin::pin(ctx, version)?;
+    let file = crate::diagnostics::display_path(&pinned.file);
+    let was = match &pinned.previous {
+        Some(previous) if previous == version.trim() => " (unchanged)".to_owned(),
+        Some(previous) => format!(" (was `{previous}`)"),
+        None => String::new(),
+    };
+    ctx.printer.status(&format!(
+        "Pinned `{}` in `{file}`{was}: {}",
+        version.trim(),
+        pinned.picks
+    ));
+    let Some(project) = pinned.project else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    // The sources above `.python-version` still win; say so rather than
+    // let the pin look as if it did something.
+    let (_, source) = plan::python_request(&project, None, &ctx.vars)?;
+    if !matches!(source, RequestSource::PythonVersionFile(..)) {
+        ctx.printer.warn(&format!(
+            "{source} comes before `{file}`: penv does not use the pin while it is set"
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // What the next sync does: the same plan and verdict as `status`.
+    match super::plan_sticky(ctx, &crate::cli::SpecArgs::default()) {
+        Ok(plan) => {
+            let env = crate::diagnostics::display_path(&plan.paths.env);
+            let readiness = crate::venv::Readiness::now(
+                &plan.paths,
+                crate::venv::Want::Spec(&plan.spec, &plan.hash),
+            );
+            let python = format!(
+                "{} {}",
+                plan.python.info.implementation, plan.python.info.version
+            );
+            let next = match &readiness {
+                crate::venv::Readiness::Fresh(_) => {
+                    format!("`{env}` already uses {python}: the next `penv sync` has nothing to do")
+                }
+                crate::venv::Readiness::Missing => {
+                    format!("the next `penv sync` builds `{env}` with {python}")
+                }
+                other => format!(
+                    "the next `penv sync` rebuilds `{env}` ({}): {}",
+                    other.name(),
+                    other.why().join("; ")
+                ),
+            };
+            ctx.printer.status(&next);
+        }
+        Err(e) => ctx
+            .printer
+            .warn(&format!("cannot tell what the next `penv sync` does: {e}")),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(ctx: &Ctx, as_json: bool) {

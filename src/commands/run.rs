@@ -8,50 +8,37 @@ use std::process::{Command, ExitCode};
 
 use crate::cli::RunArgs;
 use crate::diagnostics::display_path;
-use crate::ops::sync::{self, Options};
+use crate::ops::activate::Activation;
+use crate::ops::sync::{self, InUse, Options};
 use crate::ops::{Ctx, use_env};
+use crate::plan::Plan;
 use crate::venv::Readiness;
 use crate::{Error, platform};
 
 pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
+    if args.list {
+        return super::task::list(ctx);
+    }
+    // A task of the project, unless `--` says the word is an executable.
+    if let Some(name) = args.task_name()
+        && let Some(project) = super::task::with_task(name)
+    {
+        return super::task::run(ctx, args, &project, name);
+    }
     // A script with a `# /// script` block runs in its own env (PEP 723).
-    if let Some(script) = super::script::in_command(ctx, &args.command)? {
+    if let Some(script) = super::script::in_command(ctx, args.argv())? {
         return super::script::run(ctx, args, script);
     }
-    // As a plain `penv sync` does: a `pylock.toml` out of date against
-    // penv.toml is locked again first (uv's `run` does the same).
-    if !args.no_sync {
-        sync::lock_first(ctx, args.spec.python.clone(), crate::plan::LockUse::Auto)?;
-    }
-    // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
-    let plan = super::plan_sticky(ctx, &args.spec)?;
+    let (plan, in_use) = synced(ctx, &args.spec, args.no_sync)?;
     let env = &plan.paths.env;
-    // A lock held until `exec` closes it: no rebuild can start between the
-    // check and the command.
-    let in_use = if args.no_sync {
-        let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
-        let (readiness, in_use) =
-            use_env::without_sync(&plan, ctx.data_dir.as_deref(), rebuilding)?;
-        if let Readiness::Stale { why, .. } = &readiness {
-            ctx.printer.warn(&format!(
-                "`{}` is {} (--no-sync): {}",
-                display_path(env),
-                readiness.name(),
-                why.join("; ")
-            ));
-        }
-        in_use
-    } else {
-        sync::sync(ctx, &plan, Options::default())?.1
-    };
     // Held by the command until it exits: prune never deletes the env
     // under it.
     let _running = in_use.into_running(&plan.paths);
-    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let (program, rest) = args.argv().split_first().expect("clap requires a command");
     let resolved = resolve_program(env, program, &ctx.vars.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args).args(rest);
-    activate(&mut cmd, env, ctx.vars.path.as_ref());
+    activation(ctx, &plan).apply(&mut cmd);
     Err(Error::Exec {
         program: resolved.program.clone(),
         source: platform::exec(cmd),
@@ -59,14 +46,14 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
 }
 
 /// What to execute for the command line's first word.
-struct Program {
-    program: PathBuf,
-    leading_args: Vec<OsString>,
+pub(super) struct Program {
+    pub(super) program: PathBuf,
+    pub(super) leading_args: Vec<OsString>,
 }
 
 /// A `.py` file runs with the env's python; else the env's `bin/NAME`; else
 /// NAME from `PATH`.
-fn resolve_program(
+pub(super) fn resolve_program(
     env: &Path,
     program: &OsString,
     path_dirs: &[PathBuf],
@@ -111,15 +98,49 @@ fn resolve_program(
     }
 }
 
-/// What `bin/activate` does: `VIRTUAL_ENV`, the env's bin first on `PATH`,
-/// `PYTHONHOME` unset.
-pub(super) fn activate(cmd: &mut Command, env: &Path, path: Option<&OsString>) {
-    let mut dirs = vec![env.join(platform::BIN_DIR)];
-    if let Some(path) = path {
-        dirs.extend(std::env::split_paths(path));
+/// The env of the project, synced first (as a plain `penv sync` would:
+/// a `pylock.toml` out of date is locked again, uv's `run` does the same)
+/// unless `no_sync`, and the lock it was checked under, for the caller to
+/// hold until it becomes its command: no rebuild starts in between.
+pub(super) fn synced(
+    ctx: &Ctx,
+    spec: &crate::cli::SpecArgs,
+    no_sync: bool,
+) -> Result<(Plan, InUse), Error> {
+    if !no_sync {
+        sync::lock_first(ctx, spec.python.clone(), crate::plan::LockUse::Auto)?;
     }
-    if let Ok(joined) = std::env::join_paths(dirs) {
-        cmd.env("PATH", joined);
-    }
-    cmd.env("VIRTUAL_ENV", env).env_remove("PYTHONHOME");
+    // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
+    let plan = super::plan_sticky(ctx, spec)?;
+    let env = &plan.paths.env;
+    let in_use = if no_sync {
+        let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";
+        let (readiness, in_use) =
+            use_env::without_sync(&plan, ctx.data_dir.as_deref(), rebuilding)?;
+        if let Readiness::Stale { why, .. } = &readiness {
+            ctx.printer.warn(&format!(
+                "`{}` is {} (--no-sync): {}",
+                display_path(env),
+                readiness.name(),
+                why.join("; ")
+            ));
+        }
+        in_use
+    } else {
+        sync::sync(ctx, &plan, Options::default())?.1
+    };
+    Ok((plan, in_use))
+}
+
+/// What `bin/activate` does, for the plan's env: `VIRTUAL_ENV`, the env's
+/// bin first on `PATH`, `PYTHONHOME` unset; the prompt is `[venv] prompt`,
+/// else the project directory's name.
+pub(super) fn activation(ctx: &Ctx, plan: &Plan) -> Activation {
+    let prompt = plan.project.config.venv.prompt.clone().unwrap_or_else(|| {
+        plan.project
+            .root
+            .file_name()
+            .map_or_else(|| "penv".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    Activation::new(&plan.paths.env, ctx.vars.path.as_ref(), prompt)
 }

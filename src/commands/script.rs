@@ -76,8 +76,8 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCod
     in_use.hold_through_exec();
     let python = platform::env_python(env);
     let mut cmd = Command::new(&python);
-    cmd.args(&args.command);
-    super::run::activate(&mut cmd, env, ctx.vars.path.as_ref());
+    cmd.args(args.argv());
+    super::run::activation(ctx, &plan).apply(&mut cmd);
     Err(Error::Exec {
         program: python,
         source: platform::exec(cmd),

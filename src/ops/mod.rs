@@ -7,9 +7,11 @@
 //! on disk ([`envs`]), cleaning the cache ([`cache`]), editing the
 //! requirements then syncing ([`edit`]), writing a project file from
 //! what a directory holds ([`init`]), and the git hooks that sync on
-//! checkout ([`hook`]). A new command is a
+//! checkout ([`hook`]), pinning the Python in `.python-version` ([`pin`]), and activation for
+//! `run`, `penv activate` and `penv shell` ([`activate`], [`shell`]). A new command is a
 //! file in `commands/` calling these; a new operation is a file here.
 
+pub(crate) mod activate;
 pub(crate) mod artifacts;
 pub(crate) mod build;
 pub(crate) mod cache;
@@ -20,7 +22,9 @@ pub(crate) mod envs;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;
+pub(crate) mod pin;
 pub(crate) mod script;
+pub(crate) mod shell;
 pub(crate) mod stored;
 pub(crate) mod sync;
 pub(crate) mod use_env;

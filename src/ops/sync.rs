@@ -86,7 +86,7 @@ impl InUse {
             lock.share_with_children();
         }
         Running {
-            _checked: self,
+            checked: self,
             _in_use: in_use,
         }
     }
@@ -101,8 +101,17 @@ impl InUse {
 /// The locks a `penv run` holds into `exec`: the check's (let go there)
 /// and the in-use lock (held by the command until it exits).
 pub(crate) struct Running {
-    _checked: InUse,
+    checked: InUse,
     _in_use: Option<fs::FileLock>,
+}
+
+impl Running {
+    /// Lets go of the check's lock now rather than at `exec`, keeping the
+    /// in-use lock: for a task's dependencies, which penv runs as children
+    /// and waits for, so that a sync never waits for a command to end.
+    pub(crate) fn release_check(&mut self) {
+        self.checked = InUse(None);
+    }
 }
 
 /// Brings the env up to date ([`sync_env`]) and records it in penv's

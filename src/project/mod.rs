@@ -27,13 +27,17 @@ pub mod model;
 mod pip_options;
 mod pyproject;
 mod script;
+pub(crate) mod tasks;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::ProjectError;
-pub use model::{Config, GroupConfig, GroupTable, LinkMode, PipConfig, VenvConfig};
+pub use model::{
+    Config, GroupConfig, GroupTable, LinkMode, PipConfig, TaskCommand, TaskConfig, TaskTable,
+    VenvConfig,
+};
 
 use crate::diagnostics::Location;
 

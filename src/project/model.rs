@@ -58,6 +58,138 @@ pub struct Config {
     /// Options for `pip install`.
     #[serde(default, skip_serializing_if = "PipConfig::is_default")]
     pub pip: PipConfig,
+
+    /// Named commands, run in the env by `penv run NAME [ARGS…]`: a command
+    /// line (split as a shell would, but run without one), an array of
+    /// arguments, or a table with `cmd`, `env`, `cwd`, `help` and
+    /// `depends`. Not part of the spec: editing a task rebuilds nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks: BTreeMap<String, TaskConfig>,
+}
+
+/// A task: what `penv run NAME` runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TaskConfig {
+    /// `test = "pytest -x tests"`: split into words as a POSIX shell
+    /// would (quotes, backslashes), then run without a shell.
+    Line(String),
+    /// `fmt = ["ruff", "format", "."]`: the arguments as they are.
+    Args(Vec<String>),
+    /// `check = { cmd = "pytest", depends = ["lint"], help = "…" }`.
+    Table(TaskTable),
+}
+
+/// A task written as a table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TaskTable {
+    /// The command: a line or an array of arguments. Optional when
+    /// `depends` names tasks (a task made of others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<TaskCommand>,
+
+    /// More environment variables for the command (over the env's
+    /// activation).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+
+    /// The directory to run in, relative to the project file (default:
+    /// the project file's directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+
+    /// One line for `penv run --list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+
+    /// Tasks run first, in order, each once (a cycle is an error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
+}
+
+/// A task's command: a line or an array of arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a command line (a string) or an array of arguments"
+)]
+pub enum TaskCommand {
+    /// Split into words as a POSIX shell would.
+    Line(String),
+    /// The arguments as they are.
+    Args(Vec<String>),
+}
+
+/// By hand rather than `untagged`: a table's own errors (an unknown key,
+/// with serde's list of the known ones for the "did you mean" hint) are
+/// kept, where `untagged` would give only a generic message.
+impl<'de> Deserialize<'de> for TaskConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TaskConfig;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a task: a command line (a string), an array of arguments, or a table with `cmd`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TaskConfig, E> {
+                Ok(TaskConfig::Line(v.to_owned()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<TaskConfig, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(TaskConfig::Args)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TaskConfig, A::Error> {
+                TaskTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TaskConfig::Table)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl TaskConfig {
+    /// Its command, when it has one.
+    pub(crate) fn command(&self) -> Option<TaskCommand> {
+        match self {
+            Self::Line(line) => Some(TaskCommand::Line(line.clone())),
+            Self::Args(args) => Some(TaskCommand::Args(args.clone())),
+            Self::Table(t) => t.cmd.clone(),
+        }
+    }
+
+    /// Its table, or an empty one for the short forms.
+    pub(crate) fn table(&self) -> Option<&TaskTable> {
+        match self {
+            Self::Table(t) => Some(t),
+            Self::Line(_) | Self::Args(_) => None,
+        }
+    }
+
+    /// The tasks it depends on.
+    pub(crate) fn depends(&self) -> &[String] {
+        self.table().map_or(&[], |t| &t.depends)
+    }
+}
+
+impl TaskCommand {
+    /// Its words; `None` for a line a shell could not split (an open quote).
+    pub(crate) fn words(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Line(line) => shlex::split(line),
+            Self::Args(args) => Some(args.clone()),
+        }
+    }
 }
 
 /// A group: its requirements, as an array or as a table that may also

@@ -131,6 +131,7 @@ pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
             ));
         }
     }
+    super::tasks::validate(project, &invalid)?;
     for (i, link) in config.pip.find_links.iter().enumerate() {
         if link.trim().is_empty() {
             return Err(invalid(

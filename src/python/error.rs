@@ -49,6 +49,14 @@ pub enum PythonError {
         /// Where the project file names it, when it does.
         location: Option<Location>,
     },
+    /// `penv python pin` was given a request `.python-version` cannot hold.
+    #[error("`{request}` cannot be pinned in `.python-version`: {reason}")]
+    NotPinnable {
+        /// As given.
+        request: String,
+        /// Which form it is.
+        reason: &'static str,
+    },
     /// `--python` picked a version the project says it does not support.
     #[error(
         "Python {version} (from {from}) does not satisfy `requires-python = \"{requires}\"` in `{}`",
@@ -87,6 +95,9 @@ impl PythonError {
                 "choose a Python that the project supports, or widen `requires-python`".to_owned(),
             ),
             Self::VersionFile(e) => Some(e.hint()),
+            Self::NotPinnable { .. } => Some(
+                "pin a version (`3.12`, `3.12.4`) or an implementation and version (`pypy3.10`); a range or a path goes in `python` of penv.toml".to_owned(),
+            ),
         }
     }
 
@@ -97,7 +108,7 @@ impl PythonError {
             | Self::NotAnInterpreter { location, .. }
             | Self::Conflict { location, .. } => location.as_ref(),
             Self::VersionFile(e) => e.location(),
-            Self::NotFound { .. } => None,
+            Self::NotFound { .. } | Self::NotPinnable { .. } => None,
         }
     }
 

@@ -226,6 +226,8 @@ pub enum RequestSource {
     CommandLine,
     /// `penv python find REQ`.
     FindArgument,
+    /// `penv python pin VERSION`.
+    PinArgument,
     /// `PENV_PYTHON`.
     EnvVar,
     /// `python` in the project file.
@@ -244,6 +246,7 @@ impl fmt::Display for RequestSource {
         match self {
             Self::CommandLine => f.write_str("--python"),
             Self::FindArgument => f.write_str("the argument of `penv python find`"),
+            Self::PinArgument => f.write_str("the argument of `penv python pin`"),
             Self::EnvVar => f.write_str("PENV_PYTHON"),
             Self::ProjectFile(p) => write!(f, "`python` in `{}`", display_path(p)),
             Self::PythonVersionFile(p, line) => write!(f, "`{}` line {line}", display_path(p)),

@@ -31,8 +31,10 @@ mod pyproject;
 mod relocate;
 mod rough_edges;
 mod script;
+mod shell;
 mod store;
 mod sync;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
