@@ -14,6 +14,7 @@ mod lock;
 mod python;
 mod remove;
 mod run;
+mod running;
 mod script;
 mod shell;
 mod status;

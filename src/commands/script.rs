@@ -77,7 +77,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCod
     let python = platform::env_python(env);
     let mut cmd = Command::new(&python);
     cmd.args(args.argv());
-    super::run::activation(ctx, &plan).apply(&mut cmd);
+    super::running::activation(ctx, &plan).apply(&mut cmd);
     Err(Error::Exec {
         program: python,
         source: platform::exec(cmd),

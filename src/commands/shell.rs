@@ -19,9 +19,9 @@ pub(super) fn shell(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode, Error> {
         .into());
     }
     let (program, kind) = shell::users_shell(&ctx.vars)?;
-    let (plan, in_use) = super::run::synced(ctx, &args.spec, false)?;
+    let (plan, in_use) = super::running::synced(ctx, &args.spec, false)?;
     shell::check_not_nested(&ctx.vars, &plan.paths.env)?;
-    let activation = super::run::activation(ctx, &plan);
+    let activation = super::running::activation(ctx, &plan);
     // Held by the shell until it exits, as `run` holds its command's.
     let _running = in_use.into_running(&plan.paths);
     let cmd = shell::command(
@@ -55,8 +55,8 @@ pub(super) fn activate(ctx: &Ctx, args: &ActivateArgs) -> Result<ExitCode, Error
             .and_then(Shell::of_program)
             .unwrap_or(Shell::Sh),
     };
-    let (plan, _in_use) = super::run::synced(ctx, &args.spec, false)?;
-    let activation = super::run::activation(ctx, &plan);
+    let (plan, _in_use) = super::running::synced(ctx, &args.spec, false)?;
+    let activation = super::running::activation(ctx, &plan);
     let script = activation
         .script(kind)
         .ok_or_else(|| ShellError::CannotQuote {

@@ -61,13 +61,13 @@ pub(super) fn run(
 ) -> Result<ExitCode, Error> {
     let order = tasks::order(&project.config.tasks, name)
         .expect("tasks were checked for cycles when the project loaded");
-    let (plan, in_use) = super::run::synced(ctx, &args.spec, args.no_sync)?;
+    let (plan, in_use) = super::running::synced(ctx, &args.spec, args.no_sync)?;
     // Held until the last command exits, as `run` holds its command's; the
     // check's lock is let go before the dependencies run (a sync never
     // waits for a command).
     let mut running = in_use.into_running(&plan.paths);
     running.release_check();
-    let activation = super::run::activation(ctx, &plan);
+    let activation = super::running::activation(ctx, &plan);
     let (last, first) = order.split_last().expect("a task's order ends with it");
     for dep in first {
         let Some(mut cmd) = command(ctx, &plan, &activation, dep, &[])? else {
@@ -124,7 +124,7 @@ fn command(
     } else {
         OsString::from(first)
     };
-    let resolved = super::run::resolve_program(&plan.paths.env, &first, &ctx.vars.path_dirs())?;
+    let resolved = super::running::resolve_program(&plan.paths.env, &first, &ctx.vars.path_dirs())?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args)
         .args(rest)
