@@ -126,7 +126,7 @@ pub(crate) fn build(
         packages,
         tool,
     };
-    // What penv writes, it must read back (`model::parse` checks the same):
+    // What penv writes, it must read back (`lock::parse` checks the same):
     // a file pip resolved to that fails the check is not written at all.
     super::check::check(&lock, &context.lock_dir).map_err(|problem| LockError::Unsupported {
         requirement: problem.name.clone(),

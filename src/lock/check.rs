@@ -205,7 +205,7 @@ fn file_names(
     }
     if let Some(text) = path {
         fields::path(text).map_err(|why| at(&["path"], why))?;
-        let file = super::select::file_url(&lock_dir.join(text));
+        let file = fields::file_url(&lock_dir.join(text));
         let url = url::Url::parse(&file).map_err(|e| {
             at(
                 &["path"],

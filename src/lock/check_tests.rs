@@ -1,5 +1,6 @@
 use super::*;
-use crate::lock::model::{LockFileError, parse};
+use crate::lock::model::LockFileError;
+use crate::lock::parse;
 
 const HEADER: &str = "lock-version = \"1.0\"\ncreated-by = \"x\"\n";
 

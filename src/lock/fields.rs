@@ -402,7 +402,7 @@ pub(crate) fn pip_file_name(url: &Url) -> String {
 }
 
 /// The file name of a lock's `path` as the URL penv makes of it
-/// (`select::file_url`): joined to `lock_dir`, `..` resolved lexically.
+/// ([`file_url`]): joined to `lock_dir`, `..` resolved lexically.
 pub(crate) fn path_file_name(lock_dir: &Path, text: &str) -> Option<String> {
     let joined = lock_dir.join(text);
     let absolute = std::path::absolute(&joined).unwrap_or(joined);
@@ -410,6 +410,36 @@ pub(crate) fn path_file_name(lock_dir: &Path, text: &str) -> Option<String> {
     match normal.components().next_back()? {
         Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
         _ => None,
+    }
+}
+
+/// What a `file://` URL percent-encodes in a path.
+const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    // Left out of URLs by RFC 3986: `fields::url` refuses them unencoded.
+    .add(b'^')
+    .add(b'|')
+    .add(b'\\');
+
+/// A `file://` URL for a local path (made absolute), percent-encoded.
+pub(crate) fn file_url(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| std::path::PathBuf::from(path));
+    let absolute = crate::fs::normalize_lexically(&absolute);
+    let text = absolute.to_string_lossy().replace('\\', "/");
+    let encoded = percent_encoding::utf8_percent_encode(&text, SET).to_string();
+    if encoded.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        format!("file:///{encoded}")
     }
 }
 

@@ -420,7 +420,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_recorded_hash_is_read_from_tool_penv() {
-        let lock = super::super::model::parse(
+        let lock = super::super::parse(
             "lock-version = \"1.0\"\ncreated-by = \"penv\"\n[tool.penv]\ninputs-hash = \"ab\"\n",
             std::path::Path::new("p"),
         )

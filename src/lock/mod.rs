@@ -14,6 +14,7 @@ mod markers;
 pub(crate) mod model;
 pub(crate) mod report;
 pub(crate) mod select;
+mod select_error;
 mod tags;
 pub(crate) mod unhashed;
 pub(crate) mod write;
@@ -122,7 +123,26 @@ pub(crate) const LOCK_FILE: crate::text_file::Kind = crate::text_file::Kind {
 /// Reads and parses the lock at `path`; `None` when there is no file.
 pub(crate) fn read(path: &std::path::Path) -> Result<Option<model::PyLock>, LockFileError> {
     match crate::text_file::read_optional(path, LOCK_FILE)? {
-        Some(text) => model::parse(&text, path).map(Some),
+        Some(text) => parse(&text, path).map(Some),
         None => Ok(None),
     }
+}
+
+/// Parses the text of a `pylock.toml` read from `path` (named in errors),
+/// and checks every entry (`check`): nothing of a lock reaches pip but
+/// values penv read as what PEP 751 says they are.
+pub(crate) fn parse(text: &str, path: &std::path::Path) -> Result<model::PyLock, LockFileError> {
+    let lock = model::parse_unchecked(text, path)?;
+    let lock_dir = path.parent().unwrap_or(std::path::Path::new(""));
+    check::check(&lock, lock_dir).map_err(|problem| LockFileError::Entry {
+        location: Location::from_span(
+            path,
+            text,
+            check::span(text, &problem.path()).unwrap_or(0..0),
+        ),
+        entry: problem.entry(),
+        field: problem.field(),
+        why: problem.why,
+    })?;
+    Ok(lock)
 }

@@ -270,8 +270,9 @@ impl LockFileError {
     }
 }
 
-/// Parses the text of a `pylock.toml` read from `path` (named in errors).
-pub(crate) fn parse(text: &str, path: &Path) -> Result<PyLock, LockFileError> {
+/// Parses the text of a `pylock.toml` read from `path` (named in errors)
+/// into its model, unchecked: [`super::parse`] checks every entry too.
+pub(super) fn parse_unchecked(text: &str, path: &Path) -> Result<PyLock, LockFileError> {
     let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| LockFileError::Invalid {
         location: Location::from_span(path, text, e.span().unwrap_or(0..0)),
         message: format!("invalid TOML: {}", e.message().trim_end()),
@@ -295,23 +296,13 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PyLock, LockFileError> {
         location: Location::from_span(path, text, e.span().unwrap_or(0..0)),
         message: e.message().trim_end().replace("a sequence", "an array"),
     })?;
-    let lock_dir = path.parent().unwrap_or(Path::new(""));
-    super::check::check(&lock, lock_dir).map_err(|problem| LockFileError::Entry {
-        location: Location::from_span(
-            path,
-            text,
-            super::check::span(text, &problem.path()).unwrap_or(0..0),
-        ),
-        entry: problem.entry(),
-        field: problem.field(),
-        why: problem.why,
-    })?;
     Ok(lock)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lock::parse;
 
     /// A lock in the shape `uv export --format pylock.toml` writes.
     const UV_STYLE: &str = r#"

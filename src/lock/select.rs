@@ -16,7 +16,7 @@
 //! Markers are evaluated by `markers`, wheel tags ranked by `tags`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::fields::{self, FILE_SCHEMES};
 use super::markers::{Sets, evaluate, normalize_name};
 use super::model::{Artifact, Package, PyLock};
+pub use super::select_error::SelectError;
 use super::tags::wheel_rank;
 use super::unhashed::{Unhashed, unhashed};
 use crate::python::interpreter::Markers;
@@ -122,107 +123,6 @@ pub(crate) struct Chosen {
     pub(crate) groups: Vec<String>,
     /// The extras that applied, normalized and sorted.
     pub(crate) extras: Vec<String>,
-}
-
-/// Why a lock cannot be installed here.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SelectError {
-    /// No `environments` marker matches.
-    #[error(
-        "the lock is for {}, and this interpreter ({current}) matches none of them",
-        environments.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" or ")
-    )]
-    NoEnvironment {
-        /// The lock's `environments`.
-        environments: Vec<String>,
-        /// The interpreter's values of the usual markers.
-        current: String,
-    },
-    /// `requires-python` excludes the interpreter.
-    #[error(
-        "the lock has `requires-python = \"{specifier}\"`, and this interpreter is Python {version}"
-    )]
-    RequiresPython {
-        /// The specifier.
-        specifier: String,
-        /// The interpreter's full version.
-        version: String,
-    },
-    /// A group the lock does not have.
-    #[error("the lock has no dependency group `{name}` (it has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
-    UnknownGroup {
-        /// The group asked for.
-        name: String,
-        /// The lock's `dependency-groups`.
-        known: Vec<String>,
-    },
-    /// An extra the lock does not have.
-    #[error("the lock has no extra `{name}` (it has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
-    UnknownExtra {
-        /// The extra asked for.
-        name: String,
-        /// The lock's `extras`.
-        known: Vec<String>,
-    },
-    /// A marker penv cannot evaluate.
-    #[error("the marker `{marker}`{} cannot be evaluated: {reason}", package.as_ref().map(|p| format!(" of package `{p}`")).unwrap_or_default())]
-    BadMarker {
-        /// The package it belongs to (`None`: an `environments` marker).
-        package: Option<String>,
-        /// The marker.
-        marker: String,
-        /// Why.
-        reason: String,
-    },
-    /// Two entries of one package both apply.
-    #[error("the lock has more than one entry for `{name}` that applies to this interpreter")]
-    Duplicate {
-        /// The package.
-        name: String,
-    },
-    /// A value penv does not hand to pip, found after the lock was read:
-    /// as it is selected or rendered for pip.
-    #[error("{entry}: `{field}` {why}")]
-    Refused {
-        /// The entry, for messages: ``package `six` ``.
-        entry: String,
-        /// The field.
-        field: String,
-        /// What is wrong.
-        why: String,
-    },
-    /// `sync --locked`, and archives the lock gives no hash for.
-    #[error(
-        "the lock gives no hash for the archive of {}, and `--locked` installs only what pip can check",
-        archives.join(", ")
-    )]
-    UnhashedArchives {
-        /// Each archive: `` `name` (`url`) ``.
-        archives: Vec<String>,
-    },
-    /// Nothing of a package can be installed here.
-    #[error("nothing of package `{name}` in the lock can be installed here: {reason}")]
-    NothingInstallable {
-        /// The package.
-        name: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-impl SelectError {
-    /// What to do about it.
-    pub(crate) fn hint(&self) -> String {
-        match self {
-            Self::NoEnvironment { .. } | Self::RequiresPython { .. } => "the lock was made for another interpreter or platform: run `penv lock` to lock for this one".to_owned(),
-            Self::UnknownGroup { .. } => "ask for a group the lock has, or run `penv lock` to lock every group of penv.toml".to_owned(),
-            Self::UnknownExtra { .. } => "ask for an extra the lock has, or run `penv lock` to lock every extra of the project".to_owned(),
-            Self::NothingInstallable { .. } => "run `penv lock` to lock for this interpreter, or add a wheel or sdist for it to the lock".to_owned(),
-            Self::BadMarker { .. } | Self::Duplicate { .. } => "fix the lock, or run `penv lock` to write it again".to_owned(),
-            Self::Refused { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or run `penv lock` to write the lock again".to_owned(),
-            Self::UnhashedArchives { .. } => "add the archive's hash to the lock (`hashes = { sha256 = \"…\" }`, as PEP 751 requires), or sync without `--locked` to install it unchecked".to_owned(),
-        }
-    }
 }
 
 /// Whether `lock` was made for an interpreter with these markers: one of
@@ -431,7 +331,8 @@ fn artifact(
         (Some(url), _) => fields::url(url, FILE_SCHEMES).map_err(refused("url"))?,
         (None, Some(path)) => {
             fields::path(path).map_err(refused("path"))?;
-            fields::url(&file_url(&lock_dir.join(path)), FILE_SCHEMES).map_err(refused("path"))?
+            fields::url(&fields::file_url(&lock_dir.join(path)), FILE_SCHEMES)
+                .map_err(refused("path"))?
         }
         (None, None) => return Err(nothing("its file has neither `url` nor `path`".to_owned())),
     };
@@ -458,36 +359,6 @@ fn artifact(
 /// Said where a platform wheel was passed over because the interpreter's
 /// tags are not known.
 pub(crate) const UNKNOWN_TAGS: &str = " (penv could not ask this interpreter which platform tags it supports: it found no pip wheel in `ensurepip/_bundled` or the distribution's wheel directory, and neither pip nor `packaging` imports, so only pure-Python wheels were considered)";
-
-/// What a `file://` URL percent-encodes in a path.
-const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    // Left out of URLs by RFC 3986: `fields::url` refuses them unencoded.
-    .add(b'^')
-    .add(b'|')
-    .add(b'\\');
-
-/// A `file://` URL for a local path (made absolute), percent-encoded.
-pub(super) fn file_url(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-    let absolute = crate::fs::normalize_lexically(&absolute);
-    let text = absolute.to_string_lossy().replace('\\', "/");
-    let encoded = percent_encoding::utf8_percent_encode(&text, SET).to_string();
-    if encoded.starts_with('/') {
-        format!("file://{encoded}")
-    } else {
-        format!("file:///{encoded}")
-    }
-}
 
 fn python_allowed(specifier: &str, version: &str) -> bool {
     let (Ok(specifiers), Ok(version)) = (

@@ -1,5 +1,5 @@
 use super::*;
-use crate::lock::model::parse;
+use crate::lock::parse;
 
 fn markers(version: &str, platform: &str) -> Markers {
     Markers {

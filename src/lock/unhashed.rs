@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, FILE_SCHEMES};
 use super::model::{Archive, Directory, Package, Vcs};
-use super::select::SelectError;
+use super::select_error::SelectError;
 
 /// One entry to install without a hash check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +176,7 @@ fn vcs_source(vcs: &Vcs, lock_dir: &Path) -> Result<UnhashedSource, Refusal> {
         }
         (None, Some(path)) => {
             fields::path(path).map_err(|why| ("vcs.path", why))?;
-            local_host(&super::select::file_url(&lock_dir.join(path)))
+            local_host(&fields::file_url(&lock_dir.join(path)))
         }
         (None, None) => {
             return Err(("vcs", "has neither `url` nor `path`".to_owned()));
@@ -206,7 +206,7 @@ fn archive_source(archive: &Archive, lock_dir: &Path) -> Result<UnhashedSource, 
         (Some(url), _) => fields::url(url, FILE_SCHEMES).map_err(|why| ("archive.url", why))?,
         (None, Some(path)) => {
             fields::path(path).map_err(|why| ("archive.path", why))?;
-            fields::url(&super::select::file_url(&lock_dir.join(path)), FILE_SCHEMES)
+            fields::url(&fields::file_url(&lock_dir.join(path)), FILE_SCHEMES)
                 .map_err(|why| ("archive.path", why))?
         }
         (None, None) => return Err(("archive", "has neither `url` nor `path`".to_owned())),
@@ -227,7 +227,7 @@ fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::model::parse;
+    use crate::lock::parse;
 
     const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 

@@ -4,7 +4,7 @@
 //!
 //! Invariant: the text depends only on the lock's values — keys in a fixed
 //! order, no timestamps — so the same resolution writes the same bytes,
-//! and what is written reads back ([`super::model::parse`]) as the same lock.
+//! and what is written reads back ([`super::parse`]) as the same lock.
 
 use std::fmt::Write as _;
 
@@ -117,7 +117,7 @@ fn key(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::parse;
+    use super::super::parse;
     use super::*;
 
     const LOCK: &str = r#"lock-version = "1.0"

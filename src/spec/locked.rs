@@ -77,7 +77,7 @@ impl ReadLock {
         else {
             return Ok(None);
         };
-        let lock = crate::lock::model::parse(&text, path).map_err(SpecError::Lock)?;
+        let lock = crate::lock::parse(&text, path).map_err(SpecError::Lock)?;
         Ok(Some(Self {
             path: path.to_owned(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),

@@ -124,7 +124,7 @@ mod tests {
             "lock-version = \"1.0\"\ncreated-by = \"penv\"\n".to_owned(),
             |text, (n, v)| format!("{text}[[packages]]\nname = \"{n}\"\nversion = \"{v}\"\n"),
         );
-        crate::lock::model::parse(&text, Path::new("p")).unwrap()
+        crate::lock::parse(&text, Path::new("p")).unwrap()
     }
 
     #[test]
