@@ -23,8 +23,9 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     if !args.no_sync {
         sync::lock_first(ctx, args.spec.python.clone(), crate::plan::LockUse::Auto)?;
     }
-    // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
-    let plan = super::plan_sticky(ctx, &args.spec)?;
+    // A plain `penv run` after `sync --group docs` keeps `docs`, as every
+    // command does ([`crate::plan::Plan::for_env`]).
+    let plan = super::plan(ctx, &args.spec)?;
     let env = &plan.paths.env;
     // A lock held until `exec` closes it: no rebuild can start between the
     // check and the command.

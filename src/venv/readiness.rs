@@ -264,20 +264,23 @@ impl Readiness {
         matches!(self, Self::Fresh(_) | Self::Stale { moved: false, .. })
     }
 
-    /// What to do about an env that cannot be used as it is;
-    /// `when_rebuilding` is the advice while another penv rebuilds it.
-    pub(crate) fn hint(&self, when_rebuilding: &str) -> String {
+    /// What to do about an env that cannot be used as it is: `sync` is
+    /// the command that brings it up to date keeping the selection it is
+    /// judged with (`penv sync --group tests`, from
+    /// `Plan::sync_command`); `when_rebuilding` is the advice while
+    /// another penv rebuilds it.
+    pub(crate) fn hint(&self, sync: &str, when_rebuilding: &str) -> String {
         match self {
             Self::Rebuilding => when_rebuilding.to_owned(),
-            Self::Missing => "run `penv sync` first".to_owned(),
+            Self::Missing => format!("run `{sync}` first"),
             Self::Foreign => {
-                "run `penv sync` (with `--force` for a venv penv did not create)".to_owned()
+                format!("run `{sync}` (with `--force` for a venv penv did not create)")
             }
             Self::Unfinished { .. } => {
-                "run `penv sync`: it finishes or undoes the interrupted build".to_owned()
+                format!("run `{sync}`: it finishes or undoes the interrupted build")
             }
             Self::Fresh(_) | Self::Stale { .. } | Self::Broken { .. } => {
-                "run `penv sync` to rebuild it".to_owned()
+                format!("run `{sync}` to rebuild it")
             }
         }
     }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::plan::{Plan, Selection};
+use crate::plan::{Chosen, ForEnv, Plan, Selection};
 use crate::project::Project;
 use crate::registry::{self, Record};
 use crate::venv::found::{self, Kind};
@@ -275,29 +275,19 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                 )],
             );
         }
-        // The groups it was built with, so that an env synced with
-        // `--group dev` is compared with the same selection.
+        // As every command judges it: the plan a plain `penv status` or
+        // `penv sync --check` in the project makes (the groups the env was
+        // synced with, `pylock.toml` when there is one), and its verdict.
         let selection = Selection {
             python: None,
-            groups: crate::state::State::read(env)
-                .ok()
-                .flatten()
-                .map(|s| {
-                    s.selection.unwrap_or_else(|| crate::spec::GroupSelection {
-                        groups: s.spec.groups.into_keys().collect(),
-                        no_default_groups: true,
-                        ..Default::default()
-                    })
-                })
-                .unwrap_or_default(),
-            // As a plain sync would: from `pylock.toml` when there is one.
+            groups: crate::spec::GroupSelection::default(),
             lock: crate::plan::LockUse::Auto,
         };
         match Project::load(&record.project_file)
             .map_err(crate::Error::from)
-            .and_then(|p| Plan::new(p, selection, &ctx.vars, &ctx.prober))
+            .and_then(|p| Plan::for_env(p, selection, Chosen::Nothing, &ctx.vars, &ctx.prober))
         {
-            Ok(plan) => {
+            Ok(ForEnv { plan, gave_way }) => {
                 let same = plan.paths.env.canonicalize().ok().as_deref() == Some(env);
                 if !same {
                     return (
@@ -309,10 +299,9 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                         )],
                     );
                 }
-                return verdict(&Readiness::now(
-                    &plan.paths,
-                    Want::Spec(&plan.spec, &plan.hash),
-                ));
+                let (state, mut why) = verdict(&plan.readiness());
+                why.extend(gave_way.filter(|_| state != EnvState::Ok));
+                return (state, why);
             }
             Err(e) => plan_error = Some(e.to_string()),
         }
