@@ -32,6 +32,7 @@ mod rough_edges;
 mod script;
 mod store;
 mod sync;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
