@@ -276,7 +276,11 @@ pub(crate) struct EnvsArgs {
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub(crate) scan: Vec<PathBuf>,
 
-    /// Print JSON on stdout
+    /// List each stash entry and store entry on its own line (else folded under their env, and into one store line)
+    #[arg(long)]
+    pub(crate) all: bool,
+
+    /// Print JSON on stdout (every env, stash and store entries included)
     #[arg(long)]
     pub(crate) json: bool,
 }
