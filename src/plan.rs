@@ -284,10 +284,7 @@ impl Plan {
     /// The one verdict on the plan's env: [`Readiness::now`] against the
     /// plan's spec. Every command that judges a project's env asks this.
     pub(crate) fn readiness(&self) -> crate::venv::Readiness {
-        crate::venv::Readiness::now(
-            &self.paths,
-            crate::venv::Want::Spec(&self.spec, &self.hash),
-        )
+        crate::venv::Readiness::now(&self.paths, crate::venv::Want::Spec(&self.spec, &self.hash))
     }
 
     /// The `penv sync` that brings this plan's env up to date keeping its

@@ -42,9 +42,8 @@ pub(super) fn envs(ctx: &Ctx, args: &EnvsArgs) -> Result<ExitCode, Error> {
 /// counted once.
 fn print_table(ctx: &Ctx, listing: &Listing, all: bool) {
     let p = ctx.printer;
-    let folded = |e: &&envs::Listed| {
-        !all && (e.state == EnvState::Store || e.stashed_from.is_some())
-    };
+    let folded =
+        |e: &&envs::Listed| !all && (e.state == EnvState::Store || e.stashed_from.is_some());
     let shown: Vec<&envs::Listed> = listing.envs.iter().filter(|e| !folded(e)).collect();
     if listing.envs.is_empty() {
         p.data(

@@ -286,9 +286,9 @@ fn fold_stashes(envs: &mut [Listed], owners: &BTreeMap<PathBuf, PathBuf>, tally:
                 .keys()
                 .find(|env| {
                     env.parent() == Some(dir)
-                        && env.file_name().is_some_and(|n| {
-                            name.starts_with(&format!("{}-", n.to_string_lossy()))
-                        })
+                        && env
+                            .file_name()
+                            .is_some_and(|n| name.starts_with(&format!("{}-", n.to_string_lossy())))
                 })
                 .cloned()
         });

@@ -719,7 +719,12 @@ fn a_file_linked_into_several_envs_counts_once_and_stashes_fold_under_their_env(
     assert_eq!(entry_json["state"], "stash");
     assert_eq!(
         entry_json["stashed-from"],
-        project.join(".venv").canonicalize().unwrap().display().to_string()
+        project
+            .join(".venv")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
     );
     assert_eq!(env["stashed"]["count"], 1, "{env:#}");
     for e in [env, entry_json] {

@@ -55,8 +55,40 @@ struct Case {
     setup: fn(&Sandbox, &Path),
 }
 
+/// The states, issue 23's two samples first.
 fn cases() -> Vec<Case> {
     vec![
+        Case {
+            // Issue 23: `envs` called this env stale, every default-group
+            // package "removed", while `status` said fresh.
+            name: "built with --frozen",
+            verdict: "fresh",
+            chosen_by: "",
+            hint: "penv sync",
+            setup: |sb, py| {
+                let text = toml(
+                    sb,
+                    py,
+                    "1.0",
+                    "default-groups = [\"dev\"]|dev = [\"otherpkg\"]",
+                );
+                sb.write("penv.toml", &text);
+                ok(sb, &["lock"]);
+                ok(sb, &["sync", "--frozen"]);
+            },
+        },
+        Case {
+            // Issue 23: `doctor` and `sync --check` said "group `tests` no
+            // longer selected" while `status` said fresh.
+            name: "built with --group",
+            verdict: "fresh",
+            chosen_by: "--group tests",
+            hint: "penv sync --group tests",
+            setup: |sb, py| {
+                sb.write("penv.toml", &toml(sb, py, "1.0", ""));
+                ok(sb, &["sync", "--group", "tests"]);
+            },
+        },
         Case {
             name: "fresh",
             verdict: "fresh",
@@ -118,32 +150,6 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            // Issue 23: `envs` called this env stale, every default-group
-            // package "removed", while `status` said fresh.
-            name: "built with --frozen",
-            verdict: "fresh",
-            chosen_by: "",
-            hint: "penv sync",
-            setup: |sb, py| {
-                let text = toml(sb, py, "1.0", "default-groups = [\"dev\"]|dev = [\"otherpkg\"]");
-                sb.write("penv.toml", &text);
-                ok(sb, &["lock"]);
-                ok(sb, &["sync", "--frozen"]);
-            },
-        },
-        Case {
-            // Issue 23: `doctor` and `sync --check` said "group `tests` no
-            // longer selected" while `status` said fresh.
-            name: "built with --group",
-            verdict: "fresh",
-            chosen_by: "--group tests",
-            hint: "penv sync --group tests",
-            setup: |sb, py| {
-                sb.write("penv.toml", &toml(sb, py, "1.0", ""));
-                ok(sb, &["sync", "--group", "tests"]);
-            },
-        },
-        Case {
             name: "built with --group, then stale by spec",
             verdict: "stale",
             chosen_by: "--group tests",
@@ -197,12 +203,15 @@ fn every_command_gives_the_same_verdict_for_every_state_and_hints_keep_the_selec
         }
 
         let check = run(&sb, &["sync", "--check"]);
-        assert_code(&check, if fresh { 0 } else { 1 });
+        assert_code(&check, i32::from(!fresh));
         let said = stderr(&check);
         if fresh {
             assert!(said.contains("is up to date"), "{name}: {said}");
         } else {
-            assert!(said.contains(&format!("is {}:", case.verdict)), "{name}: {said}");
+            assert!(
+                said.contains(&format!("is {}:", case.verdict)),
+                "{name}: {said}"
+            );
             assert!(
                 said.contains(&format!("Run `{}` to update it", case.hint)),
                 "{name}: sync --check's hint keeps the selection: {said}"
@@ -210,7 +219,8 @@ fn every_command_gives_the_same_verdict_for_every_state_and_hints_keep_the_selec
         }
 
         // Exit 1 with findings: read its stdout either way.
-        let doctor: Value = serde_json::from_str(&stdout(&run(&sb, &["doctor", "--json"]))).unwrap();
+        let doctor: Value =
+            serde_json::from_str(&stdout(&run(&sb, &["doctor", "--json"]))).unwrap();
         let finding = doctor["findings"]
             .as_array()
             .unwrap()
@@ -221,9 +231,15 @@ fn every_command_gives_the_same_verdict_for_every_state_and_hints_keep_the_selec
             Some(f) => {
                 assert!(!fresh, "{name}: doctor: {doctor:#}");
                 let message = f["message"].as_str().unwrap();
-                assert!(message.contains(&format!("is {}", case.verdict)), "{name}: {f:#}");
                 assert!(
-                    f["hint"].as_str().unwrap().starts_with(&format!("run {} ", case.hint)),
+                    message.contains(&format!("is {}", case.verdict)),
+                    "{name}: {f:#}"
+                );
+                assert!(
+                    f["hint"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&format!("run {} ", case.hint)),
                     "{name}: doctor's hint keeps the selection: {f:#}"
                 );
             }
@@ -239,7 +255,10 @@ fn every_command_gives_the_same_verdict_for_every_state_and_hints_keep_the_selec
         assert_code(&which, if usable { 0 } else { 2 });
         if !usable {
             let said = stderr(&which);
-            assert!(said.contains(&format!("is {}", case.verdict)), "{name}: {said}");
+            assert!(
+                said.contains(&format!("is {}", case.verdict)),
+                "{name}: {said}"
+            );
             if case.verdict != "missing" {
                 assert!(said.contains(&format!("`{}`", case.hint)), "{name}: {said}");
             }
@@ -273,6 +292,9 @@ fn every_command_gives_the_same_verdict_for_every_state_and_hints_keep_the_selec
         let out = run(&sb, &["sync", "--quiet"]);
         assert_code(&out, 0);
         assert!(stderr(&out).is_empty(), "{name}: {}", stderr(&out));
-        assert_eq!(json(&sb, &["status", "--json"])["chosen-by"], case.chosen_by);
+        assert_eq!(
+            json(&sb, &["status", "--json"])["chosen-by"],
+            case.chosen_by
+        );
     }
 }
