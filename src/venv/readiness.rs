@@ -1,8 +1,12 @@
 //! Readiness: the one verdict on whether an env can be used as it is, and
-//! if not, why. `status`, `sync --check`, `sync`, `run`, `run --no-sync`
-//! and `which` all ask [`Readiness::now`] (or, holding the env's lock,
-//! [`Readiness::under_lock`]) and act on the answer; none decides it on its
-//! own. Nothing is created, locked or run to find out: the verdict is read
+//! if not, why. `status`, `sync --check`, `sync`, `run`, `run --no-sync`,
+//! `doctor`, `envs`, `which` and the git hook's `penv sync` all ask
+//! [`Readiness::now`] (or, holding the env's lock, [`Readiness::under_lock`])
+//! and act on the answer; none decides it on its own. What a project's env
+//! is compared with is one plan too (`Plan::for_env`: the groups the
+//! command line chooses, else those the env was last synced with), asked
+//! through `Plan::readiness`, and every hint names `Plan::sync_command`,
+//! the sync that keeps that selection. Nothing is created, locked or run to find out: the verdict is read
 //! from the state file, `pyvenv.cfg`, the links in `bin/` and a few `stat`s.
 //!
 //! An env is trusted only when penv built it, finished (the state file is
