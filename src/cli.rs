@@ -126,34 +126,10 @@ pub struct SpecArgs {
     /// Install every extra of `[project.optional-dependencies]`
     #[arg(long, conflicts_with = "extras")]
     pub(crate) all_extras: bool,
-}
 
-impl SpecArgs {
-    /// These options as they would be typed after `penv sync`.
-    pub(crate) fn as_command_line(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = String::new();
-        for group in &self.groups {
-            let _ = write!(out, " --group {group}");
-        }
-        if self.no_default_groups {
-            out.push_str(" --no-default-groups");
-        }
-        if self.all_groups {
-            out.push_str(" --all-groups");
-        }
-        for extra in &self.extras {
-            let _ = write!(out, " --extra {extra}");
-        }
-        if self.all_extras {
-            out.push_str(" --all-extras");
-        }
-        if let Some(python) = &self.python {
-            let quoted = shlex::try_quote(python).unwrap_or_else(|_| python.into());
-            let _ = write!(out, " --python {quoted}");
-        }
-        out
-    }
+    /// The project's default groups and no extras, instead of those the env was last synced with
+    #[arg(long, conflicts_with_all = ["groups", "no_default_groups", "all_groups", "extras", "all_extras"])]
+    pub(crate) default_groups: bool,
 }
 
 /// `penv sync`.
@@ -390,7 +366,11 @@ pub(crate) struct EnvsArgs {
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub(crate) scan: Vec<PathBuf>,
 
-    /// Print JSON on stdout
+    /// List each stash entry and store entry on its own line (else folded under their env, and into one store line)
+    #[arg(long)]
+    pub(crate) all: bool,
+
+    /// Print JSON on stdout (every env, stash and store entries included)
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -59,6 +59,9 @@ pub(crate) struct Plan {
     /// The spec's hash: the env's identity.
     pub(crate) hash: String,
     selection: Selection,
+    /// `--default-groups` was given over an env synced with another
+    /// selection: the command that keeps this plan must say it again.
+    defaults_by_name: bool,
     /// For a PEP 723 script: the script and the store its env is kept in.
     script: Option<(PathBuf, crate::venv::store::Store)>,
     /// Size and mtime of each requirement file, taken just after the spec
@@ -171,6 +174,25 @@ pub(crate) fn env_python(
     py::resolve(request, source, vars, prober, Some(&state.base)).ok()
 }
 
+/// What a command line chose of the groups and extras.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chosen {
+    /// Nothing (no `--group`, `--extra`…): the env's recorded selection.
+    Nothing,
+    /// `--group`, `--no-default-groups`, `--all-groups`, `--extra`,
+    /// `--all-extras`, or `--default-groups` (the project's defaults, by
+    /// name): what it says.
+    Given,
+}
+
+/// A plan made by [`Plan::for_env`], and, when the env's recorded
+/// selection no longer applies to the project (a group it was synced with
+/// is gone), the warning to show: the defaults are used instead.
+pub(crate) struct ForEnv {
+    pub(crate) plan: Plan,
+    pub(crate) gave_way: Option<String>,
+}
+
 impl Plan {
     /// The plan for `project` and a command line's selection.
     pub(crate) fn new(
@@ -198,9 +220,91 @@ impl Plan {
             spec,
             hash,
             selection,
+            defaults_by_name: false,
             script: None,
             stamps: None,
         })
+    }
+
+    /// The plan of the project's env as every command reads and syncs it
+    /// — the one rule for which groups and extras: those the command line
+    /// chooses when it chooses ([`Chosen::Given`]), else those the env was
+    /// last synced with (its state's `selection`), else the project's
+    /// defaults. So `status`, `sync`, `sync --check`, `run`, `doctor`,
+    /// `envs`, `hash` and the git hook's plain `penv sync` all judge an
+    /// env synced with `--group tests` by the same spec, and agree. A
+    /// recorded choice the project no longer allows (the group is gone)
+    /// gives way to the defaults, with a warning ([`ForEnv::gave_way`]).
+    pub(crate) fn for_env(
+        project: Project,
+        mut selection: Selection,
+        chosen: Chosen,
+        vars: &EnvVars,
+        prober: &Prober,
+    ) -> Result<ForEnv, Error> {
+        let recorded = (chosen == Chosen::Nothing)
+            .then(|| recorded_selection(&env_paths(&project)))
+            .flatten();
+        let Some(recorded) = recorded else {
+            let by_name = chosen == Chosen::Given
+                && selection.groups.is_default()
+                && recorded_selection(&env_paths(&project)).is_some();
+            let mut plan = Self::new(project, selection, vars, prober)?;
+            plan.defaults_by_name = by_name;
+            return Ok(ForEnv {
+                plan,
+                gave_way: None,
+            });
+        };
+        let file = project.file.clone();
+        selection.groups = recorded.clone();
+        match Self::new(project, selection.clone(), vars, prober) {
+            Err(Error::Spec(
+                e @ (crate::spec::SpecError::UnknownGroup { .. }
+                | crate::spec::SpecError::UnknownExtra { .. }),
+            )) => {
+                let gave_way = format!(
+                    "the env was synced with `{}`, which no longer applies ({e}): using the project's defaults",
+                    recorded.as_command_line().trim_start()
+                );
+                selection.groups = GroupSelection::default();
+                let plan = Self::new(Project::load(&file)?, selection, vars, prober)?;
+                Ok(ForEnv {
+                    plan,
+                    gave_way: Some(gave_way),
+                })
+            }
+            other => other.map(|plan| ForEnv {
+                plan,
+                gave_way: None,
+            }),
+        }
+    }
+
+    /// The one verdict on the plan's env: [`Readiness::now`] against the
+    /// plan's spec. Every command that judges a project's env asks this.
+    pub(crate) fn readiness(&self) -> crate::venv::Readiness {
+        crate::venv::Readiness::now(&self.paths, crate::venv::Want::Spec(&self.spec, &self.hash))
+    }
+
+    /// The `penv sync` that brings this plan's env up to date keeping its
+    /// selection (`penv sync --group tests`): what every hint says to run.
+    pub(crate) fn sync_command(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = sync_command(&self.selection.groups);
+        if self.defaults_by_name {
+            out.push_str(" --default-groups");
+        }
+        if let Some(python) = &self.selection.python {
+            let quoted = shlex::try_quote(python).unwrap_or_else(|_| python.into());
+            let _ = write!(out, " --python {quoted}");
+        }
+        match self.selection.lock {
+            LockUse::Locked => out.push_str(" --locked"),
+            LockUse::Frozen => out.push_str(" --frozen"),
+            LockUse::Auto | LockUse::Ignore => {}
+        }
+        out
     }
 
     /// The groups and extras the spec installs (for a lock, the groups as
@@ -284,6 +388,7 @@ impl Plan {
             }
             None => Self::new(find_project()?, self.selection.clone(), vars, prober)?,
         };
+        new.defaults_by_name = self.defaults_by_name;
         if new.paths.env != self.paths.env {
             // The lock held is the old env's: start over rather than build there.
             return Err(Error::ChangedDuringSync {
@@ -350,6 +455,17 @@ impl Plan {
             ],
         }))
     }
+}
+
+/// The selection the env at `paths` was last synced with, when its state
+/// records one (`None`: the project's defaults, or no readable state).
+pub(crate) fn recorded_selection(paths: &EnvPaths) -> Option<GroupSelection> {
+    State::read(&paths.env).ok().flatten()?.selection
+}
+
+/// `penv sync` with `groups` as typed: the command that keeps them.
+pub(crate) fn sync_command(groups: &GroupSelection) -> String {
+    format!("penv sync{}", groups.as_command_line())
 }
 
 /// Where the project's lock is: `pylock.toml` beside the project file.

@@ -32,13 +32,19 @@ pub(super) fn envs(ctx: &Ctx, args: &EnvsArgs) -> Result<ExitCode, Error> {
         ctx.printer
             .data(&serde_json::to_string_pretty(&listing).expect("JSON serializes"));
     } else {
-        print_table(ctx, &listing);
+        print_table(ctx, &listing, args.all);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(ctx: &Ctx, listing: &Listing) {
+/// The table: one line per env, its stash entries folded under it and the
+/// store's entries into one line unless `all`; then the total, each file
+/// counted once.
+fn print_table(ctx: &Ctx, listing: &Listing, all: bool) {
     let p = ctx.printer;
+    let folded =
+        |e: &&envs::Listed| !all && (e.state == EnvState::Store || e.stashed_from.is_some());
+    let shown: Vec<&envs::Listed> = listing.envs.iter().filter(|e| !folded(e)).collect();
     if listing.envs.is_empty() {
         p.data(
             "No envs found (penv lists the envs it synced; add `--scan DIR` to look for others).",
@@ -46,27 +52,47 @@ fn print_table(ctx: &Ctx, listing: &Listing) {
     } else {
         let now = now();
         p.data(&format!(
-            "{:<9} {:<10} {:<8} {:>8}  {:<16} PATH",
-            "STATE", "KIND", "PYTHON", "SIZE", "LAST USED"
+            "{:<9} {:<10} {:<8} {:>8} {:>8}  {:<16} PATH",
+            "STATE", "KIND", "PYTHON", "SIZE", "SHARED", "LAST USED"
         ));
-        for env in &listing.envs {
+        for env in &shown {
             let used = format!(
                 "{} ago ({})",
                 age(now.saturating_sub(env.last_used)),
                 env.last_used_from
             );
+            let shared = if env.shared == 0 {
+                "-".to_owned()
+            } else {
+                size(env.shared)
+            };
             p.data(&format!(
-                "{:<9} {:<10} {:<8} {:>8}  {:<16} {}",
+                "{:<9} {:<10} {:<8} {:>8} {:>8}  {:<16} {}",
                 env.state.name(),
                 env.kind,
                 env.python.as_deref().unwrap_or("?"),
                 size(env.size),
+                shared,
                 used,
                 display_path(&env.path)
             ));
             for why in &env.why {
                 p.data(&format!("{:<9} - {why}", ""));
             }
+            if let Some(stashed) = env.stashed.filter(|_| !all) {
+                p.data(&format!(
+                    "{:<9} + {} (`--all` lists them)",
+                    "",
+                    entries(stashed, "stash entry", "stash entries")
+                ));
+            }
+        }
+        if !all && listing.store.count > 0 {
+            p.data(&format!(
+                "{:<9} + the store: {} of scripts (`--all` lists them)",
+                "",
+                entries(listing.store, "env", "envs")
+            ));
         }
     }
     let parts: Vec<String> = listing
@@ -74,30 +100,28 @@ fn print_table(ctx: &Ctx, listing: &Listing) {
         .iter()
         .map(|c| format!("{} {}", c.name, size(c.size)))
         .collect();
-    let of = |state| {
-        listing
-            .envs
-            .iter()
-            .filter(|e| e.state == state)
-            .map(|e| e.size)
-            .sum::<u64>()
-    };
-    let (stashes, store) = (of(EnvState::Stash), of(EnvState::Store));
+    let n = listing.envs.len();
     p.data(&format!(
-        "\n{} env{}, {} in all; penv's own: {} (stashes {}{}{}{})",
-        listing.envs.len(),
-        if listing.envs.len() == 1 { "" } else { "s" },
+        "\n{n} env{}, {} on disk, each file counted once as `du` counts it; penv's own: {} (stashes, the store{}{})",
+        if n == 1 { "" } else { "s" },
         size(listing.total),
         size(listing.penv_own),
-        size(stashes),
-        if store > 0 {
-            format!(", store {}", size(store))
-        } else {
-            String::new()
-        },
         if parts.is_empty() { "" } else { ", " },
         parts.join(", ")
     ));
+    if listing.envs.iter().any(|e| e.shared > 0) {
+        p.data("SHARED: files hard-linked into another env listed (or penv's cache), counted once in the total");
+    }
+}
+
+/// `2 stash entries, 31 MB`.
+fn entries(folded: envs::Folded, one: &str, many: &str) -> String {
+    format!(
+        "{} {}, {}",
+        folded.count,
+        if folded.count == 1 { one } else { many },
+        size(folded.size)
+    )
 }
 
 /// The envs in use, never deleted: `VIRTUAL_ENV`'s and the running penv's

@@ -30,7 +30,6 @@ use crate::env_vars::EnvVars;
 use crate::ops::Ctx;
 use crate::plan::{self, Plan, Selection};
 use crate::printer::Printer;
-use crate::project::Project;
 use crate::spec::GroupSelection;
 
 /// Runs the command.
@@ -64,53 +63,34 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
     }
 }
 
-/// The plan for the project found from the current directory and the
-/// command line's `--python`/`--group`/`--no-default-groups`.
+/// The plan of the project's env for a command line (`--python`,
+/// `--group`…): [`Plan::for_env`], the one rule every command follows —
+/// groups and extras as the command line chooses them, else as the env was
+/// last synced with. A recorded choice that no longer applies gives way to
+/// the defaults, with a warning.
 fn plan(ctx: &Ctx, args: &SpecArgs) -> Result<Plan, Error> {
     plan_with(ctx, args, plan::LockUse::Auto)
 }
 
 /// [`plan`], with `pylock.toml` used as `lock` says (`sync --locked`/`--frozen`).
 fn plan_with(ctx: &Ctx, args: &SpecArgs, lock: plan::LockUse) -> Result<Plan, Error> {
-    Plan::new(
+    let selection = selection(args, lock);
+    let chosen = if selection.groups.is_default() && !args.default_groups {
+        plan::Chosen::Nothing
+    } else {
+        plan::Chosen::Given
+    };
+    let for_env = Plan::for_env(
         plan::find_project()?,
-        selection(args, lock),
+        selection,
+        chosen,
         &ctx.vars,
         &ctx.prober,
-    )
-}
-
-/// [`plan`], but groups and extras sticky: when the command line chooses
-/// none, those the env was last built with (`sync --group docs`), so that
-/// `run` and `status` do not swap the env back to the defaults. A recorded
-/// choice the project no longer allows (the group is gone) gives way to the
-/// defaults, with a warning.
-fn plan_sticky(ctx: &Ctx, args: &SpecArgs) -> Result<Plan, Error> {
-    let project = plan::find_project()?;
-    let mut selection = selection(args, plan::LockUse::Auto);
-    let recorded = crate::state::State::read(&plan::env_paths(&project).env)
-        .ok()
-        .flatten()
-        .and_then(|s| s.selection);
-    let Some(recorded) = recorded.filter(|_| selection.groups.is_default()) else {
-        return Plan::new(project, selection, &ctx.vars, &ctx.prober);
-    };
-    let file = project.file.clone();
-    selection.groups = recorded.clone();
-    match Plan::new(project, selection.clone(), &ctx.vars, &ctx.prober) {
-        Err(Error::Spec(
-            e @ (crate::spec::SpecError::UnknownGroup { .. }
-            | crate::spec::SpecError::UnknownExtra { .. }),
-        )) => {
-            ctx.printer.warn(&format!(
-                "the env was built with `{}`, which no longer applies ({e}): using the project's defaults",
-                recorded.as_command_line().trim_start()
-            ));
-            selection.groups = GroupSelection::default();
-            Plan::new(Project::load(&file)?, selection, &ctx.vars, &ctx.prober)
-        }
-        other => other,
+    )?;
+    if let Some(warning) = &for_env.gave_way {
+        ctx.printer.warn(warning);
     }
+    Ok(for_env.plan)
 }
 
 /// The selection a command line asks for.

@@ -52,7 +52,7 @@ fn pin(ctx: &Ctx, version: &str) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     // What the next sync does: the same plan and verdict as `status`.
-    match super::plan_sticky(ctx, &crate::cli::SpecArgs::default()) {
+    match super::plan(ctx, &crate::cli::SpecArgs::default()) {
         Ok(plan) => {
             let env = crate::diagnostics::display_path(&plan.paths.env);
             let readiness = crate::venv::Readiness::now(

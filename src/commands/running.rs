@@ -73,7 +73,7 @@ pub(super) fn synced(
         sync::lock_first(ctx, spec.python.clone(), crate::plan::LockUse::Auto)?;
     }
     // Sticky: a plain `penv run` after `sync --group docs` keeps `docs`.
-    let plan = super::plan_sticky(ctx, spec)?;
+    let plan = super::plan(ctx, spec)?;
     let env = &plan.paths.env;
     let in_use = if no_sync {
         let rebuilding = "drop `--no-sync` to wait for it, or run again when it is done";

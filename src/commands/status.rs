@@ -11,7 +11,7 @@ use crate::cli::StatusArgs;
 use crate::diagnostics::{display_path, escape_path, for_machines, json_path, plain};
 use crate::ops::Ctx;
 use crate::state::State;
-use crate::venv::{Readiness, Want, stash};
+use crate::venv::stash;
 
 pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     if args.json {
@@ -19,10 +19,10 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     }
     let plan = match &args.script {
         Some(script) => super::script::plan(ctx, script, args.spec.python.clone())?,
-        // As `run` sees the env: with the groups it was last built with.
-        None => super::plan_sticky(ctx, &args.spec)?,
+        // As every command sees the env: with the groups it was last synced with.
+        None => super::plan(ctx, &args.spec)?,
     };
-    let status = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    let status = plan.readiness();
     let (groups, extras) = plan.groups_and_extras();
     let chosen = &plan.selection().groups;
     let stashed = stash::list(&plan.paths);
@@ -115,7 +115,7 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
             "the defaults".to_owned()
         } else {
             format!(
-                "chosen by `penv sync{}`; a plain `penv sync` goes back to the defaults",
+                "chosen by `penv sync{}`; kept until a sync chooses again, `--default-groups` for the defaults",
                 chosen.as_command_line()
             )
         };

@@ -9,7 +9,7 @@ use crate::diagnostics::display_path;
 use crate::ops::Ctx;
 use crate::ops::sync::{self, Options, Outcome};
 use crate::plan::{LockUse, Plan};
-use crate::venv::{Readiness, Want};
+use crate::venv::Readiness;
 
 pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
     if let Some(script) = &args.script {
@@ -38,16 +38,14 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
             for change in changes {
                 ctx.printer.status(&format!("  - {change}"));
             }
+            // `--locked` refuses a stale lock: it is locked by hand first.
             ctx.printer.status(&if lock == LockUse::Locked {
                 format!(
-                    "Run `penv lock`, then `penv sync{} --locked`, to update it.",
-                    args.spec.as_command_line()
+                    "Run `penv lock`, then `{}`, to update it.",
+                    plan.sync_command()
                 )
             } else {
-                format!(
-                    "Run `penv sync{}` to lock again and update it.",
-                    args.spec.as_command_line()
-                )
+                format!("Run `{}` to lock again and update it.", plan.sync_command())
             });
             return Ok(ExitCode::from(1));
         }
@@ -57,7 +55,8 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         force: args.force,
         reinstall: args.reinstall,
     };
-    // Groups are sticky for `run`, not for `sync`: say what a plain sync drops.
+    // Groups are kept until a command line chooses again: say what the new
+    // choice drops (`--default-groups` after `--group docs`).
     let dropped = crate::state::State::read(&plan.paths.env)
         .ok()
         .flatten()
@@ -68,7 +67,7 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
         && plan.selection().groups.is_default()
     {
         ctx.printer.status(&format!(
-            "Back to the project's default groups: the env had `{}` (run `penv sync{}` to keep it)",
+            "Back to the project's default groups: the env had `{}` (`penv sync{}` brings it back)",
             chosen.as_command_line().trim_start(),
             chosen.as_command_line()
         ));
@@ -119,7 +118,7 @@ fn how(origin: &crate::state::Origin) -> String {
 /// `--check`: exit 0 when the env is fresh; else 1, with why and what to run.
 fn check(ctx: &Ctx, plan: &Plan, args: &SyncArgs) -> ExitCode {
     let env_name = display_path(&plan.paths.env);
-    let readiness = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    let readiness = plan.readiness();
     if let Readiness::Fresh(_) = readiness {
         ctx.printer.status(&format!("`{env_name}` is up to date"));
         return ExitCode::SUCCESS;
@@ -136,14 +135,11 @@ fn check(ctx: &Ctx, plan: &Plan, args: &SyncArgs) -> ExitCode {
                 .status(&format!("`penv sync` would refuse: {refusal}"));
             ctx.printer.status(&format!("hint: {}", refusal.hint()));
         }
+        // The selection the verdict was made with, spelled out, so the
+        // command keeps it (`penv sync --group tests`).
         None => ctx.printer.status(&format!(
-            "Run `penv sync{}{}{}` to update it.",
-            args.spec.as_command_line(),
-            match (args.frozen, args.locked) {
-                (true, _) => " --frozen",
-                (_, true) => " --locked",
-                _ => "",
-            },
+            "Run `{}{}` to update it.",
+            plan.sync_command(),
             if args.force { " --force" } else { "" }
         )),
     }

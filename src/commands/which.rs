@@ -30,11 +30,18 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
             name: args.name.clone(),
         });
     }
-    let paths = match &args.script {
-        Some(script) => super::script::plan(ctx, script, None)?.paths,
-        None => plan::env_paths(&plan::find_project()?),
+    let (paths, sync) = if let Some(script) = &args.script {
+        (
+            super::script::plan(ctx, script, None)?.paths,
+            "penv sync".to_owned(),
+        )
+    } else {
+        let paths = plan::env_paths(&plan::find_project()?);
+        // The env's own selection, kept by the command the hint names.
+        let recorded = plan::recorded_selection(&paths).unwrap_or_default();
+        (paths, plan::sync_command(&recorded))
     };
-    use_env::as_built(&paths, "run `penv which` again when it is done")?;
+    use_env::as_built(&paths, &sync, "run `penv which` again when it is done")?;
     let env = paths.env;
     let path = if args.name == "python" {
         platform::env_python(&env)

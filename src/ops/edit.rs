@@ -19,7 +19,6 @@ use crate::plan::{self, LockUse, Plan, Selection};
 use crate::project::edit::{self, Change, Edited, Layout};
 use crate::project::{PYPROJECT_TOML, Project};
 use crate::requirement::{self, Parsed};
-use crate::spec::GroupSelection;
 use crate::{fs, text_file};
 
 /// What `penv add` / `penv remove` were asked.
@@ -228,20 +227,32 @@ fn write_checked(file: &Path, original: &str, edited: &Edited) -> Result<(), Err
     Ok(())
 }
 
-/// A plain `penv sync` (with `--group G` when the edit was to a group):
-/// locking again first when `pylock.toml` is there and out of date.
+/// A plain `penv sync`, keeping the groups the env was synced with (and
+/// adding `G` when the edit was to group `G`): locking again first when
+/// `pylock.toml` is there and out of date.
 fn sync_with(ctx: &Ctx, group: Option<&str>) -> Result<(Outcome, Plan), Error> {
     sync::lock_first(ctx, None, LockUse::Auto)?;
+    let project = plan::find_project()?;
+    let mut groups = plan::recorded_selection(&plan::env_paths(&project)).unwrap_or_default();
+    let chosen = match group {
+        Some(group) => {
+            if !groups.all_groups && !groups.groups.iter().any(|g| g == group) {
+                groups.groups.push(group.to_owned());
+            }
+            plan::Chosen::Given
+        }
+        None => plan::Chosen::Nothing,
+    };
     let selection = Selection {
         python: None,
-        groups: GroupSelection {
-            groups: group.map(str::to_owned).into_iter().collect(),
-            no_default_groups: false,
-            ..GroupSelection::default()
-        },
+        groups,
         lock: LockUse::Auto,
     };
-    let plan = Plan::new(plan::find_project()?, selection, &ctx.vars, &ctx.prober)?;
+    let for_env = Plan::for_env(project, selection, chosen, &ctx.vars, &ctx.prober)?;
+    if let Some(warning) = &for_env.gave_way {
+        ctx.printer.warn(warning);
+    }
+    let plan = for_env.plan;
     let (outcome, _in_use) = sync::sync(ctx, &plan, sync::Options::default())?;
     Ok((outcome, plan))
 }

@@ -11,13 +11,18 @@ use crate::plan::Plan;
 use crate::venv::{EnvPaths, Readiness, Want};
 
 /// The env at `paths` if it may be used as built, whatever spec it was
-/// built for (`which`); else the error saying why and what to do.
-pub(crate) fn as_built(paths: &EnvPaths, when_rebuilding: &str) -> Result<Readiness, Error> {
+/// built for (`which`); else the error saying why and what to do (`sync`:
+/// the command that rebuilds it, keeping its selection).
+pub(crate) fn as_built(
+    paths: &EnvPaths,
+    sync: &str,
+    when_rebuilding: &str,
+) -> Result<Readiness, Error> {
     let readiness = Readiness::now(paths, Want::AsBuilt);
     if readiness.usable() {
         Ok(readiness)
     } else {
-        Err(not_ready(&paths.env, &readiness, when_rebuilding))
+        Err(not_ready(&paths.env, &readiness, sync, when_rebuilding))
     }
 }
 
@@ -35,12 +40,18 @@ pub(crate) fn without_sync(
         return Err(not_ready(
             &paths.env,
             &Readiness::Rebuilding,
+            &plan.sync_command(),
             when_rebuilding,
         ));
     }
-    let readiness = Readiness::now(paths, Want::Spec(&plan.spec, &plan.hash));
+    let readiness = plan.readiness();
     if !readiness.usable() {
-        return Err(not_ready(&paths.env, &readiness, when_rebuilding));
+        return Err(not_ready(
+            &paths.env,
+            &readiness,
+            &plan.sync_command(),
+            when_rebuilding,
+        ));
     }
     // A use like any other for `penv envs` (at most one write an hour).
     crate::registry::record(data_dir, &paths.env, &plan.project.file, false);
@@ -48,11 +59,11 @@ pub(crate) fn without_sync(
 }
 
 /// The error for an env that cannot be used as it is.
-fn not_ready(env: &Path, readiness: &Readiness, when_rebuilding: &str) -> Error {
+fn not_ready(env: &Path, readiness: &Readiness, sync: &str, when_rebuilding: &str) -> Error {
     Error::EnvNotReady {
         env: env.to_owned(),
         status: readiness.name(),
         reasons: readiness.why(),
-        hint: readiness.hint(when_rebuilding),
+        hint: readiness.hint(sync, when_rebuilding),
     }
 }

@@ -10,12 +10,13 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use crate::state::STATE_FILE;
 
 mod scan;
+mod tally;
 pub(crate) use scan::scan;
+pub(crate) use tally::Tally;
 
 /// Which tool made an env, as its files and location tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,40 +279,11 @@ fn major_minor(version: &str) -> Option<String> {
 /// The env's size on disk (allocated blocks; a file with several hard links
 /// counted once) and the newest modification time found in its top two
 /// levels (seconds since the epoch). Symlinks are counted as links, never
-/// followed.
+/// followed. Several trees counted together: [`Tally`].
 pub(crate) fn size_and_mtime(dir: &Path) -> (u64, u64) {
-    let mut seen = HashSet::new();
-    let mut size = 0u64;
-    let mut newest = 0u64;
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .flatten()
-    {
-        let Ok(meta) = entry.metadata() else { continue };
-        if entry.depth() <= 2
-            && let Ok(m) = meta.modified()
-            && let Ok(d) = m.duration_since(UNIX_EPOCH)
-        {
-            newest = newest.max(d.as_secs());
-        }
-        size += on_disk(&meta, &mut seen);
-    }
-    (size, newest)
-}
-
-#[cfg(unix)]
-fn on_disk(meta: &std::fs::Metadata, seen: &mut HashSet<(u64, u64)>) -> u64 {
-    use std::os::unix::fs::MetadataExt as _;
-    if meta.nlink() > 1 && !meta.is_dir() && !seen.insert((meta.dev(), meta.ino())) {
-        return 0;
-    }
-    meta.blocks() * 512
-}
-
-#[cfg(not(unix))]
-fn on_disk(meta: &std::fs::Metadata, _seen: &mut HashSet<(u64, u64)>) -> u64 {
-    meta.len()
+    let mut tally = Tally::default();
+    let index = tally.add(dir);
+    (tally.size(index), tally.newest(index))
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! Readiness: the one verdict on whether an env can be used as it is, and
-//! if not, why. `status`, `sync --check`, `sync`, `run`, `run --no-sync`
-//! and `which` all ask [`Readiness::now`] (or, holding the env's lock,
-//! [`Readiness::under_lock`]) and act on the answer; none decides it on its
-//! own. Nothing is created, locked or run to find out: the verdict is read
+//! if not, why. `status`, `sync --check`, `sync`, `run`, `run --no-sync`,
+//! `doctor`, `envs`, `which` and the git hook's `penv sync` all ask
+//! [`Readiness::now`] (or, holding the env's lock, [`Readiness::under_lock`])
+//! and act on the answer; none decides it on its own. What a project's env
+//! is compared with is one plan too (`Plan::for_env`: the groups the
+//! command line chooses, else those the env was last synced with), asked
+//! through `Plan::readiness`, and every hint names `Plan::sync_command`,
+//! the sync that keeps that selection. Nothing is created, locked or run to find out: the verdict is read
 //! from the state file, `pyvenv.cfg`, the links in `bin/` and a few `stat`s.
 //!
 //! An env is trusted only when penv built it, finished (the state file is
@@ -264,20 +268,23 @@ impl Readiness {
         matches!(self, Self::Fresh(_) | Self::Stale { moved: false, .. })
     }
 
-    /// What to do about an env that cannot be used as it is;
-    /// `when_rebuilding` is the advice while another penv rebuilds it.
-    pub(crate) fn hint(&self, when_rebuilding: &str) -> String {
+    /// What to do about an env that cannot be used as it is: `sync` is
+    /// the command that brings it up to date keeping the selection it is
+    /// judged with (`penv sync --group tests`, from
+    /// `Plan::sync_command`); `when_rebuilding` is the advice while
+    /// another penv rebuilds it.
+    pub(crate) fn hint(&self, sync: &str, when_rebuilding: &str) -> String {
         match self {
             Self::Rebuilding => when_rebuilding.to_owned(),
-            Self::Missing => "run `penv sync` first".to_owned(),
+            Self::Missing => format!("run `{sync}` first"),
             Self::Foreign => {
-                "run `penv sync` (with `--force` for a venv penv did not create)".to_owned()
+                format!("run `{sync}` (with `--force` for a venv penv did not create)")
             }
             Self::Unfinished { .. } => {
-                "run `penv sync`: it finishes or undoes the interrupted build".to_owned()
+                format!("run `{sync}`: it finishes or undoes the interrupted build")
             }
             Self::Fresh(_) | Self::Stale { .. } | Self::Broken { .. } => {
-                "run `penv sync` to rebuild it".to_owned()
+                format!("run `{sync}` to rebuild it")
             }
         }
     }

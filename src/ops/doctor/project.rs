@@ -24,7 +24,8 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(20);
 pub(super) fn check(plan: &Plan) -> Vec<Finding> {
     let mut out = Vec::new();
     let env = &plan.paths.env;
-    let readiness = Readiness::now(&plan.paths, Want::Spec(&plan.spec, &plan.hash));
+    // The verdict `status` and `sync --check` give, with the same selection.
+    let readiness = plan.readiness();
     if !matches!(readiness, Readiness::Fresh(_)) {
         out.push(Finding {
             check: "env",
@@ -34,7 +35,7 @@ pub(super) fn check(plan: &Plan) -> Vec<Finding> {
                 readiness.name(),
                 readiness.why().join("; ")
             ),
-            hint: "run `penv sync` (`penv run` does it too)".to_owned(),
+            hint: format!("run `{}` (`penv run` does it too)", plan.sync_command()),
         });
     }
     if plan.spec.venv.system_site_packages {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::plan::{Plan, Selection};
+use crate::plan::{Chosen, ForEnv, Plan, Selection};
 use crate::project::Project;
 use crate::registry::{self, Record};
 use crate::venv::found::{self, Kind};
@@ -65,8 +65,11 @@ pub(crate) struct Listed {
     pub(crate) path: PathBuf,
     pub(crate) kind: &'static str,
     pub(crate) python: Option<String>,
-    /// Bytes on disk, hard links counted once.
+    /// Bytes on disk, each file once (as `du` on this env alone).
     pub(crate) size: u64,
+    /// How much of `size` is files hard-linked into another listed env or
+    /// cache part too (counted once in the total).
+    pub(crate) shared: u64,
     /// Seconds since the epoch.
     pub(crate) last_used: u64,
     /// `penv` (penv's record of a sync or run) or `files` (the newest
@@ -78,6 +81,21 @@ pub(crate) struct Listed {
     /// The project file penv synced it for, when penv knows it.
     #[serde(serialize_with = "crate::diagnostics::serialize_opt_path")]
     pub(crate) project_file: Option<PathBuf>,
+    /// For a stash entry: the env it was stashed from, when that env is
+    /// listed (the table folds the entry under it unless `--all`).
+    #[serde(serialize_with = "crate::diagnostics::serialize_opt_path")]
+    pub(crate) stashed_from: Option<PathBuf>,
+    /// For an env with stash entries listed: how many, and their size
+    /// together (each file once).
+    pub(crate) stashed: Option<Folded>,
+}
+
+/// Entries folded into one line: how many, and their size together, each
+/// file once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Folded {
+    pub(crate) count: usize,
+    pub(crate) size: u64,
 }
 
 /// What penv keeps of its own in its cache directory.
@@ -116,9 +134,14 @@ pub(crate) const CACHE_PARTS: &[(&str, &str, &str)] = &[
 pub(crate) struct Listing {
     pub(crate) envs: Vec<Listed>,
     pub(crate) cache: Vec<CachePart>,
-    /// The sum of every env's and cache part's size.
+    /// The store's entries, together (the table folds them into one line
+    /// unless `--all`).
+    pub(crate) store: Folded,
+    /// Every env and cache part together, each file once: what `du` says
+    /// of them all.
     pub(crate) total: u64,
-    /// How much of it is penv's own: stashes, the store and the cache parts.
+    /// How much of it is penv's own (stashes, the store and the cache
+    /// parts), each file once.
     pub(crate) penv_own: u64,
 }
 
@@ -132,12 +155,17 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
         .unwrap_or_default();
     // Each env once, under its canonical path; `Some` for penv's records.
     let mut found: BTreeMap<PathBuf, (Option<Record>, bool)> = BTreeMap::new();
+    // Each stash entry's env, as its registry record says.
+    let mut owners: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     let now = crate::state::now();
     for record in records {
         let paths = EnvPaths::new(record.env.clone());
         let stashes = stash::list(&paths);
         for entry in &stashes {
             if let Ok(path) = entry.path.canonicalize() {
+                if let Ok(env) = record.env.canonicalize() {
+                    owners.insert(path.clone(), env);
+                }
                 found.insert(path, (None, true));
             }
         }
@@ -171,12 +199,16 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
             found.entry(path).or_insert((None, stashed));
         }
     }
+    let mut tally = found::Tally::default();
     let mut envs: Vec<Listed> = found
         .into_iter()
-        .map(|(path, (record, stashed))| describe(ctx, path, record.as_ref(), stashed))
+        .map(|(path, (record, stashed))| {
+            let index = tally.add(&path);
+            let sizes = (tally.size(index), tally.newest(index));
+            describe(ctx, path, record.as_ref(), stashed, sizes)
+        })
         .collect();
-    envs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
-    let cache: Vec<CachePart> = ctx
+    let mut cache: Vec<CachePart> = ctx
         .cache_dir
         .iter()
         .flat_map(|dir| {
@@ -184,25 +216,92 @@ pub(crate) fn list(ctx: &Ctx, scan: &[PathBuf]) -> Listing {
                 let path = dir.join(sub);
                 // Only what is penv's: a shared cache's `pip/` is pip's own.
                 let own = ctx.vars.cache_dir.is_none();
-                super::cache::is_penvs(&path, own).then(|| CachePart {
+                super::cache::is_penvs(&path, own).then_some(CachePart {
                     name,
-                    size: found::size_and_mtime(&path).0,
+                    size: 0,
                     path,
                 })
             })
         })
         .collect();
-    let cache_size: u64 = cache.iter().map(|c| c.size).sum();
-    let stashes: u64 = envs
+    // Envs first, then cache parts: index `i` of the tally is `envs[i]`,
+    // then `cache[i - envs.len()]`.
+    for part in &mut cache {
+        let index = tally.add(&part.path);
+        part.size = tally.size(index);
+    }
+    for (index, env) in envs.iter_mut().enumerate() {
+        env.shared = tally.shared(index);
+    }
+    fold_stashes(&mut envs, &owners, &tally);
+    let own: Vec<usize> = envs
         .iter()
-        .filter(|e| matches!(e.state, EnvState::Stash | EnvState::Store))
-        .map(|e| e.size)
-        .sum();
+        .enumerate()
+        .filter(|(_, e)| matches!(e.state, EnvState::Stash | EnvState::Store))
+        .map(|(i, _)| i)
+        .chain(envs.len()..envs.len() + cache.len())
+        .collect();
+    let stored: Vec<usize> = envs
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.state == EnvState::Store)
+        .map(|(i, _)| i)
+        .collect();
+    let store = Folded {
+        count: stored.len(),
+        size: tally.size_of(stored),
+    };
+    let (total, penv_own) = (tally.total(), tally.size_of(own));
+    envs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
     Listing {
-        total: envs.iter().map(|e| e.size).sum::<u64>() + cache_size,
-        penv_own: stashes + cache_size,
         envs,
         cache,
+        store,
+        total,
+        penv_own,
+    }
+}
+
+/// Each stash entry's env (`stashed_from`), from the registry or, for an
+/// entry found by a scan, the listed env beside its `.penv/` of the name
+/// the entry starts with; and on each env, its entries together
+/// (`stashed`). `envs` is in tally order.
+fn fold_stashes(envs: &mut [Listed], owners: &BTreeMap<PathBuf, PathBuf>, tally: &found::Tally) {
+    let listed: BTreeMap<PathBuf, usize> = envs
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.state != EnvState::Stash)
+        .map(|(i, e)| (e.path.clone(), i))
+        .collect();
+    let mut entries: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (index, entry) in envs.iter_mut().enumerate() {
+        if entry.state != EnvState::Stash {
+            continue;
+        }
+        let owner = owners.get(&entry.path).cloned().or_else(|| {
+            // `<dir>/.penv/stash/<env name>-<hash>…` beside `<dir>/<env name>`.
+            let dir = entry.path.parent()?.parent()?.parent()?;
+            let name = entry.path.file_name()?.to_string_lossy().into_owned();
+            listed
+                .keys()
+                .find(|env| {
+                    env.parent() == Some(dir)
+                        && env
+                            .file_name()
+                            .is_some_and(|n| name.starts_with(&format!("{}-", n.to_string_lossy())))
+                })
+                .cloned()
+        });
+        if let Some(owner) = owner.filter(|o| listed.contains_key(o)) {
+            entries.entry(listed[&owner]).or_default().push(index);
+            entry.stashed_from = Some(owner);
+        }
+    }
+    for (env, stashes) in entries {
+        envs[env].stashed = Some(Folded {
+            count: stashes.len(),
+            size: tally.size_of(stashes),
+        });
     }
 }
 
@@ -223,9 +322,14 @@ fn seen(paths: &EnvPaths, stashed: bool) -> registry::Seen {
 }
 
 /// One env's kind, Python, size, last use and state.
-fn describe(ctx: &Ctx, path: PathBuf, record: Option<&Record>, stashed: bool) -> Listed {
+fn describe(
+    ctx: &Ctx,
+    path: PathBuf,
+    record: Option<&Record>,
+    stashed: bool,
+    (size, newest): (u64, u64),
+) -> Listed {
     let info = found::inspect(&path);
-    let (size, newest) = found::size_and_mtime(&path);
     let state_file = crate::state::State::read(&path).ok().flatten();
     let store = ctx.cache_dir.as_deref().map(Store::new);
     let stored = store.as_ref().and_then(|s| s.last_used(&path));
@@ -250,11 +354,14 @@ fn describe(ctx: &Ctx, path: PathBuf, record: Option<&Record>, stashed: bool) ->
         kind: info.kind.name(),
         python: info.python,
         size,
+        shared: 0,
         last_used,
         last_used_from,
         state,
         why,
         project_file: record.map(|r| r.project_file.clone()),
+        stashed_from: None,
+        stashed: None,
         path,
     }
 }
@@ -275,29 +382,19 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                 )],
             );
         }
-        // The groups it was built with, so that an env synced with
-        // `--group dev` is compared with the same selection.
+        // As every command judges it: the plan a plain `penv status` or
+        // `penv sync --check` in the project makes (the groups the env was
+        // synced with, `pylock.toml` when there is one), and its verdict.
         let selection = Selection {
             python: None,
-            groups: crate::state::State::read(env)
-                .ok()
-                .flatten()
-                .map(|s| {
-                    s.selection.unwrap_or_else(|| crate::spec::GroupSelection {
-                        groups: s.spec.groups.into_keys().collect(),
-                        no_default_groups: true,
-                        ..Default::default()
-                    })
-                })
-                .unwrap_or_default(),
-            // As a plain sync would: from `pylock.toml` when there is one.
+            groups: crate::spec::GroupSelection::default(),
             lock: crate::plan::LockUse::Auto,
         };
         match Project::load(&record.project_file)
             .map_err(crate::Error::from)
-            .and_then(|p| Plan::new(p, selection, &ctx.vars, &ctx.prober))
+            .and_then(|p| Plan::for_env(p, selection, Chosen::Nothing, &ctx.vars, &ctx.prober))
         {
-            Ok(plan) => {
+            Ok(ForEnv { plan, gave_way }) => {
                 let same = plan.paths.env.canonicalize().ok().as_deref() == Some(env);
                 if !same {
                     return (
@@ -309,10 +406,9 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                         )],
                     );
                 }
-                return verdict(&Readiness::now(
-                    &plan.paths,
-                    Want::Spec(&plan.spec, &plan.hash),
-                ));
+                let (state, mut why) = verdict(&plan.readiness());
+                why.extend(gave_way.filter(|_| state != EnvState::Ok));
+                return (state, why);
             }
             Err(e) => plan_error = Some(e.to_string()),
         }

@@ -265,11 +265,14 @@ mod tests {
             kind: "venv",
             python: None,
             size: 1,
+            shared: 0,
             last_used,
             last_used_from: "files",
             state,
             why: Vec::new(),
             project_file: None,
+            stashed_from: None,
+            stashed: None,
         }
     }
 

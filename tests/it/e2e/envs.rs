@@ -124,7 +124,11 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
         "penv"
     );
     assert_eq!(entry(&json, &plain)["last-used-from"], "files");
-    assert_eq!(json["envs"].as_array().unwrap().len(), 6, "{json:#}");
+    // The store's entries are the shared test cache's, whatever other
+    // tests left there: not this tree's.
+    let listed = json["envs"].as_array().unwrap();
+    let ours = listed.iter().filter(|e| e["state"] != "store").count();
+    assert_eq!(ours, 6, "{json:#}");
     // The table says the same, with a total.
     let table = stdout(&run_ok(
         penv_in(&sb, &sb.project)
@@ -132,7 +136,7 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
             .arg(&tree),
     ));
     assert!(
-        table.contains("orphaned") && table.contains("in all; penv's own:"),
+        table.contains("orphaned") && table.contains("on disk, each file counted once"),
         "{table}"
     );
 
@@ -178,7 +182,9 @@ fn envs_lists_each_env_with_its_kind_and_state_and_prune_deletes_only_what_it_se
     }
     // The orphan is forgotten by the registry too.
     let json = envs_json(&sb, &root.join("project"));
-    assert_eq!(json["envs"].as_array().unwrap().len(), 3, "{json:#}");
+    let listed = json["envs"].as_array().unwrap();
+    let ours = listed.iter().filter(|e| e["state"] != "store").count();
+    assert_eq!(ours, 3, "{json:#}");
 }
 
 /// A fake venv: a directory with a `pyvenv.cfg` whose base is gone (broken).
@@ -463,6 +469,8 @@ fn envs_drops_the_records_of_envs_deleted_by_hand() {
         .unwrap()
         .iter()
         .map(|e| e["state"].as_str().unwrap())
+        // The shared test cache's store entries are other tests'.
+        .filter(|s| *s != "store")
         .collect();
     assert_eq!(
         listed.iter().filter(|s| **s == "stash").count(),
@@ -677,4 +685,90 @@ fn prune_never_deletes_a_project_env_while_penv_run_uses_it() {
     assert!(running.wait().unwrap().success());
     let out = run_ok(penv_in(&sb, &sb.project).args(["envs", "prune", "--orphaned", "--yes"]));
     assert!(!env.exists(), "{}", stderr(&out));
+}
+
+/// Issue 23: sizes by inode. A file hard-linked into an env and its stash
+/// entry is counted once in the total (as `du` counts the trees together)
+/// and shown as shared in both; the table folds the stash entry under its
+/// env unless `--all`, and `--json` lists it with the env it came from.
+#[test]
+fn a_file_linked_into_several_envs_counts_once_and_stashes_fold_under_their_env() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    // A private cache: nothing another test writes meanwhile is listed.
+    let cache = sb.tmp.path().join("cache");
+    let penv = |dir: &Path| {
+        let mut cmd = penv_in(&sb, dir);
+        cmd.env("PENV_CACHE_DIR", &cache);
+        cmd
+    };
+    let project = sb.tmp.path().canonicalize().unwrap().join("stashing");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("penv.toml"), bare_toml(python, "a", "")).unwrap();
+    run_ok(penv(&project).arg("sync"));
+    std::fs::write(project.join("penv.toml"), bare_toml(python, "b", "")).unwrap();
+    run_ok(penv(&project).arg("sync"));
+    let stash = std::fs::read_dir(project.join(".penv/stash"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("pyvenv.cfg").is_file())
+        .expect("a stash entry");
+    // 4 MB in the env, hard-linked into the stash entry.
+    let big = project.join(".venv/big.bin");
+    std::fs::write(&big, vec![7u8; 4_000_000]).unwrap();
+    std::fs::hard_link(&big, stash.join("big.bin")).unwrap();
+
+    let out = run_ok(penv(&project).args(["envs", "--json"]));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let envs = json["envs"].as_array().unwrap();
+    let env = entry(&json, &project.join(".venv"));
+    let entry_json = entry(&json, &stash);
+    assert_eq!(entry_json["state"], "stash");
+    assert_eq!(
+        entry_json["stashed-from"],
+        project
+            .join(".venv")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
+    );
+    assert_eq!(env["stashed"]["count"], 1, "{env:#}");
+    for e in [env, entry_json] {
+        assert!(e["shared"].as_u64().unwrap() >= 4_000_000, "{e:#}");
+    }
+    // The total is `du`'s for every listed tree together.
+    let mut du = Command::new("du");
+    du.args(["-s", "-B1"]);
+    for e in envs {
+        du.arg(e["path"].as_str().unwrap());
+    }
+    for c in json["cache"].as_array().unwrap() {
+        du.arg(c["path"].as_str().unwrap());
+    }
+    let du = du.output().unwrap();
+    assert!(du.status.success(), "{}", stderr(&du));
+    let du_total: u64 = stdout(&du)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(json["total"].as_u64().unwrap(), du_total, "{json:#}");
+    // Summing each tree's own size, as `envs` did, counts the link twice.
+    let summed: u64 = envs
+        .iter()
+        .chain(json["cache"].as_array().unwrap())
+        .map(|e| e["size"].as_u64().unwrap())
+        .sum();
+    assert!(summed >= du_total + 4_000_000, "{json:#}");
+
+    // The table: the stash entry folded under its env, listed with `--all`.
+    let shown = stash.file_name().unwrap().to_string_lossy().into_owned();
+    let table = stdout(&run_ok(penv(&project).arg("envs")));
+    assert!(!table.contains(&shown), "{table}");
+    assert!(table.contains("+ 1 stash entry, "), "{table}");
+    assert!(table.contains("SHARED"), "{table}");
+    let all = stdout(&run_ok(penv(&project).args(["envs", "--all"])));
+    assert!(all.contains(&shown), "{all}");
+    assert!(!all.contains("+ 1 stash entry"), "{all}");
 }

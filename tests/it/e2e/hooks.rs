@@ -355,3 +355,40 @@ fn outside_a_git_repository_install_says_so() {
     assert_exit_and_stderr(&out, 2, "is not inside a git work tree");
     assert_stderr_says(&out, "hint: run `git init` first");
 }
+
+/// Issue 23: the hook's plain `penv sync` judges the env as `status` does,
+/// with the groups it was synced with, and keeps them across a checkout
+/// that changes the spec (it used to go back to the defaults, so `pytest`
+/// vanished from an env synced with `--group tests`).
+#[test]
+fn a_checkout_keeps_the_groups_the_env_was_synced_with() {
+    let python = require_python!();
+    if !has_git() {
+        skip!("no git");
+    }
+    let sb = sandbox_with_wheels();
+    git(&sb, &sb.project, &["init", "-q", "-b", "main"]);
+    sb.write(".gitignore", ".venv/\n.penv/\n");
+    let pin = |version: &str| {
+        sb.offline_toml(
+            python,
+            &format!("requirements = [\"tinypkg=={version}\"]\n[groups]\ntests = [\"otherpkg\"]"),
+        )
+    };
+    sb.write("penv.toml", &pin("1.0"));
+    git(&sb, &sb.project, &["add", "-A"]);
+    git(&sb, &sb.project, &["commit", "-qm", "one"]);
+    sb.ok(&["hook", "install"]);
+    sb.ok(&["sync", "--group", "tests"]);
+    git(&sb, &sb.project, &["checkout", "-q", "-b", "other"]);
+    sb.write("penv.toml", &pin("2.0"));
+    git(&sb, &sb.project, &["commit", "-qam", "two"]);
+    git(&sb, &sb.project, &["checkout", "-q", "main"]);
+    git(&sb, &sb.project, &["checkout", "-q", "other"]);
+    assert_eq!(version_in(&sb.env()).as_deref(), Some("2.0"));
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "fresh", "{status:#}");
+    assert_eq!(status["chosen-by"], "--group tests", "{status:#}");
+    assert_code(&sb.run(&["sync", "--check"]), 0);
+}

@@ -201,7 +201,7 @@ fn requirement_files_are_groups_read_only_when_selected() {
 }
 
 #[test]
-fn groups_chosen_by_sync_stay_for_run_and_status_until_a_plain_sync() {
+fn groups_chosen_by_sync_stay_for_every_command_until_a_sync_chooses_again() {
     let python = require_python!();
     let sb = sandbox_with_wheels();
     sb.write_offline_toml(
@@ -230,8 +230,12 @@ fn groups_chosen_by_sync_stay_for_run_and_status_until_a_plain_sync() {
         human.contains("groups:      docs (chosen by `penv sync --group docs`"),
         "{human}"
     );
-    // A plain sync goes back to the defaults, and says what it dropped.
+    // A plain sync keeps them too (the verdict every command gives: fresh).
     let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "`.venv` is up to date");
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    // `--default-groups` goes back to the defaults, and says what it dropped.
+    let out = sb.run(&["sync", "--default-groups"]);
     assert_exit_and_stderr(&out, 0, "the env had `--group docs`");
     assert_eq!(imported(&sb, "otherpkg"), None);
     assert_eq!(status_json(&sb)["groups"], serde_json::json!([]));

@@ -132,8 +132,12 @@ impl Model {
     /// The `sync` (and `sync --check`) options this model is synced with.
     pub(super) fn sync_flags(&self) -> Vec<&'static str> {
         let mut flags = Vec::new();
+        // Groups are kept until a command line chooses again: the model
+        // always chooses, the defaults by name.
         if self.group {
             flags.extend(["--group", "dev"]);
+        } else {
+            flags.push("--default-groups");
         }
         match self.lock {
             Some(SyncMode::Locked) => flags.push("--locked"),
