@@ -11,7 +11,6 @@
 //! connected set of more than one file. `lib.rs`'s map says there is none;
 //! this test holds it to that, and every file to 450 lines but the few in
 //! `KNOWN_LONG` (debt, each bounded by its count today).
-//! this test holds it to that.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
