@@ -5,7 +5,7 @@ default:
 
 # Build penv and run its main job on the offline quick-start example.
 quickstart:
-    cargo run --release -- -C examples/quickstart sync
+    cargo run --release -- -C examples/quickstart run hello.py
 
 # The test suite (the README's test command).
 test:

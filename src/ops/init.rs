@@ -140,7 +140,7 @@ fn penv_toml(found: &Found, notes: &mut Vec<String>, groups_commented: bool) -> 
         return None;
     }
     let mut out = String::from(
-        "# Written by `penv init` from the files beside it; every key is in penv's README.\n",
+        "# Written by `penv init` from the files beside it; every key is in penv's docs/project-file.md.\n",
     );
     if let Some(python) = python {
         let _ = writeln!(out, "python = {}  # from `.python-version`", quote(&python));
@@ -256,7 +256,7 @@ fn quote(text: &str) -> String {
 /// What `penv init` writes where it finds nothing to go by.
 const TEMPLATE: &str = r#"# penv.toml: what this project's Python environment is. `penv sync` builds
 # `.venv` from it, `penv run CMD` runs in it, `penv add PKG` adds to it.
-# Every key is in penv's README ("penv.toml reference").
+# Every key is in penv's docs/project-file.md.
 
 # The Python to build the env with: "3.12", ">=3.10,<3.14", "pypy3.10", a path.
 # Without it: `.python-version`, then `requires-python`, then the newest found.
@@ -292,7 +292,7 @@ mod tests {
         let text = penv_toml(&found, &mut notes, false).unwrap();
         assert_eq!(
             text,
-            "# Written by `penv init` from the files beside it; every key is in penv's README.\n\
+            "# Written by `penv init` from the files beside it; every key is in penv's docs/project-file.md.\n\
              python = \"3.12\"  # from `.python-version`\n\
              requirement-files = [\"requirements.txt\"]\n\
              default-groups = [\"dev\"]  # `penv sync --no-default-groups` leaves it out\n\
