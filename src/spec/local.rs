@@ -103,14 +103,15 @@ pub(crate) fn requirement_dir(text: &str, cwd: &Path) -> Option<PathBuf> {
             return Some(dir);
         }
     }
-    // `name @ file:///…` (PEP 508: the URL ends at whitespace or `;`).
+    url_dir(direct_url(text)?)
+}
+
+/// The URL of a PEP 508 direct reference, `name @ URL` (it ends at
+/// whitespace or `;`).
+fn direct_url(text: &str) -> Option<&str> {
     let (_, url) = text.split_once('@')?;
     let url = url.trim_start();
-    let url = url
-        .split(|c: char| c.is_whitespace() || c == ';')
-        .next()
-        .unwrap_or(url);
-    url_dir(url)
+    url.split(|c: char| c.is_whitespace() || c == ';').next()
 }
 
 /// The endings pip reads as an archive to install (a wheel or an sdist).
@@ -152,13 +153,7 @@ pub(crate) fn requirement_archive(text: &str, cwd: &Path) -> Option<PathBuf> {
         let file = cwd.join(path);
         return is_archive(&file).then_some(file);
     }
-    let (_, url) = text.split_once('@')?;
-    let url = url.trim_start();
-    let url = url
-        .split(|c: char| c.is_whitespace() || c == ';')
-        .next()
-        .unwrap_or(url);
-    file_url_path(url).filter(|p| is_archive(p))
+    file_url_path(direct_url(text)?).filter(|p| is_archive(p))
 }
 
 /// pip's `break_args_options`: the requirement part of a requirement-file
