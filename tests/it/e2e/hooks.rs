@@ -25,6 +25,9 @@ fn git_cmd(sb: &Sandbox, dir: &Path, args: &[&str]) -> Command {
         .env("PATH", Sandbox::path_var())
         .env("HOME", &sb.home)
         .env("PENV_CACHE_DIR", &sb.cache)
+        // As `Sandbox::penv`: the hooks' syncs keep no project's env in the
+        // shared cache's store (`penv envs` tests list that store).
+        .env("PENV_STORE_MAX", "0")
         .env("PENV_NO_PROGRESS", "1")
         .env("LANG", "C.UTF-8")
         .env("GIT_CONFIG_NOSYSTEM", "1")
