@@ -281,13 +281,13 @@ fn a_lock_of_an_installed_project_names_it_as_a_directory_and_syncs_it() {
         assert_eq!(imported(&sb, module).as_deref(), Some("1.0"), "{module}");
     }
     assert_code(&sb.run(&["lock", "--check"]), 0);
-    // The project's metadata is an input of the lock.
+    // The project's metadata is an input of the lock, named as a file.
     sb.write(
         "pyproject.toml",
         &text.replace("version = \"1.0\"", "version = \"1.1\""),
     );
     let out = sb.run(&["lock", "--check"]);
-    assert_exit_and_stderr(&out, 1, "local-projects");
+    assert_exit_and_stderr(&out, 1, "`pyproject.toml` of `-e .` changed");
 }
 
 /// A moved project installed editable: its relocatable env would import
