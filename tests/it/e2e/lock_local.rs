@@ -80,8 +80,10 @@ fn an_editable_directory_in_the_lock_installs_editable_and_its_metadata_is_hashe
     let out = sb.run(&["sync", "--check"]);
     assert_code(&out, 1);
     let said = format!("{}{}", stdout(&out), stderr(&out));
+    // The lock is out of date first (a plain sync locks again), naming the file.
     assert!(
-        said.contains("`pyproject.toml` of `-e pkg` changed"),
+        said.contains("`pylock.toml` is out of date")
+            && said.contains("`pyproject.toml` of `-e ./pkg` changed"),
         "{said}"
     );
     // …and the lock's too (what it resolved may have changed): `--locked`
