@@ -333,17 +333,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_lock_names_what_changed_since() {
-        let lock = crate::lock::model::PyLock {
-            lock_version: "1.0".into(),
-            environments: None,
-            requires_python: None,
-            extras: vec![],
-            dependency_groups: vec![],
-            default_groups: vec![],
-            created_by: "penv".into(),
-            packages: vec![],
-            tool: BTreeMap::from([("penv".to_owned(), tool_table(&example()))]),
-        };
+        let lock = lock_of(&example());
         assert!(changes(&lock, &example()).is_empty());
         let mut now = example();
         now.requirements = vec!["otherpkg".into()];

@@ -374,11 +374,10 @@ pub(crate) fn derive(
     // `pip install --no-deps -r` marks everything it installs `REQUESTED`,
     // a dependency too, and a kept one is marked as the donor's build
     // named it: each is marked as a fresh build marks it.
-    for (name, requested) in &target.requested {
-        if name != "pip" {
-            record::set_requested(dir, name, *requested)?;
-        }
-    }
+    // pip itself is left as the seed put it.
+    let mut requested = target.requested.clone();
+    requested.remove("pip");
+    record::set_requested(dir, &requested)?;
     // Two distributions writing one file, one of them installed now: which
     // one's bytes stay depends on the order pip installs them in, which a
     // clone cannot reproduce. A build from nothing decides it as pip does.

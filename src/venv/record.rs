@@ -37,41 +37,49 @@ pub(crate) struct Records {
     pub(crate) dists: BTreeMap<String, Vec<Row>>,
 }
 
-/// Reads the `RECORD` of every `*.dist-info` in the env's site-packages.
-pub(crate) fn read(env: &Path) -> Result<Records, FsError> {
-    let mut out = Records::default();
+/// Every `*.dist-info` directory in the env's site-packages: its
+/// site-packages directory (relative to the env), its directory name, and
+/// the normalized name of its distribution.
+fn dist_infos(env: &Path) -> Result<Vec<(PathBuf, String, String)>, FsError> {
+    let mut out = Vec::new();
     for site in super::drift::site_dirs(env) {
-        let dir = env.join(&site);
-        for (entry, kind) in crate::fs::list_dir(&dir)? {
-            let entry = entry.to_string_lossy();
-            let Some(stem) = entry.strip_suffix(".dist-info") else {
+        for (entry, kind) in crate::fs::list_dir(&env.join(&site))? {
+            let entry = entry.to_string_lossy().into_owned();
+            let Some(stem) = entry.strip_suffix(".dist-info").filter(|_| kind.is_dir()) else {
                 continue;
             };
-            if !kind.is_dir() {
-                continue;
-            }
             let raw = stem.split_once('-').map_or(stem, |(name, _)| name);
             let name = pep508_rs::PackageName::from_str(raw)
                 .map_or_else(|_| raw.to_ascii_lowercase(), |n| n.to_string());
-            let Some(bytes) = crate::fs::read_optional(&dir.join(&*entry).join("RECORD"))? else {
+            out.push((site.clone(), entry, name));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the `RECORD` of every `*.dist-info` in the env's site-packages.
+pub(crate) fn read(env: &Path) -> Result<Records, FsError> {
+    let mut out = Records::default();
+    for (site, entry, name) in dist_infos(env)? {
+        let record = env.join(&site).join(&entry).join("RECORD");
+        let Some(bytes) = crate::fs::read_optional(&record)? else {
+            continue;
+        };
+        let rows = out.dists.entry(name).or_default();
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            let Some((path, rest)) = split_row(line).filter(|(p, _)| !p.is_empty()) else {
                 continue;
             };
-            let rows = out.dists.entry(name).or_default();
-            for line in String::from_utf8_lossy(&bytes).lines() {
-                let Some((path, rest)) = split_row(line).filter(|(p, _)| !p.is_empty()) else {
-                    continue;
-                };
-                let joined = crate::fs::normalize_lexically(&site.join(&path));
-                rows.push(Row {
-                    in_site: joined.starts_with(&site),
-                    path: joined,
-                    sha256: rest
-                        .split(',')
-                        .next()
-                        .and_then(|h| h.strip_prefix("sha256="))
-                        .map(str::to_owned),
-                });
-            }
+            let joined = crate::fs::normalize_lexically(&site.join(&path));
+            rows.push(Row {
+                in_site: joined.starts_with(&site),
+                path: joined,
+                sha256: rest
+                    .split(',')
+                    .next()
+                    .and_then(|h| h.strip_prefix("sha256="))
+                    .map(str::to_owned),
+            });
         }
     }
     Ok(out)
@@ -128,57 +136,47 @@ pub(crate) fn shared(owners: &Owners) -> impl Iterator<Item = (&PathBuf, &BTreeS
 /// The `RECORD` row pip writes for an empty `REQUESTED` file.
 const REQUESTED_DIGEST: &str = "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0";
 
-/// Marks distribution `name` (normalized) `REQUESTED` or not, as pip would
-/// have installed it: the empty `REQUESTED` file in its `.dist-info` and
-/// its row in `RECORD` (rows sorted by path and ended as pip ends them, so
-/// the file is byte for byte what pip writes). Nothing when it already is,
-/// or when the env has no such distribution.
-pub(crate) fn set_requested(env: &Path, name: &str, requested: bool) -> Result<(), FsError> {
-    for site in super::drift::site_dirs(env) {
-        let dir = env.join(&site);
-        for (entry, kind) in crate::fs::list_dir(&dir)? {
-            let entry = entry.to_string_lossy().into_owned();
-            let Some(stem) = entry.strip_suffix(".dist-info") else {
-                continue;
-            };
-            let raw = stem.split_once('-').map_or(stem, |(n, _)| n);
-            let normalized = pep508_rs::PackageName::from_str(raw)
-                .map_or_else(|_| raw.to_ascii_lowercase(), |n| n.to_string());
-            if !kind.is_dir() || normalized != name {
-                continue;
-            }
-            let info = dir.join(&entry);
-            let marker = info.join("REQUESTED");
-            if crate::fs::lstat(&marker)?.is_some() == requested {
-                return Ok(());
-            }
-            let record_path = info.join("RECORD");
-            let Some(bytes) = crate::fs::read_optional(&record_path)? else {
-                return Ok(());
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            let ending = if text.contains("\r\n") { "\r\n" } else { "\n" };
-            let row_path = format!("{entry}/REQUESTED");
-            let mut rows: Vec<(String, String)> = text
-                .lines()
-                .filter(|l| !l.is_empty())
-                .filter_map(|l| Some((first_field(l)?, l.to_owned())))
-                .filter(|(path, _)| *path != row_path)
-                .collect();
-            if requested {
-                crate::fs::write_atomic(&marker, b"")?;
-                rows.push((row_path.clone(), format!("{row_path},{REQUESTED_DIGEST}")));
-            } else {
-                crate::fs::delete_file(&marker)?;
-            }
-            rows.sort();
-            let mut out = String::new();
-            for (_, line) in rows {
-                out.push_str(&line);
-                out.push_str(ending);
-            }
-            return crate::fs::write_atomic(&record_path, out.as_bytes());
+/// Marks each distribution of `requested` (by normalized name) `REQUESTED`
+/// or not, as pip would have installed it: the empty `REQUESTED` file in
+/// its `.dist-info` and its row in `RECORD` (rows sorted by path and ended
+/// as pip ends them, so the file is byte for byte what pip writes). One
+/// already marked so, or not in the env, is left as it is.
+pub(crate) fn set_requested(env: &Path, requested: &BTreeMap<String, bool>) -> Result<(), FsError> {
+    for (site, entry, name) in dist_infos(env)? {
+        let Some(&requested) = requested.get(&name) else {
+            continue;
+        };
+        let info = env.join(&site).join(&entry);
+        let marker = info.join("REQUESTED");
+        if crate::fs::lstat(&marker)?.is_some() == requested {
+            continue;
         }
+        let record_path = info.join("RECORD");
+        let Some(bytes) = crate::fs::read_optional(&record_path)? else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let ending = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let row_path = format!("{entry}/REQUESTED");
+        let mut rows: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| Some((first_field(l)?, l.to_owned())))
+            .filter(|(path, _)| *path != row_path)
+            .collect();
+        if requested {
+            crate::fs::write_atomic(&marker, b"")?;
+            rows.push((row_path.clone(), format!("{row_path},{REQUESTED_DIGEST}")));
+        } else {
+            crate::fs::delete_file(&marker)?;
+        }
+        rows.sort();
+        let mut out = String::new();
+        for (_, line) in rows {
+            out.push_str(&line);
+            out.push_str(ending);
+        }
+        crate::fs::write_atomic(&record_path, out.as_bytes())?;
     }
     Ok(())
 }
@@ -281,16 +279,22 @@ mod tests {
         );
         std::fs::write(info.join("RECORD"), with).unwrap();
         std::fs::write(info.join("REQUESTED"), "").unwrap();
-        set_requested(tmp.path(), "my-lib", false).unwrap();
+        let set = |requested: bool| {
+            set_requested(
+                tmp.path(),
+                &BTreeMap::from([("my-lib".to_owned(), requested)]),
+            )
+        };
+        set(false).unwrap();
         assert!(!info.join("REQUESTED").exists());
         assert_eq!(
             std::fs::read_to_string(info.join("RECORD")).unwrap(),
             without
         );
-        set_requested(tmp.path(), "my-lib", true).unwrap();
+        set(true).unwrap();
         assert!(info.join("REQUESTED").exists());
         assert_eq!(std::fs::read_to_string(info.join("RECORD")).unwrap(), with);
-        set_requested(tmp.path(), "other", false).unwrap();
+        set_requested(tmp.path(), &BTreeMap::from([("other".to_owned(), false)])).unwrap();
     }
 
     #[test]
