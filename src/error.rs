@@ -93,8 +93,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A task `penv run NAME` ran first (a `depends` entry) failed; the
-    /// exit code is its own (128+N for signal N).
+    /// A task run first (a `depends` entry) failed; the exit code is its own (128+N for signal N).
     #[error("task `{task}` failed ({how}), so `{wanted}` did not run")]
     TaskFailed {
         /// The task that failed.
@@ -117,8 +116,7 @@ pub enum Error {
         /// What is wrong, and what it takes.
         message: String,
     },
-    /// A new env could not be derived from an existing one (it is built
-    /// from nothing instead).
+    /// A new env could not be derived from another (it is built from nothing instead).
     #[error("cannot derive the env: {message}")]
     Derive {
         /// Why.
@@ -247,6 +245,9 @@ pub enum Error {
     /// `penv shell` / `penv activate`.
     #[error(transparent)]
     Shell(#[from] crate::ops::shell::ShellError),
+    /// `penv tree`, `outdated`, `export`.
+    #[error(transparent)]
+    Inspect(#[from] crate::ops::inspect::InspectError),
     /// A failed build, after which the previous env was put back (or, when
     /// there was none, the partial one removed).
     #[error("{source}")]
@@ -347,6 +348,7 @@ impl Diagnostic for Error {
             Self::Install(e) => e.hint(),
             Self::Hook(e) => e.hint(),
             Self::Shell(e) => Some(e.hint()),
+            Self::Inspect(e) => Some(e.hint()),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),
@@ -413,12 +415,10 @@ impl Diagnostic for Error {
                 display_path(reqfile),
                 display_path(file)
             )),
-            Self::InitExists { tool_penv: false, .. } => Some(
-                "penv never overwrites it: edit it (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),
-            ),
-            Self::InitExists { tool_penv: true, .. } => Some(
-                "penv never overwrites it: edit the table (`penv add PKG` adds a requirement), or delete it first to start again".to_owned(),
-            ),
+            Self::InitExists { tool_penv, .. } => Some(format!(
+                "penv never overwrites it: edit {} (`penv add PKG` adds a requirement), or delete it first to start again",
+                if *tool_penv { "the table" } else { "it" }
+            )),
             _ => None,
         }
     }

@@ -154,6 +154,18 @@ pub(crate) fn with_lower_bound(requirement: &str, version: &str) -> Result<Strin
     Ok(req.to_string())
 }
 
+/// A requirement parsed whole (name, extras, version or URL, marker) for
+/// reading it, as an installed distribution's `Requires-Dist` is: only
+/// ASCII text reaches the parser, whose panics are kept out as for [`parse`].
+pub(crate) fn parse_whole(
+    text: &str,
+) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    if !text.is_ascii() {
+        return Err("it holds non-ASCII text".to_owned());
+    }
+    parse_ascii_requirement(text)
+}
+
 fn parse_ascii_requirement(
     text: &str,
 ) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {

@@ -7,10 +7,12 @@ mod cache;
 mod completions;
 mod doctor;
 mod envs;
+mod export;
 mod hash;
 mod hook;
 mod init;
 mod lock;
+mod outdated;
 mod python;
 mod remove;
 mod run;
@@ -20,6 +22,7 @@ mod shell;
 mod status;
 mod sync;
 mod task;
+mod tree;
 mod which;
 
 use std::process::ExitCode;
@@ -48,6 +51,9 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Activate(args) => shell::activate(&ctx, &args),
         Command::Which(args) => which::which(&ctx, &args),
         Command::Status(args) => status::status(&ctx, &args),
+        Command::Tree(args) => tree::tree(&ctx, &args),
+        Command::Outdated(args) => outdated::outdated(&ctx, &args),
+        Command::Export(args) => export::export(&ctx, &args),
         Command::Hash(args) => hash::hash(&ctx, &args),
         Command::Lock(args) => lock::lock(&ctx, &args),
         Command::Init => init::init(&ctx),

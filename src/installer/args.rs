@@ -35,6 +35,21 @@ pub(crate) fn pip_args(spec: &Spec, root: &Path, top_files: &[String]) -> Vec<St
     args
 }
 
+/// The arguments of `pip list --outdated --format json` asking the
+/// spec's index, extra indexes and `find-links` (or none, `no-index`), as
+/// an install of the spec would.
+pub(crate) fn outdated_args(spec: &Spec, root: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["list", "--outdated", "--format", "json"]
+        .map(str::to_owned)
+        .to_vec();
+    args.extend(
+        index_args(spec, root)
+            .into_iter()
+            .filter(|a| !matches!(a.as_str(), "install" | "--no-compile")),
+    );
+    args
+}
+
 /// The arguments that install exactly a lock's selection, written as a
 /// requirement file at `requirements` ([`lock_requirements`]): pip resolves
 /// nothing (`--no-deps`) and checks every file (`--require-hashes`). The

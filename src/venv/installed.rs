@@ -12,7 +12,7 @@ use crate::requirement::normalize_name as normalize;
 use crate::{fs, text_file};
 
 /// A `METADATA` file is a few kilobytes (its long description aside).
-const METADATA: text_file::Kind = text_file::Kind {
+pub(super) const METADATA: text_file::Kind = text_file::Kind {
     what: "a `METADATA` file",
     cap: 16 * 1024 * 1024,
 };

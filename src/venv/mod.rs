@@ -17,6 +17,7 @@ pub mod create;
 pub mod drift;
 pub mod found;
 pub(crate) mod installed;
+pub(crate) mod metadata;
 pub mod kept;
 pub mod owned;
 mod paths;

@@ -1,0 +1,55 @@
+//! What `penv tree`, `outdated` and `export` refuse, each with its hint.
+
+use std::path::PathBuf;
+
+use crate::diagnostics::display_path;
+
+/// Why `tree`, `outdated` or `export` cannot answer.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// `penv tree PKG` named a distribution the env does not have.
+    #[error("`{name}` is not installed in the env (`{}`)", display_path(env))]
+    NotInstalled {
+        /// The name asked for.
+        name: String,
+        /// The env.
+        env: PathBuf,
+    },
+    /// The interpreter's probe gave no marker environment.
+    #[error("penv does not know the marker environment of the env's Python: {why}")]
+    NoMarkers { why: String },
+    /// pip's answer could not be read.
+    #[error("could not read what pip answered (`{command}`): {why}")]
+    PipAnswer { command: String, why: String },
+    /// `--format pylock` with no lock to export.
+    #[error("`--format pylock` exports `{}`, and there is none", display_path(path))]
+    NoLockToExport { path: PathBuf },
+    /// A value of the state or the lock that does not render.
+    #[error("cannot export `{name}`: {why}")]
+    Unexportable { name: String, why: String },
+}
+
+impl InspectError {
+    /// What to do.
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            Self::NotInstalled { .. } => {
+                "`penv tree` with no name shows every installed distribution".to_owned()
+            }
+            Self::NoMarkers { .. } => {
+                "run `penv cache clean` so the interpreter is probed again, then retry".to_owned()
+            }
+            Self::PipAnswer { .. } => {
+                "run it again with `-v` to see pip's output; pip 22.2 or later is needed".to_owned()
+            }
+            Self::NoLockToExport { .. } => {
+                "run `penv lock` to write it, or export a requirements file (the default format)"
+                    .to_owned()
+            }
+            Self::Unexportable { .. } => {
+                "`penv sync --reinstall` rebuilds the env, recording each distribution again"
+                    .to_owned()
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Every distribution installed in an env, from its `*.dist-info`: the
+//! `Name`, `Version` and `Requires-Dist` of its `METADATA` (core metadata,
+//! an RFC 822 style header) and whether pip marked it `REQUESTED` (asked
+//! for by name, not pulled in as a dependency). Read without starting the
+//! env's Python, as `installed` reads one version (`penv tree`).
+//!
+//! Invariant: a distribution is named by its `METADATA`'s `Name` (PEP 503
+//! normalized), never by its directory alone; a dist-info without a
+//! readable `METADATA` naming itself is skipped, not guessed at.
+
+use std::path::Path;
+
+use super::installed::METADATA;
+use crate::fs::{self, FsError};
+use crate::requirement::normalize_name;
+use crate::text_file;
+
+/// One installed distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InstalledDist {
+    /// PEP 503 normalized: `typing-extensions`.
+    pub(crate) name: String,
+    /// `Version:`, as written.
+    pub(crate) version: String,
+    /// Each `Requires-Dist:` value, as written (a PEP 508 requirement).
+    pub(crate) requires: Vec<String>,
+    /// Whether its dist-info holds pip's `REQUESTED` marker.
+    pub(crate) requested: bool,
+}
+
+/// The distributions installed in `env`'s site-packages, sorted by name.
+pub(crate) fn read_all(env: &Path) -> Result<Vec<InstalledDist>, FsError> {
+    let mut out = Vec::new();
+    for site in super::drift::site_dirs(env) {
+        let dir = env.join(site);
+        for (entry, kind) in fs::list_dir(&dir)? {
+            let entry = entry.to_string_lossy();
+            if !kind.is_dir() || !entry.ends_with(".dist-info") {
+                continue;
+            }
+            let info = dir.join(&*entry);
+            let Ok(text) = text_file::read(&info.join("METADATA"), METADATA) else {
+                continue;
+            };
+            let Some(mut dist) = parse(&text) else {
+                continue;
+            };
+            dist.requested = fs::lstat(&info.join("REQUESTED"))?.is_some();
+            out.push(dist);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|a, b| a.name == b.name);
+    Ok(out)
+}
+
+/// `Name`, `Version` and every `Requires-Dist` of a core metadata header
+/// (it ends at the first blank line; a line starting with white space
+/// continues the one before).
+fn parse(text: &str) -> Option<InstalledDist> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((key, value)) = line.split_once(':') {
+            fields.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    Some(InstalledDist {
+        name: normalize_name(&get("name")?),
+        version: get("version")?,
+        requires: fields
+            .iter()
+            .filter(|(k, _)| k == "requires-dist")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        requested: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_name_version_requirements_and_the_requested_marker() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("lib/python3.99/site-packages");
+        let write = |dir: &str, text: &str| {
+            std::fs::create_dir_all(site.join(dir)).unwrap();
+            std::fs::write(site.join(dir).join("METADATA"), text).unwrap();
+        };
+        write(
+            "Flask-3.0.0.dist-info",
+            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.0\nRequires-Dist: Werkzeug>=3.0.0\n\
+             Requires-Dist: asgiref>=3.2 ; extra == 'async'\nSummary: a\n  continued\n\n\
+             Requires-Dist: not-in-the-header\n",
+        );
+        std::fs::write(site.join("Flask-3.0.0.dist-info/REQUESTED"), "").unwrap();
+        write("werkzeug-3.0.1.dist-info", "Name: werkzeug\nVersion: 3.0.1\n");
+        // No METADATA: skipped.
+        std::fs::create_dir_all(site.join("broken-1.0.dist-info")).unwrap();
+        let all = read_all(tmp.path()).unwrap();
+        assert_eq!(
+            all,
+            vec![
+                InstalledDist {
+                    name: "flask".into(),
+                    version: "3.0.0".into(),
+                    requires: vec![
+                        "Werkzeug>=3.0.0".into(),
+                        "asgiref>=3.2 ; extra == 'async'".into()
+                    ],
+                    requested: true,
+                },
+                InstalledDist {
+                    name: "werkzeug".into(),
+                    version: "3.0.1".into(),
+                    requires: vec![],
+                    requested: false,
+                },
+            ]
+        );
+    }
+}
