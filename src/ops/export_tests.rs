@@ -26,7 +26,7 @@ const SHA: &str = "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456
 #[test]
 fn the_env_as_built_exports_each_pin_with_its_hash_and_names_what_it_leaves_out() {
     let state = state(
-        &[("my-lib", "1.0"), ("pip", "24.0"), ("direct", "2.0"), ("tree", "0.1")],
+        &[("direct", "2.0"), ("my-lib", "1.0"), ("pip", "24.0"), ("tree", "0.1")],
         serde_json::json!({
             "my-lib": { "sha256": SHA },
             "direct": { "sha256": SHA, "direct-url": "file:///w/direct-2.0-py3-none-any.whl" },
@@ -54,7 +54,10 @@ fn the_env_as_built_exports_each_pin_with_its_hash_and_names_what_it_leaves_out(
 #[test]
 fn a_value_that_does_not_parse_is_refused_not_copied() {
     for (dists, artifacts) in [
-        (vec![("ok", "1.0 ; import os")], serde_json::json!({})),
+        (
+            vec![("ok", "1.0 ; import os")],
+            serde_json::json!({ "ok": { "sha256": SHA } }),
+        ),
         (vec![("ok", "1.0")], serde_json::json!({ "ok": { "sha256": "zz" } })),
         (
             vec![("ok", "1.0")],
