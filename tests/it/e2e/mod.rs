@@ -17,6 +17,7 @@ mod examples;
 mod hashed_inputs;
 mod hooks;
 mod identity;
+mod inspect;
 mod lock;
 mod lock_auth;
 mod lock_hostile;
