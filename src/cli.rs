@@ -77,10 +77,25 @@ pub(crate) enum Command {
     /// Show the env's interpreter, path, spec hash and state (fresh, stale, missing, broken)
     Status(StatusArgs),
     /// Show the env's dependency tree, from its installed metadata (no Python started)
+    ///
+    /// Roots: what the project asked for (pip's `REQUESTED`), then what
+    /// nothing requires. A line is `name vVERSION (specifiers required)`:
+    /// `(*)` shown above, `(cycle)`, `(missing)` (required, not installed),
+    /// `(…)` cut by `--depth`. Markers hold for the env's Python and extras.
     Tree(TreeArgs),
     /// List the env's distributions with a newer version on the project's index
+    ///
+    /// The env's pip asks the project's index, extra indexes and
+    /// find-links: `latest` is the newest there (`pip list --outdated`),
+    /// `allowed` the newest penv.toml's requirements allow (a dry-run
+    /// resolution, never the lock's pins). Nothing is installed.
     Outdated(OutdatedArgs),
     /// Write the env's or the lock's pins as a requirements file (with hashes) or `pylock.toml`
+    ///
+    /// From `pylock.toml` when there is one (its selection for this Python,
+    /// groups and extras: `name @ url --hash=…`), else from the env as built
+    /// (`name==version --hash=sha256:…`): `pip install --require-hashes -r`
+    /// installs the same set. What has no known hash is left out, named.
     Export(ExportArgs),
     /// Print the spec hash (a CI cache key)
     Hash(HashArgs),
