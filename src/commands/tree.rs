@@ -33,7 +33,8 @@ pub(super) fn tree(ctx: &Ctx, args: &TreeArgs) -> Result<ExitCode, Error> {
     let dists = crate::venv::metadata::read_all(env)?;
     // The extras the project asked its requirements with, by name.
     let mut root_extras: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    if let Some(state) = State::read(env).ok().flatten() {
+    let state = State::read(env).ok().flatten();
+    if let Some(state) = &state {
         for line in state.spec.all_requirements() {
             if let Ok(req) = crate::requirement::parse_whole(line) {
                 root_extras
@@ -63,6 +64,8 @@ pub(super) fn tree(ctx: &Ctx, args: &TreeArgs) -> Result<ExitCode, Error> {
             packages,
             invert: args.invert,
             depth: args.depth,
+            // pip marks every entry of a lock `REQUESTED`.
+            requested_roots: state.is_some_and(|s| s.spec.lock.is_none()),
         },
     );
     if args.json {

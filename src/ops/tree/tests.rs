@@ -55,11 +55,18 @@ fn graph() -> Graph {
     build(&dists(), &env(), &extras)
 }
 
+fn requested() -> Options {
+    Options {
+        requested_roots: true,
+        ..Options::default()
+    }
+}
+
 #[test]
 fn the_tree_roots_are_the_requested_then_what_nothing_reached() {
     let graph = graph();
     assert_eq!(graph.unreadable.len(), 1, "{:?}", graph.unreadable);
-    let lines = render::text(&walk(&graph, &Options::default()));
+    let lines = render::text(&walk(&graph, &requested()));
     assert_eq!(
         lines,
         [
@@ -105,6 +112,7 @@ fn invert_depth_and_repeats() {
             packages: vec!["markupsafe".into()],
             invert: true,
             depth: None,
+            requested_roots: true,
         },
     );
     assert_eq!(
@@ -122,6 +130,7 @@ fn invert_depth_and_repeats() {
             packages: vec!["flask".into()],
             invert: false,
             depth: Some(1),
+            requested_roots: true,
         },
     );
     assert_eq!(
@@ -136,10 +145,10 @@ fn invert_depth_and_repeats() {
     let mut all = dists();
     all.push(dist("other", "1", &["werkzeug"], true));
     let graph = build(&all, &env(), &BTreeMap::new());
-    let lines = render::text(&walk(&graph, &Options::default()));
+    let lines = render::text(&walk(&graph, &requested()));
     assert!(lines.contains(&"└── werkzeug v3.0.1 (*)".to_owned()), "{lines:#?}");
     // Every installed distribution appears, inverted too.
-    let inverted = render::text(&walk(&graph, &Options { invert: true, ..Options::default() }));
+    let inverted = render::text(&walk(&graph, &Options { invert: true, ..requested() }));
     for name in graph.nodes.keys() {
         assert!(inverted.iter().any(|l| l.contains(&format!("{name} v"))), "{name}: {inverted:#?}");
     }
@@ -149,6 +158,24 @@ fn invert_depth_and_repeats() {
 fn a_required_distribution_not_installed_is_marked_missing() {
     let all = vec![dist("app", "1", &["gone>=1"], true)];
     let graph = build(&all, &env(), &BTreeMap::new());
-    let lines = render::text(&walk(&graph, &Options::default()));
+    let lines = render::text(&walk(&graph, &requested()));
     assert_eq!(lines, ["app v1", "└── gone (>=1) (missing)"]);
+}
+
+#[test]
+fn from_a_lock_every_entry_is_requested_so_the_roots_are_what_nothing_requires() {
+    let all: Vec<InstalledDist> = dists()
+        .into_iter()
+        .map(|d| InstalledDist {
+            requested: true,
+            ..d
+        })
+        .collect();
+    let graph = build(&all, &env(), &BTreeMap::new());
+    let lines = render::text(&walk(&graph, &Options::default()));
+    let roots: Vec<&String> = lines.iter().filter(|l| !l.starts_with(['├', '└', '│', ' '])).collect();
+    // flask is required by werkzeug here (a cycle): `a` and `flask` come in
+    // as the first of their cycles; click, below flask, is not a root (h2
+    // is: without the extra, httpx does not require it).
+    assert_eq!(roots, ["h2 v4.1.0", "httpx v0.27.0", "pip v24.0", "a v1", "flask v3.0.0"], "{lines:#?}");
 }

@@ -7,7 +7,8 @@
 //! Roots, without names asked for: the distributions marked `REQUESTED`
 //! (the project's own requirements), then any not reached from them (the
 //! seeded pip, something installed by hand), so every installed
-//! distribution appears. Inverted: the distributions that require nothing
+//! distribution appears. In an env installed from a lock pip marked every
+//! entry `REQUESTED`: the roots are then those nothing requires. Inverted: the distributions that require nothing
 //! installed, with what requires them below.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +60,9 @@ pub(crate) struct Options {
     pub(crate) invert: bool,
     /// Levels below the roots; `None`: all.
     pub(crate) depth: Option<usize>,
+    /// Whether pip's `REQUESTED` marks say what the project asked for (not
+    /// in an env installed from a lock, where pip marks every entry).
+    pub(crate) requested_roots: bool,
 }
 
 /// A child link: (name, extras, required).
@@ -69,7 +73,7 @@ type Link = (String, Vec<String>, String);
 pub(crate) fn walk(graph: &Graph, options: &Options) -> Vec<TreeNode> {
     let children = links(graph, options.invert);
     let roots = if options.packages.is_empty() {
-        default_roots(graph, &children, options.invert)
+        default_roots(graph, &children, options.invert, options.requested_roots)
     } else {
         options.packages.clone()
     };
@@ -110,7 +114,12 @@ fn links(graph: &Graph, invert: bool) -> BTreeMap<String, Vec<Link>> {
     out
 }
 
-fn default_roots(graph: &Graph, children: &BTreeMap<String, Vec<Link>>, invert: bool) -> Vec<String> {
+fn default_roots(
+    graph: &Graph,
+    children: &BTreeMap<String, Vec<Link>>,
+    invert: bool,
+    requested: bool,
+) -> Vec<String> {
     let mut roots: Vec<String> = if invert {
         children
             .iter()
@@ -121,12 +130,12 @@ fn default_roots(graph: &Graph, children: &BTreeMap<String, Vec<Link>>, invert: 
         graph
             .nodes
             .iter()
-            .filter(|(_, n)| n.requested)
+            .filter(|(_, n)| requested && n.requested)
             .map(|(name, _)| name.clone())
             .collect()
     };
     // Then whatever is not reached: first those nothing points to, then
-    // (a cycle of its own) the first name left, until all are.
+    // (a cycle of its own) the first name left in a cycle, until all are.
     let mut reached = reach(children, &roots);
     loop {
         let pointed: BTreeSet<&String> = children
@@ -144,7 +153,16 @@ fn default_roots(graph: &Graph, children: &BTreeMap<String, Vec<Link>>, invert: 
             return roots;
         };
         let free: Vec<String> = left.iter().filter(|n| !pointed.contains(n)).cloned().collect();
-        let new = if free.is_empty() { vec![first.clone()] } else { free };
+        // None is free: every one left is in or below a cycle; one in it first.
+        let in_cycle = left.iter().find(|n| {
+            let below: Vec<String> = children[*n].iter().map(|l| l.0.clone()).collect();
+            reach(children, &below).contains(*n)
+        });
+        let new = if free.is_empty() {
+            vec![in_cycle.unwrap_or(first).clone()]
+        } else {
+            free
+        };
         reached.extend(reach(children, &new));
         roots.extend(new);
     }

@@ -190,6 +190,14 @@ fn export_from_the_lock_writes_its_selection_with_urls_and_hashes() {
     );
     // The lock's URLs are files: no index needed.
     assert_eq!(installed_from(&sb, python, &exported, false), freeze(&sb.env()));
+    // Installed from the lock, pip marks every entry `REQUESTED`: the
+    // tree's roots are then what nothing requires.
+    sb.ok(&["sync"]);
+    assert!(status_json(&sb)["spec"].to_string().contains("pylock.toml"));
+    assert_eq!(
+        lines_but_pip(&sb.ok(&["tree", "--depth", "1"])),
+        ["app v1.0", "└── libb v1.0 (>=1) (…)", "tool v1.0", "└── libc v1.0 (…)"]
+    );
     let pylock = sb.ok(&["export", "--format", "pylock"]);
     assert!(pylock.starts_with("lock-version = \"1.0\""), "{pylock}");
     assert!(pylock.contains("name = \"libc\""), "{pylock}");
