@@ -89,7 +89,7 @@ pub(crate) fn from_env(state: &State, hashes: bool) -> Result<Exported, InspectE
         }
         if hashes && artifact.is_none() {
             out.left_out.push(format!(
-                "{} (penv does not know the file it was installed from: a source tree, or the seeded pip)",
+                "{} (no wheel or sdist is recorded for it: a source tree such as the project itself, or a pip older than 22.2)",
                 dist.name
             ));
             continue;
