@@ -179,3 +179,15 @@ fn from_a_lock_every_entry_is_requested_so_the_roots_are_what_nothing_requires()
     // is: without the extra, httpx does not require it).
     assert_eq!(roots, ["h2 v4.1.0", "httpx v0.27.0", "pip v24.0", "a v1", "flask v3.0.0"], "{lines:#?}");
 }
+
+#[test]
+fn a_root_met_below_another_is_expanded_as_a_root_only() {
+    let mut all = dists();
+    // `app` comes first and requires httpx, itself a root.
+    all.push(dist("app", "1", &["httpx[http2]"], true));
+    let graph = build(&all, &env(), &BTreeMap::new());
+    let lines = render::text(&walk(&graph, &requested()));
+    assert_eq!(lines[..4], ["app v1", "└── httpx[http2] v0.27.0 (*)", "flask v3.0.0", "├── werkzeug v3.0.1 (>=3.0)"]);
+    let at = lines.iter().position(|l| l == "httpx v0.27.0").expect("httpx is a root");
+    assert_eq!(lines[at + 1], "└── h2 v4.1.0 (>=3, <5)");
+}

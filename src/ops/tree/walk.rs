@@ -1,15 +1,17 @@
 //! The tree shown from a [`Graph`]: which distributions are its roots, and
 //! each one's children (its requirements, or with `--invert` what requires
-//! it), down to a depth. A distribution already expanded elsewhere is
-//! shown once more, marked and not expanded again (as `uv tree` does); one
-//! that requires itself through others is marked as a cycle.
+//! it), down to a depth. A distribution already expanded elsewhere, or a
+//! root met below another (it is expanded as a root), is shown marked and
+//! not expanded again (as `uv tree` marks repeats); one that requires
+//! itself through the others above it is marked as a cycle.
 //!
 //! Roots, without names asked for: the distributions marked `REQUESTED`
 //! (the project's own requirements), then any not reached from them (the
 //! seeded pip, something installed by hand), so every installed
 //! distribution appears. In an env installed from a lock pip marked every
-//! entry `REQUESTED`: the roots are then those nothing requires. Inverted: the distributions that require nothing
-//! installed, with what requires them below.
+//! entry `REQUESTED`: the roots are then those nothing requires. Inverted:
+//! the distributions that require nothing installed, with what requires
+//! them below.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +81,7 @@ pub(crate) fn walk(graph: &Graph, options: &Options) -> Vec<TreeNode> {
     };
     let mut walker = Walker {
         graph,
+        roots: roots.iter().cloned().collect(),
         children: &children,
         depth: options.depth,
         expanded: BTreeSet::new(),
@@ -184,6 +187,8 @@ fn reach(children: &BTreeMap<String, Vec<Link>>, from: &[String]) -> BTreeSet<St
 
 struct Walker<'a> {
     graph: &'a Graph,
+    /// Expanded at the top, so below another only marked.
+    roots: BTreeSet<String>,
     children: &'a BTreeMap<String, Vec<Link>>,
     depth: Option<usize>,
     expanded: BTreeSet<String>,
@@ -210,7 +215,7 @@ impl Walker<'_> {
         } else if self.path.contains(name) {
             out.mark = Some(Mark::Cycle);
         } else if links.is_empty() {
-        } else if self.expanded.contains(name) {
+        } else if self.expanded.contains(name) || (!root && self.roots.contains(name)) {
             out.mark = Some(Mark::Repeated);
         } else if self.depth.is_some_and(|d| level >= d) {
             out.truncated = true;
