@@ -70,9 +70,13 @@ pub(crate) fn outdated(ctx: &Ctx, plan: &Plan) -> Result<Vec<Row>, Error> {
         .into_iter()
         .map(|d| (d.name, d.version))
         .collect();
-    let latest = latest(env, &plan.project.root, &spec, &redactor)?;
-    let allowed = allowed(ctx, plan, &spec, &redactor)?;
-    Ok(rows(&installed, &latest, &allowed))
+    // The two pip runs ask the index independently: at once.
+    let (latest, allowed) = std::thread::scope(|scope| {
+        let latest = scope.spawn(|| latest(env, &plan.project.root, &spec, &redactor));
+        let allowed = allowed(ctx, plan, &spec, &redactor);
+        (latest.join().expect("the `pip list` thread does not panic"), allowed)
+    });
+    Ok(rows(&installed, &latest?, &allowed?))
 }
 
 /// The rows: each installed distribution with a newer `latest` or `allowed`.
