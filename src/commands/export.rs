@@ -6,9 +6,9 @@
 use std::process::ExitCode;
 
 use crate::cli::{ExportArgs, ExportFormat};
+use crate::ops::Ctx;
 use crate::ops::export::{self, Exported};
 use crate::ops::inspect::InspectError;
-use crate::ops::Ctx;
 use crate::state::State;
 use crate::venv::Readiness;
 use crate::{Error, lock, plan};

@@ -30,19 +30,24 @@ pub(super) fn outdated(ctx: &Ctx, args: &OutdatedArgs) -> Result<ExitCode, Error
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_owned();
-    let table: Vec<[String; 4]> = std::iter::once(
-        ["package", "installed", "allowed", "latest"].map(str::to_owned),
-    )
-    .chain(rows.iter().map(|r| {
-        [
-            r.name.clone(),
-            r.installed.clone(),
-            r.allowed.clone().unwrap_or_else(dash),
-            r.latest.clone().unwrap_or_else(dash),
-        ]
-    }))
-    .collect();
-    let width = |i: usize| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let table: Vec<[String; 4]> =
+        std::iter::once(["package", "installed", "allowed", "latest"].map(str::to_owned))
+            .chain(rows.iter().map(|r| {
+                [
+                    r.name.clone(),
+                    r.installed.clone(),
+                    r.allowed.clone().unwrap_or_else(dash),
+                    r.latest.clone().unwrap_or_else(dash),
+                ]
+            }))
+            .collect();
+    let width = |i: usize| {
+        table
+            .iter()
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let widths = [width(0), width(1), width(2)];
     for row in &table {
         ctx.printer.data(&format!(

@@ -25,9 +25,14 @@ pub(super) fn tree(ctx: &Ctx, args: &TreeArgs) -> Result<ExitCode, Error> {
         "run `penv tree` again when it is done",
     )?;
     let env = &plan.paths.env;
-    let markers = plan.python.info.markers.as_ref().ok_or_else(|| InspectError::NoMarkers {
-        why: "the probe did not report it".to_owned(),
-    })?;
+    let markers = plan
+        .python
+        .info
+        .markers
+        .as_ref()
+        .ok_or_else(|| InspectError::NoMarkers {
+            why: "the probe did not report it".to_owned(),
+        })?;
     let markers = crate::lock::select::marker_environment(markers)
         .map_err(|e| InspectError::NoMarkers { why: e.to_string() })?;
     let dists = crate::venv::metadata::read_all(env)?;

@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub(crate) use args::{
-    outdated_args,
-    clean_pip_env, has_work, lock_args, lock_requirements, own_project_args, pinned_args,
-    pinned_requirements, pip_args, unhashed_args,
+    clean_pip_env, has_work, lock_args, lock_requirements, outdated_args, own_project_args,
+    pinned_args, pinned_requirements, pip_args, unhashed_args,
 };
 use output::{PipOutput, is_warning_start, shown_warning};
 

@@ -98,7 +98,10 @@ pub(crate) fn from_env(state: &State, hashes: bool) -> Result<Exported, InspectE
         let version = pep440_rs::Version::from_str(&dist.version)
             .map_err(|e| refused(format!("version `{}`: {e}", fields::shown(&dist.version))))?;
         let mut line = match artifact.and_then(|a| a.direct_url.as_deref()) {
-            Some(url) => format!("{name} @ {}", fields::url(url, FILE_SCHEMES).map_err(refused)?),
+            Some(url) => format!(
+                "{name} @ {}",
+                fields::url(url, FILE_SCHEMES).map_err(refused)?
+            ),
             None => format!("{name}=={version}"),
         };
         if hashes && let Some(artifact) = artifact {

@@ -1,7 +1,10 @@
 use super::*;
 
-fn state(dists: &[(&str, &str)], artifacts: serde_json::Value) -> State {
-    let dists: Vec<serde_json::Value> = dists.iter().map(|(n, v)| serde_json::json!([n, v])).collect();
+fn state(dists: &[(&str, &str)], artifacts: &serde_json::Value) -> State {
+    let dists: Vec<serde_json::Value> = dists
+        .iter()
+        .map(|(n, v)| serde_json::json!([n, v]))
+        .collect();
     serde_json::from_value(serde_json::json!({
         "format": crate::state::STATE_FORMAT,
         "hash": "0",
@@ -26,8 +29,13 @@ const SHA: &str = "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456
 #[test]
 fn the_env_as_built_exports_each_pin_with_its_hash_and_names_what_it_leaves_out() {
     let state = state(
-        &[("direct", "2.0"), ("my-lib", "1.0"), ("pip", "24.0"), ("tree", "0.1")],
-        serde_json::json!({
+        &[
+            ("direct", "2.0"),
+            ("my-lib", "1.0"),
+            ("pip", "24.0"),
+            ("tree", "0.1"),
+        ],
+        &serde_json::json!({
             "my-lib": { "sha256": SHA },
             "direct": { "sha256": SHA, "direct-url": "file:///w/direct-2.0-py3-none-any.whl" },
         }),
@@ -47,7 +55,11 @@ fn the_env_as_built_exports_each_pin_with_its_hash_and_names_what_it_leaves_out(
     let plain = from_env(&state, false).unwrap();
     assert_eq!(
         plain.lines,
-        ["direct @ file:///w/direct-2.0-py3-none-any.whl", "my-lib==1.0", "tree==0.1"]
+        [
+            "direct @ file:///w/direct-2.0-py3-none-any.whl",
+            "my-lib==1.0",
+            "tree==0.1"
+        ]
     );
 }
 
@@ -58,13 +70,16 @@ fn a_value_that_does_not_parse_is_refused_not_copied() {
             vec![("ok", "1.0 ; import os")],
             serde_json::json!({ "ok": { "sha256": SHA } }),
         ),
-        (vec![("ok", "1.0")], serde_json::json!({ "ok": { "sha256": "zz" } })),
+        (
+            vec![("ok", "1.0")],
+            serde_json::json!({ "ok": { "sha256": "zz" } }),
+        ),
         (
             vec![("ok", "1.0")],
             serde_json::json!({ "ok": { "sha256": SHA, "direct-url": "ftp://x/y.whl" } }),
         ),
     ] {
-        let err = from_env(&state(&dists, artifacts), true).unwrap_err();
+        let err = from_env(&state(&dists, &artifacts), true).unwrap_err();
         assert!(matches!(err, InspectError::Unexportable { .. }), "{err}");
     }
 }

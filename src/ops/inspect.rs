@@ -22,7 +22,10 @@ pub enum InspectError {
     #[error("could not read what pip answered (`{command}`): {why}")]
     PipAnswer { command: String, why: String },
     /// `--format pylock` with no lock to export.
-    #[error("`--format pylock` exports `{}`, and there is none", display_path(path))]
+    #[error(
+        "`--format pylock` exports `{}`, and there is none",
+        display_path(path)
+    )]
     NoLockToExport { path: PathBuf },
     /// A value of the state or the lock that does not render.
     #[error("cannot export `{name}`: {why}")]

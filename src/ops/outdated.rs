@@ -32,7 +32,7 @@ use crate::requirement::normalize_name;
 use crate::{installer, platform};
 
 /// pip may take a while to ask an index about every distribution.
-const LIST_TIMEOUT: Duration = Duration::from_secs(900);
+const LIST_TIMEOUT: Duration = Duration::from_mins(15);
 
 /// One distribution with something newer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,7 +74,10 @@ pub(crate) fn outdated(ctx: &Ctx, plan: &Plan) -> Result<Vec<Row>, Error> {
     let (latest, allowed) = std::thread::scope(|scope| {
         let latest = scope.spawn(|| latest(env, &plan.project.root, &spec, &redactor));
         let allowed = allowed(ctx, plan, &spec, &redactor);
-        (latest.join().expect("the `pip list` thread does not panic"), allowed)
+        (
+            latest.join().expect("the `pip list` thread does not panic"),
+            allowed,
+        )
     });
     Ok(rows(&installed, &latest?, &allowed?))
 }
@@ -122,11 +125,15 @@ fn latest(
         why,
     };
     let mut cmd = Command::new(platform::env_python(env));
-    cmd.arg("-I").arg("-m").arg("pip").args(&args).current_dir(root);
+    cmd.arg("-I")
+        .arg("-m")
+        .arg("pip")
+        .args(&args)
+        .current_dir(root);
     installer::clean_pip_env(&mut cmd);
     cmd.env("VIRTUAL_ENV", env);
-    let out = crate::process::output_within(&mut cmd, LIST_TIMEOUT)
-        .map_err(|e| fail(e.to_string()))?;
+    let out =
+        crate::process::output_within(&mut cmd, LIST_TIMEOUT).map_err(|e| fail(e.to_string()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
@@ -178,12 +185,13 @@ fn allowed(
     )?;
     let bytes = crate::fs::read(&report)?;
     let _ = crate::fs::delete_file(&report);
-    let resolution = crate::lock::report::parse(&String::from_utf8_lossy(&bytes)).map_err(|why| {
-        InspectError::PipAnswer {
-            command: "pip install --dry-run --report".to_owned(),
-            why,
-        }
-    })?;
+    let resolution =
+        crate::lock::report::parse(&String::from_utf8_lossy(&bytes)).map_err(|why| {
+            InspectError::PipAnswer {
+                command: "pip install --dry-run --report".to_owned(),
+                why,
+            }
+        })?;
     Ok(resolution
         .packages
         .into_iter()

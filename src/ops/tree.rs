@@ -102,7 +102,12 @@ pub(crate) fn build(
             break;
         }
         for (name, extra) in added {
-            graph.nodes.get_mut(&name).expect("a node").extras.insert(extra);
+            graph
+                .nodes
+                .get_mut(&name)
+                .expect("a node")
+                .extras
+                .insert(extra);
         }
     }
     for (name, reqs) in &parsed {

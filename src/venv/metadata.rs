@@ -69,7 +69,12 @@ fn parse(text: &str) -> Option<InstalledDist> {
             fields.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
-    let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
     Some(InstalledDist {
         name: normalize_name(&get("name")?),
         version: get("version")?,
@@ -101,7 +106,10 @@ mod tests {
              Requires-Dist: not-in-the-header\n",
         );
         std::fs::write(site.join("Flask-3.0.0.dist-info/REQUESTED"), "").unwrap();
-        write("werkzeug-3.0.1.dist-info", "Name: werkzeug\nVersion: 3.0.1\n");
+        write(
+            "werkzeug-3.0.1.dist-info",
+            "Name: werkzeug\nVersion: 3.0.1\n",
+        );
         // No METADATA: skipped.
         std::fs::create_dir_all(site.join("broken-1.0.dist-info")).unwrap();
         let all = read_all(tmp.path()).unwrap();

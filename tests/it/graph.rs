@@ -276,7 +276,6 @@ const MAX_LINES: usize = 450;
 /// Files still over [`MAX_LINES`], each with the count it may not grow
 /// past: debt to split, not a licence (a file leaves this list when split).
 const KNOWN_LONG: &[(&str, usize)] = &[
-    ("cli.rs", 477),
     ("error.rs", 451),
     ("lock/build.rs", 492),
     ("lock/select_tests.rs", 476),

@@ -3,6 +3,8 @@
 //! mark after a node not expanded: `(*)` shown above, `(cycle)`,
 //! `(missing)`, `(…)` cut off by `--depth`.
 
+use std::fmt::Write as _;
+
 use super::walk::{Mark, TreeNode};
 
 /// The lines of the tree of `roots`.
@@ -32,13 +34,13 @@ fn children(node: &TreeNode, prefix: &str, out: &mut Vec<String>) {
 fn label(node: &TreeNode) -> String {
     let mut line = node.name.clone();
     if !node.extras.is_empty() {
-        line.push_str(&format!("[{}]", node.extras.join(",")));
+        let _ = write!(line, "[{}]", node.extras.join(","));
     }
     if let Some(version) = &node.version {
-        line.push_str(&format!(" v{version}"));
+        let _ = write!(line, " v{version}");
     }
     if let Some(required) = &node.required {
-        line.push_str(&format!(" ({required})"));
+        let _ = write!(line, " ({required})");
     }
     match node.mark {
         Some(Mark::Repeated) => line.push_str(" (*)"),

@@ -34,16 +34,30 @@ fn dists() -> Vec<InstalledDist> {
     vec![
         dist("a", "1", &["b"], false),
         dist("b", "1", &["a"], false),
-        dist("click", "8.1.7", &["colorama ; platform_system == 'Windows'"], false),
+        dist(
+            "click",
+            "8.1.7",
+            &["colorama ; platform_system == 'Windows'"],
+            false,
+        ),
         dist(
             "flask",
             "3.0.0",
-            &["Werkzeug>=3.0", "click>=8.1.3", "asgiref>=3.2 ; extra == 'async'"],
+            &[
+                "Werkzeug>=3.0",
+                "click>=8.1.3",
+                "asgiref>=3.2 ; extra == 'async'",
+            ],
             true,
         ),
         dist("h2", "4.1.0", &["hpack<5,>=4.0"], false),
         dist("hpack", "4.0.0", &[], false),
-        dist("httpx", "0.27.0", &["h2<5,>=3 ; extra == 'http2'", "bad req ((("], true),
+        dist(
+            "httpx",
+            "0.27.0",
+            &["h2<5,>=3 ; extra == 'http2'", "bad req ((("],
+            true,
+        ),
         dist("markupsafe", "2.1.5", &[], false),
         dist("pip", "24.0", &[], false),
         dist("werkzeug", "3.0.1", &["MarkupSafe>=2.1.1", "flask"], false),
@@ -99,7 +113,10 @@ fn an_extra_asked_by_an_edge_spreads_to_its_target() {
     let mut all = dists();
     all.push(dist("app", "1", &["httpx[http2]"], true));
     let graph = build(&all, &env(), &BTreeMap::new());
-    assert_eq!(graph.nodes["httpx"].extras, BTreeSet::from(["http2".to_owned()]));
+    assert_eq!(
+        graph.nodes["httpx"].extras,
+        BTreeSet::from(["http2".to_owned()])
+    );
     assert_eq!(graph.nodes["httpx"].deps[0].name, "h2");
 }
 
@@ -146,11 +163,23 @@ fn invert_depth_and_repeats() {
     all.push(dist("other", "1", &["werkzeug"], true));
     let graph = build(&all, &env(), &BTreeMap::new());
     let lines = render::text(&walk(&graph, &requested()));
-    assert!(lines.contains(&"└── werkzeug v3.0.1 (*)".to_owned()), "{lines:#?}");
+    assert!(
+        lines.contains(&"└── werkzeug v3.0.1 (*)".to_owned()),
+        "{lines:#?}"
+    );
     // Every installed distribution appears, inverted too.
-    let inverted = render::text(&walk(&graph, &Options { invert: true, ..requested() }));
+    let inverted = render::text(&walk(
+        &graph,
+        &Options {
+            invert: true,
+            ..requested()
+        },
+    ));
     for name in graph.nodes.keys() {
-        assert!(inverted.iter().any(|l| l.contains(&format!("{name} v"))), "{name}: {inverted:#?}");
+        assert!(
+            inverted.iter().any(|l| l.contains(&format!("{name} v"))),
+            "{name}: {inverted:#?}"
+        );
     }
 }
 
@@ -173,11 +202,24 @@ fn from_a_lock_every_entry_is_requested_so_the_roots_are_what_nothing_requires()
         .collect();
     let graph = build(&all, &env(), &BTreeMap::new());
     let lines = render::text(&walk(&graph, &Options::default()));
-    let roots: Vec<&String> = lines.iter().filter(|l| !l.starts_with(['├', '└', '│', ' '])).collect();
+    let roots: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.starts_with(['├', '└', '│', ' ']))
+        .collect();
     // flask is required by werkzeug here (a cycle): `a` and `flask` come in
     // as the first of their cycles; click, below flask, is not a root (h2
     // is: without the extra, httpx does not require it).
-    assert_eq!(roots, ["h2 v4.1.0", "httpx v0.27.0", "pip v24.0", "a v1", "flask v3.0.0"], "{lines:#?}");
+    assert_eq!(
+        roots,
+        [
+            "h2 v4.1.0",
+            "httpx v0.27.0",
+            "pip v24.0",
+            "a v1",
+            "flask v3.0.0"
+        ],
+        "{lines:#?}"
+    );
 }
 
 #[test]
@@ -187,7 +229,18 @@ fn a_root_met_below_another_is_expanded_as_a_root_only() {
     all.push(dist("app", "1", &["httpx[http2]"], true));
     let graph = build(&all, &env(), &BTreeMap::new());
     let lines = render::text(&walk(&graph, &requested()));
-    assert_eq!(lines[..4], ["app v1", "└── httpx[http2] v0.27.0 (*)", "flask v3.0.0", "├── werkzeug v3.0.1 (>=3.0)"]);
-    let at = lines.iter().position(|l| l == "httpx v0.27.0").expect("httpx is a root");
+    assert_eq!(
+        lines[..4],
+        [
+            "app v1",
+            "└── httpx[http2] v0.27.0 (*)",
+            "flask v3.0.0",
+            "├── werkzeug v3.0.1 (>=3.0)"
+        ]
+    );
+    let at = lines
+        .iter()
+        .position(|l| l == "httpx v0.27.0")
+        .expect("httpx is a root");
     assert_eq!(lines[at + 1], "└── h2 v4.1.0 (>=3, <5)");
 }

@@ -126,7 +126,12 @@ fn default_roots(
     let mut roots: Vec<String> = if invert {
         children
             .iter()
-            .filter(|(name, _)| graph.nodes[*name].deps.iter().all(|e| !graph.nodes.contains_key(&e.name)))
+            .filter(|(name, _)| {
+                graph.nodes[*name]
+                    .deps
+                    .iter()
+                    .all(|e| !graph.nodes.contains_key(&e.name))
+            })
             .map(|(name, _)| name.clone())
             .collect()
     } else {
@@ -155,7 +160,11 @@ fn default_roots(
         let Some(first) = left.first() else {
             return roots;
         };
-        let free: Vec<String> = left.iter().filter(|n| !pointed.contains(n)).cloned().collect();
+        let free: Vec<String> = left
+            .iter()
+            .filter(|n| !pointed.contains(n))
+            .cloned()
+            .collect();
         // None is free: every one left is in or below a cycle; one in it first.
         let in_cycle = left.iter().find(|n| {
             let below: Vec<String> = children[*n].iter().map(|l| l.0.clone()).collect();

@@ -41,7 +41,9 @@ fn tree_shows_the_installed_graph_with_markers_cycles_and_repeats_marked() {
         ]
     );
     assert_eq!(
-        sb.ok(&["tree", "--invert", "LibC"]).lines().collect::<Vec<_>>(),
+        sb.ok(&["tree", "--invert", "LibC"])
+            .lines()
+            .collect::<Vec<_>>(),
         [
             "libc v1.0",
             "├── libb v1.0",
@@ -106,7 +108,14 @@ fn outdated_compares_the_installed_with_what_the_spec_allows_and_the_newest() {
 /// `pip list --format freeze` of the env at `env`, but pip's own.
 fn freeze(env: &Path) -> Vec<String> {
     let out = Command::new(env.join("bin/python"))
-        .args(["-m", "pip", "list", "--format", "freeze", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "list",
+            "--format",
+            "freeze",
+            "--disable-pip-version-check",
+        ])
         .env_clear()
         .output()
         .unwrap();
@@ -123,7 +132,7 @@ fn freeze(env: &Path) -> Vec<String> {
 /// A fresh venv (the real Python's own `venv`, with pip) into which
 /// `pip install --require-hashes -r exported` installs; its freeze.
 fn installed_from(sb: &Sandbox, python: &Path, exported: &Path, find_links: bool) -> Vec<String> {
-    let fresh = sb.tmp.path().join(format!("fresh-{}", find_links));
+    let fresh = sb.tmp.path().join(format!("fresh-{find_links}"));
     let status = Command::new(python)
         .args(["-m", "venv"])
         .arg(&fresh)
@@ -131,7 +140,13 @@ fn installed_from(sb: &Sandbox, python: &Path, exported: &Path, find_links: bool
         .unwrap();
     assert!(status.success());
     let mut pip = Command::new(fresh.join("bin/python"));
-    pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--no-index"]);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-index",
+    ]);
     if find_links {
         pip.arg("--find-links").arg(&sb.wheels);
     }
@@ -153,15 +168,25 @@ fn export_round_trips_the_env_as_built_through_pip_require_hashes() {
     let out = sb.run(&["export", "-o", exported.to_str().unwrap()]);
     assert_code(&out, 0);
     let text = std::fs::read_to_string(&exported).unwrap();
-    assert!(text.starts_with("# Exported by penv from the env as built"), "{text}");
+    assert!(
+        text.starts_with("# Exported by penv from the env as built"),
+        "{text}"
+    );
     for name in ["app", "libb", "libc", "tool"] {
         assert!(
-            text.lines().any(|l| l.starts_with(&format!("{name}==1.0 --hash=sha256:"))),
+            text.lines()
+                .any(|l| l.starts_with(&format!("{name}==1.0 --hash=sha256:"))),
             "{name}: {text}"
         );
     }
-    assert!(!text.contains("\npip=="), "the seeded pip is not a pin: {text}");
-    assert_eq!(installed_from(&sb, python, &exported, true), freeze(&sb.env()));
+    assert!(
+        !text.contains("\npip=="),
+        "the seeded pip is not a pin: {text}"
+    );
+    assert_eq!(
+        installed_from(&sb, python, &exported, true),
+        freeze(&sb.env())
+    );
     // Without hashes, on stdout.
     let plain = sb.ok(&["export", "--no-hashes"]);
     assert!(plain.lines().any(|l| l == "app==1.0"), "{plain}");
@@ -183,20 +208,36 @@ fn export_from_the_lock_writes_its_selection_with_urls_and_hashes() {
     let exported = sb.project.join("exported.txt");
     sb.ok(&["export", "-o", exported.to_str().unwrap()]);
     let text = std::fs::read_to_string(&exported).unwrap();
-    assert!(text.starts_with("# Exported by penv from `pylock.toml`"), "{text}");
     assert!(
-        text.lines().any(|l| l.starts_with("app @ file://") && l.contains(" --hash=sha256:")),
+        text.starts_with("# Exported by penv from `pylock.toml`"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("app @ file://") && l.contains(" --hash=sha256:")),
         "{text}"
     );
     // The lock's URLs are files: no index needed.
-    assert_eq!(installed_from(&sb, python, &exported, false), freeze(&sb.env()));
+    assert_eq!(
+        installed_from(&sb, python, &exported, false),
+        freeze(&sb.env())
+    );
     // Installed from the lock, pip marks every entry `REQUESTED`: the
     // tree's roots are then what nothing requires.
     sb.ok(&["sync"]);
-    assert!(std::fs::read_to_string(state_file(&sb)).unwrap().contains("\"lock\""));
+    assert!(
+        std::fs::read_to_string(state_file(&sb))
+            .unwrap()
+            .contains("\"lock\"")
+    );
     assert_eq!(
         lines_but_pip(&sb.ok(&["tree", "--depth", "1"])),
-        ["app v1.0", "└── libb v1.0 (>=1) (…)", "tool v1.0", "└── libc v1.0 (…)"]
+        [
+            "app v1.0",
+            "└── libb v1.0 (>=1) (…)",
+            "tool v1.0",
+            "└── libc v1.0 (…)"
+        ]
     );
     let pylock = sb.ok(&["export", "--format", "pylock"]);
     assert!(pylock.starts_with("lock-version = \"1.0\""), "{pylock}");
