@@ -27,6 +27,12 @@ pub enum InspectError {
         display_path(path)
     )]
     NoLockToExport { path: PathBuf },
+    /// `outdated` asks the env's pip, and the env has none.
+    #[error("the env (`{}`) has no pip to ask the index", display_path(env))]
+    NoPip {
+        /// The env.
+        env: PathBuf,
+    },
     /// A value of the state or the lock that does not render.
     #[error("cannot export `{name}`: {why}")]
     Unexportable { name: String, why: String },
@@ -47,6 +53,10 @@ impl InspectError {
             }
             Self::NoLockToExport { .. } => {
                 "run `penv lock` to write it, or export a requirements file (the default format)"
+                    .to_owned()
+            }
+            Self::NoPip { .. } => {
+                "remove `pip = false` from `[venv]` in the project file and run `penv sync`"
                     .to_owned()
             }
             Self::Unexportable { .. } => {

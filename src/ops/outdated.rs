@@ -66,6 +66,9 @@ pub(crate) fn outdated(ctx: &Ctx, plan: &Plan) -> Result<Vec<Row>, Error> {
         ..plan.spec.clone()
     };
     let env = &plan.paths.env;
+    if crate::venv::installed::version(env, "pip").is_none() {
+        return Err(InspectError::NoPip { env: env.clone() }.into());
+    }
     let installed: BTreeMap<String, String> = crate::venv::metadata::read_all(env)?
         .into_iter()
         .map(|d| (d.name, d.version))

@@ -103,6 +103,11 @@ fn outdated_compares_the_installed_with_what_the_spec_allows_and_the_newest() {
     );
     // Nothing was installed.
     assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    // An env without pip has nothing to ask the index with.
+    sb.write_offline_toml(python, "[venv]\npip = false");
+    sb.ok(&["sync"]);
+    let out = sb.run(&["outdated"]);
+    assert_exit_and_stderr(&out, 2, "has no pip to ask the index");
 }
 
 /// `pip list --format freeze` of the env at `env`, but pip's own.
