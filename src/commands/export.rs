@@ -21,6 +21,16 @@ pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<ExitCode, Error> {
             let Some(parsed) = lock::read(&path)? else {
                 return Err(InspectError::NoLockToExport { path }.into());
             };
+            let spec = &args.spec;
+            if !spec.groups.is_empty()
+                || !spec.extras.is_empty()
+                || spec.all_groups
+                || spec.all_extras
+            {
+                ctx.printer.warn(
+                    "`--format pylock` exports the whole lock: its markers choose the groups and extras when it is installed",
+                );
+            }
             lock::write::render(&parsed)
         }
         ExportFormat::Requirements => {
