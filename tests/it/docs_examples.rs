@@ -80,15 +80,16 @@ fn sessions(name: &str, text: &str) -> (Vec<Session>, Vec<String>) {
             .map(str::trim);
         let dir = match directive {
             Some(d) if d.starts_with("not run") => continue,
-            Some(d) => match d.strip_prefix("in examples/") {
-                Some(dir) => dir.to_owned(),
-                None => {
+            Some(d) => {
+                if let Some(dir) = d.strip_prefix("in examples/") {
+                    dir.to_owned()
+                } else {
                     unmarked.push(format!(
                         "{place}: `{d}` is neither `in examples/NAME` nor `not run, WHY`"
                     ));
                     continue;
                 }
-            },
+            }
             None => {
                 unmarked.push(place);
                 continue;
@@ -166,7 +167,7 @@ fn replay(session: &Session) -> Vec<String> {
         let mut actual = String::from_utf8_lossy(&out.stdout).into_owned();
         match out.status.code() {
             Some(0) => {}
-            Some(code) => actual.push_str(&format!("[exit {code}]\n")),
+            Some(code) => actual = format!("{actual}[exit {code}]\n"),
             None => actual.push_str("[killed by a signal]\n"),
         }
         if let Err(err) = snapbox::Assert::new().try_eq(None, actual.into(), shown.clone().into()) {
