@@ -11,6 +11,11 @@ quickstart:
 test:
     cargo test
 
+# Everything `test` runs, then the slow tests it leaves out (`#[ignore]`d with
+# the reason): the fine kill -9 sweeps and the long real scenarios. CI runs both.
+test-all: test
+    cargo test --test it -- --ignored --skip oracle_random
+
 # Format and lint checks.
 lint:
     cargo fmt --check
@@ -18,7 +23,7 @@ lint:
 
 # The crash-safety suite with a fine kill -9 sweep (every STEP ms of a rebuild), figures shown.
 crash STEP="10":
-    PENV_CRASH_STEP_MS={{STEP}} cargo test --test it crash -- --nocapture
+    PENV_CRASH_STEP_MS={{STEP}} cargo test --test it crash -- --include-ignored --nocapture
 
 # Regenerate schema/penv.schema.json from the Rust types (snapbox's overwrite mode).
 schema:
@@ -30,7 +35,7 @@ bench *ARGS:
     cargo bench --bench compare -- {{ARGS}}
 
 # What CI runs: the tests, then the format and lint checks.
-ci: test lint
+ci: test-all lint
 
 # Fuzz the project-file loader or the requirement-file reader (not in CI).
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain run it.

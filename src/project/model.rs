@@ -281,8 +281,9 @@ pub struct VenvConfig {
     /// How a new env is cloned from the nearest one (the env it replaces, a
     /// stash entry, the store's env for the same spec) before pip brings it
     /// to the spec: "auto" (default: reflink where the file system can,
-    /// else hard links, else copies), "clone" (reflinks only), "hardlink",
-    /// or "copy". `PENV_LINK_MODE` overrides it. Not part of the spec.
+    /// else copies; never a hard link), "clone" (reflinks only),
+    /// "hardlink" (files shared with the env cloned from: opt-in), or
+    /// "copy". `PENV_LINK_MODE` overrides it. Not part of the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_mode: Option<LinkMode>,
 }

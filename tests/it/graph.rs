@@ -278,11 +278,8 @@ const MAX_LINES: usize = 450;
 const KNOWN_LONG: &[(&str, usize)] = &[
     ("error.rs", 451),
     ("lock/build.rs", 492),
-    ("lock/select_tests.rs", 476),
-    ("ops/envs/mod.rs", 547),
     ("plan.rs", 513),
     ("spec/diff.rs", 470),
-    ("venv/owned.rs", 456),
 ];
 
 #[test]

@@ -13,6 +13,7 @@ mod common;
 mod cli;
 mod crash;
 mod docs;
+mod docs_examples;
 mod e2e;
 mod graph;
 mod schema;

@@ -67,9 +67,18 @@ impl World {
         // The shared test cache's seed, when another test prepared it: a
         // copy only saves time (one that fails is dropped, and the first
         // build from nothing prepares the seed).
+        // Only the complete seeds: another test may be preparing one in a
+        // `.seed-…` directory that vanishes when it is done.
         let shared = sb.cache.join("seed");
-        if shared.is_dir() && !copy_dir(&shared, &template.join("seed")) {
-            let _ = std::fs::remove_dir_all(template.join("seed"));
+        for entry in std::fs::read_dir(&shared).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let into = template.join("seed");
+            std::fs::create_dir_all(&into).unwrap();
+            if !copy_dir(&entry.path(), &into.join(entry.file_name())) {
+                let _ = std::fs::remove_dir_all(into.join(entry.file_name()));
+            }
         }
         Self {
             wheels: Wheels::new(root.join("wheel-scratch")),
@@ -272,12 +281,14 @@ impl World {
 /// binary's path and metadata). Neither holds an env.
 const TEMPLATE: [&str; 2] = ["seed", "interpreters"];
 
-/// `cp -a from to`; whether it worked.
+/// `cp -a from to`; whether it worked (its complaints are not shown: a
+/// copy that fails is dropped and made again).
 fn copy_dir(from: &Path, to: &Path) -> bool {
     Command::new("cp")
         .arg("-a")
         .arg(from)
         .arg(to)
+        .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }
