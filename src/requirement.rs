@@ -154,6 +154,17 @@ pub(crate) fn with_lower_bound(requirement: &str, version: &str) -> Result<Strin
     Ok(req.to_string())
 }
 
+/// A requirement parsed by `pep508_rs`, with the same guards as every
+/// parse here (ASCII only, nesting bounded, panics contained).
+pub(crate) fn parse_pep508(
+    text: &str,
+) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
+    if !text.is_ascii() {
+        return Err("it holds non-ASCII text".to_owned());
+    }
+    parse_ascii_requirement(text)
+}
+
 fn parse_ascii_requirement(
     text: &str,
 ) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {

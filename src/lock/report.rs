@@ -35,6 +35,9 @@ pub(crate) struct Resolved {
     /// Where pip would get it.
     pub(crate) url: String,
     pub(crate) source: Source,
+    /// Its metadata's `Requires-Dist`, as written (markers and all): what
+    /// attributes it to the groups and extras that lead to it (`attribute`).
+    pub(crate) requires_dist: Vec<String>,
 }
 
 /// What kind of thing `url` is.
@@ -107,6 +110,8 @@ struct RawMetadata {
     name: String,
     version: String,
     requires_python: Option<String>,
+    #[serde(default)]
+    requires_dist: Vec<String>,
 }
 
 /// The artifacts an install's report says pip installed: normalized name →
@@ -188,6 +193,7 @@ pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
                 requested: item.requested,
                 url: info.url,
                 source,
+                requires_dist: item.metadata.requires_dist,
             }
         })
         .collect();
