@@ -282,6 +282,7 @@ mod tests {
             url: url.to_owned(),
             source,
             requires_dist: Vec::new(),
+            provides_extra: Vec::new(),
         }
     }
 

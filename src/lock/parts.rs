@@ -145,7 +145,11 @@ fn closure(
             return Err("the project itself is not in pip's resolution".to_owned());
         };
         queue.push((normalize_name(name), None));
-        queue.extend(extras.iter().map(|e| (normalize_name(name), Some(e.clone()))));
+        queue.extend(
+            extras
+                .iter()
+                .map(|e| (normalize_name(name), Some(e.clone()))),
+        );
     }
     let mut seen = BTreeSet::new();
     let mut names = BTreeSet::new();
@@ -157,7 +161,9 @@ fn closure(
             return Err(format!("`{name}` is needed but not in pip's resolution"));
         };
         names.insert(name);
+        // pip follows only the extras a package provides (and warns).
         let extras = match &extra {
+            Some(e) if !provides(package, e) => continue,
             Some(e) => vec![ExtraName::from_str(e).map_err(|e| e.to_string())?],
             None => Vec::new(),
         };
@@ -169,6 +175,15 @@ fn closure(
         }
     }
     Ok(names)
+}
+
+/// Whether `package` declares `extra` (PEP 685: names compared normalized).
+fn provides(package: &Resolved, extra: &str) -> bool {
+    let extra = normalize_name(extra);
+    package
+        .provides_extra
+        .iter()
+        .any(|e| normalize_name(e) == extra)
 }
 
 fn push(
@@ -185,8 +200,12 @@ fn push(
 }
 
 fn requirement(text: &str) -> Result<pep508_rs::Requirement<pep508_rs::VerbatimUrl>, String> {
-    crate::requirement::parse_pep508(text)
-        .map_err(|why| format!("`{}` is not a requirement penv reads: {why}", text.escape_debug()))
+    crate::requirement::parse_pep508(text).map_err(|why| {
+        format!(
+            "`{}` is not a requirement penv reads: {why}",
+            text.escape_debug()
+        )
+    })
 }
 
 /// The environment pip resolved for, from its report.

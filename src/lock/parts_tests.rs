@@ -13,6 +13,12 @@ fn package(name: &str, requires: &[&str]) -> Resolved {
             hashes: BTreeMap::new(),
         },
         requires_dist: requires.iter().map(|r| (*r).to_owned()).collect(),
+        // The extras its requirements' markers name, as `Provides-Extra`.
+        provides_extra: requires
+            .iter()
+            .filter_map(|r| r.split("extra == ").nth(1))
+            .map(|e| e.trim_matches(['\'', '"']).to_owned())
+            .collect(),
     }
 }
 
@@ -111,11 +117,24 @@ fn what_the_walk_cannot_account_for_is_said() {
     assert!(attribute(&full, &only(&["a"]), None).is_ok());
     let err = attribute(&full, &only(&["./local/dir"]), None).unwrap_err();
     assert!(err.contains("not a requirement"), "{err}");
+    // pip follows no extra a package does not provide: `a[nope]` is `a`.
+    assert!(attribute(&full, &only(&["a[nope]"]), None).is_ok());
     let err = attribute(&full, &only(&["a", "c"]), None).unwrap_err();
-    assert!(err.contains("`c` is needed but not in pip's resolution"), "{err}");
+    assert!(
+        err.contains("`c` is needed but not in pip's resolution"),
+        "{err}"
+    );
     let err = attribute(&full, &only(&["b"]), None).unwrap_err();
     assert!(err.contains("holds `a`"), "{err}");
-    let err = attribute(&full, &AllRoots { base: roots(&[], Some(&[])), ..AllRoots::default() }, None).unwrap_err();
+    let err = attribute(
+        &full,
+        &AllRoots {
+            base: roots(&[], Some(&[])),
+            ..AllRoots::default()
+        },
+        None,
+    )
+    .unwrap_err();
     assert!(err.contains("project itself"), "{err}");
     let mut bare = full.clone();
     bare.environment.remove("platform_release");

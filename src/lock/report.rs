@@ -38,6 +38,8 @@ pub(crate) struct Resolved {
     /// Its metadata's `Requires-Dist`, as written (markers and all): what
     /// attributes it to the groups and extras that lead to it (`attribute`).
     pub(crate) requires_dist: Vec<String>,
+    /// Its metadata's `Provides-Extra`: pip follows no other extra of it.
+    pub(crate) provides_extra: Vec<String>,
 }
 
 /// What kind of thing `url` is.
@@ -112,6 +114,8 @@ struct RawMetadata {
     requires_python: Option<String>,
     #[serde(default)]
     requires_dist: Vec<String>,
+    #[serde(default)]
+    provides_extra: Vec<String>,
 }
 
 /// The artifacts an install's report says pip installed: normalized name →
@@ -194,6 +198,7 @@ pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
                 url: info.url,
                 source,
                 requires_dist: item.metadata.requires_dist,
+                provides_extra: item.metadata.provides_extra,
             }
         })
         .collect();
