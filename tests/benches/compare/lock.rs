@@ -121,7 +121,7 @@ fn one_shape(b: &Bench, dir: &Path, shape: &Shape) -> Result<Vec<Row>> {
     if let Some(tool) = &b.uv {
         uv_pyproject(b, &uv_project, shape)?;
         capture(b.uv(tool, &uv_project, &uv_cache).arg("lock"))?;
-        capture(uv_frozen(b, tool, &uv_project, &uv_cache))?;
+        capture(&mut uv_frozen(b, tool, &uv_project, &uv_cache))?;
         remove_dir(&uv_project.join(".venv"))?;
     }
 
