@@ -202,60 +202,63 @@ fn everything(shape: &Shape) -> Vec<&'static str> {
 }
 
 fn quoted(reqs: &[&str]) -> String {
-    reqs.iter()
-        .map(|r| toml_string(r))
-        .collect::<Vec<_>>()
-        .join(", ")
+    reqs.iter().map(toml_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The penv project of `shape` in `dir`: the bench's python, the
 /// wheelhouse, no index.
 fn penv_project(b: &Bench, dir: &Path, shape: &Shape) -> Result<()> {
     create_dir(dir)?;
-    let mut toml = format!("python = {}\n", toml_string(&b.python.path.display()));
-    let mut groups = String::from("[groups]\n");
+    let mut toml = vec![format!(
+        "python = {}",
+        toml_string(&b.python.path.display())
+    )];
+    let mut groups = vec!["[groups]".to_owned()];
     if shape.files {
         let files = dir.join("requirements");
         create_dir(&files)?;
         write(&files.join("base.txt"), &lines(shape.base))?;
-        toml.push_str("requirement-files = [\"requirements/base.txt\"]\n");
+        toml.push("requirement-files = [\"requirements/base.txt\"]".to_owned());
         for (group, reqs) in shape.groups {
             let text = format!("-r base.txt\n{}", lines(reqs));
             write(&files.join(format!("{group}.txt")), &text)?;
-            groups.push_str(&format!(
-                "{group} = {{ requirement-files = [\"requirements/{group}.txt\"] }}\n"
+            groups.push(format!(
+                "{group} = {{ requirement-files = [\"requirements/{group}.txt\"] }}"
             ));
         }
     } else {
-        toml.push_str(&format!("requirements = [{}]\n", quoted(shape.base)));
+        toml.push(format!("requirements = [{}]", quoted(shape.base)));
         for (group, reqs) in shape.groups {
-            groups.push_str(&format!("{group} = [{}]\n", quoted(reqs)));
+            groups.push(format!("{group} = [{}]", quoted(reqs)));
         }
     }
-    toml.push_str(&groups);
-    toml.push_str(&format!(
+    toml.extend(groups);
+    toml.push(format!(
         "[pip]\nfind-links = [{}]\nno-index = true\n",
         toml_string(&b.wheelhouse.display())
     ));
-    write(&dir.join("penv.toml"), &toml)
+    write(&dir.join("penv.toml"), &toml.join("\n"))
 }
 
 fn lines(reqs: &[&str]) -> String {
-    reqs.iter().map(|r| format!("{r}\n")).collect()
+    let mut text = reqs.join("\n");
+    text.push('\n');
+    text
 }
 
 /// uv's project of `shape` in `dir`: the same requirements as
 /// `dependencies` and `[dependency-groups]`, for the bench's Python only.
 fn uv_pyproject(b: &Bench, dir: &Path, shape: &Shape) -> Result<PathBuf> {
     create_dir(dir)?;
-    let groups: String = shape
+    let groups = shape
         .groups
         .iter()
-        .map(|(group, reqs)| format!("{group} = [{}]\n", quoted(reqs)))
-        .collect();
+        .map(|(group, reqs)| format!("{group} = [{}]", quoted(reqs)))
+        .collect::<Vec<_>>()
+        .join("\n");
     let text = format!(
         "[project]\nname = \"bench\"\nversion = \"0\"\nrequires-python = \"=={}.*\"\n\
-         dependencies = [{}]\n\n[dependency-groups]\n{groups}\n\
+         dependencies = [{}]\n\n[dependency-groups]\n{groups}\n\n\
          [tool.uv]\npackage = false\nno-index = true\nfind-links = [{}]\n",
         b.python.minor,
         quoted(shape.base),
