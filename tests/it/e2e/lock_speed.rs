@@ -107,3 +107,40 @@ fn one_resolution_marks_groups_as_resolving_each_apart_does() {
     assert_eq!(imported(&fast, "speedup").as_deref(), Some("1.0"));
     assert_eq!(imported(&fast, "never"), None);
 }
+
+/// A fully hashed lock makes a shareable env: a locked sync of a new
+/// checkout clones it from the store and runs no pip (the bench's `locked`
+/// scenario once failed on this, finding no requirement file pip was given).
+#[test]
+fn a_frozen_sync_of_a_new_checkout_clones_the_locked_env_from_the_store() {
+    let python = require_python!();
+    let sb = graph_sandbox(python, "tool");
+    let cache = super::script::private_cache(&sb);
+    let penv = |dir: &Path, args: &[&str]| {
+        let mut cmd = super::script::penv(&sb, &cache);
+        let out = cmd.current_dir(dir).args(args).output().unwrap();
+        assert_code(&out, 0);
+        stderr(&out)
+    };
+    penv(&sb.project, &["lock"]);
+    let first = penv(&sb.project, &["-v", "sync", "--frozen", "--group", "dev"]);
+    assert!(first.contains("kept a clone in the store"), "{first}");
+    let other = sb.tmp.path().canonicalize().unwrap().join("checkout");
+    std::fs::create_dir_all(other.join("requirements")).unwrap();
+    for file in [
+        "penv.toml",
+        "pylock.toml",
+        "requirements/base.txt",
+        "requirements/dev.txt",
+    ] {
+        std::fs::copy(sb.project.join(file), other.join(file)).unwrap();
+    }
+    let said = penv(&other, &["-v", "sync", "--frozen", "--group", "dev"]);
+    assert!(said.contains("cloned from the store"), "{said}");
+    assert!(!said.contains("running `"), "{said}");
+    let out = Command::new(other.join(".venv/bin/python"))
+        .args(["-c", "import speedup, tool; print(speedup.VERSION)"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "1.0", "{}", stderr(&out));
+}
