@@ -3,13 +3,12 @@
 //! and a marker naming the groups that need it.
 //!
 //! Attribution: the full resolution (requirements, every group, every
-//! extra) is the lock; it is resolved again for the requirements alone, for
-//! each group and for each extra, with the full resolution's pins as
-//! constraints, so every partial resolution is a subset of the full one
-//! with the same versions ([`Parts`]). A package in the requirements'
-//! resolution gets no marker; any other gets
+//! extra) is the lock; which part needs which package is [`Parts`], read
+//! from that one resolution's dependency graph (`super::parts`), or found
+//! by resolving each part apart with the full one's pins as constraints.
+//! A package the requirements need gets no marker; any other gets
 //! `'a' in dependency_groups or 'x' in extras` for the groups and extras
-//! whose resolution has it (PEP 751's set-valued marker variables), so a
+//! that need it (PEP 751's set-valued marker variables), so a
 //! sync installs it only when one of them is selected. Invariant: the same
 //! resolutions give the same lock (packages sorted by normalized name,
 //! groups and extras sorted), and every
@@ -17,12 +16,13 @@
 //! and the lock passes the check every lock read passes (`super::check`).
 //! No URL keeps its userinfo (`super::auth`): a lock is committed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::model::{Archive, Artifact, Directory, LOCK_VERSION, Package, PyLock, Vcs};
+use super::parts::Parts;
 use super::report::{Resolution, Resolved, Source};
 use super::{LockError, normalize_name};
 
@@ -43,51 +43,6 @@ pub(crate) struct LockContext {
     pub(crate) extras: Vec<String>,
     /// What the lock is made from, recorded in `[tool.penv]` with its hash.
     pub(crate) inputs: super::inputs::Inputs,
-}
-
-/// The normalized names in a resolution.
-pub(crate) fn names(resolution: &Resolution) -> BTreeSet<String> {
-    resolution
-        .packages
-        .iter()
-        .map(|p| normalize_name(&p.name))
-        .collect()
-}
-
-/// Which packages each selectable part of the project needs: the names of
-/// the requirements' resolution (installed whatever is selected), and of
-/// each group's and each extra's.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Parts {
-    /// What installs without a group or an extra.
-    pub(crate) base: BTreeSet<String>,
-    /// By group (its key as the project writes it).
-    pub(crate) groups: BTreeMap<String, BTreeSet<String>>,
-    /// By extra (normalized).
-    pub(crate) extras: BTreeMap<String, BTreeSet<String>>,
-}
-
-impl Parts {
-    /// The marker of package `name`: none when the requirements need it,
-    /// else one `'x' in dependency_groups` / `'x' in extras` per part that
-    /// needs it, joined with `or`.
-    fn marker(&self, name: &str) -> Option<String> {
-        if self.base.contains(name) {
-            return None;
-        }
-        let groups = self
-            .groups
-            .iter()
-            .filter(|(_, names)| names.contains(name))
-            .map(|(group, _)| format!("'{group}' in dependency_groups"));
-        let extras = self
-            .extras
-            .iter()
-            .filter(|(_, names)| names.contains(name))
-            .map(|(extra, _)| format!("'{extra}' in extras"));
-        let all: Vec<String> = groups.chain(extras).collect();
-        (!all.is_empty()).then(|| all.join(" or "))
-    }
 }
 
 /// The lock for `full`, each package marked by the `parts` that need it.
@@ -265,7 +220,7 @@ fn package(
 }
 
 /// The local path of a `file:` URL, percent-decoded.
-fn local_path(url: &str) -> Option<PathBuf> {
+pub(crate) fn local_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("file://")?;
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
     let rest = rest.split(['#', '?']).next().unwrap_or(rest);
@@ -315,6 +270,7 @@ fn sha256_of(path: &Path) -> Result<String, LockError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     fn resolved(name: &str, url: &str, source: Source) -> Resolved {
         Resolved {
@@ -325,6 +281,8 @@ mod tests {
             requested: false,
             url: url.to_owned(),
             source,
+            requires_dist: Vec::new(),
+            provides_extra: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ mod filename;
 pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;
+pub(crate) mod parts;
 pub(crate) mod report;
 pub(crate) mod select;
 mod select_error;

@@ -35,6 +35,11 @@ pub(crate) struct Resolved {
     /// Where pip would get it.
     pub(crate) url: String,
     pub(crate) source: Source,
+    /// Its metadata's `Requires-Dist`, as written (markers and all): what
+    /// attributes it to the groups and extras that lead to it (`attribute`).
+    pub(crate) requires_dist: Vec<String>,
+    /// Its metadata's `Provides-Extra`: pip follows no other extra of it.
+    pub(crate) provides_extra: Vec<String>,
 }
 
 /// What kind of thing `url` is.
@@ -107,6 +112,10 @@ struct RawMetadata {
     name: String,
     version: String,
     requires_python: Option<String>,
+    #[serde(default)]
+    requires_dist: Vec<String>,
+    #[serde(default)]
+    provides_extra: Vec<String>,
 }
 
 /// The artifacts an install's report says pip installed: normalized name →
@@ -188,6 +197,8 @@ pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
                 requested: item.requested,
                 url: info.url,
                 source,
+                requires_dist: item.metadata.requires_dist,
+                provides_extra: item.metadata.provides_extra,
             }
         })
         .collect();

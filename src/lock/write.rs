@@ -174,7 +174,7 @@ inputs-hash = "0123"
              "metadata": {"name": "b", "version": "0.1"}}],
           "environment": {"python_full_version": "3.12.1", "implementation_name": "cpython", "sys_platform": "linux", "platform_machine": "aarch64", "python_version": "3.12"}}"#;
         let full = parse_report(report).unwrap();
-        let names = super::super::build::names(&full);
+        let names = super::super::parts::names(&full);
         let context = LockContext {
             lock_dir: "/p".into(),
             project_root: "/p".into(),
@@ -184,7 +184,7 @@ inputs-hash = "0123"
             extras: vec![],
             inputs: super::super::inputs::tests::example(),
         };
-        let parts = super::super::build::Parts {
+        let parts = super::super::parts::Parts {
             base: names,
             ..Default::default()
         };

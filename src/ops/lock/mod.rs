@@ -31,6 +31,7 @@ use resolve::{Scratch, resolve_all};
 
 mod pins;
 mod resolve;
+mod roots;
 
 /// What `penv lock` may change of the existing pins.
 #[derive(Debug, Clone, Default)]

@@ -14,8 +14,8 @@ use super::{Ctx, Options};
 use crate::Error;
 use crate::credentials::Redactor;
 use crate::installer;
-use crate::lock::build::{Parts, names};
 use crate::lock::model::PyLock;
+use crate::lock::parts::{Parts, names};
 use crate::lock::report::{Resolution, Source};
 use crate::lock::{self, LockError, normalize_name};
 use crate::plan::Plan;
@@ -176,6 +176,19 @@ pub(super) fn resolve_all(
             },
         ));
     }
+    // One resolution when it accounts for every part: each part's packages
+    // are what its requirements lead to in it (`lock::parts`). Else each
+    // part is resolved apart, as pip would resolve it alone.
+    match attributed(plan, &spec, &full) {
+        Ok(parts) => {
+            ctx.printer
+                .verbose("groups and extras attributed from the one resolution");
+            return Ok((full, parts));
+        }
+        Err(why) => ctx.printer.status(&format!(
+            "Resolving the requirements, each group and each extra apart: {why}"
+        )),
+    }
     let pins = pins_of(&full);
     // Whatever installs without a group: requirements, requirement files and
     // `[pip] args` (`-e .`, `-r`); `resolve` asks pip nothing when that is nothing.
@@ -198,6 +211,25 @@ pub(super) fn resolve_all(
         parts.extras.insert(extra.clone(), resolved);
     }
     Ok((full, parts))
+}
+
+/// The parts of `full`, read from its dependency graph; `Err` says why
+/// they cannot be.
+fn attributed(plan: &Plan, spec: &Spec, full: &Resolution) -> Result<Parts, String> {
+    let roots = super::roots::roots(
+        spec,
+        &plan.project.config.requirement_files,
+        &plan.project.root,
+    )?;
+    let root = crate::fs::normalize_lexically(&plan.project.root);
+    let project = spec.package.as_ref().and_then(|_| {
+        full.packages.iter().find(|p| {
+            matches!(p.source, Source::Directory { .. })
+                && crate::lock::build::local_path(&p.url)
+                    .is_some_and(|dir| crate::fs::normalize_lexically(&dir) == root)
+        })
+    });
+    lock::parts::attribute(full, &roots, project.map(|p| p.name.as_str()))
 }
 
 /// The full resolution's versions as constraints of the partial ones: each

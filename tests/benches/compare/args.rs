@@ -15,10 +15,11 @@ pub(crate) enum Scenario {
     Locked,
     Scan,
     Derive,
+    Lock,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 8] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
@@ -27,6 +28,7 @@ impl Scenario {
         Self::Switch,
         Self::Scan,
         Self::Derive,
+        Self::Lock,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -39,6 +41,7 @@ impl Scenario {
             Self::Locked => "locked",
             Self::Scan => "scan",
             Self::Derive => "derive",
+            Self::Lock => "lock",
         }
     }
 
@@ -52,6 +55,7 @@ impl Scenario {
             Self::Locked => "cold sync of medium.txt from pylock.toml",
             Self::Scan => "`envs --scan` of 100,000 dirs against `killpy list`",
             Self::Derive => "derived envs and the store (medium-b <-> medium, a new checkout)",
+            Self::Lock => "`penv lock` and `sync --frozen`, flask-like and bakerydemo-like",
         }
     }
 }

@@ -21,6 +21,7 @@
 
 mod args;
 mod derive;
+mod lock;
 mod measure;
 mod scan;
 mod scenarios;
@@ -85,6 +86,7 @@ fn run(args: &Args) -> Result<()> {
             Scenario::Switch => switch(&bench, &dir)?,
             Scenario::Scan => scan::scan(&bench, &dir)?,
             Scenario::Derive => derive::derive(&bench, &dir)?,
+            Scenario::Lock => lock::lock(&bench, &dir)?,
         });
         remove_dir(&dir)?;
     }

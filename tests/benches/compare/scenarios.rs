@@ -93,6 +93,16 @@ pub(crate) fn cold_locked(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
     b.penv_project(&source, Some(&b.medium))?;
     crate::measure::capture(b.penv(&source).arg("lock"))?;
     let lock = source.join("pylock.toml");
+    // The requirement file penv gives pip: the same files, for pip by hand.
+    // From a sync not timed, with the store off: a sync that clones an env
+    // from the store runs no pip and writes none.
+    crate::measure::capture(
+        b.penv(&source)
+            .args(["sync", "--locked"])
+            .env("PENV_STORE_MAX", "0"),
+    )?;
+    let pinned = dir.join("pinned.txt");
+    crate::support::copy(&source.join(".penv/.venv.pylock.txt"), &pinned)?;
     let mut times = Columns::skipping(0);
     for run in 0..b.slow_runs() {
         let project = dir.join(format!("penv-{run}"));
@@ -101,9 +111,6 @@ pub(crate) fn cold_locked(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
         times
             .penv
             .push(timed(b.penv(&project).args(["sync", "--locked"]))?);
-        // The requirement file penv gave pip: the same files, for pip by hand.
-        let pinned = dir.join(format!("pinned-{run}.txt"));
-        crate::support::copy(&project.join(".penv/.venv.pylock.txt"), &pinned)?;
         remove_dir(&project)?;
 
         let venv = dir.join(format!("hand-{run}"));

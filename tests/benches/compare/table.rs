@@ -22,6 +22,8 @@ pub(crate) enum Target {
     ByHandOver(u32),
     /// At most uv's figure divided by this.
     UvOver(u32),
+    /// At most the by-hand figure times this.
+    ByHandTimes(f64),
 }
 
 impl Target {
@@ -31,6 +33,7 @@ impl Target {
             Self::AtMost(limit) => format!("<= {}", seconds(*limit)),
             Self::ByHandOver(k) => format!("<= 1/{k} by hand"),
             Self::UvOver(k) => format!("<= 1/{k} uv"),
+            Self::ByHandTimes(k) => format!("<= {k}x by hand"),
         }
     }
 
@@ -41,6 +44,7 @@ impl Target {
             Self::AtMost(limit) => Some(*limit),
             Self::ByHandOver(k) => row.by_hand.map(|hand| hand / f64::from(*k)),
             Self::UvOver(k) => row.uv.map(|uv| uv / f64::from(*k)),
+            Self::ByHandTimes(k) => row.by_hand.map(|hand| hand * k),
         };
         match (row.penv, limit) {
             (Some(penv), Some(limit)) if penv <= limit => "PASS".into(),

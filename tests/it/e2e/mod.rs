@@ -23,6 +23,7 @@ mod lock_auth;
 mod lock_hostile;
 mod lock_local;
 mod lock_parts;
+mod lock_speed;
 mod lock_sync;
 mod odd_paths;
 mod oracle;
