@@ -477,6 +477,16 @@ pub(crate) fn lock_path(project: &Project) -> PathBuf {
         .join(crate::lock::LOCK_FILE_NAME)
 }
 
+/// uv's `uv.lock`, read when there is no `pylock.toml`: beside the
+/// project file when that is a `pyproject.toml` (with a `penv.toml`, its
+/// requirements are the project's, not what uv locked).
+pub(crate) fn uv_lock_path(project: &Project) -> Option<PathBuf> {
+    let dir = project.file.parent()?;
+    (project.file.file_name()? == crate::project::PYPROJECT_TOML)
+        .then(|| dir.join(crate::lock::uv::UV_LOCK_FILE_NAME))
+        .filter(|p| p.exists())
+}
+
 /// The spec: from `pylock.toml` when there is one (or `--locked` /
 /// `--frozen` demand one), else from penv.toml's requirements.
 fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
@@ -484,7 +494,14 @@ fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Re
         return Ok(Spec::build(project, python, &selection.groups)?);
     }
     let path = lock_path(project);
-    let Some(lock) = ReadLock::read(&path)? else {
+    let lock = match ReadLock::read(&path)? {
+        Some(lock) => Some(lock),
+        None => match uv_lock_path(project) {
+            Some(uv) => ReadLock::read_uv(&uv)?,
+            None => None,
+        },
+    };
+    let Some(lock) = lock else {
         return match selection.lock {
             LockUse::Auto | LockUse::Ignore => Ok(Spec::build(project, python, &selection.groups)?),
             LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {

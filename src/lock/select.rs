@@ -371,7 +371,7 @@ fn python_allowed(specifier: &str, version: &str) -> bool {
     specifiers.contains(&version)
 }
 
-fn marker_environment(m: &Markers) -> Result<MarkerEnvironment, SelectError> {
+pub(super) fn marker_environment(m: &Markers) -> Result<MarkerEnvironment, SelectError> {
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: &m.implementation_name,
         implementation_version: &m.implementation_version,

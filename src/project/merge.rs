@@ -67,8 +67,11 @@ pub(super) fn merge(
             },
         );
     }
+    super::tool_uv::merge_dev_dependencies(project, &tables.tool_uv);
+    let config = &project.config;
     project.package = config
         .package
+        .or(tables.tool_uv.package)
         .unwrap_or(is_pyproject && tables.build_system);
     project.requirements = if !config.requirements.is_empty() || !is_pyproject {
         config.requirements.clone()
@@ -81,11 +84,14 @@ pub(super) fn merge(
     } else {
         tables.dependencies
     };
-    project.default_groups = match &config.default_groups {
-        Some(groups) => groups.clone(),
+    project.default_groups = match (&config.default_groups, &tables.tool_uv.default_groups) {
+        (Some(groups), _) => groups.clone(),
+        (None, Some(uv)) => super::tool_uv::default_groups(uv, &project.groups),
         // uv's default: the `dev` dependency group, when there is one.
-        None if is_pyproject && project.groups.contains_key("dev") => vec!["dev".to_owned()],
-        None => Vec::new(),
+        (None, None) if is_pyproject && project.groups.contains_key("dev") => {
+            vec!["dev".to_owned()]
+        }
+        (None, None) => Vec::new(),
     };
     project.extras = tables.extras;
     Ok(())

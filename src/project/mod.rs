@@ -28,6 +28,7 @@ mod pip_options;
 mod pyproject;
 mod script;
 pub(crate) mod tasks;
+mod tool_uv;
 mod validate;
 
 use std::collections::BTreeMap;

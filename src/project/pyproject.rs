@@ -32,6 +32,8 @@ pub(crate) struct PyprojectTables {
     pub(crate) groups: BTreeMap<String, DependencyGroup>,
     /// A `[build-system]` table is there.
     pub(crate) build_system: bool,
+    /// `[tool.uv]`'s keys that decide an env.
+    pub(crate) tool_uv: super::tool_uv::ToolUv,
 }
 
 /// One PEP 735 group.
@@ -72,6 +74,7 @@ pub(crate) fn read(
         };
     let mut out = PyprojectTables {
         build_system: doc.contains_key("build-system"),
+        tool_uv: super::tool_uv::read(doc, &at)?,
         ..PyprojectTables::default()
     };
     if let Some(project) = doc.get("project") {
