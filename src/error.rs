@@ -366,6 +366,9 @@ impl Diagnostic for Error {
                 env_vars::MAX_LOCK_TIMEOUT_SECS,
                 env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
+            Self::LockOutOfDate { path, .. } if path.ends_with("uv.lock") => Some(
+                "run `uv lock` and commit `uv.lock`, or `penv sync --frozen` to install the lock as it is".to_owned(),
+            ),
             Self::LockOutOfDate { .. } => Some(
                 "run `penv lock` and commit `pylock.toml`, or `penv sync --frozen` to install the lock as it is".to_owned(),
             ),

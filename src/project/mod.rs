@@ -133,6 +133,11 @@ pub(crate) struct RequiresPython {
 }
 
 impl Project {
+    /// The parsed project file.
+    pub(crate) fn document(&self) -> &toml_edit::Document<String> {
+        &self.doc
+    }
+
     /// Whether this is a script's `# /// script` block, not a project file.
     pub(crate) fn is_script(&self) -> bool {
         self.script
