@@ -491,6 +491,7 @@ pub(crate) fn uv_lock_path(project: &Project) -> Option<PathBuf> {
 /// `--frozen` demand one), else from penv.toml's requirements.
 fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
     if selection.lock == LockUse::Ignore {
+        crate::project::check_honoured(project)?;
         return Ok(Spec::build(project, python, &selection.groups)?);
     }
     let path = lock_path(project);
@@ -503,7 +504,10 @@ fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Re
     };
     let Some(lock) = lock else {
         return match selection.lock {
-            LockUse::Auto | LockUse::Ignore => Ok(Spec::build(project, python, &selection.groups)?),
+            LockUse::Auto | LockUse::Ignore => {
+                crate::project::check_honoured(project)?;
+                Ok(Spec::build(project, python, &selection.groups)?)
+            }
             LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {
                 path,
                 flag: if selection.lock == LockUse::Locked {

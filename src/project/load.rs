@@ -169,6 +169,7 @@ fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, P
         requirements: Vec::new(),
         groups: std::collections::BTreeMap::new(),
         default_groups: Vec::new(),
+        unhonoured: Vec::new(),
         extras: std::collections::BTreeMap::new(),
         package: false,
         source,

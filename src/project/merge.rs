@@ -68,6 +68,18 @@ pub(super) fn merge(
         );
     }
     super::tool_uv::merge_dev_dependencies(project, &tables.tool_uv);
+    super::tool_uv::merge_index_settings(&mut project.config, &tables.tool_uv);
+    project.unhonoured = tables
+        .tool_uv
+        .unhonoured
+        .iter()
+        .map(|(key, span)| {
+            let at = span.clone().map(|s| {
+                crate::diagnostics::Location::from_span(&project.file, &project.source, s)
+            });
+            (key.clone(), at)
+        })
+        .collect();
     let config = &project.config;
     project.package = config
         .package

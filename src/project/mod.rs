@@ -29,6 +29,7 @@ mod pyproject;
 mod script;
 pub(crate) mod tasks;
 mod tool_uv;
+pub(crate) use tool_uv::check_honoured;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -80,6 +81,10 @@ pub struct Project {
     pub(crate) extras: BTreeMap<String, Vec<String>>,
     /// Whether the project itself is installed, editable (`-e .`).
     pub(crate) package: bool,
+    /// `[tool.uv]` keys that would change an env penv resolves itself and
+    /// that it cannot honour (`tool_uv::UNHONOURED`), with where they are:
+    /// an error unless a `uv.lock` is installed.
+    pub(crate) unhonoured: Vec<(String, Option<Location>)>,
     /// The file's text, for locations.
     source: String,
     /// The parsed file, for locations.

@@ -18,8 +18,6 @@ pub(crate) const UV_LOCK_VERSION: u32 = 1;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct UvLock {
-    /// The format's version (`1`).
-    pub(crate) version: u32,
     /// The Python versions the lock supports.
     #[serde(default)]
     pub(crate) requires_python: Option<String>,
