@@ -287,3 +287,7 @@ pub(crate) fn check_honoured(project: &super::Project) -> Result<(), ProjectErro
         },
     })
 }
+
+#[cfg(test)]
+#[path = "tool_uv_tests.rs"]
+mod tests;
