@@ -100,6 +100,9 @@ pub(super) fn merge(
         (Some(groups), _) => groups.clone(),
         (None, Some(uv)) => super::tool_uv::default_groups(uv, &project.groups),
         // uv's default: the `dev` dependency group, when there is one.
+        (None, None) if tables.foreign_default_groups.is_some() => {
+            tables.foreign_default_groups.clone().unwrap_or_default()
+        }
         (None, None) if is_pyproject && project.groups.contains_key("dev") => {
             vec!["dev".to_owned()]
         }

@@ -25,6 +25,7 @@ mod locate;
 mod merge;
 pub mod model;
 mod pip_options;
+mod poetry;
 mod pyproject;
 mod script;
 pub(crate) mod tasks;
