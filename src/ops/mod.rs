@@ -19,6 +19,7 @@ pub(crate) mod derive;
 pub(crate) mod doctor;
 pub(crate) mod edit;
 pub(crate) mod envs;
+pub(crate) mod foreign;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod lock;

@@ -30,6 +30,7 @@ mod pyproject;
 mod script;
 pub(crate) mod tasks;
 mod tool_uv;
+pub(crate) use pyproject::is_project as is_pyproject_project;
 pub(crate) use tool_uv::check_honoured;
 mod validate;
 
