@@ -190,3 +190,39 @@ fn a_hostile_uv_lock_entry_is_refused_with_its_line() {
     assert_stderr_says(&out, "`name`");
     assert!(!sb.env().exists(), "nothing built");
 }
+
+#[test]
+fn doctor_names_the_uv_lock_it_reads_and_a_lock_it_does_not() {
+    let python = require_python!();
+    let sb = uv_project(python);
+    sb.ok(&["sync"]);
+    let out = sb.run(&["doctor", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let others = json["other-tools-files"].to_string();
+    assert!(
+        others.contains("uv.lock: installed as uv sync --frozen would"),
+        "{others}"
+    );
+    assert!(others.contains("[tool.uv]"), "{others}");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json}");
+    sb.write("poetry.lock", "# a Poetry lock\n");
+    let out = sb.run(&["doctor"]);
+    assert_code(&out, 1);
+    assert!(
+        stdout(&out).contains("`poetry.lock` is not read"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("(foreign-lock)"), "{}", stdout(&out));
+    // penv's own lock comes first: uv.lock is passed over, and said to be.
+    sb.write(
+        "pylock.toml",
+        "lock-version = \"1.0\"\ncreated-by = \"hand\"\n",
+    );
+    let out = sb.run(&["doctor"]);
+    assert!(
+        stdout(&out).contains("`uv.lock` is not read: `pylock.toml` comes first"),
+        "{}",
+        stdout(&out)
+    );
+}
