@@ -477,46 +477,24 @@ pub(crate) fn lock_path(project: &Project) -> PathBuf {
         .join(crate::lock::LOCK_FILE_NAME)
 }
 
-/// uv's `uv.lock`, read when there is no `pylock.toml`: beside the
-/// project file when that is a `pyproject.toml` (with a `penv.toml`, its
-/// requirements are the project's, not what uv locked).
-pub(crate) fn uv_lock_path(project: &Project) -> Option<PathBuf> {
-    let dir = project.file.parent()?;
-    (project.file.file_name()? == crate::project::PYPROJECT_TOML)
-        .then(|| dir.join(crate::lock::uv::UV_LOCK_FILE_NAME))
-        .filter(|p| p.exists())
-}
-
-/// The spec: from `pylock.toml` when there is one (or `--locked` /
-/// `--frozen` demand one), else from penv.toml's requirements.
+/// The spec: from `pylock.toml`, else `uv.lock` (`ReadLock::find`; one is
+/// needed for `--locked` / `--frozen`), else the project's requirements.
 fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
-    if selection.lock == LockUse::Ignore {
-        crate::project::check_honoured(project)?;
-        return Ok(Spec::build(project, python, &selection.groups)?);
-    }
-    let path = lock_path(project);
-    let lock = match ReadLock::read(&path)? {
-        Some(lock) => Some(lock),
-        None => match uv_lock_path(project) {
-            Some(uv) => ReadLock::read_uv(&uv)?,
-            None => None,
-        },
+    let lock = match selection.lock {
+        LockUse::Ignore => None,
+        _ => ReadLock::find(project, &lock_path(project))?,
     };
     let Some(lock) = lock else {
-        return match selection.lock {
+        let flag = match selection.lock {
+            LockUse::Locked => "--locked",
+            LockUse::Frozen => "--frozen",
             LockUse::Auto | LockUse::Ignore => {
                 crate::project::check_honoured(project)?;
-                Ok(Spec::build(project, python, &selection.groups)?)
+                return Ok(Spec::build(project, python, &selection.groups)?);
             }
-            LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {
-                path,
-                flag: if selection.lock == LockUse::Locked {
-                    "--locked"
-                } else {
-                    "--frozen"
-                },
-            }),
         };
+        let path = lock_path(project);
+        return Err(Error::NoLock { path, flag });
     };
     Ok(Spec::from_lock(project, python, &lock, &selection.groups)?)
 }

@@ -15,6 +15,7 @@
 //! error naming it, never dropped.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::ProjectError;
 use crate::requirement::{normalize_name, normalize_requirement};
@@ -134,7 +135,7 @@ pub(crate) fn read(
         for (name, reqs) in table(item, "[tool.pdm.dev-dependencies]", at)?.iter() {
             let array = reqs.as_array().ok_or_else(|| wrong(reqs, name, at))?;
             let mut list = Vec::new();
-            for req in array.iter() {
+            for req in array {
                 let text = req.as_str().ok_or_else(|| wrong(reqs, name, at))?;
                 normalize_requirement(text).map_err(|why| {
                     bad(reqs, name, &format!("`{text}` is not a PEP 508 requirement ({why}); PDM's `-e` paths are not read"), at)
@@ -244,19 +245,17 @@ fn requirement(name: &str, t: &dyn toml_edit::TableLike) -> Result<String, Strin
         .unwrap_or_default();
     let mut out = name.to_owned();
     if !extras.is_empty() {
-        out.push_str(&format!("[{}]", extras.join(",")));
+        let _ = write!(out, "[{}]", extras.join(","));
     }
     if let Some(git) = s("git") {
         let rev = s("rev").or(s("tag")).or(s("branch"));
-        out.push_str(&format!(
-            " @ git+{git}{}",
-            rev.map(|r| format!("@{r}")).unwrap_or_default()
-        ));
+        let rev = rev.map(|r| format!("@{r}")).unwrap_or_default();
+        let _ = write!(out, " @ git+{git}{rev}");
         if let Some(sub) = s("subdirectory") {
-            out.push_str(&format!("#subdirectory={sub}"));
+            let _ = write!(out, "#subdirectory={sub}");
         }
     } else if let Some(url) = s("url") {
-        out.push_str(&format!(" @ {url}"));
+        let _ = write!(out, " @ {url}");
     } else if let Some(path) = s("path") {
         return Err(format!(
             "the path `{path}` is relative to the project, which PEP 508 cannot say"

@@ -123,9 +123,9 @@ pub(crate) fn read(
     }
     let foreign = super::poetry::read(doc, &at)?;
     if !out.has_project {
-        out.dependencies = foreign.dependencies.clone();
-        out.extras = foreign.extras.clone();
-        out.foreign_python = foreign.python.clone();
+        out.dependencies.clone_from(&foreign.dependencies);
+        out.extras.clone_from(&foreign.extras);
+        out.foreign_python.clone_from(&foreign.python);
     }
     if !foreign.groups.is_empty() {
         out.foreign_default_groups = Some(foreign.default_groups());

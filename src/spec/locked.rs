@@ -95,6 +95,14 @@ impl ReadLock {
         }))
     }
 
+    /// The project's lock: `pylock.toml` at `pylock`, else its `uv.lock`.
+    pub(crate) fn find(project: &Project, pylock: &Path) -> Result<Option<Self>, SpecError> {
+        match Self::read(pylock)? {
+            Some(lock) => Ok(Some(lock)),
+            None => uv_lock_path(project).map_or(Ok(None), |uv| Self::read_uv(&uv)),
+        }
+    }
+
     /// Reads the `uv.lock` at `path`; `None` when there is none.
     pub(crate) fn read_uv(path: &Path) -> Result<Option<Self>, SpecError> {
         let Some(text) = crate::text_file::read_optional(path, crate::lock::LOCK_FILE)
@@ -109,6 +117,16 @@ impl ReadLock {
             lock: Parsed::Uv(Box::new(lock), text),
         }))
     }
+}
+
+/// uv's `uv.lock`, read when there is no `pylock.toml`: beside the
+/// project file when that is a `pyproject.toml` (with a `penv.toml`, its
+/// requirements are the project's, not what uv locked).
+pub(crate) fn uv_lock_path(project: &Project) -> Option<std::path::PathBuf> {
+    let dir = project.file.parent()?;
+    (project.file.file_name()? == crate::project::PYPROJECT_TOML)
+        .then(|| dir.join(crate::lock::uv::UV_LOCK_FILE_NAME))
+        .filter(|p| p.exists())
 }
 
 /// Whether a lock's package is the project at `root`: a `directory`

@@ -64,7 +64,7 @@ pub(crate) fn package(package: &UvPackage, lock_dir: &Path) -> Result<Option<Pac
         let hashes = match file.and_then(|f| f.hash.as_deref()) {
             Some(hash) => hashes(hash)?,
             None => match &source.path {
-                Some(path) => local_hash(&lock_dir.join(path))?,
+                Some(path) => local_hash(&lock_dir.join(path)),
                 None => Hashes::new(),
             },
         };
@@ -94,7 +94,7 @@ fn artifact(file: &File, local: Option<&str>, lock_dir: &Path) -> Result<Artifac
     };
     let hashes = match (&file.hash, &path) {
         (Some(hash), _) => hashes(hash)?,
-        (None, Some(path)) if file.url.is_none() => local_hash(&lock_dir.join(path))?,
+        (None, Some(path)) if file.url.is_none() => local_hash(&lock_dir.join(path)),
         (None, _) => Hashes::new(),
     };
     Ok(Artifact {
@@ -120,11 +120,11 @@ fn hashes(hash: &str) -> Result<Hashes, String> {
 
 /// The sha256 of a local file, as it is now; none when it cannot be read
 /// (then `check` says the file is missing).
-fn local_hash(path: &Path) -> Result<Hashes, String> {
-    Ok(match std::fs::read(path) {
+fn local_hash(path: &Path) -> Hashes {
+    match std::fs::read(path) {
         Ok(bytes) => BTreeMap::from([("sha256".to_owned(), hex::encode(Sha256::digest(bytes)))]),
         Err(_) => Hashes::new(),
-    })
+    }
 }
 
 /// `https://host/repo?rev=main&subdirectory=x#commit` as a checkout.

@@ -6,10 +6,11 @@
 //!
 //! Invariant: requirements are compared as parsed, not as written: names
 //! and extras normalized, a specifier's clauses as a set, and markers in
-//! pep508_rs's canonical form, where equivalent markers are equal
+//! `pep508_rs`'s canonical form, where equivalent markers are equal
 //! (`python_version >= "3.10"` is uv's `python_full_version >= '3.10'`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use super::model::{Requirement, UvLock};
@@ -156,7 +157,7 @@ fn written(text: &str, extra: Option<&str>) -> String {
 }
 
 /// The compared form: `name[extras] clauses @ url ; marker`, the marker
-/// in pep508_rs's canonical form.
+/// in `pep508_rs`'s canonical form.
 fn key<'a>(
     name: &str,
     extras: impl Iterator<Item = &'a str>,
@@ -172,10 +173,11 @@ fn key<'a>(
         .collect();
     let mut out = normalize_name(name);
     if !extras.is_empty() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "[{}]",
             extras.into_iter().collect::<Vec<_>>().join(",")
-        ));
+        );
     }
     out.push_str(&clauses.into_iter().collect::<Vec<_>>().join(","));
     if let Some(url) = url {
@@ -189,7 +191,7 @@ fn key<'a>(
     out
 }
 
-/// A marker in pep508_rs's canonical form (equivalent markers alike), or
+/// A marker in `pep508_rs`'s canonical form (equivalent markers alike), or
 /// as written, spaces squeezed, when it cannot be read safely.
 fn canonical_marker(marker: &str) -> String {
     let squeezed = marker.split_whitespace().collect::<Vec<_>>().join(" ");

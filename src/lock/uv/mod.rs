@@ -26,6 +26,18 @@ pub(crate) use model::UvLock;
 /// uv's lock file, beside `pyproject.toml`.
 pub(crate) const UV_LOCK_FILE_NAME: &str = "uv.lock";
 
+/// What to do about a lock that is out of date: the tool that writes it.
+pub(crate) fn out_of_date_hint(path: &Path) -> String {
+    let (tool, file) = if path.ends_with(UV_LOCK_FILE_NAME) {
+        ("uv lock", UV_LOCK_FILE_NAME)
+    } else {
+        ("penv lock", crate::lock::LOCK_FILE_NAME)
+    };
+    format!(
+        "run `{tool}` and commit `{file}`, or `penv sync --frozen` to install the lock as it is"
+    )
+}
+
 /// Parses the text of a `uv.lock` read from `path` (named in errors).
 pub(crate) fn parse(text: &str, path: &Path) -> Result<UvLock, LockFileError> {
     let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| LockFileError::Uv {

@@ -255,8 +255,12 @@ fn a_changed_requirement_or_group_is_named() {
 fn markers_compare_by_meaning() {
     let env = marker_environment(&markers("3.11.4")).unwrap();
     assert!(
-        crate::lock::markers::evaluate("python_full_version >= '3.10'", &env, &Default::default())
-            .unwrap()
+        crate::lock::markers::evaluate(
+            "python_full_version >= '3.10'",
+            &env,
+            &crate::lock::markers::Sets::default()
+        )
+        .unwrap()
     );
     // `python_version >= "3.10"` is uv's `python_full_version >= '3.10'`.
     let text = demo().replace(

@@ -16,7 +16,7 @@ pub(crate) fn uv_lock_changes(project: &Project) -> Result<Option<(PathBuf, Vec<
     if crate::plan::lock_path(project).exists() {
         return Ok(None);
     }
-    let Some(path) = crate::plan::uv_lock_path(project) else {
+    let Some(path) = crate::spec::uv_lock_path(project) else {
         return Ok(None);
     };
     let Some(text) = crate::text_file::read_optional(&path, crate::lock::LOCK_FILE)
