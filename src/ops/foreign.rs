@@ -67,24 +67,7 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
         ));
     }
     if exists("tox.ini") {
-        let extras = tox_extras(dir);
-        let what = if extras.is_empty() {
-            "not read: tox's envs are tox's".to_owned()
-        } else {
-            format!(
-                "not read by `sync`; its test envs install extras {}: `penv sync {}`",
-                extras
-                    .iter()
-                    .map(|e| format!("`{e}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                extras
-                    .iter()
-                    .map(|e| format!("--extra {e}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        };
+        let what = tox_what(dir);
         out.push(entry("tox.ini", false, &what, false));
     }
     if exists("environment.yml") {
@@ -131,53 +114,95 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
     out
 }
 
-/// The extras tox's envs install (`extras = …` in any `[testenv…]`).
-pub(crate) fn tox_extras(dir: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("tox.ini")) else {
-        return Vec::new();
+/// What penv says of `tox.ini`: what its test envs install, as flags.
+fn tox_what(dir: &Path) -> String {
+    let (extras, groups) = tox_suggestions(dir);
+    if extras.is_empty() && groups.is_empty() {
+        return "not read: tox's envs are tox's".to_owned();
+    }
+    let named = |kind: &str, v: &[String]| {
+        (!v.is_empty()).then(|| {
+            let list: Vec<String> = v.iter().map(|e| format!("`{e}`")).collect();
+            format!("{kind} {}", list.join(", "))
+        })
     };
-    let mut out: Vec<String> = Vec::new();
+    let said: Vec<String> = [named("extras", &extras), named("groups", &groups)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let flags: Vec<String> = extras
+        .iter()
+        .map(|e| format!("--extra {e}"))
+        .chain(groups.iter().map(|g| format!("--group {g}")))
+        .collect();
+    format!(
+        "not read by `sync`; its test envs install {}: `penv sync {}`",
+        said.join(" and "),
+        flags.join(" ")
+    )
+}
+
+/// The extras and dependency groups tox's envs install: `extras = …`,
+/// `pip install -e .[x]` in `commands`, and `dependency_groups = …`, in
+/// any `[testenv…]` section.
+pub(crate) fn tox_suggestions(dir: &Path) -> (Vec<String>, Vec<String>) {
+    let Ok(text) = std::fs::read_to_string(dir.join("tox.ini")) else {
+        return (Vec::new(), Vec::new());
+    };
+    let (mut extras, mut groups) = (Vec::new(), Vec::new());
     let mut in_testenv = false;
-    let mut in_extras = false;
+    // The key whose (possibly continued) value is being read.
+    let mut key = "";
     for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
             in_testenv = trimmed.starts_with("[testenv");
-            in_extras = false;
+            key = "";
             continue;
         }
-        if !in_testenv {
+        if !in_testenv || trimmed.starts_with('#') {
             continue;
         }
-        let continued = line.starts_with([' ', '\t']) && in_extras;
-        let value = if let Some(rest) = trimmed.strip_prefix("extras") {
-            match rest.trim_start().strip_prefix('=') {
-                Some(v) => {
-                    in_extras = true;
-                    v
-                }
-                None => continue,
-            }
-        } else if continued {
+        let value = if line.starts_with([' ', '\t']) {
             trimmed
         } else {
-            in_extras = false;
-            continue;
+            let (k, v) = trimmed.split_once('=').unwrap_or(("", ""));
+            key = match k.trim() {
+                "extras" => "extras",
+                "dependency_groups" => "groups",
+                _ => "",
+            };
+            v
         };
-        for word in value
-            .split([',', ' '])
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
+        // `pip install -e .[d]` in a command installs extra `d`.
+        if let Some((_, rest)) = value.split_once(".[")
+            && let Some((inner, _)) = rest.split_once(']')
         {
-            let plain = word
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if plain && !out.iter().any(|e| e == word) {
-                out.push(word.to_owned());
-            }
+            add(&mut extras, inner);
+        }
+        match key {
+            "extras" => add(&mut extras, value),
+            "groups" => add(&mut groups, value),
+            _ => {}
         }
     }
-    out
+    (extras, groups)
+}
+
+/// Each plain name in `value` (comma or space separated), once.
+fn add(out: &mut Vec<String>, value: &str) {
+    for word in value
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        let plain = word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if plain && !out.iter().any(|e| e == word) {
+            out.push(word.to_owned());
+        }
+    }
 }
 
 #[cfg(test)]
