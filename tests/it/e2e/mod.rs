@@ -27,6 +27,7 @@ mod odd_paths;
 mod oracle;
 mod pip_index;
 mod pip_seed;
+mod poetry;
 mod pyproject;
 mod relocate;
 mod rough_edges;
