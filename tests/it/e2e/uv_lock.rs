@@ -226,3 +226,19 @@ fn doctor_names_the_uv_lock_it_reads_and_a_lock_it_does_not() {
         stdout(&out)
     );
 }
+
+#[test]
+fn penv_lock_writes_its_own_lock_and_leaves_uv_lock_alone() {
+    let python = require_python!();
+    let sb = uv_project(python);
+    let before = std::fs::read(sb.project.join("uv.lock")).unwrap();
+    let out = sb.run(&["lock"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_says(&out, "`uv.lock` is left as it is (`uv lock` updates it)");
+    assert_eq!(std::fs::read(sb.project.join("uv.lock")).unwrap(), before);
+    assert!(sb.project.join("pylock.toml").is_file());
+    // `pylock.toml` comes first now.
+    let out = sb.run(&["sync", "--locked"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_says(&out, "pylock.toml");
+}
