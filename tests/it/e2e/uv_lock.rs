@@ -140,6 +140,15 @@ fn locked_refuses_a_uv_lock_the_pyproject_has_moved_away_from() {
     let out = sb.run(&["sync"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_stderr_says(&out, "no longer matches `pyproject.toml`");
+    // `sync --check` counts the stale lock as a stale env.
+    let out = sb.run(&["sync", "--check"]);
+    assert_code(&out, 1);
+    assert!(
+        format!("{}{}", stdout(&out), stderr(&out)).contains("uv.lock"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 #[test]
