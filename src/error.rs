@@ -368,9 +368,7 @@ impl Diagnostic for Error {
                 env_vars::MAX_LOCK_TIMEOUT_SECS,
                 env_vars::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
-            Self::LockOutOfDate { .. } => Some(
-                "run `penv lock` and commit `pylock.toml`, or `penv sync --frozen` to install the lock as it is".to_owned(),
-            ),
+            Self::LockOutOfDate { path, .. } => Some(crate::lock::uv::out_of_date_hint(path)),
             Self::NoLock { .. } => Some(
                 "run `penv lock` to write it (and commit it), or sync without the flag".to_owned(),
             ),

@@ -477,25 +477,24 @@ pub(crate) fn lock_path(project: &Project) -> PathBuf {
         .join(crate::lock::LOCK_FILE_NAME)
 }
 
-/// The spec: from `pylock.toml` when there is one (or `--locked` /
-/// `--frozen` demand one), else from penv.toml's requirements.
+/// The spec: from `pylock.toml`, else `uv.lock` (`ReadLock::find`; one is
+/// needed for `--locked` / `--frozen`), else the project's requirements.
 fn build_spec(project: &Project, python: &Resolved, selection: &Selection) -> Result<Spec, Error> {
-    if selection.lock == LockUse::Ignore {
-        return Ok(Spec::build(project, python, &selection.groups)?);
-    }
-    let path = lock_path(project);
-    let Some(lock) = ReadLock::read(&path)? else {
-        return match selection.lock {
-            LockUse::Auto | LockUse::Ignore => Ok(Spec::build(project, python, &selection.groups)?),
-            LockUse::Locked | LockUse::Frozen => Err(Error::NoLock {
-                path,
-                flag: if selection.lock == LockUse::Locked {
-                    "--locked"
-                } else {
-                    "--frozen"
-                },
-            }),
+    let lock = match selection.lock {
+        LockUse::Ignore => None,
+        _ => ReadLock::find(project, &lock_path(project))?,
+    };
+    let Some(lock) = lock else {
+        let flag = match selection.lock {
+            LockUse::Locked => "--locked",
+            LockUse::Frozen => "--frozen",
+            LockUse::Auto | LockUse::Ignore => {
+                crate::project::check_honoured(project)?;
+                return Ok(Spec::build(project, python, &selection.groups)?);
+            }
         };
+        let path = lock_path(project);
+        return Err(Error::NoLock { path, flag });
     };
     Ok(Spec::from_lock(project, python, &lock, &selection.groups)?)
 }

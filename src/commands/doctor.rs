@@ -9,7 +9,7 @@ use crate::Error;
 use crate::cli::DoctorArgs;
 use crate::diagnostics::{display_path, for_machines, json_path, plain};
 use crate::ops::Ctx;
-use crate::ops::doctor::{Subject, doctor as check, no_python};
+use crate::ops::doctor::{Subject, doctor as check, no_python, read_files};
 use crate::plan;
 
 pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
@@ -17,11 +17,12 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
         for_machines();
     }
     let python = args.spec.python.as_deref();
-    let (findings, project_file, env) = match super::plan(ctx, &args.spec) {
+    let (findings, project_file, env, read) = match super::plan(ctx, &args.spec) {
         Ok(plan) => (
             check(ctx, &Subject::Planned(&plan), python)?,
             plan.project.file.clone(),
             plan.paths.env.clone(),
+            read_files(&plan.project),
         ),
         Err(e) => {
             let Some(error) = no_python(&e) else {
@@ -39,6 +40,7 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
                 check(ctx, &subject, python)?,
                 project.file.clone(),
                 paths.env.clone(),
+                read_files(&project),
             )
         }
     };
@@ -47,6 +49,7 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
         let value = json!({
             "env": json_path(&env),
             "project-file": json_path(&project_file),
+            "other-tools-files": read.iter().map(|r| plain(r)).collect::<Vec<_>>(),
             // Plain values: the words without the Markdown quotes.
             "findings": findings.iter().map(|f| json!({
                 "check": f.check,
@@ -61,6 +64,7 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
             display_path(&project_file),
             display_path(&env)
         ));
+        print_read(p, &read);
     } else {
         let n = findings.len();
         p.data(&format!(
@@ -71,10 +75,22 @@ pub(super) fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<ExitCode, Error> {
             p.data(&format!("\n- {} ({})", f.message, f.check));
             p.data(&format!("  hint: {}", f.hint));
         }
+        print_read(p, &read);
     }
     Ok(if findings.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The other tools' files that are no finding, read or not.
+fn print_read(p: &crate::printer::Printer, read: &[String]) {
+    if read.is_empty() {
+        return;
+    }
+    p.data("Other tools' files:");
+    for line in read {
+        p.data(&format!("  - {line}"));
+    }
 }

@@ -18,6 +18,7 @@ pub(crate) mod select;
 mod select_error;
 mod tags;
 pub(crate) mod unhashed;
+pub(crate) mod uv;
 pub(crate) mod write;
 
 use std::path::PathBuf;

@@ -234,6 +234,14 @@ pub enum LockFileError {
         /// What is wrong with it.
         why: String,
     },
+    /// A `uv.lock` penv cannot read, or an entry of it penv refuses.
+    #[error("{}: {message}", location.position())]
+    Uv {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// A `lock-version` whose major version penv does not know.
     #[error(
         "`{}` has `lock-version = \"{version}\"`; penv reads version 1 locks",
@@ -254,7 +262,9 @@ impl LockFileError {
     pub(crate) fn location(&self) -> Option<&Location> {
         match self {
             Self::Read(e) => e.location(),
-            Self::Invalid { location, .. } | Self::Entry { location, .. } => Some(location),
+            Self::Invalid { location, .. }
+            | Self::Entry { location, .. }
+            | Self::Uv { location, .. } => Some(location),
             Self::UnsupportedVersion { location, .. } => location.as_ref(),
         }
     }
@@ -265,6 +275,7 @@ impl LockFileError {
             Self::Read(e) => e.hint(),
             Self::Invalid { .. } => "the file is not a valid `pylock.toml` (PEP 751); fix it, or run `penv lock` to write it again".to_owned(),
             Self::Entry { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or delete the file and run `penv lock` to write it again, and find out where the change came from".to_owned(),
+            Self::Uv { .. } => "penv reads a `uv.lock` as uv writes it and gives pip nothing of it but values it can read as what they are: run `uv lock` to write it again, or delete it (penv then resolves from `pyproject.toml`), and find out where a change came from".to_owned(),
             Self::UnsupportedVersion { .. } => "the lock was written by a newer tool; upgrade penv, or run `penv lock` to write a version 1.0 lock".to_owned(),
         }
     }

@@ -67,17 +67,15 @@ pub(crate) fn init(dir: &Path) -> Result<Outcome, Error> {
                 tool_penv: true,
             });
         }
-        Some(py) if py.is_project => {
-            if let Some(main) = &found.files.main {
-                notes.push(format!(
-                    "`{main}` is left out: the `[project]` dependencies are the requirements (add `requirement-files = [\"{main}\"]` to `[tool.penv]` to install it too)"
-                ));
-            }
-            append_tool_penv(dir, &found.files.groups, &mut notes)?
-        }
+        Some(py) if py.is_project => append_tool_penv(
+            dir,
+            found.files.main.as_deref(),
+            &found.files.groups,
+            &mut notes,
+        )?,
         _ => Some(write_penv_toml(&penv, &found, &mut notes)?),
     };
-    if wrote.is_none() && found.files.groups.is_empty() {
+    if wrote.is_none() && found.files.groups.is_empty() && found.files.main.is_none() {
         notes.push(format!(
             "`{PYPROJECT_TOML}` is enough as it is: penv loads its `[project]` and `[dependency-groups]`; nothing was written"
         ));
@@ -184,30 +182,36 @@ fn group_lines(groups: &BTreeMap<String, Vec<String>>) -> String {
     out
 }
 
-/// Appends `[tool.penv.groups]` to `pyproject.toml` when there are
-/// requirement files to make groups of; `None` when there are none.
+/// Appends `[tool.penv]` to `pyproject.toml` when there are requirement
+/// files beside it: the main one installed with the project's
+/// requirements, the others as groups; `None` when there are none.
 fn append_tool_penv(
     dir: &Path,
+    main: Option<&str>,
     groups: &BTreeMap<String, Vec<String>>,
     notes: &mut Vec<String>,
 ) -> Result<Option<(PathBuf, String)>, Error> {
-    if groups.is_empty() {
+    if groups.is_empty() && main.is_none() {
         return Ok(None);
     }
     let path = dir.join(PYPROJECT_TOML);
     let mut text = text_file::read(&path, text_file::PROJECT_FILE)
         .map_err(crate::project::ProjectError::from)?;
-    let added = format!(
-        "\n# Written by `penv init`: the requirement files beside this one, as groups.\n[tool.penv.groups]\n{}",
-        group_lines(groups)
-    );
+    let mut added =
+        "\n# Written by `penv init`: the requirement files beside this one.\n".to_owned();
+    if let Some(main) = main {
+        let _ = writeln!(added, "[tool.penv]\nrequirement-files = [{}]", quote(main));
+    }
+    if !groups.is_empty() {
+        let _ = write!(added, "[tool.penv.groups]\n{}", group_lines(groups));
+    }
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
     text.push_str(&added);
     if let Err(e) = Project::from_text(&path, &text) {
         notes.push(format!(
-            "the requirement files were not written as groups in `[tool.penv.groups]`: this penv cannot load them there ({e})"
+            "the requirement files were not written in `[tool.penv]`: this penv cannot load them there ({e})"
         ));
         return Ok(None);
     }

@@ -20,6 +20,7 @@ pub(crate) mod doctor;
 pub(crate) mod edit;
 pub(crate) mod envs;
 pub(crate) mod export;
+pub(crate) mod foreign;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod inspect;

@@ -16,6 +16,7 @@ use super::build::{build, tell_kept};
 use super::commit_error;
 
 mod lock_first;
+mod uv_fresh;
 
 use crate::Error;
 use crate::diagnostics::display_path;

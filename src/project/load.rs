@@ -150,9 +150,16 @@ fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, P
                 });
             }
             let tables = pyproject::read(path, &source, &doc)?;
+            let requires_python = requires_python(path, &source, &doc, py.project).or_else(|| {
+                Some(RequiresPython {
+                    value: tables.foreign_python.clone()?,
+                    file: path.to_owned(),
+                    location: None,
+                })
+            });
             (
                 penv.unwrap_or_default(),
-                requires_python(path, &source, &doc, py.project),
+                requires_python,
                 &["tool", "penv"][..],
                 Some(tables),
             )
@@ -169,6 +176,7 @@ fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, P
         requirements: Vec::new(),
         groups: std::collections::BTreeMap::new(),
         default_groups: Vec::new(),
+        unhonoured: Vec::new(),
         extras: std::collections::BTreeMap::new(),
         package: false,
         source,

@@ -67,8 +67,23 @@ pub(super) fn merge(
             },
         );
     }
+    super::tool_uv::merge_dev_dependencies(project, &tables.tool_uv);
+    super::tool_uv::merge_index_settings(&mut project.config, &tables.tool_uv);
+    project.unhonoured = tables
+        .tool_uv
+        .unhonoured
+        .iter()
+        .map(|(key, span)| {
+            let at = span.clone().map(|s| {
+                crate::diagnostics::Location::from_span(&project.file, &project.source, s)
+            });
+            (key.clone(), at)
+        })
+        .collect();
+    let config = &project.config;
     project.package = config
         .package
+        .or(tables.tool_uv.package)
         .unwrap_or(is_pyproject && tables.build_system);
     project.requirements = if !config.requirements.is_empty() || !is_pyproject {
         config.requirements.clone()
@@ -81,11 +96,17 @@ pub(super) fn merge(
     } else {
         tables.dependencies
     };
-    project.default_groups = match &config.default_groups {
-        Some(groups) => groups.clone(),
+    project.default_groups = match (&config.default_groups, &tables.tool_uv.default_groups) {
+        (Some(groups), _) => groups.clone(),
+        (None, Some(uv)) => super::tool_uv::default_groups(uv, &project.groups),
         // uv's default: the `dev` dependency group, when there is one.
-        None if is_pyproject && project.groups.contains_key("dev") => vec!["dev".to_owned()],
-        None => Vec::new(),
+        (None, None) if tables.foreign_default_groups.is_some() => {
+            tables.foreign_default_groups.clone().unwrap_or_default()
+        }
+        (None, None) if is_pyproject && project.groups.contains_key("dev") => {
+            vec!["dev".to_owned()]
+        }
+        (None, None) => Vec::new(),
     };
     project.extras = tables.extras;
     Ok(())

@@ -25,9 +25,13 @@ mod locate;
 mod merge;
 pub mod model;
 mod pip_options;
+mod poetry;
 mod pyproject;
 mod script;
 pub(crate) mod tasks;
+mod tool_uv;
+pub(crate) use pyproject::is_project as is_pyproject_project;
+pub(crate) use tool_uv::check_honoured;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -79,6 +83,10 @@ pub struct Project {
     pub(crate) extras: BTreeMap<String, Vec<String>>,
     /// Whether the project itself is installed, editable (`-e .`).
     pub(crate) package: bool,
+    /// `[tool.uv]` keys that would change an env penv resolves itself and
+    /// that it cannot honour (`tool_uv::UNHONOURED`), with where they are:
+    /// an error unless a `uv.lock` is installed.
+    pub(crate) unhonoured: Vec<(String, Option<Location>)>,
     /// The file's text, for locations.
     source: String,
     /// The parsed file, for locations.
@@ -132,6 +140,11 @@ pub(crate) struct RequiresPython {
 }
 
 impl Project {
+    /// The parsed project file.
+    pub(crate) fn document(&self) -> &toml_edit::Document<String> {
+        &self.doc
+    }
+
     /// Whether this is a script's `# /// script` block, not a project file.
     pub(crate) fn is_script(&self) -> bool {
         self.script

@@ -32,6 +32,12 @@ pub(crate) struct PyprojectTables {
     pub(crate) groups: BTreeMap<String, DependencyGroup>,
     /// A `[build-system]` table is there.
     pub(crate) build_system: bool,
+    /// `[tool.uv]`'s keys that decide an env.
+    pub(crate) tool_uv: super::tool_uv::ToolUv,
+    /// Poetry's or PDM's default groups, when their sections are read.
+    pub(crate) foreign_default_groups: Option<Vec<String>>,
+    /// Poetry's `python`, as a specifier, when `[project]` has none.
+    pub(crate) foreign_python: Option<String>,
 }
 
 /// One PEP 735 group.
@@ -46,7 +52,9 @@ pub(crate) struct DependencyGroup {
 /// Whether a parsed `pyproject.toml` is a project by itself: it has a
 /// `[project]` or `[dependency-groups]` table.
 pub(crate) fn is_project(doc: &toml_edit::Document<String>) -> bool {
-    doc.contains_key("project") || doc.contains_key("dependency-groups")
+    doc.contains_key("project")
+        || doc.contains_key("dependency-groups")
+        || super::poetry::is_foreign_project(doc)
 }
 
 /// One entry of a group as written: a requirement or an include.
@@ -72,6 +80,7 @@ pub(crate) fn read(
         };
     let mut out = PyprojectTables {
         build_system: doc.contains_key("build-system"),
+        tool_uv: super::tool_uv::read(doc, &at)?,
         ..PyprojectTables::default()
     };
     if let Some(project) = doc.get("project") {
@@ -112,7 +121,17 @@ pub(crate) fn read(
             }
         }
     }
+    let foreign = super::poetry::read(doc, &at)?;
+    if !out.has_project {
+        out.dependencies.clone_from(&foreign.dependencies);
+        out.extras.clone_from(&foreign.extras);
+        out.foreign_python.clone_from(&foreign.python);
+    }
+    if !foreign.groups.is_empty() {
+        out.foreign_default_groups = Some(foreign.default_groups());
+    }
     let Some(groups) = doc.get("dependency-groups") else {
+        add_foreign_groups(&mut out, foreign);
         return Ok(out);
     };
     let table = groups.as_table_like().ok_or_else(|| {
@@ -150,7 +169,18 @@ pub(crate) fn read(
             },
         );
     }
+    add_foreign_groups(&mut out, foreign);
     Ok(out)
+}
+
+/// Poetry's and PDM's groups, where `[dependency-groups]` has none of the name.
+fn add_foreign_groups(out: &mut PyprojectTables, foreign: super::poetry::Foreign) {
+    for (name, (written, requirements, _)) in foreign.groups {
+        out.groups.entry(name).or_insert(DependencyGroup {
+            written,
+            requirements,
+        });
+    }
 }
 
 /// A byte range in the file.

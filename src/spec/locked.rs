@@ -26,6 +26,7 @@ use super::{GroupSelection, LocalProject, SPEC_FORMAT, Spec, SpecError, relative
 use crate::lock::model::PyLock;
 use crate::lock::select::{Selected, Target, select};
 use crate::lock::unhashed::{Unhashed, UnhashedSource};
+use crate::lock::uv::UvLock;
 use crate::project::Project;
 use crate::python::Resolved;
 
@@ -66,7 +67,16 @@ pub(crate) struct ReadLock {
     /// sha256 of its bytes, hex.
     pub(crate) sha256: String,
     /// Parsed.
-    pub(crate) lock: PyLock,
+    pub(crate) lock: Parsed,
+}
+
+/// A lock's contents: a `pylock.toml`, or uv's `uv.lock` (made a PEP 751
+/// lock for the interpreter once it is known, `lock::uv`).
+pub(crate) enum Parsed {
+    /// `pylock.toml`.
+    Pylock(PyLock),
+    /// `uv.lock`, and its text (for locations).
+    Uv(Box<UvLock>, String),
 }
 
 impl ReadLock {
@@ -81,9 +91,42 @@ impl ReadLock {
         Ok(Some(Self {
             path: path.to_owned(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
-            lock,
+            lock: Parsed::Pylock(lock),
         }))
     }
+
+    /// The project's lock: `pylock.toml` at `pylock`, else its `uv.lock`.
+    pub(crate) fn find(project: &Project, pylock: &Path) -> Result<Option<Self>, SpecError> {
+        match Self::read(pylock)? {
+            Some(lock) => Ok(Some(lock)),
+            None => uv_lock_path(project).map_or(Ok(None), |uv| Self::read_uv(&uv)),
+        }
+    }
+
+    /// Reads the `uv.lock` at `path`; `None` when there is none.
+    pub(crate) fn read_uv(path: &Path) -> Result<Option<Self>, SpecError> {
+        let Some(text) = crate::text_file::read_optional(path, crate::lock::LOCK_FILE)
+            .map_err(|e| SpecError::Lock(e.into()))?
+        else {
+            return Ok(None);
+        };
+        let lock = crate::lock::uv::parse(&text, path).map_err(SpecError::Lock)?;
+        Ok(Some(Self {
+            path: path.to_owned(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            lock: Parsed::Uv(Box::new(lock), text),
+        }))
+    }
+}
+
+/// uv's `uv.lock`, read when there is no `pylock.toml`: beside the
+/// project file when that is a `pyproject.toml` (with a `penv.toml`, its
+/// requirements are the project's, not what uv locked).
+pub(crate) fn uv_lock_path(project: &Project) -> Option<std::path::PathBuf> {
+    let dir = project.file.parent()?;
+    (project.file.file_name()? == crate::project::PYPROJECT_TOML)
+        .then(|| dir.join(crate::lock::uv::UV_LOCK_FILE_NAME))
+        .filter(|p| p.exists())
 }
 
 /// Whether a lock's package is the project at `root`: a `directory`
@@ -125,18 +168,39 @@ impl Spec {
             })?;
         let tags = python.info.wheel_tags();
         let dir = lock.path.parent().unwrap_or(Path::new("."));
+        let converted;
+        let pylock = match &lock.lock {
+            Parsed::Pylock(pylock) => pylock,
+            Parsed::Uv(uv, text) => {
+                converted = crate::lock::uv::for_interpreter(
+                    uv,
+                    text,
+                    &lock.path,
+                    markers,
+                    &project.default_groups,
+                )
+                .map_err(SpecError::Lock)?;
+                &converted
+            }
+        };
+        let all_groups;
+        let groups = if selection.all_groups {
+            all_groups = pylock.dependency_groups.clone();
+            &all_groups
+        } else {
+            &selection.groups
+        };
         // The project itself (`directory = { path = "." }`, what `penv
         // lock` writes for an installed project): not hash-checkable, so not
         // in the selection; installed after it, editable and `--no-deps`.
-        let (own, others): (Vec<_>, Vec<_>) = lock
-            .lock
+        let (own, others): (Vec<_>, Vec<_>) = pylock
             .packages
             .iter()
             .cloned()
             .partition(|p| is_the_project(p, dir, &project.root));
         let lock_without_own = crate::lock::model::PyLock {
             packages: others,
-            ..lock.lock.clone()
+            ..pylock.clone()
         };
         let mut chosen = select(
             &lock_without_own,
@@ -145,7 +209,7 @@ impl Spec {
                 markers,
                 tags: &tags,
                 tags_known: python.info.tags.is_some(),
-                groups: &selection.groups,
+                groups,
                 no_default_groups: selection.no_default_groups,
                 extras: &selection.extras,
                 all_extras: selection.all_extras,

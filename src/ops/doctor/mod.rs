@@ -8,11 +8,13 @@
 //! a matter of taste: a project penv manages cleanly, run from a plain or a
 //! properly activated shell, has none.
 
+mod foreign;
 mod ide;
 mod lock;
 mod project;
 mod shell;
 
+pub(crate) use foreign::read_files;
 pub(crate) use project::git_ignores;
 
 use serde::Serialize;
@@ -29,7 +31,8 @@ use crate::venv::EnvPaths;
 pub(crate) struct Finding {
     /// Which check found it (stable, for `--json`): `activation`,
     /// `pip-python-mismatch`, `ide`, `python`, `env`, `lock`,
-    /// `system-site-packages`, `gitignore`, `python-version-file`.
+    /// `system-site-packages`, `gitignore`, `python-version-file`,
+    /// `foreign-lock`.
     pub(crate) check: &'static str,
     /// What is wrong, naming the paths.
     pub(crate) message: String,
@@ -98,12 +101,16 @@ pub(crate) fn doctor(
         Subject::Planned(plan) => {
             findings.extend(project::check(plan));
             findings.extend(lock::check(ctx, plan, python)?);
+            findings.extend(foreign::check(&plan.project));
         }
         Subject::NoPython {
             project,
             paths,
             error,
-        } => findings.extend(project::check_without_python(project, paths, error)),
+        } => {
+            findings.extend(project::check_without_python(project, paths, error));
+            findings.extend(foreign::check(project));
+        }
     }
     Ok(findings)
 }

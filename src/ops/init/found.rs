@@ -23,6 +23,8 @@ pub(super) struct Found {
     pub(super) pyproject: Option<Pyproject>,
     /// Requirement files that name no valid group, as found.
     pub(super) unnamed: Vec<String>,
+    /// Other tools' files and tables, read or not.
+    pub(super) foreign: Vec<crate::ops::foreign::Foreign>,
 }
 
 /// The requirement files, relative to the directory, `/`-separated.
@@ -85,14 +87,18 @@ impl Found {
                             e.message().trim_end().to_owned(),
                         ),
                     })?;
+            let is_project = toml_edit::Document::parse(text.clone())
+                .is_ok_and(|d| crate::project::is_pyproject_project(&d));
             found.pyproject = Some(Pyproject {
-                is_project: doc.contains_key("project") || doc.contains_key("dependency-groups"),
+                is_project,
                 tool_penv: doc
                     .get("tool")
                     .and_then(|t| t.as_table_like())
                     .is_some_and(|t| t.contains_key("penv")),
             });
         }
+        let is_project = found.pyproject.is_some_and(|p| p.is_project);
+        found.foreign = crate::ops::foreign::scan(dir, is_project);
         Ok(found)
     }
 
@@ -104,7 +110,7 @@ impl Found {
         }
         if let Some(py) = &self.pyproject {
             out.push(if py.is_project {
-                format!("`{PYPROJECT_TOML}` with `[project]` or `[dependency-groups]`: loaded as it stands")
+                format!("`{PYPROJECT_TOML}` with `[project]`, `[dependency-groups]` or Poetry's or PDM's dependencies: loaded as it stands")
             } else {
                 format!("`{PYPROJECT_TOML}` without `[project]`: not a project of its own")
             });
@@ -121,6 +127,9 @@ impl Found {
             out.push(format!(
                 "`{file}`: left out (no group name in its file name)"
             ));
+        }
+        for foreign in &self.foreign {
+            out.push(format!("`{}`: {}", foreign.name, foreign.what));
         }
         out
     }
@@ -183,7 +192,11 @@ fn group_name(name: &str) -> Option<String> {
         stem.trim_end_matches("requirements")
             .trim_end_matches(['-', '_', '.'])
     };
-    let group = raw.to_ascii_lowercase();
+    let group = match raw.to_ascii_lowercase() {
+        // `requirements/development.txt` is the dev group a plain sync installs.
+        dev if dev == "development" || dev == "develop" => "dev".to_owned(),
+        other => other,
+    };
     let valid = group.starts_with(|c: char| c.is_ascii_alphanumeric())
         && group.ends_with(|c: char| c.is_ascii_alphanumeric())
         && group
@@ -209,6 +222,7 @@ mod tests {
             "requirements.in",
             "requirements.txt",
             "requirements/dev.txt",
+            "requirements/development.txt",
             "requirements/Tests.txt",
             "requirements_lint.txt",
             "requirements-.txt",
@@ -222,7 +236,14 @@ mod tests {
         assert_eq!(
             groups,
             [
-                ("dev", vec!["dev-requirements.txt", "requirements/dev.txt"]),
+                (
+                    "dev",
+                    vec![
+                        "dev-requirements.txt",
+                        "requirements/dev.txt",
+                        "requirements/development.txt"
+                    ]
+                ),
                 ("docs", vec!["requirements-docs.txt"]),
                 ("lint", vec!["requirements_lint.txt"]),
                 ("tests", vec!["requirements/Tests.txt"]),

@@ -22,6 +22,9 @@ pub(crate) fn lock_first(
         return Ok(());
     }
     let project = crate::plan::find_project()?;
+    if let Some((path, changes)) = super::uv_fresh::uv_lock_changes(&project)? {
+        return uv_lock_first(ctx, path, changes, lock_use);
+    }
     let path = crate::plan::lock_path(&project);
     let Some(existing) = crate::lock::read(&path)? else {
         return Ok(());
@@ -73,6 +76,28 @@ pub(crate) fn lock_first(
     Ok(())
 }
 
+/// `uv.lock` in place of `pylock.toml`: a stale one fails `--locked` and
+/// is installed as it is by a plain sync, with a warning (uv rewrites it).
+fn uv_lock_first(
+    ctx: &Ctx,
+    path: std::path::PathBuf,
+    changes: Vec<String>,
+    lock_use: LockUse,
+) -> Result<(), Error> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    if lock_use == LockUse::Locked {
+        return Err(Error::LockOutOfDate { path, changes });
+    }
+    ctx.printer.warn(&format!(
+        "`{}` no longer matches `pyproject.toml` ({}): installing it as it is; run `uv lock` to update it",
+        display_path(&path),
+        changes.join("; ")
+    ));
+    Ok(())
+}
+
 /// What the lock's recorded inputs say changed, then what of penv.toml the
 /// lock's packages do not meet.
 fn changes(
@@ -108,6 +133,9 @@ pub(crate) fn out_of_date(
         return Ok(None);
     }
     let project = crate::plan::find_project()?;
+    if let Some((path, changes)) = super::uv_fresh::uv_lock_changes(&project)? {
+        return Ok((!changes.is_empty()).then_some((path, changes)));
+    }
     let path = crate::plan::lock_path(&project);
     let Some(existing) = crate::lock::read(&path)? else {
         return Ok(None);

@@ -206,6 +206,7 @@ impl Project {
             requirements: Vec::new(),
             groups: BTreeMap::new(),
             default_groups: Vec::new(),
+            unhonoured: Vec::new(),
             extras: BTreeMap::new(),
             package: false,
             source: padded,

@@ -29,6 +29,7 @@ mod odd_paths;
 mod oracle;
 mod pip_index;
 mod pip_seed;
+mod poetry;
 mod pyproject;
 mod relocate;
 mod rough_edges;
@@ -37,6 +38,7 @@ mod shell;
 mod store;
 mod sync;
 mod tasks;
+mod uv_lock;
 mod verdict;
 
 use std::path::{Path, PathBuf};
