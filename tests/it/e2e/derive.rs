@@ -64,6 +64,7 @@ fn wheels(sb: &Sandbox) {
 }
 
 #[test]
+#[ignore = "long: every case in turn; `just test-all` (and CI) runs it"]
 fn every_kind_of_edit_is_derived_and_equals_a_fresh_build() {
     let python = require_python!();
     let sb = Sandbox::new();

@@ -140,6 +140,7 @@ fn check_activation(env: &Path, shells: &[&str]) {
 /// Built, then renamed, for every CPython 3.8–3.13 on the machine (under
 /// CI a missing one fails): every way of using the env works at its new path.
 #[test]
+#[ignore = "long: every case in turn; `just test-all` (and CI) runs it"]
 fn an_env_renamed_to_another_path_works_there_for_every_minor_version() {
     let _ = require_python!();
     let mut missing = Vec::new();
