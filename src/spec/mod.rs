@@ -155,6 +155,10 @@ pub(crate) struct VenvSpec {
     /// actually seeded is recorded in the state. `None` without pip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pip_version: Option<String>,
+    /// `[venv] installer` (or `PENV_INSTALLER`); left out when pip, so
+    /// the hash of a pip env is what it was before there was a choice.
+    #[serde(default, skip_serializing_if = "crate::project::Installer::is_pip")]
+    pub(crate) installer: crate::project::Installer,
 }
 
 /// One requirement file.
@@ -305,6 +309,7 @@ pub(crate) fn example() -> Spec {
             pip: true,
             prompt: None,
             pip_version: Some(DEFAULT_PIP_REQUEST.to_owned()),
+            installer: crate::project::Installer::Pip,
         },
         requirements: vec!["requests>=2.32".into(), "rich==13.*".into()],
         groups: BTreeMap::new(),
