@@ -35,6 +35,7 @@ mod shell;
 mod store;
 mod sync;
 mod tasks;
+mod uv;
 mod verdict;
 
 use std::path::{Path, PathBuf};
