@@ -33,9 +33,33 @@ const DROPPED: &[&str] = &[
 /// uv's variables that would send an install elsewhere than the env.
 const UV_OUTSIDE_ENV_VARS: &[&str] = &["UV_SYSTEM_PYTHON", "UV_PYTHON", "UV_BREAK_SYSTEM_PACKAGES"];
 
+/// The distribution a local wheel or sdist file is of, by its name
+/// (`flpkg-1.0-py3-none-any.whl`, `flpkg-1.0.tar.gz` → `flpkg`).
+pub(crate) fn dist_of_file(file: &str) -> Option<String> {
+    let name = Path::new(file).file_name()?.to_str()?;
+    let stem = if let Some(stem) = name.strip_suffix(".whl") {
+        stem.split('-').next()?
+    } else {
+        let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+            .iter()
+            .find_map(|ext| name.strip_suffix(ext))?;
+        stem.rsplit_once('-')?.0
+    };
+    (!stem.is_empty()).then(|| crate::requirement::normalize_name(stem))
+}
+
 /// `uv`'s arguments for pip's `args` (`install …` or `uninstall …`) aimed
-/// at `python`, cloning files as `link_mode` says.
-pub(crate) fn uv_args(args: &[String], python: &Path, link_mode: LinkMode) -> Vec<String> {
+/// at `python`, cloning files as `link_mode` says, and reading again the
+/// local files of the distributions in `refresh`: uv's cache keeps a
+/// `find-links` wheel by its name, so a wheel rebuilt under the same name
+/// would be installed as it was first cached; penv hashes those files, and
+/// installs what they hold now, as pip does.
+pub(crate) fn uv_args(
+    args: &[String],
+    python: &Path,
+    link_mode: LinkMode,
+    refresh: &[String],
+) -> Vec<String> {
     let Some((command, rest)) = args.split_first() else {
         return Vec::new();
     };
@@ -59,6 +83,9 @@ pub(crate) fn uv_args(args: &[String], python: &Path, link_mode: LinkMode) -> Ve
                 "unsafe-best-match".to_owned(),
             ]);
         }
+        for name in refresh {
+            out.extend(["--refresh-package".to_owned(), name.clone()]);
+        }
     }
     for arg in rest {
         if DROPPED.contains(&arg.as_str()) {
@@ -81,14 +108,14 @@ pub(crate) fn install_with_uv(
     env: &Path,
     project_root: &Path,
     args: &[String],
-    link_mode: LinkMode,
+    (link_mode, refresh): (LinkMode, &[String]),
     step: &str,
     redactor: &Redactor,
     printer: &Printer,
     guard: &SignalGuard,
 ) -> Result<(), InstallError> {
     let python = platform::env_python(env);
-    let args = uv_args(args, &python, link_mode);
+    let args = uv_args(args, &python, link_mode, refresh);
     let mut cmd = Command::new(uv);
     cmd.args(&args).current_dir(project_root);
     super::clean_pip_env(&mut cmd);
@@ -171,7 +198,13 @@ mod tests {
             "-r",
             "/p/.penv/.venv.pylock.txt",
         ]);
-        let uv = uv_args(&pip, Path::new("/p/.venv/bin/python"), LinkMode::Auto);
+        let refresh = ["flpkg".to_owned()];
+        let uv = uv_args(
+            &pip,
+            Path::new("/p/.venv/bin/python"),
+            LinkMode::Auto,
+            &refresh,
+        );
         assert_eq!(
             uv,
             strings(&[
@@ -184,6 +217,8 @@ mod tests {
                 "copy",
                 "--index-strategy",
                 "unsafe-best-match",
+                "--refresh-package",
+                "flpkg",
                 "--index-url",
                 "https://i/simple",
                 "--extra-index-url",
@@ -197,11 +232,25 @@ mod tests {
     }
 
     #[test]
+    fn local_files_name_their_distribution() {
+        assert_eq!(
+            dist_of_file("Fl_Pkg-1.0-py3-none-any.whl").as_deref(),
+            Some("fl-pkg")
+        );
+        assert_eq!(
+            dist_of_file("/w/my-pkg-2.0.tar.gz").as_deref(),
+            Some("my-pkg")
+        );
+        assert_eq!(dist_of_file("notes.txt"), None);
+    }
+
+    #[test]
     fn compile_and_uninstall_translate() {
         let uv = uv_args(
             &strings(&["install", "--compile", "-e", "/p"]),
             Path::new("/e/bin/python"),
             LinkMode::Hardlink,
+            &[],
         );
         assert!(uv.contains(&"--compile-bytecode".to_owned()), "{uv:?}");
         assert!(uv.windows(2).any(|w| w == ["--link-mode", "hardlink"]));
@@ -210,6 +259,7 @@ mod tests {
             &strings(&["uninstall", "--yes", "--disable-pip-version-check", "six"]),
             Path::new("/e/bin/python"),
             LinkMode::Auto,
+            &["six".to_owned()],
         );
         assert_eq!(
             uv,

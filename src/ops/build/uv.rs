@@ -16,6 +16,10 @@ pub(super) struct Uv {
     path: PathBuf,
     /// How uv puts files into the env (`[venv] link-mode`).
     link_mode: LinkMode,
+    /// The distributions of the spec's local files (`find-links`
+    /// directories, archives a requirement names), which uv is to read
+    /// again rather than take from its cache.
+    refresh: Vec<String>,
 }
 
 /// uv for `job` when its spec asks for it: on `PATH`, in penv's cache, else
@@ -50,9 +54,19 @@ pub(super) fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
     };
     ctx.printer
         .verbose(&format!("installing with uv: `{}`", path.display()));
+    let listed = job.pip.find_links.iter().flat_map(|l| &l.files);
+    let files = listed.filter_map(|f| f.rsplit_once(' ').map(|(name, _)| name));
+    let archives = plan.spec.local_archives.iter().map(|a| a.path.as_str());
+    let mut refresh: Vec<String> = files
+        .chain(archives)
+        .filter_map(installer::dist_of_file)
+        .collect();
+    refresh.sort();
+    refresh.dedup();
     Ok(Some(Uv {
         path,
         link_mode: crate::ops::derive::link_mode(ctx, plan)?,
+        refresh,
     }))
 }
 
@@ -73,12 +87,15 @@ pub(super) fn install(
             env,
             root,
             args,
-            uv.link_mode,
+            (uv.link_mode, &uv.refresh),
             step,
             &job.redactor,
             printer,
             &job.guard,
         )?,
+    }
+    if uv.is_some() {
+        crate::venv::record::drop_uv_cache_info(env)?;
     }
     Ok(())
 }

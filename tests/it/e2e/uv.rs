@@ -296,3 +296,28 @@ fn an_edit_with_uv_and_a_checkout_from_the_store_equal_a_build_from_nothing() {
         assert!(diff.is_empty(), "`{}` differs: {diff:#?}", env.display());
     }
 }
+
+#[test]
+fn a_find_links_wheel_rebuilt_under_its_name_reaches_the_env_with_uv() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = uv_project(python, &["flpkg"], "installer = \"uv\"");
+    let module = |code: &str| format!("VERSION = {code:?}\n");
+    let wheel = |code: &str| {
+        build_wheel_files(
+            &sb.wheels,
+            "flpkg",
+            "1.0",
+            &[],
+            &[("flpkg/__init__.py", &module(code))],
+        )
+    };
+    wheel("old");
+    ok(penv_uv(&sb, uv).arg("sync"));
+    assert_eq!(imported(&sb, "flpkg").as_deref(), Some("old"));
+    // Same name, version and size; other bytes. uv's cache holds the old
+    // wheel under that name: penv has uv read the file again.
+    wheel("new");
+    ok(penv_uv(&sb, uv).arg("sync"));
+    assert_eq!(imported(&sb, "flpkg").as_deref(), Some("new"));
+}
