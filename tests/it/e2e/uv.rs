@@ -91,7 +91,7 @@ fn switching_the_installer_changes_the_hash_and_rebuilds() {
     let python = require_python!();
     let uv = require_uv!();
     let sb = uv_project(python, &["tinypkg==1.0"], "");
-    ok(&mut sb.penv().arg("sync"));
+    ok(sb.penv().arg("sync"));
     let with_pip = sb.ok(&["hash"]);
     assert_eq!(installer_of(&sb.env(), "tinypkg"), "pip");
     write_uv_project(&sb, python, &["tinypkg==1.0"], "installer = \"uv\"");
@@ -109,7 +109,7 @@ fn switching_the_installer_changes_the_hash_and_rebuilds() {
         with_pip,
         "`pip` written out is the default"
     );
-    ok(&mut sb.penv().arg("sync"));
+    ok(sb.penv().arg("sync"));
     assert_eq!(installer_of(&sb.env(), "tinypkg"), "pip");
 }
 
