@@ -352,6 +352,20 @@ mod tests {
     }
 
     #[test]
+    fn the_installer_is_in_the_hash_and_pip_leaves_it_as_it_was() {
+        let pip = example();
+        let mut uv = example();
+        uv.venv.installer = crate::project::Installer::Uv;
+        assert_ne!(pip.hash(), uv.hash());
+        assert!(!serde_json::to_string(&pip).unwrap().contains("installer"));
+        assert!(
+            serde_json::to_string(&uv)
+                .unwrap()
+                .contains(r#""installer":"uv""#)
+        );
+    }
+
+    #[test]
     fn credentials_are_not_in_the_hash_or_the_serialization() {
         let with = |url: &str| {
             let mut spec = example();
