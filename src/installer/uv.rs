@@ -53,7 +53,9 @@ pub(crate) fn dist_of_file(file: &str) -> Option<String> {
 /// local files of the distributions in `refresh`: uv's cache keeps a
 /// `find-links` wheel by its name, so a wheel rebuilt under the same name
 /// would be installed as it was first cached; penv hashes those files, and
-/// installs what they hold now, as pip does.
+/// installs what they hold now, as pip does. `--reinstall-package` (which
+/// implies `--refresh-package`) because uv refuses `--refresh-package`
+/// with `UV_OFFLINE` set; in a new env there is nothing to reinstall.
 pub(crate) fn uv_args(
     args: &[String],
     python: &Path,
@@ -84,7 +86,7 @@ pub(crate) fn uv_args(
             ]);
         }
         for name in refresh {
-            out.extend(["--refresh-package".to_owned(), name.clone()]);
+            out.extend(["--reinstall-package".to_owned(), name.clone()]);
         }
     }
     for arg in rest {
@@ -217,7 +219,7 @@ mod tests {
                 "copy",
                 "--index-strategy",
                 "unsafe-best-match",
-                "--refresh-package",
+                "--reinstall-package",
                 "flpkg",
                 "--index-url",
                 "https://i/simple",

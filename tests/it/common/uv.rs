@@ -56,10 +56,13 @@ pub fn uv_dir(sb: &Sandbox, uv: &Path) -> PathBuf {
     dir
 }
 
-/// `cmd` (a sandbox's penv) with uv on its `PATH` and uv's cache in the
-/// sandbox.
+/// `cmd` (a sandbox's penv) with uv on its `PATH`, offline, and uv's
+/// cache in the sandbox.
 pub fn with_uv<'a>(cmd: &'a mut Command, sb: &Sandbox, uv: &Path) -> &'a mut Command {
     let path = format!("{}:{}", uv_dir(sb, uv).display(), Sandbox::path_var());
+    // Offline: uv reaches no index in a test (and penv's arguments must
+    // work for a user who sets it).
     cmd.env("PATH", path)
         .env("UV_CACHE_DIR", sb.tmp.path().join("uv-cache"))
+        .env("UV_OFFLINE", "1")
 }

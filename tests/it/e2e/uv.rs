@@ -201,7 +201,8 @@ fn uv_is_fetched_once_from_the_projects_find_links() {
     let penv = || {
         let mut cmd = sb.penv();
         cmd.env("PENV_CACHE_DIR", &cache)
-            .env("UV_CACHE_DIR", sb.tmp.path().join("uv-cache"));
+            .env("UV_CACHE_DIR", sb.tmp.path().join("uv-cache"))
+            .env("UV_OFFLINE", "1");
         cmd
     };
     let said = ok(penv().arg("sync"));
