@@ -49,6 +49,8 @@ pub struct EnvVars {
     /// `PENV_LINK_MODE`: how envs are cloned (`auto`, `clone`, `hardlink`,
     /// `copy`), over `[venv] link-mode`.
     pub(crate) link_mode: Option<String>,
+    /// `PENV_INSTALLER`: `pip` or `uv`, over `[venv] installer`.
+    pub(crate) installer: Option<String>,
     /// `PATH`: searched for interpreters and for `penv run` commands.
     pub(crate) path: Option<OsString>,
     /// `HOME`: refused as an env path; base of `~/.pyenv`.
@@ -128,6 +130,7 @@ impl EnvVars {
             lock_timeout: non_empty("PENV_LOCK_TIMEOUT").map(|v| v.to_string_lossy().into_owned()),
             store_max: non_empty("PENV_STORE_MAX").map(|v| v.to_string_lossy().into_owned()),
             link_mode: non_empty("PENV_LINK_MODE").map(|v| v.to_string_lossy().into_owned()),
+            installer: non_empty("PENV_INSTALLER").map(|v| v.to_string_lossy().into_owned()),
             path: non_empty("PATH"),
             home: non_empty("HOME").map(PathBuf::from),
             pyenv_root: non_empty("PYENV_ROOT").map(PathBuf::from),

@@ -196,18 +196,18 @@ pub(crate) struct ForEnv {
 impl Plan {
     /// The plan for `project` and a command line's selection.
     pub(crate) fn new(
-        project: Project,
+        mut project: Project,
         selection: Selection,
         vars: &EnvVars,
         prober: &Prober,
     ) -> Result<Self, Error> {
-        let paths = env_paths(&project);
+        let paths = env_paths(project.with_installer(vars.installer.as_deref())?);
         let request = python_request(&project, selection.python.as_deref(), vars)?;
         let python = resolve_python(&project, &request, vars, prober)?;
         let inputs = request_inputs(&project, selection.python.as_deref(), vars);
         py::check_requires_python(inputs.requires_python.as_ref(), &python)?;
         let spec = build_spec(&project, &python, &selection)?;
-        if !spec.venv.pip && installer::has_work(&spec) {
+        if !spec.venv.pip && spec.venv.installer.is_pip() && installer::has_work(&spec) {
             return Err(Error::NoPipForRequirements {
                 location: project.locate(&["venv", "pip"]),
             });

@@ -6,7 +6,9 @@
 //! back. pip's exit code and its stderr are reported as they are.
 
 mod args;
+mod find_uv;
 mod output;
+mod uv;
 
 use crate::diagnostics::escape_path;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,9 @@ pub(crate) use args::{
     clean_pip_env, has_work, lock_args, lock_requirements, outdated_args, own_project_args,
     pinned_args, pinned_requirements, pip_args, unhashed_args,
 };
+pub(crate) use find_uv::{Fetch, find_uv};
 use output::{PipOutput, is_warning_start, shown_warning};
+pub(crate) use uv::{dist_of_file, install_with_uv};
 
 use crate::credentials::Redactor;
 use crate::platform;
@@ -48,13 +52,36 @@ pub enum InstallError {
     /// penv was interrupted while pip ran.
     #[error("interrupted while pip was installing")]
     Interrupted(Interrupt),
+    /// uv failed (`installer = "uv"`).
+    #[error("`uv pip` failed (exit code {code})")]
+    Uv {
+        /// uv's exit code (or signal, as 128+N).
+        code: i32,
+        /// uv's stderr.
+        stderr: String,
+    },
+    /// `installer = "uv"`, and no uv to be had.
+    #[error("`installer = \"uv\"`, but found no uv (looked in {})", looked.join(", "))]
+    NoUv {
+        /// Where penv looked.
+        looked: Vec<String>,
+        /// Why fetching it from the index failed, when it was tried.
+        fetch_error: Option<String>,
+    },
 }
 
 impl InstallError {
     /// What to do, judged from pip's words.
     pub(crate) fn hint(&self) -> Option<String> {
-        let Self::Pip { stderr, .. } = self else {
-            return None;
+        let stderr = match self {
+            Self::Pip { stderr, .. } => stderr,
+            Self::Uv { .. } => {
+                return Some("fix what uv reports above, then run `penv sync` again (or install with pip: `PENV_INSTALLER=pip`)".to_owned());
+            }
+            Self::NoUv { .. } => {
+                return Some("put `uv` on `PATH` (`pipx install uv`, or https://docs.astral.sh/uv/), let penv reach the index (or a `find-links` holding the `uv` wheel) to fetch it once, or install with pip: `[venv] installer = \"pip\"` or `PENV_INSTALLER=pip`".to_owned());
+            }
+            _ => return None,
         };
         let hint = if stderr.contains("No space left on device") {
             "free some disk space (the new env is built beside the old one), then run `penv sync` again"
@@ -88,6 +115,11 @@ impl InstallError {
                 };
                 Some(format!("pip said:\n```\n{}\n```", text.trim_end()))
             }
+            Self::Uv { stderr, .. } => Some(format!("uv said:\n```\n{}\n```", stderr.trim_end())),
+            Self::NoUv {
+                fetch_error: Some(why),
+                ..
+            } => Some(format!("Fetching the `uv` wheel failed: {why}")),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ use std::path::Path;
 use super::artifacts::Recorder;
 
 mod passes;
+mod uv;
 
 use super::{Ctx, commit_error, derive};
 use crate::Error;
@@ -299,14 +300,14 @@ fn new_state(
 /// it), then relocates it; returns the version of the pip seeded, if any,
 /// and what the relocation found.
 fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Recorder), Error> {
-    let (ctx, plan, pip, redactor, guard) =
-        (job.ctx, job.plan, &job.pip, &job.redactor, &job.guard);
+    let (ctx, plan, pip, guard) = (job.ctx, job.plan, &job.pip, &job.guard);
     let interrupted = || {
         guard.received().map(|signal| Error::Interrupted {
             signal,
             restored: false,
         })
     };
+    let uv = uv::chosen(job)?;
     let info = &plan.python.info;
     let base = &plan.python.fingerprint.path;
     let env = dir;
@@ -344,7 +345,9 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
     if let Some(e) = interrupted() {
         return Err(e);
     }
-    let mut recorder = Recorder::new(&plan.paths, pip_version.as_deref());
+    // uv writes no `--report`: what it installs has no recorded identity.
+    let reporting = pip_version.as_deref().filter(|_| uv.is_none());
+    let mut recorder = Recorder::new(&plan.paths, reporting);
     if installer::has_work(&plan.spec) {
         let spec = crate::spec::Spec {
             pip: pip.clone(),
@@ -372,15 +375,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
             steps.push((own, "Installing the project itself (editable) with pip"));
         }
         for (args, step) in steps {
-            installer::install(
-                env,
-                &plan.project.root,
-                &recorder.args(args),
-                step,
-                redactor,
-                ctx.printer,
-                guard,
-            )?;
+            uv::install(job, uv.as_ref(), env, &recorder.args(args), step)?;
             recorder.read();
         }
     }

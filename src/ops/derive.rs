@@ -98,7 +98,12 @@ pub(crate) fn donor(
     // Without pip in the env, nothing can bring a clone to the target. With
     // the base's site-packages visible, a resolution that ignores what is
     // installed would install what a fresh build takes from the base.
-    if !plan.spec.venv.pip || plan.spec.venv.system_site_packages {
+    // uv's installs have no recorded identity, and a clone brought to the
+    // target by pip is not what uv builds: with uv, only the store's env.
+    if !plan.spec.venv.pip
+        || plan.spec.venv.system_site_packages
+        || !plan.spec.venv.installer.is_pip()
+    {
         return Ok(None);
     }
     let stashed = crate::venv::stash::list(&plan.paths)

@@ -62,6 +62,12 @@ pub enum ProjectError {
         /// What was expected.
         message: String,
     },
+    /// `PENV_INSTALLER` names no installer.
+    #[error("`PENV_INSTALLER={value}` is not an installer")]
+    BadInstallerVar {
+        /// The value as set.
+        value: String,
+    },
 }
 
 impl ProjectError {
@@ -105,6 +111,9 @@ impl ProjectError {
             Self::Read(e) => Some(e.hint()),
             Self::Invalid { hint, .. } => hint.clone(),
             Self::InvalidFile { .. } => None,
+            Self::BadInstallerVar { .. } => {
+                Some("set `PENV_INSTALLER` to `pip` or `uv`, or unset it to use `[venv] installer`".to_owned())
+            }
             Self::NoScriptBlock { unclosed: Some(line), .. } => Some(format!(
                 "line {line} opens one, but no `# ///` line closes it after an unbroken run of `#` lines"
             )),

@@ -20,6 +20,7 @@
 
 pub mod edit;
 mod error;
+mod installer;
 mod load;
 mod locate;
 mod merge;
@@ -38,6 +39,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::ProjectError;
+pub use installer::Installer;
 pub use model::{
     Config, GroupConfig, GroupTable, LinkMode, PipConfig, TaskCommand, TaskConfig, TaskTable,
     VenvConfig,

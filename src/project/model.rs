@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::Installer;
+
 /// A penv project file: what the project's Python environment is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -286,6 +288,13 @@ pub struct VenvConfig {
     /// "copy". `PENV_LINK_MODE` overrides it. Not part of the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_mode: Option<LinkMode>,
+
+    /// What installs the requirements: "pip" (default: the env's own
+    /// `python -m pip`) or "uv" (`uv pip install --python <env>/bin/python`,
+    /// uv from `PATH`, else fetched once from the index into penv's cache).
+    /// `PENV_INSTALLER` overrides it. Part of the spec.
+    #[serde(default, skip_serializing_if = "Installer::is_pip")]
+    pub installer: Installer,
 }
 
 /// How files are cloned from one env into another (as uv's `--link-mode`).
@@ -390,6 +399,7 @@ impl Default for VenvConfig {
             prompt: None,
             keep_stashed: default_keep_stashed(),
             link_mode: None,
+            installer: Installer::Pip,
         }
     }
 }

@@ -250,6 +250,7 @@ pub(super) fn common_parts(
         pip: config.venv.pip,
         prompt: config.venv.prompt.clone(),
         pip_version,
+        installer: config.venv.installer,
     };
     let pip = PipSpec {
         index_url: config.pip.index_url.clone().map(PipUrl::new),

@@ -4,6 +4,7 @@
 //! (requirement files, pip's options and `find-links`) are in [`parts`].
 
 mod parts;
+mod venv;
 
 use std::path::Path;
 
@@ -26,35 +27,7 @@ pub(crate) fn diff(old: &Spec, new: &Spec) -> Vec<String> {
         ));
     }
     if old.venv != new.venv {
-        let (o, n) = (&old.venv, &new.venv);
-        if o.system_site_packages != n.system_site_packages {
-            out.push(format!(
-                "system-site-packages {} → {}",
-                o.system_site_packages, n.system_site_packages
-            ));
-        }
-        if o.pip != n.pip {
-            out.push(format!("venv pip {} → {}", o.pip, n.pip));
-        }
-        if o.pip && n.pip && o.pip_version != n.pip_version {
-            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
-            out.push(format!(
-                "pip-version {} → {}",
-                shown(&o.pip_version),
-                shown(&n.pip_version)
-            ));
-        }
-        if o.prompt != n.prompt {
-            let shown = |p: &Option<String>| {
-                p.as_ref()
-                    .map_or_else(|| "(the env's name)".to_owned(), |p| format!("\"{p}\""))
-            };
-            out.push(format!(
-                "prompt {} → {}",
-                shown(&o.prompt),
-                shown(&n.prompt)
-            ));
-        }
+        venv::venv_diff(&mut out, &old.venv, &new.venv);
     }
     if old.lock.is_some() == new.lock.is_some() {
         requirements_diff(&mut out, old, new);

@@ -155,6 +155,10 @@ pub(crate) struct VenvSpec {
     /// actually seeded is recorded in the state. `None` without pip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pip_version: Option<String>,
+    /// `[venv] installer` (or `PENV_INSTALLER`); left out when pip, so
+    /// the hash of a pip env is what it was before there was a choice.
+    #[serde(default, skip_serializing_if = "crate::project::Installer::is_pip")]
+    pub(crate) installer: crate::project::Installer,
 }
 
 /// One requirement file.
@@ -305,6 +309,7 @@ pub(crate) fn example() -> Spec {
             pip: true,
             prompt: None,
             pip_version: Some(DEFAULT_PIP_REQUEST.to_owned()),
+            installer: crate::project::Installer::Pip,
         },
         requirements: vec!["requests>=2.32".into(), "rich==13.*".into()],
         groups: BTreeMap::new(),
@@ -343,6 +348,20 @@ mod tests {
         assert_eq!(
             example().hash(),
             "753d8a930b2366777cb3816c140c3dc8e9fd694152e97522682c59e70ae20930"
+        );
+    }
+
+    #[test]
+    fn the_installer_is_in_the_hash_and_pip_leaves_it_as_it_was() {
+        let pip = example();
+        let mut uv = example();
+        uv.venv.installer = crate::project::Installer::Uv;
+        assert_ne!(pip.hash(), uv.hash());
+        assert!(!serde_json::to_string(&pip).unwrap().contains("installer"));
+        assert!(
+            serde_json::to_string(&uv)
+                .unwrap()
+                .contains(r#""installer":"uv""#)
         );
     }
 

@@ -10,6 +10,10 @@
 //! to the env, normalized lexically (`../../../bin/x` from site-packages is
 //! `bin/x`), so two distributions' rows name one file the same way.
 
+mod uv_cache;
+
+pub(crate) use uv_cache::drop_uv_cache_info;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

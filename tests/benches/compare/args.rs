@@ -87,6 +87,11 @@ pub(crate) struct Args {
     /// it, its column is not measured]
     #[arg(long, value_name = "PATH", value_parser = python_path)]
     pub(crate) killpy: Option<PathBuf>,
+    /// penv's installer: pip, uv (`PENV_INSTALLER=uv`), or both, each
+    /// scenario that installs run once per installer [default: both when
+    /// uv is on PATH]
+    #[arg(long, value_name = "INSTALLER", value_enum, default_value = "both")]
+    pub(crate) installer: crate::installers::Installers,
     /// Only this scenario (repeatable)
     #[arg(long, value_name = "SCENARIO", value_enum)]
     pub(crate) only: Vec<Scenario>,

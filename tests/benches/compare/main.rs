@@ -21,6 +21,7 @@
 
 mod args;
 mod derive;
+mod installers;
 mod lock;
 mod measure;
 mod scan;
@@ -74,21 +75,32 @@ fn run(args: &Args) -> Result<()> {
         if !args.only.is_empty() && !args.only.contains(&scenario) {
             continue;
         }
-        eprintln!("running: {}", scenario.title());
-        let dir = bench.root.join(scenario.name());
-        create_dir(&dir)?;
-        rows.extend(match scenario {
-            Scenario::Empty => empty_env(&bench, &dir)?,
-            Scenario::Cold => cold_build(&bench, &dir)?,
-            Scenario::Locked => cold_locked(&bench, &dir)?,
-            Scenario::Noop => noop_sync(&bench, &dir)?,
-            Scenario::Run => run_overhead(&bench, &dir)?,
-            Scenario::Switch => switch(&bench, &dir)?,
-            Scenario::Scan => scan::scan(&bench, &dir)?,
-            Scenario::Derive => derive::derive(&bench, &dir)?,
-            Scenario::Lock => lock::lock(&bench, &dir)?,
-        });
-        remove_dir(&dir)?;
+        for with_uv in args.installer.passes(scenario, bench.uv.is_some()) {
+            bench.penv_uv.set(with_uv);
+            let with = if with_uv { " (penv with uv)" } else { "" };
+            eprintln!("running: {}{with}", scenario.title());
+            let dir = bench.root.join(scenario.name());
+            create_dir(&dir)?;
+            let found = match scenario {
+                Scenario::Empty => empty_env(&bench, &dir)?,
+                Scenario::Cold => cold_build(&bench, &dir)?,
+                Scenario::Locked => cold_locked(&bench, &dir)?,
+                Scenario::Noop => noop_sync(&bench, &dir)?,
+                Scenario::Run => run_overhead(&bench, &dir)?,
+                Scenario::Switch => switch(&bench, &dir)?,
+                Scenario::Scan => scan::scan(&bench, &dir)?,
+                Scenario::Derive => derive::derive(&bench, &dir)?,
+                Scenario::Lock => lock::lock(&bench, &dir)?,
+            };
+            rows.extend(found.into_iter().map(|row| {
+                if with_uv {
+                    installers::uv_row(row)
+                } else {
+                    row
+                }
+            }));
+            remove_dir(&dir)?;
+        }
     }
     println!();
     print_table(&rows);

@@ -30,6 +30,8 @@ pub(crate) struct Bench {
     pub(crate) medium_b: RequirementSet,
     pub(crate) runs: usize,
     pub(crate) env: ChildEnv,
+    /// penv installs with uv (`PENV_INSTALLER=uv`) in this pass.
+    pub(crate) penv_uv: std::cell::Cell<bool>,
 }
 
 impl Bench {
@@ -66,6 +68,7 @@ impl Bench {
             sets_dir: bench_dir,
             runs: args.runs,
             env,
+            penv_uv: std::cell::Cell::new(false),
         };
 
         // Read the wheels once so no tool pays for the first disk read, and
@@ -107,6 +110,11 @@ impl Bench {
         let mut cmd = self.command(&self.penv, project);
         cmd.env("PENV_CACHE_DIR", self.root.join("penv-cache"))
             .env("PENV_NO_PROGRESS", "1");
+        if self.penv_uv.get() {
+            cmd.env("PENV_INSTALLER", "uv")
+                .env("UV_CACHE_DIR", self.root.join("penv-uv-cache"))
+                .env("UV_OFFLINE", "1");
+        }
         cmd
     }
 

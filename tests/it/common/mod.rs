@@ -5,6 +5,7 @@
 
 pub mod interpreters;
 pub mod output;
+pub mod uv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -38,6 +38,7 @@ mod shell;
 mod store;
 mod sync;
 mod tasks;
+mod uv;
 mod uv_lock;
 mod verdict;
 

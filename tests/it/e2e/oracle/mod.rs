@@ -98,6 +98,22 @@ fn oracle_fixed_seeds() {
     finish(&world, started, &reports);
 }
 
+/// [`oracle_fixed_seeds`] with every sync installing with uv
+/// (`PENV_INSTALLER=uv`): the store and stash reuse uv's envs, and an
+/// edit builds from nothing with uv (a derive keeps nothing uv installed).
+#[test]
+fn oracle_fixed_seeds_uv() {
+    let python = crate::require_python!();
+    let uv = crate::require_uv!();
+    let started = Instant::now();
+    let mut world = World::with_uv(python, uv);
+    let mut reports = Vec::new();
+    for (seed, n) in CI_SEEDS {
+        reports.extend(world.check_sequence(Some(seed), &generate(seed, n), CI_SHRINK));
+    }
+    finish(&world, started, &reports);
+}
+
 /// `just oracle N`: `PENV_ORACLE_STEPS` random steps (500 by default) from
 /// `PENV_ORACLE_SEED` (the clock by default), in runs of [`RUN_LEN`]; or
 /// the one sequence `PENV_ORACLE_REPLAY` gives (as a failure prints it).

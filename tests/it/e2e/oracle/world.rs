@@ -56,6 +56,9 @@ pub(super) struct World {
     memo: HashMap<String, Fresh>,
     digests: Digests,
     pub(super) stats: Stats,
+    /// uv, when every sync (the subject's and a build from nothing) installs
+    /// with it (`PENV_INSTALLER=uv`).
+    uv: Option<PathBuf>,
 }
 
 impl World {
@@ -88,7 +91,28 @@ impl World {
             memo: HashMap::new(),
             digests: Digests::default(),
             stats: Stats::default(),
+            uv: None,
         }
+    }
+
+    /// A world whose every sync installs with `uv`.
+    pub(super) fn with_uv(python: &Path, uv: &Path) -> Self {
+        Self {
+            uv: Some(uv.to_owned()),
+            ..Self::new(python)
+        }
+    }
+
+    /// A sandboxed penv, installing with uv (its cache in `cache`) when
+    /// the world does.
+    fn sandboxed(&self, cache: &Path) -> Command {
+        let mut cmd = self.sb.penv();
+        if let Some(uv) = &self.uv {
+            crate::common::uv::with_uv(&mut cmd, &self.sb, uv)
+                .env("PENV_INSTALLER", "uv")
+                .env("UV_CACHE_DIR", cache.join("uv-cache"));
+        }
+        cmd
     }
 
     /// A project's directory. The three project directories' names have
@@ -131,8 +155,7 @@ impl World {
     /// and a store that keeps projects' envs (`PENV_STORE_MAX` unset).
     pub(super) fn penv(&self, target: Target, args: &[&str]) -> Output {
         self.seed_cache(&self.root.join("cache"));
-        self.sb
-            .penv()
+        self.sandboxed(&self.root.join("cache"))
             .current_dir(self.dir(target))
             .env("PENV_CACHE_DIR", self.root.join("cache"))
             .env("PENV_DATA_DIR", self.root.join("data"))
@@ -182,8 +205,7 @@ impl World {
         self.seed_cache(&cache);
         write_tree(&dir, tree);
         let out = self
-            .sb
-            .penv()
+            .sandboxed(&cache)
             .current_dir(&dir)
             .env("PENV_CACHE_DIR", &cache)
             .env("PENV_DATA_DIR", &data)

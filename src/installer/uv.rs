@@ -1,0 +1,278 @@
+//! uv as the installer (`[venv] installer = "uv"`): the same installs as
+//! pip's, given to `uv pip install|uninstall --python <env>/bin/python`.
+//!
+//! Invariant: uv gets exactly what pip would (the arguments are pip's, from
+//! [`super::args`], translated option by option, never re-derived), plus
+//! what makes uv behave as pip does where they differ: `--no-config` (a
+//! `uv.toml` or `[tool.uv]` is not in the spec, so it must not decide the
+//! env), `--index-strategy unsafe-best-match` (pip takes the best version
+//! across every index), and the link mode (`auto`: copies, as uv's own
+//! `clone` falls back to hard links into uv's cache, which an edit in one
+//! env would then change for every env linked to it).
+
+use std::path::Path;
+use std::process::Command;
+
+use super::InstallError;
+use super::output::PipOutput;
+use crate::credentials::Redactor;
+use crate::platform;
+use crate::printer::Printer;
+use crate::process::{self, Ended, SignalGuard, Stream, Watch};
+use crate::project::LinkMode;
+
+/// pip's options uv has no use for (uv never asks, never checks for a newer
+/// version of itself, and compiles nothing unless told).
+const DROPPED: &[&str] = &[
+    "--disable-pip-version-check",
+    "--no-input",
+    "--no-compile",
+    "--yes",
+];
+
+/// uv's variables that would send an install elsewhere than the env.
+const UV_OUTSIDE_ENV_VARS: &[&str] = &["UV_SYSTEM_PYTHON", "UV_PYTHON", "UV_BREAK_SYSTEM_PACKAGES"];
+
+/// The distribution a local wheel or sdist file is of, by its name
+/// (`flpkg-1.0-py3-none-any.whl`, `flpkg-1.0.tar.gz` → `flpkg`).
+pub(crate) fn dist_of_file(file: &str) -> Option<String> {
+    let name = Path::new(file).file_name()?.to_str()?;
+    let stem = if let Some(stem) = name.strip_suffix(".whl") {
+        stem.split('-').next()?
+    } else {
+        let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+            .iter()
+            .find_map(|ext| name.strip_suffix(ext))?;
+        stem.rsplit_once('-')?.0
+    };
+    (!stem.is_empty()).then(|| crate::requirement::normalize_name(stem))
+}
+
+/// `uv`'s arguments for pip's `args` (`install …` or `uninstall …`) aimed
+/// at `python`, cloning files as `link_mode` says, and reading again the
+/// local files of the distributions in `refresh`: uv's cache keeps a
+/// `find-links` wheel by its name, so a wheel rebuilt under the same name
+/// would be installed as it was first cached; penv hashes those files, and
+/// installs what they hold now, as pip does. `--reinstall-package` (which
+/// implies `--refresh-package`) because uv refuses `--refresh-package`
+/// with `UV_OFFLINE` set; in a new env there is nothing to reinstall.
+pub(crate) fn uv_args(
+    args: &[String],
+    python: &Path,
+    link_mode: LinkMode,
+    refresh: &[String],
+) -> Vec<String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = vec![
+        "pip".to_owned(),
+        command.clone(),
+        "--python".to_owned(),
+        python.display().to_string(),
+        "--no-config".to_owned(),
+    ];
+    if command == "install" {
+        let mode = match link_mode {
+            LinkMode::Auto | LinkMode::Copy => "copy",
+            LinkMode::Clone => "clone",
+            LinkMode::Hardlink => "hardlink",
+        };
+        out.extend(["--link-mode".to_owned(), mode.to_owned()]);
+        if rest.iter().any(|a| a == "--extra-index-url") {
+            out.extend([
+                "--index-strategy".to_owned(),
+                "unsafe-best-match".to_owned(),
+            ]);
+        }
+        for name in refresh {
+            out.extend(["--reinstall-package".to_owned(), name.clone()]);
+        }
+    }
+    for arg in rest {
+        if DROPPED.contains(&arg.as_str()) {
+            continue;
+        }
+        out.push(if arg == "--compile" {
+            "--compile-bytecode".to_owned()
+        } else {
+            arg.clone()
+        });
+    }
+    out
+}
+
+/// Runs `uv` with pip's `args` translated ([`uv_args`]) into `env`, from
+/// the project root, showing `step`; uv's stderr on failure, as pip's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn install_with_uv(
+    uv: &Path,
+    env: &Path,
+    project_root: &Path,
+    args: &[String],
+    (link_mode, refresh): (LinkMode, &[String]),
+    step: &str,
+    redactor: &Redactor,
+    printer: &Printer,
+    guard: &SignalGuard,
+) -> Result<(), InstallError> {
+    let python = platform::env_python(env);
+    let args = uv_args(args, &python, link_mode, refresh);
+    let mut cmd = Command::new(uv);
+    cmd.args(&args).current_dir(project_root);
+    super::clean_pip_env(&mut cmd);
+    for var in UV_OUTSIDE_ENV_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("VIRTUAL_ENV", env).env("UV_NO_PROGRESS", "1");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    printer.verbose(&redactor.redact(&format!("running `{} {}`", uv.display(), args.join(" "))));
+    let progress = printer.step(&step.replace("with pip", "with uv"));
+    let spawn_error = |source| InstallError::Spawn {
+        python: uv.to_owned(),
+        source,
+    };
+    let child = process::spawn_piped(&mut cmd).map_err(spawn_error)?;
+    let mut output = PipOutput::default();
+    let mut handle = |stream: Stream, line: &str| {
+        let line = redactor.redact(line);
+        if printer.is_verbose() {
+            progress.suspend(|| printer.verbose(&format!("  {line}")));
+        }
+        output.push(stream, line);
+    };
+    let how = Watch {
+        timeout: None,
+        guard: Some(guard),
+        lines: Some(&mut handle),
+    };
+    let ended = process::watch(child, how).map_err(spawn_error);
+    progress.finish();
+    let status = match ended? {
+        Ended::Interrupted(sig) => return Err(InstallError::Interrupted(sig)),
+        Ended::Exited(out) => out.status,
+    };
+    if let Some(sig) = guard.received() {
+        return Err(InstallError::Interrupted(sig));
+    }
+    if !status.success() {
+        return Err(InstallError::Uv {
+            code: process::exit_code(status),
+            stderr: output.stderr.join("\n"),
+        });
+    }
+    // uv says `Installed 3 packages in 5ms` (or `Uninstalled …`) on stderr.
+    if let Some(done) = output
+        .stderr
+        .iter()
+        .find(|l| l.starts_with("Installed ") && l.contains(" package"))
+    {
+        printer.status(done.split(" in ").next().unwrap_or(done));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn pips_install_becomes_uvs_aimed_at_the_env() {
+        let pip = strings(&[
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--index-url",
+            "https://i/simple",
+            "--extra-index-url",
+            "https://x/simple",
+            "--no-compile",
+            "--no-deps",
+            "--require-hashes",
+            "-r",
+            "/p/.penv/.venv.pylock.txt",
+        ]);
+        let refresh = ["flpkg".to_owned()];
+        let uv = uv_args(
+            &pip,
+            Path::new("/p/.venv/bin/python"),
+            LinkMode::Auto,
+            &refresh,
+        );
+        assert_eq!(
+            uv,
+            strings(&[
+                "pip",
+                "install",
+                "--python",
+                "/p/.venv/bin/python",
+                "--no-config",
+                "--link-mode",
+                "copy",
+                "--index-strategy",
+                "unsafe-best-match",
+                "--reinstall-package",
+                "flpkg",
+                "--index-url",
+                "https://i/simple",
+                "--extra-index-url",
+                "https://x/simple",
+                "--no-deps",
+                "--require-hashes",
+                "-r",
+                "/p/.penv/.venv.pylock.txt",
+            ])
+        );
+    }
+
+    #[test]
+    fn local_files_name_their_distribution() {
+        assert_eq!(
+            dist_of_file("Fl_Pkg-1.0-py3-none-any.whl").as_deref(),
+            Some("fl-pkg")
+        );
+        assert_eq!(
+            dist_of_file("/w/my-pkg-2.0.tar.gz").as_deref(),
+            Some("my-pkg")
+        );
+        assert_eq!(dist_of_file("notes.txt"), None);
+    }
+
+    #[test]
+    fn compile_and_uninstall_translate() {
+        let uv = uv_args(
+            &strings(&["install", "--compile", "-e", "/p"]),
+            Path::new("/e/bin/python"),
+            LinkMode::Hardlink,
+            &[],
+        );
+        assert!(uv.contains(&"--compile-bytecode".to_owned()), "{uv:?}");
+        assert!(uv.windows(2).any(|w| w == ["--link-mode", "hardlink"]));
+        assert!(!uv.contains(&"--index-strategy".to_owned()));
+        let uv = uv_args(
+            &strings(&["uninstall", "--yes", "--disable-pip-version-check", "six"]),
+            Path::new("/e/bin/python"),
+            LinkMode::Auto,
+            &["six".to_owned()],
+        );
+        assert_eq!(
+            uv,
+            strings(&[
+                "pip",
+                "uninstall",
+                "--python",
+                "/e/bin/python",
+                "--no-config",
+                "six"
+            ])
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! The build's installer: the env's own pip (unchanged), or uv when the
+//! spec says `installer = "uv"`, found once per build before anything is
+//! created, and given every install the build would give pip.
+
+use std::path::{Path, PathBuf};
+
+use super::Job;
+use crate::Error;
+use crate::installer::{self, InstallError};
+use crate::project::LinkMode;
+use crate::venv::seed;
+
+/// uv as this build runs it.
+pub(super) struct Uv {
+    /// The executable.
+    path: PathBuf,
+    /// How uv puts files into the env (`[venv] link-mode`).
+    link_mode: LinkMode,
+    /// The distributions of the spec's local files (`find-links`
+    /// directories, archives a requirement names), which uv is to read
+    /// again rather than take from its cache.
+    refresh: Vec<String>,
+}
+
+/// uv for `job` when its spec asks for it: on `PATH`, in penv's cache, else
+/// fetched from the project's sources with the pip a build would seed.
+pub(super) fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
+    let (ctx, plan) = (job.ctx, job.plan);
+    if plan.spec.venv.installer.is_pip() {
+        return Ok(None);
+    }
+    let dirs: Vec<PathBuf> = ctx
+        .vars
+        .path
+        .as_ref()
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    let cache = ctx.cache_dir.as_deref();
+    let path = match installer::find_uv(&dirs, cache, None, ctx.printer) {
+        Ok(uv) => uv,
+        Err(InstallError::NoUv { .. }) => {
+            let pip = job.seed()?;
+            let sources = seed::PipSources::new(&job.pip, &plan.project.root);
+            let fetch = installer::Fetch {
+                base: &plan.python.fingerprint.path,
+                pip_wheel: &pip.wheel,
+                source_args: &sources.args,
+                root: &plan.project.root,
+                redactor: &job.redactor,
+            };
+            installer::find_uv(&dirs, cache, Some(fetch), ctx.printer)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ctx.printer
+        .verbose(&format!("installing with uv: `{}`", path.display()));
+    let listed = job.pip.find_links.iter().flat_map(|l| &l.files);
+    let files = listed.filter_map(|f| f.rsplit_once(' ').map(|(name, _)| name));
+    let archives = plan.spec.local_archives.iter().map(|a| a.path.as_str());
+    let mut refresh: Vec<String> = files
+        .chain(archives)
+        .filter_map(installer::dist_of_file)
+        .collect();
+    refresh.sort();
+    refresh.dedup();
+    Ok(Some(Uv {
+        path,
+        link_mode: crate::ops::derive::link_mode(ctx, plan)?,
+        refresh,
+    }))
+}
+
+/// Runs one of the build's installs (`args`, pip's) into `env`: with pip,
+/// exactly as before; with uv, translated for `uv pip`.
+pub(super) fn install(
+    job: &Job,
+    uv: Option<&Uv>,
+    env: &Path,
+    args: &[String],
+    step: &str,
+) -> Result<(), Error> {
+    let (root, printer) = (&job.plan.project.root, job.ctx.printer);
+    match uv {
+        None => installer::install(env, root, args, step, &job.redactor, printer, &job.guard)?,
+        Some(uv) => installer::install_with_uv(
+            &uv.path,
+            env,
+            root,
+            args,
+            (uv.link_mode, &uv.refresh),
+            step,
+            &job.redactor,
+            printer,
+            &job.guard,
+        )?,
+    }
+    if uv.is_some() {
+        crate::venv::record::drop_uv_cache_info(env)?;
+    }
+    Ok(())
+}
