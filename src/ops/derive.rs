@@ -78,7 +78,10 @@ pub(crate) fn donor(
     seed: impl FnOnce() -> Result<Option<String>, Error>,
 ) -> Result<Option<Donor>, Error> {
     if let Ok(store) = super::store(ctx)
-        && plan.spec.not_shareable().is_none()
+        && plan
+            .spec
+            .not_shareable_without_project(&plan.project.root)
+            .is_none()
     {
         let entry = store.entry(&plan.hash);
         if let Ok(Some(state)) = State::read(&entry.env)
@@ -210,7 +213,30 @@ pub(crate) fn derive(
     progress.finish();
     let cloned = cloned?;
     let link_mode = cloned.mode.name().to_owned();
+    let spec = crate::spec::Spec {
+        pip: pip.clone(),
+        ..plan.spec.clone()
+    };
     if donor.exact {
+        let mut recorder = Recorder::carried(&donor.state);
+        // The store keeps a package project's env without the project: the
+        // checkout's own is installed, `--no-deps` (its dependencies are
+        // the entry's, by the hash).
+        if let Some(args) = installer::own_project_args(&spec, &plan.project.root) {
+            recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+            recorder.carry(&donor.state);
+            installer::install(
+                dir,
+                &plan.project.root,
+                &recorder.args(args),
+                "Installing the project itself (editable) with pip",
+                redactor,
+                ctx.printer,
+                guard,
+            )
+            .map_err(|e| in_clone(e, "install into"))?;
+            recorder.read();
+        }
         let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
         return Ok(Derived {
             pip_version: donor.state.pip_version.clone(),
@@ -219,13 +245,9 @@ pub(crate) fn derive(
                 from: donor.env.clone(),
                 link_mode,
             },
-            recorder: Recorder::carried(&donor.state),
+            recorder,
         });
     }
-    let spec = crate::spec::Spec {
-        pip: pip.clone(),
-        ..plan.spec.clone()
-    };
     let root = &plan.project.root;
     let target = match &spec.lock {
         Some(lock) => Target {
