@@ -24,6 +24,7 @@ use super::Ctx;
 use super::artifacts::Recorder;
 
 mod donor;
+mod own_project;
 mod target;
 
 use crate::Error;
@@ -76,6 +77,7 @@ pub(crate) fn derive(
     };
     if donor.exact {
         let mut recorder = Recorder::carried(&donor.state);
+        let project = spec.package.is_some();
         // The store keeps a package project's env without the project: the
         // checkout's own is installed, `--no-deps` (its dependencies are
         // the entry's, by the hash).
@@ -101,11 +103,13 @@ pub(crate) fn derive(
             origin: Origin::Store {
                 from: donor.env.clone(),
                 link_mode,
+                project,
             },
             recorder,
         });
     }
     let root = &plan.project.root;
+    let project = own_project::StaticProject::of(&spec, root);
     let target = match &spec.lock {
         Some(lock) => Target {
             selected: lock.selected.clone(),
@@ -120,8 +124,14 @@ pub(crate) fn derive(
                 .collect(),
         },
         None if installer::has_work(&spec) => {
-            let resolution = resolve(ctx, plan, &spec, dir, redactor, guard)?;
-            target_of(&resolution)?
+            // A static project: its dependencies resolved in its place.
+            let resolving = project.as_ref().map(|p| p.resolving(&spec));
+            let resolving = resolving.as_ref().unwrap_or(&spec);
+            let mut target = target_of(&resolve(ctx, plan, resolving, dir, redactor, guard)?)?;
+            if let Some(project) = &project {
+                project.mark(&mut target.requested);
+            }
+            target
         }
         None => Target::default(),
     };
@@ -130,7 +140,20 @@ pub(crate) fn derive(
         .into_iter()
         .map(|d| (d.name, d.version))
         .collect();
-    let keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+    let mut keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+    // The static project, installed as a fresh build installs it: kept.
+    let keep_project = project
+        .as_ref()
+        .filter(|p| p.keep(&donor.state.spec, &spec, dir, root))
+        .map(|p| p.own.name.clone());
+    if let Some(name) = keep_project {
+        keeping.remove.remove(&name);
+        keeping.kept.insert(name, None);
+    }
+    let own_install = spec.lock.is_some()
+        || project
+            .as_ref()
+            .is_some_and(|p| !keeping.kept.contains_key(&p.own.name));
     let kept = installed.len() - keeping.remove.len();
     let remove: Vec<&String> = keeping.remove.iter().collect();
     let missing: Vec<Selected> = target
@@ -153,7 +176,7 @@ pub(crate) fn derive(
         "derived from `{}`: {kept} kept, {} to remove, {} to install",
         display_path(&donor.env),
         remove.len(),
-        missing.len() + target.unhashed.len()
+        missing.len() + target.unhashed.len() + usize::from(own_install)
     ));
     if !remove.is_empty() {
         let mut args: Vec<String> = ["uninstall", "--yes", "--disable-pip-version-check"]
@@ -175,6 +198,7 @@ pub(crate) fn derive(
         .map_err(|e| in_clone(e, "uninstall from"))?;
     }
     let installs = missing.len() + target.unhashed.len();
+    let installed_count = installs + usize::from(own_install && spec.package.is_some());
     if installs > 0 {
         let requirements = plan
             .paths
@@ -235,9 +259,7 @@ pub(crate) fn derive(
             recorder.read();
         }
     }
-    if spec.lock.is_some()
-        && let Some(args) = installer::own_project_args(&spec, root)
-    {
+    if own_install && let Some(args) = installer::own_project_args(&spec, root) {
         installer::install(
             dir,
             root,
@@ -284,7 +306,7 @@ pub(crate) fn derive(
             from: donor.env.clone(),
             link_mode,
             kept,
-            installed: installs,
+            installed: installed_count,
             removed: remove.len(),
         },
         recorder,

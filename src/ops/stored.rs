@@ -91,7 +91,10 @@ pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
     let Ok(Some(state)) = State::read(env) else {
         return;
     };
-    let Some(Origin::Store { from, link_mode }) = &state.origin else {
+    let Some(Origin::Store {
+        from, link_mode, ..
+    }) = &state.origin
+    else {
         return;
     };
     if link_mode != LinkMode::Hardlink.name() {

@@ -25,6 +25,7 @@ mod lock_parts;
 mod lock_sync;
 mod odd_paths;
 mod oracle;
+mod package_derive;
 mod package_store;
 mod pip_index;
 mod pip_seed;

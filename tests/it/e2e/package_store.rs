@@ -89,7 +89,10 @@ fn a_new_checkout_of_a_package_project_clones_the_store_and_installs_only_the_pr
     std::fs::remove_dir_all(second.join(".venv")).ok();
     std::fs::remove_dir_all(second.join(".penv")).ok();
     let said = ok_in(&sb, &cache, &second, &["sync"]);
-    assert!(said.contains("cloned from the store"), "{said}");
+    assert!(
+        said.contains("cloned from the store") && said.contains("the project installed with pip"),
+        "{said}"
+    );
     assert_eq!(
         app_file(&second),
         format!("{} 1.0", second.join("app.py").display())
