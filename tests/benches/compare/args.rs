@@ -15,10 +15,11 @@ pub(crate) enum Scenario {
     Locked,
     Scan,
     Derive,
+    Package,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 8] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
@@ -27,6 +28,7 @@ impl Scenario {
         Self::Switch,
         Self::Scan,
         Self::Derive,
+        Self::Package,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -39,6 +41,7 @@ impl Scenario {
             Self::Locked => "locked",
             Self::Scan => "scan",
             Self::Derive => "derive",
+            Self::Package => "package",
         }
     }
 
@@ -52,6 +55,7 @@ impl Scenario {
             Self::Locked => "cold sync of medium.txt from pylock.toml",
             Self::Scan => "`envs --scan` of 100,000 dirs against `killpy list`",
             Self::Derive => "derived envs and the store (medium-b <-> medium, a new checkout)",
+            Self::Package => "a package project (an edit of its dependencies, a new worktree)",
         }
     }
 }
@@ -83,6 +87,10 @@ pub(crate) struct Args {
     /// it, its column is not measured]
     #[arg(long, value_name = "PATH", value_parser = python_path)]
     pub(crate) killpy: Option<PathBuf>,
+    /// The penv binary measured [default: this build's]: another build's,
+    /// to compare before and after a change
+    #[arg(long, value_name = "PATH", value_parser = from_repo)]
+    pub(crate) penv: Option<PathBuf>,
     /// Only this scenario (repeatable)
     #[arg(long, value_name = "SCENARIO", value_enum)]
     pub(crate) only: Vec<Scenario>,

@@ -22,6 +22,7 @@
 mod args;
 mod derive;
 mod measure;
+mod package;
 mod scan;
 mod scenarios;
 mod support;
@@ -85,6 +86,7 @@ fn run(args: &Args) -> Result<()> {
             Scenario::Switch => switch(&bench, &dir)?,
             Scenario::Scan => scan::scan(&bench, &dir)?,
             Scenario::Derive => derive::derive(&bench, &dir)?,
+            Scenario::Package => package::package(&bench, &dir)?,
         });
         remove_dir(&dir)?;
     }
