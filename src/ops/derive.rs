@@ -5,7 +5,9 @@
 //! lock selects, or what `pip install --dry-run --ignore-installed
 //! --report` resolves for the spec (the resolution a fresh build would
 //! install); it uninstalls what the target lacks and installs, `--no-deps`,
-//! what is missing or at another version.
+//! what is missing or at another version. A package project whose
+//! dependencies are static is resolved without building it, and kept when
+//! unchanged (`own_project`); from the store, it is installed `--no-deps`.
 //!
 //! Invariant: a donor is only an env penv built that finds itself from its
 //! own location (relocatable), for the same base interpreter, venv options

@@ -1,7 +1,10 @@
 //! Projects' envs in the machine-wide store: after a build, an env whose
 //! spec hash covers everything that decides it ([`crate::spec::Spec::not_shareable`])
 //! is offered there as a clone, so another checkout of the same spec clones
-//! it with no pip run (`ops::derive`'s exact donor).
+//! it with no pip run (`ops::derive`'s exact donor). A package project
+//! whose dependencies are static (`spec::own`) is offered without the
+//! project (pip uninstalls it from the clone): the other checkout installs
+//! its own, `--no-deps`.
 //!
 //! Invariant: an entry is put in place whole, like any env (built beside
 //! and committed); the store is a cache, so every failure here is only
