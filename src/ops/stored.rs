@@ -165,7 +165,7 @@ fn put(
             .map_err(Error::from),
             None => Ok(()),
         })
-        .and_then(|_| {
+        .and_then(|()| {
             Ok(relocate::relocate_clone(
                 &dir,
                 &state.venv_path,
