@@ -156,7 +156,11 @@ pub(crate) fn derive(
         || project
             .as_ref()
             .is_some_and(|p| !keeping.kept.contains_key(&p.own.name));
-    let kept = installed.len() - keeping.remove.len();
+    // Installed again: pip's install replaces it (one pip run less).
+    if let Some(p) = project.as_ref().filter(|_| own_install) {
+        keeping.remove.remove(&p.own.name);
+    }
+    let kept = keeping.kept.len();
     let remove: Vec<&String> = keeping.remove.iter().collect();
     let missing: Vec<Selected> = target
         .selected
