@@ -130,6 +130,11 @@ impl Spec {
         let Some(package) = &self.package else {
             return self.not_shareable();
         };
+        if !self.venv.pip {
+            return Some(
+                "it holds the project itself, and no pip to install it into a clone".to_owned(),
+            );
+        }
         let rest = Spec {
             package: None,
             local_projects: self
