@@ -139,7 +139,7 @@ pub(crate) fn package(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
         worktree.row(
             "package project: new worktree, its env in the store (by hand: venv + pip install -e .)",
             b.slow_runs(),
-            Target::UvOver(2),
+            Target::UvTimes(2),
         ),
     ])
 }

@@ -22,6 +22,8 @@ pub(crate) enum Target {
     ByHandOver(u32),
     /// At most uv's figure divided by this.
     UvOver(u32),
+    /// At most uv's figure times this.
+    UvTimes(u32),
 }
 
 impl Target {
@@ -31,6 +33,7 @@ impl Target {
             Self::AtMost(limit) => format!("<= {}", seconds(*limit)),
             Self::ByHandOver(k) => format!("<= 1/{k} by hand"),
             Self::UvOver(k) => format!("<= 1/{k} uv"),
+            Self::UvTimes(k) => format!("<= {k}x uv"),
         }
     }
 
@@ -41,11 +44,12 @@ impl Target {
             Self::AtMost(limit) => Some(*limit),
             Self::ByHandOver(k) => row.by_hand.map(|hand| hand / f64::from(*k)),
             Self::UvOver(k) => row.uv.map(|uv| uv / f64::from(*k)),
+            Self::UvTimes(k) => row.uv.map(|uv| uv * f64::from(*k)),
         };
         match (row.penv, limit) {
             (Some(penv), Some(limit)) if penv <= limit => "PASS".into(),
             (Some(_), Some(_)) => "MISS".into(),
-            (_, None) if matches!(self, Self::UvOver(_)) => "not measured (no uv)".into(),
+            (_, None) if matches!(self, Self::UvOver(_) | Self::UvTimes(_)) => "not measured (no uv)".into(),
             _ => "not measured".into(),
         }
     }
@@ -130,7 +134,7 @@ pub(crate) fn print_notes(b: &Bench) {
         Some(_) => print!(
             r"uv:      empty env: `uv venv` + `uv pip install pip` (the bundled pip wheel); otherwise
          `uv sync` of a pyproject.toml holding the same requirements (it writes uv.lock),
-         `uv run`; a private cache per scenario: empty for the cold build, warm elsewhere;
+         `uv run`; a private cache per scenario, warmed before it is timed;
          from pylock.toml: `uv venv` + `uv pip install -r pylock.toml`, empty cache.
 "
         ),
