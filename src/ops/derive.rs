@@ -129,7 +129,12 @@ pub(crate) fn derive(
             // A static project: its dependencies resolved in its place.
             let resolving = project.as_ref().map(|p| p.resolving(&spec));
             let resolving = resolving.as_ref().unwrap_or(&spec);
-            let mut target = target_of(&resolve(ctx, plan, resolving, dir, redactor, guard)?)?;
+            // A project without dependencies leaves pip nothing to resolve.
+            let mut target = if installer::has_work(resolving) {
+                target_of(&resolve(ctx, plan, resolving, dir, redactor, guard)?)?
+            } else {
+                Target::default()
+            };
             if let Some(project) = &project {
                 project.mark(&mut target.requested);
             }

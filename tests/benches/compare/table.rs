@@ -49,7 +49,9 @@ impl Target {
         match (row.penv, limit) {
             (Some(penv), Some(limit)) if penv <= limit => "PASS".into(),
             (Some(_), Some(_)) => "MISS".into(),
-            (_, None) if matches!(self, Self::UvOver(_) | Self::UvTimes(_)) => "not measured (no uv)".into(),
+            (_, None) if matches!(self, Self::UvOver(_) | Self::UvTimes(_)) => {
+                "not measured (no uv)".into()
+            }
             _ => "not measured".into(),
         }
     }
