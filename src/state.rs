@@ -96,9 +96,15 @@ pub(crate) enum Origin {
         installed: usize,
         removed: usize,
     },
-    /// A clone of the store's env for the same spec hash, with no pip run.
+    /// A clone of the store's env for the same spec hash, with no pip run
+    /// but, for a package project (`project`), the one installing it.
     #[serde(rename_all = "kebab-case")]
-    Store { from: PathBuf, link_mode: String },
+    Store {
+        from: PathBuf,
+        link_mode: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        project: bool,
+    },
     /// Put back from the stash (a branch switched back).
     Stash,
 }
@@ -118,9 +124,18 @@ impl Origin {
                 "derived from `{}` ({link_mode}): {kept} kept, {installed} installed, {removed} removed",
                 crate::diagnostics::display_path(from)
             ),
-            Self::Store { from, link_mode } => format!(
-                "cloned from the store, `{}` ({link_mode}), with no pip run",
-                crate::diagnostics::display_path(from)
+            Self::Store {
+                from,
+                link_mode,
+                project,
+            } => format!(
+                "cloned from the store, `{}` ({link_mode}), {}",
+                crate::diagnostics::display_path(from),
+                if *project {
+                    "the project installed with pip, `--no-deps`"
+                } else {
+                    "with no pip run"
+                }
             ),
             Self::Stash => "restored from the stash".to_owned(),
         }

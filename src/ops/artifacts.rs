@@ -50,14 +50,19 @@ impl Recorder {
             report: None,
             artifacts: BTreeMap::new(),
         };
+        out.carry(state);
+        out
+    }
+
+    /// Adds what `state`'s env was installed from (a clone of it).
+    pub(crate) fn carry(&mut self, state: &crate::state::State) {
         if let Some(built) = &state.as_built {
             for (name, artifact) in &built.artifacts {
                 if let Some(dist) = built.dists.iter().find(|d| &d.name == name) {
-                    out.keep(name, &dist.version, artifact);
+                    self.keep(name, &dist.version, artifact);
                 }
             }
         }
-        out
     }
 
     /// `args` (a `pip install` command line) with `--report` added.

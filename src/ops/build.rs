@@ -186,7 +186,11 @@ fn build_beside_from(
         .commit(&state, keep)
         .map_err(|e| commit_error(e, &paths.env))?;
     tell_kept(job.ctx, &kept);
-    super::stored::offer_to_store(job.ctx, job.plan, &state);
+    let pip = super::stored::PipRun {
+        redactor: &job.redactor,
+        guard: &job.guard,
+    };
+    super::stored::offer_to_store(job.ctx, job.plan, &state, &pip);
     Ok(Ok(origin))
 }
 

@@ -5,7 +5,9 @@
 //! lock selects, or what `pip install --dry-run --ignore-installed
 //! --report` resolves for the spec (the resolution a fresh build would
 //! install); it uninstalls what the target lacks and installs, `--no-deps`,
-//! what is missing or at another version.
+//! what is missing or at another version. A package project whose
+//! dependencies are static is resolved without building it, and kept when
+//! unchanged (`own_project`); from the store, it is installed `--no-deps`.
 //!
 //! Invariant: a donor is only an env penv built that finds itself from its
 //! own location (relocatable), for the same base interpreter, venv options
@@ -18,11 +20,13 @@
 //! clone, a `git worktree add`) gets it by cloning.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Ctx;
 use super::artifacts::Recorder;
 
+mod donor;
+mod own_project;
 mod target;
 
 use crate::Error;
@@ -33,158 +37,12 @@ use crate::plan::Plan;
 use crate::process::SignalGuard;
 use crate::requirement::normalize_name;
 use crate::spec::LockSpec;
-use crate::state::{Origin, State};
-use crate::venv::clone::{self, LinkMode};
+use crate::state::Origin;
+use crate::venv::clone;
 use crate::venv::record;
 use crate::venv::relocate::{self, Relocation};
+pub(crate) use donor::{Donor, donor, link_mode};
 use target::{Keeping, Target, resolve, target_of};
-
-/// An env to clone the new one from.
-#[derive(Debug)]
-pub(crate) struct Donor {
-    /// Its directory.
-    pub(crate) env: PathBuf,
-    /// Its state.
-    state: State,
-    /// The store's env for the same spec hash: cloned, nothing else.
-    exact: bool,
-    /// How its files are cloned.
-    mode: LinkMode,
-    /// A reader's lock on a store entry while it is cloned (eviction takes
-    /// the writer's).
-    _held: Option<crate::fs::FileLock>,
-}
-
-/// The link mode: `PENV_LINK_MODE`, else `[venv] link-mode`, else `auto`.
-pub(crate) fn link_mode(ctx: &Ctx, plan: &Plan) -> Result<LinkMode, Error> {
-    if let Some(text) = &ctx.vars.link_mode {
-        return LinkMode::parse(text).map_err(|message| Error::BadEnvVar {
-            name: "PENV_LINK_MODE",
-            message,
-        });
-    }
-    Ok(plan.project.config.venv.link_mode.unwrap_or(LinkMode::Auto))
-}
-
-/// The nearest env to derive the new one from, if any: the store's entry
-/// for the spec hash (whatever pip it has, as a stash entry for the hash is
-/// restored), else the env at the env path, then its stash entries, newest
-/// first, with the pip a fresh build would seed (`seed`, asked only then);
-/// `mode`, how the donor is to be cloned.
-pub(crate) fn donor(
-    ctx: &Ctx,
-    plan: &Plan,
-    mode: LinkMode,
-    seed: impl FnOnce() -> Result<Option<String>, Error>,
-) -> Result<Option<Donor>, Error> {
-    if let Ok(store) = super::store(ctx)
-        && plan.spec.not_shareable().is_none()
-    {
-        let entry = store.entry(&plan.hash);
-        if let Ok(Some(state)) = State::read(&entry.env)
-            && state.hash == plan.hash
-            && usable(plan, &entry.env, &state)
-            && let Ok(Some(held)) = entry.lock_shared()
-        {
-            return Ok(Some(Donor {
-                env: entry.env,
-                state,
-                exact: true,
-                mode,
-                _held: Some(held),
-            }));
-        }
-    }
-    // Without pip in the env, nothing can bring a clone to the target. With
-    // the base's site-packages visible, a resolution that ignores what is
-    // installed would install what a fresh build takes from the base.
-    // uv's installs have no recorded identity, and a clone brought to the
-    // target by pip is not what uv builds: with uv, only the store's env.
-    if !plan.spec.venv.pip
-        || plan.spec.venv.system_site_packages
-        || !plan.spec.venv.installer.is_pip()
-    {
-        return Ok(None);
-    }
-    let stashed = crate::venv::stash::list(&plan.paths)
-        .into_iter()
-        .map(|e| e.path);
-    let candidates: Vec<(PathBuf, State)> = std::iter::once(plan.paths.env.clone())
-        .chain(stashed)
-        .filter_map(|env| {
-            let state = State::read(&env).ok().flatten()?;
-            usable(plan, &env, &state).then_some((env, state))
-        })
-        .collect();
-    if candidates.is_empty() {
-        return Ok(None);
-    }
-    let seed = seed()?;
-    Ok(candidates
-        .into_iter()
-        // The pip a fresh build would seed, still the pip in it (a spec or
-        // lock may have installed another over the seed; pip is kept).
-        .find(|(_, state)| {
-            state.pip_version == seed
-                && state.as_built.as_ref().is_some_and(|built| {
-                    built
-                        .dists
-                        .iter()
-                        .find(|d| d.name == "pip")
-                        .map(|d| &d.version)
-                        == seed.as_ref()
-                })
-        })
-        .map(|(env, state)| Donor {
-            env,
-            state,
-            exact: false,
-            mode,
-            _held: None,
-        }))
-}
-
-/// Whether the env at `env`, with `state`, may be cloned for `plan`.
-fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
-    state.is_relocatable()
-        && state.base == plan.python.fingerprint
-        && state.spec.venv == plan.spec.venv
-        && state.as_built.as_ref().is_some_and(|built| {
-            // Changed by hand since it was built: what pip would leave
-            // of it (or whether pip is still there) is unknown.
-            !matches!(
-                crate::venv::drift::compare(env, built),
-                crate::venv::drift::Contents::Changed(_)
-            )
-        })
-        && !env.join(crate::venv::owned::BUILD_MARKER).exists()
-        && crate::venv::check::check_base(env, state).broken.is_empty()
-        && prompt_of(env, state)
-            == plan
-                .spec
-                .venv
-                .prompt
-                .clone()
-                .unwrap_or_else(|| plan.paths.name.clone())
-}
-
-/// The activation prompt an env was made with: `pyvenv.cfg`'s `prompt`,
-/// else (venv's default) the name of the directory it was built as.
-fn prompt_of(env: &Path, state: &State) -> String {
-    let cfg = std::fs::read_to_string(env.join("pyvenv.cfg")).unwrap_or_default();
-    cfg.lines()
-        .find_map(|line| {
-            let (key, value) = line.split_once('=')?;
-            (key.trim() == "prompt").then(|| value.trim().trim_matches(['\'', '"']).to_owned())
-        })
-        .unwrap_or_else(|| {
-            state
-                .venv_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        })
-}
 
 /// What [`derive`] did.
 pub(crate) struct Derived {
@@ -215,7 +73,31 @@ pub(crate) fn derive(
     progress.finish();
     let cloned = cloned?;
     let link_mode = cloned.mode.name().to_owned();
+    let spec = crate::spec::Spec {
+        pip: pip.clone(),
+        ..plan.spec.clone()
+    };
     if donor.exact {
+        let mut recorder = Recorder::carried(&donor.state);
+        let project = spec.package.is_some();
+        // The store keeps a package project's env without the project: the
+        // checkout's own is installed, `--no-deps` (its dependencies are
+        // the entry's, by the hash).
+        if let Some(args) = installer::own_project_args(&spec, &plan.project.root) {
+            recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+            recorder.carry(&donor.state);
+            installer::install(
+                dir,
+                &plan.project.root,
+                &recorder.args(args),
+                "Installing the project itself (editable) with pip",
+                redactor,
+                ctx.printer,
+                guard,
+            )
+            .map_err(|e| in_clone(e, "install into"))?;
+            recorder.read();
+        }
         let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
         return Ok(Derived {
             pip_version: donor.state.pip_version.clone(),
@@ -223,15 +105,13 @@ pub(crate) fn derive(
             origin: Origin::Store {
                 from: donor.env.clone(),
                 link_mode,
+                project,
             },
-            recorder: Recorder::carried(&donor.state),
+            recorder,
         });
     }
-    let spec = crate::spec::Spec {
-        pip: pip.clone(),
-        ..plan.spec.clone()
-    };
     let root = &plan.project.root;
+    let project = own_project::StaticProject::of(&spec, root);
     let target = match &spec.lock {
         Some(lock) => Target {
             selected: lock.selected.clone(),
@@ -246,8 +126,19 @@ pub(crate) fn derive(
                 .collect(),
         },
         None if installer::has_work(&spec) => {
-            let resolution = resolve(ctx, plan, &spec, dir, redactor, guard)?;
-            target_of(&resolution)?
+            // A static project: its dependencies resolved in its place.
+            let resolving = project.as_ref().map(|p| p.resolving(&spec));
+            let resolving = resolving.as_ref().unwrap_or(&spec);
+            // A project without dependencies leaves pip nothing to resolve.
+            let mut target = if installer::has_work(resolving) {
+                target_of(&resolve(ctx, plan, resolving, dir, redactor, guard)?)?
+            } else {
+                Target::default()
+            };
+            if let Some(project) = &project {
+                project.mark(&mut target.requested);
+            }
+            target
         }
         None => Target::default(),
     };
@@ -256,8 +147,25 @@ pub(crate) fn derive(
         .into_iter()
         .map(|d| (d.name, d.version))
         .collect();
-    let keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
-    let kept = installed.len() - keeping.remove.len();
+    let mut keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+    // The static project, installed as a fresh build installs it: kept.
+    let keep_project = project
+        .as_ref()
+        .filter(|p| p.keep(&donor.state.spec, &spec, dir, root))
+        .map(|p| p.own.name.clone());
+    if let Some(name) = keep_project {
+        keeping.remove.remove(&name);
+        keeping.kept.insert(name, None);
+    }
+    let own_install = spec.lock.is_some()
+        || project
+            .as_ref()
+            .is_some_and(|p| !keeping.kept.contains_key(&p.own.name));
+    // Installed again: pip's install replaces it (one pip run less).
+    if let Some(p) = project.as_ref().filter(|_| own_install) {
+        keeping.remove.remove(&p.own.name);
+    }
+    let kept = keeping.kept.len();
     let remove: Vec<&String> = keeping.remove.iter().collect();
     let missing: Vec<Selected> = target
         .selected
@@ -279,7 +187,7 @@ pub(crate) fn derive(
         "derived from `{}`: {kept} kept, {} to remove, {} to install",
         display_path(&donor.env),
         remove.len(),
-        missing.len() + target.unhashed.len()
+        missing.len() + target.unhashed.len() + usize::from(own_install)
     ));
     if !remove.is_empty() {
         let mut args: Vec<String> = ["uninstall", "--yes", "--disable-pip-version-check"]
@@ -301,6 +209,7 @@ pub(crate) fn derive(
         .map_err(|e| in_clone(e, "uninstall from"))?;
     }
     let installs = missing.len() + target.unhashed.len();
+    let installed_count = installs + usize::from(own_install && spec.package.is_some());
     if installs > 0 {
         let requirements = plan
             .paths
@@ -361,9 +270,7 @@ pub(crate) fn derive(
             recorder.read();
         }
     }
-    if spec.lock.is_some()
-        && let Some(args) = installer::own_project_args(&spec, root)
-    {
+    if own_install && let Some(args) = installer::own_project_args(&spec, root) {
         installer::install(
             dir,
             root,
@@ -410,7 +317,7 @@ pub(crate) fn derive(
             from: donor.env.clone(),
             link_mode,
             kept,
-            installed: installs,
+            installed: installed_count,
             removed: remove.len(),
         },
         recorder,

@@ -1,7 +1,10 @@
 //! Projects' envs in the machine-wide store: after a build, an env whose
 //! spec hash covers everything that decides it ([`crate::spec::Spec::not_shareable`])
 //! is offered there as a clone, so another checkout of the same spec clones
-//! it with no pip run (`ops::derive`'s exact donor).
+//! it with no pip run (`ops::derive`'s exact donor). A package project
+//! whose dependencies are static (`spec::own`) is offered without the
+//! project (pip uninstalls it from the clone): the other checkout installs
+//! its own, `--no-deps`.
 //!
 //! Invariant: an entry is put in place whole, like any env (built beside
 //! and committed); the store is a cache, so every failure here is only
@@ -23,7 +26,7 @@ use crate::venv::relocate;
 /// hash, as a clone (so another checkout of the same spec gets it without
 /// pip): only a relocatable env that does not point into its project, and
 /// not one cloned from the store. Best effort: the store is a cache.
-pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
+pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun) {
     // What the hash does not capture cannot be shared (`Spec::not_shareable`:
     // the project itself, local projects, variables, unhashed URLs…).
     if !state.is_relocatable()
@@ -32,7 +35,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
     {
         return;
     }
-    if let Some(why) = state.spec.not_shareable() {
+    if let Some(why) = state.spec.not_shareable_without_project(&plan.project.root) {
         ctx.printer
             .verbose(&format!("the env is not kept in the store: {why}"));
         return;
@@ -54,7 +57,19 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State) {
     };
     let mode = link_mode(ctx, plan).unwrap_or(LinkMode::Auto);
     let started = std::time::Instant::now();
-    match put(&entry, &plan.paths.env, state, mode) {
+    let project = state
+        .spec
+        .package
+        .as_ref()
+        .and_then(|p| crate::spec::own::read(&plan.project.root, p).ok())
+        .map(|own| own.name);
+    let without = project.as_deref().map(|name| Without {
+        name,
+        root: &plan.project.root,
+        pip,
+        printer: ctx.printer,
+    });
+    match put(&entry, &plan.paths.env, state, mode, without.as_ref()) {
         Ok(()) => {
             crate::venv::store::Store::touch(&entry);
             ctx.printer.verbose(&format!(
@@ -79,7 +94,10 @@ pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
     let Ok(Some(state)) = State::read(env) else {
         return;
     };
-    let Some(Origin::Store { from, link_mode }) = &state.origin else {
+    let Some(Origin::Store {
+        from, link_mode, ..
+    }) = &state.origin
+    else {
         return;
     };
     if link_mode != LinkMode::Hardlink.name() {
@@ -95,13 +113,31 @@ pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
     }
 }
 
+/// How pip is run for the store: the build's redactor and signal guard.
+pub(crate) struct PipRun<'a> {
+    pub(crate) redactor: &'a crate::credentials::Redactor,
+    pub(crate) guard: &'a crate::process::SignalGuard,
+}
+
+/// The project taken out of a clone before it is stored.
+struct Without<'a> {
+    /// Its PEP 503 name.
+    name: &'a str,
+    /// The project root (pip's working directory).
+    root: &'a Path,
+    pip: &'a PipRun<'a>,
+    printer: &'a crate::printer::Printer,
+}
+
 /// Clones `env` (with `state`) into the store entry `entry`, built beside
-/// it and put in place whole, like any env.
+/// it and put in place whole, like any env; `without`, the project
+/// uninstalled from the clone by pip (its dependencies stay).
 fn put(
     entry: &crate::venv::EnvPaths,
     env: &Path,
     state: &State,
     mode: LinkMode,
+    without: Option<&Without>,
 ) -> Result<(), Error> {
     let beside = crate::venv::txn::swap::Beside::begin(
         entry,
@@ -111,7 +147,25 @@ fn put(
     let dir = beside.dir();
     let built = clone::clone_tree(env, &dir, mode)
         .map_err(Error::from)
-        .and_then(|_| {
+        .and_then(|_| match without {
+            Some(w) => crate::installer::install(
+                &dir,
+                w.root,
+                &[
+                    "uninstall".to_owned(),
+                    "--yes".to_owned(),
+                    "--disable-pip-version-check".to_owned(),
+                    w.name.to_owned(),
+                ],
+                "Keeping the env in the store, without the project",
+                w.pip.redactor,
+                w.printer,
+                w.pip.guard,
+            )
+            .map_err(Error::from),
+            None => Ok(()),
+        })
+        .and_then(|()| {
             Ok(relocate::relocate_clone(
                 &dir,
                 &state.venv_path,
@@ -126,6 +180,10 @@ fn put(
                 .as_ref()
                 .map(|b| b.artifacts.clone())
                 .unwrap_or_default();
+            let dists = &as_built.dists;
+            as_built
+                .artifacts
+                .retain(|name, _| dists.iter().any(|d| &d.name == name));
             as_built
         }
         Err(e) => {

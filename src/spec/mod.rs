@@ -35,6 +35,7 @@ mod error;
 mod find_links;
 pub(crate) mod local;
 mod locked;
+pub(crate) mod own;
 pub(crate) mod pip_args;
 pub mod reqfile;
 mod shared;

@@ -10,7 +10,8 @@
 //! one points into its checkout), the project itself, a lock's entries
 //! without a hash, a `${VAR}` that pip expands (another checkout may expand
 //! it to other bytes), a URL to an archive or a checkout without a hash, a
-//! requirement file behind a URL. An index (or a `find-links` page) is
+//! requirement file behind a URL. (The project itself may be shared once
+//! taken out of the env, when its dependencies are static: `own`.) An index (or a `find-links` page) is
 //! named by its URL, as for every build: what it serves later is pip's.
 
 use super::{Spec, pip_args};

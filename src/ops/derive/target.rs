@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::Donor;
+use super::donor::Donor;
 use crate::Error;
 use crate::installer;
 use crate::lock::report::{Resolution, Source};

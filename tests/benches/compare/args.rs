@@ -16,10 +16,11 @@ pub(crate) enum Scenario {
     Scan,
     Derive,
     Lock,
+    Package,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 9] = [
+    pub(crate) const ALL: [Self; 10] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
@@ -29,6 +30,7 @@ impl Scenario {
         Self::Scan,
         Self::Derive,
         Self::Lock,
+        Self::Package,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Scenario {
             Self::Scan => "scan",
             Self::Derive => "derive",
             Self::Lock => "lock",
+            Self::Package => "package",
         }
     }
 
@@ -56,6 +59,7 @@ impl Scenario {
             Self::Scan => "`envs --scan` of 100,000 dirs against `killpy list`",
             Self::Derive => "derived envs and the store (medium-b <-> medium, a new checkout)",
             Self::Lock => "`penv lock` and `sync --frozen`, flask-like and bakerydemo-like",
+            Self::Package => "a package project (an edit of its dependencies, a new worktree)",
         }
     }
 }
@@ -92,6 +96,10 @@ pub(crate) struct Args {
     /// uv is on PATH]
     #[arg(long, value_name = "INSTALLER", value_enum, default_value = "both")]
     pub(crate) installer: crate::installers::Installers,
+    /// The penv binary measured [default: this build's]: another build's,
+    /// to compare before and after a change
+    #[arg(long, value_name = "PATH", value_parser = from_repo)]
+    pub(crate) penv: Option<PathBuf>,
     /// Only this scenario (repeatable)
     #[arg(long, value_name = "SCENARIO", value_enum)]
     pub(crate) only: Vec<Scenario>,

@@ -81,12 +81,12 @@ pub(crate) fn derive(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
     let full_median = full.penv.median().unwrap_or(0.0);
     let mut rows = vec![
         add.row(
-            "edit adds packages (medium-b -> medium), derived",
+            "edit adds packages (medium-b -> medium), derived (no stash, no store)",
             b.slow_runs(),
             Target::AtMost(full_median / 3.0),
         ),
         remove.row(
-            "edit removes packages (medium -> medium-b), derived",
+            "edit removes packages (medium -> medium-b), derived (no stash, no store)",
             b.slow_runs(),
             Target::AtMost(full_median / 3.0),
         ),
@@ -136,7 +136,7 @@ fn worktree(b: &Bench, dir: &Path, uv_cache: &Path) -> Result<Row> {
     }
     remove_dir(&first)?;
     Ok(times.row(
-        "new checkout, spec in the store (by hand: cp -al)",
+        "new checkout, spec in the store: a store clone (by hand: cp -al)",
         b.runs,
         Target::UvOver(1),
     ))

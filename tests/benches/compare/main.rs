@@ -24,6 +24,7 @@ mod derive;
 mod installers;
 mod lock;
 mod measure;
+mod package;
 mod scan;
 mod scenarios;
 mod support;
@@ -91,6 +92,7 @@ fn run(args: &Args) -> Result<()> {
                 Scenario::Scan => scan::scan(&bench, &dir)?,
                 Scenario::Derive => derive::derive(&bench, &dir)?,
                 Scenario::Lock => lock::lock(&bench, &dir)?,
+                Scenario::Package => package::package(&bench, &dir)?,
             };
             rows.extend(found.into_iter().map(|row| {
                 if with_uv {

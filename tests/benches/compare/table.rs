@@ -140,7 +140,7 @@ pub(crate) fn print_notes(b: &Bench) {
         Some(_) => print!(
             r"uv:      empty env: `uv venv` + `uv pip install pip` (the bundled pip wheel); otherwise
          `uv sync` of a pyproject.toml holding the same requirements (it writes uv.lock),
-         `uv run`; a private cache per scenario: empty for the cold build, warm elsewhere;
+         `uv run`; a private cache per scenario, warmed before it is timed;
          from pylock.toml: `uv venv` + `uv pip install -r pylock.toml`, empty cache.
 "
         ),

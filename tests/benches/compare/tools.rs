@@ -42,7 +42,10 @@ impl Bench {
         let root = canonical(tmp)?;
         let env = ChildEnv::inherited(root.join("home"))?;
         let python = Python::probe(&env, args.python.as_deref(), &root)?;
-        let penv = PathBuf::from(env!("CARGO_BIN_EXE_penv"));
+        let penv = args
+            .penv
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_penv")));
         let penv_version = capture(env.command(&penv, &root).arg("--version"))?;
         let uv = match find_on_path("uv", &env.path_var) {
             Some(path) => {

@@ -27,6 +27,8 @@ mod lock_speed;
 mod lock_sync;
 mod odd_paths;
 mod oracle;
+mod package_derive;
+mod package_store;
 mod pip_index;
 mod pip_seed;
 mod poetry;

@@ -10,7 +10,7 @@ use super::*;
 /// `[project.optional-dependencies]` (one `extra = [...]` line each) from
 /// `pyproject.toml`, and builds an editable wheel: a `.pth` naming the
 /// directory.
-const BACKEND: &str = r#"
+pub(super) const BACKEND: &str = r#"
 import ast, base64, hashlib, os, re, zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,7 +53,7 @@ def build_editable(directory, config_settings=None, metadata_directory=None):
 
 /// The `pyproject.toml` of package `app` with this `[project]` tail and
 /// these further tables, built by [`BACKEND`].
-fn app_pyproject(dependencies: &str, rest: &str) -> String {
+pub(super) fn app_pyproject(dependencies: &str, rest: &str) -> String {
     format!(
         "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n\
          [project]\nname = \"app\"\nversion = \"1.0\"\nrequires-python = \">=3.8\"\n\

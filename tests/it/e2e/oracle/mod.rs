@@ -114,6 +114,23 @@ fn oracle_fixed_seeds_uv() {
     finish(&world, started, &reports);
 }
 
+/// The package project's fast paths, in one fixed sequence: the store
+/// without the project and a checkout installing only its own (`package
+/// on; checkout`), derives beside an unchanged project (`require beta`,
+/// `compile on`), a lock, a switch back.
+const PACKAGE_SEQUENCE: &str = "package on; checkout; require beta; group on; checkout; \
+     compile on; lock plain; checkout; back 3; package off";
+
+#[test]
+fn oracle_package_project() {
+    let python = crate::require_python!();
+    let started = Instant::now();
+    let mut world = World::new(python);
+    let steps = parse_sequence(PACKAGE_SEQUENCE).expect("a sequence");
+    let report = world.check_sequence(None, &steps, CI_SHRINK);
+    finish(&world, started, &Vec::from_iter(report));
+}
+
 /// `just oracle N`: `PENV_ORACLE_STEPS` random steps (500 by default) from
 /// `PENV_ORACLE_SEED` (the clock by default), in runs of [`RUN_LEN`]; or
 /// the one sequence `PENV_ORACLE_REPLAY` gives (as a failure prints it).

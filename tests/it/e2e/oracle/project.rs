@@ -82,14 +82,26 @@ pub(super) fn render(model: &Model, python: &Path, wheels: &mut Wheels) -> Tree 
         })
         .collect();
     let toml = format!(
-        "python = {:?}\nrequirements = [{}]\nrequirement-files = [\"requirements.txt\"]\n\n\
+        "{}python = {:?}\nrequirements = [{}]\nrequirement-files = [\"requirements.txt\"]\n\n\
          [groups]\ndev = [\"gamma\"]\n\n\
          [pip]\nfind-links = [\"./wheels\"]\nno-index = true\ncompile-bytecode = {}\n",
+        if model.package {
+            "package = true\n"
+        } else {
+            ""
+        },
         python.display().to_string(),
         requirements.join(", "),
         model.compile
     );
     tree.insert("penv.toml".into(), toml.into_bytes());
+    if model.package {
+        let pyproject = "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n\
+                         [project]\nname = \"oapp\"\nversion = \"1.0\"\ndependencies = [\"gamma\"]\n";
+        tree.insert("pyproject.toml".into(), pyproject.into());
+        tree.insert("backend.py".into(), super::super::pyproject::BACKEND.into());
+        tree.insert("oapp.py".into(), "VERSION = \"1.0\"\n".into());
+    }
     let mut lines = String::from("# local wheels, by path\n");
     if model.direct {
         lines = lines + "./" + DIST_WHEEL + "\n";

@@ -85,6 +85,9 @@ pub(super) enum Step {
     Rebuild { wheel: Rebuilt, same_size: bool },
     /// Name `./dist/xlocal-1.0-py3-none-any.whl` in `requirements.txt`.
     Direct(bool),
+    /// The project itself installed (`package = true`): package `oapp`,
+    /// its dependency `gamma` static in `pyproject.toml`.
+    Package(bool),
     /// Sync a second checkout of the project (the same files, another
     /// directory, the same store) instead of the subject.
     Checkout,
@@ -103,6 +106,7 @@ pub(super) struct Model {
     /// `Some` when the project has a `pylock.toml`, and how it is synced.
     pub(super) lock: Option<SyncMode>,
     pub(super) direct: bool,
+    pub(super) package: bool,
     pub(super) find_links_code: Code,
     pub(super) dist_code: Code,
 }
@@ -124,6 +128,7 @@ impl Model {
             compile: false,
             lock: None,
             direct: false,
+            package: false,
             find_links_code: Code::default(),
             dist_code: Code::default(),
         }
@@ -183,6 +188,7 @@ impl Model {
                 }
             }
             Step::Direct(on) => next.direct = on,
+            Step::Package(on) => next.package = on,
             Step::Checkout | Step::Back(_) => {}
         }
         next
@@ -267,6 +273,8 @@ fn candidate(rng: &mut Rng, model: &Model, history: usize) -> Option<Step> {
             let (name, versions) = rng.pick(&VERSIONS);
             Step::Pin(name, rng.pick(versions))
         }
+        // One draw more only here: the CI seeds never draw 6.
+        6 if rng.below(2) == 0 => Step::Package(!model.package),
         6 => Step::Group(!model.group),
         7 => Step::Compile(!model.compile),
         8 => match model.lock {
@@ -305,6 +313,7 @@ impl fmt::Display for Step {
                 if *same_size { "same-size" } else { "new-size" }
             ),
             Step::Direct(b) => write!(f, "direct {}", on(*b)),
+            Step::Package(b) => write!(f, "package {}", on(*b)),
             Step::Checkout => write!(f, "checkout"),
             Step::Back(k) => write!(f, "back {k}"),
         }
@@ -372,6 +381,7 @@ fn parse_step(text: &str) -> Result<Step, String> {
             },
         },
         ["direct", b] => Step::Direct(on(b)?),
+        ["package", b] => Step::Package(on(b)?),
         ["checkout"] => Step::Checkout,
         ["back", k] => Step::Back(k.parse().map_err(|e| format!("`{k}`: {e}"))?),
         _ => return Err(format!("`{text}` is not a step")),

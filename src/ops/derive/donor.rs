@@ -1,0 +1,160 @@
+//! Which env a derive clones: the store's entry for the spec hash, else
+//! the env being replaced, else its stash entries (see [`super`]).
+
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::ops::Ctx;
+use crate::plan::Plan;
+use crate::state::State;
+use crate::venv::clone::LinkMode;
+
+/// An env to clone the new one from.
+#[derive(Debug)]
+pub(crate) struct Donor {
+    /// Its directory.
+    pub(crate) env: PathBuf,
+    /// Its state.
+    pub(super) state: State,
+    /// The store's env for the same spec hash: cloned, nothing else.
+    pub(super) exact: bool,
+    /// How its files are cloned.
+    pub(super) mode: LinkMode,
+    /// A reader's lock on a store entry while it is cloned (eviction takes
+    /// the writer's).
+    _held: Option<crate::fs::FileLock>,
+}
+
+/// The link mode: `PENV_LINK_MODE`, else `[venv] link-mode`, else `auto`.
+pub(crate) fn link_mode(ctx: &Ctx, plan: &Plan) -> Result<LinkMode, Error> {
+    if let Some(text) = &ctx.vars.link_mode {
+        return LinkMode::parse(text).map_err(|message| Error::BadEnvVar {
+            name: "PENV_LINK_MODE",
+            message,
+        });
+    }
+    Ok(plan.project.config.venv.link_mode.unwrap_or(LinkMode::Auto))
+}
+
+/// The nearest env to derive the new one from, if any: the store's entry
+/// for the spec hash (whatever pip it has, as a stash entry for the hash is
+/// restored), else the env at the env path, then its stash entries, newest
+/// first, with the pip a fresh build would seed (`seed`, asked only then);
+/// `mode`, how the donor is to be cloned.
+pub(crate) fn donor(
+    ctx: &Ctx,
+    plan: &Plan,
+    mode: LinkMode,
+    seed: impl FnOnce() -> Result<Option<String>, Error>,
+) -> Result<Option<Donor>, Error> {
+    if let Ok(store) = crate::ops::store(ctx)
+        && plan
+            .spec
+            .not_shareable_without_project(&plan.project.root)
+            .is_none()
+    {
+        let entry = store.entry(&plan.hash);
+        if let Ok(Some(state)) = State::read(&entry.env)
+            && state.hash == plan.hash
+            && usable(plan, &entry.env, &state)
+            && let Ok(Some(held)) = entry.lock_shared()
+        {
+            return Ok(Some(Donor {
+                env: entry.env,
+                state,
+                exact: true,
+                mode,
+                _held: Some(held),
+            }));
+        }
+    }
+    // Without pip in the env, nothing can bring a clone to the target. With
+    // the base's site-packages visible, a resolution that ignores what is
+    // installed would install what a fresh build takes from the base.
+    // uv's installs have no recorded identity, and a clone brought to the
+    // target by pip is not what uv builds: with uv, only the store's env.
+    if !plan.spec.venv.pip
+        || plan.spec.venv.system_site_packages
+        || !plan.spec.venv.installer.is_pip()
+    {
+        return Ok(None);
+    }
+    let stashed = crate::venv::stash::list(&plan.paths)
+        .into_iter()
+        .map(|e| e.path);
+    let candidates: Vec<(PathBuf, State)> = std::iter::once(plan.paths.env.clone())
+        .chain(stashed)
+        .filter_map(|env| {
+            let state = State::read(&env).ok().flatten()?;
+            usable(plan, &env, &state).then_some((env, state))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let seed = seed()?;
+    Ok(candidates
+        .into_iter()
+        // The pip a fresh build would seed, still the pip in it (a spec or
+        // lock may have installed another over the seed; pip is kept).
+        .find(|(_, state)| {
+            state.pip_version == seed
+                && state.as_built.as_ref().is_some_and(|built| {
+                    built
+                        .dists
+                        .iter()
+                        .find(|d| d.name == "pip")
+                        .map(|d| &d.version)
+                        == seed.as_ref()
+                })
+        })
+        .map(|(env, state)| Donor {
+            env,
+            state,
+            exact: false,
+            mode,
+            _held: None,
+        }))
+}
+
+/// Whether the env at `env`, with `state`, may be cloned for `plan`.
+fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
+    state.is_relocatable()
+        && state.base == plan.python.fingerprint
+        && state.spec.venv == plan.spec.venv
+        && state.as_built.as_ref().is_some_and(|built| {
+            // Changed by hand since it was built: what pip would leave
+            // of it (or whether pip is still there) is unknown.
+            !matches!(
+                crate::venv::drift::compare(env, built),
+                crate::venv::drift::Contents::Changed(_)
+            )
+        })
+        && !env.join(crate::venv::owned::BUILD_MARKER).exists()
+        && crate::venv::check::check_base(env, state).broken.is_empty()
+        && prompt_of(env, state)
+            == plan
+                .spec
+                .venv
+                .prompt
+                .clone()
+                .unwrap_or_else(|| plan.paths.name.clone())
+}
+
+/// The activation prompt an env was made with: `pyvenv.cfg`'s `prompt`,
+/// else (venv's default) the name of the directory it was built as.
+fn prompt_of(env: &Path, state: &State) -> String {
+    let cfg = std::fs::read_to_string(env.join("pyvenv.cfg")).unwrap_or_default();
+    cfg.lines()
+        .find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "prompt").then(|| value.trim().trim_matches(['\'', '"']).to_owned())
+        })
+        .unwrap_or_else(|| {
+            state
+                .venv_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+}
