@@ -73,11 +73,13 @@ impl Scenario {
     after_help = "Relative paths are relative to the repository root."
 )]
 pub(crate) struct Args {
-    /// Wheels to install from, offline
-    #[arg(long, value_name = "DIR", default_value = "../shared/wheelhouse", value_parser = from_repo)]
-    pub(crate) wheelhouse: PathBuf,
-    /// Holds medium.txt and medium-b.txt
-    #[arg(long, value_name = "DIR", default_value = "../shared/bench", value_parser = from_repo)]
+    /// Wheels to install from, offline [default: `../shared/wheelhouse`
+    /// when it is there, else `target/bench-wheelhouse`, downloaded once
+    /// from the index (`pip download` of `medium-pinned.txt`)]
+    #[arg(long, value_name = "DIR", value_parser = from_repo)]
+    pub(crate) wheelhouse: Option<PathBuf>,
+    /// Holds medium.txt, medium-b.txt and medium-pinned.txt
+    #[arg(long, value_name = "DIR", default_value = "tests/benches/sets", value_parser = from_repo)]
     pub(crate) bench_dir: PathBuf,
     /// Base interpreter [default: python3 on PATH, resolved]; a bare name
     /// (`python3.12`) is looked up on `PATH`
@@ -108,7 +110,7 @@ pub(crate) struct Args {
     bench: bool,
 }
 
-fn repo() -> &'static Path {
+pub(crate) fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 

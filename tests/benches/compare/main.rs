@@ -30,6 +30,7 @@ mod scenarios;
 mod support;
 mod table;
 mod tools;
+mod wheelhouse;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -37,11 +37,14 @@ pub(crate) struct Bench {
 impl Bench {
     /// Checks the inputs, finds the tools, and warms penv's cache.
     pub(crate) fn new(args: &Args, tmp: &Path) -> Result<Self> {
-        let wheelhouse = existing_dir(&args.wheelhouse, "wheelhouse", "--wheelhouse")?;
         let bench_dir = existing_dir(&args.bench_dir, "requirement sets directory", "--bench-dir")?;
         let root = canonical(tmp)?;
         let env = ChildEnv::inherited(root.join("home"))?;
         let python = Python::probe(&env, args.python.as_deref(), &root)?;
+        let wheelhouse = match &args.wheelhouse {
+            Some(dir) => existing_dir(dir, "wheelhouse", "--wheelhouse")?,
+            None => crate::wheelhouse::default(&env, &python.path, &bench_dir, &root)?,
+        };
         let penv = args
             .penv
             .clone()
