@@ -289,6 +289,7 @@ with zipfile.ZipFile(dest + "/extpkg-1.0-py3-none-any.whl", "w") as z:
 }
 
 #[test]
+#[ignore = "long: `just test-all` (and CI) runs it"]
 fn a_pip_version_pin_is_seeded_exactly_or_is_an_error_naming_the_key() {
     let python = require_python!();
     let Some(bundled) = bundled_pip(python) else {

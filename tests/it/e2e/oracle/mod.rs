@@ -102,6 +102,7 @@ fn oracle_fixed_seeds() {
 /// (`PENV_INSTALLER=uv`): the store and stash reuse uv's envs, and an
 /// edit builds from nothing with uv (a derive keeps nothing uv installed).
 #[test]
+#[ignore = "long: `just test-all` (and CI) runs it"]
 fn oracle_fixed_seeds_uv() {
     let python = crate::require_python!();
     let uv = crate::require_uv!();
@@ -122,6 +123,7 @@ const PACKAGE_SEQUENCE: &str = "package on; checkout; require beta; group on; ch
      compile on; lock plain; checkout; back 3; package off";
 
 #[test]
+#[ignore = "long: `just test-all` (and CI) runs it"]
 fn oracle_package_project() {
     let python = crate::require_python!();
     let started = Instant::now();
