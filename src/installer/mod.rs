@@ -214,20 +214,9 @@ pub(crate) fn install(
         }
         output.push(stream, line);
     };
-    let how = Watch {
-        timeout: None,
-        guard: Some(guard),
-        lines: Some(&mut handle),
-    };
-    let ended = process::watch(child, how).map_err(spawn_error);
+    let ended = watch_lines(child, guard, &mut handle).map_err(spawn_error);
     progress.finish();
-    let status = match ended? {
-        Ended::Interrupted(sig) => return Err(InstallError::Interrupted(sig)),
-        Ended::Exited(out) => out.status,
-    };
-    if let Some(sig) = guard.received() {
-        return Err(InstallError::Interrupted(sig));
-    }
+    let status = exit_status(ended?, guard)?;
     if status.success() {
         if !printer.is_verbose() {
             for warning in output.warnings() {
@@ -254,6 +243,37 @@ pub(crate) fn install(
             stdout_tail: output.stdout_tail.join("\n"),
         })
     }
+}
+
+/// Watches an installer's `child` to its end, each line to `lines`, the
+/// signals `guard` holds passed on to it.
+fn watch_lines(
+    child: std::process::Child,
+    guard: &SignalGuard,
+    lines: process::LineSink<'_>,
+) -> std::io::Result<Ended> {
+    let how = Watch {
+        timeout: None,
+        guard: Some(guard),
+        lines: Some(lines),
+    };
+    process::watch(child, how)
+}
+
+/// How an installer's run ended: its exit status, or the signal that
+/// interrupted it (passed on by `guard`, or that killed it).
+fn exit_status(
+    ended: Ended,
+    guard: &SignalGuard,
+) -> Result<std::process::ExitStatus, InstallError> {
+    let status = match ended {
+        Ended::Interrupted(sig) => return Err(InstallError::Interrupted(sig)),
+        Ended::Exited(out) => out.status,
+    };
+    if let Some(sig) = guard.received() {
+        return Err(InstallError::Interrupted(sig));
+    }
+    Ok(status)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::output::PipOutput;
 use crate::credentials::Redactor;
 use crate::platform;
 use crate::printer::Printer;
-use crate::process::{self, Ended, SignalGuard, Stream, Watch};
+use crate::process::{self, SignalGuard, Stream};
 use crate::project::LinkMode;
 
 /// pip's options uv has no use for (uv never asks, never checks for a newer
@@ -145,20 +145,9 @@ pub(crate) fn install_with_uv(
         }
         output.push(stream, line);
     };
-    let how = Watch {
-        timeout: None,
-        guard: Some(guard),
-        lines: Some(&mut handle),
-    };
-    let ended = process::watch(child, how).map_err(spawn_error);
+    let ended = super::watch_lines(child, guard, &mut handle).map_err(spawn_error);
     progress.finish();
-    let status = match ended? {
-        Ended::Interrupted(sig) => return Err(InstallError::Interrupted(sig)),
-        Ended::Exited(out) => out.status,
-    };
-    if let Some(sig) = guard.received() {
-        return Err(InstallError::Interrupted(sig));
-    }
+    let status = super::exit_status(ended?, guard)?;
     if !status.success() {
         return Err(InstallError::Uv {
             code: process::exit_code(status),

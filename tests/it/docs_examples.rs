@@ -16,10 +16,11 @@
 //! A console block with neither fails the test, as does a session whose
 //! output differs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{Sandbox, penv_bin};
+use crate::docs::pages;
 
 /// One ```` ```console ```` block to run.
 struct Session {
@@ -29,21 +30,6 @@ struct Session {
     dir: String,
     /// Each command with the output it shows.
     steps: Vec<(String, String)>,
-}
-
-fn pages() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = vec![root.join("README.md")];
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    docs.sort();
-    out.extend(docs);
-    out
 }
 
 /// The sessions of one page, or the places of console blocks that say
