@@ -39,7 +39,15 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
                 ctx.printer.status(&format!("  - {change}"));
             }
             // `--locked` refuses a stale lock: it is locked by hand first.
-            ctx.printer.status(&if lock == LockUse::Locked {
+            // penv never writes a `uv.lock`: a plain sync installs it as it is.
+            let uv_lock = path.file_name().is_some_and(|n| n == "uv.lock");
+            ctx.printer.status(&if uv_lock {
+                format!(
+                    "`{}` installs it as it is (penv does not write `uv.lock`): run `uv lock` to \
+                     update it, or `penv lock` to lock with penv (`pylock.toml` then comes first).",
+                    plan.sync_command()
+                )
+            } else if lock == LockUse::Locked {
                 format!(
                     "Run `penv lock`, then `{}`, to update it.",
                     plan.sync_command()
