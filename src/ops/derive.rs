@@ -73,6 +73,22 @@ pub(crate) fn derive(
     progress.finish();
     let cloned = cloned?;
     let link_mode = cloned.mode.name().to_owned();
+    // The project itself, `--no-deps` (a store clone's, or one whose
+    // metadata changed), its artifact recorded as the rest.
+    let install_own_project = |recorder: &mut Recorder, args: Vec<String>| {
+        installer::install(
+            dir,
+            &plan.project.root,
+            &recorder.args(args),
+            "Installing the project itself (editable) with pip",
+            redactor,
+            ctx.printer,
+            guard,
+        )
+        .map_err(|e| in_clone(e, "install into"))?;
+        recorder.read();
+        Ok::<(), Error>(())
+    };
     let spec = crate::spec::Spec {
         pip: pip.clone(),
         ..plan.spec.clone()
@@ -86,17 +102,7 @@ pub(crate) fn derive(
         if let Some(args) = installer::own_project_args(&spec, &plan.project.root) {
             recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
             recorder.carry(&donor.state);
-            installer::install(
-                dir,
-                &plan.project.root,
-                &recorder.args(args),
-                "Installing the project itself (editable) with pip",
-                redactor,
-                ctx.printer,
-                guard,
-            )
-            .map_err(|e| in_clone(e, "install into"))?;
-            recorder.read();
+            install_own_project(&mut recorder, args)?;
         }
         let relocation = relocate::relocate_clone(dir, &donor.state.venv_path, &plan.paths.env)?;
         return Ok(Derived {
@@ -271,17 +277,7 @@ pub(crate) fn derive(
         }
     }
     if own_install && let Some(args) = installer::own_project_args(&spec, root) {
-        installer::install(
-            dir,
-            root,
-            &recorder.args(args),
-            "Installing the project itself (editable) with pip",
-            redactor,
-            ctx.printer,
-            guard,
-        )
-        .map_err(|e| in_clone(e, "install into"))?;
-        recorder.read();
+        install_own_project(&mut recorder, args)?;
     }
     // `pip install --no-deps -r` marks everything it installs `REQUESTED`,
     // a dependency too, and a kept one is marked as the donor's build
