@@ -364,16 +364,6 @@ pub(crate) fn set_modified(path: &Path, time: std::time::SystemTime) -> Result<(
         .map_err(|e| FsError::new("set the modification time of", path, e))
 }
 
-/// Hard-links `from` to `to`, falling back to a copy across devices.
-pub(crate) fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
-    if fs::hard_link(from, to).is_ok() {
-        return Ok(());
-    }
-    fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| FsError::new("copy", from, e))
-}
-
 /// `a/./b/../c` → `a/c`, without touching the file system: symlinks are
 /// kept as written (an env path that is itself a symlink must stay visible
 /// to the safety checks), and `..` at the root stays at the root. Relative

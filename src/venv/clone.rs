@@ -152,17 +152,34 @@ fn clone_file(from: &Path, to: &Path, mode: LinkMode) -> Result<LinkMode, FsErro
     }
 }
 
-/// A copy of `from` at `to`, with its permissions; never over a file.
-fn copy(from: &Path, to: &Path) -> Result<(), FsError> {
+/// A copy of `from` at `to`, with its permissions and times; never over a
+/// file.
+pub(crate) fn copy(from: &Path, to: &Path) -> Result<(), FsError> {
     let mut source = std::fs::File::open(from).map_err(|e| FsError::new("open", from, e))?;
-    let permissions = source
+    let meta = source
         .metadata()
-        .map_err(|e| FsError::new("inspect", from, e))?
-        .permissions();
+        .map_err(|e| FsError::new("inspect", from, e))?;
     let mut target = std::fs::File::create_new(to).map_err(|e| FsError::new("create", to, e))?;
     std::io::copy(&mut source, &mut target)
-        .and_then(|_| target.set_permissions(permissions))
+        .and_then(|_| keep_metadata(&target, &meta))
         .map_err(|e| FsError::new("copy", to, e))
+}
+
+/// Gives a copy its source's permissions and modification time. The time
+/// matters: Python trusts a `.pyc` only while its source's mtime is the one
+/// recorded in it, so a copy with a new mtime would have every module
+/// compiled again on its next import (and, in a read-only `__pycache__`,
+/// on every import): a cloned env must start as fast as the one it copies.
+fn keep_metadata(target: &std::fs::File, source: &std::fs::Metadata) -> std::io::Result<()> {
+    target.set_permissions(source.permissions())?;
+    let mut times = std::fs::FileTimes::new();
+    if let Ok(modified) = source.modified() {
+        times = times.set_modified(modified);
+    }
+    if let Ok(accessed) = source.accessed() {
+        times = times.set_accessed(accessed);
+    }
+    target.set_times(times)
 }
 
 /// A copy-on-write clone of `from` at `to` (`FICLONE` on Linux).
@@ -170,17 +187,15 @@ fn reflink(from: &Path, to: &Path) -> Result<(), FsError> {
     #[cfg(target_os = "linux")]
     {
         let source = std::fs::File::open(from).map_err(|e| FsError::new("open", from, e))?;
-        let permissions = source
+        let meta = source
             .metadata()
-            .map_err(|e| FsError::new("inspect", from, e))?
-            .permissions();
+            .map_err(|e| FsError::new("inspect", from, e))?;
         let target = std::fs::File::create_new(to).map_err(|e| FsError::new("create", to, e))?;
         let cloned = rustix::fs::ioctl_ficlone(&target, &source)
             .map_err(|e| FsError::new("reflink", to, std::io::Error::from(e)))
             .and_then(|()| {
-                target
-                    .set_permissions(permissions)
-                    .map_err(|e| FsError::new("set the permissions of", to, e))
+                keep_metadata(&target, &meta)
+                    .map_err(|e| FsError::new("set the permissions and times of", to, e))
             });
         if cloned.is_err() {
             drop(target);
@@ -247,6 +262,28 @@ mod tests {
         std::fs::write(root.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
         std::fs::write(root.join(crate::state::STATE_FILE), "{}").unwrap();
         std::os::unix::fs::symlink("/usr/bin/python3", root.join("bin/python")).unwrap();
+    }
+
+    /// A `.pyc` is trusted while its source's mtime is the one it records:
+    /// a clone with new mtimes would compile every module again.
+    #[test]
+    fn every_mode_keeps_the_modification_time_and_a_read_only_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        for mode in [LinkMode::Auto, LinkMode::Hardlink, LinkMode::Copy] {
+            let tmp = tempfile::tempdir().unwrap();
+            let (from, to) = (tmp.path().join("a"), tmp.path().join("b"));
+            tree(&from);
+            let source = from.join("lib/site-packages/pkg/__init__.py");
+            let then =
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+            crate::fs::set_modified(&source, then).unwrap();
+            std::fs::set_permissions(&source, std::fs::Permissions::from_mode(0o444)).unwrap();
+            std::fs::create_dir(&to).unwrap();
+            clone_tree(&from, &to, mode).unwrap();
+            let copied = std::fs::metadata(to.join("lib/site-packages/pkg/__init__.py")).unwrap();
+            assert_eq!(copied.modified().unwrap(), then, "{mode:?}");
+            assert_eq!(copied.permissions().mode() & 0o777, 0o444, "{mode:?}");
+        }
     }
 
     #[test]

@@ -50,7 +50,11 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), CreateError> {
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target)?;
         } else if entry.file_type().is_file() {
-            fs::link_or_copy(entry.path(), &target)?;
+            // A hard link, else (across devices) a copy keeping the mtime
+            // the prepared `.pyc` files were compiled against.
+            if std::fs::hard_link(entry.path(), &target).is_err() {
+                crate::venv::clone::copy(entry.path(), &target)?;
+            }
         }
     }
     Ok(())
