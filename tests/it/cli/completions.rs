@@ -102,7 +102,7 @@ fn the_bash_completion_parses_and_completes_subcommands() {
 
 #[test]
 fn generate_man_writes_a_page_per_command() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = tmp.path().join("man");
     let out = Command::new(penv_bin())
         .arg("generate-man")

@@ -17,7 +17,7 @@ fn run(dir: &Path, args: &[&str]) {
 
 #[test]
 fn add_then_remove_keeps_crlf_a_byte_order_mark_and_trailing_comments() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = tmp.path().join("project");
     std::fs::create_dir(&dir).unwrap();
     let file = dir.join("penv.toml");

@@ -96,7 +96,7 @@ const EVERY_READING_COMMAND: &[&[&str]] =
 
 #[test]
 fn a_fifo_or_a_device_as_python_version_is_refused_without_hanging() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     // No `python` in penv.toml: `.python-version` is the request.
     let dir = fake_project(&tmp, "requirements = []\n");
     let version_file = dir.join(".python-version");
@@ -120,7 +120,7 @@ fn a_fifo_or_a_device_as_python_version_is_refused_without_hanging() {
 
 #[test]
 fn a_fifo_or_a_device_as_a_requirement_file_or_include_is_refused_without_hanging() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(
         &tmp,
         "python = \"./fake-python3\"\nrequirement-files = [\"requirements.txt\"]\n",
@@ -163,7 +163,7 @@ fn a_fifo_or_a_device_as_a_requirement_file_or_include_is_refused_without_hangin
 
 #[test]
 fn a_fifo_or_a_device_as_the_project_file_is_refused_not_passed_over() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(&tmp, "python = \"./fake-python3\"\n");
     // A pyproject.toml beside penv.toml is read for `requires-python`.
     mkfifo(&dir.join("pyproject.toml"));
@@ -199,7 +199,7 @@ fn a_fifo_or_a_device_as_the_project_file_is_refused_not_passed_over() {
 /// them.
 #[test]
 fn a_fifo_at_a_hook_a_script_the_project_file_or_a_requirement_file_never_hangs_penv() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(
         &tmp,
         "python = \"./fake-python3\"\nrequirements = [\"six\"]\nrequirement-files = [\"requirements.txt\"]\n",
@@ -280,7 +280,7 @@ fn a_fifo_at_a_hook_a_script_the_project_file_or_a_requirement_file_never_hangs_
 /// `pyvenv.cfg` that is a device makes the env broken, and nothing hangs.
 #[test]
 fn an_env_whose_state_or_pyvenv_cfg_is_a_device_is_broken_and_nothing_hangs() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(&tmp, "python = \"./fake-python3\"\n");
     let env = dir.join(".venv");
     std::fs::create_dir(&env).unwrap();
@@ -316,7 +316,7 @@ fn an_env_whose_state_or_pyvenv_cfg_is_a_device_is_broken_and_nothing_hangs() {
 
 #[test]
 fn a_requirement_include_chain_twelve_thousand_files_deep_is_an_error_not_a_crash() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(
         &tmp,
         "python = \"./fake-python3\"\nrequirement-files = [\"r0.txt\"]\n",
@@ -341,7 +341,7 @@ fn a_requirement_include_chain_twelve_thousand_files_deep_is_an_error_not_a_cras
 
 #[test]
 fn markers_nested_a_hundred_thousand_deep_are_an_error_not_a_crash() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let nested = format!(
         "rich; {}python_version > '3'{}",
         "(".repeat(100_000),
@@ -381,7 +381,7 @@ fn markers_nested_a_hundred_thousand_deep_are_an_error_not_a_crash() {
 /// whole file system, so it is made here, in a temp dir, instead.)
 #[test]
 fn home_spelled_through_a_symlinked_parent_is_refused_with_the_key_shown() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = fake_project(
         &tmp,
         "python = \"./fake-python3\"\n\n[venv]\npath = \"links/h/usr\"\n",

@@ -59,7 +59,7 @@ fn status_hash(dir: &Path) -> String {
 
 #[test]
 fn every_hash_case_prints_the_sha256_status_reports() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     for (name, args) in [
         ("hash", &[][..]),
         ("hash-empty-file", &["--python", "./fake-python3"][..]),
@@ -76,7 +76,7 @@ fn every_hash_case_prints_the_sha256_status_reports() {
 
 #[test]
 fn the_hash_ignores_layout_but_not_meaning() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = case_project(tmp.path(), "hash", "project");
     let toml = dir.join("penv.toml");
     let base = hash(&dir, &[]);
@@ -121,7 +121,7 @@ fn the_hash_ignores_layout_but_not_meaning() {
 
 #[test]
 fn the_hash_does_not_depend_on_the_project_directory() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     // One interpreter outside both copies, named by its absolute path.
     let python = fake_python(
         &tmp.path().join("python/bin"),

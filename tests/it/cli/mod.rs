@@ -154,7 +154,7 @@ fn bad_input_exits_2_with_a_hint_and_touches_nothing() {
         cases.len()
     );
     for case in &cases {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = crate::common::scratch::tempdir();
         let dir = tmp.path().join("project");
         copy_tree(&case.input, &dir, Files::Copy, &[".keep"]);
         let before = snapshot(&dir);
@@ -187,7 +187,7 @@ fn bad_input_exits_2_with_a_hint_and_touches_nothing() {
 /// files: penv must refuse them by size, before reading them.
 #[test]
 fn huge_files_are_refused_by_size() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let dir = &tmp.path().join("project");
     std::fs::create_dir(dir).unwrap();
     let fake = fake_cpython_3_12();
@@ -235,7 +235,7 @@ fn huge_files_are_refused_by_size() {
 #[test]
 fn unreadable_files_are_errors_with_a_hint() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let world = std::fs::Permissions::from_mode(0o777);
     let dir = &tmp.path().join("project");
     std::fs::create_dir(dir).unwrap();

@@ -57,7 +57,7 @@ fn line_of<'a>(listing: &'a str, path: &Path) -> &'a str {
 #[test]
 fn python_list_shows_absolute_paths_and_marks_what_penv_cannot_use() {
     let python = require_python!();
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::common::scratch::tempdir();
     let root = tmp.path().canonicalize().unwrap();
     let good = fake_312(&root);
     let old = fake_python(&root.join("old36/bin"), "python3.6", "cpython", "3.6.15");

@@ -5,6 +5,7 @@
 
 pub mod interpreters;
 pub mod output;
+pub mod scratch;
 pub mod uv;
 
 use std::path::{Path, PathBuf};
@@ -91,13 +92,13 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Self {
-        let tmp = tempfile::tempdir().expect("temp dir");
+        let tmp = scratch::tempdir();
         let root = tmp.path().canonicalize().unwrap();
         let project = root.join("project");
         let home = root.join("home");
         // One cache per test binary: the pip seed is prepared once, not per
         // test (it is built atomically, so parallel tests share it safely).
-        let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("penv-test-cache");
+        let cache = scratch::shared_cache();
         let wheels = root.join("wheels");
         for d in [&project, &home, &cache, &wheels] {
             std::fs::create_dir_all(d).unwrap();
