@@ -44,11 +44,18 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
             entry("uv.lock", true, "installed as `uv sync --frozen` would, hash-checked; `--locked` refuses it when `pyproject.toml` has moved away from it", false)
         });
     }
-    for (name, tool) in [
-        ("poetry.lock", "Poetry"),
-        ("pdm.lock", "PDM"),
-        ("Pipfile.lock", "Pipenv"),
-    ] {
+    if exists("poetry.lock") {
+        out.push(if exists(crate::lock::LOCK_FILE_NAME) {
+            entry("poetry.lock", false, "not read: `pylock.toml` comes first (delete it to install from `poetry.lock`)", true)
+        } else if exists("uv.lock") {
+            entry("poetry.lock", false, "not read: `uv.lock` comes first", true)
+        } else if !pyproject_is_project_file {
+            entry("poetry.lock", false, "not read: `penv.toml`'s requirements are the project's, not what Poetry locked", true)
+        } else {
+            entry("poetry.lock", true, "installed as `poetry install` would, each file by name and version from the index, hash-checked; `--locked` refuses it when its `content-hash` is not `pyproject.toml`'s", false)
+        });
+    }
+    for (name, tool) in [("pdm.lock", "PDM"), ("Pipfile.lock", "Pipenv")] {
         if exists(name) {
             out.push(entry(
                 name,

@@ -85,6 +85,9 @@ pub(super) fn merge(
         .package
         .or(tables.tool_uv.package)
         .unwrap_or(is_pyproject && tables.build_system);
+    project
+        .declared_dependencies
+        .clone_from(&tables.dependencies);
     project.requirements = if !config.requirements.is_empty() || !is_pyproject {
         config.requirements.clone()
     } else if project.package {

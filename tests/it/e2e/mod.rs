@@ -32,6 +32,7 @@ mod package_store;
 mod pip_index;
 mod pip_seed;
 mod poetry;
+mod poetry_lock;
 mod pyproject;
 mod relocate;
 mod rough_edges;
