@@ -204,3 +204,43 @@ fn a_poetry_lock_without_the_package_a_dependency_names_is_an_error_at_the_lock(
     assert_stderr_says(&out, "poetry.lock");
     assert_stderr_says(&out, "`beta`");
 }
+
+#[test]
+fn add_and_remove_refuse_a_project_whose_env_comes_from_poetry_lock() {
+    let python = require_python!();
+    let sb = poetry_project(python);
+    // The project's requirements are in `[tool.poetry.dependencies]`:
+    // refused whatever the lock, for a `[project]` table penv wrote would
+    // hide them.
+    let out = sb.run(&["add", "gamma>=1"]);
+    assert_code(&out, 2);
+    assert_stderr_says(
+        &out,
+        "`[tool.poetry.dependencies]` holds these requirements",
+    );
+    assert_stderr_says(&out, "run `poetry add 'gamma>=1'`");
+    let out = sb.run(&["remove", "--group", "dev", "tester"]);
+    assert_code(&out, 2);
+    assert_stderr_says(&out, "`[tool.poetry.group.dev]`");
+    assert_stderr_says(&out, "run `poetry remove --group dev tester`");
+    // A group of its own (`[dependency-groups]`) is penv's to edit, but
+    // the env comes from `poetry.lock`: refused, naming Poetry's command.
+    let pyproject = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    sb.write(
+        "pyproject.toml",
+        &format!(
+            "{pyproject}
+[dependency-groups]
+lint = []
+"
+        ),
+    );
+    let before = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    let out = sb.run(&["add", "--group", "lint", "gamma"]);
+    assert_code(&out, 2);
+    assert_stderr_says(&out, "locked in `poetry.lock`, which penv does not write");
+    assert_stderr_says(&out, "run `poetry add --group lint gamma`");
+    let after = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    assert_eq!(before, after, "the project file is as it was");
+    assert!(!sb.env().exists(), "nothing built");
+}
