@@ -14,6 +14,7 @@ mod markers;
 pub(crate) mod model;
 pub(crate) mod parts;
 pub(crate) mod poetry;
+mod pyjson;
 pub(crate) mod report;
 mod roots;
 pub(crate) mod select;

@@ -11,13 +11,13 @@
 //! `[dependency-groups]` matches, as Poetry accepts it.
 //!
 //! Invariant: the bytes hashed are exactly the ones Python's `json.dumps`
-//! writes (`", "` and `": "` separators, keys sorted by code point, every
-//! character outside ASCII's printable range escaped as `\uXXXX`), so a
-//! test checks the hash against a real project's lock.
+//! writes (`lock::pyjson`), so a test checks the hash against a real
+//! project's lock.
 
-use std::fmt::Write as _;
-
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+
+use crate::lock::pyjson::{dumps, from_toml};
 
 const LEGACY_KEYS: [&str; 4] = ["dependencies", "source", "extras", "dev-dependencies"];
 const RELEVANT_KEYS: [&str; 5] = [
@@ -65,13 +65,15 @@ pub(crate) fn content_hash(pyproject: &toml_edit::Document<String>, with_groups:
     let project = table(pyproject.get("project"));
     let groups = table(pyproject.get("dependency-groups"))
         .filter(|g| with_groups && !g.is_empty())
-        .map(|_| &pyproject["dependency-groups"]);
+        .map(|_| from_toml(&pyproject["dependency-groups"]));
     let poetry = table(pyproject.get("tool")).and_then(|t| table(t.get("poetry")));
-    let project_part: Vec<(&str, &toml_edit::Item)> = PROJECT_KEYS
-        .iter()
-        .filter_map(|key| Some((*key, project?.get(key)?)))
-        .collect();
-    let mut poetry_part: Vec<(&str, Option<&toml_edit::Item>)> = Vec::new();
+    let mut project_part = Map::new();
+    for key in PROJECT_KEYS {
+        if let Some(item) = project.and_then(|p| p.get(key)) {
+            project_part.insert(key.to_owned(), from_toml(item));
+        }
+    }
+    let mut poetry_part = Map::new();
     for key in RELEVANT_KEYS {
         let data = poetry.and_then(|p| p.get(key));
         if data.is_none()
@@ -79,159 +81,29 @@ pub(crate) fn content_hash(pyproject: &toml_edit::Document<String>, with_groups:
         {
             continue;
         }
-        poetry_part.push((key, data));
+        poetry_part.insert(key.to_owned(), data.map_or(Value::Null, from_toml));
     }
-    let mut out = String::new();
-    if project_part.is_empty() && groups.is_none() {
-        object(&mut out, poetry_part);
+    let mut relevant = Map::new();
+    if !project_part.is_empty() {
+        relevant.insert("project".to_owned(), Value::Object(project_part));
+    }
+    if let Some(groups) = groups {
+        relevant.insert("dependency-groups".to_owned(), groups);
+    }
+    let relevant = if relevant.is_empty() {
+        // Poetry's backward compatibility: `[tool.poetry]`'s keys at the top.
+        poetry_part
     } else {
-        // Sorted: `dependency-groups` < `project` < `tool`.
-        out.push('{');
-        let mut first = true;
-        let mut sep = |out: &mut String| {
-            if !first {
-                out.push_str(", ");
-            }
-            first = false;
-        };
-        if let Some(groups) = groups {
-            sep(&mut out);
-            out.push_str("\"dependency-groups\": ");
-            item(&mut out, groups);
-        }
-        if !project_part.is_empty() {
-            sep(&mut out);
-            out.push_str("\"project\": ");
-            object(
-                &mut out,
-                project_part
-                    .into_iter()
-                    .map(|(k, v)| (k, Some(v)))
-                    .collect(),
-            );
-        }
-        sep(&mut out);
-        out.push_str("\"tool\": {\"poetry\": ");
-        object(&mut out, poetry_part);
-        out.push_str("}}");
-    }
-    hex::encode(Sha256::digest(out.as_bytes()))
+        let mut tool = Map::new();
+        tool.insert("poetry".to_owned(), Value::Object(poetry_part));
+        relevant.insert("tool".to_owned(), Value::Object(tool));
+        relevant
+    };
+    hex::encode(Sha256::digest(dumps(&Value::Object(relevant)).as_bytes()))
 }
 
 fn table(item: Option<&toml_edit::Item>) -> Option<&dyn toml_edit::TableLike> {
     item.and_then(toml_edit::Item::as_table_like)
-}
-
-/// A JSON object of `entries` (`None`: `null`), keys sorted.
-fn object(out: &mut String, mut entries: Vec<(&str, Option<&toml_edit::Item>)>) {
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    out.push('{');
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        string(out, key);
-        out.push_str(": ");
-        match value {
-            Some(v) => item(out, v),
-            None => out.push_str("null"),
-        }
-    }
-    out.push('}');
-}
-
-fn item(out: &mut String, item: &toml_edit::Item) {
-    match item {
-        toml_edit::Item::Value(v) => value(out, v),
-        toml_edit::Item::Table(t) => table_like(out, t),
-        toml_edit::Item::ArrayOfTables(a) => {
-            out.push('[');
-            for (i, t) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                table_like(out, t);
-            }
-            out.push(']');
-        }
-        toml_edit::Item::None => out.push_str("null"),
-    }
-}
-
-fn table_like(out: &mut String, table: &dyn toml_edit::TableLike) {
-    let mut entries: Vec<(&str, &toml_edit::Item)> = table.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    out.push('{');
-    for (i, (key, v)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        string(out, key);
-        out.push_str(": ");
-        item(out, v);
-    }
-    out.push('}');
-}
-
-fn value(out: &mut String, v: &toml_edit::Value) {
-    match v {
-        toml_edit::Value::String(s) => string(out, s.value()),
-        toml_edit::Value::Integer(i) => {
-            let _ = write!(out, "{}", i.value());
-        }
-        toml_edit::Value::Float(f) => float(out, *f.value()),
-        toml_edit::Value::Boolean(b) => out.push_str(if *b.value() { "true" } else { "false" }),
-        // Python's json cannot write a datetime (Poetry fails): its text.
-        toml_edit::Value::Datetime(d) => string(out, &d.value().to_string()),
-        toml_edit::Value::Array(a) => {
-            out.push('[');
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                value(out, v);
-            }
-            out.push(']');
-        }
-        toml_edit::Value::InlineTable(t) => table_like(out, t),
-    }
-}
-
-/// A float as Python's `repr` writes one (`1.0`, `1e+20`, `Infinity`).
-fn float(out: &mut String, f: f64) {
-    if f.is_nan() {
-        out.push_str("NaN");
-    } else if f.is_infinite() {
-        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
-    } else if f.fract() == 0.0 && f.abs() < 1e16 {
-        let _ = write!(out, "{f:.1}");
-    } else {
-        let _ = write!(out, "{f}");
-    }
-}
-
-/// A JSON string as Python's `json.dumps` (`ensure_ascii=True`) writes it.
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -286,17 +158,6 @@ requires = ["poetry-core>=1.0.0"]
         assert_eq!(hash(&reformatted), hash(RICH));
         let changed = RICH.replace("^2.13.0", "^2.14.0");
         assert_ne!(hash(&changed), hash(RICH));
-    }
-
-    #[test]
-    fn python_json_spelling() {
-        let mut out = String::new();
-        string(&mut out, "a\"b\\c\n\u{7f}é😀");
-        assert_eq!(out, r#""a\"b\\c\n\u007f\u00e9\ud83d\ude00""#);
-        let mut out = String::new();
-        float(&mut out, 1.0);
-        float(&mut out, 2.5);
-        assert_eq!(out, "1.02.5");
     }
 
     #[test]
