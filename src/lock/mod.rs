@@ -13,6 +13,7 @@ pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;
 pub(crate) mod parts;
+pub(crate) mod pdm;
 pub(crate) mod poetry;
 mod pyjson;
 pub(crate) mod report;
@@ -120,12 +121,14 @@ impl LockError {
 pub(crate) const LOCK_FILE_NAME: &str = "pylock.toml";
 
 /// The command that writes the lock at `path`: the other tool's for its
-/// own lock (`uv lock`, `poetry lock`), else `penv lock`.
+/// own lock (`uv lock`, `poetry lock`, `pdm lock`), else `penv lock`.
 pub(crate) fn relock_command(path: &std::path::Path) -> &'static str {
     if path.ends_with(uv::UV_LOCK_FILE_NAME) {
         "uv lock"
     } else if path.ends_with(poetry::POETRY_LOCK_FILE_NAME) {
         "poetry lock"
+    } else if path.ends_with(pdm::PDM_LOCK_FILE_NAME) {
+        "pdm lock"
     } else {
         "penv lock"
     }

@@ -55,15 +55,24 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
             entry("poetry.lock", true, "installed as `poetry install` would, each file by name and version from the index, hash-checked; `--locked` refuses it when its `content-hash` is not `pyproject.toml`'s", false)
         });
     }
-    for (name, tool) in [("pdm.lock", "PDM"), ("Pipfile.lock", "Pipenv")] {
-        if exists(name) {
-            out.push(entry(
-                name,
-                false,
-                &format!("not read: penv resolves the project's requirements with pip, so versions may differ from what {tool} locked"),
-                true,
-            ));
-        }
+    if exists("pdm.lock") {
+        out.push(if exists(crate::lock::LOCK_FILE_NAME) {
+            entry("pdm.lock", false, "not read: `pylock.toml` comes first (delete it to install from `pdm.lock`)", true)
+        } else if exists("uv.lock") || exists("poetry.lock") {
+            entry("pdm.lock", false, "not read: `uv.lock` or `poetry.lock` comes first", true)
+        } else if !pyproject_is_project_file {
+            entry("pdm.lock", false, "not read: `penv.toml`'s requirements are the project's, not what PDM locked", true)
+        } else {
+            entry("pdm.lock", true, "installed as `pdm sync` would, hash-checked; `--locked` refuses it when its `content_hash` is not `pyproject.toml`'s", false)
+        });
+    }
+    if exists("Pipfile.lock") {
+        out.push(entry(
+            "Pipfile.lock",
+            false,
+            "not read: penv resolves the project's requirements with pip, so versions may differ from what Pipenv locked",
+            true,
+        ));
     }
     if exists("Pipfile") {
         out.push(entry(

@@ -79,7 +79,7 @@ pub(crate) enum Parsed {
     Pylock(PyLock),
     /// `uv.lock`, and its text (for locations).
     Uv(Box<UvLock>, String),
-    /// `poetry.lock`, and its text (for locations).
+    /// `poetry.lock` (or `pdm.lock`, read into its shape), and its text.
     Poetry(Box<PoetryLock>, String),
 }
 
@@ -108,14 +108,18 @@ impl ReadLock {
         }
     }
 
-    /// Reads the `uv.lock` or `poetry.lock` at `path`; `None` when there is none.
+    /// Reads the `uv.lock`, `poetry.lock` or `pdm.lock` at `path`; `None`
+    /// when there is none.
     pub(crate) fn read_foreign(path: &Path) -> Result<Option<Self>, SpecError> {
         let Some(text) = crate::text_file::read_optional(path, crate::lock::LOCK_FILE)
             .map_err(|e| SpecError::Lock(e.into()))?
         else {
             return Ok(None);
         };
-        let lock = if path.ends_with(crate::lock::poetry::POETRY_LOCK_FILE_NAME) {
+        let lock = if path.ends_with(crate::lock::pdm::PDM_LOCK_FILE_NAME) {
+            let (lock, _) = crate::lock::pdm::parse(&text, path).map_err(SpecError::Lock)?;
+            Parsed::Poetry(Box::new(lock), text.clone())
+        } else if path.ends_with(crate::lock::poetry::POETRY_LOCK_FILE_NAME) {
             let lock = crate::lock::poetry::parse(&text, path).map_err(SpecError::Lock)?;
             Parsed::Poetry(Box::new(lock), text.clone())
         } else {
@@ -131,7 +135,7 @@ impl ReadLock {
 }
 
 /// Another tool's lock, read when there is no `pylock.toml`: uv's
-/// `uv.lock`, else Poetry's `poetry.lock`, beside the project file when
+/// `uv.lock`, else Poetry's `poetry.lock`, else PDM's `pdm.lock`, beside the project file when
 /// that is a `pyproject.toml` (with a `penv.toml`, its requirements are
 /// the project's, not what another tool locked). The one rule of which
 /// lock an env comes from: sync, `--check`, `status` and `doctor` ask it.
@@ -143,6 +147,7 @@ pub(crate) fn foreign_lock_path(project: &Project) -> Option<std::path::PathBuf>
     [
         crate::lock::uv::UV_LOCK_FILE_NAME,
         crate::lock::poetry::POETRY_LOCK_FILE_NAME,
+        crate::lock::pdm::PDM_LOCK_FILE_NAME,
     ]
     .into_iter()
     .map(|name| dir.join(name))
@@ -228,14 +233,23 @@ impl Spec {
                     extras: &project.extras,
                     groups,
                 };
-                let own = project.package.then(|| project_name(project)).flatten();
+                let name = project_name(project);
+                let own = crate::lock::poetry::walk::Own {
+                    name: name.as_deref(),
+                    installed: project.package,
+                };
                 converted = crate::lock::poetry::for_interpreter(
                     poetry,
+                    if lock.path.ends_with(crate::lock::pdm::PDM_LOCK_FILE_NAME) {
+                        "pdm"
+                    } else {
+                        "poetry"
+                    },
                     text,
                     &lock.path,
                     markers,
                     &declared,
-                    own.as_deref(),
+                    own,
                     &project.default_groups,
                 )
                 .map_err(SpecError::Lock)?;

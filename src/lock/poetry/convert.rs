@@ -39,14 +39,14 @@ pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Pa
             out.index = Some(source_url.unwrap_or_else(|| PYPI.to_owned()));
             for file in files {
                 let artifact = Artifact {
-                    name: Some(file.file.clone()),
-                    url: None,
+                    name: file.file.clone().filter(|_| file.url.is_none()),
+                    url: file.url.clone(),
                     path: None,
                     upload_time: None,
                     size: None,
                     hashes: hashes(&file.hash)?,
                 };
-                if file.file.ends_with(".whl") {
+                if artifact.file_name().is_some_and(|n| n.ends_with(".whl")) {
                     out.wheels.push(artifact);
                 } else if out.sdist.is_none() {
                     out.sdist = Some(artifact);

@@ -10,7 +10,7 @@
 mod convert;
 pub(crate) mod fresh;
 pub(crate) mod model;
-mod walk;
+pub(crate) mod walk;
 
 use std::path::Path;
 
@@ -41,7 +41,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError
             format!("invalid TOML: {}", e.message().trim_end()),
         )
     })?;
-    let lock: PoetryLock = toml_edit::de::from_document(doc).map_err(|e| {
+    let mut lock: PoetryLock = toml_edit::de::from_document(doc).map_err(|e| {
         error(
             path,
             text,
@@ -63,29 +63,39 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError
             ),
         ));
     }
+    for (at, package) in lock.package.iter_mut().enumerate() {
+        package.at = at;
+    }
     Ok(lock)
 }
 
-/// What the `poetry.lock` at `path` (its `text`, parsed as `lock`)
-/// installs for an interpreter with `markers`, from the project's
-/// requirements `declared` (the project itself, `own`, installed last),
+/// What the `poetry.lock` (or `pdm.lock`, written by `tool`) at `path`
+/// (its `text`, parsed as `lock`) installs for an interpreter with `markers`, from the project's
+/// requirements `declared` (the project itself, `own`, installed last
+/// when it is installed),
 /// as a checked PEP 751 lock whose default groups are `default_groups`.
 pub(crate) fn for_interpreter(
     lock: &PoetryLock,
+    tool: &str,
     text: &str,
     path: &Path,
     markers: &Markers,
     declared: &Declared<'_>,
-    own: Option<&str>,
+    own: walk::Own<'_>,
     default_groups: &[String],
 ) -> Result<PyLock, LockFileError> {
     let lock_dir = path.parent().unwrap_or(Path::new(""));
     let env = crate::lock::select::marker_environment(markers)
         .map_err(|e| error(path, text, 0..0, e.to_string()))?;
-    let (pylock, from) = walk::walk(lock, declared, own, &env, default_groups)
+    let (pylock, from) = walk::walk(lock, tool, declared, own, &env, default_groups)
         .map_err(|message| error(path, text, 0..0, message))?;
     crate::lock::check::check_by_name(&pylock, lock_dir).map_err(|problem| {
-        let at = problem.index.and_then(|i| from.get(i)).copied().flatten();
+        let at = problem
+            .index
+            .and_then(|i| from.get(i))
+            .copied()
+            .flatten()
+            .map(|i| lock.package[i].at);
         error(
             path,
             text,

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-/// A whole `poetry.lock`.
+/// A whole `poetry.lock` (or a `pdm.lock`, read into the same shape by
+/// `lock::pdm`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct PoetryLock {
@@ -39,6 +40,10 @@ pub(crate) struct Metadata {
     /// Each package's files, by name (lock versions before 2.0).
     #[serde(default)]
     pub(crate) files: BTreeMap<String, Vec<File>>,
+    /// The groups and extras the lock covers, when it says (PDM's
+    /// `[metadata] groups`, `default` for the project's dependencies).
+    #[serde(skip)]
+    pub(crate) locked_groups: Option<Vec<String>>,
 }
 
 /// One `[[package]]`.
@@ -66,6 +71,9 @@ pub(crate) struct PoetryPackage {
     /// `directory`), or which index (`legacy`).
     #[serde(default)]
     pub(crate) source: Option<Source>,
+    /// Which `[[package]]` of the lock's text it is (for errors).
+    #[serde(skip)]
+    pub(crate) at: usize,
 }
 
 /// `[package.source]`.
@@ -89,11 +97,16 @@ pub(crate) struct Source {
     pub(crate) subdirectory: Option<String>,
 }
 
-/// A file: `{file = "x-1.0-py3-none-any.whl", hash = "sha256:…"}`.
+/// A file: `{file = "x-1.0-py3-none-any.whl", hash = "sha256:…"}` (PDM's
+/// `static_urls` locks: `{url = "https://…/x-1.0.tar.gz", hash = …}`).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct File {
     /// The file name (no URL: Poetry finds it on the index by name).
-    pub(crate) file: String,
+    #[serde(default)]
+    pub(crate) file: Option<String>,
+    /// Where it is, when the lock says.
+    #[serde(default)]
+    pub(crate) url: Option<String>,
     /// `algorithm:hex`.
     pub(crate) hash: String,
 }

@@ -11,7 +11,10 @@
 //!
 //! Invariant: never guesses an edge: one that names no locked package, or
 //! several that neither its version nor the interpreter tells apart, is
-//! an error naming it.
+//! an error naming it — for the project's own dependencies and its default
+//! groups; an extra or another group the lock does not cover (PDM locks
+//! only the groups asked for) is left out of the result, so asking for it
+//! is an error then.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -35,13 +38,15 @@ struct Edge {
     specifier: Option<String>,
 }
 
-/// The PEP 751 lock of what `lock` installs for an interpreter with
-/// `env`, every group and extra of the project marked, and the index in
-/// `lock.package` of each entry (`None`: the project itself, `own`, last).
+/// The PEP 751 lock of what `lock` (written by `tool`) installs for an
+/// interpreter with `env`, every group and extra of the project marked,
+/// and the index in `lock.package` of each entry (`None`: the project
+/// itself, `own`, last).
 pub(crate) fn walk(
     lock: &PoetryLock,
+    tool: &str,
     declared: &Declared<'_>,
-    own: Option<&str>,
+    own: Own<'_>,
     env: &MarkerEnvironment,
     default_groups: &[String],
 ) -> Result<(PyLock, Vec<Option<usize>>), String> {
@@ -52,33 +57,40 @@ pub(crate) fn walk(
     for (group, reqs) in &declared.groups {
         roots.push((Root::Group(normalize_name(group)), reqs));
     }
+    let defaults: BTreeSet<String> = default_groups.iter().map(|g| normalize_name(g)).collect();
+    let locked = lock
+        .metadata
+        .locked_groups
+        .as_ref()
+        .map(|g| g.iter().map(|g| normalize_name(g)).collect::<BTreeSet<_>>());
     let mut reached: BTreeMap<usize, BTreeSet<Root>> = BTreeMap::new();
+    let mut left_out = BTreeSet::new();
     for (which, reqs) in &roots {
-        let mut stack = Vec::new();
-        for req in *reqs {
-            if let Some(edge) = root_edge(req, env)? {
-                stack.push(follow(lock, &edge, env)?);
-            }
+        let name = match which {
+            Root::Base => None,
+            Root::Extra(name) | Root::Group(name) => Some(name),
+        };
+        // What the lock does not cover (a `pdm.lock`'s `groups` say
+        // which) cannot be installed from it: left out, and asking for it
+        // is `select`'s error; a default group never is.
+        let required = name.is_none_or(|n| defaults.contains(n) && matches!(which, Root::Group(_)));
+        if let (Some(name), Some(locked)) = (name, &locked)
+            && !locked.contains(name)
+            && !required
+        {
+            left_out.insert(which.clone());
+            continue;
         }
-        let mut seen: BTreeSet<(usize, Option<String>)> = BTreeSet::new();
-        while let Some((index, extras)) = stack.pop() {
-            let node = &lock.package[index];
-            let mut next = Vec::new();
-            if seen.insert((index, None)) {
-                next.extend(edges(node, None, env)?);
-            }
-            for extra in extras {
-                let extra = normalize_name(&extra);
-                if seen.insert((index, Some(extra.clone()))) {
-                    next.extend(edges(node, Some(&extra), env)?);
+        match walk_root(lock, reqs, declared, own.name, env) {
+            Ok(seen) => {
+                for index in seen {
+                    reached.entry(index).or_default().insert(which.clone());
                 }
             }
-            for edge in next {
-                stack.push(follow(lock, &edge, env)?);
+            Err(_) if !required => {
+                left_out.insert(which.clone());
             }
-        }
-        for (index, _) in seen {
-            reached.entry(index).or_default().insert(which.clone());
+            Err(why) => return Err(why),
         }
     }
     let mut packages = Vec::new();
@@ -89,12 +101,22 @@ pub(crate) fn walk(
         packages.push(entry);
         from.push(Some(index));
     }
-    if let Some(name) = own {
+    if let Some(name) = own.name.filter(|_| own.installed) {
         packages.push(super::convert::own_project(name));
         from.push(None);
     }
-    let extras: BTreeSet<String> = declared.extras.keys().map(|e| normalize_name(e)).collect();
-    let groups: BTreeSet<String> = declared.groups.keys().map(|g| normalize_name(g)).collect();
+    let extras: BTreeSet<String> = declared
+        .extras
+        .keys()
+        .map(|e| normalize_name(e))
+        .filter(|e| !left_out.contains(&Root::Extra(e.clone())))
+        .collect();
+    let groups: BTreeSet<String> = declared
+        .groups
+        .keys()
+        .map(|g| normalize_name(g))
+        .filter(|g| !left_out.contains(&Root::Group(g.clone())))
+        .collect();
     let default_groups = default_groups
         .iter()
         .map(|g| normalize_name(g))
@@ -114,12 +136,90 @@ pub(crate) fn walk(
             extras: extras.into_iter().collect(),
             dependency_groups: groups.into_iter().collect(),
             default_groups,
-            created_by: "poetry".to_owned(),
+            created_by: tool.to_owned(),
             packages,
             tool: BTreeMap::new(),
         },
         from,
     ))
+}
+
+/// The lock's packages one set of roots reaches (by index).
+fn walk_root(
+    lock: &PoetryLock,
+    reqs: &[String],
+    declared: &Declared<'_>,
+    own: Option<&str>,
+    env: &MarkerEnvironment,
+) -> Result<BTreeSet<usize>, String> {
+    let mut stack = Vec::new();
+    for edge in root_edges(reqs, declared, own, env)? {
+        stack.push(follow(lock, &edge, env)?);
+    }
+    let mut seen: BTreeSet<(usize, Option<String>)> = BTreeSet::new();
+    while let Some((index, extras)) = stack.pop() {
+        let node = &lock.package[index];
+        let mut next = Vec::new();
+        if seen.insert((index, None)) {
+            next.extend(edges(node, None, env)?);
+        }
+        for extra in extras {
+            let extra = normalize_name(&extra);
+            if seen.insert((index, Some(extra.clone()))) {
+                next.extend(edges(node, Some(&extra), env)?);
+            }
+        }
+        for edge in next {
+            stack.push(follow(lock, &edge, env)?);
+        }
+    }
+    Ok(seen.into_iter().map(|(index, _)| index).collect())
+}
+
+/// The project itself, which the lock does not list: its name (a group's
+/// `"demo[test]"` means its extra `test`), and whether it is installed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Own<'a> {
+    /// As `[project]` or `[tool.poetry]` names it.
+    pub(crate) name: Option<&'a str>,
+    /// Installed editable after the lock's packages.
+    pub(crate) installed: bool,
+}
+
+/// The edges of the project's requirements `reqs` that hold here; one
+/// naming the project itself (`"demo[test]"`, as PEP 735 groups and PDM
+/// write) stands for its extras' requirements.
+fn root_edges(
+    reqs: &[String],
+    declared: &Declared<'_>,
+    own: Option<&str>,
+    env: &MarkerEnvironment,
+) -> Result<Vec<Edge>, String> {
+    let own = own.map(normalize_name);
+    let mut todo: Vec<String> = reqs.to_vec();
+    let mut expanded = BTreeSet::new();
+    let mut out = Vec::new();
+    while let Some(req) = todo.pop() {
+        let Some(edge) = root_edge(&req, env)? else {
+            continue;
+        };
+        if own.as_deref() != Some(normalize_name(&edge.name).as_str()) {
+            out.push(edge);
+            continue;
+        }
+        for extra in edge.extras.iter().map(|e| normalize_name(e)) {
+            if expanded.insert(extra.clone()) {
+                todo.extend(
+                    declared
+                        .extras
+                        .iter()
+                        .filter(|(name, _)| normalize_name(name) == extra)
+                        .flat_map(|(_, reqs)| reqs.iter().cloned()),
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A requirement of the project (PEP 508, checked when it was loaded) as
@@ -165,6 +265,8 @@ fn edges(
         .filter(|(name, _)| normalize_name(name) == extra)
         .flat_map(|(_, entries)| entries);
     let extras = [extra.to_owned()];
+    let names_extra: Vec<pep508_rs::ExtraName> =
+        pep508_rs::ExtraName::from_str(extra).into_iter().collect();
     let mut out = Vec::new();
     for entry in entries {
         // `"pytest (>=6)"`, `"coverage[toml] (>=5.0.2)"`, `"x ; marker"`:
@@ -176,10 +278,6 @@ fn edges(
                 crate::lock::fields::shown(entry)
             )
         })?;
-        let names_extra: Vec<pep508_rs::ExtraName> = extras
-            .iter()
-            .filter_map(|e| pep508_rs::ExtraName::from_str(e).ok())
-            .collect();
         if !req.marker.evaluate(env, &names_extra) {
             continue;
         }
@@ -200,7 +298,10 @@ fn edges(
             None => out.push(Edge {
                 name,
                 extras: wanted,
-                specifier: None,
+                specifier: match &req.version_or_url {
+                    Some(pep508_rs::VersionOrUrl::VersionSpecifier(s)) => Some(s.to_string()),
+                    _ => None,
+                },
             }),
         }
     }

@@ -27,6 +27,24 @@ pub(crate) fn foreign_lock_changes(
     else {
         return Ok(None);
     };
+    if path.ends_with(crate::lock::pdm::PDM_LOCK_FILE_NAME) {
+        let (_, recorded) =
+            crate::lock::pdm::parse(&text, &path).map_err(crate::spec::SpecError::Lock)?;
+        let fresh = crate::lock::pdm::fresh::is_fresh(recorded.as_deref(), project.document());
+        let changes = if fresh {
+            vec![]
+        } else {
+            vec![format!(
+                "its `content_hash` is not PDM's hash of `pyproject.toml` now{}",
+                if recorded.is_some() {
+                    " (its dependencies, groups, sources or resolution settings changed since it was locked)"
+                } else {
+                    " (it records none)"
+                }
+            )]
+        };
+        return Ok(Some((path, changes)));
+    }
     if path.ends_with(crate::lock::poetry::POETRY_LOCK_FILE_NAME) {
         let lock =
             crate::lock::poetry::parse(&text, &path).map_err(crate::spec::SpecError::Lock)?;
