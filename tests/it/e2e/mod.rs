@@ -26,6 +26,7 @@ mod lock_parts;
 mod lock_speed;
 mod lock_sync;
 mod odd_paths;
+mod pdm_lock;
 mod oracle;
 mod package_derive;
 mod package_store;
