@@ -240,11 +240,6 @@ impl Spec {
                 };
                 converted = crate::lock::poetry::for_interpreter(
                     poetry,
-                    if lock.path.ends_with(crate::lock::pdm::PDM_LOCK_FILE_NAME) {
-                        "pdm"
-                    } else {
-                        "poetry"
-                    },
                     text,
                     &lock.path,
                     markers,

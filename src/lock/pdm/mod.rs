@@ -20,7 +20,7 @@ use crate::diagnostics::Location;
 use crate::lock::LockFileError;
 use crate::lock::normalize_name;
 use crate::lock::poetry::model::{
-    Constraint, Constraints, File, Metadata, PoetryLock, PoetryPackage, Source,
+    Constraint, Constraints, FileEntry, Metadata, PoetryLock, PoetryPackage, Source,
 };
 
 /// PDM's lock file, beside `pyproject.toml`.
@@ -67,7 +67,7 @@ pub(crate) struct PdmPackage {
     #[serde(default)]
     pub(crate) dependencies: Vec<String>,
     #[serde(default)]
-    pub(crate) files: Vec<File>,
+    pub(crate) files: Vec<FileEntry>,
     /// A local project or archive, relative to the project.
     #[serde(default)]
     pub(crate) path: Option<String>,

@@ -12,16 +12,16 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{File, Metadata, PoetryPackage};
+use super::model::{FileEntry, Metadata, PoetryPackage};
 use crate::lock::model::{Archive, Artifact, Directory, Hashes, Package, Vcs};
 
-/// PyPI's simple index, where a package without a `source` is from.
+/// The index a package without a `source` is from (`https://pypi.org/simple`).
 const PYPI: &str = "https://pypi.org/simple";
 
 /// The entry of `package` (`metadata` holds older locks' files).
 pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Package, String> {
     let mut out = empty(&package.name, Some(package.version.clone()));
-    let files: &[File] = if package.files.is_empty() {
+    let files: &[FileEntry] = if package.files.is_empty() {
         metadata
             .files
             .get(&package.name)
@@ -46,7 +46,11 @@ pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Pa
                     size: None,
                     hashes: hashes(&file.hash)?,
                 };
-                if artifact.file_name().is_some_and(|n| n.ends_with(".whl")) {
+                if artifact.file_name().is_some_and(|n| {
+                    std::path::Path::new(n)
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+                }) {
                     out.wheels.push(artifact);
                 } else if out.sdist.is_none() {
                     out.sdist = Some(artifact);

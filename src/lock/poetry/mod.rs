@@ -69,14 +69,13 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError
     Ok(lock)
 }
 
-/// What the `poetry.lock` (or `pdm.lock`, written by `tool`) at `path`
+/// What the `poetry.lock` (or `pdm.lock`) at `path`
 /// (its `text`, parsed as `lock`) installs for an interpreter with `markers`, from the project's
 /// requirements `declared` (the project itself, `own`, installed last
 /// when it is installed),
 /// as a checked PEP 751 lock whose default groups are `default_groups`.
 pub(crate) fn for_interpreter(
     lock: &PoetryLock,
-    tool: &str,
     text: &str,
     path: &Path,
     markers: &Markers,
@@ -85,6 +84,11 @@ pub(crate) fn for_interpreter(
     default_groups: &[String],
 ) -> Result<PyLock, LockFileError> {
     let lock_dir = path.parent().unwrap_or(Path::new(""));
+    // `poetry`, `pdm`: the tool that wrote it, as the PEP 751 lock's `created-by`.
+    let tool = crate::lock::relock_command(path)
+        .split(' ')
+        .next()
+        .unwrap_or_default();
     let env = crate::lock::select::marker_environment(markers)
         .map_err(|e| error(path, text, 0..0, e.to_string()))?;
     let (pylock, from) = walk::walk(lock, tool, declared, own, &env, default_groups)

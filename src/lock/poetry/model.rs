@@ -39,7 +39,7 @@ pub(crate) struct Metadata {
     pub(crate) content_hash: Option<String>,
     /// Each package's files, by name (lock versions before 2.0).
     #[serde(default)]
-    pub(crate) files: BTreeMap<String, Vec<File>>,
+    pub(crate) files: BTreeMap<String, Vec<FileEntry>>,
     /// The groups and extras the lock covers, when it says (PDM's
     /// `[metadata] groups`, `default` for the project's dependencies).
     #[serde(skip)]
@@ -59,7 +59,7 @@ pub(crate) struct PoetryPackage {
     pub(crate) python_versions: Option<String>,
     /// Its files (lock version 2.0 and later).
     #[serde(default)]
-    pub(crate) files: Vec<File>,
+    pub(crate) files: Vec<FileEntry>,
     /// What it needs, by name.
     #[serde(default)]
     pub(crate) dependencies: BTreeMap<String, Constraints>,
@@ -100,7 +100,7 @@ pub(crate) struct Source {
 /// A file: `{file = "x-1.0-py3-none-any.whl", hash = "sha256:…"}` (PDM's
 /// `static_urls` locks: `{url = "https://…/x-1.0.tar.gz", hash = …}`).
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct File {
+pub(crate) struct FileEntry {
     /// The file name (no URL: Poetry finds it on the index by name).
     #[serde(default)]
     pub(crate) file: Option<String>,

@@ -90,11 +90,9 @@ fn poetry_lock(sb: &Sandbox) -> String {
     for name in ["docsy", "gamma", "speedy", "tester", "unused"] {
         text += &package(sb, name, "1.0", "");
     }
-    text += &format!(
-        "[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.8\"\ncontent-hash = \"{}\"\n",
-        hex::encode(Sha256::digest(POETRY_JSON.as_bytes()))
-    );
-    text
+    text + "[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.8\"\ncontent-hash = \""
+        + &hex::encode(Sha256::digest(POETRY_JSON.as_bytes()))
+        + "\"\n"
 }
 
 /// The modules of the test's packages the env imports, and beta's version.
