@@ -212,6 +212,17 @@ fn read(file: &Path) -> Result<String, Error> {
         .map_err(crate::project::ProjectError::from)?)
 }
 
+/// The other tool's command that adds a requirement to `project`, when
+/// `penv add` would be refused there (`poetry add PKG`): what `init` says
+/// to run next.
+pub(crate) fn foreign_add_command(project: &Project) -> Option<String> {
+    match foreign::refusal(project, "add", &["PKG".to_owned()], None)? {
+        edit::EditError::ForeignLock { command, .. }
+        | edit::EditError::ForeignTable { command, .. } => Some(command),
+        _ => None,
+    }
+}
+
 /// [`foreign::refusal`], as the command's error.
 fn refuse_foreign(project: &Project, verb: &str, request: &Request) -> Result<(), Error> {
     match foreign::refusal(project, verb, &request.packages, request.group.as_deref()) {
