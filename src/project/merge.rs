@@ -84,6 +84,7 @@ pub(super) fn merge(
     project.package = config
         .package
         .or(tables.tool_uv.package)
+        .or(tables.poetry_package_mode.filter(|mode| !mode))
         .unwrap_or(is_pyproject && tables.build_system);
     project
         .declared_dependencies
