@@ -21,11 +21,19 @@ const PYPI: &str = "https://pypi.org/simple";
 /// The entry of `package` (`metadata` holds older locks' files).
 pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Package, String> {
     let mut out = empty(&package.name, Some(package.version.clone()));
+    // Lock 1.1 lists every locked version's files under the name: this
+    // version's are those whose file name says so.
+    let older: Vec<FileEntry>;
     let files: &[FileEntry] = if package.files.is_empty() {
-        metadata
+        older = metadata
             .files
             .get(&package.name)
             .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|f| f.file.as_deref().is_none_or(|n| of_version(n, package)))
+            .cloned()
+            .collect();
+        &older
     } else {
         &package.files
     };
@@ -110,6 +118,24 @@ pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Pa
         }
     }
     Ok(out)
+}
+
+/// Whether the file `name` is of `package`'s name and version (a file
+/// that is neither is kept, for `check` to refuse by name).
+fn of_version(name: &str, package: &PoetryPackage) -> bool {
+    use std::str::FromStr;
+    let (Ok(ours), Ok(version)) = (
+        pep508_rs::PackageName::from_str(&package.name),
+        pep440_rs::Version::from_str(&package.version),
+    ) else {
+        return true;
+    };
+    let kind = if name.to_ascii_lowercase().ends_with(".whl") {
+        crate::lock::filename::Kind::Wheel
+    } else {
+        crate::lock::filename::Kind::Sdist
+    };
+    crate::lock::filename::check(name, kind, &ours, Some(&version)).is_ok()
 }
 
 /// The project itself, which `poetry.lock` does not list: a local

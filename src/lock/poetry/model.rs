@@ -76,9 +76,8 @@ pub(crate) struct PoetryPackage {
     pub(crate) at: usize,
 }
 
-/// `[package.source]`.
+/// `[package.source]` (its keys in snake case: `resolved_reference`).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub(crate) struct Source {
     /// `legacy` (an index), `git`, `url`, `file`, `directory`.
     #[serde(rename = "type")]
