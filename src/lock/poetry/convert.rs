@@ -120,8 +120,9 @@ pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Pa
     Ok(out)
 }
 
-/// Whether the file `name` is of `package`'s name and version (a file
-/// that is neither is kept, for `check` to refuse by name).
+/// Whether the file `name` is not another version's file of `package`
+/// (one that is not a file of its name at all is kept, for `check` to
+/// refuse, naming it).
 fn of_version(name: &str, package: &PoetryPackage) -> bool {
     use std::str::FromStr;
     let (Ok(ours), Ok(version)) = (
@@ -135,7 +136,8 @@ fn of_version(name: &str, package: &PoetryPackage) -> bool {
     } else {
         crate::lock::filename::Kind::Sdist
     };
-    crate::lock::filename::check(name, kind, &ours, Some(&version)).is_ok()
+    let of_name = crate::lock::filename::check(name, kind, &ours, None).is_ok();
+    !of_name || crate::lock::filename::check(name, kind, &ours, Some(&version)).is_ok()
 }
 
 /// The project itself, which `poetry.lock` does not list: a local

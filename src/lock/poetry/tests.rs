@@ -132,3 +132,42 @@ fn a_git_source_and_older_files_are_read() {
         "a pylock.toml's file needs a url or path"
     );
 }
+
+#[test]
+fn a_hostile_file_name_or_hash_is_refused_before_pip() {
+    for (file, hash) in [
+        (
+            "app_lib-1.0-py3-none-any.whl --index-url https://evil.example/simple",
+            "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+        ),
+        (
+            "evil-1.0-py3-none-any.whl",
+            "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+        ),
+        (
+            "app_lib-1.0-py3-none-any.whl",
+            "sha256:33 --trusted-host evil",
+        ),
+    ] {
+        let text = LOCK.replace(
+            r#"{file = "app_lib-1.0-py3-none-any.whl", hash = "sha256:3333333333333333333333333333333333333333333333333333333333333333"}"#,
+            &format!("{{file = {file:?}, hash = {hash:?}}}"),
+        );
+        let lock = parse(&text, Path::new("poetry.lock")).unwrap();
+        let extras = BTreeMap::new();
+        let declared = Declared {
+            dependencies: &["app-lib".to_owned()],
+            extras: &extras,
+            groups: BTreeMap::new(),
+        };
+        let own = walk::Own {
+            name: None,
+            installed: false,
+        };
+        let (pylock, _) = walk::walk(&lock, "poetry", &declared, own, &env(), &[]).unwrap();
+        assert!(
+            crate::lock::check::check_by_name(&pylock, Path::new(".")).is_err(),
+            "{file} {hash}"
+        );
+    }
+}
