@@ -39,6 +39,13 @@ pub(super) fn init(ctx: &Ctx) -> Result<ExitCode, Error> {
         Git::AlreadyIgnored => p.status("git ignores `.venv` already"),
         Git::NotARepo => {}
     }
-    p.status("Next: `penv sync` builds `.venv`; `penv add PKG` adds a requirement");
+    // In a project Poetry, PDM or uv manage, their `add` edits and locks.
+    let add = crate::plan::find_project()
+        .ok()
+        .and_then(|project| crate::ops::edit::foreign_add_command(&project))
+        .unwrap_or_else(|| "penv add PKG".to_owned());
+    p.status(&format!(
+        "Next: `penv sync` builds `.venv`; `{add}` adds a requirement"
+    ));
     Ok(ExitCode::SUCCESS)
 }

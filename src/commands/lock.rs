@@ -68,12 +68,14 @@ pub(super) fn lock(ctx: &Ctx, args: &LockArgs) -> Result<ExitCode, Error> {
     } else {
         format!("`{}` is unchanged ({packages})", display_path(&locked.path))
     });
-    // uv's lock is uv's: left as it is, and said to be passed over now.
-    if let Some(uv) = crate::spec::uv_lock_path(&plan.project) {
+    // Another tool's lock is that tool's: left as it is, and said to be
+    // passed over now.
+    if let Some(other) = crate::spec::foreign_lock_path(&plan.project) {
         ctx.printer.status(&format!(
-            "`{}` is left as it is (`uv lock` updates it): `penv sync` installs `{shown}` now, which comes first; delete `{shown}` to install from `{}` again",
-            display_path(&uv),
-            display_path(&uv)
+            "`{}` is left as it is (`{}` updates it): `penv sync` installs `{shown}` now, which comes first; delete `{shown}` to install from `{}` again",
+            display_path(&other),
+            crate::lock::relock_command(&other),
+            display_path(&other)
         ));
     }
     Ok(ExitCode::SUCCESS)

@@ -22,7 +22,12 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         // As every command sees the env: with the groups it was last synced with.
         None => super::plan(ctx, &args.spec)?,
     };
-    let status = plan.readiness();
+    // One verdict with `sync --check` and `doctor`: a stale lock the env
+    // is built from makes it stale.
+    let status = match &args.script {
+        Some(_) => plan.readiness(),
+        None => crate::ops::sync::readiness_with_lock(ctx, &plan)?,
+    };
     let (groups, extras) = plan.groups_and_extras();
     let chosen = &plan.selection().groups;
     let stashed = stash::list(&plan.paths);

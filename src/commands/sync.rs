@@ -39,13 +39,15 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
                 ctx.printer.status(&format!("  - {change}"));
             }
             // `--locked` refuses a stale lock: it is locked by hand first.
-            // penv never writes a `uv.lock`: a plain sync installs it as it is.
-            let uv_lock = path.file_name().is_some_and(|n| n == "uv.lock");
-            ctx.printer.status(&if uv_lock {
+            // penv never writes another tool's lock: a plain sync installs
+            // it as it is.
+            ctx.printer.status(&if crate::lock::is_foreign(&path) {
+                let file = path.file_name().unwrap_or_default().to_string_lossy();
                 format!(
-                    "`{}` installs it as it is (penv does not write `uv.lock`): run `uv lock` to \
+                    "`{}` installs it as it is (penv does not write `{file}`): run `{}` to \
                      update it, or `penv lock` to lock with penv (`pylock.toml` then comes first).",
-                    plan.sync_command()
+                    plan.sync_command(),
+                    crate::lock::relock_command(&path)
                 )
             } else if lock == LockUse::Locked {
                 format!(

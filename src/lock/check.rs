@@ -109,6 +109,18 @@ fn under(key: &str, index: Option<usize>, (keys, why): Found) -> Found {
 
 /// Checks every entry of `lock` (its relative paths are `lock_dir`'s).
 pub(crate) fn check(lock: &PyLock, lock_dir: &Path) -> Result<(), Problem> {
+    check_with(lock, lock_dir, false)
+}
+
+/// [`check`], where a file of a package with an `index` may name itself
+/// (`name`) with neither `url` nor `path`: a lock Poetry wrote, whose
+/// files pip finds on the index by name and version and checks by hash.
+/// PEP 751 wants one of them, so a `pylock.toml` never gets this.
+pub(crate) fn check_by_name(lock: &PyLock, lock_dir: &Path) -> Result<(), Problem> {
+    check_with(lock, lock_dir, true)
+}
+
+fn check_with(lock: &PyLock, lock_dir: &Path, by_name: bool) -> Result<(), Problem> {
     if let Some(specifier) = &lock.requires_python
         && let Err(why) = fields::specifiers(specifier)
     {
@@ -120,17 +132,19 @@ pub(crate) fn check(lock: &PyLock, lock_dir: &Path) -> Result<(), Problem> {
         });
     }
     for (index, package) in lock.packages.iter().enumerate() {
-        package_problem(package, lock_dir).map_err(|(keys, why)| Problem {
-            index: Some(index),
-            name: package.name.clone(),
-            keys,
-            why,
-        })?;
+        package_problem(package, lock_dir, by_name && package.index.is_some()).map_err(
+            |(keys, why)| Problem {
+                index: Some(index),
+                name: package.name.clone(),
+                keys,
+                why,
+            },
+        )?;
     }
     Ok(())
 }
 
-fn package_problem(package: &Package, lock_dir: &Path) -> Result<(), Found> {
+fn package_problem(package: &Package, lock_dir: &Path, by_name: bool) -> Result<(), Found> {
     let name = fields::name(&package.name).map_err(|why| at(&["name"], why))?;
     let version = package
         .version
@@ -170,10 +184,12 @@ fn package_problem(package: &Package, lock_dir: &Path) -> Result<(), Found> {
     }
     let ours = (&name, version.as_ref());
     for (i, wheel) in package.wheels.iter().enumerate() {
-        artifact(wheel, Kind::Wheel, ours, lock_dir).map_err(|f| under("wheels", Some(i), f))?;
+        artifact(wheel, Kind::Wheel, ours, lock_dir, by_name)
+            .map_err(|f| under("wheels", Some(i), f))?;
     }
     if let Some(sdist) = &package.sdist {
-        artifact(sdist, Kind::Sdist, ours, lock_dir).map_err(|f| under("sdist", None, f))?;
+        artifact(sdist, Kind::Sdist, ours, lock_dir, by_name)
+            .map_err(|f| under("sdist", None, f))?;
     }
     if let Some(archive) = &package.archive {
         archive_problem(archive, ours, lock_dir).map_err(|f| under("archive", None, f))?;
@@ -234,8 +250,17 @@ fn hashes(hashes: &super::model::Hashes) -> Result<(), Found> {
     Ok(())
 }
 
-fn artifact(artifact: &Artifact, kind: Kind, ours: Ours<'_>, lock_dir: &Path) -> Result<(), Found> {
-    let names = file_names(artifact.url.as_deref(), artifact.path.as_deref(), lock_dir)?;
+fn artifact(
+    artifact: &Artifact,
+    kind: Kind,
+    ours: Ours<'_>,
+    lock_dir: &Path,
+    by_name: bool,
+) -> Result<(), Found> {
+    let names = match (&artifact.name, &artifact.url, &artifact.path) {
+        (Some(name), None, None) if by_name => vec![("name", name.clone())],
+        _ => file_names(artifact.url.as_deref(), artifact.path.as_deref(), lock_dir)?,
+    };
     if let Some(name) = &artifact.name {
         for (key, file) in &names {
             if file != name {

@@ -29,16 +29,42 @@ const FALSE: &str = "python_version < '0'";
 
 /// Evaluates a PEP 751 marker.
 pub(super) fn evaluate(marker: &str, env: &MarkerEnvironment, sets: &Sets) -> Result<bool, String> {
-    let plain = substitute_sets(marker, sets)?;
+    evaluate_plain(&substitute_sets(marker, sets)?, env, &[])
+}
+
+/// Evaluates a PEP 508 marker of a package's metadata, where `extra ==
+/// "x"` holds for each of `extras` (Poetry's and PDM's locks write them).
+pub(super) fn evaluate_with_extras(
+    marker: &str,
+    env: &MarkerEnvironment,
+    extras: &[String],
+) -> Result<bool, String> {
+    let extras = extras
+        .iter()
+        .map(|e| {
+            if !e.is_ascii() {
+                return Err("an extra holds non-ASCII text".to_owned());
+            }
+            pep508_rs::ExtraName::from_str(e).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    evaluate_plain(marker, env, &extras)
+}
+
+fn evaluate_plain(
+    plain: &str,
+    env: &MarkerEnvironment,
+    extras: &[pep508_rs::ExtraName],
+) -> Result<bool, String> {
     // pep508_rs 0.9.2 panics on some non-ASCII input (see `requirement.rs`).
     if !plain.is_ascii() {
         return Err("it holds non-ASCII text".to_owned());
     }
-    if plain.len() > 4096 || paren_depth(&plain) > 32 {
+    if plain.len() > 4096 || paren_depth(plain) > 32 {
         return Err("too long or nested too deep".to_owned());
     }
-    let tree = MarkerTree::from_str(&plain).map_err(|e| e.to_string())?;
-    Ok(tree.evaluate(env, &[]))
+    let tree = MarkerTree::from_str(plain).map_err(|e| e.to_string())?;
+    Ok(tree.evaluate(env, extras))
 }
 
 fn paren_depth(text: &str) -> usize {

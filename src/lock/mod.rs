@@ -13,7 +13,11 @@ pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;
 pub(crate) mod parts;
+pub(crate) mod pdm;
+pub(crate) mod poetry;
+mod pyjson;
 pub(crate) mod report;
+mod roots;
 pub(crate) mod select;
 mod select_error;
 mod tags;
@@ -115,6 +119,25 @@ impl LockError {
 
 /// The lock file's name, beside the project file.
 pub(crate) const LOCK_FILE_NAME: &str = "pylock.toml";
+
+/// The command that writes the lock at `path`: the other tool's for its
+/// own lock (`uv lock`, `poetry lock`, `pdm lock`), else `penv lock`.
+pub(crate) fn relock_command(path: &std::path::Path) -> &'static str {
+    if path.ends_with(uv::UV_LOCK_FILE_NAME) {
+        "uv lock"
+    } else if path.ends_with(poetry::POETRY_LOCK_FILE_NAME) {
+        "poetry lock"
+    } else if path.ends_with(pdm::PDM_LOCK_FILE_NAME) {
+        "pdm lock"
+    } else {
+        "penv lock"
+    }
+}
+
+/// Whether the lock at `path` is another tool's, which penv never writes.
+pub(crate) fn is_foreign(path: &std::path::Path) -> bool {
+    relock_command(path) != "penv lock"
+}
 
 /// How much of a lock file penv reads.
 pub(crate) const LOCK_FILE: crate::text_file::Kind = crate::text_file::Kind {

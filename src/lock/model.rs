@@ -234,7 +234,8 @@ pub enum LockFileError {
         /// What is wrong with it.
         why: String,
     },
-    /// A `uv.lock` penv cannot read, or an entry of it penv refuses.
+    /// A `uv.lock`, `poetry.lock` or `pdm.lock` penv cannot read, or an
+    /// entry of it penv refuses.
     #[error("{}: {message}", location.position())]
     Uv {
         /// Where.
@@ -275,7 +276,16 @@ impl LockFileError {
             Self::Read(e) => e.hint(),
             Self::Invalid { .. } => "the file is not a valid `pylock.toml` (PEP 751); fix it, or run `penv lock` to write it again".to_owned(),
             Self::Entry { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or delete the file and run `penv lock` to write it again, and find out where the change came from".to_owned(),
-            Self::Uv { .. } => "penv reads a `uv.lock` as uv writes it and gives pip nothing of it but values it can read as what they are: run `uv lock` to write it again, or delete it (penv then resolves from `pyproject.toml`), and find out where a change came from".to_owned(),
+            Self::Uv { location, .. } => {
+                let file = location
+                    .path
+                    .file_name()
+                    .map_or_else(|| "uv.lock".into(), |n| n.to_string_lossy());
+                let tool = crate::lock::relock_command(&location.path);
+                format!(
+                    "penv reads a `{file}` as its tool writes it and gives pip nothing of it but values it can read as what they are: run `{tool}` to write it again, or delete it (penv then resolves from `pyproject.toml`), and find out where a change came from"
+                )
+            }
             Self::UnsupportedVersion { .. } => "the lock was written by a newer tool; upgrade penv, or run `penv lock` to write a version 1.0 lock".to_owned(),
         }
     }

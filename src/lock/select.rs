@@ -57,15 +57,19 @@ pub(crate) struct Selected {
     pub(crate) name: String,
     /// Its version, when the lock says.
     pub(crate) version: Option<String>,
-    /// A URL (`https://…`, `file://…`) pip fetches the file from.
+    /// A URL (`https://…`, `file://…`) pip fetches the file from; empty
+    /// for a file a lock names without one (Poetry's): pip finds it on the
+    /// index by name and version, and takes only a file of these hashes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) url: String,
     /// `algorithm:hex` for each hash pip can check, sorted.
     pub(crate) hashes: Vec<String>,
 }
 
 impl Selected {
-    /// The requirement-file line, `name @ url --hash=sha256:…`, rendered
-    /// from the values parsed again: the normalized name, the URL as
+    /// The requirement-file line, `name @ url --hash=sha256:…` (`name==version
+    /// --hash=…` without a URL), rendered from the values parsed again:
+    /// the normalized name, the version as PEP 440 writes it, the URL as
     /// [`url::Url`] writes it (then given to `credentials`, where
     /// `lock::auth` adds an index's userinfo), each hash as
     /// `algorithm:lowercase-hex`; and whether `credentials` added any.
@@ -79,7 +83,6 @@ impl Selected {
             move |why| SelectError::Refused { entry, field, why }
         };
         let name = fields::name(&self.name).map_err(refused("name"))?;
-        let url = fields::url(&self.url, FILE_SCHEMES).map_err(refused("url"))?;
         let mut hashes = Vec::new();
         for hash in &self.hashes {
             let (algorithm, hex) = hash.split_once(':').unwrap_or((hash, ""));
@@ -94,11 +97,18 @@ impl Selected {
                 Err(why) => return Err(refused("hashes")(why)),
             }
         }
-        let (url, secret) = match credentials(url.as_str()) {
-            Some(with) => (with, true),
-            None => (url.to_string(), false),
+        let (place, secret) = if self.url.is_empty() {
+            let version = self.version.as_deref().unwrap_or_default();
+            let version = fields::version(version).map_err(refused("version"))?;
+            (format!("=={version}"), false)
+        } else {
+            let url = fields::url(&self.url, FILE_SCHEMES).map_err(refused("url"))?;
+            match credentials(url.as_str()) {
+                Some(with) => (format!(" @ {with}"), true),
+                None => (format!(" @ {url}"), false),
+            }
         };
-        let mut line = format!("{name} @ {url}");
+        let mut line = format!("{name}{place}");
         for hash in &hashes {
             line.push_str(" --hash=");
             line.push_str(hash);
@@ -328,12 +338,17 @@ fn artifact(
         move |why| SelectError::Refused { entry, field, why }
     };
     let url = match (url, path) {
-        (Some(url), _) => fields::url(url, FILE_SCHEMES).map_err(refused("url"))?,
+        (Some(url), _) => Some(fields::url(url, FILE_SCHEMES).map_err(refused("url"))?),
         (None, Some(path)) => {
             fields::path(path).map_err(refused("path"))?;
-            fields::url(&fields::file_url(&lock_dir.join(path)), FILE_SCHEMES)
-                .map_err(refused("path"))?
+            Some(
+                fields::url(&fields::file_url(&lock_dir.join(path)), FILE_SCHEMES)
+                    .map_err(refused("path"))?,
+            )
         }
+        // A file Poetry recorded by name only (`check::check_by_name`):
+        // from the index, by name and version, pip checking its hash.
+        (None, None) if package.index.is_some() && package.version.is_some() => None,
         (None, None) => return Err(nothing("its file has neither `url` nor `path`".to_owned())),
     };
     let mut hashes_checked = Vec::new();
@@ -351,7 +366,7 @@ fn artifact(
     Ok(Selected {
         name: package.name.clone(),
         version: package.version.clone(),
-        url: url.to_string(),
+        url: url.map(|u| u.to_string()).unwrap_or_default(),
         hashes,
     })
 }

@@ -11,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod foreign;
+
 use super::Ctx;
 use super::sync::{self, Outcome};
 use crate::Error;
@@ -54,6 +56,7 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
         })
         .collect::<Result<Vec<Parsed>, Error>>()?;
     let project = plan::find_project()?;
+    refuse_foreign(&project, "add", request)?;
     let (file, layout) = (project.file.clone(), layout(&project.file));
     let group = request.group.as_deref();
     let original = read(&file)?;
@@ -145,6 +148,7 @@ pub(crate) fn add(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
 /// `penv remove`.
 pub(crate) fn remove(ctx: &Ctx, request: &Request) -> Result<Done, Error> {
     let project = plan::find_project()?;
+    refuse_foreign(&project, "remove", request)?;
     let (file, layout) = (project.file.clone(), layout(&project.file));
     let group = request.group.as_deref();
     let original = read(&file)?;
@@ -206,6 +210,25 @@ fn layout(file: &Path) -> Layout {
 fn read(file: &Path) -> Result<String, Error> {
     Ok(text_file::read(file, text_file::PROJECT_FILE)
         .map_err(crate::project::ProjectError::from)?)
+}
+
+/// The other tool's command that adds a requirement to `project`, when
+/// `penv add` would be refused there (`poetry add PKG`): what `init` says
+/// to run next.
+pub(crate) fn foreign_add_command(project: &Project) -> Option<String> {
+    match foreign::refusal(project, "add", &["PKG".to_owned()], None)? {
+        edit::EditError::ForeignLock { command, .. }
+        | edit::EditError::ForeignTable { command, .. } => Some(command),
+        _ => None,
+    }
+}
+
+/// [`foreign::refusal`], as the command's error.
+fn refuse_foreign(project: &Project, verb: &str, request: &Request) -> Result<(), Error> {
+    match foreign::refusal(project, verb, &request.packages, request.group.as_deref()) {
+        Some(source) => Err(edit_error(&project.file, source)),
+        None => Ok(()),
+    }
 }
 
 fn edit_error(file: &Path, source: edit::EditError) -> Error {

@@ -44,19 +44,35 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
             entry("uv.lock", true, "installed as `uv sync --frozen` would, hash-checked; `--locked` refuses it when `pyproject.toml` has moved away from it", false)
         });
     }
-    for (name, tool) in [
-        ("poetry.lock", "Poetry"),
-        ("pdm.lock", "PDM"),
-        ("Pipfile.lock", "Pipenv"),
-    ] {
-        if exists(name) {
-            out.push(entry(
-                name,
-                false,
-                &format!("not read: penv resolves the project's requirements with pip, so versions may differ from what {tool} locked"),
-                true,
-            ));
-        }
+    if exists("poetry.lock") {
+        out.push(if exists(crate::lock::LOCK_FILE_NAME) {
+            entry("poetry.lock", false, "not read: `pylock.toml` comes first (delete it to install from `poetry.lock`)", true)
+        } else if exists("uv.lock") {
+            entry("poetry.lock", false, "not read: `uv.lock` comes first", true)
+        } else if !pyproject_is_project_file {
+            entry("poetry.lock", false, "not read: `penv.toml`'s requirements are the project's, not what Poetry locked", true)
+        } else {
+            entry("poetry.lock", true, "installed as `poetry install` would, each file by name and version from the index, hash-checked; `--locked` refuses it when its `content-hash` is not `pyproject.toml`'s", false)
+        });
+    }
+    if exists("pdm.lock") {
+        out.push(if exists(crate::lock::LOCK_FILE_NAME) {
+            entry("pdm.lock", false, "not read: `pylock.toml` comes first (delete it to install from `pdm.lock`)", true)
+        } else if exists("uv.lock") || exists("poetry.lock") {
+            entry("pdm.lock", false, "not read: `uv.lock` or `poetry.lock` comes first", true)
+        } else if !pyproject_is_project_file {
+            entry("pdm.lock", false, "not read: `penv.toml`'s requirements are the project's, not what PDM locked", true)
+        } else {
+            entry("pdm.lock", true, "installed as `pdm sync` would, hash-checked; `--locked` refuses it when its `content_hash` is not `pyproject.toml`'s", false)
+        });
+    }
+    if exists("Pipfile.lock") {
+        out.push(entry(
+            "Pipfile.lock",
+            false,
+            "not read: penv resolves the project's requirements with pip, so versions may differ from what Pipenv locked",
+            true,
+        ));
     }
     if exists("Pipfile") {
         out.push(entry(

@@ -15,8 +15,8 @@ use super::Ctx;
 use super::build::{build, tell_kept};
 use super::commit_error;
 
+mod foreign_fresh;
 mod lock_first;
-mod uv_fresh;
 
 use crate::Error;
 use crate::diagnostics::display_path;
@@ -27,7 +27,7 @@ use crate::state::{State, now};
 use crate::venv::owned::{Occupant, Refusal, check_env_path};
 use crate::venv::txn::{Recovery, recover, swap};
 use crate::venv::{Readiness, Want, relocate, stash};
-pub(crate) use lock_first::{lock_first, out_of_date};
+pub(crate) use lock_first::{lock_first, out_of_date, readiness_with_lock};
 
 /// How to sync.
 #[derive(Debug, Clone, Copy, Default)]

@@ -74,6 +74,30 @@ pub enum EditError {
         /// The entries naming it.
         entries: Vec<String>,
     },
+    /// The env comes from another tool's lock (`uv.lock`, `poetry.lock`),
+    /// which penv does not write: an edit would change nothing it installs.
+    #[error(
+        "its requirements are locked in `{lock}`, which penv does not write: the env would not change"
+    )]
+    ForeignLock {
+        /// The lock's file name.
+        lock: String,
+        /// The other tool's command that makes the edit and locks again
+        /// (`uv add 'rich>=13'`, `poetry remove rich`).
+        command: String,
+    },
+    /// The requirements are in Poetry's or PDM's tables, which penv reads
+    /// and does not edit: a `[project]` or `[dependency-groups]` entry it
+    /// added would hide them.
+    #[error(
+        "{table} holds these requirements, and penv reads it but does not edit it (what penv would write in `[project]` or `[dependency-groups]` would hide it)"
+    )]
+    ForeignTable {
+        /// The table, in backticks.
+        table: String,
+        /// The other tool's command that makes the edit.
+        command: String,
+    },
     /// `remove` of a package the place does not name.
     #[error("`{name}` is not in {}", place.label())]
     NotThere {
@@ -95,6 +119,12 @@ impl EditError {
                 format!("make it {expected}, or edit the file by hand")
             }
             Self::Dynamic => "edit where the build backend takes them from, or remove `dependencies` from `dynamic` and list them in `[project] dependencies`".to_owned(),
+            Self::ForeignTable { command, .. } => format!(
+                "run `{command}`, or move the requirements to `[project]` and `[dependency-groups]` by hand"
+            ),
+            Self::ForeignLock { command, .. } => format!(
+                "run `{command}` (it edits `pyproject.toml` and locks again), then `penv sync`; or run `penv lock` first: penv's `pylock.toml` then comes first, and `penv add`/`remove` lock it again"
+            ),
             Self::Ambiguous { .. } => "edit the file by hand: penv does not guess which entry is meant".to_owned(),
             Self::NotThere { present, .. } if present.is_empty() => "there is nothing there to remove".to_owned(),
             Self::NotThere { present, .. } => format!(

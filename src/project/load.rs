@@ -174,6 +174,7 @@ fn from_source(path: &Path, source: String, kind: FileKind) -> Result<Project, P
         config,
         requires_python,
         requirements: Vec::new(),
+        declared_dependencies: Vec::new(),
         groups: std::collections::BTreeMap::new(),
         default_groups: Vec::new(),
         unhonoured: Vec::new(),

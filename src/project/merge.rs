@@ -84,7 +84,11 @@ pub(super) fn merge(
     project.package = config
         .package
         .or(tables.tool_uv.package)
+        .or(tables.poetry_package_mode.filter(|mode| !mode))
         .unwrap_or(is_pyproject && tables.build_system);
+    project
+        .declared_dependencies
+        .clone_from(&tables.dependencies);
     project.requirements = if !config.requirements.is_empty() || !is_pyproject {
         config.requirements.clone()
     } else if project.package {

@@ -31,6 +31,7 @@ mod pyproject;
 mod script;
 pub(crate) mod tasks;
 mod tool_uv;
+pub(crate) use poetry::constraint as poetry_constraint;
 pub(crate) use pyproject::is_project as is_pyproject_project;
 pub(crate) use tool_uv::check_honoured;
 mod validate;
@@ -77,6 +78,11 @@ pub struct Project {
     /// The requirements: `requirements`, else (in a `pyproject.toml` whose
     /// project is not installed itself) `[project] dependencies`.
     pub(crate) requirements: Vec<String>,
+    /// A `pyproject.toml`'s own dependencies, whether or not pip reads them
+    /// from the installed project: `[project] dependencies`, else
+    /// `[tool.poetry.dependencies]` made PEP 508 (what a foreign lock's
+    /// walk starts from). Empty for `penv.toml`.
+    pub(crate) declared_dependencies: Vec<String>,
     /// The groups: `[groups]` and `[dependency-groups]`, one namespace.
     pub(crate) groups: BTreeMap<String, Group>,
     /// The groups a plain sync installs.

@@ -1,7 +1,7 @@
 //! A Poetry or PDM project as it stands: `[tool.poetry.dependencies]`
 //! (`python` as `requires-python`), `[tool.poetry.extras]`,
 //! `[tool.poetry.group.<name>.dependencies]` (an `optional = true` group is
-//! not a default one) and the older `[tool.poetry.dev-dependencies]` (the
+//! not a default one), `package-mode = false` (the project not installed) and the older `[tool.poetry.dev-dependencies]` (the
 //! `dev` group); PDM's `[tool.pdm.dev-dependencies]` (each a group, all of
 //! them default, as `pdm install` does). Poetry's constraints are made
 //! PEP 440/508 (`constraint`): caret, tilde, wildcard, exact, and the
@@ -31,6 +31,9 @@ pub(crate) struct Foreign {
     pub(crate) extras: BTreeMap<String, Vec<String>>,
     /// Groups by normalized name: as written, requirements, optional.
     pub(crate) groups: BTreeMap<String, (String, Vec<String>, bool)>,
+    /// `[tool.poetry] package-mode`: `false` for a project that is not a
+    /// package (Poetry installs its dependencies only).
+    pub(crate) package_mode: Option<bool>,
 }
 
 impl Foreign {
@@ -70,6 +73,9 @@ pub(crate) fn read(
 ) -> Result<Foreign, ProjectError> {
     let mut out = Foreign::default();
     if let Some(poetry) = tool(doc, "poetry") {
+        out.package_mode = poetry
+            .get("package-mode")
+            .and_then(toml_edit::Item::as_bool);
         let mut optional = BTreeMap::new();
         if let Some(item) = poetry.get("dependencies") {
             for (name, value) in table(item, "[tool.poetry.dependencies]", at)?.iter() {

@@ -97,3 +97,13 @@ fn pdm_dev_dependencies_are_default_groups() {
     assert_eq!(p.groups["test"].requirements, ["pytest>=8"]);
     assert_eq!(p.default_groups, ["lint", "test"]);
 }
+
+#[test]
+fn package_mode_false_is_not_installed() {
+    let text = "[tool.poetry]\nname = \"app\"\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nrich = \"^13\"\n\n[build-system]\nrequires = [\"poetry-core\"]\nbuild-backend = \"poetry.core.masonry.api\"\n";
+    let p = project(text).unwrap();
+    assert!(!p.package, "package-mode = false");
+    assert_eq!(p.requirements, ["rich>=13,<14"]);
+    let packaged = project(&text.replace("package-mode = false\n", "")).unwrap();
+    assert!(packaged.package, "a [build-system] makes it a package");
+}

@@ -38,6 +38,8 @@ pub(crate) struct PyprojectTables {
     pub(crate) foreign_default_groups: Option<Vec<String>>,
     /// Poetry's `python`, as a specifier, when `[project]` has none.
     pub(crate) foreign_python: Option<String>,
+    /// `[tool.poetry] package-mode`.
+    pub(crate) poetry_package_mode: Option<bool>,
 }
 
 /// One PEP 735 group.
@@ -122,6 +124,7 @@ pub(crate) fn read(
         }
     }
     let foreign = super::poetry::read(doc, &at)?;
+    out.poetry_package_mode = foreign.package_mode;
     if !out.has_project {
         out.dependencies.clone_from(&foreign.dependencies);
         out.extras.clone_from(&foreign.extras);

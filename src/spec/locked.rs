@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use super::build::common_parts;
 use super::{GroupSelection, LocalProject, SPEC_FORMAT, Spec, SpecError, relative_display};
 use crate::lock::model::PyLock;
+use crate::lock::poetry::PoetryLock;
 use crate::lock::select::{Selected, Target, select};
 use crate::lock::unhashed::{Unhashed, UnhashedSource};
 use crate::lock::uv::UvLock;
@@ -70,13 +71,16 @@ pub(crate) struct ReadLock {
     pub(crate) lock: Parsed,
 }
 
-/// A lock's contents: a `pylock.toml`, or uv's `uv.lock` (made a PEP 751
-/// lock for the interpreter once it is known, `lock::uv`).
+/// A lock's contents: a `pylock.toml`, or uv's `uv.lock` or Poetry's
+/// `poetry.lock` (made a PEP 751 lock for the interpreter once it is
+/// known, `lock::uv`, `lock::poetry`).
 pub(crate) enum Parsed {
     /// `pylock.toml`.
     Pylock(PyLock),
     /// `uv.lock`, and its text (for locations).
     Uv(Box<UvLock>, String),
+    /// `poetry.lock` (or `pdm.lock`, read into its shape), and its text.
+    Poetry(Box<PoetryLock>, String),
 }
 
 impl ReadLock {
@@ -95,38 +99,74 @@ impl ReadLock {
         }))
     }
 
-    /// The project's lock: `pylock.toml` at `pylock`, else its `uv.lock`.
+    /// The project's lock: `pylock.toml` at `pylock`, else another tool's
+    /// ([`foreign_lock_path`]).
     pub(crate) fn find(project: &Project, pylock: &Path) -> Result<Option<Self>, SpecError> {
         match Self::read(pylock)? {
             Some(lock) => Ok(Some(lock)),
-            None => uv_lock_path(project).map_or(Ok(None), |uv| Self::read_uv(&uv)),
+            None => foreign_lock_path(project).map_or(Ok(None), |path| Self::read_foreign(&path)),
         }
     }
 
-    /// Reads the `uv.lock` at `path`; `None` when there is none.
-    pub(crate) fn read_uv(path: &Path) -> Result<Option<Self>, SpecError> {
+    /// Reads the `uv.lock`, `poetry.lock` or `pdm.lock` at `path`; `None`
+    /// when there is none.
+    pub(crate) fn read_foreign(path: &Path) -> Result<Option<Self>, SpecError> {
         let Some(text) = crate::text_file::read_optional(path, crate::lock::LOCK_FILE)
             .map_err(|e| SpecError::Lock(e.into()))?
         else {
             return Ok(None);
         };
-        let lock = crate::lock::uv::parse(&text, path).map_err(SpecError::Lock)?;
+        let lock = if path.ends_with(crate::lock::pdm::PDM_LOCK_FILE_NAME) {
+            let (lock, _) = crate::lock::pdm::parse(&text, path).map_err(SpecError::Lock)?;
+            Parsed::Poetry(Box::new(lock), text.clone())
+        } else if path.ends_with(crate::lock::poetry::POETRY_LOCK_FILE_NAME) {
+            let lock = crate::lock::poetry::parse(&text, path).map_err(SpecError::Lock)?;
+            Parsed::Poetry(Box::new(lock), text.clone())
+        } else {
+            let lock = crate::lock::uv::parse(&text, path).map_err(SpecError::Lock)?;
+            Parsed::Uv(Box::new(lock), text.clone())
+        };
         Ok(Some(Self {
             path: path.to_owned(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
-            lock: Parsed::Uv(Box::new(lock), text),
+            lock,
         }))
     }
 }
 
-/// uv's `uv.lock`, read when there is no `pylock.toml`: beside the
-/// project file when that is a `pyproject.toml` (with a `penv.toml`, its
-/// requirements are the project's, not what uv locked).
-pub(crate) fn uv_lock_path(project: &Project) -> Option<std::path::PathBuf> {
+/// Another tool's lock, read when there is no `pylock.toml`: uv's
+/// `uv.lock`, else Poetry's `poetry.lock`, else PDM's `pdm.lock`, beside the project file when
+/// that is a `pyproject.toml` (with a `penv.toml`, its requirements are
+/// the project's, not what another tool locked). The one rule of which
+/// lock an env comes from: sync, `--check`, `status` and `doctor` ask it.
+pub(crate) fn foreign_lock_path(project: &Project) -> Option<std::path::PathBuf> {
     let dir = project.file.parent()?;
-    (project.file.file_name()? == crate::project::PYPROJECT_TOML)
-        .then(|| dir.join(crate::lock::uv::UV_LOCK_FILE_NAME))
-        .filter(|p| p.exists())
+    if project.file.file_name()? != crate::project::PYPROJECT_TOML {
+        return None;
+    }
+    [
+        crate::lock::uv::UV_LOCK_FILE_NAME,
+        crate::lock::poetry::POETRY_LOCK_FILE_NAME,
+        crate::lock::pdm::PDM_LOCK_FILE_NAME,
+    ]
+    .into_iter()
+    .map(|name| dir.join(name))
+    .find(|p| p.exists())
+}
+
+/// The project's name, as `[project]` or `[tool.poetry]` writes it (what
+/// the project itself is called in a lock that does not list it).
+fn project_name(project: &Project) -> Option<String> {
+    let doc = project.document();
+    let project_table = doc.get("project").and_then(|p| p.get("name"));
+    let poetry = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("name"));
+    project_table
+        .or(poetry)
+        .and_then(toml_edit::Item::as_str)
+        .map(str::to_owned)
 }
 
 /// Whether a lock's package is the project at `root`: a `directory`
@@ -177,6 +217,34 @@ impl Spec {
                     text,
                     &lock.path,
                     markers,
+                    &project.default_groups,
+                )
+                .map_err(SpecError::Lock)?;
+                &converted
+            }
+            Parsed::Poetry(poetry, text) => {
+                let groups = project
+                    .groups
+                    .iter()
+                    .map(|(name, group)| (name.clone(), group.requirements.clone()))
+                    .collect();
+                let declared = crate::lock::uv::fresh::Declared {
+                    dependencies: &project.declared_dependencies,
+                    extras: &project.extras,
+                    groups,
+                };
+                let name = project_name(project);
+                let own = crate::lock::poetry::walk::Own {
+                    name: name.as_deref(),
+                    installed: project.package,
+                };
+                converted = crate::lock::poetry::for_interpreter(
+                    poetry,
+                    text,
+                    &lock.path,
+                    markers,
+                    &declared,
+                    own,
                     &project.default_groups,
                 )
                 .map_err(SpecError::Lock)?;

@@ -28,11 +28,11 @@ pub(crate) const UV_LOCK_FILE_NAME: &str = "uv.lock";
 
 /// What to do about a lock that is out of date: the tool that writes it.
 pub(crate) fn out_of_date_hint(path: &Path) -> String {
-    let (tool, file) = if path.ends_with(UV_LOCK_FILE_NAME) {
-        ("uv lock", UV_LOCK_FILE_NAME)
-    } else {
-        ("penv lock", crate::lock::LOCK_FILE_NAME)
-    };
+    let tool = crate::lock::relock_command(path);
+    let file = path.file_name().map_or_else(
+        || crate::lock::LOCK_FILE_NAME.into(),
+        |n| n.to_string_lossy(),
+    );
     format!(
         "run `{tool}` and commit `{file}`, or `penv sync --frozen` to install the lock as it is"
     )

@@ -20,17 +20,10 @@ use super::model::{Dependency, UvLock, UvPackage};
 use crate::lock::markers::{Sets, evaluate};
 use crate::lock::model::PyLock;
 use crate::lock::normalize_name;
+use crate::lock::roots::{Root, marker};
 
 /// Why a walk failed: a phrase.
 pub(crate) type WalkError = String;
-
-/// What a set of roots is: the project's own dependencies, an extra, a group.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Root {
-    Base,
-    Extra(String),
-    Group(String),
-}
 
 /// The PEP 751 lock of what `lock` installs for an interpreter with
 /// `env`, with every group and extra of the project marked, and the index
@@ -181,33 +174,4 @@ fn follow(
             candidates.len()
         )),
     }
-}
-
-/// The PEP 751 marker of a package reached from `roots`: none when the
-/// project's own dependencies reach it, else its groups and extras.
-fn marker(roots: &BTreeSet<Root>) -> Result<Option<String>, WalkError> {
-    if roots.contains(&Root::Base) {
-        return Ok(None);
-    }
-    let mut terms = Vec::new();
-    for root in roots {
-        let (name, set) = match root {
-            Root::Base => continue,
-            Root::Extra(name) => (name, "extras"),
-            Root::Group(name) => (name, "dependency_groups"),
-        };
-        // Normalized names are letters, digits and `-`: nothing that ends
-        // the quoted string; anything else is refused here.
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        {
-            return Err(format!(
-                "the group or extra `{}` is not a valid name",
-                crate::lock::fields::shown(name)
-            ));
-        }
-        terms.push(format!("'{name}' in {set}"));
-    }
-    Ok(Some(terms.join(" or ")))
 }

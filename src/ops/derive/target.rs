@@ -63,7 +63,7 @@ impl Keeping {
             .map(|s| {
                 let artifact = crate::ops::artifacts::sha256_of(&s.hashes).map(|sha256| Artifact {
                     sha256: sha256.to_owned(),
-                    direct_url: (!target.from_index).then(|| s.url.clone()),
+                    direct_url: (!target.from_index && !s.url.is_empty()).then(|| s.url.clone()),
                 });
                 (normalize_name(&s.name), (s.version.as_deref(), artifact))
             })

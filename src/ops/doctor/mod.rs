@@ -100,7 +100,7 @@ pub(crate) fn doctor(
     match subject {
         Subject::Planned(plan) => {
             findings.extend(project::check(plan));
-            findings.extend(lock::check(ctx, plan, python)?);
+            findings.extend(lock::check(ctx, python)?);
             findings.extend(foreign::check(&plan.project));
         }
         Subject::NoPython {

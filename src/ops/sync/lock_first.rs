@@ -22,8 +22,8 @@ pub(crate) fn lock_first(
         return Ok(());
     }
     let project = crate::plan::find_project()?;
-    if let Some((path, changes)) = super::uv_fresh::uv_lock_changes(&project)? {
-        return uv_lock_first(ctx, path, changes, lock_use);
+    if let Some((path, changes)) = super::foreign_fresh::foreign_lock_changes(&project)? {
+        return foreign_lock_first(ctx, path, changes, lock_use);
     }
     let path = crate::plan::lock_path(&project);
     let Some(existing) = crate::lock::read(&path)? else {
@@ -76,9 +76,10 @@ pub(crate) fn lock_first(
     Ok(())
 }
 
-/// `uv.lock` in place of `pylock.toml`: a stale one fails `--locked` and
-/// is installed as it is by a plain sync, with a warning (uv rewrites it).
-fn uv_lock_first(
+/// Another tool's lock in place of `pylock.toml`: a stale one fails
+/// `--locked` and is installed as it is by a plain sync, with a warning
+/// (the tool rewrites it: `uv lock`, `poetry lock`).
+fn foreign_lock_first(
     ctx: &Ctx,
     path: std::path::PathBuf,
     changes: Vec<String>,
@@ -91,9 +92,10 @@ fn uv_lock_first(
         return Err(Error::LockOutOfDate { path, changes });
     }
     ctx.printer.warn(&format!(
-        "`{}` no longer matches `pyproject.toml` ({}): installing it as it is; run `uv lock` to update it",
+        "`{}` no longer matches `pyproject.toml` ({}): installing it as it is; run `{}` to update it",
         display_path(&path),
-        changes.join("; ")
+        changes.join("; "),
+        crate::lock::relock_command(&path)
     ));
     Ok(())
 }
@@ -133,7 +135,7 @@ pub(crate) fn out_of_date(
         return Ok(None);
     }
     let project = crate::plan::find_project()?;
-    if let Some((path, changes)) = super::uv_fresh::uv_lock_changes(&project)? {
+    if let Some((path, changes)) = super::foreign_fresh::foreign_lock_changes(&project)? {
         return Ok((!changes.is_empty()).then_some((path, changes)));
     }
     let path = crate::plan::lock_path(&project);
@@ -153,6 +155,41 @@ pub(crate) fn out_of_date(
         }
         _ => Ok(None),
     }
+}
+
+/// The env's readiness as `status` says it, the one verdict `sync
+/// --check` and `doctor` reach too: [`Plan::readiness`], where a lock the
+/// env is built from that [`out_of_date`] finds stale makes the env stale,
+/// its changes the reasons (a sync would not build what the env holds).
+pub(crate) fn readiness_with_lock(ctx: &Ctx, plan: &Plan) -> Result<crate::venv::Readiness, Error> {
+    use crate::venv::Readiness;
+    let readiness = plan.readiness();
+    let Some((path, changes)) =
+        out_of_date(ctx, plan.selection().python.clone(), plan.selection().lock)?
+    else {
+        return Ok(readiness);
+    };
+    let reason = format!(
+        "`{}` is out of date with the project file: {}",
+        display_path(&path),
+        changes.join("; ")
+    );
+    Ok(match readiness {
+        Readiness::Fresh(state) => Readiness::Stale {
+            state,
+            why: vec![reason],
+            moved: false,
+        },
+        Readiness::Stale {
+            state,
+            mut why,
+            moved,
+        } => {
+            why.push(reason);
+            Readiness::Stale { state, why, moved }
+        }
+        other => other,
+    })
 }
 
 /// Every requirement of a lock plan, with where it is written.

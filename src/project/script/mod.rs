@@ -204,6 +204,7 @@ impl Project {
             config,
             requires_python,
             requirements: Vec::new(),
+            declared_dependencies: Vec::new(),
             groups: BTreeMap::new(),
             default_groups: Vec::new(),
             unhonoured: Vec::new(),

@@ -250,3 +250,35 @@ fn penv_lock_writes_its_own_lock_and_leaves_uv_lock_alone() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_stderr_says(&out, "pylock.toml");
 }
+
+/// One verdict (issue 24): on a stale `uv.lock`, `status` and `doctor`
+/// say what `sync --check` says — the env is stale, run `uv lock` — and
+/// `add` is refused, naming `uv add`, before anything is written.
+#[test]
+fn status_doctor_and_check_agree_on_a_stale_uv_lock() {
+    let python = require_python!();
+    let sb = uv_project(python);
+    sb.ok(&["sync"]);
+    assert_eq!(status_json(&sb)["state"], "fresh");
+    let pyproject = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    sb.write(
+        "pyproject.toml",
+        &pyproject.replace("dev = [\"tester\"]", "dev = [\"tester>=2\"]"),
+    );
+    assert_code(&sb.run(&["sync", "--check"]), 1);
+    let status = status_json(&sb);
+    assert_eq!(status["state"], "stale", "{status}");
+    let reasons = status["reasons"].to_string();
+    assert!(reasons.contains("uv.lock"), "{status}");
+    assert!(reasons.contains("tester>=2"), "{status}");
+    let out = sb.run(&["doctor"]);
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("`uv.lock` is out of date"), "{said}");
+    assert!(said.contains("run `uv lock`"), "{said}");
+    let before = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    let out = sb.run(&["add", "gamma"]);
+    assert_code(&out, 2);
+    assert_stderr_says(&out, "run `uv add gamma`");
+    let after = std::fs::read_to_string(sb.project.join("pyproject.toml")).unwrap();
+    assert_eq!(before, after);
+}
