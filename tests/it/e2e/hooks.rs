@@ -291,6 +291,20 @@ fn a_failing_sync_is_one_warning_and_git_succeeds() {
     );
 }
 
+/// Copies an executable by `cp`, not in this process: a write handle this
+/// process held would be inherited by a child another test thread forks
+/// at that moment, and running the copy would then fail with "Text file
+/// busy" (ETXTBSY) until that child execs.
+fn copy_exe(from: &Path, to: &Path) {
+    let copied = Command::new("cp").arg(from).arg(to).status();
+    assert!(
+        copied.is_ok_and(|s| s.success()),
+        "cp {} {}",
+        from.display(),
+        to.display()
+    );
+}
+
 #[test]
 fn the_hook_uses_the_penv_that_installed_it_else_the_one_on_path() {
     let python = require_python!();
@@ -300,7 +314,7 @@ fn the_hook_uses_the_penv_that_installed_it_else_the_one_on_path() {
     let sb = repo(python, ".");
     let installer = sb.tmp.path().join("gone/penv");
     std::fs::create_dir_all(installer.parent().unwrap()).unwrap();
-    std::fs::copy(penv_bin(), &installer).unwrap();
+    copy_exe(&penv_bin(), &installer);
     let out = Command::new(&installer)
         .args(["hook", "install"])
         .current_dir(&sb.project)
@@ -330,7 +344,7 @@ fn the_hook_uses_the_penv_that_installed_it_else_the_one_on_path() {
     // On PATH: that one syncs.
     let on_path = sb.tmp.path().join("bin");
     std::fs::create_dir_all(&on_path).unwrap();
-    std::fs::copy(penv_bin(), on_path.join("penv")).unwrap();
+    copy_exe(&penv_bin(), &on_path.join("penv"));
     let path = format!("{}:{}", on_path.display(), Sandbox::path_var());
     let out = git_cmd(&sb, &sb.project, &["checkout", "-q", "-b", "b2"])
         .env("PATH", path)
