@@ -27,6 +27,7 @@ use super::artifacts::Recorder;
 
 mod donor;
 mod own_project;
+mod removal;
 mod target;
 
 use crate::Error;
@@ -131,6 +132,16 @@ pub(crate) fn derive(
                 .map(|n| (normalize_name(n), true))
                 .collect(),
         },
+        // Requirements only taken away: what stays is read from the clone.
+        None if let Ok(target) =
+            removal::target(donor, &spec, plan.python.info.markers.as_ref(), dir)
+                .inspect_err(|why| {
+                    ctx.printer
+                        .verbose(&format!("resolving with pip: not only a removal ({why})"));
+                }) =>
+        {
+            target
+        }
         None if installer::has_work(&spec) => {
             // A static project: its dependencies resolved in its place.
             let resolving = project.as_ref().map(|p| p.resolving(&spec));
