@@ -67,10 +67,21 @@ pub(crate) fn derive(
     guard: &SignalGuard,
 ) -> Result<Derived, Error> {
     let mode = donor.mode;
+    let spec = crate::spec::Spec {
+        pip: pip.clone(),
+        ..plan.spec.clone()
+    };
+    // Requirements only taken away: what stays is read from the donor, and
+    // what goes is not cloned.
+    let mut removal = (!donor.exact)
+        .then(|| removal::Removal::of(ctx, plan, donor, &spec))
+        .transpose()?
+        .flatten();
     let progress = ctx
         .printer
         .step(&format!("Cloning `{}`", display_path(&donor.env)));
-    let cloned = clone::clone_tree(&donor.env, dir, mode);
+    let left_out = removal.as_ref().map(|r| r.left_out.clone()).unwrap_or_default();
+    let cloned = clone::clone_tree_without(&donor.env, dir, mode, &left_out);
     progress.finish();
     let cloned = cloned?;
     let link_mode = cloned.mode.name().to_owned();
@@ -89,10 +100,6 @@ pub(crate) fn derive(
         .map_err(|e| in_clone(e, "install into"))?;
         recorder.read();
         Ok::<(), Error>(())
-    };
-    let spec = crate::spec::Spec {
-        pip: pip.clone(),
-        ..plan.spec.clone()
     };
     if donor.exact {
         let mut recorder = Recorder::carried(&donor.state);
@@ -132,16 +139,7 @@ pub(crate) fn derive(
                 .map(|n| (normalize_name(n), true))
                 .collect(),
         },
-        // Requirements only taken away: what stays is read from the clone.
-        None if let Ok(target) =
-            removal::target(donor, &spec, plan.python.info.markers.as_ref(), dir)
-                .inspect_err(|why| {
-                    ctx.printer
-                        .verbose(&format!("resolving with pip: not only a removal ({why})"));
-                }) =>
-        {
-            target
-        }
+        None if let Some(removal) = removal.as_mut() => std::mem::take(&mut removal.target),
         None if installer::has_work(&spec) => {
             // A static project: its dependencies resolved in its place.
             let resolving = project.as_ref().map(|p| p.resolving(&spec));
@@ -325,7 +323,7 @@ pub(crate) fn derive(
             link_mode,
             kept,
             installed: installed_count,
-            removed: remove.len(),
+            removed: remove.len() + removal.map_or(0, |r| r.dists),
         },
         recorder,
     })
