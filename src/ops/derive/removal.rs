@@ -175,8 +175,24 @@ fn target(
     }
     let (new_lines, constraint_lines) = lines(spec)?;
     let (old_lines, _) = lines(old)?;
-    if let Some(added) = new_lines.iter().find(|l| !old_lines.contains(*l)) {
-        return Err(format!("`{added}` is new"));
+    // Each requirement one of the donor's, with the same or fewer extras.
+    let parse = |text: &String| {
+        crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"))
+    };
+    let without_extras = |r: &Requirement| {
+        let mut r = r.clone();
+        r.extras.clear();
+        r.to_string()
+    };
+    let old_reqs = old_lines.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+    for text in new_lines.iter().filter(|l| !old_lines.contains(*l)) {
+        let new = parse(text)?;
+        if !old_reqs.iter().any(|o| {
+            without_extras(o) == without_extras(&new)
+                && new.extras.iter().all(|e| o.extras.contains(e))
+        }) {
+            return Err(format!("`{text}` is new"));
+        }
     }
     let env = markers
         .ok_or("the interpreter's markers are unknown")

@@ -34,6 +34,7 @@ mod pip_seed;
 mod poetry;
 mod pyproject;
 mod relocate;
+mod removal;
 mod rough_edges;
 mod script;
 mod shell;
