@@ -18,7 +18,7 @@
 //! (2.0 is offered): the resolver then decides, as before.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::{Operator, Version};
@@ -26,133 +26,17 @@ use pep508_rs::{ExtraName, MarkerEnvironment, VersionOrUrl};
 
 use super::donor::Donor;
 use super::target::Target;
-use crate::Error;
 use crate::lock::select::Selected;
-use crate::ops::Ctx;
-use crate::plan::Plan;
-use crate::venv::record;
 use crate::python::interpreter::Markers;
 use crate::requirement::normalize_name;
 use crate::spec::{FileSpec, Spec};
 
 type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
 
-/// A derive that only removes: its target, and what is not cloned.
-pub(super) struct Removal {
-    pub(super) target: Target,
-    /// The files and `.dist-info` directories of the distributions that
-    /// go, relative to the env.
-    pub(super) left_out: BTreeSet<PathBuf>,
-    /// How many distributions go.
-    pub(super) dists: usize,
-}
-
-impl Removal {
-    /// The removal from `donor` to `spec`, when `spec` only removes
-    /// requirements (else the resolver decides, and the verbose output
-    /// says why).
-    pub(super) fn of(
-        ctx: &Ctx,
-        plan: &Plan,
-        donor: &Donor,
-        spec: &Spec,
-    ) -> Result<Option<Self>, Error> {
-        let markers = plan.python.info.markers.as_ref();
-        let target = match target(donor, spec, markers, &donor.env) {
-            Ok(target) => target,
-            Err(why) => {
-                ctx.printer
-                    .verbose(&format!("resolving with pip: not only a removal ({why})"));
-                return Ok(None);
-            }
-        };
-        let records = record::read(&donor.env)?;
-        let kept: BTreeSet<&PathBuf> = records
-            .dists
-            .iter()
-            .filter(|(name, _)| target.requested.contains_key(*name) || *name == "pip")
-            .flat_map(|(_, rows)| rows.iter().map(|r| &r.path))
-            .collect();
-        let mut left_out = BTreeSet::new();
-        let mut dists = 0;
-        let mut caches = BTreeMap::new();
-        for (name, rows) in &records.dists {
-            if target.requested.contains_key(name) || name == "pip" {
-                continue;
-            }
-            dists += 1;
-            for row in rows {
-                // A file a kept distribution owns too: pip's uninstall
-                // decides (`Keeping` draws the other owner in).
-                if kept.contains(&row.path) {
-                    return Ok(Some(Self {
-                        target,
-                        left_out: BTreeSet::new(),
-                        dists: 0,
-                    }));
-                }
-                if row.path.file_name().is_some_and(|n| n == "RECORD")
-                    && let Some(info) = row.path.parent().filter(|p| {
-                        p.extension().is_some_and(|e| e == "dist-info")
-                    })
-                {
-                    left_out.insert(info.to_owned());
-                }
-                left_out.extend(bytecode(&donor.env, &row.path, &mut caches));
-                left_out.insert(row.path.clone());
-            }
-        }
-        Ok(Some(Self {
-            target,
-            left_out,
-            dists,
-        }))
-    }
-}
-
-/// The bytecode Python wrote for the module `path` (relative to `env`):
-/// `__pycache__/<stem>.<tag>.pyc`, as pip's uninstall adds it (not the
-/// `.opt-N` ones, which pip leaves). `caches`: each `__pycache__` listed once.
-fn bytecode(
-    env: &Path,
-    path: &Path,
-    caches: &mut BTreeMap<PathBuf, Vec<String>>,
-) -> Vec<PathBuf> {
-    let (Some(stem), Some(dir)) = (
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".py")),
-        path.parent(),
-    ) else {
-        return Vec::new();
-    };
-    let cache = dir.join("__pycache__");
-    if !caches.contains_key(&cache) {
-        let names = match crate::fs::list_dir(&env.join(&cache)) {
-            Ok(entries) => entries
-                .into_iter()
-                .map(|(n, _)| n.to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        caches.insert(cache.clone(), names);
-    }
-    caches[&cache]
-        .iter()
-        .filter(|n| {
-            n.strip_prefix(stem)
-                .and_then(|r| r.strip_prefix('.'))
-                .and_then(|r| r.strip_suffix(".pyc"))
-                .is_some_and(|tag| !tag.contains('.'))
-        })
-        .map(|n| cache.join(n))
-        .collect()
-}
-
 /// The target of a derive from `donor` to `spec` when `spec` only removes
 /// requirements, read from the env at `dir`; `Err` says why the resolver
 /// decides instead.
-fn target(
+pub(super) fn target(
     donor: &Donor,
     spec: &Spec,
     markers: Option<&Markers>,
