@@ -94,7 +94,7 @@ impl DirDigests {
         let forgot = self.seen.files.len() != self.stored.files.len();
         if let Some(file) = self.file.filter(|_| self.changed || forgot)
             && let Some(parent) = file.parent()
-            && super::create_dir_all(parent).is_ok()
+            && super::create_cache_dir(parent).is_ok()
             && let Ok(json) = serde_json::to_vec(&self.seen)
         {
             let _ = super::write_atomic(&file, &json);
