@@ -70,19 +70,22 @@ impl DirDigests {
     /// The sha256 of the regular file `path` named `name` in the directory,
     /// remembered when its identity is unchanged.
     pub(crate) fn sha256(&mut self, path: &Path, name: &str) -> super::Result<String> {
-        let meta =
-            std::fs::metadata(path).map_err(|e| super::FsError::new("inspect", path, e))?;
+        let meta = std::fs::metadata(path).map_err(|e| super::FsError::new("inspect", path, e))?;
         let key = key(&meta);
         if let Some(key) = key
             && let Some((known, digest)) = self.stored.files.get(name)
             && *known == key
         {
-            self.seen.files.insert(name.to_owned(), (key, digest.clone()));
+            self.seen
+                .files
+                .insert(name.to_owned(), (key, digest.clone()));
             return Ok(digest.clone());
         }
         let digest = super::sha256_file(path)?;
         if let Some(key) = key.filter(|_| settled(&meta)) {
-            self.seen.files.insert(name.to_owned(), (key, digest.clone()));
+            self.seen
+                .files
+                .insert(name.to_owned(), (key, digest.clone()));
             self.changed = true;
         }
         Ok(digest)

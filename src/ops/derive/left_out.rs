@@ -63,11 +63,7 @@ pub(super) fn of(env: &Path, gone: &BTreeSet<String>) -> Result<LeftOut, Error> 
 /// The bytecode Python wrote for the module `path` (relative to `env`):
 /// `__pycache__/<stem>.<tag>.pyc`, as pip's uninstall adds it (not the
 /// `.opt-N` ones, which pip leaves). `caches`: each `__pycache__` listed once.
-fn bytecode(
-    env: &Path,
-    path: &Path,
-    caches: &mut BTreeMap<PathBuf, Vec<String>>,
-) -> Vec<PathBuf> {
+fn bytecode(env: &Path, path: &Path, caches: &mut BTreeMap<PathBuf, Vec<String>>) -> Vec<PathBuf> {
     let (Some(stem), Some(dir)) = (
         path.file_name()
             .and_then(|n| n.to_str())

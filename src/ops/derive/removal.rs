@@ -60,9 +60,8 @@ pub(super) fn target(
     let (new_lines, constraint_lines) = lines(spec)?;
     let (old_lines, _) = lines(old)?;
     // Each requirement one of the donor's, with the same or fewer extras.
-    let parse = |text: &String| {
-        crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"))
-    };
+    let parse =
+        |text: &String| crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"));
     let without_extras = |r: &Requirement| {
         let mut r = r.clone();
         r.extras.clear();
@@ -85,7 +84,8 @@ pub(super) fn target(
     let applying = |texts: &mut dyn Iterator<Item = &String>| -> Result<Vec<Requirement>, String> {
         let mut out = Vec::new();
         for text in texts {
-            let req = crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"))?;
+            let req =
+                crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"))?;
             if req.marker.evaluate(&env, &[]) {
                 out.push(req);
             }
@@ -217,7 +217,10 @@ fn lines(spec: &Spec) -> Result<(BTreeSet<String>, Vec<String>), String> {
 
 /// The clone's distributions by normalized name: version (parsed and as
 /// written) and requirements.
-struct Installed(BTreeMap<String, (Version, String)>, BTreeMap<String, Vec<Requirement>>);
+struct Installed(
+    BTreeMap<String, (Version, String)>,
+    BTreeMap<String, Vec<Requirement>>,
+);
 
 impl Installed {
     fn read(dir: &Path) -> Result<Self, String> {
@@ -318,7 +321,9 @@ impl Offered {
     /// pins it: no index, a final release, offered, and none newer offered.
     fn newest(&self, name: &str, installed: &Version) -> Result<(), String> {
         let Some(all) = &self.0 else {
-            return Err(format!("`{name}` is not pinned and an index may offer newer"));
+            return Err(format!(
+                "`{name}` is not pinned and an index may offer newer"
+            ));
         };
         let offered = all.get(name).map(Vec::as_slice).unwrap_or_default();
         if installed.any_prerelease() || installed.is_local() {
@@ -328,7 +333,9 @@ impl Offered {
             return Err(format!("`{name}` {installed} is not offered"));
         }
         if let Some(newer) = offered.iter().find(|v| *v > installed) {
-            return Err(format!("`{name}` {newer} is offered, {installed} installed"));
+            return Err(format!(
+                "`{name}` {newer} is offered, {installed} installed"
+            ));
         }
         Ok(())
     }

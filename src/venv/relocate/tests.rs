@@ -160,5 +160,9 @@ fn a_compiled_executable_in_bin_is_not_read_and_does_not_bind_the_env() {
     let relocation = relocate(&env, &env).unwrap();
     assert_eq!(std::fs::read(env.join("bin/tool")).unwrap(), elf);
     assert_eq!(relocation.blockers.len(), 1, "{:?}", relocation.blockers);
-    assert!(relocation.blockers[0].contains("bin/data"), "{:?}", relocation.blockers);
+    assert!(
+        relocation.blockers[0].contains("bin/data"),
+        "{:?}",
+        relocation.blockers
+    );
 }

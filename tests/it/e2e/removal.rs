@@ -121,7 +121,10 @@ fn an_extra_a_root_and_a_marker_dependency_removed_equal_a_fresh_build_without_p
     assert!(said.contains("derived from"), "{said}");
     assert!(!has(&sb, "extra-dep") && has(&sb, "app"));
     let site = super::oracle::site_packages(&sb.env()).unwrap();
-    assert!(!site.join("extra_dep").exists(), "its package directory stays");
+    assert!(
+        !site.join("extra_dep").exists(),
+        "its package directory stays"
+    );
 
     // A root removed whose dependency `shared` a remaining root needs: it
     // stays (no longer `REQUESTED`); `app`'s marker dependency goes.
