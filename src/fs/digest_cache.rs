@@ -157,7 +157,7 @@ mod tests {
         std::fs::create_dir(&wheels).unwrap();
         let file = wheels.join("a-1.0-py3-none-any.whl");
         std::fs::write(&file, b"one").unwrap();
-        let old = SystemTime::now() - Duration::from_secs(60);
+        let old = SystemTime::now() - Duration::from_mins(1);
         std::fs::File::options()
             .write(true)
             .open(&file)

@@ -166,18 +166,16 @@ pub(crate) fn derive(
         }
         (None, None) => Target::default(),
     };
-    let (installed, mut keeping, left_dists) = match prepared {
-        // What was left out is not in the clone: nothing to uninstall.
-        Some((installed, mut keeping, left_out)) => {
+    // What was left out is not in the clone: nothing to uninstall.
+    let (installed, mut keeping, left_dists) =
+        if let Some((installed, mut keeping, left_out)) = prepared {
             keeping.remove.retain(|n| !left_out.dists.contains(n));
             (installed, keeping, left_out.dists.len())
-        }
-        None => {
+        } else {
             let installed = installed_in(dir)?;
             let keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
             (installed, keeping, 0)
-        }
-    };
+        };
     // The static project, installed as a fresh build installs it: kept.
     let keep_project = project
         .as_ref()

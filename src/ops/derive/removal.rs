@@ -241,14 +241,17 @@ impl Installed {
     }
 }
 
+/// Each distribution reached, by normalized name, with its extras.
+type Reached = BTreeMap<String, BTreeSet<ExtraName>>;
+
 /// What `roots` reach over the installed distributions' requirements, each
 /// with the extras it is required with; and the requirements followed.
 fn closure(
     installed: &Installed,
     roots: &[Requirement],
     env: &MarkerEnvironment,
-) -> Result<(BTreeMap<String, BTreeSet<ExtraName>>, Vec<Requirement>), String> {
-    let mut reached: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
+) -> Result<(Reached, Vec<Requirement>), String> {
+    let mut reached = Reached::new();
     let mut work: Vec<(String, Vec<ExtraName>)> = roots
         .iter()
         .map(|r| (r.name.to_string(), r.extras.clone()))
