@@ -60,8 +60,10 @@ pub(super) fn target(
     let (new_lines, constraint_lines) = lines(spec)?;
     let (old_lines, _) = lines(old)?;
     // Each requirement one of the donor's, with the same or fewer extras.
-    let parse =
-        |text: &String| crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"));
+    let parse = |line: &String| {
+        let text = requirement_text(line)?;
+        crate::requirement::parse_whole(&text).map_err(|e| format!("`{text}`: {e}"))
+    };
     let without_extras = |r: &Requirement| {
         let mut r = r.clone();
         r.extras.clear();
@@ -69,6 +71,9 @@ pub(super) fn target(
     };
     let old_reqs = old_lines.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
     for text in new_lines.iter().filter(|l| !old_lines.contains(*l)) {
+        if requirement_text(text)? != *text {
+            return Err(format!("`{text}` is new"));
+        }
         let new = parse(text)?;
         if !old_reqs.iter().any(|o| {
             without_extras(o) == without_extras(&new)
@@ -84,8 +89,7 @@ pub(super) fn target(
     let applying = |texts: &mut dyn Iterator<Item = &String>| -> Result<Vec<Requirement>, String> {
         let mut out = Vec::new();
         for text in texts {
-            let req =
-                crate::requirement::parse_whole(text).map_err(|e| format!("`{text}`: {e}"))?;
+            let req = parse(text)?;
             if req.marker.evaluate(&env, &[]) {
                 out.push(req);
             }
@@ -202,9 +206,7 @@ fn lines(spec: &Spec) -> Result<(BTreeSet<String>, Vec<String>), String> {
     for file in &spec.requirement_files {
         for line in file.lines.iter().filter(|l| !l.starts_with('-')) {
             let line = line.trim();
-            if crate::spec::local::requirement_part(line) != line {
-                return Err(format!("`{line}` has options"));
-            }
+            requirement_text(line)?;
             if file.constraint {
                 constraints.push(line.to_owned());
             } else {
@@ -213,6 +215,19 @@ fn lines(spec: &Spec) -> Result<(BTreeSet<String>, Vec<String>), String> {
         }
     }
     Ok((reqs, constraints))
+}
+
+/// The requirement of a requirement-file line: the line without its
+/// `--hash` options (pip-compile's `--generate-hashes`), which name the
+/// files a fresh build may install, as they did for the donor (the line is
+/// the donor's, hashes and all). Any other option is pip's to read.
+fn requirement_text(line: &str) -> Result<String, String> {
+    let requirement = crate::spec::local::requirement_part(line);
+    let rest = line[requirement.len().min(line.len())..].split_whitespace();
+    if let Some(option) = rest.clone().find(|w| !w.starts_with("--hash")) {
+        return Err(format!("`{line}` has the option `{option}`"));
+    }
+    Ok(requirement)
 }
 
 /// The clone's distributions by normalized name: version (parsed and as
@@ -374,5 +389,18 @@ mod tests {
             Some(("python-dateutil".to_owned(), v("2.9.0.post0")))
         );
         assert_eq!(name_and_version("notes.txt"), None);
+    }
+
+    #[test]
+    fn hashes_are_stripped_and_other_options_refused() {
+        assert_eq!(
+            requirement_text("six==1.16.0 --hash=sha256:ab --hash=sha256:cd").as_deref(),
+            Ok("six==1.16.0")
+        );
+        assert_eq!(
+            requirement_text("six==1.16.0").as_deref(),
+            Ok("six==1.16.0")
+        );
+        assert!(requirement_text("six==1.16.0 --global-option=x").is_err());
     }
 }
