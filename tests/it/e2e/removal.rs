@@ -175,3 +175,43 @@ fn a_pinned_closure_is_removed_from_without_pip() {
     assert!(!said.contains(RESOLVED), "{said}");
     assert!(!has(&sb, "app") && has(&sb, "shared"));
 }
+
+#[test]
+fn a_line_removed_from_a_hashed_pinned_file_is_removed_without_pip() {
+    use sha2::{Digest, Sha256};
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let cache = super::script::private_cache(&sb);
+    wheels(&sb);
+    // As `pip-compile --generate-hashes` writes it: every line pinned and
+    // hashed (pip then checks every file it installs).
+    let line = |name: &str, version: &str| {
+        let file = sb.wheels.join(format!(
+            "{}-{version}-py3-none-any.whl",
+            name.replace('-', "_")
+        ));
+        let digest = hex::encode(Sha256::digest(std::fs::read(file).unwrap()));
+        format!("{name}=={version} --hash=sha256:{digest}\n")
+    };
+    let all = [
+        line("app", "1.0"),
+        line("posix-only", "1.0"),
+        line("shared", "1.0"),
+        line("tool", "1.0"),
+    ];
+    sb.write("requirements.txt", &all.concat());
+    sb.write_offline_toml(
+        python,
+        "requirement-files = [\"requirements.txt\"]\n\n[venv]\nkeep-stashed = 0\n",
+    );
+    sync(&sb, &cache, &[]);
+    assert!(has(&sb, "app") && has(&sb, "posix-only"));
+    sb.write(
+        "requirements.txt",
+        &[&all[2], &all[3]].map(String::as_str).concat(),
+    );
+    let said = sync_equals_fresh(&sb, &cache);
+    assert!(!said.contains(RESOLVED), "{said}");
+    assert!(said.contains("derived from"), "{said}");
+    assert!(!has(&sb, "app") && !has(&sb, "posix-only") && has(&sb, "shared"));
+}
