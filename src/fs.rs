@@ -10,11 +10,13 @@
 //! normaliser ([`normalize_lexically`]).
 
 mod digest;
+mod digest_cache;
 mod lock;
 mod nofollow;
 mod remove;
 
 pub(crate) use digest::sha256_file;
+pub(crate) use digest_cache::{DirDigests, remember_in};
 pub(crate) use lock::{
     FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, lock_shared,
     try_lock_shared,

@@ -136,6 +136,10 @@ fn build_beside(
     } else {
         None
     };
+    let mut donor = donor;
+    if let Some(donor) = donor.as_mut() {
+        donor.link_when_replaced(job.plan, keep);
+    }
     if let Some(donor) = &donor {
         match build_beside_from(job, occupant, keep, Some(donor)) {
             // pip refusing the spec would refuse it again: that error is

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::fs::{self, FsError};
 
 /// The subdirectories `clean` deletes.
-pub(crate) const CLEANED: &[&str] = &["interpreters", "seed"];
+pub(crate) const CLEANED: &[&str] = &["interpreters", "seed", "digests"];
 
 /// Whether `dir`, a subdirectory of the cache, is penv's: tagged so, or in
 /// penv's own default cache directory (`whole_dir_is_penvs`).

@@ -26,7 +26,9 @@ use super::Ctx;
 use super::artifacts::Recorder;
 
 mod donor;
+mod left_out;
 mod own_project;
+mod removal;
 mod target;
 
 use crate::Error;
@@ -66,10 +68,40 @@ pub(crate) fn derive(
     guard: &SignalGuard,
 ) -> Result<Derived, Error> {
     let mode = donor.mode;
+    let spec = crate::spec::Spec {
+        pip: pip.clone(),
+        ..plan.spec.clone()
+    };
+    // The target known before cloning — a lock's, or requirements only
+    // taken away (read from the donor's metadata) — decides what to keep
+    // on the donor, and what goes is not cloned (no `pip uninstall`).
+    let early = if donor.exact {
+        None
+    } else if let Some(lock) = &spec.lock {
+        Some(Target::of_lock(lock))
+    } else {
+        removal::target(donor, &spec, plan.python.info.markers.as_ref(), &donor.env)
+            .inspect_err(|why| {
+                ctx.printer
+                    .verbose(&format!("resolving with pip: not only a removal ({why})"));
+            })
+            .ok()
+    };
+    let prepared = match &early {
+        Some(target) => {
+            let installed = installed_in(&donor.env)?;
+            let keeping = Keeping::new(donor, &spec, target, &installed, &donor.env)?;
+            let left_out = left_out::of(&donor.env, &keeping.remove)?;
+            Some((installed, keeping, left_out))
+        }
+        None => None,
+    };
     let progress = ctx
         .printer
         .step(&format!("Cloning `{}`", display_path(&donor.env)));
-    let cloned = clone::clone_tree(&donor.env, dir, mode);
+    let no_paths = std::collections::BTreeSet::new();
+    let left_paths = prepared.as_ref().map_or(&no_paths, |(_, _, l)| &l.paths);
+    let cloned = clone::clone_tree_without(&donor.env, dir, mode, left_paths);
     progress.finish();
     let cloned = cloned?;
     let link_mode = cloned.mode.name().to_owned();
@@ -88,10 +120,6 @@ pub(crate) fn derive(
         .map_err(|e| in_clone(e, "install into"))?;
         recorder.read();
         Ok::<(), Error>(())
-    };
-    let spec = crate::spec::Spec {
-        pip: pip.clone(),
-        ..plan.spec.clone()
     };
     if donor.exact {
         let mut recorder = Recorder::carried(&donor.state);
@@ -118,20 +146,10 @@ pub(crate) fn derive(
     }
     let root = &plan.project.root;
     let project = own_project::StaticProject::of(&spec, root);
-    let target = match &spec.lock {
-        Some(lock) => Target {
-            selected: lock.selected.clone(),
-            unhashed: lock.unhashed.clone(),
-            from_index: false,
-            requested: lock
-                .selected
-                .iter()
-                .map(|s| &s.name)
-                .chain(lock.unhashed.iter().map(|u| &u.name))
-                .map(|n| (normalize_name(n), true))
-                .collect(),
-        },
-        None if installer::has_work(&spec) => {
+    let target = match (early, &spec.lock) {
+        (Some(target), _) => target,
+        (None, Some(lock)) => Target::of_lock(lock),
+        (None, None) if installer::has_work(&spec) => {
             // A static project: its dependencies resolved in its place.
             let resolving = project.as_ref().map(|p| p.resolving(&spec));
             let resolving = resolving.as_ref().unwrap_or(&spec);
@@ -146,14 +164,18 @@ pub(crate) fn derive(
             }
             target
         }
-        None => Target::default(),
+        (None, None) => Target::default(),
     };
-    let installed: BTreeMap<String, String> = crate::venv::drift::record(dir)?
-        .dists
-        .into_iter()
-        .map(|d| (d.name, d.version))
-        .collect();
-    let mut keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+    // What was left out is not in the clone: nothing to uninstall.
+    let (installed, mut keeping, left_dists) =
+        if let Some((installed, mut keeping, left_out)) = prepared {
+            keeping.remove.retain(|n| !left_out.dists.contains(n));
+            (installed, keeping, left_out.dists.len())
+        } else {
+            let installed = installed_in(dir)?;
+            let keeping = Keeping::new(donor, &spec, &target, &installed, dir)?;
+            (installed, keeping, 0)
+        };
     // The static project, installed as a fresh build installs it: kept.
     let keep_project = project
         .as_ref()
@@ -314,10 +336,19 @@ pub(crate) fn derive(
             link_mode,
             kept,
             installed: installed_count,
-            removed: remove.len(),
+            removed: remove.len() + left_dists,
         },
         recorder,
     })
+}
+
+/// Each distribution installed in `env`, by normalized name: its version.
+fn installed_in(env: &Path) -> Result<BTreeMap<String, String>, Error> {
+    Ok(crate::venv::drift::record(env)?
+        .dists
+        .into_iter()
+        .map(|d| (d.name, d.version))
+        .collect())
 }
 
 /// pip failing in a clone, after the resolution succeeded, is the clone's

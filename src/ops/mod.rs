@@ -89,6 +89,9 @@ impl<'a> Ctx<'a> {
             .cache_dir
             .clone()
             .or_else(|| dirs().map(|d| d.cache_dir().to_owned()));
+        if let Some(dir) = &cache_dir {
+            crate::fs::remember_in(dir);
+        }
         let data_dir = vars
             .data_dir
             .clone()

@@ -128,15 +128,20 @@ pub(super) fn named(
 /// directory cannot be listed or a file in it cannot be read.
 fn listing(dir: &Path) -> Option<Vec<String>> {
     let mut listing = Vec::new();
+    // Each file's digest is remembered by its identity (`fs::DirDigests`):
+    // a no-op sync stats a large directory rather than reading it.
+    let mut digests = crate::fs::DirDigests::open(dir);
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
         // Followed, as pip follows it; a FIFO or a directory is no archive.
         if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let digest = crate::fs::sha256_file(&path).ok()?;
-        listing.push(format!("{} {digest}", entry.file_name().to_string_lossy()));
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let digest = digests.sha256(&path, &name).ok()?;
+        listing.push(format!("{name} {digest}"));
     }
+    digests.save();
     listing.sort();
     Some(listing)
 }

@@ -202,7 +202,7 @@ pub struct PipSpec {
 pub(crate) struct FindLinks {
     /// A directory (relative to the project root, or absolute) or a URL.
     pub(crate) location: PipUrl,
-    /// For a local directory: `name size` of each file, sorted.
+    /// For a local directory: `name sha256` of each file, sorted.
     pub(crate) files: Vec<String>,
 }
 

@@ -16,9 +16,8 @@
 //! The top-level `penv-state.json` and penv's build marker are never
 //! cloned: the clone is a new env, whose state is written when it is done.
 
-use std::path::Path;
-#[cfg(test)]
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use crate::fs::FsError;
 
@@ -39,6 +38,21 @@ pub(crate) struct Cloned {
 /// cost); each directory gets its permissions last, so a read-only one
 /// still receives its files.
 pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Cloned, FsError> {
+    clone_tree_without(from, to, mode, &BTreeSet::new())
+}
+
+/// [`clone_tree`] without the paths of `left_out` (relative to `from`; a
+/// directory is left out whole): the files of distributions a derive
+/// uninstalls, never copied rather than copied then uninstalled. A
+/// directory left empty by them (and by nothing else: it had other
+/// entries in `from`) is not kept either, as pip's uninstall takes a
+/// directory whose files it all removes.
+pub(crate) fn clone_tree_without(
+    from: &Path,
+    to: &Path,
+    mode: LinkMode,
+    left_out: &BTreeSet<PathBuf>,
+) -> Result<Cloned, FsError> {
     let skip = [
         from.join(crate::state::STATE_FILE),
         from.join(super::owned::BUILD_MARKER),
@@ -46,7 +60,13 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
     let walk = walkdir::WalkDir::new(from)
         .min_depth(1)
         .follow_links(false)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.path()
+                .strip_prefix(from)
+                .map_or(true, |r| !left_out.contains(r))
+        });
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for entry in walk {
@@ -120,7 +140,18 @@ pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Clone
             .into_iter()
             .try_for_each(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })?;
+    // Deepest first: a parent emptied by its emptied children goes too.
+    let emptied: BTreeSet<&Path> = left_out
+        .iter()
+        .flat_map(|p| p.ancestors().skip(1))
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect();
     for (dir, permissions) in dirs.into_iter().rev() {
+        let relative = dir.strip_prefix(to).unwrap_or(&dir);
+        if emptied.contains(relative) && crate::fs::is_empty_dir(&dir)? {
+            crate::fs::remove_empty_dir(&dir)?;
+            continue;
+        }
         std::fs::set_permissions(&dir, permissions)
             .map_err(|e| FsError::new("set the permissions of", &dir, e))?;
     }

@@ -92,7 +92,7 @@ pub(crate) fn relocate(dir: &Path, home: &Path) -> Result<Relocation, FsError> {
             }
             continue;
         }
-        if !kind.is_file() {
+        if !kind.is_file() || native_executable(&path)? {
             continue;
         }
         let bytes = read_capped(&path)?;
@@ -172,6 +172,29 @@ fn spellings(dir: &Path) -> Vec<PathBuf> {
         out.push(canonical);
     }
     out
+}
+
+/// Whether `path` starts as a compiled executable does (ELF, Mach-O, a
+/// universal Mach-O): not read. pip copies one from its wheel byte for byte
+/// (it rewrites only `#!python` shebangs), and the wheel was linked before
+/// the env existed, so it cannot name the env's path; reading it cost
+/// seconds for tools that ship one (ruff's is about 30 MB).
+fn native_executable(path: &Path) -> Result<bool, FsError> {
+    use std::io::Read;
+    const MAGICS: [[u8; 4]; 6] = [
+        *b"\x7fELF",
+        [0xfe, 0xed, 0xfa, 0xce],
+        [0xfe, 0xed, 0xfa, 0xcf],
+        [0xce, 0xfa, 0xed, 0xfe],
+        [0xcf, 0xfa, 0xed, 0xfe],
+        [0xca, 0xfe, 0xba, 0xbe],
+    ];
+    let file = std::fs::File::open(path).map_err(|e| FsError::new("read", path, e))?;
+    let mut head = Vec::with_capacity(4);
+    file.take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| FsError::new("read", path, e))?;
+    Ok(MAGICS.iter().any(|m| head == m))
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, FsError> {

@@ -158,3 +158,39 @@ fn prompt_of(env: &Path, state: &State) -> String {
                 .unwrap_or_default()
         })
 }
+
+impl Donor {
+    /// Clones by hard links when the donor is the env being replaced and
+    /// is deleted once the new env is in (`keep-stashed = 0`, no `src/`
+    /// kept aside, the same file system, `link-mode` left to `auto`): no
+    /// env that stays then shares a file with the new one, and linking
+    /// is many times faster than copying where there are no reflinks.
+    pub(crate) fn link_when_replaced(&mut self, plan: &Plan, keep_stashed: usize) {
+        if self.mode == LinkMode::Auto
+            && !self.exact
+            && keep_stashed == 0
+            && self.env == plan.paths.env
+            && !self.env.join("src").exists()
+            && same_device(
+                &self.env,
+                plan.paths.work.parent().unwrap_or(&plan.paths.work),
+            )
+        {
+            self.mode = LinkMode::Hardlink;
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_device(_: &Path, _: &Path) -> bool {
+    false
+}

@@ -132,6 +132,24 @@ pub(super) struct Target {
     pub(super) requested: BTreeMap<String, bool>,
 }
 
+impl Target {
+    /// A lock's selection: every entry named in pip's requirement file.
+    pub(super) fn of_lock(lock: &crate::spec::LockSpec) -> Self {
+        Self {
+            selected: lock.selected.clone(),
+            unhashed: lock.unhashed.clone(),
+            from_index: false,
+            requested: lock
+                .selected
+                .iter()
+                .map(|s| &s.name)
+                .chain(lock.unhashed.iter().map(|u| &u.name))
+                .map(|n| (normalize_name(n), true))
+                .collect(),
+        }
+    }
+}
+
 /// What pip would install for `spec` into a fresh env, resolved in the
 /// clone (`--ignore-installed`: what is there does not count).
 pub(super) fn resolve(

@@ -144,3 +144,25 @@ fn an_env_with_an_editable_install_inside_it_is_not_relocatable() {
         "{done:?}"
     );
 }
+
+#[test]
+fn a_compiled_executable_in_bin_is_not_read_and_does_not_bind_the_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".venv");
+    std::fs::create_dir_all(env.join("bin")).unwrap();
+    // An ELF header, then the env's path: a wheel's binary cannot hold it,
+    // so penv does not look.
+    let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+    elf.extend_from_slice(env.join("bin/python").as_os_str().as_encoded_bytes());
+    std::fs::write(env.join("bin/tool"), &elf).unwrap();
+    // The same bytes without the header: a file that names the env.
+    std::fs::write(env.join("bin/data"), &elf[4..]).unwrap();
+    let relocation = relocate(&env, &env).unwrap();
+    assert_eq!(std::fs::read(env.join("bin/tool")).unwrap(), elf);
+    assert_eq!(relocation.blockers.len(), 1, "{:?}", relocation.blockers);
+    assert!(
+        relocation.blockers[0].contains("bin/data"),
+        "{:?}",
+        relocation.blockers
+    );
+}

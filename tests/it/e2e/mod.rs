@@ -36,6 +36,7 @@ mod poetry;
 mod poetry_lock;
 mod pyproject;
 mod relocate;
+mod removal;
 mod rough_edges;
 mod script;
 mod shell;
