@@ -331,7 +331,10 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
         system_site_packages: plan.spec.venv.system_site_packages,
         prompt,
     };
-    let created = create::create_layout(base, env, &options);
+    let created = match &uv {
+        Some(uv) => create::create_layout_with_uv(uv.path(), base, env, &options),
+        None => create::create_layout(base, env, &options),
+    };
     progress.finish();
     created?;
     if let Some(e) = interrupted() {

@@ -22,6 +22,13 @@ pub(super) struct Uv {
     refresh: Vec<String>,
 }
 
+impl Uv {
+    /// The executable.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// uv for `job` when its spec asks for it: on `PATH`, in penv's cache, else
 /// fetched from the project's sources with the pip a build would seed.
 pub(super) fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
