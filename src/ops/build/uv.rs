@@ -11,7 +11,7 @@ use crate::project::LinkMode;
 use crate::venv::seed;
 
 /// uv as this build runs it.
-pub(super) struct Uv {
+pub(crate) struct Uv {
     /// The executable.
     path: PathBuf,
     /// How uv puts files into the env (`[venv] link-mode`).
