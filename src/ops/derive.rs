@@ -98,6 +98,13 @@ pub(crate) fn derive(
         pip: pip.clone(),
         ..plan.spec.clone()
     };
+    // pip's `--report` says what it installed; uv writes none (and refuses
+    // the option).
+    let reporting = donor
+        .state
+        .pip_version
+        .as_deref()
+        .filter(|_| spec.venv.installer.is_pip());
     if donor.exact {
         let mut recorder = Recorder::carried(&donor.state);
         let project = spec.package.is_some();
@@ -105,7 +112,7 @@ pub(crate) fn derive(
         // checkout's own is installed, `--no-deps` (its dependencies are
         // the entry's, by the hash).
         if let Some(args) = installer::own_project_args(&spec, &plan.project.root) {
-            recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+            recorder = Recorder::new(&plan.paths, reporting);
             recorder.carry(&donor.state);
             install_own_project(&mut recorder, args)?;
         }
@@ -188,7 +195,7 @@ pub(crate) fn derive(
         })
         .cloned()
         .collect();
-    let mut recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+    let mut recorder = Recorder::new(&plan.paths, reporting);
     for (name, artifact) in &keeping.kept {
         if let (Some(version), Some(artifact)) = (installed.get(name), artifact) {
             recorder.keep(name, version, artifact);
@@ -311,7 +318,7 @@ pub(crate) fn derive(
 fn in_clone(e: Error, what: &str) -> Error {
     match e {
         Error::Install(e) => Error::Derive {
-            message: format!("pip could not {what} the clone: {e}"),
+            message: format!("the installer could not {what} the clone: {e}"),
         },
         other => other,
     }

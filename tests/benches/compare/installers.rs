@@ -27,6 +27,7 @@ impl Installers {
                 | Scenario::Locked
                 | Scenario::Switch
                 | Scenario::Derive
+                | Scenario::Real
         );
         match self {
             _ if !installs || !have_uv => vec![false],

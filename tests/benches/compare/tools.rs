@@ -32,6 +32,10 @@ pub(crate) struct Bench {
     pub(crate) env: ChildEnv,
     /// penv installs with uv (`PENV_INSTALLER=uv`) in this pass.
     pub(crate) penv_uv: std::cell::Cell<bool>,
+    /// The `real` scenario's sets.
+    pub(crate) realworld: Option<PathBuf>,
+    /// `--link-mode`: both tools' link mode, when given.
+    pub(crate) link_mode: Option<String>,
 }
 
 impl Bench {
@@ -75,6 +79,11 @@ impl Bench {
             runs: args.runs,
             env,
             penv_uv: std::cell::Cell::new(false),
+            realworld: args
+                .realworld
+                .clone()
+                .or_else(|| Some(crate::args::repo().join("../shared/realworld"))),
+            link_mode: args.link_mode.clone(),
         };
 
         // Read the wheels once so no tool pays for the first disk read, and
@@ -116,6 +125,9 @@ impl Bench {
         let mut cmd = self.command(&self.penv, project);
         cmd.env("PENV_CACHE_DIR", self.root.join("penv-cache"))
             .env("PENV_NO_PROGRESS", "1");
+        if let Some(mode) = &self.link_mode {
+            cmd.env("PENV_LINK_MODE", mode);
+        }
         if self.penv_uv.get() {
             cmd.env("PENV_INSTALLER", "uv")
                 .env("UV_CACHE_DIR", self.root.join("penv-uv-cache"))
@@ -131,6 +143,9 @@ impl Bench {
             .env("UV_OFFLINE", "1")
             .env("UV_PYTHON_DOWNLOADS", "never")
             .env("UV_PYTHON", &self.python.path);
+        if let Some(mode) = &self.link_mode {
+            cmd.env("UV_LINK_MODE", mode);
+        }
         cmd
     }
 
@@ -243,6 +258,14 @@ impl Bench {
             ),
         }
         println!("wheelhouse: {}", self.wheelhouse.display());
+        println!(
+            "link mode:  {}",
+            self.link_mode.as_deref().map_or_else(
+                || "each tool's own (penv: copy or reflink; uv: hard links from its cache)"
+                    .to_owned(),
+                |mode| format!("{mode} for penv and uv (`--link-mode`)")
+            )
+        );
         println!(
             "sets:       {} (medium.txt, medium-b.txt)",
             self.sets_dir.display()

@@ -30,6 +30,17 @@ fn uv_ok(sb: &Sandbox, uv: &Path, cache: &Path, dir: &Path, args: &[&str]) -> St
 /// to a build from nothing there.
 #[test]
 fn a_package_projects_new_checkout_installs_the_project_with_uv() {
+    new_checkout_with_uv(false);
+}
+
+/// The same with pip in the env: still uv, given only uv's options (pip's
+/// `--report` is not one).
+#[test]
+fn a_package_projects_new_checkout_with_pip_in_the_env_installs_with_uv() {
+    new_checkout_with_uv(true);
+}
+
+fn new_checkout_with_uv(pip: bool) {
     let python = require_python!();
     let uv = require_uv!();
     let sb = sandbox_with_wheels();
@@ -38,7 +49,7 @@ fn a_package_projects_new_checkout_installs_the_project_with_uv() {
     write_app(&sb, python, &first, "[\"tinypkg==1.0\", \"otherpkg\"]");
     let toml = first.join("pyproject.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, format!("{text}\n[tool.penv.venv]\npip = false\n")).unwrap();
+    std::fs::write(&toml, format!("{text}\n[tool.penv.venv]\npip = {pip}\n")).unwrap();
     let said = uv_ok(&sb, uv, &cache, &first, &["sync", "-v"]);
     assert!(said.contains("kept a clone in the store"), "{said}");
     let second = sb.tmp.path().canonicalize().unwrap().join("second");
@@ -47,7 +58,9 @@ fn a_package_projects_new_checkout_installs_the_project_with_uv() {
     std::fs::remove_dir_all(second.join(".penv")).ok();
     let said = uv_ok(&sb, uv, &cache, &second, &["sync"]);
     assert!(
-        said.contains("cloned from the store") && said.contains("the project installed with uv"),
+        said.contains("cloned from the store")
+            && said.contains("the project installed with uv")
+            && !said.contains("built from nothing"),
         "{said}"
     );
     let cloned = content(&second);
