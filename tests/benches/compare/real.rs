@@ -32,11 +32,14 @@ import sys, urllib.request
 urllib.request.urlopen(sys.argv[1] + 'pip/', timeout=10).read(1)
 ";
 
-pub(crate) fn real(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
+/// The rows of the `real` scenario; a set that fails is left out, never
+/// the run.
+pub(crate) fn real(b: &Bench, dir: &Path) -> Vec<Row> {
     let Some(realworld) = b.realworld.as_ref().filter(|d| d.is_dir()) else {
-        return Ok(vec![skipped(
+        eprintln!("real: skipped: no realworld sets (`--realworld DIR`)");
+        return vec![skipped(
             "no realworld sets (`--realworld DIR`, default `../shared/realworld`)",
-        )]);
+        )];
     };
     if let Err(why) = crate::measure::capture(
         b.command(&b.python.path, dir)
@@ -44,7 +47,7 @@ pub(crate) fn real(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
     ) {
         let why = why.lines().last().unwrap_or_default().to_owned();
         eprintln!("real: skipped: the index `{INDEX}` is not reachable: {why}");
-        return Ok(vec![skipped(&format!("the index is not reachable: {why}"))]);
+        return vec![skipped(&format!("the index is not reachable: {why}"))];
     }
     let uv_cache = dir.join("uv-cache");
     let mut rows = Vec::new();
@@ -68,7 +71,7 @@ pub(crate) fn real(b: &Bench, dir: &Path) -> Result<Vec<Row>> {
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// One set: an uncounted run of each tool (the caches), then the timed ones.
