@@ -43,6 +43,7 @@ pub(crate) fn real(b: &Bench, dir: &Path) -> Vec<Row> {
     };
     if let Err(why) = crate::measure::capture(
         b.command(&b.python.path, dir)
+            .envs(tls(b))
             .args(["-I", "-c", REACHABLE, INDEX]),
     ) {
         let why = why.lines().last().unwrap_or_default().to_owned();
@@ -93,7 +94,7 @@ fn set(b: &Bench, dir: &Path, file: &Path, uv_cache: &Path) -> Result<Columns> {
             ),
         )?;
         let mut penv = b.penv(&project);
-        penv.arg("sync").env_remove("UV_OFFLINE");
+        penv.arg("sync").env_remove("UV_OFFLINE").envs(tls(b));
         times.penv.push(timed(&mut penv)?);
         remove_dir(&project)?;
 
@@ -101,6 +102,7 @@ fn set(b: &Bench, dir: &Path, file: &Path, uv_cache: &Path) -> Result<Columns> {
         let by_hand = b.hand_venv(&venv)?
             + timed(
                 b.command(venv.join("bin/python"), dir)
+                    .envs(tls(b))
                     .args(["-m", "pip", "install", "-r"])
                     .arg(file),
             )?;
@@ -110,10 +112,15 @@ fn set(b: &Bench, dir: &Path, file: &Path, uv_cache: &Path) -> Result<Columns> {
         if let Some(tool) = &b.uv {
             let venv: PathBuf = dir.join(format!("uv-{run}"));
             let mut create = b.uv(tool, dir, uv_cache);
-            create.env_remove("UV_OFFLINE").arg("venv").arg(&venv);
+            create
+                .env_remove("UV_OFFLINE")
+                .envs(tls(b))
+                .arg("venv")
+                .arg(&venv);
             let mut install = b.uv(tool, dir, uv_cache);
             install
                 .env_remove("UV_OFFLINE")
+                .envs(tls(b))
                 .args(["pip", "install", "--python"])
                 .arg(venv.join("bin/python"))
                 .arg("-r")
@@ -123,6 +130,14 @@ fn set(b: &Bench, dir: &Path, file: &Path, uv_cache: &Path) -> Result<Columns> {
         }
     }
     Ok(times)
+}
+
+/// The machine's TLS settings, for the tools that reach the index.
+fn tls(b: &Bench) -> impl Iterator<Item = (&'static str, &std::ffi::OsStr)> {
+    b.env
+        .tls
+        .iter()
+        .map(|(name, value)| (*name, value.as_os_str()))
 }
 
 /// A row with no figures, saying why.

@@ -293,10 +293,14 @@ pub(crate) struct ChildEnv {
     pub(crate) path_var: OsString,
     pub(crate) lang: Option<OsString>,
     pub(crate) home: PathBuf,
+    /// The machine's TLS settings (`SSL_CERT_FILE`, `SSL_CERT_DIR`), for
+    /// the one scenario that reaches the index (`real`): uv trusts only its
+    /// own roots without them, and a proxy's certificate is not among them.
+    pub(crate) tls: Vec<(&'static str, OsString)>,
 }
 
 impl ChildEnv {
-    /// Creates `home` and reads the two inherited variables.
+    /// Creates `home` and reads the inherited variables.
     #[expect(
         clippy::disallowed_methods,
         reason = "a bench program, not penv: it reads the two variables it passes on"
@@ -307,6 +311,10 @@ impl ChildEnv {
             path_var: std::env::var_os("PATH").unwrap_or_default(),
             lang: std::env::var_os("LANG"),
             home,
+            tls: ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+                .into_iter()
+                .filter_map(|name| Some((name, std::env::var_os(name)?)))
+                .collect(),
         })
     }
 
