@@ -66,21 +66,6 @@ impl Job<'_> {
         let seed = choose_seed(self.ctx, self.plan, &self.pip, &self.redactor)?;
         Ok(self.seed.get_or_init(|| seed).clone())
     }
-
-    /// uv when the spec asks for it, found on first use.
-    fn uv(&self) -> Result<Option<&uv::Uv>, Error> {
-        if let Some(uv) = self.uv.get() {
-            return Ok(uv.as_ref());
-        }
-        let uv = uv::chosen(self)?;
-        Ok(self.uv.get_or_init(|| uv).as_ref())
-    }
-
-    /// Runs one of the build's installs (pip's `args`) into `env` with the
-    /// spec's installer.
-    fn install(&self, env: &Path, args: &[String], step: &str) -> Result<(), Error> {
-        uv::install(self, self.uv()?, env, args, step)
-    }
 }
 
 /// Builds the env for `plan` in place of `occupant`, keeping `keep` stashed
