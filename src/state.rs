@@ -110,8 +110,8 @@ pub(crate) enum Origin {
 }
 
 impl Origin {
-    /// Its words, for `penv status`.
-    pub(crate) fn describe(&self) -> String {
+    /// Its words, for `penv status`, for an env filled by `installer`.
+    pub(crate) fn describe(&self, installer: crate::project::Installer) -> String {
         match self {
             Self::Built => "built".to_owned(),
             Self::Derived {
@@ -132,9 +132,12 @@ impl Origin {
                 "cloned from the store, `{}` ({link_mode}), {}",
                 crate::diagnostics::display_path(from),
                 if *project {
-                    "the project installed with pip, `--no-deps`"
+                    format!(
+                        "the project installed with {}, `--no-deps`",
+                        installer.name()
+                    )
                 } else {
-                    "with no pip run"
+                    format!("with no {} run", installer.name())
                 }
             ),
             Self::Stash => "restored from the stash".to_owned(),

@@ -129,8 +129,13 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
     if !extras.is_empty() {
         p.data(&format!("extras:      {}", extras.join(", ")));
     }
-    if let Some(origin) = status.state().and_then(|s| s.origin.as_ref()) {
-        p.data(&format!("origin:      {}", origin.describe()));
+    if let Some(state) = status.state()
+        && let Some(origin) = &state.origin
+    {
+        p.data(&format!(
+            "origin:      {}",
+            origin.describe(state.spec.venv.installer)
+        ));
     }
     p.data(&format!("spec hash:   {}", plan.hash));
     if let Some(state) = status.state()

@@ -109,7 +109,7 @@ pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
             "Built `{env_name}` ({} {}){from} in {seconds:.1}s{}",
             python.implementation,
             python.version,
-            how(origin)
+            how(origin, plan.spec.venv.installer)
         ),
         Outcome::Restored => {
             format!("Restored `{env_name}` from the stash (built before for this spec)")
@@ -118,10 +118,10 @@ pub(super) fn outcome_message(plan: &Plan, outcome: &Outcome) -> String {
 }
 
 /// How a build went, after its time: nothing for a build from nothing.
-fn how(origin: &crate::state::Origin) -> String {
+fn how(origin: &crate::state::Origin, installer: crate::project::Installer) -> String {
     match origin {
         crate::state::Origin::Built | crate::state::Origin::Stash => String::new(),
-        other => format!(", {}", other.describe()),
+        other => format!(", {}", other.describe(installer)),
     }
 }
 

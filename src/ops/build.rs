@@ -52,6 +52,9 @@ struct Job<'a> {
     derive: bool,
     /// The pip to seed, chosen once (the donor check needs it too).
     seed: std::cell::OnceCell<seed::Seed>,
+    /// uv, when the spec asks for it: found (or fetched) once, when an
+    /// install first needs it (a store clone may need none).
+    uv: std::cell::OnceCell<Option<uv::Uv>>,
 }
 
 impl Job<'_> {
@@ -91,6 +94,7 @@ pub(crate) fn build(
         guard,
         derive,
         seed: std::cell::OnceCell::new(),
+        uv: std::cell::OnceCell::new(),
     };
     // An env recorded as bound to its path is built in place at once: what
     // made it so (an editable checkout in the env) is usually still asked for.
@@ -190,11 +194,8 @@ fn build_beside_from(
         .commit(&state, keep)
         .map_err(|e| commit_error(e, &paths.env))?;
     tell_kept(job.ctx, &kept);
-    let pip = super::stored::PipRun {
-        redactor: &job.redactor,
-        guard: &job.guard,
-    };
-    super::stored::offer_to_store(job.ctx, job.plan, &state, &pip);
+    let install = |env: &Path, args: &[String], step: &str| job.install(env, args, step);
+    super::stored::offer_to_store(job.ctx, job.plan, &state, &install);
     Ok(Ok(origin))
 }
 
@@ -248,6 +249,7 @@ fn build_checked(
     donor: Option<&derive::Donor>,
 ) -> Result<(AsBuilt, Option<String>, Relocation, Origin), Error> {
     let (pip_version, relocation, origin, recorder) = if let Some(donor) = donor {
+        let install = |args: &[String], step: &str| job.install(dir, args, step);
         let derived = derive::derive(
             job.ctx,
             job.plan,
@@ -256,6 +258,7 @@ fn build_checked(
             &job.pip,
             &job.redactor,
             &job.guard,
+            &install,
         )?;
         (
             derived.pip_version,
@@ -315,7 +318,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
             restored: false,
         })
     };
-    let uv = uv::chosen(job)?;
+    let uv = job.uv()?;
     let info = &plan.python.info;
     let base = &plan.python.fingerprint.path;
     let env = dir;
@@ -335,7 +338,10 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
         system_site_packages: plan.spec.venv.system_site_packages,
         prompt,
     };
-    let created = create::create_layout(base, env, &options);
+    let created = match &uv {
+        Some(uv) => create::create_layout_with_uv(uv.path(), base, env, &options),
+        None => create::create_layout(base, env, &options),
+    };
     progress.finish();
     created?;
     if let Some(e) = interrupted() {
@@ -383,7 +389,7 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
             steps.push((own, "Installing the project itself (editable) with pip"));
         }
         for (args, step) in steps {
-            uv::install(job, uv.as_ref(), env, &recorder.args(args), step)?;
+            job.install(env, &recorder.args(args), step)?;
             recorder.read();
         }
     }

@@ -56,8 +56,17 @@ pub(crate) struct Derived {
     pub(crate) recorder: Recorder,
 }
 
+/// How a derive runs an install into its clone: the build's installer
+/// (the env's pip, or uv), given pip's arguments and the progress line.
+pub(crate) type Install<'a> = &'a dyn Fn(&[String], &str) -> Result<(), Error>;
+
 /// Clones `donor` into `dir` (the staging directory) and brings it to the
-/// plan's target set; relocates it. pip's errors are the build's errors.
+/// plan's target set with `install`; relocates it. pip's errors are the
+/// build's errors.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the build's values a derive runs with, passed as they are"
+)]
 pub(crate) fn derive(
     ctx: &Ctx,
     plan: &Plan,
@@ -66,6 +75,7 @@ pub(crate) fn derive(
     pip: &crate::spec::PipSpec,
     redactor: &crate::credentials::Redactor,
     guard: &SignalGuard,
+    install: Install,
 ) -> Result<Derived, Error> {
     let mode = donor.mode;
     let spec = crate::spec::Spec {
@@ -108,19 +118,21 @@ pub(crate) fn derive(
     // The project itself, `--no-deps` (a store clone's, or one whose
     // metadata changed), its artifact recorded as the rest.
     let install_own_project = |recorder: &mut Recorder, args: Vec<String>| {
-        installer::install(
-            dir,
-            &plan.project.root,
+        install(
             &recorder.args(args),
             "Installing the project itself (editable) with pip",
-            redactor,
-            ctx.printer,
-            guard,
         )
         .map_err(|e| in_clone(e, "install into"))?;
         recorder.read();
         Ok::<(), Error>(())
     };
+    // pip's `--report` says what it installed; uv writes none (and refuses
+    // the option).
+    let reporting = donor
+        .state
+        .pip_version
+        .as_deref()
+        .filter(|_| spec.venv.installer.is_pip());
     if donor.exact {
         let mut recorder = Recorder::carried(&donor.state);
         let project = spec.package.is_some();
@@ -128,7 +140,7 @@ pub(crate) fn derive(
         // checkout's own is installed, `--no-deps` (its dependencies are
         // the entry's, by the hash).
         if let Some(args) = installer::own_project_args(&spec, &plan.project.root) {
-            recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+            recorder = Recorder::new(&plan.paths, reporting);
             recorder.carry(&donor.state);
             install_own_project(&mut recorder, args)?;
         }
@@ -205,7 +217,7 @@ pub(crate) fn derive(
         })
         .cloned()
         .collect();
-    let mut recorder = Recorder::new(&plan.paths, donor.state.pip_version.as_deref());
+    let mut recorder = Recorder::new(&plan.paths, reporting);
     for (name, artifact) in &keeping.kept {
         if let (Some(version), Some(artifact)) = (installed.get(name), artifact) {
             recorder.keep(name, version, artifact);
@@ -222,19 +234,11 @@ pub(crate) fn derive(
             .map(str::to_owned)
             .to_vec();
         args.extend(remove.iter().map(|n| (*n).clone()));
-        installer::install(
-            dir,
-            root,
-            &args,
-            "Removing what the spec no longer has with pip",
-            redactor,
-            ctx.printer,
-            guard,
-        )
-        // A distribution pip cannot uninstall (no `RECORD`: installed by
-        // distutils or by hand) is the clone's problem, not the spec's: a
-        // build from nothing never has to remove it.
-        .map_err(|e| in_clone(e, "uninstall from"))?;
+        install(&args, "Removing what the spec no longer has with pip")
+            // A distribution pip cannot uninstall (no `RECORD`: installed by
+            // distutils or by hand) is the clone's problem, not the spec's: a
+            // build from nothing never has to remove it.
+            .map_err(|e| in_clone(e, "uninstall from"))?;
     }
     let installs = missing.len() + target.unhashed.len();
     let installed_count = installs + usize::from(own_install && spec.package.is_some());
@@ -264,15 +268,7 @@ pub(crate) fn derive(
             } else {
                 installer::lock_args(&spec, root, &requirements)
             };
-            let done = installer::install(
-                dir,
-                root,
-                &recorder.args(args),
-                "Installing what is missing with pip",
-                redactor,
-                ctx.printer,
-                guard,
-            );
+            let done = install(&recorder.args(args), "Installing what is missing with pip");
             let _ = crate::fs::delete_file(&requirements);
             done.map_err(|e| in_clone(e, "install into"))?;
             recorder.read();
@@ -285,14 +281,9 @@ pub(crate) fn derive(
             ..spec.clone()
         };
         if let Some(args) = installer::unhashed_args(&tail, root)? {
-            installer::install(
-                dir,
-                root,
+            install(
                 &recorder.args(args),
                 "Installing local and VCS entries with pip",
-                redactor,
-                ctx.printer,
-                guard,
             )
             .map_err(|e| in_clone(e, "install into"))?;
             recorder.read();
@@ -355,10 +346,10 @@ fn installed_in(env: &Path) -> Result<BTreeMap<String, String>, Error> {
 /// problem, not the spec's (a distribution without `RECORD` to uninstall,
 /// a pip option the pinned install lacks): the env is then built from
 /// nothing. An interrupted pip stays an interruption.
-fn in_clone(e: installer::InstallError, what: &str) -> Error {
-    match Error::from(e) {
+fn in_clone(e: Error, what: &str) -> Error {
+    match e {
         Error::Install(e) => Error::Derive {
-            message: format!("pip could not {what} the clone: {e}"),
+            message: format!("the installer could not {what} the clone: {e}"),
         },
         other => other,
     }

@@ -3,7 +3,7 @@
 //! is offered there as a clone, so another checkout of the same spec clones
 //! it with no pip run (`ops::derive`'s exact donor). A package project
 //! whose dependencies are static (`spec::own`) is offered without the
-//! project (pip uninstalls it from the clone): the other checkout installs
+//! project (the build's installer, pip or uv, uninstalls it from the clone): the other checkout installs
 //! its own, `--no-deps`.
 //!
 //! Invariant: an entry is put in place whole, like any env (built beside
@@ -63,12 +63,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         .as_ref()
         .and_then(|p| crate::spec::own::read(&plan.project.root, p).ok())
         .map(|own| own.name);
-    let without = project.as_deref().map(|name| Without {
-        name,
-        root: &plan.project.root,
-        pip,
-        printer: ctx.printer,
-    });
+    let without = project.as_deref().map(|name| Without { name, pip });
     match put(&entry, &plan.paths.env, state, mode, without.as_ref()) {
         Ok(()) => {
             crate::venv::store::Store::touch(&entry);
@@ -113,25 +108,21 @@ pub(crate) fn drop_linked_origin(ctx: &Ctx, env: &Path) {
     }
 }
 
-/// How pip is run for the store: the build's redactor and signal guard.
-pub(crate) struct PipRun<'a> {
-    pub(crate) redactor: &'a crate::credentials::Redactor,
-    pub(crate) guard: &'a crate::process::SignalGuard,
-}
+/// How the store runs an install (pip's arguments, into an env, with a
+/// progress line): the build's installer, pip or uv.
+pub(crate) type PipRun<'a> = dyn Fn(&Path, &[String], &str) -> Result<(), Error> + 'a;
 
 /// The project taken out of a clone before it is stored.
 struct Without<'a> {
     /// Its PEP 503 name.
     name: &'a str,
-    /// The project root (pip's working directory).
-    root: &'a Path,
     pip: &'a PipRun<'a>,
-    printer: &'a crate::printer::Printer,
 }
 
 /// Clones `env` (with `state`) into the store entry `entry`, built beside
 /// it and put in place whole, like any env; `without`, the project
-/// uninstalled from the clone by pip (its dependencies stay).
+/// uninstalled from the clone by the build's installer (its dependencies
+/// stay).
 fn put(
     entry: &crate::venv::EnvPaths,
     env: &Path,
@@ -148,9 +139,8 @@ fn put(
     let built = clone::clone_tree(env, &dir, mode)
         .map_err(Error::from)
         .and_then(|_| match without {
-            Some(w) => crate::installer::install(
+            Some(w) => (w.pip)(
                 &dir,
-                w.root,
                 &[
                     "uninstall".to_owned(),
                     "--yes".to_owned(),
@@ -158,11 +148,7 @@ fn put(
                     w.name.to_owned(),
                 ],
                 "Keeping the env in the store, without the project",
-                w.pip.redactor,
-                w.printer,
-                w.pip.guard,
-            )
-            .map_err(Error::from),
+            ),
             None => Ok(()),
         })
         .and_then(|()| {

@@ -130,7 +130,7 @@ impl Spec {
         let Some(package) = &self.package else {
             return self.not_shareable();
         };
-        if !self.venv.pip {
+        if !self.venv.pip && self.venv.installer.is_pip() {
             return Some(
                 "it holds the project itself, and no pip to install it into a clone".to_owned(),
             );

@@ -11,7 +11,7 @@ use crate::project::LinkMode;
 use crate::venv::seed;
 
 /// uv as this build runs it.
-pub(super) struct Uv {
+pub(crate) struct Uv {
     /// The executable.
     path: PathBuf,
     /// How uv puts files into the env (`[venv] link-mode`).
@@ -22,9 +22,33 @@ pub(super) struct Uv {
     refresh: Vec<String>,
 }
 
+impl Job<'_> {
+    /// uv when the spec asks for it, found on first use.
+    pub(super) fn uv(&self) -> Result<Option<&Uv>, Error> {
+        if let Some(uv) = self.uv.get() {
+            return Ok(uv.as_ref());
+        }
+        let uv = chosen(self)?;
+        Ok(self.uv.get_or_init(|| uv).as_ref())
+    }
+
+    /// Runs one of the build's installs (pip's `args`) into `env` with the
+    /// spec's installer.
+    pub(super) fn install(&self, env: &Path, args: &[String], step: &str) -> Result<(), Error> {
+        install(self, self.uv()?, env, args, step)
+    }
+}
+
+impl Uv {
+    /// The executable.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// uv for `job` when its spec asks for it: on `PATH`, in penv's cache, else
 /// fetched from the project's sources with the pip a build would seed.
-pub(super) fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
+fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
     let (ctx, plan) = (job.ctx, job.plan);
     if plan.spec.venv.installer.is_pip() {
         return Ok(None);
@@ -72,7 +96,7 @@ pub(super) fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
 
 /// Runs one of the build's installs (`args`, pip's) into `env`: with pip,
 /// exactly as before; with uv, translated for `uv pip`.
-pub(super) fn install(
+fn install(
     job: &Job,
     uv: Option<&Uv>,
     env: &Path,

@@ -17,10 +17,11 @@ pub(crate) enum Scenario {
     Derive,
     Lock,
     Package,
+    Real,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Self; 10] = [
+    pub(crate) const ALL: [Self; 11] = [
         Self::Empty,
         Self::Cold,
         Self::Locked,
@@ -31,6 +32,7 @@ impl Scenario {
         Self::Derive,
         Self::Lock,
         Self::Package,
+        Self::Real,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Scenario {
             Self::Derive => "derive",
             Self::Lock => "lock",
             Self::Package => "package",
+            Self::Real => "real",
         }
     }
 
@@ -60,6 +63,9 @@ impl Scenario {
             Self::Derive => "derived envs and the store (medium-b <-> medium, a new checkout)",
             Self::Lock => "`penv lock` and `sync --frozen`, flask-like and bakerydemo-like",
             Self::Package => "a package project (an edit of its dependencies, a new worktree)",
+            Self::Real => {
+                "real projects' requirement sets from the index (bakerydemo, treeherder, lifelines)"
+            }
         }
     }
 }
@@ -102,6 +108,14 @@ pub(crate) struct Args {
     /// to compare before and after a change
     #[arg(long, value_name = "PATH", value_parser = from_repo)]
     pub(crate) penv: Option<PathBuf>,
+    /// The `real` scenario's requirement sets [default: `../shared/realworld`]
+    #[arg(long, value_name = "DIR", value_parser = from_repo)]
+    pub(crate) realworld: Option<PathBuf>,
+    /// How penv and uv put files into envs, the same for both
+    /// (`PENV_LINK_MODE` and `UV_LINK_MODE`) [default: each tool's own:
+    /// penv copies (or reflinks), uv hard-links from its cache]
+    #[arg(long, value_name = "MODE", value_parser = ["copy", "hardlink", "clone"])]
+    pub(crate) link_mode: Option<String>,
     /// Only this scenario (repeatable)
     #[arg(long, value_name = "SCENARIO", value_enum)]
     pub(crate) only: Vec<Scenario>,

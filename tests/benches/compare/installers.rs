@@ -27,6 +27,8 @@ impl Installers {
                 | Scenario::Locked
                 | Scenario::Switch
                 | Scenario::Derive
+                | Scenario::Package
+                | Scenario::Real
         );
         match self {
             _ if !installs || !have_uv => vec![false],
@@ -46,7 +48,7 @@ pub(crate) fn uv_row(mut row: Row) -> Row {
         Some(Target::UvTimes(1.2))
     } else if label.contains("cold") {
         Some(Target::UvTimes(1.3))
-    } else if label.contains("adds") || label.contains("removes") {
+    } else if label.contains("adds") || label.contains("added") || label.contains("removes") {
         Some(Target::UvTimes(1.5))
     } else if label.contains("checkout") || label.contains("worktree") {
         Some(Target::UvTimes(1.0))

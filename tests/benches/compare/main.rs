@@ -25,6 +25,7 @@ mod installers;
 mod lock;
 mod measure;
 mod package;
+mod real;
 mod scan;
 mod scenarios;
 mod support;
@@ -94,6 +95,7 @@ fn run(args: &Args) -> Result<()> {
                 Scenario::Derive => derive::derive(&bench, &dir)?,
                 Scenario::Lock => lock::lock(&bench, &dir)?,
                 Scenario::Package => package::package(&bench, &dir)?,
+                Scenario::Real => real::real(&bench, &dir),
             };
             rows.extend(found.into_iter().map(|row| {
                 if with_uv {

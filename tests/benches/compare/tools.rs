@@ -32,6 +32,10 @@ pub(crate) struct Bench {
     pub(crate) env: ChildEnv,
     /// penv installs with uv (`PENV_INSTALLER=uv`) in this pass.
     pub(crate) penv_uv: std::cell::Cell<bool>,
+    /// The `real` scenario's sets.
+    pub(crate) realworld: Option<PathBuf>,
+    /// `--link-mode`: both tools' link mode, when given.
+    pub(crate) link_mode: Option<String>,
 }
 
 impl Bench {
@@ -75,6 +79,11 @@ impl Bench {
             runs: args.runs,
             env,
             penv_uv: std::cell::Cell::new(false),
+            realworld: args
+                .realworld
+                .clone()
+                .or_else(|| Some(crate::args::repo().join("../shared/realworld"))),
+            link_mode: args.link_mode.clone(),
         };
 
         // Read the wheels once so no tool pays for the first disk read, and
@@ -116,6 +125,9 @@ impl Bench {
         let mut cmd = self.command(&self.penv, project);
         cmd.env("PENV_CACHE_DIR", self.root.join("penv-cache"))
             .env("PENV_NO_PROGRESS", "1");
+        if let Some(mode) = &self.link_mode {
+            cmd.env("PENV_LINK_MODE", mode);
+        }
         if self.penv_uv.get() {
             cmd.env("PENV_INSTALLER", "uv")
                 .env("UV_CACHE_DIR", self.root.join("penv-uv-cache"))
@@ -131,6 +143,9 @@ impl Bench {
             .env("UV_OFFLINE", "1")
             .env("UV_PYTHON_DOWNLOADS", "never")
             .env("UV_PYTHON", &self.python.path);
+        if let Some(mode) = &self.link_mode {
+            cmd.env("UV_LINK_MODE", mode);
+        }
         cmd
     }
 
@@ -244,6 +259,14 @@ impl Bench {
         }
         println!("wheelhouse: {}", self.wheelhouse.display());
         println!(
+            "link mode:  {}",
+            self.link_mode.as_deref().map_or_else(
+                || "each tool's own (penv: copy or reflink; uv: hard links from its cache)"
+                    .to_owned(),
+                |mode| format!("{mode} for penv and uv (`--link-mode`)")
+            )
+        );
+        println!(
             "sets:       {} (medium.txt, medium-b.txt)",
             self.sets_dir.display()
         );
@@ -270,10 +293,14 @@ pub(crate) struct ChildEnv {
     pub(crate) path_var: OsString,
     pub(crate) lang: Option<OsString>,
     pub(crate) home: PathBuf,
+    /// The machine's TLS settings (`SSL_CERT_FILE`, `SSL_CERT_DIR`), for
+    /// the one scenario that reaches the index (`real`): uv trusts only its
+    /// own roots without them, and a proxy's certificate is not among them.
+    pub(crate) tls: Vec<(&'static str, OsString)>,
 }
 
 impl ChildEnv {
-    /// Creates `home` and reads the two inherited variables.
+    /// Creates `home` and reads the inherited variables.
     #[expect(
         clippy::disallowed_methods,
         reason = "a bench program, not penv: it reads the two variables it passes on"
@@ -284,6 +311,10 @@ impl ChildEnv {
             path_var: std::env::var_os("PATH").unwrap_or_default(),
             lang: std::env::var_os("LANG"),
             home,
+            tls: ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+                .into_iter()
+                .filter_map(|name| Some((name, std::env::var_os(name)?)))
+                .collect(),
         })
     }
 

@@ -44,6 +44,7 @@ mod store;
 mod sync;
 mod tasks;
 mod uv;
+mod uv_derive;
 mod uv_lock;
 mod verdict;
 

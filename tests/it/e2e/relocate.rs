@@ -38,7 +38,7 @@ fn pyenv_python(minor: u32) -> Option<PathBuf> {
 
 /// A wheel `name` whose console script `name` prints `sys.prefix`, and
 /// whose `.pth` (when `pth` is given) holds those lines.
-fn build_tool_wheel(dir: &Path, name: &str, pth: Option<&str>) -> PathBuf {
+pub(super) fn build_tool_wheel(dir: &Path, name: &str, pth: Option<&str>) -> PathBuf {
     let python = crate::common::real_python().expect("building wheels needs python3");
     let wheel = dir.join(format!("{name}-1.0-py3-none-any.whl"));
     let script = r#"
@@ -74,7 +74,7 @@ with zipfile.ZipFile(wheel, "w") as z:
 }
 
 /// Runs `program args…` with a bare environment; (success, stdout trimmed, all output).
-fn run(program: &Path, args: &[&str], cwd: &Path) -> (bool, String, String) {
+pub(super) fn run(program: &Path, args: &[&str], cwd: &Path) -> (bool, String, String) {
     let out = Command::new(program)
         .args(args)
         .current_dir(cwd)
@@ -101,7 +101,7 @@ fn shell(name: &str) -> Option<PathBuf> {
 /// What `source <activate>; python -c …` prints in each shell on the
 /// machine: `VIRTUAL_ENV` and the activated python's `sys.prefix`; the
 /// shells that are not installed are named as skipped.
-fn check_activation(env: &Path, shells: &[&str]) {
+pub(super) fn check_activation(env: &Path, shells: &[&str]) {
     let code = "import sys; print(sys.prefix)";
     for &sh in shells {
         let Some(program) = shell(sh) else {

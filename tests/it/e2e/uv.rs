@@ -322,3 +322,64 @@ fn a_find_links_wheel_rebuilt_under_its_name_reaches_the_env_with_uv() {
     ok(penv_uv(&sb, uv).arg("sync"));
     assert_eq!(imported(&sb, "flpkg").as_deref(), Some("new"));
 }
+
+/// With uv, the env itself is made by `uv venv --relocatable` (uv's layout:
+/// its `pyvenv.cfg` keys, its activation scripts), and it holds every
+/// promise `python -m venv`'s does: fresh to penv's checks, and working
+/// once renamed (its python, a console script uv installed, `activate` in
+/// each shell uv writes one for, the pip penv seeded).
+#[test]
+fn uv_makes_the_env_and_it_works_renamed() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = uv_project(python, &["relotool"], "installer = \"uv\"");
+    super::relocate::build_tool_wheel(&sb.wheels, "relotool", None);
+    ok(penv_uv(&sb, uv).arg("sync"));
+    let cfg = std::fs::read_to_string(sb.env().join("pyvenv.cfg")).unwrap();
+    assert!(cfg.contains("\nuv = "), "made by uv venv: {cfg}");
+    assert!(cfg.contains("relocatable = true"), "{cfg}");
+    assert!(sb.env().join("bin/activate.nu").is_file(), "uv's layout");
+    assert_eq!(status_json(&sb)["state"], "fresh");
+    let again = ok(penv_uv(&sb, uv).arg("sync"));
+    assert!(again.contains("up to date"), "{again}");
+
+    let moved = sb
+        .tmp
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("some other place/renamed-env");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(sb.env(), &moved).unwrap();
+    let here = moved.parent().unwrap();
+    let prefix = moved.display().to_string();
+    let run = super::relocate::run;
+    let (good, out, all) = run(
+        &moved.join("bin/python"),
+        &["-c", "import sys, relotool; print(sys.prefix)"],
+        here,
+    );
+    assert!(good && out == prefix, "python: {all}");
+    let (good, out, all) = run(&moved.join("bin/relotool"), &[], here);
+    assert!(good && out == prefix, "console script: {all}");
+    super::relocate::check_activation(&moved, &["bash", "zsh", "fish"]);
+    let (good, out, all) = run(&moved.join("bin/pip"), &["--version"], here);
+    assert!(good && out.contains(&prefix), "bin/pip: {all}");
+}
+
+/// `system-site-packages = true` reaches `uv venv`, and the env it makes
+/// is fresh to penv's checks (which read that key of `pyvenv.cfg`).
+#[test]
+fn uv_venv_gets_system_site_packages() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = uv_project(
+        python,
+        &["tinypkg==1.0"],
+        "installer = \"uv\"\nsystem-site-packages = true",
+    );
+    ok(penv_uv(&sb, uv).arg("sync"));
+    let cfg = std::fs::read_to_string(sb.env().join("pyvenv.cfg")).unwrap();
+    assert!(cfg.contains("include-system-site-packages = true"), "{cfg}");
+    assert_eq!(status_json(&sb)["state"], "fresh");
+}
