@@ -69,6 +69,9 @@ pub(crate) struct Entry {
     /// Its last use (seconds since the epoch): the `.used` marker's mtime,
     /// else the state file's.
     pub(crate) last_used: u64,
+    /// The same, in nanoseconds: eviction's order (two uses within one
+    /// second are still told apart).
+    used_ns: u128,
 }
 
 impl Store {
@@ -128,13 +131,18 @@ impl Store {
             })
             .map(|(name, _)| {
                 let paths = EnvPaths::new(self.dir.join(name));
-                let last_used = mtime(&used_marker(&paths))
-                    .or_else(|| mtime(&paths.env.join(crate::state::STATE_FILE)))
+                let used_ns = mtime_ns(&used_marker(&paths))
+                    .or_else(|| mtime_ns(&paths.env.join(crate::state::STATE_FILE)))
                     .unwrap_or(0);
-                Entry { paths, last_used }
+                let last_used = u64::try_from(used_ns / 1_000_000_000).unwrap_or(u64::MAX);
+                Entry {
+                    paths,
+                    last_used,
+                    used_ns,
+                }
             })
             .collect();
-        out.sort_by_key(|e| e.last_used);
+        out.sort_by_key(|e| e.used_ns);
         out
     }
 
@@ -205,9 +213,10 @@ fn used_marker(paths: &EnvPaths) -> PathBuf {
     paths.work.join(format!("{}.used", paths.name))
 }
 
-fn mtime(path: &Path) -> Option<u64> {
+/// A file's mtime in nanoseconds since the epoch.
+fn mtime_ns(path: &Path) -> Option<u128> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_secs())
+    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_nanos())
 }
 
 /// The store's bound: `PENV_STORE_MAX` when set, else [`DEFAULT_MAX`].
@@ -323,5 +332,20 @@ mod tests {
         // A directory that is not penv's is never taken for an entry.
         std::fs::create_dir_all(tmp.path().join("envs/notes")).unwrap();
         assert_eq!(store.entries().len(), 1);
+    }
+
+    #[test]
+    fn two_uses_within_one_second_are_told_apart() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.ensure().unwrap();
+        let later = fake_entry(&store, &"a".repeat(64), 1_000);
+        let earlier = fake_entry(&store, &"b".repeat(64), 1_000);
+        let at = |ms| UNIX_EPOCH + Duration::from_secs(1_000) + Duration::from_millis(ms);
+        fs::set_modified(&used_marker(&later), at(700)).unwrap();
+        fs::set_modified(&used_marker(&earlier), at(200)).unwrap();
+        let order: Vec<PathBuf> = store.entries().into_iter().map(|e| e.paths.env).collect();
+        assert_eq!(order, [earlier.env.clone(), later.env.clone()]);
+        assert!(store.entries().iter().all(|e| e.last_used == 1_000));
     }
 }
