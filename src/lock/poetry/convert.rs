@@ -14,13 +14,14 @@ use std::collections::BTreeMap;
 
 use super::model::{FileEntry, Metadata, PoetryPackage};
 use crate::lock::model::{Archive, Artifact, Directory, Hashes, Package, Vcs};
+use crate::lock::uv::bare;
 
 /// The index a package without a `source` is from (`https://pypi.org/simple`).
 const PYPI: &str = "https://pypi.org/simple";
 
 /// The entry of `package` (`metadata` holds older locks' files).
 pub(crate) fn package(package: &PoetryPackage, metadata: &Metadata) -> Result<Package, String> {
-    let mut out = empty(&package.name, Some(package.version.clone()));
+    let mut out = bare(&package.name, Some(package.version.clone()));
     // Lock 1.1 lists every locked version's files under the name: this
     // version's are those whose file name says so.
     let older: Vec<FileEntry>;
@@ -143,31 +144,13 @@ fn of_version(name: &str, package: &PoetryPackage) -> bool {
 /// The project itself, which `poetry.lock` does not list: a local
 /// project at `.`, installed editable after the others (`--no-deps`).
 pub(crate) fn own_project(name: &str) -> Package {
-    let mut out = empty(name, None);
+    let mut out = bare(name, None);
     out.directory = Some(Directory {
         path: ".".to_owned(),
         editable: Some(true),
         subdirectory: None,
     });
     out
-}
-
-fn empty(name: &str, version: Option<String>) -> Package {
-    Package {
-        name: name.to_owned(),
-        version,
-        marker: None,
-        requires_python: None,
-        dependencies: vec![],
-        index: None,
-        vcs: None,
-        directory: None,
-        archive: None,
-        sdist: None,
-        wheels: vec![],
-        attestation_identities: vec![],
-        tool: BTreeMap::new(),
-    }
 }
 
 /// `sha256:hex` as PEP 751's `{ sha256 = "hex" }`.

@@ -18,6 +18,7 @@ use crate::diagnostics::Location;
 use crate::lock::LockFileError;
 use crate::lock::model::PyLock;
 use crate::lock::uv::fresh::Declared;
+use crate::lock::uv::package_span;
 use crate::python::interpreter::Markers;
 pub(crate) use model::PoetryLock;
 
@@ -113,14 +114,6 @@ pub(crate) fn for_interpreter(
         )
     })?;
     Ok(pylock)
-}
-
-/// Where the `index`th `[[package]]` of `text` starts (the top without one).
-fn package_span(text: &str, index: Option<usize>) -> std::ops::Range<usize> {
-    index
-        .and_then(|i| text.match_indices("[[package]]").nth(i))
-        .map(|(at, _)| at..at + "[[package]]".len())
-        .unwrap_or(0..0)
 }
 
 #[cfg(test)]

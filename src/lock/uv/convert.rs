@@ -17,21 +17,7 @@ use crate::lock::model::{Archive, Artifact, Directory, Hashes, Package, Vcs};
 
 /// The entry of `package`, or `None` for a virtual project (not installed).
 pub(crate) fn package(package: &UvPackage, lock_dir: &Path) -> Result<Option<Package>, String> {
-    let mut out = Package {
-        name: package.name.clone(),
-        version: package.version.clone(),
-        marker: None,
-        requires_python: None,
-        dependencies: vec![],
-        index: None,
-        vcs: None,
-        directory: None,
-        archive: None,
-        sdist: None,
-        wheels: vec![],
-        attestation_identities: vec![],
-        tool: BTreeMap::new(),
-    };
+    let mut out = bare(&package.name, package.version.clone());
     let source = &package.source;
     if source.r#virtual.is_some() {
         return Ok(None);
@@ -154,4 +140,24 @@ fn vcs(git: &str, source: &Source) -> Result<Vcs, String> {
         commit_id: commit.to_owned(),
         subdirectory,
     })
+}
+
+/// A PEP 751 entry with a name and maybe a version, and nothing else yet:
+/// what a foreign lock's package is converted into.
+pub(in crate::lock) fn bare(name: &str, version: Option<String>) -> Package {
+    Package {
+        name: name.to_owned(),
+        version,
+        marker: None,
+        requires_python: None,
+        dependencies: vec![],
+        index: None,
+        vcs: None,
+        directory: None,
+        archive: None,
+        sdist: None,
+        wheels: vec![],
+        attestation_identities: vec![],
+        tool: BTreeMap::new(),
+    }
 }

@@ -8,6 +8,7 @@
 //! reaches pip of it is what `check` passed, rendered by `fields`.
 
 mod convert;
+pub(in crate::lock) use convert::bare;
 pub(crate) mod fresh;
 pub(crate) mod model;
 mod walk;
@@ -122,8 +123,10 @@ pub(crate) fn for_interpreter(
     Ok(pylock)
 }
 
-/// Where the `index`th `[[package]]` of `text` starts (the top without one).
-fn package_span(text: &str, index: Option<usize>) -> std::ops::Range<usize> {
+/// Where the `index`th `[[package]]` of `text` starts (the top without
+/// one): where an error about that package points, in any lock made of
+/// `[[package]]` tables (uv's, Poetry's, PDM's).
+pub(in crate::lock) fn package_span(text: &str, index: Option<usize>) -> std::ops::Range<usize> {
     index
         .and_then(|i| text.match_indices("[[package]]").nth(i))
         .map(|(at, _)| at..at + "[[package]]".len())
