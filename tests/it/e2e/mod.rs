@@ -88,6 +88,19 @@ fn assert_stderr_says(out: &Output, needle: &str) {
     assert!(stderr(out).contains(needle), "{}", stderr(out));
 }
 
+/// Which of `modules` the env imports, in that order, then `beta=VERSION`
+/// (the foreign-lock tests' packages: `beta` is always installed).
+fn modules_and_beta(sb: &Sandbox, modules: &[&str]) -> Vec<String> {
+    let (ok, out) = sb.env_python(&format!(
+        "import importlib.util as u\n\
+         found = [n for n in {modules:?} if u.find_spec(n)]\n\
+         import beta\n\
+         print(' '.join(found), 'beta=' + beta.VERSION)"
+    ));
+    assert!(ok, "{out}");
+    out.split_whitespace().map(str::to_owned).collect()
+}
+
 /// The version of `module` the env imports, or `None` when it does not import.
 fn imported(sb: &Sandbox, module: &str) -> Option<String> {
     let (ok, out) = sb.env_python(&format!("import {module}; print({module}.VERSION)"));
