@@ -16,12 +16,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::diagnostics::Location;
 use crate::lock::LockFileError;
 use crate::lock::normalize_name;
 use crate::lock::poetry::model::{
     Constraint, Constraints, FileEntry, Metadata, PoetryLock, PoetryPackage, Source,
 };
+use crate::lock::poetry::{error, parse_toml};
 
 /// PDM's lock file, beside `pyproject.toml`.
 pub(crate) const PDM_LOCK_FILE_NAME: &str = "pdm.lock";
@@ -85,35 +85,13 @@ pub(crate) struct PdmPackage {
     pub(crate) subdirectory: Option<String>,
 }
 
-fn error(path: &Path, text: &str, span: std::ops::Range<usize>, message: String) -> LockFileError {
-    LockFileError::Uv {
-        location: Location::from_span(path, text, span),
-        message,
-    }
-}
-
 /// Parses the text of a `pdm.lock` read from `path` (named in errors),
 /// with its content hash, into the shape `lock::poetry` walks.
 pub(crate) fn parse(
     text: &str,
     path: &Path,
 ) -> Result<(PoetryLock, Option<String>), LockFileError> {
-    let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| {
-        error(
-            path,
-            text,
-            e.span().unwrap_or(0..0),
-            format!("invalid TOML: {}", e.message().trim_end()),
-        )
-    })?;
-    let lock: PdmLock = toml_edit::de::from_document(doc).map_err(|e| {
-        error(
-            path,
-            text,
-            e.span().unwrap_or(0..0),
-            e.message().trim_end().replace("a sequence", "an array"),
-        )
-    })?;
+    let lock: PdmLock = parse_toml(text, path)?;
     if let Some(version) = &lock.metadata.lock_version
         && !version.starts_with("4.")
     {

@@ -10,11 +10,9 @@
 //! written, for `check` to judge; a package with neither files nor a
 //! source penv knows is an error naming it.
 
-use std::collections::BTreeMap;
-
 use super::model::{FileEntry, Metadata, PoetryPackage};
 use crate::lock::model::{Archive, Artifact, Directory, Hashes, Package, Vcs};
-use crate::lock::uv::bare;
+use crate::lock::uv::{bare, hashes};
 
 /// The index a package without a `source` is from (`https://pypi.org/simple`).
 const PYPI: &str = "https://pypi.org/simple";
@@ -151,15 +149,4 @@ pub(crate) fn own_project(name: &str) -> Package {
         subdirectory: None,
     });
     out
-}
-
-/// `sha256:hex` as PEP 751's `{ sha256 = "hex" }`.
-fn hashes(hash: &str) -> Result<Hashes, String> {
-    let Some((algorithm, hex)) = hash.split_once(':') else {
-        return Err(format!(
-            "the hash `{}` is not `algorithm:hex`",
-            crate::lock::fields::shown(hash)
-        ));
-    };
-    Ok(BTreeMap::from([(algorithm.to_owned(), hex.to_owned())]))
 }

@@ -25,15 +25,25 @@ pub(crate) use model::PoetryLock;
 /// Poetry's lock file, beside `pyproject.toml`.
 pub(crate) const POETRY_LOCK_FILE_NAME: &str = "poetry.lock";
 
-fn error(path: &Path, text: &str, span: std::ops::Range<usize>, message: String) -> LockFileError {
+/// An error about a lock file at `span` of its `text`.
+pub(in crate::lock) fn error(
+    path: &Path,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+) -> LockFileError {
     LockFileError::Uv {
         location: Location::from_span(path, text, span),
         message,
     }
 }
 
-/// Parses the text of a `poetry.lock` read from `path` (named in errors).
-pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError> {
+/// A lock file's `text` (read from `path`) as TOML into `T`; an error
+/// points at its place.
+pub(in crate::lock) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, LockFileError> {
     let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| {
         error(
             path,
@@ -42,14 +52,19 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError
             format!("invalid TOML: {}", e.message().trim_end()),
         )
     })?;
-    let mut lock: PoetryLock = toml_edit::de::from_document(doc).map_err(|e| {
+    toml_edit::de::from_document(doc).map_err(|e| {
         error(
             path,
             text,
             e.span().unwrap_or(0..0),
             e.message().trim_end().replace("a sequence", "an array"),
         )
-    })?;
+    })
+}
+
+/// Parses the text of a `poetry.lock` read from `path` (named in errors).
+pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError> {
+    let mut lock: PoetryLock = parse_toml(text, path)?;
     if let Some(version) = &lock.metadata.lock_version
         && !version.starts_with("1.")
         && !version.starts_with("2.")

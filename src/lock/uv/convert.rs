@@ -94,7 +94,7 @@ fn artifact(file: &File, local: Option<&str>, lock_dir: &Path) -> Result<Artifac
 }
 
 /// `sha256:hex` as PEP 751's `{ sha256 = "hex" }`.
-fn hashes(hash: &str) -> Result<Hashes, String> {
+pub(in crate::lock) fn hashes(hash: &str) -> Result<Hashes, String> {
     let Some((algorithm, hex)) = hash.split_once(':') else {
         return Err(format!(
             "the hash `{}` is not `algorithm:hex`",

@@ -8,7 +8,7 @@
 //! reaches pip of it is what `check` passed, rendered by `fields`.
 
 mod convert;
-pub(in crate::lock) use convert::bare;
+pub(in crate::lock) use convert::{bare, hashes};
 pub(crate) mod fresh;
 pub(crate) mod model;
 mod walk;
