@@ -21,7 +21,7 @@ use crate::lock::normalize_name;
 use crate::lock::poetry::model::{
     Constraint, Constraints, FileEntry, Metadata, PoetryLock, PoetryPackage, Source,
 };
-use crate::lock::poetry::{error, parse_toml};
+use crate::lock::uv::{error, parse_toml};
 
 /// PDM's lock file, beside `pyproject.toml`.
 pub(crate) const PDM_LOCK_FILE_NAME: &str = "pdm.lock";

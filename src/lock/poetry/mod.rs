@@ -14,53 +14,15 @@ pub(crate) mod walk;
 
 use std::path::Path;
 
-use crate::diagnostics::Location;
 use crate::lock::LockFileError;
 use crate::lock::model::PyLock;
 use crate::lock::uv::fresh::Declared;
-use crate::lock::uv::package_span;
+use crate::lock::uv::{error, parse_toml, problem_error};
 use crate::python::interpreter::Markers;
 pub(crate) use model::PoetryLock;
 
 /// Poetry's lock file, beside `pyproject.toml`.
 pub(crate) const POETRY_LOCK_FILE_NAME: &str = "poetry.lock";
-
-/// An error about a lock file at `span` of its `text`.
-pub(in crate::lock) fn error(
-    path: &Path,
-    text: &str,
-    span: std::ops::Range<usize>,
-    message: String,
-) -> LockFileError {
-    LockFileError::Uv {
-        location: Location::from_span(path, text, span),
-        message,
-    }
-}
-
-/// A lock file's `text` (read from `path`) as TOML into `T`; an error
-/// points at its place.
-pub(in crate::lock) fn parse_toml<T: serde::de::DeserializeOwned>(
-    text: &str,
-    path: &Path,
-) -> Result<T, LockFileError> {
-    let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| {
-        error(
-            path,
-            text,
-            e.span().unwrap_or(0..0),
-            format!("invalid TOML: {}", e.message().trim_end()),
-        )
-    })?;
-    toml_edit::de::from_document(doc).map_err(|e| {
-        error(
-            path,
-            text,
-            e.span().unwrap_or(0..0),
-            e.message().trim_end().replace("a sequence", "an array"),
-        )
-    })
-}
 
 /// Parses the text of a `poetry.lock` read from `path` (named in errors).
 pub(crate) fn parse(text: &str, path: &Path) -> Result<PoetryLock, LockFileError> {
@@ -116,17 +78,7 @@ pub(crate) fn for_interpreter(
             .copied()
             .flatten()
             .map(|i| lock.package[i].at);
-        error(
-            path,
-            text,
-            package_span(text, at),
-            format!(
-                "package `{}`: `{}` {}",
-                crate::lock::fields::shown(&problem.name),
-                problem.field(),
-                problem.why
-            ),
-        )
+        problem_error(path, text, at, &problem)
     })?;
     Ok(pylock)
 }
