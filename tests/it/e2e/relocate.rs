@@ -137,6 +137,35 @@ pub(super) fn check_activation(env: &Path, shells: &[&str]) {
     }
 }
 
+/// Renames the sandbox's env (holding `relotool`) to a path with a space
+/// and of another length, and checks that its python, the console script,
+/// `activate` in bash, zsh and fish, and `bin/pip` work there; returns the
+/// new path. `label` starts each failure's message.
+pub(super) fn renamed_and_working(sb: &Sandbox, label: &str) -> PathBuf {
+    let moved = sb
+        .tmp
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("some other place/renamed-env");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(sb.env(), &moved).unwrap();
+    let here = moved.parent().unwrap();
+    let prefix = moved.display().to_string();
+    let (ok, out, all) = run(
+        &moved.join("bin/python"),
+        &["-c", "import sys, relotool; print(sys.prefix)"],
+        here,
+    );
+    assert!(ok && out == prefix, "{label} python: {all}");
+    let (ok, out, all) = run(&moved.join("bin/relotool"), &[], here);
+    assert!(ok && out == prefix, "{label} console script: {all}");
+    check_activation(&moved, &["bash", "zsh", "fish"]);
+    let (ok, out, all) = run(&moved.join("bin/pip"), &["--version"], here);
+    assert!(ok && out.contains(&prefix), "{label} bin/pip: {all}");
+    moved
+}
+
 /// Built, then renamed, for every CPython 3.8–3.13 on the machine (under
 /// CI a missing one fails): every way of using the env works at its new path.
 #[test]
@@ -164,27 +193,9 @@ fn an_env_renamed_to_another_path_works_there_for_every_minor_version() {
         );
 
         // Renamed to a path with a space and of another length.
-        let moved = sb
-            .tmp
-            .path()
-            .canonicalize()
-            .unwrap()
-            .join("some other place/renamed-env");
-        std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
-        std::fs::rename(sb.env(), &moved).unwrap();
+        let moved = renamed_and_working(&sb, &format!("3.{minor}"));
         let here = moved.parent().unwrap();
         let prefix = moved.display().to_string();
-        let (ok, out, all) = run(
-            &moved.join("bin/python"),
-            &["-c", "import sys, relotool; print(sys.prefix)"],
-            here,
-        );
-        assert!(ok && out == prefix, "3.{minor} python: {all}");
-        let (ok, out, all) = run(&moved.join("bin/relotool"), &[], here);
-        assert!(ok && out == prefix, "3.{minor} console script: {all}");
-        check_activation(&moved, &["bash", "zsh", "fish"]);
-        let (ok, out, all) = run(&moved.join("bin/pip"), &["--version"], here);
-        assert!(ok && out.contains(&prefix), "3.{minor} bin/pip: {all}");
         let wheel = sb.wheels.join("latertool-1.0-py3-none-any.whl");
         let (ok, _, all) = run(
             &moved.join("bin/python"),

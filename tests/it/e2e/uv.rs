@@ -343,28 +343,7 @@ fn uv_makes_the_env_and_it_works_renamed() {
     let again = ok(penv_uv(&sb, uv).arg("sync"));
     assert!(again.contains("up to date"), "{again}");
 
-    let moved = sb
-        .tmp
-        .path()
-        .canonicalize()
-        .unwrap()
-        .join("some other place/renamed-env");
-    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
-    std::fs::rename(sb.env(), &moved).unwrap();
-    let here = moved.parent().unwrap();
-    let prefix = moved.display().to_string();
-    let run = super::relocate::run;
-    let (good, out, all) = run(
-        &moved.join("bin/python"),
-        &["-c", "import sys, relotool; print(sys.prefix)"],
-        here,
-    );
-    assert!(good && out == prefix, "python: {all}");
-    let (good, out, all) = run(&moved.join("bin/relotool"), &[], here);
-    assert!(good && out == prefix, "console script: {all}");
-    super::relocate::check_activation(&moved, &["bash", "zsh", "fish"]);
-    let (good, out, all) = run(&moved.join("bin/pip"), &["--version"], here);
-    assert!(good && out.contains(&prefix), "bin/pip: {all}");
+    super::relocate::renamed_and_working(&sb, "uv's env renamed:");
 }
 
 /// `system-site-packages = true` reaches `uv venv`, and the env it makes
