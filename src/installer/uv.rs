@@ -6,9 +6,8 @@
 //! what makes uv behave as pip does where they differ: `--no-config` (a
 //! `uv.toml` or `[tool.uv]` is not in the spec, so it must not decide the
 //! env), `--index-strategy unsafe-best-match` (pip takes the best version
-//! across every index), and the link mode (`auto`: copies, as uv's own
-//! `clone` falls back to hard links into uv's cache, which an edit in one
-//! env would then change for every env linked to it).
+//! across every index), and the link mode (`auto`: uv's own default, hard
+//! links from uv's cache, reflinks on macOS; see `LinkMode::with_installer`).
 
 use std::path::Path;
 use std::process::Command;
@@ -74,8 +73,10 @@ pub(crate) fn uv_args(
     ];
     if command == "install" {
         let mode = match link_mode {
-            LinkMode::Auto | LinkMode::Copy => "copy",
-            LinkMode::Clone => "clone",
+            // `Auto` only on macOS (elsewhere `auto` with uv is
+            // `hardlink`): uv's own default there.
+            LinkMode::Auto | LinkMode::Clone => "clone",
+            LinkMode::Copy => "copy",
             LinkMode::Hardlink => "hardlink",
         };
         out.extend(["--link-mode".to_owned(), mode.to_owned()]);
@@ -193,7 +194,7 @@ mod tests {
         let uv = uv_args(
             &pip,
             Path::new("/p/.venv/bin/python"),
-            LinkMode::Auto,
+            LinkMode::Copy,
             &refresh,
         );
         assert_eq!(

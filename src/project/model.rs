@@ -283,9 +283,11 @@ pub struct VenvConfig {
     /// How a new env is cloned from the nearest one (the env it replaces, a
     /// stash entry, the store's env for the same spec) before pip brings it
     /// to the spec: "auto" (default: reflink where the file system can,
-    /// else copies; never a hard link), "clone" (reflinks only),
-    /// "hardlink" (files shared with the env cloned from: opt-in), or
-    /// "copy". `PENV_LINK_MODE` overrides it. Not part of the spec.
+    /// else copies; never a hard link; with `installer = "uv"`, uv's own
+    /// default: hard links from uv's cache, and penv's clones of the env
+    /// too), "clone" (reflinks only), "hardlink" (files shared with the env
+    /// cloned from; a copy across file systems), or "copy".
+    /// `PENV_LINK_MODE` overrides it. Not part of the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_mode: Option<LinkMode>,
 
@@ -325,6 +327,20 @@ impl LinkMode {
             other => Err(format!(
                 "`{other}` is not a link mode: use `auto`, `clone`, `hardlink` or `copy`"
             )),
+        }
+    }
+
+    /// The mode penv and `installer` use for `self`: `auto` with uv is
+    /// uv's own default, hard links from uv's cache (reflinks on macOS,
+    /// where penv's `auto` already makes them), and penv's clones of that
+    /// env (the store's entry, a new checkout, a derive) follow it: its
+    /// files are one with uv's cache already, so a link adds no new way
+    /// for an edit in place to spread, and copies would cost what uv saves.
+    pub(crate) fn with_installer(self, installer: Installer) -> Self {
+        if self == Self::Auto && installer == Installer::Uv && !cfg!(target_os = "macos") {
+            Self::Hardlink
+        } else {
+            self
         }
     }
 

@@ -166,9 +166,15 @@ pub(crate) fn clone_tree_without(
 fn clone_file(from: &Path, to: &Path, mode: LinkMode) -> Result<LinkMode, FsError> {
     match mode {
         LinkMode::Clone => reflink(from, to).map(|()| mode),
-        LinkMode::Hardlink => std::fs::hard_link(from, to)
-            .map(|()| mode)
-            .map_err(|e| FsError::new("hard-link", to, e)),
+        // Across file systems (the store in the cache, a project on
+        // another disk), a copy, as uv does: the first file settles it.
+        LinkMode::Hardlink => match std::fs::hard_link(from, to) {
+            Ok(()) => Ok(mode),
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                copy(from, to).map(|()| LinkMode::Copy)
+            }
+            Err(e) => Err(FsError::new("hard-link", to, e)),
+        },
         LinkMode::Copy => copy(from, to).map(|()| mode),
         // Never a hard link unless asked for: a file shared between envs
         // carries an edit made in place in one (a debug print in
@@ -398,5 +404,26 @@ mod tests {
                 .contains("`symlink`")
         );
         assert!(LinkMode::parse("reflink").is_err());
+    }
+
+    #[test]
+    fn auto_with_uv_is_uvs_own_default_and_every_other_mode_stays() {
+        use crate::project::Installer;
+        let auto_uv = LinkMode::Auto.with_installer(Installer::Uv);
+        let want = if cfg!(target_os = "macos") {
+            LinkMode::Auto
+        } else {
+            LinkMode::Hardlink
+        };
+        assert_eq!(auto_uv, want);
+        assert_eq!(
+            LinkMode::Auto.with_installer(Installer::Pip),
+            LinkMode::Auto
+        );
+        for mode in [LinkMode::Clone, LinkMode::Hardlink, LinkMode::Copy] {
+            for installer in [Installer::Pip, Installer::Uv] {
+                assert_eq!(mode.with_installer(installer), mode);
+            }
+        }
     }
 }

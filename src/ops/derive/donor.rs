@@ -25,15 +25,17 @@ pub(crate) struct Donor {
     _held: Option<crate::fs::FileLock>,
 }
 
-/// The link mode: `PENV_LINK_MODE`, else `[venv] link-mode`, else `auto`.
+/// The link mode: `PENV_LINK_MODE`, else `[venv] link-mode`, else `auto`,
+/// as the spec's installer takes it ([`LinkMode::with_installer`]).
 pub(crate) fn link_mode(ctx: &Ctx, plan: &Plan) -> Result<LinkMode, Error> {
-    if let Some(text) = &ctx.vars.link_mode {
-        return LinkMode::parse(text).map_err(|message| Error::BadEnvVar {
+    let mode = match &ctx.vars.link_mode {
+        Some(text) => LinkMode::parse(text).map_err(|message| Error::BadEnvVar {
             name: "PENV_LINK_MODE",
             message,
-        });
-    }
-    Ok(plan.project.config.venv.link_mode.unwrap_or(LinkMode::Auto))
+        })?,
+        None => plan.project.config.venv.link_mode.unwrap_or(LinkMode::Auto),
+    };
+    Ok(mode.with_installer(plan.spec.venv.installer))
 }
 
 /// The nearest env to derive the new one from, if any: the store's entry

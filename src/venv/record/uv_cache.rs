@@ -31,7 +31,10 @@ pub(crate) fn drop_uv_cache_info(env: &Path) -> Result<usize, FsError> {
             let text = String::from_utf8_lossy(&bytes);
             let kept = without_row(&text, &format!("{entry}/{UV_CACHE_INFO}"));
             if kept.len() != text.len() {
-                crate::fs::write_atomic(&record, kept.as_bytes())?;
+                let permissions = std::fs::metadata(&record)
+                    .map_err(|e| FsError::new("inspect", &record, e))?
+                    .permissions();
+                crate::fs::replace_unsynced(&record, kept.as_bytes(), permissions)?;
             }
         }
         crate::fs::delete_file(&info)?;

@@ -113,7 +113,8 @@ pub(crate) struct Args {
     pub(crate) realworld: Option<PathBuf>,
     /// How penv and uv put files into envs, the same for both
     /// (`PENV_LINK_MODE` and `UV_LINK_MODE`) [default: each tool's own:
-    /// penv copies (or reflinks), uv hard-links from its cache]
+    /// penv with pip copies (or reflinks); penv with uv, and uv, hard-link
+    /// from uv's cache]
     #[arg(long, value_name = "MODE", value_parser = ["copy", "hardlink", "clone"])]
     pub(crate) link_mode: Option<String>,
     /// Only this scenario (repeatable)

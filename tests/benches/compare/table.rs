@@ -149,7 +149,7 @@ pub(crate) fn print_notes(b: &Bench) {
     print!(
         r"penv:    penv.toml with the same python and requirements; its cache (pip seed) warm;
          rows marked [penv: uv]: `PENV_INSTALLER=uv` (its own uv cache, warm but for the cold
-         build; uv copies into the env, penv's default link mode).
+         build; uv hard-links from its cache, uv's default and penv's `auto` with uv).
 overhead = median of `X run python -c pass` - median of that env's `.venv/bin/python -c pass`.
 "
     );

@@ -362,3 +362,55 @@ fn uv_venv_gets_system_site_packages() {
     assert!(cfg.contains("include-system-site-packages = true"), "{cfg}");
     assert_eq!(status_json(&sb)["state"], "fresh");
 }
+
+/// `link-mode = "auto"` with uv is uv's own default: the env's files are
+/// hard links from uv's cache, and the store's entry links them too (its
+/// files are one with uv's cache already); `copy` gives the env files of
+/// its own. Either way, the env is fresh and the same by content.
+#[test]
+fn uv_hard_links_from_its_cache_by_default_and_copies_when_asked() {
+    use std::os::unix::fs::MetadataExt;
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = uv_project(python, &["otherpkg"], "installer = \"uv\"");
+    let cache = super::script::private_cache(&sb);
+    let penv = || {
+        let mut cmd = super::script::penv(&sb, &cache);
+        with_uv(&mut cmd, &sb, uv);
+        cmd
+    };
+    let module = |env: &Path| {
+        super::oracle::site_packages(env)
+            .expect("site-packages")
+            .join("otherpkg/__init__.py")
+    };
+    let said = ok(penv().args(["sync", "-v"]));
+    assert!(said.contains("--link-mode hardlink"), "{said}");
+    let installed = std::fs::metadata(module(&sb.env())).unwrap();
+    assert!(
+        installed.nlink() >= 3,
+        "uv's cache, the env, the store: {installed:?}"
+    );
+    let entry = std::fs::read_dir(cache.join("envs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .expect("a store entry");
+    let stored = std::fs::metadata(module(&entry)).unwrap();
+    assert_eq!(
+        stored.ino(),
+        installed.ino(),
+        "the store links the env's file"
+    );
+    assert_eq!(status_json(&sb)["state"], "fresh");
+
+    let said = ok(penv()
+        .env("PENV_LINK_MODE", "copy")
+        .args(["sync", "--reinstall", "-v"]));
+    assert!(said.contains("--link-mode copy"), "{said}");
+    let copied = std::fs::metadata(module(&sb.env())).unwrap();
+    assert_eq!(copied.nlink(), 1, "a file of its own: {copied:?}");
+    assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
+    assert_eq!(status_json(&sb)["state"], "fresh");
+}
