@@ -316,6 +316,7 @@ mod tests {
             version: Some("1.0".to_owned()),
             url: url.to_owned(),
             hashes: vec![format!("sha256:{}", "a".repeat(64))],
+            by_name: false,
         };
         let lock = crate::spec::LockSpec {
             path: "pylock.toml".to_owned(),

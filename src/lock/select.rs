@@ -64,11 +64,17 @@ pub(crate) struct Selected {
     pub(crate) url: String,
     /// `algorithm:hex` for each hash pip can check, sorted.
     pub(crate) hashes: Vec<String>,
+    /// Installed by name and version although it has a URL: the project's
+    /// own sources hold that file (`spec::locked::registry`), so pip finds
+    /// it there as a build from requirements does, and writes no
+    /// `direct_url.json` for it. `penv export` still writes the URL.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) by_name: bool,
 }
 
 impl Selected {
     /// The requirement-file line, `name @ url --hash=sha256:…` (`name==version
-    /// --hash=…` without a URL), rendered from the values parsed again:
+    /// --hash=…` without a URL, or `by_name`), rendered from the values parsed again:
     /// the normalized name, the version as PEP 440 writes it, the URL as
     /// [`url::Url`] writes it (then given to `credentials`, where
     /// `lock::auth` adds an index's userinfo), each hash as
@@ -97,7 +103,7 @@ impl Selected {
                 Err(why) => return Err(refused("hashes")(why)),
             }
         }
-        let (place, secret) = if self.url.is_empty() {
+        let (place, secret) = if self.url.is_empty() || self.by_name {
             let version = self.version.as_deref().unwrap_or_default();
             let version = fields::version(version).map_err(refused("version"))?;
             (format!("=={version}"), false)
@@ -368,6 +374,7 @@ fn artifact(
         version: package.version.clone(),
         url: url.map(|u| u.to_string()).unwrap_or_default(),
         hashes,
+        by_name: false,
     })
 }
 

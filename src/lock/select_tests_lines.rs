@@ -38,6 +38,7 @@ fn the_requirement_line_is_rendered_from_parsed_values() {
         version: None,
         url: url.to_owned(),
         hashes: vec![hash.to_owned()],
+        by_name: false,
     };
     let (line, secret) = selected("Six_Pkg", "HTTPS://H/six_pkg-1.0.tar.gz", &hash)
         .requirement_line(|_| None)

@@ -31,15 +31,16 @@ pub(crate) struct Exported {
 pub(crate) fn from_lock(lock: &LockSpec, hashes: bool) -> Result<Exported, InspectError> {
     let mut out = Exported::default();
     for selected in &lock.selected {
-        let stripped;
-        let selected = if hashes {
-            selected
-        } else {
-            stripped = Selected {
-                hashes: Vec::new(),
-                ..selected.clone()
-            };
-            &stripped
+        // The lock's URL, also where pip finds the file by name: the
+        // exported file is installed elsewhere, from no project's sources.
+        let selected = &Selected {
+            hashes: if hashes {
+                selected.hashes.clone()
+            } else {
+                Vec::new()
+            },
+            by_name: false,
+            ..selected.clone()
         };
         let (line, _) =
             selected

@@ -18,6 +18,8 @@
 
 use std::path::Path;
 
+mod registry;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -287,6 +289,12 @@ impl Spec {
             path: lock.path.clone(),
             source,
         })?;
+        registry::by_name_where_found(
+            &mut chosen.files,
+            &lock_without_own.packages,
+            &pip,
+            &project.root,
+        );
         // Installed `--no-deps` (its extras' dependencies are the lock's
         // entries marked `'x' in extras`), named with them as pip records it.
         let package = (!own.is_empty() && project.package).then(|| super::PackageSpec {

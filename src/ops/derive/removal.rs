@@ -159,6 +159,7 @@ pub(super) fn target(
             version: Some(written.clone()),
             url: String::new(),
             hashes: vec![format!("sha256:{}", artifact.sha256)],
+            by_name: false,
         });
     }
     Ok(target)

@@ -55,15 +55,17 @@ impl Keeping {
             .map(|b| &b.artifacts)
             .cloned()
             .unwrap_or_default();
-        // A lock's files are installed as direct references (`name @ url`):
-        // pip writes `direct_url.json` for them, not for an index's.
+        // A lock's files are installed as direct references (`name @ url`),
+        // but for those the project's sources hold (`by_name`): pip writes
+        // `direct_url.json` for them, not for an index's.
         let wanted: BTreeMap<String, (Option<&str>, Option<Artifact>)> = target
             .selected
             .iter()
             .map(|s| {
                 let artifact = crate::ops::artifacts::sha256_of(&s.hashes).map(|sha256| Artifact {
                     sha256: sha256.to_owned(),
-                    direct_url: (!target.from_index && !s.url.is_empty()).then(|| s.url.clone()),
+                    direct_url: (!target.from_index && !s.url.is_empty() && !s.by_name)
+                        .then(|| s.url.clone()),
                 });
                 (normalize_name(&s.name), (s.version.as_deref(), artifact))
             })
@@ -210,6 +212,7 @@ pub(super) fn target_of(resolution: &Resolution) -> Result<Target, Error> {
                     .iter()
                     .map(|(algorithm, hex)| format!("{algorithm}:{hex}"))
                     .collect(),
+                by_name: false,
             }),
             Source::Archive { .. } => target.unhashed.push(Unhashed {
                 name: resolved.name.clone(),

@@ -66,7 +66,9 @@ fn an_editable_directory_in_the_lock_installs_editable_and_its_metadata_is_hashe
     let reqs = std::fs::read_to_string(sb.project.join(".penv/.venv.pylock.txt")).unwrap();
     let lines: Vec<&str> = reqs.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(lines.len(), 1, "{reqs}");
-    assert!(lines[0].starts_with("tinypkg @ file://"), "{reqs}");
+    // From the project's `find-links`: by name and version, as a build
+    // from requirements installs it (no `direct_url.json`).
+    assert!(lines[0].starts_with("tinypkg==1.0 "), "{reqs}");
     assert!(lines[0].contains("--hash=sha256:"), "{reqs}");
     // Editable: an edit of the source is what the env imports, no sync needed.
     sb.write("pkg/localpkg.py", "VERSION = 'edited'\n");

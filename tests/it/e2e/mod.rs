@@ -19,6 +19,7 @@ mod hooks;
 mod identity;
 mod inspect;
 mod lock;
+mod lock_adopt;
 mod lock_auth;
 mod lock_hostile;
 mod lock_local;

@@ -1,0 +1,256 @@
+//! A lock's files that the project's own sources hold: installed by name
+//! and version (`name==version --hash=…`), as a build from the project's
+//! requirements installs them, rather than by URL (`name @ url`).
+//!
+//! Why: pip writes `direct_url.json` (PEP 610) for a requirement named by
+//! URL, and not for one found on an index or in `find-links`; so an env
+//! built from a lock's URLs differed by content from the same packages
+//! built from requirements, and the first sync after `penv lock` rebuilt
+//! every package (bakerydemo: 83 s), and `pip freeze` printed `name @ url`
+//! for each. uv installs a lock's registry packages the same way.
+//!
+//! Invariant: the file pip takes by name and version is the lock's, byte
+//! for byte: `--require-hashes` with the lock's hashes makes pip refuse any
+//! other. An entry is rewritten only where pip is sure to find that file:
+//! - the lock names the index it came from (`index`), and it is the
+//!   project's `index-url` (`PyPI` when none is set and `no-index` is off)
+//!   or one of its `extra-index-urls`;
+//! - or it is a local file in one of the project's `find-links`
+//!   directories that holds no other file of that name and version (pip
+//!   reads no hash from a directory listing, so with two it could pick the
+//!   other and fail the hash check).
+//!
+//! Anything else (another index, a URL or path elsewhere, an archive) stays
+//! a direct reference.
+
+use std::path::{Path, PathBuf};
+
+use crate::lock::model::Package;
+use crate::lock::select::Selected;
+use crate::requirement::normalize_name;
+use crate::spec::PipSpec;
+
+/// pip's default index, when `index-url` is not set.
+const PYPI: &str = "https://pypi.org/simple";
+
+/// Marks `by_name` every file of `files` the project's sources (`pip`,
+/// its relative `find-links` under `root`) hold, so it is installed by
+/// name and version; `packages`, the lock's entries they were selected
+/// from.
+pub(super) fn by_name_where_found(
+    files: &mut [Selected],
+    packages: &[Package],
+    pip: &PipSpec,
+    root: &Path,
+) {
+    let indexes = indexes(pip);
+    let dirs = find_links_dirs(pip, root);
+    for file in files.iter_mut() {
+        if file.url.is_empty() || file.by_name || file.version.is_none() {
+            continue;
+        }
+        let name = normalize_name(&file.name);
+        let package = packages.iter().find(|p| normalize_name(&p.name) == name);
+        let on_index = package
+            .and_then(|p| p.index.as_deref())
+            .is_some_and(|index| indexes.contains(&same_form(index)));
+        file.by_name = on_index || in_find_links(file, &dirs);
+    }
+}
+
+/// The indexes pip searches, in one comparable form.
+fn indexes(pip: &PipSpec) -> Vec<String> {
+    if pip.no_index {
+        return Vec::new();
+    }
+    let main = pip
+        .index_url
+        .as_ref()
+        .map_or_else(|| same_form(PYPI), |u| same_form(u.for_pip()));
+    std::iter::once(main)
+        .chain(pip.extra_index_urls.iter().map(|u| same_form(u.for_pip())))
+        .collect()
+}
+
+/// A URL without its userinfo (credentials) or a trailing slash.
+fn same_form(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{}{}", &url[..start], &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The local `find-links` directories, absolute.
+fn find_links_dirs(pip: &PipSpec, root: &Path) -> Vec<PathBuf> {
+    pip.find_links
+        .iter()
+        .map(|l| l.location.for_pip())
+        .filter(|l| !l.contains("://"))
+        .map(|l| crate::fs::normalize_lexically(&root.join(l)))
+        .collect()
+}
+
+/// Whether `file` is a local file in one of `dirs`, the only file there of
+/// its name and version.
+fn in_find_links(file: &Selected, dirs: &[PathBuf]) -> bool {
+    let Some(path) = crate::spec::local::file_url_path(&file.url) else {
+        return false;
+    };
+    let path = crate::fs::normalize_lexically(&path);
+    let (Some(dir), Some(version)) = (path.parent(), file.version.as_deref()) else {
+        return false;
+    };
+    if !dirs.iter().any(|d| d == dir) {
+        return false;
+    }
+    let name = normalize_name(&file.name);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let same: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(name_and_version)
+                .is_some_and(|(n, v)| n == name && same_version(&v, version))
+        })
+        .collect();
+    same.len() == 1 && same[0] == path
+}
+
+/// The normalized name and the version a wheel's or an sdist's file name
+/// says (`six-1.16.0-py2.py3-none-any.whl`, `six-1.16.0.tar.gz`).
+fn name_and_version(file: &str) -> Option<(String, String)> {
+    let (name, version) = if let Some(stem) = file.strip_suffix(".whl") {
+        let mut parts = stem.split('-');
+        (parts.next()?, parts.next()?)
+    } else {
+        let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+            .iter()
+            .find_map(|ext| file.strip_suffix(ext))?;
+        stem.rsplit_once('-')?
+    };
+    Some((normalize_name(name), version.to_owned()))
+}
+
+/// Whether two version strings are one PEP 440 version.
+fn same_version(a: &str, b: &str) -> bool {
+    use std::str::FromStr;
+    match (
+        pep440_rs::Version::from_str(a),
+        pep440_rs::Version::from_str(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::PipUrl;
+
+    fn selected(name: &str, version: &str, url: &str) -> Selected {
+        Selected {
+            name: name.to_owned(),
+            version: Some(version.to_owned()),
+            url: url.to_owned(),
+            hashes: vec!["sha256:00".to_owned()],
+            by_name: false,
+        }
+    }
+
+    fn pip() -> PipSpec {
+        PipSpec {
+            index_url: None,
+            extra_index_urls: vec![],
+            find_links: vec![],
+            no_index: false,
+            compile_bytecode: false,
+            args: vec![],
+        }
+    }
+
+    fn package(name: &str, index: Option<&str>) -> Package {
+        let mut p: Package = toml_edit::de::from_str(&format!("name = {name:?}\n")).unwrap();
+        p.index = index.map(str::to_owned);
+        p
+    }
+
+    #[test]
+    fn a_file_from_the_projects_index_goes_by_name_and_version() {
+        let mirror = PipSpec {
+            index_url: Some(PipUrl::new("https://user:pw@mirror.example/simple/")),
+            extra_index_urls: vec![PipUrl::new("https://extra.example/simple")],
+            ..pip()
+        };
+        let mut files = vec![
+            selected("a", "1.0", "https://files.example/a-1.0-py3-none-any.whl"),
+            selected("b", "1.0", "https://files.example/b-1.0-py3-none-any.whl"),
+            selected("c", "1.0", "https://files.example/c-1.0-py3-none-any.whl"),
+            selected("d", "1.0", "https://files.example/d-1.0-py3-none-any.whl"),
+        ];
+        let packages = [
+            package("a", Some("https://mirror.example/simple")),
+            package("b", Some("https://extra.example/simple/")),
+            package("c", Some("https://pypi.org/simple")),
+            package("d", None),
+        ];
+        by_name_where_found(&mut files, &packages, &mirror, Path::new("/p"));
+        let urls: Vec<bool> = files.iter().map(|f| f.by_name).collect();
+        assert_eq!(urls, [true, true, false, false]);
+
+        // No `index-url`: PyPI; `no-index`: none.
+        let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
+        by_name_where_found(&mut files, &packages, &pip(), Path::new("/p"));
+        assert!(files[0].by_name);
+        let no_index = PipSpec {
+            no_index: true,
+            ..pip()
+        };
+        let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
+        by_name_where_found(&mut files, &packages, &no_index, Path::new("/p"));
+        assert!(!files[0].by_name);
+    }
+
+    #[test]
+    fn a_find_links_file_goes_by_name_only_when_it_is_the_only_one_of_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let wheels = dir.path().join("wheels");
+        std::fs::create_dir(&wheels).unwrap();
+        for f in [
+            "six-1.16.0-py2.py3-none-any.whl",
+            "two-1.0-py3-none-any.whl",
+            "two-1.0.tar.gz",
+            "two-2.0-py3-none-any.whl",
+        ] {
+            std::fs::write(wheels.join(f), "").unwrap();
+        }
+        let local = PipSpec {
+            find_links: vec![crate::spec::FindLinks {
+                location: PipUrl::new("wheels"),
+                files: vec![],
+            }],
+            ..pip()
+        };
+        let url = |f: &str| crate::lock::fields::file_url(&wheels.join(f));
+        let elsewhere =
+            crate::lock::fields::file_url(&dir.path().join("six-1.16.0-py2.py3-none-any.whl"));
+        let mut files = vec![
+            selected("Six", "1.16", &url("six-1.16.0-py2.py3-none-any.whl")),
+            selected("two", "1.0", &url("two-1.0-py3-none-any.whl")),
+            selected("six", "1.16.0", &elsewhere),
+        ];
+        by_name_where_found(&mut files, &[], &local, dir.path());
+        let urls: Vec<bool> = files.iter().map(|f| f.by_name).collect();
+        assert_eq!(urls, [true, false, false]);
+    }
+}
