@@ -183,6 +183,7 @@ inputs-hash = "0123"
             default_groups: vec![],
             extras: vec![],
             inputs: super::super::inputs::tests::example(),
+            index: None,
         };
         let parts = super::super::parts::Parts {
             base: names,

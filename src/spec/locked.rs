@@ -20,6 +20,8 @@ use std::path::Path;
 
 mod registry;
 
+pub(crate) use registry::the_one_index;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

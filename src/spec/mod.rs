@@ -44,7 +44,7 @@ pub(crate) use build::GroupSelection;
 pub(crate) use diff::{changed_files, diff};
 pub use error::SpecError;
 pub(crate) use local::{LocalArchive, LocalProject};
-pub(crate) use locked::{LockSpec, ReadLock, foreign_lock_path};
+pub(crate) use locked::{LockSpec, ReadLock, foreign_lock_path, the_one_index};
 
 /// Bumped when the serialization changes; part of the hashed bytes.
 /// 2: the pip request (`venv.pip-version`); `[pip]` URLs redacted.

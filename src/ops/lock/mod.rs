@@ -228,6 +228,7 @@ pub(crate) fn lock(ctx: &Ctx, plan: &Plan, options: &Options) -> Result<Locked, 
         default_groups: plan.project.default_groups.clone(),
         extras: plan.project.extras.keys().cloned().collect(),
         inputs: inputs(plan),
+        index: crate::spec::the_one_index(&plan.spec.pip),
     };
     let new = lock::build::build(&full, &parts, &context)?;
     let text = lock::write::render(&new);

@@ -14,7 +14,9 @@
 //! other. An entry is rewritten only where pip is sure to find that file:
 //! - the lock names the index it came from (`index`), and it is the
 //!   project's `index-url` (`PyPI` when none is set and `no-index` is off)
-//!   or one of its `extra-index-urls`;
+//!   or one of its `extra-index-urls`; or the lock does not say, and the
+//!   file is one of `PyPI`'s (`files.pythonhosted.org`, an index file, not
+//!   an `archive`) and `PyPI` is searched;
 //! - or it is a local file in one of the project's `find-links`
 //!   directories that holds no other file of that name and version (pip
 //!   reads no hash from a directory listing, so with two it could pick the
@@ -51,10 +53,31 @@ pub(super) fn by_name_where_found(
         }
         let name = normalize_name(&file.name);
         let package = packages.iter().find(|p| normalize_name(&p.name) == name);
-        let on_index = package
-            .and_then(|p| p.index.as_deref())
-            .is_some_and(|index| indexes.contains(&same_form(index)));
+        let on_index = match package.and_then(|p| p.index.as_deref()) {
+            Some(index) => indexes.contains(&same_form(index)),
+            // A lock that does not say (older penv locks, other tools'):
+            // PyPI's own files, when PyPI is searched.
+            None => {
+                is_on_pypis_file_host(&file.url)
+                    && package.is_some_and(|p| p.archive.is_none())
+                    && indexes.contains(&same_form(PYPI))
+            }
+        };
         file.by_name = on_index || in_find_links(file, &dirs);
+    }
+}
+
+/// The one index `pip` searches, without credentials, when there is one
+/// and nothing else serves files (no `extra-index-urls`, no remote
+/// `find-links`): where every file pip finds that is not local comes from.
+pub(crate) fn the_one_index(pip: &PipSpec) -> Option<String> {
+    let remote_links = pip
+        .find_links
+        .iter()
+        .any(|l| l.location.for_pip().contains("://"));
+    match indexes(pip).as_slice() {
+        [one] if !remote_links => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -70,6 +93,13 @@ fn indexes(pip: &PipSpec) -> Vec<String> {
     std::iter::once(main)
         .chain(pip.extra_index_urls.iter().map(|u| same_form(u.for_pip())))
         .collect()
+}
+
+/// Whether `url` is a file `PyPI` serves (`files.pythonhosted.org`), which
+/// its simple pages list with their sha256, so pip's hash check picks it.
+fn is_on_pypis_file_host(url: &str) -> bool {
+    url.strip_prefix("https://files.pythonhosted.org/")
+        .is_some()
 }
 
 /// A URL without its userinfo (credentials) or a trailing slash.
@@ -208,6 +238,16 @@ mod tests {
         let urls: Vec<bool> = files.iter().map(|f| f.by_name).collect();
         assert_eq!(urls, [true, true, false, false]);
 
+        // A lock that does not name the index: PyPI's files, when PyPI is
+        // searched (here it is not: `index-url` is the mirror).
+        let pythonhosted = "https://files.pythonhosted.org/packages/c-1.0-py3-none-any.whl";
+        let mut files = vec![selected("e", "1.0", pythonhosted)];
+        let unnamed = [package("e", None)];
+        by_name_where_found(&mut files, &unnamed, &mirror, Path::new("/p"));
+        assert!(!files[0].by_name);
+        by_name_where_found(&mut files, &unnamed, &pip(), Path::new("/p"));
+        assert!(files[0].by_name);
+
         // No `index-url`: PyPI; `no-index`: none.
         let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
         by_name_where_found(&mut files, &packages, &pip(), Path::new("/p"));
@@ -219,6 +259,38 @@ mod tests {
         let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
         by_name_where_found(&mut files, &packages, &no_index, Path::new("/p"));
         assert!(!files[0].by_name);
+    }
+
+    #[test]
+    fn the_one_index_is_known_only_when_nothing_else_serves_files() {
+        assert_eq!(the_one_index(&pip()).as_deref(), Some(PYPI));
+        let private = PipSpec {
+            index_url: Some(PipUrl::new("https://u:secret@pkgs.example/simple/")),
+            ..pip()
+        };
+        assert_eq!(
+            the_one_index(&private).as_deref(),
+            Some("https://pkgs.example/simple")
+        );
+        let links = |location: &str| PipSpec {
+            find_links: vec![crate::spec::FindLinks {
+                location: PipUrl::new(location),
+                files: vec![],
+            }],
+            ..pip()
+        };
+        assert_eq!(the_one_index(&links("wheels")).as_deref(), Some(PYPI));
+        assert_eq!(the_one_index(&links("https://h/links/")), None);
+        let two = PipSpec {
+            extra_index_urls: vec![PipUrl::new("https://x/simple")],
+            ..pip()
+        };
+        assert_eq!(the_one_index(&two), None);
+        let none = PipSpec {
+            no_index: true,
+            ..pip()
+        };
+        assert_eq!(the_one_index(&none), None);
     }
 
     #[test]

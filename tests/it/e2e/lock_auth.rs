@@ -141,6 +141,8 @@ fn a_lock_from_an_index_with_credentials_records_none_and_installs_with_them() {
         index.port
     );
     assert!(lock.contains(&format!("url = \"{file_url}\"")), "{lock}");
+    let index_url = format!("index = \"http://127.0.0.1:{}/simple\"", index.port);
+    assert!(lock.contains(&index_url), "{lock}");
     // The locked sync fetches the file with the index's credentials, from
     // a path outside the index's own.
     let before = index.requests().len();
@@ -154,8 +156,15 @@ fn a_lock_from_an_index_with_credentials_records_none_and_installs_with_them() {
     );
     let said = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!said.contains("t0k3n-secret"), "{said}");
-    // The requirement file that held them is gone; the state has none.
-    assert!(!sb.project.join(".penv/.venv.pylock.txt").exists());
+    // The file is the index's (the lock names it as `index`): pip finds it
+    // there by name and version, with the index's credentials, so the
+    // requirement file holds none; nor does the state.
+    let reqs = std::fs::read_to_string(sb.project.join(".penv/.venv.pylock.txt")).unwrap();
+    assert!(reqs.contains("tinypkg==1.0 --hash=sha256:"), "{reqs}");
+    assert!(
+        !reqs.contains("t0k3n-secret") && !reqs.contains("alice"),
+        "{reqs}"
+    );
     let state = std::fs::read_to_string(state_file(&sb)).unwrap();
     assert!(!state.contains("t0k3n-secret"), "{state}");
     // The credentials are what let pip in: a wrong token is refused by the
@@ -166,7 +175,7 @@ fn a_lock_from_an_index_with_credentials_records_none_and_installs_with_them() {
         index
             .requests()
             .iter()
-            .any(|r| r.starts_with("denied /packages/")),
+            .any(|r| r.starts_with("denied /simple/tinypkg/")),
         "{:?}",
         index.requests()
     );
@@ -175,5 +184,28 @@ fn a_lock_from_an_index_with_credentials_records_none_and_installs_with_them() {
         Some("1.0"),
         "the old env is back"
     );
-    assert!(!sb.project.join(".penv/.venv.pylock.txt").exists());
+    // A lock that does not name the index (another tool's, an older
+    // penv's): the file goes by its URL, given the credentials of the
+    // index on its host, in a requirement file for its owner only, deleted
+    // once pip ran.
+    let without_index = lock.replace(&format!("{index_url}\n"), "");
+    assert_ne!(without_index, lock);
+    sb.write("pylock.toml", &without_index);
+    let before = index.requests().len();
+    let out = with_token("t0k3n-secret", &["sync", "--frozen"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        index.requests()[before..],
+        ["ok /packages/tinypkg-1.0-py3-none-any.whl".to_owned()]
+    );
+    for file in std::fs::read_dir(sb.project.join(".penv"))
+        .unwrap()
+        .flatten()
+    {
+        let text = std::fs::read(file.path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        assert!(!text.contains("t0k3n-secret"), "{}", file.path().display());
+    }
+    let state = std::fs::read_to_string(state_file(&sb)).unwrap();
+    assert!(!state.contains("t0k3n-secret"), "{state}");
 }
