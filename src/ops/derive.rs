@@ -26,7 +26,7 @@ use super::Ctx;
 use super::artifacts::Recorder;
 
 mod donor;
-mod left_out;
+pub(super) mod left_out;
 mod own_project;
 mod removal;
 mod target;

@@ -3,8 +3,10 @@
 //! is offered there as a clone, so another checkout of the same spec clones
 //! it with no pip run (`ops::derive`'s exact donor). A package project
 //! whose dependencies are static (`spec::own`) is offered without the
-//! project (the build's installer, pip or uv, uninstalls it from the clone): the other checkout installs
-//! its own, `--no-deps`.
+//! project: its files are not cloned, as a derive leaves out what it
+//! uninstalls (`derive::left_out`; the build's installer, pip or uv,
+//! uninstalls it from the clone only where that cannot be done): the other
+//! checkout installs its own, `--no-deps`.
 //!
 //! Invariant: an entry is put in place whole, like any env (built beside
 //! and committed); the store is a cache, so every failure here is only
@@ -136,7 +138,21 @@ fn put(
         &state.hash,
     )?;
     let dir = beside.dir();
-    let built = clone::clone_tree(env, &dir, mode)
+    // The project's files not cloned, when they are its own (as a derive
+    // leaves out what it uninstalls): the same tree as `pip uninstall`
+    // leaves, with no installer run.
+    let left_out = match without {
+        Some(w) => {
+            super::derive::left_out::of(env, &std::collections::BTreeSet::from([w.name.to_owned()]))
+                .ok()
+                .filter(|l| l.dists.contains(w.name))
+        }
+        None => None,
+    };
+    let no_paths = std::collections::BTreeSet::new();
+    let left_paths = left_out.as_ref().map_or(&no_paths, |l| &l.paths);
+    let without = without.filter(|_| left_out.is_none());
+    let built = clone::clone_tree_without(env, &dir, mode, left_paths)
         .map_err(Error::from)
         .and_then(|_| match without {
             Some(w) => (w.pip)(

@@ -32,21 +32,16 @@ pub(crate) struct Cloned {
 }
 
 /// Clones the tree of `from` into `to`, a directory that exists (penv's
-/// staging directory: its build marker is left alone). Directories and
-/// symlinks are made in one walk, then the files are cloned by one thread
-/// per core (an env is thousands of small files: the system calls are the
-/// cost); each directory gets its permissions last, so a read-only one
-/// still receives its files.
-pub(crate) fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Cloned, FsError> {
-    clone_tree_without(from, to, mode, &BTreeSet::new())
-}
-
-/// [`clone_tree`] without the paths of `left_out` (relative to `from`; a
-/// directory is left out whole): the files of distributions a derive
-/// uninstalls, never copied rather than copied then uninstalled. A
-/// directory left empty by them (and by nothing else: it had other
-/// entries in `from`) is not kept either, as pip's uninstall takes a
-/// directory whose files it all removes.
+/// staging directory: its build marker is left alone), but for the paths
+/// of `left_out` (relative to `from`; a directory is left out whole): the
+/// files of distributions a derive or the store uninstalls, never copied
+/// rather than copied then uninstalled. A directory left empty by them
+/// (and by nothing else: it had other entries in `from`) is not kept
+/// either, as pip's uninstall takes a directory whose files it all
+/// removes. Directories and symlinks are made in one walk, then the files
+/// are cloned by one thread per core (an env is thousands of small files:
+/// the system calls are the cost); each directory gets its permissions
+/// last, so a read-only one still receives its files.
 pub(crate) fn clone_tree_without(
     from: &Path,
     to: &Path,
@@ -291,6 +286,10 @@ pub(crate) fn shared_files(dir: &Path, other: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn clone_tree(from: &Path, to: &Path, mode: LinkMode) -> Result<Cloned, FsError> {
+        clone_tree_without(from, to, mode, &BTreeSet::new())
+    }
 
     fn tree(root: &Path) {
         std::fs::create_dir_all(root.join("lib/site-packages/pkg")).unwrap();

@@ -20,16 +20,16 @@ use crate::venv::record;
 
 /// The files left out of a clone and the distributions they belong to.
 #[derive(Debug, Default)]
-pub(super) struct LeftOut {
+pub(crate) struct LeftOut {
     /// Relative to the env; a `.dist-info` directory is left out whole.
-    pub(super) paths: BTreeSet<PathBuf>,
+    pub(crate) paths: BTreeSet<PathBuf>,
     /// By normalized name.
-    pub(super) dists: BTreeSet<String>,
+    pub(crate) dists: BTreeSet<String>,
 }
 
 /// What of the env at `env` is not cloned when the distributions `gone`
 /// are to be uninstalled.
-pub(super) fn of(env: &Path, gone: &BTreeSet<String>) -> Result<LeftOut, Error> {
+pub(crate) fn of(env: &Path, gone: &BTreeSet<String>) -> Result<LeftOut, Error> {
     let records = record::read(env)?;
     let kept: BTreeSet<&PathBuf> = records
         .dists
