@@ -4,12 +4,15 @@
 //! ([`crate::state::AsBuilt::artifacts`]). That is a distribution's
 //! identity by content: a derive keeps one only when it equals the
 //! target's artifact, so a wheel rebuilt under the same name and version
-//! is installed again.
+//! is installed again. uv writes no report: what it installs from a lock
+//! is known by what it was given, one file per line, hash-checked
+//! (`--require-hashes`), and recorded so ([`Recorder::installed_locked`]).
 //!
-//! Invariant: an identity is recorded only as pip reported it, and only
-//! for a distribution still in the env at the version reported; what has
-//! none (the seeded pip, a source tree, a pip older than 22.2, a report
-//! penv could not read) is never kept by a derive.
+//! Invariant: an identity is recorded only as pip reported it, or as the
+//! hash uv checked, and only for a distribution still in the env at the
+//! version recorded; what has none (the seeded pip, a source tree, a pip
+//! older than 22.2, a report penv could not read, uv's installs of
+//! requirements) is never kept by a derive.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -90,6 +93,30 @@ impl Recorder {
             crate::lock::report::installed_artifacts(&String::from_utf8_lossy(&bytes))
         {
             self.artifacts.extend(found);
+        }
+    }
+
+    /// Records the files of a lock's selection (`selected`) as installed,
+    /// when no report says what was (uv): each line was one file with its
+    /// hashes, checked by the installer (`--require-hashes`), so that file
+    /// is what it installed under that name. With a report, pip's word is
+    /// the record, and this adds nothing.
+    pub(crate) fn installed_locked(&mut self, selected: &[crate::lock::select::Selected]) {
+        if self.report.is_some() {
+            return;
+        }
+        for s in selected {
+            let (Some(version), Some(sha256)) = (&s.version, sha256_of(&s.hashes)) else {
+                continue;
+            };
+            let artifact = Artifact {
+                sha256: sha256.to_owned(),
+                direct_url: (!s.url.is_empty() && !s.by_name).then(|| s.url.clone()),
+            };
+            self.artifacts.insert(
+                crate::requirement::normalize_name(&s.name),
+                (version.clone(), artifact),
+            );
         }
     }
 

@@ -359,7 +359,8 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
     if let Some(e) = interrupted() {
         return Err(e);
     }
-    // uv writes no `--report`: what it installs has no recorded identity.
+    // uv writes no `--report`: what it installs from a lock is recorded
+    // by the hashes it checked, anything else has no recorded identity.
     let reporting = pip_version.as_deref().filter(|_| uv.is_none());
     let mut recorder = Recorder::new(&plan.paths, reporting);
     if installer::has_work(&plan.spec) {
@@ -391,6 +392,9 @@ fn build_into(job: &Job, dir: &Path) -> Result<(Option<String>, Relocation, Reco
         for (args, step) in steps {
             job.install(env, &recorder.args(args), step)?;
             recorder.read();
+        }
+        if let Some(lock) = &spec.lock {
+            recorder.installed_locked(&lock.selected);
         }
     }
     // After every install: what pip and venv wrote with `dir` in it.

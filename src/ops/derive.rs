@@ -272,6 +272,9 @@ pub(crate) fn derive(
             let _ = crate::fs::delete_file(&requirements);
             done.map_err(|e| in_clone(e, "install into"))?;
             recorder.read();
+            if !target.from_index {
+                recorder.installed_locked(&missing);
+            }
         }
         let tail = crate::spec::Spec {
             lock: Some(LockSpec {

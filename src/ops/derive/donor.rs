@@ -70,14 +70,16 @@ pub(crate) fn donor(
             }));
         }
     }
-    // Without pip in the env, nothing can bring a clone to the target. With
+    // Without pip in the env, pip cannot bring a clone to the target. With
     // the base's site-packages visible, a resolution that ignores what is
     // installed would install what a fresh build takes from the base.
-    // uv's installs have no recorded identity, and a clone brought to the
-    // target by pip is not what uv builds: with uv, only the store's env.
-    if !plan.spec.venv.pip
-        || plan.spec.venv.system_site_packages
-        || !plan.spec.venv.installer.is_pip()
+    // uv's installs are known by content only from a lock (the hashes it
+    // checked), and uv, not pip, brings the clone to it: with uv and no
+    // lock, only the store's env.
+    let uv = !plan.spec.venv.installer.is_pip();
+    if plan.spec.venv.system_site_packages
+        || (uv && plan.spec.lock.is_none())
+        || (!uv && !plan.spec.venv.pip)
     {
         return Ok(None);
     }

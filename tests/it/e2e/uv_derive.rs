@@ -68,3 +68,42 @@ fn new_checkout_with_uv(pip: bool) {
     let diff = differences(&cloned, &content(&second));
     assert!(diff.is_empty(), "{}", diff.join("\n"));
 }
+
+/// With uv and a lock, an edit derives: uv installed each locked file
+/// hash-checked, so what the env holds is known by content; the clone
+/// keeps what the new lock still pins, uv uninstalls and installs the
+/// rest, and the result equals uv's build from nothing of the new lock —
+/// with pip in the env or without it.
+#[test]
+fn a_locked_edit_with_uv_derives_and_equals_a_build_from_nothing() {
+    for pip in [true, false] {
+        let python = require_python!();
+        let uv = require_uv!();
+        let sb = sandbox_with_wheels();
+        build_wheel(&sb.wheels, "deppkg", "1.0", &["otherpkg"]);
+        build_wheel(&sb.wheels, "newpkg", "1.0", &[]);
+        let cache = super::script::private_cache(&sb);
+        let project = sb.project.canonicalize().unwrap();
+        let write = |requirements: &str| {
+            sb.write_offline_toml(
+                python,
+                &format!("requirements = {requirements}\n[venv]\npip = {pip}\n"),
+            );
+        };
+        write("[\"tinypkg==1.0\", \"deppkg\"]");
+        uv_ok(&sb, uv, &cache, &project, &["lock"]);
+        uv_ok(&sb, uv, &cache, &project, &["sync"]);
+        // An edit: one pin changed, one package gone, one added.
+        write("[\"tinypkg==2.0\", \"otherpkg\", \"newpkg\"]");
+        uv_ok(&sb, uv, &cache, &project, &["lock"]);
+        let said = uv_ok(&sb, uv, &cache, &project, &["sync", "-v"]);
+        assert!(
+            said.contains("derived from `.venv`") && !said.contains(": 0 kept"),
+            "pip = {pip}: {said}"
+        );
+        let derived = content(&project);
+        uv_ok(&sb, uv, &cache, &project, &["sync", "--reinstall"]);
+        let diff = differences(&derived, &content(&project));
+        assert!(diff.is_empty(), "pip = {pip}: {}", diff.join("\n"));
+    }
+}

@@ -99,8 +99,9 @@ fn oracle_fixed_seeds() {
 }
 
 /// [`oracle_fixed_seeds`] with every sync installing with uv
-/// (`PENV_INSTALLER=uv`): the store and stash reuse uv's envs, and an
-/// edit builds from nothing with uv (a derive keeps nothing uv installed).
+/// (`PENV_INSTALLER=uv`): the store and stash reuse uv's envs, an edit
+/// of a locked project derives (what uv installed from the lock is known
+/// by the hashes it checked), and any other edit builds from nothing.
 #[test]
 #[ignore = "long: `just test-all` (and CI) runs it"]
 fn oracle_fixed_seeds_uv() {
@@ -113,6 +114,25 @@ fn oracle_fixed_seeds_uv() {
         reports.extend(world.check_sequence(Some(seed), &generate(seed, n), CI_SHRINK));
     }
     finish(&world, started, &reports);
+}
+
+/// A locked project's edits with uv, in one fixed sequence: each derives
+/// from the env it replaces (uv's installs known by the hashes it
+/// checked), and must equal uv's build from nothing of the same lock.
+const UV_LOCK_SEQUENCE: &str = "lock locked; require beta; pin alpha 2.0; group on; \
+     drop beta; require flpkg; rebuild find-links same-size; back 2; lock frozen; \
+     direct on; pin alpha 3.0; unlock";
+
+#[test]
+#[ignore = "long: `just test-all` (and CI) runs it"]
+fn oracle_uv_lock() {
+    let python = crate::require_python!();
+    let uv = crate::require_uv!();
+    let started = Instant::now();
+    let mut world = World::with_uv(python, uv);
+    let steps = parse_sequence(UV_LOCK_SEQUENCE).expect("a sequence");
+    let report = world.check_sequence(None, &steps, CI_SHRINK);
+    finish(&world, started, &Vec::from_iter(report));
 }
 
 /// The package project's fast paths, in one fixed sequence: the store
