@@ -302,7 +302,17 @@ impl Spec {
         let package = (!own.is_empty() && project.package).then(|| super::PackageSpec {
             extras: chosen.extras.clone(),
         });
-        let local_projects = local_projects(&project.root, &mut chosen.unhashed)?;
+        let mut local_projects = local_projects(&project.root, &mut chosen.unhashed)?;
+        // The project itself, installed from its own tree: its metadata
+        // files are part of the spec, as without a lock (an edit of its
+        // scripts or version makes the env stale, not only its lock).
+        if package.is_some() && !local_projects.iter().any(|p| p.path == ".") {
+            local_projects.push(LocalProject {
+                requirement: "-e .".to_owned(),
+                path: ".".to_owned(),
+                metadata: super::local::metadata(&project.root).map_err(SpecError::Metadata)?,
+            });
+        }
         Ok(Self {
             format: SPEC_FORMAT,
             interpreter,

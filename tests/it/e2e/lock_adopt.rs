@@ -1,3 +1,7 @@
+//! Syncing from a lock as from requirements: `penv lock` in a project
+//! whose env is built, then the next sync keeps every package; and a
+//! locked package project's own metadata in the env's spec.
+//!
 //! `penv lock` in a project whose env is built: the next sync keeps every
 //! package. A lock's file that the project's own sources hold (its index,
 //! a `find-links` directory) is installed by name and version, hash-checked,
@@ -70,4 +74,61 @@ fn the_first_sync_after_lock_keeps_every_package_and_equals_a_build_from_the_loc
         diff.is_empty(),
         "the kept env differs from a build from the lock: {diff:#?}"
     );
+}
+
+/// A package project synced from another tool's lock (`uv.lock`): the
+/// project itself is built from its own tree, so its metadata files are
+/// part of the env's spec as without a lock — an edit uv's lock does not
+/// record (scripts, entry points, a description) makes the env stale
+/// though the lock is unchanged, and the next sync installs the project
+/// again. (penv's own `pylock.toml` records those files' hashes: it goes
+/// stale itself.)
+#[test]
+fn a_uv_locked_package_projects_metadata_edit_makes_its_env_stale() {
+    let python = require_python!();
+    let uv = crate::require_uv!();
+    let sb = sandbox_with_wheels();
+    let dir = sb.project.canonicalize().unwrap();
+    super::package_store::write_app(&sb, python, &dir, "[\"tinypkg==1.0\"]");
+    let toml = dir.join("pyproject.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let with_uv = format!("{text}\n[tool.uv]\nno-index = true\nfind-links = [\"../wheels\"]\n");
+    std::fs::write(&toml, &with_uv).unwrap();
+    let locked = Command::new(uv)
+        .args(["lock", "--quiet"])
+        .current_dir(&dir)
+        .env("UV_CACHE_DIR", sb.tmp.path().join("uv-cache"))
+        .env("UV_OFFLINE", "1")
+        .env("UV_PYTHON", python)
+        .output()
+        .unwrap();
+    assert_code(&locked, 0);
+    // uv records no hash for a local `find-links` file; an index's file has
+    // one, as here.
+    let mut lock = std::fs::read_to_string(dir.join("uv.lock")).unwrap();
+    for wheel in [
+        "tinypkg-1.0-py3-none-any.whl",
+        "otherpkg-1.0-py3-none-any.whl",
+    ] {
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            std::fs::read(sb.wheels.join(wheel)).unwrap(),
+        ));
+        lock = lock.replace(
+            &format!("{{ path = \"{wheel}\" }}"),
+            &format!("{{ path = \"{wheel}\", hash = \"sha256:{digest}\" }}"),
+        );
+    }
+    std::fs::write(dir.join("uv.lock"), lock).unwrap();
+    sb.ok(&["sync"]);
+    assert_eq!(status_json(&sb)["state"], "fresh");
+    let edited = with_uv.replace(
+        "version = \"1.0\"\n",
+        "version = \"1.0\"\ndescription = \"edited\"\n",
+    );
+    assert_ne!(edited, with_uv);
+    std::fs::write(&toml, edited).unwrap();
+    let out = sb.run(&["sync", "--check"]);
+    assert_exit_and_stderr(&out, 1, "`pyproject.toml` of `-e .` changed");
+    sb.ok(&["sync"]);
+    assert_eq!(status_json(&sb)["state"], "fresh");
 }
