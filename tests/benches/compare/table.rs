@@ -133,7 +133,7 @@ pub(crate) fn print_notes(b: &Bench) {
          a no-op sync and a switch by hand re-run that `pip install -r` in the same env
          (it adds, never removes); the run row's by-hand figure is `.venv/bin/python -c pass`;
          from pylock.toml: `python -m venv` + `pip install --no-deps --require-hashes -r`
-         of the pinned files penv gave pip.
+         of the pinned files penv gave pip (`name==version --hash`, from the wheelhouse).
 "
     );
     match &b.uv {

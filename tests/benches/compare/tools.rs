@@ -214,20 +214,15 @@ impl Bench {
         )
     }
 
-    /// `pip install --no-deps --require-hashes -r pinned` in `venv`: a
-    /// lock's files, nothing resolved.
+    /// `pip install --no-deps --require-hashes -r pinned` in `venv`, from
+    /// the wheelhouse: a lock's files (`name==version --hash`, found there,
+    /// as penv gives them), nothing resolved.
     pub(crate) fn hand_install_pinned(&self, venv: &Path, pinned: &Path) -> Result<Duration> {
         timed(
             self.command(venv.join("bin/python"), &self.root)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--no-index",
-                    "--no-deps",
-                    "--require-hashes",
-                    "-r",
-                ])
+                .args(["-m", "pip", "install", "--no-index", "--find-links"])
+                .arg(&self.wheelhouse)
+                .args(["--no-deps", "--require-hashes", "-r"])
                 .arg(pinned),
         )
     }
