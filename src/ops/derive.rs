@@ -97,10 +97,35 @@ pub(crate) fn derive(
             })
             .ok()
     };
+    // A locked package project's own editable install, kept as without a
+    // lock when a fresh build would write the same files (and it shares
+    // none with another distribution, which the lock may take away).
+    let locked_project = spec
+        .lock
+        .as_ref()
+        .filter(|_| !donor.exact)
+        .and(spec.package.as_ref())
+        .and_then(|p| crate::spec::own::read(&plan.project.root, p).ok())
+        .map(|own| own.name)
+        .filter(|name| {
+            own_project::keeps(
+                name,
+                &donor.state.spec,
+                &spec,
+                &donor.env,
+                &plan.project.root,
+            ) && crate::venv::record::owners(&donor.env).is_ok_and(|owners| {
+                !crate::venv::record::shared(&owners).any(|(_, names)| names.contains(name))
+            })
+        });
     let prepared = match &early {
         Some(target) => {
             let installed = installed_in(&donor.env)?;
-            let keeping = Keeping::new(donor, &spec, target, &installed, &donor.env)?;
+            let mut keeping = Keeping::new(donor, &spec, target, &installed, &donor.env)?;
+            if let Some(name) = &locked_project {
+                keeping.remove.remove(name);
+                keeping.kept.insert(name.clone(), None);
+            }
             let left_out = left_out::of(&donor.env, &keeping.remove)?;
             Some((installed, keeping, left_out))
         }
@@ -197,7 +222,7 @@ pub(crate) fn derive(
         keeping.remove.remove(&name);
         keeping.kept.insert(name, None);
     }
-    let own_install = spec.lock.is_some()
+    let own_install = (spec.lock.is_some() && locked_project.is_none())
         || project
             .as_ref()
             .is_some_and(|p| !keeping.kept.contains_key(&p.own.name));

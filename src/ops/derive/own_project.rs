@@ -105,39 +105,49 @@ impl StaticProject {
     /// Whether the clone at `dir` (of an env built for `donor`) holds the
     /// project as a fresh build of `spec` at `root` installs it.
     pub(super) fn keep(&self, donor: &Spec, spec: &Spec, dir: &Path, root: &Path) -> bool {
-        let metadata = |s: &Spec| {
-            s.local_projects
-                .iter()
-                .find(|p| p.path == ".")
-                .map(|p| p.metadata.clone())
-        };
-        if donor.package.is_none()
-            || metadata(donor).is_none()
-            || metadata(donor) != metadata(spec)
-            || donor.pip.args != spec.pip.args
-            || donor.pip.compile_bytecode != spec.pip.compile_bytecode
-        {
-            return false;
-        }
-        let Ok(records) = crate::venv::record::read(dir) else {
-            return false;
-        };
-        let Some(rows) = records.dists.get(&self.own.name) else {
-            return false;
-        };
-        if records.altered(dir, &self.own.name).is_some() {
-            return false;
-        }
-        rows.iter()
-            .find(|r| r.path.ends_with("direct_url.json"))
-            .and_then(|r| crate::fs::read(&dir.join(&r.path)).ok())
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .is_some_and(|url| {
-                url["dir_info"]["editable"] == true
-                    && url["url"]
-                        .as_str()
-                        .and_then(crate::spec::local::file_url_path)
-                        .is_some_and(|p| p == root)
-            })
+        keeps(&self.own.name, donor, spec, dir, root)
     }
+}
+
+/// Whether the env at `dir` (built for `donor`) holds the project `name`
+/// as a fresh build of `spec` at `root` installs it: its metadata files
+/// unchanged (both specs hash them), the same pip options, installed
+/// editable from `root`, its files as its `RECORD` says. A lock's
+/// (`spec.lock`) derive asks it too: the project is installed after the
+/// lock's selection, `--no-deps`, which writes the same files.
+pub(super) fn keeps(name: &str, donor: &Spec, spec: &Spec, dir: &Path, root: &Path) -> bool {
+    let metadata = |s: &Spec| {
+        s.local_projects
+            .iter()
+            .find(|p| p.path == ".")
+            .map(|p| p.metadata.clone())
+    };
+    if donor.package.is_none()
+        || metadata(donor).is_none()
+        || metadata(donor) != metadata(spec)
+        || donor.pip.args != spec.pip.args
+        || donor.pip.compile_bytecode != spec.pip.compile_bytecode
+    {
+        return false;
+    }
+    let Ok(records) = crate::venv::record::read(dir) else {
+        return false;
+    };
+    let Some(rows) = records.dists.get(name) else {
+        return false;
+    };
+    if records.altered(dir, name).is_some() {
+        return false;
+    }
+    rows.iter()
+        .find(|r| r.path.ends_with("direct_url.json"))
+        .and_then(|r| crate::fs::read(&dir.join(&r.path)).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|url| {
+            url["dir_info"]["editable"] == true
+                && url["url"]
+                    .as_str()
+                    .and_then(crate::spec::local::file_url_path)
+                    .is_some_and(|p| p == root)
+        })
 }

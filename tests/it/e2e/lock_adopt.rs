@@ -132,3 +132,49 @@ fn a_uv_locked_package_projects_metadata_edit_makes_its_env_stale() {
     sb.ok(&["sync"]);
     assert_eq!(status_json(&sb)["state"], "fresh");
 }
+
+/// A locked package project whose lock moves (a pin upgraded, its
+/// `pyproject.toml` untouched): the derive keeps its editable install (its
+/// metadata files unchanged, as the spec says), as without a lock, instead
+/// of building it again — and equals a build from nothing, with pip and
+/// with uv.
+#[test]
+fn a_locked_package_projects_pin_upgrade_keeps_the_project() {
+    let python = require_python!();
+    for uv in [false, true] {
+        let uv_bin = if uv { Some(crate::require_uv!()) } else { None };
+        let sb = Sandbox::new();
+        build_wheel(&sb.wheels, "tinypkg", "1.0", &[]);
+        build_wheel(&sb.wheels, "otherpkg", "1.0", &[]);
+        let dir = sb.project.canonicalize().unwrap();
+        let cache = super::script::private_cache(&sb);
+        let penv = |args: &[&str]| {
+            let mut cmd = super::script::penv(&sb, &cache);
+            if let Some(uv) = uv_bin {
+                crate::common::uv::with_uv(&mut cmd, &sb, uv).env("PENV_INSTALLER", "uv");
+            }
+            let out = cmd.current_dir(&dir).args(args).output().unwrap();
+            assert_code(&out, 0);
+            stderr(&out)
+        };
+        super::package_store::write_app(&sb, python, &dir, "[\"tinypkg\"]");
+        penv(&["lock"]);
+        penv(&["sync"]);
+        build_wheel(&sb.wheels, "tinypkg", "2.0", &[]);
+        penv(&["lock", "--upgrade-package", "tinypkg"]);
+        let said = penv(&["sync", "-v"]);
+        assert!(
+            said.contains("derived from `.venv`") && !said.contains("Installing the project"),
+            "uv = {uv}: {said}"
+        );
+        assert_eq!(
+            imported(&sb, "tinypkg").as_deref(),
+            Some("2.0"),
+            "uv = {uv}"
+        );
+        let derived = super::package_store::content(&dir);
+        penv(&["sync", "--reinstall"]);
+        let diff = super::oracle::differences(&derived, &super::package_store::content(&dir));
+        assert!(diff.is_empty(), "uv = {uv}: {}", diff.join("\n"));
+    }
+}
