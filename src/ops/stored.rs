@@ -69,6 +69,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
     match put(&entry, &plan.paths.env, state, mode, without.as_ref()) {
         Ok(()) => {
             crate::venv::store::Store::touch(&entry);
+            crate::venv::store::Store::record_size(&entry);
             ctx.printer.verbose(&format!(
                 "kept a clone in the store, `{}`, in {:.0} ms",
                 display_path(&entry.env),

@@ -115,6 +115,31 @@ impl Store {
         }
     }
 
+    /// Records the size of the entry just put in place (its files, a file
+    /// linked several times counted once), so eviction reads it rather
+    /// than walking every entry of the store after every build. Best
+    /// effort: without it, eviction walks that entry.
+    pub(crate) fn record_size(paths: &EnvPaths) {
+        let size = super::found::size_and_mtime(&paths.env).0;
+        let _ = fs::write_atomic(&size_marker(paths), size.to_string().as_bytes());
+    }
+
+    /// The size of `paths`' entry: as recorded when it was put in place,
+    /// else measured (and recorded). An entry never changes once in place.
+    fn size_of(paths: &EnvPaths) -> u64 {
+        let recorded = fs::read(&size_marker(paths))
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.trim().parse().ok());
+        recorded.unwrap_or_else(|| {
+            let size = super::found::size_and_mtime(&paths.env).0;
+            if fs::real_dir(&paths.work).unwrap_or(false) {
+                let _ = fs::write_atomic(&size_marker(paths), size.to_string().as_bytes());
+            }
+            size
+        })
+    }
+
     /// Every entry on disk (a directory named by a hash, holding a venv).
     pub(crate) fn entries(&self) -> Vec<Entry> {
         let Ok(list) = fs::list_dir(&self.dir) else {
@@ -154,7 +179,7 @@ impl Store {
             .entries()
             .into_iter()
             .map(|e| {
-                let size = super::found::size_and_mtime(&e.paths.env).0;
+                let size = Self::size_of(&e.paths);
                 (e, size)
             })
             .collect();
@@ -175,6 +200,7 @@ impl Store {
             let mut kept = Vec::new();
             if super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok() {
                 let _ = fs::delete_file(&used_marker(&entry.paths));
+                let _ = fs::delete_file(&size_marker(&entry.paths));
                 drop(lock);
                 total = total.saturating_sub(size);
                 evicted.push((entry.paths.env, size));
@@ -202,10 +228,16 @@ impl Store {
             super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
         if removed {
             let _ = fs::delete_file(&used_marker(&entry.paths));
+            let _ = fs::delete_file(&size_marker(&entry.paths));
         }
         drop(lock);
         removed
     }
+}
+
+/// The file holding the entry's size in bytes ([`Store::record_size`]).
+fn size_marker(paths: &EnvPaths) -> PathBuf {
+    paths.work.join(format!("{}.size", paths.name))
 }
 
 /// The marker whose mtime is the entry's last use.
@@ -332,6 +364,32 @@ mod tests {
         // A directory that is not penv's is never taken for an entry.
         std::fs::create_dir_all(tmp.path().join("envs/notes")).unwrap();
         assert_eq!(store.entries().len(), 1);
+    }
+
+    #[test]
+    fn an_entrys_size_is_measured_once_then_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.ensure().unwrap();
+        let entry = fake_entry(&store, &"a".repeat(64), 1_000);
+        Store::record_size(&entry);
+        let measured = super::super::found::size_and_mtime(&entry.env).0;
+        assert!(measured >= 64 * 1024);
+        // Eviction reads the recorded size, not the tree (an entry never
+        // changes once in place: this one is made to, to tell them apart).
+        std::fs::write(entry.env.join("lib/more"), vec![7u8; 256 * 1024]).unwrap();
+        assert_eq!(Store::size_of(&entry), measured);
+        // No record (an entry older than the record): measured, then kept.
+        fs::delete_file(&size_marker(&entry)).unwrap();
+        let now = Store::size_of(&entry);
+        assert!(now > measured);
+        assert_eq!(
+            std::fs::read_to_string(size_marker(&entry)).unwrap(),
+            now.to_string()
+        );
+        // Evicted: its records go with it.
+        assert_eq!(store.evict(0, Path::new("/elsewhere")).len(), 1);
+        assert!(!size_marker(&entry).exists() && !used_marker(&entry).exists());
     }
 
     #[test]
