@@ -176,8 +176,8 @@ pub(crate) struct FileSpec {
     pub(crate) lines: Vec<String>,
 }
 
-/// The pip options part of the spec.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The pip options part of the spec (`default()`: no option, `PyPI` only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct PipSpec {
     /// `--index-url` (redacted in the serialization, see [`crate::credentials`]).
@@ -320,14 +320,7 @@ pub(crate) fn example() -> Spec {
             constraint: false,
             lines: vec!["six".into()],
         }],
-        pip: PipSpec {
-            index_url: None,
-            extra_index_urls: vec![],
-            find_links: vec![],
-            no_index: false,
-            compile_bytecode: false,
-            args: vec![],
-        },
+        pip: PipSpec::default(),
         local_projects: vec![],
         named_find_links: vec![],
         group_files: BTreeMap::new(),

@@ -199,14 +199,7 @@ mod tests {
     }
 
     fn pip() -> PipSpec {
-        PipSpec {
-            index_url: None,
-            extra_index_urls: vec![],
-            find_links: vec![],
-            no_index: false,
-            compile_bytecode: false,
-            args: vec![],
-        }
+        PipSpec::default()
     }
 
     fn package(name: &str, index: Option<&str>) -> Package {
