@@ -46,7 +46,7 @@ pub(super) fn by_name_where_found(
     root: &Path,
 ) {
     let indexes = indexes(pip);
-    let dirs = find_links_dirs(pip, root);
+    let dirs = listings(&find_links_dirs(pip, root));
     for file in files.iter_mut() {
         if file.url.is_empty() || file.by_name || file.version.is_none() {
             continue;
@@ -126,9 +126,32 @@ fn find_links_dirs(pip: &PipSpec, root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Whether `file` is a local file in one of `dirs`, the only file there of
-/// its name and version.
-fn in_find_links(file: &Selected, dirs: &[PathBuf]) -> bool {
+/// A `find-links` directory and its wheels and sdists: normalized name,
+/// version, path of each.
+type Listing = (PathBuf, Vec<(String, String, PathBuf)>);
+
+/// The listing of each directory of `dirs`, read once (not per locked file).
+fn listings(dirs: &[PathBuf]) -> Vec<Listing> {
+    dirs.iter()
+        .map(|dir| {
+            let files = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter_map(|p| {
+                    let (name, version) = name_and_version(p.file_name()?.to_str()?)?;
+                    Some((name, version, p))
+                })
+                .collect();
+            (dir.clone(), files)
+        })
+        .collect()
+}
+
+/// Whether `file` is a local file in one of the directories of `dirs`
+/// (with their listings), the only file there of its name and version.
+fn in_find_links(file: &Selected, dirs: &[Listing]) -> bool {
     let Some(path) = crate::spec::local::file_url_path(&file.url) else {
         return false;
     };
@@ -136,24 +159,16 @@ fn in_find_links(file: &Selected, dirs: &[PathBuf]) -> bool {
     let (Some(dir), Some(version)) = (path.parent(), file.version.as_deref()) else {
         return false;
     };
-    if !dirs.iter().any(|d| d == dir) {
-        return false;
-    }
-    let name = normalize_name(&file.name);
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Some((_, listing)) = dirs.iter().find(|(d, _)| d == dir) else {
         return false;
     };
-    let same: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(name_and_version)
-                .is_some_and(|(n, v)| n == name && same_version(&v, version))
-        })
+    let name = normalize_name(&file.name);
+    let same: Vec<&PathBuf> = listing
+        .iter()
+        .filter(|(n, v, _)| *n == name && same_version(v, version))
+        .map(|(_, _, p)| p)
         .collect();
-    same.len() == 1 && same[0] == path
+    same.len() == 1 && *same[0] == path
 }
 
 /// The normalized name and the version a wheel's or an sdist's file name
