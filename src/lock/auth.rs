@@ -48,6 +48,24 @@ fn origin(scheme: &str, host: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+/// Whether the file at `url` can be one the index `index` serves: on the
+/// index's own scheme, host and port, or for `PyPI` (`https://pypi.org/simple`)
+/// on `files.pythonhosted.org`, where `PyPI` keeps its files. A lock names a
+/// file's index only then, and installs it by name from that index only
+/// then (`spec::locked::registry`): a file pip took from another source
+/// (an `--extra-index-url` in a requirement file, a `pip.conf`) is never
+/// sought by name where it is not.
+pub(crate) fn index_serves(index: &str, url: &str) -> bool {
+    let (Some(i), Some(u)) = (parts(index), parts(url)) else {
+        return false;
+    };
+    let (index, file) = (origin(i.scheme, i.host), origin(u.scheme, u.host));
+    if index == "https://pypi.org" {
+        return file == "https://files.pythonhosted.org" || file == index;
+    }
+    index == file
+}
+
 /// `url` without its userinfo, as a lock records it. A bare `git@` (the
 /// user of an SSH checkout, no password) is kept, as PEP 610 allows: it is
 /// not a secret, and the checkout needs it.
@@ -87,6 +105,28 @@ pub(crate) fn with_credentials<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_serves_files_on_its_own_origin_and_pypi_on_pythonhosted() {
+        let pypi = "https://pypi.org/simple";
+        assert!(index_serves(
+            pypi,
+            "https://files.pythonhosted.org/packages/a.whl"
+        ));
+        assert!(!index_serves(pypi, "https://mirror.example/packages/a.whl"));
+        let private = "https://pkgs.example:443/simple/";
+        assert!(index_serves(private, "https://PKGS.example/files/a.whl"));
+        assert!(!index_serves(private, "http://pkgs.example/files/a.whl"));
+        assert!(!index_serves(
+            private,
+            "https://pkgs.example:8443/files/a.whl"
+        ));
+        assert!(!index_serves(
+            private,
+            "https://files.pythonhosted.org/a.whl"
+        ));
+        assert!(!index_serves("not a url", "https://pkgs.example/a.whl"));
+    }
 
     #[test]
     fn a_lock_keeps_no_userinfo_but_the_git_user() {

@@ -192,8 +192,12 @@ fn package(
                 Some(p) => (None, Some(shown(p, context))),
                 None => (Some(super::auth::without_userinfo(&resolved.url)), None),
             };
-            if local.is_none() && !resolved.is_direct {
-                package.index.clone_from(&context.index);
+            if local.is_none()
+                && !resolved.is_direct
+                && let Some(index) = &context.index
+                && super::auth::index_serves(index, &resolved.url)
+            {
+                package.index = Some(index.clone());
             }
             if resolved.is_direct {
                 package.archive = Some(Archive {

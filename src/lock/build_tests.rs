@@ -187,8 +187,15 @@ fn a_file_from_the_one_index_records_it_and_no_other_does() {
         packages: vec![
             resolved(
                 "remote",
-                "https://files.example/remote-1.0-py3-none-any.whl",
+                "https://pkgs.example/files/remote-1.0-py3-none-any.whl",
                 sha(&"a".repeat(64)),
+            ),
+            // From another source pip was given (a requirement file's
+            // `--extra-index-url`): not the index's.
+            resolved(
+                "elsewhere",
+                "https://other.example/elsewhere-1.0-py3-none-any.whl",
+                sha(&"c".repeat(64)),
             ),
             resolved(
                 "local",
@@ -198,7 +205,10 @@ fn a_file_from_the_one_index_records_it_and_no_other_does() {
         ],
     };
     let parts = Parts {
-        base: ["remote", "local"].map(str::to_owned).into_iter().collect(),
+        base: ["remote", "elsewhere", "local"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
     let context = LockContext {
@@ -217,6 +227,7 @@ fn a_file_from_the_one_index_records_it_and_no_other_does() {
         Some("https://pkgs.example/simple")
     );
     assert_eq!(index("local"), None);
+    assert_eq!(index("elsewhere"), None);
     let lock = build(&full, &parts, &super::tests::context()).unwrap();
     assert!(lock.packages.iter().all(|p| p.index.is_none()));
 }

@@ -4,9 +4,10 @@
 //! ([`crate::state::AsBuilt::artifacts`]). That is a distribution's
 //! identity by content: a derive keeps one only when it equals the
 //! target's artifact, so a wheel rebuilt under the same name and version
-//! is installed again. uv writes no report: what it installs from a lock
-//! is known by what it was given, one file per line, hash-checked
-//! (`--require-hashes`), and recorded so ([`Recorder::installed_locked`]).
+//! is installed again. uv writes no report (nor does a pip before 22.2):
+//! what it installs from a lock is known by what it was given, one file
+//! per line, hash-checked (`--require-hashes`), and recorded so
+//! ([`Recorder::installed_locked`]).
 //!
 //! Invariant: an identity is recorded only as pip reported it, or as the
 //! hash uv checked, and only for a distribution still in the env at the

@@ -286,7 +286,7 @@ pub struct VenvConfig {
     /// else copies; never a hard link; with `installer = "uv"`, uv's own
     /// default: hard links from uv's cache, and penv's clones of the env
     /// too), "clone" (reflinks only), "hardlink" (files shared with the env
-    /// cloned from; a copy across file systems), or "copy".
+    /// cloned from; a copy where the file system refuses a link), or "copy".
     /// `PENV_LINK_MODE` overrides it. Not part of the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_mode: Option<LinkMode>,

@@ -121,20 +121,29 @@ impl Store {
     /// effort: without it, eviction walks that entry.
     pub(crate) fn record_size(paths: &EnvPaths) {
         let size = super::found::size_and_mtime(&paths.env).0;
-        let _ = fs::write_atomic(&size_marker(paths), size.to_string().as_bytes());
+        let record = format!("{size} {}", state_stamp(paths));
+        let _ = fs::write_atomic(&size_marker(paths), record.as_bytes());
     }
 
     /// The size of `paths`' entry: as recorded when it was put in place,
-    /// else measured (and recorded). An entry never changes once in place.
+    /// else measured (and recorded). The record holds the entry's state
+    /// file's mtime too: an entry rebuilt in place (a script's env) is
+    /// measured again.
     fn size_of(paths: &EnvPaths) -> u64 {
         let recorded = fs::read(&size_marker(paths))
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| text.trim().parse().ok());
+            .and_then(|text| {
+                let (size, stamp) = text.trim().split_once(' ')?;
+                (stamp.parse::<u128>().ok()? == state_stamp(paths))
+                    .then(|| size.parse().ok())
+                    .flatten()
+            });
         recorded.unwrap_or_else(|| {
             let size = super::found::size_and_mtime(&paths.env).0;
             if fs::real_dir(&paths.work).unwrap_or(false) {
-                let _ = fs::write_atomic(&size_marker(paths), size.to_string().as_bytes());
+                let record = format!("{size} {}", state_stamp(paths));
+                let _ = fs::write_atomic(&size_marker(paths), record.as_bytes());
             }
             size
         })
@@ -233,6 +242,11 @@ impl Store {
         drop(lock);
         removed
     }
+}
+
+/// The nanosecond mtime of the entry's state file (0 without one).
+fn state_stamp(paths: &EnvPaths) -> u128 {
+    mtime_ns(&paths.env.join(crate::state::STATE_FILE)).unwrap_or(0)
 }
 
 /// The file holding the entry's size in bytes ([`Store::record_size`]).
@@ -385,8 +399,14 @@ mod tests {
         assert!(now > measured);
         assert_eq!(
             std::fs::read_to_string(size_marker(&entry)).unwrap(),
-            now.to_string()
+            format!("{now} 0")
         );
+        // Rebuilt in place (a script's env: its state file written again):
+        // measured again.
+        std::fs::write(entry.env.join("lib/more"), vec![7u8; 512 * 1024]).unwrap();
+        std::fs::write(entry.env.join(crate::state::STATE_FILE), "{}").unwrap();
+        let rebuilt = Store::size_of(&entry);
+        assert!(rebuilt > now, "{rebuilt} > {now}");
         // Evicted: its records go with it.
         assert_eq!(store.evict(0, Path::new("/elsewhere")).len(), 1);
         assert!(!size_marker(&entry).exists() && !used_marker(&entry).exists());

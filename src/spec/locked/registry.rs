@@ -46,20 +46,44 @@ pub(super) fn by_name_where_found(
     root: &Path,
 ) {
     let indexes = indexes(pip);
-    let dirs = listings(&find_links_dirs(pip, root));
+    // pip reads no hash from a directory listing: with an index searched
+    // too, it could prefer an index's file of that version to the local
+    // one (and fail the hash check), so local files go by name only with
+    // `no-index` and no remote `find-links`.
+    let remote_links = pip
+        .find_links
+        .iter()
+        .any(|l| l.location.for_pip().contains("://"));
+    let dirs = if pip.no_index && !remote_links {
+        listings(&find_links_dirs(pip, root))
+    } else {
+        Vec::new()
+    };
     for file in files.iter_mut() {
         if file.url.is_empty() || file.by_name || file.version.is_none() {
             continue;
         }
         let name = normalize_name(&file.name);
-        let package = packages.iter().find(|p| normalize_name(&p.name) == name);
-        let on_index = match package.and_then(|p| p.index.as_deref()) {
-            Some(index) => indexes.contains(&same_form(index)),
+        let version = file.version.as_deref().unwrap_or_default();
+        // The entry this file was selected from: a lock may hold several of
+        // one name (for other markers, versions or indexes).
+        let package = packages.iter().find(|p| {
+            normalize_name(&p.name) == name
+                && p.version
+                    .as_deref()
+                    .is_some_and(|v| same_version(v, version))
+                && p.archive.is_none()
+        });
+        let on_index = match package.map(|p| p.index.as_deref()) {
+            None => false,
+            Some(Some(index)) => {
+                indexes.contains(&same_form(index))
+                    && crate::lock::auth::index_serves(index, &file.url)
+            }
             // A lock that does not say (older penv locks, other tools'):
             // PyPI's own files, when PyPI is searched.
-            None => {
-                is_on_pypis_file_host(&file.url)
-                    && package.is_some_and(|p| p.archive.is_none())
+            Some(None) => {
+                crate::lock::auth::index_serves(PYPI, &file.url)
                     && indexes.contains(&same_form(PYPI))
             }
         };
@@ -93,13 +117,6 @@ fn indexes(pip: &PipSpec) -> Vec<String> {
     std::iter::once(main)
         .chain(pip.extra_index_urls.iter().map(|u| same_form(u.for_pip())))
         .collect()
-}
-
-/// Whether `url` is a file `PyPI` serves (`files.pythonhosted.org`), which
-/// its simple pages list with their sha256, so pip's hash check picks it.
-fn is_on_pypis_file_host(url: &str) -> bool {
-    url.strip_prefix("https://files.pythonhosted.org/")
-        .is_some()
 }
 
 /// A URL without its userinfo (credentials) or a trailing slash.
@@ -150,7 +167,8 @@ fn listings(dirs: &[PathBuf]) -> Vec<Listing> {
 }
 
 /// Whether `file` is a local file in one of the directories of `dirs`
-/// (with their listings), the only file there of its name and version.
+/// (with their listings), the only file of its name and version in all of
+/// them.
 fn in_find_links(file: &Selected, dirs: &[Listing]) -> bool {
     let Some(path) = crate::spec::local::file_url_path(&file.url) else {
         return false;
@@ -159,12 +177,13 @@ fn in_find_links(file: &Selected, dirs: &[Listing]) -> bool {
     let (Some(dir), Some(version)) = (path.parent(), file.version.as_deref()) else {
         return false;
     };
-    let Some((_, listing)) = dirs.iter().find(|(d, _)| d == dir) else {
+    if !dirs.iter().any(|(d, _)| d == dir) {
         return false;
-    };
+    }
     let name = normalize_name(&file.name);
-    let same: Vec<&PathBuf> = listing
+    let same: Vec<&PathBuf> = dirs
         .iter()
+        .flat_map(|(_, listing)| listing)
         .filter(|(n, v, _)| *n == name && same_version(v, version))
         .map(|(_, _, p)| p)
         .collect();
@@ -218,7 +237,8 @@ mod tests {
     }
 
     fn package(name: &str, index: Option<&str>) -> Package {
-        let mut p: Package = toml_edit::de::from_str(&format!("name = {name:?}\n")).unwrap();
+        let mut p: Package =
+            toml_edit::de::from_str(&format!("name = {name:?}\nversion = \"1.0\"\n")).unwrap();
         p.index = index.map(str::to_owned);
         p
     }
@@ -230,41 +250,54 @@ mod tests {
             extra_index_urls: vec![PipUrl::new("https://extra.example/simple")],
             ..pip()
         };
+        let pythonhosted = "https://files.pythonhosted.org/packages/x-1.0-py3-none-any.whl";
         let mut files = vec![
-            selected("a", "1.0", "https://files.example/a-1.0-py3-none-any.whl"),
-            selected("b", "1.0", "https://files.example/b-1.0-py3-none-any.whl"),
-            selected("c", "1.0", "https://files.example/c-1.0-py3-none-any.whl"),
+            selected(
+                "a",
+                "1.0",
+                "https://mirror.example/files/a-1.0-py3-none-any.whl",
+            ),
+            selected("b", "1.0", "https://extra.example/f/b-1.0-py3-none-any.whl"),
+            selected("c", "1.0", pythonhosted),
             selected("d", "1.0", "https://files.example/d-1.0-py3-none-any.whl"),
+            // Named for the mirror, but served from elsewhere: by URL.
+            selected("e", "1.0", "https://cdn.example/e-1.0-py3-none-any.whl"),
+            // Another version than the lock's entry of that name: by URL.
+            selected(
+                "a",
+                "2.0",
+                "https://mirror.example/files/a-2.0-py3-none-any.whl",
+            ),
         ];
         let packages = [
             package("a", Some("https://mirror.example/simple")),
             package("b", Some("https://extra.example/simple/")),
             package("c", Some("https://pypi.org/simple")),
             package("d", None),
+            package("e", Some("https://mirror.example/simple")),
         ];
         by_name_where_found(&mut files, &packages, &mirror, Path::new("/p"));
-        let urls: Vec<bool> = files.iter().map(|f| f.by_name).collect();
-        assert_eq!(urls, [true, true, false, false]);
+        let by_name: Vec<bool> = files.iter().map(|f| f.by_name).collect();
+        assert_eq!(by_name, [true, true, false, false, false, false]);
 
         // A lock that does not name the index: PyPI's files, when PyPI is
         // searched (here it is not: `index-url` is the mirror).
-        let pythonhosted = "https://files.pythonhosted.org/packages/c-1.0-py3-none-any.whl";
-        let mut files = vec![selected("e", "1.0", pythonhosted)];
-        let unnamed = [package("e", None)];
+        let mut files = vec![selected("x", "1.0", pythonhosted)];
+        let unnamed = [package("x", None)];
         by_name_where_found(&mut files, &unnamed, &mirror, Path::new("/p"));
         assert!(!files[0].by_name);
         by_name_where_found(&mut files, &unnamed, &pip(), Path::new("/p"));
         assert!(files[0].by_name);
 
         // No `index-url`: PyPI; `no-index`: none.
-        let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
+        let mut files = vec![selected("c", "1.0", pythonhosted)];
         by_name_where_found(&mut files, &packages, &pip(), Path::new("/p"));
         assert!(files[0].by_name);
         let no_index = PipSpec {
             no_index: true,
             ..pip()
         };
-        let mut files = vec![selected("c", "1.0", "https://files.example/c.whl")];
+        let mut files = vec![selected("c", "1.0", pythonhosted)];
         by_name_where_found(&mut files, &packages, &no_index, Path::new("/p"));
         assert!(!files[0].by_name);
     }
@@ -319,6 +352,7 @@ mod tests {
                 location: PipUrl::new("wheels"),
                 files: vec![],
             }],
+            no_index: true,
             ..pip()
         };
         let url = |f: &str| crate::lock::fields::file_url(&wheels.join(f));
@@ -332,5 +366,34 @@ mod tests {
         by_name_where_found(&mut files, &[], &local, dir.path());
         let urls: Vec<bool> = files.iter().map(|f| f.by_name).collect();
         assert_eq!(urls, [true, false, false]);
+        // With an index searched too, pip could prefer its file of that
+        // version (it reads no hash from a directory): by URL.
+        let with_index = PipSpec {
+            no_index: false,
+            ..local.clone()
+        };
+        let mut files = vec![selected(
+            "six",
+            "1.16.0",
+            &url("six-1.16.0-py2.py3-none-any.whl"),
+        )];
+        by_name_where_found(&mut files, &[], &with_index, dir.path());
+        assert!(!files[0].by_name);
+        // Another `find-links` directory with a file of that version: by URL.
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("six-1.16.0.tar.gz"), "").unwrap();
+        let two = PipSpec {
+            find_links: vec![
+                local.find_links[0].clone(),
+                crate::spec::FindLinks {
+                    location: PipUrl::new("other"),
+                    files: vec![],
+                },
+            ],
+            ..local.clone()
+        };
+        by_name_where_found(&mut files, &[], &two, dir.path());
+        assert!(!files[0].by_name);
     }
 }
