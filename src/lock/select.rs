@@ -73,6 +73,13 @@ pub(crate) struct Selected {
 }
 
 impl Selected {
+    /// The URL pip is given for this file, and so records in its
+    /// `direct_url.json`: none for a file installed by name and version
+    /// (a lock without a URL for it, or `by_name`).
+    pub(crate) fn direct_url(&self) -> Option<&str> {
+        (!self.url.is_empty() && !self.by_name).then_some(self.url.as_str())
+    }
+
     /// The requirement-file line, `name @ url --hash=sha256:…` (`name==version
     /// --hash=…` without a URL, or `by_name`), rendered from the values parsed again:
     /// the normalized name, the version as PEP 440 writes it, the URL as
@@ -103,16 +110,16 @@ impl Selected {
                 Err(why) => return Err(refused("hashes")(why)),
             }
         }
-        let (place, secret) = if self.url.is_empty() || self.by_name {
-            let version = self.version.as_deref().unwrap_or_default();
-            let version = fields::version(version).map_err(refused("version"))?;
-            (format!("=={version}"), false)
-        } else {
-            let url = fields::url(&self.url, FILE_SCHEMES).map_err(refused("url"))?;
+        let (place, secret) = if let Some(url) = self.direct_url() {
+            let url = fields::url(url, FILE_SCHEMES).map_err(refused("url"))?;
             match credentials(url.as_str()) {
                 Some(with) => (format!(" @ {with}"), true),
                 None => (format!(" @ {url}"), false),
             }
+        } else {
+            let version = self.version.as_deref().unwrap_or_default();
+            let version = fields::version(version).map_err(refused("version"))?;
+            (format!("=={version}"), false)
         };
         let mut line = format!("{name}{place}");
         for hash in &hashes {

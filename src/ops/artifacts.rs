@@ -112,7 +112,7 @@ impl Recorder {
             };
             let artifact = Artifact {
                 sha256: sha256.to_owned(),
-                direct_url: (!s.url.is_empty() && !s.by_name).then(|| s.url.clone()),
+                direct_url: s.direct_url().map(str::to_owned),
             };
             self.artifacts.insert(
                 crate::requirement::normalize_name(&s.name),

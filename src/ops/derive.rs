@@ -108,14 +108,15 @@ pub(crate) fn derive(
         .and_then(|p| crate::spec::own::read(&plan.project.root, p).ok())
         .map(|own| own.name)
         .filter(|name| {
-            own_project::keeps(
-                name,
-                &donor.state.spec,
-                &spec,
-                &donor.env,
-                &plan.project.root,
-            ) && crate::venv::record::owners(&donor.env).is_ok_and(|owners| {
-                !crate::venv::record::shared(&owners).any(|(_, names)| names.contains(name))
+            crate::venv::record::read(&donor.env).is_ok_and(|records| {
+                own_project::keeps(
+                    name,
+                    &donor.state.spec,
+                    &spec,
+                    (&donor.env, &records),
+                    &plan.project.root,
+                ) && !crate::venv::record::shared(&records.owners())
+                    .any(|(_, names)| names.contains(name))
             })
         });
     let prepared = match &early {

@@ -105,17 +105,25 @@ impl StaticProject {
     /// Whether the clone at `dir` (of an env built for `donor`) holds the
     /// project as a fresh build of `spec` at `root` installs it.
     pub(super) fn keep(&self, donor: &Spec, spec: &Spec, dir: &Path, root: &Path) -> bool {
-        keeps(&self.own.name, donor, spec, dir, root)
+        crate::venv::record::read(dir)
+            .is_ok_and(|records| keeps(&self.own.name, donor, spec, (dir, &records), root))
     }
 }
 
-/// Whether the env at `dir` (built for `donor`) holds the project `name`
-/// as a fresh build of `spec` at `root` installs it: its metadata files
+/// Whether the env at `dir` (built for `donor`; `records`, its `RECORD`s)
+/// holds the project `name` as a fresh build of `spec` at `root` installs
+/// it: its metadata files
 /// unchanged (both specs hash them), the same pip options, installed
 /// editable from `root`, its files as its `RECORD` says. A lock's
 /// (`spec.lock`) derive asks it too: the project is installed after the
 /// lock's selection, `--no-deps`, which writes the same files.
-pub(super) fn keeps(name: &str, donor: &Spec, spec: &Spec, dir: &Path, root: &Path) -> bool {
+pub(super) fn keeps(
+    name: &str,
+    donor: &Spec,
+    spec: &Spec,
+    (dir, records): (&Path, &crate::venv::record::Records),
+    root: &Path,
+) -> bool {
     let metadata = |s: &Spec| {
         s.local_projects
             .iter()
@@ -130,9 +138,6 @@ pub(super) fn keeps(name: &str, donor: &Spec, spec: &Spec, dir: &Path, root: &Pa
     {
         return false;
     }
-    let Ok(records) = crate::venv::record::read(dir) else {
-        return false;
-    };
     let Some(rows) = records.dists.get(name) else {
         return false;
     };

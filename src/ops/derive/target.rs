@@ -64,8 +64,10 @@ impl Keeping {
             .map(|s| {
                 let artifact = crate::ops::artifacts::sha256_of(&s.hashes).map(|sha256| Artifact {
                     sha256: sha256.to_owned(),
-                    direct_url: (!target.from_index && !s.url.is_empty() && !s.by_name)
-                        .then(|| s.url.clone()),
+                    direct_url: s
+                        .direct_url()
+                        .filter(|_| !target.from_index)
+                        .map(str::to_owned),
                 });
                 (normalize_name(&s.name), (s.version.as_deref(), artifact))
             })

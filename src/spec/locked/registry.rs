@@ -50,17 +50,13 @@ pub(super) fn by_name_where_found(
     // too, it could prefer an index's file of that version to the local
     // one (and fail the hash check), so local files go by name only with
     // `no-index` and no remote `find-links`.
-    let remote_links = pip
-        .find_links
-        .iter()
-        .any(|l| l.location.for_pip().contains("://"));
-    let dirs = if pip.no_index && !remote_links {
+    let dirs = if pip.no_index && !has_remote_links(pip) {
         listings(&find_links_dirs(pip, root))
     } else {
         Vec::new()
     };
     for file in files.iter_mut() {
-        if file.url.is_empty() || file.by_name || file.version.is_none() {
+        if file.direct_url().is_none() || file.version.is_none() {
             continue;
         }
         let name = normalize_name(&file.name);
@@ -95,14 +91,17 @@ pub(super) fn by_name_where_found(
 /// and nothing else serves files (no `extra-index-urls`, no remote
 /// `find-links`): where every file pip finds that is not local comes from.
 pub(crate) fn the_one_index(pip: &PipSpec) -> Option<String> {
-    let remote_links = pip
-        .find_links
-        .iter()
-        .any(|l| l.location.for_pip().contains("://"));
     match indexes(pip).as_slice() {
-        [one] if !remote_links => Some(one.clone()),
+        [one] if !has_remote_links(pip) => Some(one.clone()),
         _ => None,
     }
+}
+
+/// Whether a `find-links` location is a URL (a page pip reads links from).
+fn has_remote_links(pip: &PipSpec) -> bool {
+    pip.find_links
+        .iter()
+        .any(|l| l.location.for_pip().contains("://"))
 }
 
 /// The indexes pip searches, in one comparable form.
