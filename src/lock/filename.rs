@@ -156,6 +156,26 @@ fn same(
     }
 }
 
+/// The normalized name and the version a wheel's or an sdist's file name
+/// says (`typing_extensions-4.12.2-py3-none-any.whl`,
+/// `python-dateutil-2.9.0.post0.tar.gz`), for a file no lock entry names:
+/// an sdist's name runs to its last `-`. `None` for any other file.
+pub(crate) fn name_and_version(file: &str) -> Option<(String, Version)> {
+    let (name, version) = if let Some(stem) = file.strip_suffix(".whl") {
+        let mut parts = stem.split('-');
+        (parts.next()?, parts.next()?)
+    } else {
+        let stem = SDIST_EXTENSIONS
+            .iter()
+            .find_map(|ext| strip_suffix_ignore_case(file, ext))?;
+        stem.rsplit_once('-')?
+    };
+    Some((
+        crate::requirement::normalize_name(name),
+        Version::from_str(version).ok()?,
+    ))
+}
+
 fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
     let at = text.len().checked_sub(suffix.len())?;
     (text.is_char_boundary(at) && text[at..].eq_ignore_ascii_case(suffix)).then(|| &text[..at])
@@ -164,6 +184,20 @@ fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_give_name_and_version() {
+        let v = |s: &str| Version::from_str(s).unwrap();
+        assert_eq!(
+            name_and_version("typing_extensions-4.12.2-py3-none-any.whl"),
+            Some(("typing-extensions".to_owned(), v("4.12.2")))
+        );
+        assert_eq!(
+            name_and_version("python-dateutil-2.9.0.post0.tar.gz"),
+            Some(("python-dateutil".to_owned(), v("2.9.0.post0")))
+        );
+        assert_eq!(name_and_version("notes.txt"), None);
+    }
 
     fn check_of(file: &str, kind: Kind, name: &str, version: Option<&str>) -> Result<(), String> {
         let version = version.map(|v| Version::from_str(v).unwrap());

@@ -8,7 +8,7 @@ pub(crate) mod auth;
 pub(crate) mod build;
 mod check;
 pub(crate) mod fields;
-mod filename;
+pub(crate) mod filename;
 pub(crate) mod inputs;
 mod markers;
 pub(crate) mod model;

@@ -28,7 +28,6 @@ use super::donor::Donor;
 use super::target::Target;
 use crate::lock::select::Selected;
 use crate::python::interpreter::Markers;
-use crate::requirement::normalize_name;
 use crate::spec::{FileSpec, Spec};
 
 type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
@@ -328,7 +327,7 @@ impl Offered {
         for links in pip.find_links.iter().chain(&spec.named_find_links) {
             for entry in &links.files {
                 let file = entry.rsplit_once(' ').map_or(entry.as_str(), |(f, _)| f);
-                if let Some((name, version)) = name_and_version(file) {
+                if let Some((name, version)) = crate::lock::filename::name_and_version(file) {
                     versions.entry(name).or_default().push(version);
                 }
             }
@@ -360,37 +359,9 @@ impl Offered {
     }
 }
 
-/// The normalized name and version of a wheel or sdist file name.
-fn name_and_version(file: &str) -> Option<(String, Version)> {
-    let (name, version) = if let Some(stem) = file.strip_suffix(".whl") {
-        let mut parts = stem.split('-');
-        (parts.next()?, parts.next()?)
-    } else {
-        let stem = [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz"]
-            .iter()
-            .find_map(|ext| file.strip_suffix(ext))?;
-        stem.rsplit_once('-')?
-    };
-    Some((normalize_name(name), Version::from_str(version).ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_names_give_name_and_version() {
-        let v = |s: &str| Version::from_str(s).unwrap();
-        assert_eq!(
-            name_and_version("typing_extensions-4.12.2-py3-none-any.whl"),
-            Some(("typing-extensions".to_owned(), v("4.12.2")))
-        );
-        assert_eq!(
-            name_and_version("python-dateutil-2.9.0.post0.tar.gz"),
-            Some(("python-dateutil".to_owned(), v("2.9.0.post0")))
-        );
-        assert_eq!(name_and_version("notes.txt"), None);
-    }
 
     #[test]
     fn hashes_are_stripped_and_other_options_refused() {

@@ -26,6 +26,9 @@
 //! a direct reference.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::Version;
 
 use crate::lock::model::Package;
 use crate::lock::select::Selected;
@@ -60,14 +63,14 @@ pub(super) fn by_name_where_found(
             continue;
         }
         let name = normalize_name(&file.name);
-        let version = file.version.as_deref().unwrap_or_default();
+        let Some(version) = file.version.as_deref().and_then(parse_version) else {
+            continue;
+        };
         // The entry this file was selected from: a lock may hold several of
         // one name (for other markers, versions or indexes).
         let package = packages.iter().find(|p| {
             normalize_name(&p.name) == name
-                && p.version
-                    .as_deref()
-                    .is_some_and(|v| same_version(v, version))
+                && p.version.as_deref().and_then(parse_version) == Some(version.clone())
                 && p.archive.is_none()
         });
         let on_index = match package.map(|p| p.index.as_deref()) {
@@ -83,7 +86,7 @@ pub(super) fn by_name_where_found(
                     && indexes.contains(&same_form(PYPI))
             }
         };
-        file.by_name = on_index || in_find_links(file, &dirs);
+        file.by_name = on_index || in_find_links(file, &version, &dirs);
     }
 }
 
@@ -95,6 +98,11 @@ pub(crate) fn the_one_index(pip: &PipSpec) -> Option<String> {
         [one] if !has_remote_links(pip) => Some(one.clone()),
         _ => None,
     }
+}
+
+/// A version as PEP 440 reads it (`1.0` is `1.0.0`).
+fn parse_version(text: &str) -> Option<Version> {
+    Version::from_str(text).ok()
 }
 
 /// Whether a `find-links` location is a URL (a page pip reads links from).
@@ -144,7 +152,7 @@ fn find_links_dirs(pip: &PipSpec, root: &Path) -> Vec<PathBuf> {
 
 /// A `find-links` directory and its wheels and sdists: normalized name,
 /// version, path of each.
-type Listing = (PathBuf, Vec<(String, String, PathBuf)>);
+type Listing = (PathBuf, Vec<(String, Version, PathBuf)>);
 
 /// The listing of each directory of `dirs`, read once (not per locked file).
 fn listings(dirs: &[PathBuf]) -> Vec<Listing> {
@@ -156,7 +164,8 @@ fn listings(dirs: &[PathBuf]) -> Vec<Listing> {
                 .flatten()
                 .map(|e| e.path())
                 .filter_map(|p| {
-                    let (name, version) = name_and_version(p.file_name()?.to_str()?)?;
+                    let (name, version) =
+                        crate::lock::filename::name_and_version(p.file_name()?.to_str()?)?;
                     Some((name, version, p))
                 })
                 .collect();
@@ -165,15 +174,15 @@ fn listings(dirs: &[PathBuf]) -> Vec<Listing> {
         .collect()
 }
 
-/// Whether `file` is a local file in one of the directories of `dirs`
-/// (with their listings), the only file of its name and version in all of
-/// them.
-fn in_find_links(file: &Selected, dirs: &[Listing]) -> bool {
+/// Whether `file` (at `version`) is a local file in one of the
+/// directories of `dirs` (with their listings), the only file of its name
+/// and version in all of them.
+fn in_find_links(file: &Selected, version: &Version, dirs: &[Listing]) -> bool {
     let Some(path) = crate::spec::local::file_url_path(&file.url) else {
         return false;
     };
     let path = crate::fs::normalize_lexically(&path);
-    let (Some(dir), Some(version)) = (path.parent(), file.version.as_deref()) else {
+    let Some(dir) = path.parent() else {
         return false;
     };
     if !dirs.iter().any(|(d, _)| d == dir) {
@@ -183,37 +192,10 @@ fn in_find_links(file: &Selected, dirs: &[Listing]) -> bool {
     let same: Vec<&PathBuf> = dirs
         .iter()
         .flat_map(|(_, listing)| listing)
-        .filter(|(n, v, _)| *n == name && same_version(v, version))
+        .filter(|(n, v, _)| *n == name && v == version)
         .map(|(_, _, p)| p)
         .collect();
     same.len() == 1 && *same[0] == path
-}
-
-/// The normalized name and the version a wheel's or an sdist's file name
-/// says (`six-1.16.0-py2.py3-none-any.whl`, `six-1.16.0.tar.gz`).
-fn name_and_version(file: &str) -> Option<(String, String)> {
-    let (name, version) = if let Some(stem) = file.strip_suffix(".whl") {
-        let mut parts = stem.split('-');
-        (parts.next()?, parts.next()?)
-    } else {
-        let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz"]
-            .iter()
-            .find_map(|ext| file.strip_suffix(ext))?;
-        stem.rsplit_once('-')?
-    };
-    Some((normalize_name(name), version.to_owned()))
-}
-
-/// Whether two version strings are one PEP 440 version.
-fn same_version(a: &str, b: &str) -> bool {
-    use std::str::FromStr;
-    match (
-        pep440_rs::Version::from_str(a),
-        pep440_rs::Version::from_str(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 #[cfg(test)]
