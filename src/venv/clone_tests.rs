@@ -120,6 +120,15 @@ fn link_modes_parse_and_name_themselves() {
     assert!(LinkMode::parse("reflink").is_err());
 }
 
+/// Skips a test that cannot run its scenario here, saying why; under CI
+/// (`CI=true`), fails instead.
+fn skip_unless_ci(why: &str) {
+    #[allow(clippy::disallowed_methods, reason = "a test's own switch")]
+    let ci = std::env::var_os("CI").is_some_and(|v| v == "true" || v == "1");
+    assert!(!ci, "cannot run under CI: {why}");
+    eprintln!("skipped: {why}");
+}
+
 /// A hard link the file system refuses (here: across file systems,
 /// `/dev/shm` and the temp dir) becomes a copy, as uv's does.
 #[test]
@@ -130,18 +139,12 @@ fn a_refused_hard_link_is_a_copy() {
         tempfile::tempdir_in("/dev/shm"),
         tempfile::tempdir_in(&target),
     ) else {
-        #[allow(clippy::disallowed_methods, reason = "a test's own switch")]
-        let ci = std::env::var_os("CI").is_some_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "/dev/shm and target/ are needed for this test under CI"
-        );
-        eprintln!("skipped: no /dev/shm or target dir to cross");
+        skip_unless_ci("no /dev/shm or target dir to cross");
         return;
     };
     let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
     if dev(shm.path()) == dev(tmp.path()) {
-        eprintln!("skipped: /dev/shm and the target dir are one file system");
+        skip_unless_ci("/dev/shm and the target dir are one file system");
         return;
     }
     let (from, to) = (shm.path().join("env"), tmp.path().join("clone"));
