@@ -20,7 +20,7 @@ pub(crate) use args::{
 };
 pub(crate) use find_uv::{Fetch, find_uv};
 use output::{PipOutput, is_warning_start, shown_warning};
-pub(crate) use uv::{dist_of_file, install_with_uv};
+pub(crate) use uv::{compile_args, compile_with_uv, dist_of_file, install_with_uv};
 
 use crate::credentials::Redactor;
 use crate::platform;

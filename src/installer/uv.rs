@@ -119,42 +119,14 @@ pub(crate) fn install_with_uv(
 ) -> Result<(), InstallError> {
     let python = platform::env_python(env);
     let args = uv_args(args, &python, link_mode, refresh);
-    let mut cmd = Command::new(uv);
-    cmd.args(&args).current_dir(project_root);
-    super::clean_pip_env(&mut cmd);
-    for var in UV_OUTSIDE_ENV_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.env("VIRTUAL_ENV", env).env("UV_NO_PROGRESS", "1");
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    printer.verbose(&redactor.redact(&format!("running `{} {}`", uv.display(), args.join(" "))));
-    let progress = printer.step(&step.replace("with pip", "with uv"));
-    let spawn_error = |source| InstallError::Spawn {
-        python: uv.to_owned(),
-        source,
+    let run = Run {
+        uv,
+        project_root,
+        redactor,
+        printer,
+        guard,
     };
-    let child = process::spawn_piped(&mut cmd).map_err(spawn_error)?;
-    let mut output = PipOutput::default();
-    let mut handle = |stream: Stream, line: &str| {
-        let line = redactor.redact(line);
-        if printer.is_verbose() {
-            progress.suspend(|| printer.verbose(&format!("  {line}")));
-        }
-        output.push(stream, line);
-    };
-    let ended = super::watch_lines(child, guard, &mut handle).map_err(spawn_error);
-    progress.finish();
-    let status = super::exit_status(ended?, guard)?;
-    if !status.success() {
-        return Err(InstallError::Uv {
-            code: process::exit_code(status),
-            stderr: output.stderr.join("\n"),
-        });
-    }
+    let output = run.run(&args, Some(env), step)?;
     // uv says `Installed 3 packages in 5ms` (or `Uninstalled …`) on stderr.
     if let Some(done) = output
         .stderr
@@ -166,103 +138,164 @@ pub(crate) fn install_with_uv(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|a| (*a).to_owned()).collect()
+/// `uv pip compile`'s arguments and input file for what pip's `args`
+/// (`install …`, from [`super::pip_args`]) would install, resolved for
+/// `python` into the `pylock.toml` at `output`: the things to install (the
+/// project, requirements, `-r` files, `[pip] args` naming a requirement)
+/// become the lines of the input file at `input`, `-r`/`-c` paths made
+/// absolute (uv reads them relative to the file; `-e` paths and bare paths
+/// stay relative to the project root, uv's working directory, as pip reads
+/// them); every option stays an option, translated as for an install.
+pub(crate) fn compile_args(
+    args: &[String],
+    root: &Path,
+    python: &Path,
+    (input, output): (&Path, &Path),
+) -> (Vec<String>, String) {
+    let rest = args.get(1..).unwrap_or_default();
+    let named = crate::spec::pip_args::parse(rest);
+    let mut taken = vec![false; rest.len()];
+    let mut take = |index: usize| {
+        // `-r FILE` is two arguments, `-rFILE`/`--requirement=FILE` one.
+        taken[index] = true;
+        if !rest[index].starts_with('-') && index > 0 && rest[index - 1].starts_with('-') {
+            taken[index - 1] = true;
+        }
+    };
+    let mut lines = Vec::new();
+    for (index, file, constraint) in &named.files {
+        take(*index);
+        let flag = if *constraint { "-c" } else { "-r" };
+        lines.push(format!("{flag} {}", root.join(file).display()));
     }
-
-    #[test]
-    fn pips_install_becomes_uvs_aimed_at_the_env() {
-        let pip = strings(&[
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
-            "--index-url",
-            "https://i/simple",
-            "--extra-index-url",
-            "https://x/simple",
-            "--no-compile",
-            "--no-deps",
-            "--require-hashes",
-            "-r",
-            "/p/.penv/.venv.pylock.txt",
-        ]);
-        let refresh = ["flpkg".to_owned()];
-        let uv = uv_args(
-            &pip,
-            Path::new("/p/.venv/bin/python"),
-            LinkMode::Copy,
-            &refresh,
-        );
-        assert_eq!(
-            uv,
-            strings(&[
-                "pip",
-                "install",
-                "--python",
-                "/p/.venv/bin/python",
-                "--no-config",
-                "--link-mode",
-                "copy",
-                "--index-strategy",
-                "unsafe-best-match",
-                "--reinstall-package",
-                "flpkg",
-                "--index-url",
-                "https://i/simple",
-                "--extra-index-url",
-                "https://x/simple",
-                "--no-deps",
-                "--require-hashes",
-                "-r",
-                "/p/.penv/.venv.pylock.txt",
-            ])
-        );
+    for (index, editable) in &named.editables {
+        take(*index);
+        lines.push(format!("-e {editable}"));
     }
-
-    #[test]
-    fn local_files_name_their_distribution() {
-        assert_eq!(
-            dist_of_file("Fl_Pkg-1.0-py3-none-any.whl").as_deref(),
-            Some("fl-pkg")
-        );
-        assert_eq!(
-            dist_of_file("/w/my-pkg-2.0.tar.gz").as_deref(),
-            Some("my-pkg")
-        );
-        assert_eq!(dist_of_file("notes.txt"), None);
+    for (index, requirement) in &named.requirements {
+        taken[*index] = true;
+        lines.push(requirement.clone());
     }
+    let mut out: Vec<String> = [
+        "pip",
+        "compile",
+        "--python",
+        &python.display().to_string(),
+        "--no-config",
+        "--format",
+        "pylock.toml",
+        "--no-header",
+        // uv prints the file it writes, too.
+        "--quiet",
+        "--output-file",
+        &output.display().to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if rest.iter().any(|a| a == "--extra-index-url") {
+        out.extend(["--index-strategy", "unsafe-best-match"].map(str::to_owned));
+    }
+    for (arg, taken) in rest.iter().zip(taken) {
+        if taken || DROPPED.contains(&arg.as_str()) || arg == "--compile" {
+            continue;
+        }
+        out.push(arg.clone());
+    }
+    out.push(input.display().to_string());
+    let mut text = String::from("# written by penv: what `penv lock` resolves\n");
+    for line in lines {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    (out, text)
+}
 
-    #[test]
-    fn compile_and_uninstall_translate() {
-        let uv = uv_args(
-            &strings(&["install", "--compile", "-e", "/p"]),
-            Path::new("/e/bin/python"),
-            LinkMode::Hardlink,
-            &[],
-        );
-        assert!(uv.contains(&"--compile-bytecode".to_owned()), "{uv:?}");
-        assert!(uv.windows(2).any(|w| w == ["--link-mode", "hardlink"]));
-        assert!(!uv.contains(&"--index-strategy".to_owned()));
-        let uv = uv_args(
-            &strings(&["uninstall", "--yes", "--disable-pip-version-check", "six"]),
-            Path::new("/e/bin/python"),
-            LinkMode::Auto,
-            &["six".to_owned()],
-        );
-        assert_eq!(
-            uv,
-            strings(&[
-                "pip",
-                "uninstall",
-                "--python",
-                "/e/bin/python",
-                "--no-config",
-                "six"
-            ])
-        );
+/// Runs `uv pip compile` with `args` ([`compile_args`]) from the project
+/// root, showing `step`; uv's stderr on failure.
+pub(crate) fn compile_with_uv(
+    uv: &Path,
+    project_root: &Path,
+    args: &[String],
+    step: &str,
+    (redactor, printer, guard): (&Redactor, &Printer, &SignalGuard),
+) -> Result<(), InstallError> {
+    let run = Run {
+        uv,
+        project_root,
+        redactor,
+        printer,
+        guard,
+    };
+    run.run(args, None, step).map(drop)
+}
+
+/// One uv process and what it is given.
+struct Run<'a> {
+    uv: &'a Path,
+    project_root: &'a Path,
+    redactor: &'a Redactor,
+    printer: &'a Printer,
+    guard: &'a SignalGuard,
+}
+
+impl Run<'_> {
+    /// Runs uv with `args` (aimed at `env` when there is one), its output
+    /// redacted and shown with `-v`; uv's stderr in the error on failure.
+    fn run(
+        &self,
+        args: &[String],
+        env: Option<&Path>,
+        step: &str,
+    ) -> Result<PipOutput, InstallError> {
+        let (uv, printer, redactor) = (self.uv, self.printer, self.redactor);
+        let mut cmd = Command::new(uv);
+        cmd.args(args).current_dir(self.project_root);
+        super::clean_pip_env(&mut cmd);
+        for var in UV_OUTSIDE_ENV_VARS {
+            cmd.env_remove(var);
+        }
+        match env {
+            Some(env) => cmd.env("VIRTUAL_ENV", env),
+            None => cmd.env_remove("VIRTUAL_ENV"),
+        };
+        cmd.env("UV_NO_PROGRESS", "1");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        printer.verbose(&redactor.redact(&format!(
+            "running `{} {}`",
+            uv.display(),
+            args.join(" ")
+        )));
+        let progress = printer.step(&step.replace("with pip", "with uv"));
+        let spawn_error = |source| InstallError::Spawn {
+            python: uv.to_owned(),
+            source,
+        };
+        let child = process::spawn_piped(&mut cmd).map_err(spawn_error)?;
+        let mut output = PipOutput::default();
+        let mut handle = |stream: Stream, line: &str| {
+            let line = redactor.redact(line);
+            if printer.is_verbose() {
+                progress.suspend(|| printer.verbose(&format!("  {line}")));
+            }
+            output.push(stream, line);
+        };
+        let ended = super::watch_lines(child, self.guard, &mut handle).map_err(spawn_error);
+        progress.finish();
+        let status = super::exit_status(ended?, self.guard)?;
+        if !status.success() {
+            return Err(InstallError::Uv {
+                code: process::exit_code(status),
+                stderr: output.stderr.join("\n"),
+            });
+        }
+        Ok(output)
     }
 }
+
+#[cfg(test)]
+#[path = "uv_tests.rs"]
+mod tests;

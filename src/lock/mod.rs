@@ -7,6 +7,7 @@
 pub(crate) mod auth;
 pub(crate) mod build;
 mod check;
+pub(crate) mod compiled;
 pub(crate) mod fields;
 pub(crate) mod filename;
 pub(crate) mod inputs;
@@ -72,9 +73,11 @@ pub enum LockError {
         /// What is wrong.
         message: String,
     },
-    /// pip failed to resolve (its words are the detail).
-    #[error("pip could not resolve the project for the lock (exit code {code})")]
+    /// pip (or uv) failed to resolve (its words are the detail).
+    #[error("{by} could not resolve the project for the lock (exit code {code})")]
     Resolve {
+        /// `pip` or `uv`.
+        by: &'static str,
         /// pip's exit code.
         code: i32,
         /// pip's words, as the install error shows them.

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::artifacts::Recorder;
 
 mod passes;
-mod uv;
+pub(crate) mod uv;
 
 use super::{Ctx, commit_error, derive};
 use crate::Error;

@@ -53,29 +53,9 @@ fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
     if plan.spec.venv.installer.is_pip() {
         return Ok(None);
     }
-    let dirs: Vec<PathBuf> = ctx
-        .vars
-        .path
-        .as_ref()
-        .map(|p| std::env::split_paths(p).collect())
-        .unwrap_or_default();
-    let cache = ctx.cache_dir.as_deref();
-    let path = match installer::find_uv(&dirs, cache, None, ctx.printer) {
-        Ok(uv) => uv,
-        Err(InstallError::NoUv { .. }) => {
-            let pip = job.seed()?;
-            let sources = seed::PipSources::new(&job.pip, &plan.project.root);
-            let fetch = installer::Fetch {
-                base: &plan.python.fingerprint.path,
-                pip_wheel: &pip.wheel,
-                source_args: &sources.args,
-                root: &plan.project.root,
-                redactor: &job.redactor,
-            };
-            installer::find_uv(&dirs, cache, Some(fetch), ctx.printer)?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let path = locate(ctx, plan, &job.pip, &job.redactor, || {
+        Ok(job.seed()?.wheel.clone())
+    })?;
     ctx.printer
         .verbose(&format!("installing with uv: `{}`", path.display()));
     let listed = job.pip.find_links.iter().flat_map(|l| &l.files);
@@ -92,6 +72,41 @@ fn chosen(job: &Job) -> Result<Option<Uv>, Error> {
         link_mode: crate::ops::derive::link_mode(ctx, plan)?,
         refresh,
     }))
+}
+
+/// uv's executable for `plan`: on `PATH`, in penv's cache, else fetched
+/// from the project's sources (`pip`, expanded) with the pip wheel
+/// `pip_wheel` gives (asked for only then).
+pub(crate) fn locate(
+    ctx: &crate::ops::Ctx,
+    plan: &crate::plan::Plan,
+    pip: &crate::spec::PipSpec,
+    redactor: &crate::credentials::Redactor,
+    pip_wheel: impl FnOnce() -> Result<PathBuf, Error>,
+) -> Result<PathBuf, Error> {
+    let dirs: Vec<PathBuf> = ctx
+        .vars
+        .path
+        .as_ref()
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    let cache = ctx.cache_dir.as_deref();
+    match installer::find_uv(&dirs, cache, None, ctx.printer) {
+        Ok(uv) => Ok(uv),
+        Err(InstallError::NoUv { .. }) => {
+            let wheel = pip_wheel()?;
+            let sources = seed::PipSources::new(pip, &plan.project.root);
+            let fetch = installer::Fetch {
+                base: &plan.python.fingerprint.path,
+                pip_wheel: &wheel,
+                source_args: &sources.args,
+                root: &plan.project.root,
+                redactor,
+            };
+            Ok(installer::find_uv(&dirs, cache, Some(fetch), ctx.printer)?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Runs one of the build's installs (`args`, pip's) into `env`: with pip,

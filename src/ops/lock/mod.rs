@@ -1,7 +1,7 @@
 //! `penv lock`: resolve the project — its requirements, requirement files
 //! and every group — with pip (`install --dry-run --ignore-installed
-//! --report`) for the plan's interpreter, and write `pylock.toml` beside the
-//! project file; and decide, without resolving, whether that file is still
+//! --report`) for the plan's interpreter, or with `uv pip compile` when the
+//! installer is uv (`uv`), and write `pylock.toml` beside the project file; and decide, without resolving, whether that file is still
 //! the project's lock ([`freshness`]).
 //!
 //! pip runs in a scratch venv (`.penv/lock-<env name>`, one `penv lock` at a time, created, seeded with the
@@ -29,9 +29,11 @@ use crate::spec::GroupSelection;
 use pins::changes;
 use resolve::{Scratch, resolve_all};
 
+mod markers;
 mod pins;
 mod resolve;
 mod roots;
+mod uv;
 
 /// What `penv lock` may change of the existing pins.
 #[derive(Debug, Clone, Default)]

@@ -128,9 +128,20 @@ pub(super) fn resolve_all(
     existing: Option<&PyLock>,
     options: &Options,
 ) -> Result<Resolutions, Error> {
-    seed_scratch(ctx, plan, pip, redactor, scratch)?;
-    ctx.printer
-        .status("Resolving with pip (`--dry-run`: nothing is installed)");
+    // With uv: `uv pip compile` for the interpreter, no scratch venv.
+    // A venv's layout either way: what makes it penv's to remove.
+    scratch_layout(ctx, plan, scratch)?;
+    let uv = if plan.spec.venv.installer.is_pip() {
+        seed_scratch(ctx, plan, pip, redactor, scratch)?;
+        ctx.printer
+            .status("Resolving with pip (`--dry-run`: nothing is installed)");
+        None
+    } else {
+        let uv = super::uv::find(ctx, plan, pip, redactor)?;
+        ctx.printer
+            .status("Resolving with uv (`uv pip compile`: nothing is installed)");
+        Some(uv)
+    };
     let spec = Spec {
         pip: pip.clone(),
         ..plan.spec.clone()
@@ -146,7 +157,7 @@ pub(super) fn resolve_all(
             guard,
             scratch,
             pins,
-            part,
+            (part, uv.as_deref()),
         )
     };
     // The current lock's pins are preferences, as pip-tools keeps them: when
@@ -178,8 +189,18 @@ pub(super) fn resolve_all(
     }
     // One resolution when it accounts for every part: each part's packages
     // are what its requirements lead to in it (`lock::parts`). Else each
-    // part is resolved apart, as pip would resolve it alone.
-    match attributed(plan, &spec, &full) {
+    // part is resolved apart, as pip would resolve it alone. uv's
+    // resolution has no dependency graph (its `pylock.toml` records none):
+    // each part apart.
+    let graph = if uv.is_some() {
+        Err("uv's resolution records no dependency graph".to_owned())
+    } else {
+        attributed(plan, &spec, &full)
+    };
+    match graph {
+        Err(why) if uv.is_some() => ctx.printer.verbose(&format!(
+            "resolving the requirements, each group and each extra apart: {why}"
+        )),
         Ok(parts) => {
             ctx.printer
                 .verbose("groups and extras attributed from the one resolution");
@@ -259,7 +280,7 @@ fn resolve(
     guard: &SignalGuard,
     scratch: &Path,
     pins: &[String],
-    part: Part<'_>,
+    (part, uv): (Part<'_>, Option<&Path>),
 ) -> Result<Resolution, Error> {
     let report = scratch.join("penv-report.json");
     let constraints = scratch.join("penv-constraints.txt");
@@ -270,21 +291,26 @@ fn resolve(
     };
     if !has_work(spec, files) {
         return Ok(Resolution {
-            environment: fallback_environment(plan),
+            environment: super::markers::fallback_environment(plan),
             packages: Vec::new(),
         });
     }
     let mut args = installer::pip_args(spec, &plan.project.root, files);
-    // Not `--quiet`: pip says why a resolution is impossible ("The conflict
-    // is caused by: …") at its info level, which `--quiet` drops.
-    args.extend(["--dry-run", "--ignore-installed", "--report"].map(str::to_owned));
-    args.push(report.display().to_string());
     if !pins.is_empty() {
         crate::fs::write_atomic(&constraints, format!("{}\n", pins.join("\n")).as_bytes())?;
         args.extend(["-c".to_owned(), constraints.display().to_string()]);
     }
     let label = part.label();
+    if let Some(uv) = uv {
+        let label = label.replace("with pip", "with uv");
+        ctx.printer.verbose(&label);
+        return super::uv::resolve(ctx, plan, uv, &args, &label, redactor, guard, scratch);
+    }
     ctx.printer.verbose(&label);
+    // Not `--quiet`: pip says why a resolution is impossible ("The conflict
+    // is caused by: …") at its info level, which `--quiet` drops.
+    args.extend(["--dry-run", "--ignore-installed", "--report"].map(str::to_owned));
+    args.push(report.display().to_string());
     installer::install(
         scratch,
         &plan.project.root,
@@ -296,6 +322,7 @@ fn resolve(
     )
     .map_err(|e| match e {
         installer::InstallError::Pip { code, .. } => Error::Locking(LockError::Resolve {
+            by: "pip",
             code,
             detail: e.resolution_detail(),
             hint: e.hint().map(|h| h.replace("penv sync", "penv lock")),
@@ -324,29 +351,8 @@ fn has_work(spec: &Spec, top_files: &[String]) -> bool {
         || crate::spec::pip_args::parse(&spec.pip.args).installs_something()
 }
 
-/// The environment of a lock with nothing in it (pip was not run).
-fn fallback_environment(plan: &Plan) -> BTreeMap<String, String> {
-    let info = &plan.python.info;
-    BTreeMap::from([
-        ("python_full_version".to_owned(), info.version.clone()),
-        ("python_version".to_owned(), info.major_minor()),
-        (
-            "implementation_name".to_owned(),
-            info.implementation.clone(),
-        ),
-    ])
-}
-
-/// Creates the scratch venv's layout and seeds it with the pip the env
-/// would get; refuses a pip without `--report`.
-fn seed_scratch(
-    ctx: &Ctx,
-    plan: &Plan,
-    pip: &PipSpec,
-    redactor: &Redactor,
-    scratch: &Path,
-) -> Result<(), Error> {
-    let info = &plan.python.info;
+/// Creates the scratch venv's layout.
+fn scratch_layout(ctx: &Ctx, plan: &Plan, scratch: &Path) -> Result<(), Error> {
     let base = &plan.python.fingerprint.path;
     let progress = ctx.printer.step("Preparing a scratch venv to resolve in");
     let options = create::VenvOptions {
@@ -355,7 +361,19 @@ fn seed_scratch(
     };
     let created = create::create_layout(base, scratch, &options);
     progress.finish();
-    created?;
+    Ok(created?)
+}
+
+/// Seeds the scratch venv with the pip the env would get; refuses a pip
+/// without `--report`.
+fn seed_scratch(
+    ctx: &Ctx,
+    plan: &Plan,
+    pip: &PipSpec,
+    redactor: &Redactor,
+    scratch: &Path,
+) -> Result<(), Error> {
+    let info = &plan.python.info;
     let seed = crate::ops::build::choose_seed(ctx, plan, pip, redactor)?;
     let explicit = crate::ops::build::pip_version_location(plan);
     let minimum = pep440_rs::Version::from_str(PIP_WITH_REPORT).expect("a version");

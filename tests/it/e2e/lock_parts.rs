@@ -41,7 +41,7 @@ def build_editable(directory, config_settings=None, metadata_directory=None):
 /// the extra `async` (`otherpkg`), as flask's `-e .[async,dotenv]`. (Not
 /// both: pip before 23.3, what the tests' offline interpreters bundle,
 /// cannot resolve `-e .[async]` beside a dependency on `selfpkg`.)
-fn self_dependent_sandbox(python: &Path, self_dependent: bool) -> Sandbox {
+pub(super) fn self_dependent_sandbox(python: &Path, self_dependent: bool) -> Sandbox {
     let sb = Sandbox::new();
     build_wheel(&sb.wheels, "tinypkg", "1.0", &[]);
     build_wheel(&sb.wheels, "otherpkg", "1.0", &[]);
@@ -72,7 +72,7 @@ fn self_dependent_sandbox(python: &Path, self_dependent: bool) -> Sandbox {
     sb
 }
 
-fn lock_doc(sb: &Sandbox) -> toml_edit::DocumentMut {
+pub(super) fn lock_doc(sb: &Sandbox) -> toml_edit::DocumentMut {
     std::fs::read_to_string(sb.project.join("pylock.toml"))
         .expect("pylock.toml written")
         .parse()
@@ -80,7 +80,7 @@ fn lock_doc(sb: &Sandbox) -> toml_edit::DocumentMut {
 }
 
 /// The `marker` of package `name` in the lock (`None`: it has none).
-fn marker_of(doc: &toml_edit::DocumentMut, name: &str) -> Option<String> {
+pub(super) fn marker_of(doc: &toml_edit::DocumentMut, name: &str) -> Option<String> {
     let package = doc["packages"]
         .as_array_of_tables()
         .expect("[[packages]]")

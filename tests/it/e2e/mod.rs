@@ -26,6 +26,7 @@ mod lock_local;
 mod lock_parts;
 mod lock_speed;
 mod lock_sync;
+mod lock_with_uv;
 mod odd_paths;
 mod oracle;
 mod package_derive;

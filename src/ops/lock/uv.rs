@@ -1,0 +1,88 @@
+//! `penv lock` with `installer = "uv"`: each resolution is `uv pip compile
+//! --format pylock.toml` for the plan's interpreter, read back into the
+//! resolution pip's report would give (`lock::compiled`), so the lock is
+//! built, attributed and written as with pip. uv resolves for that one
+//! interpreter, as pip does: the lock is for the environment it names, not
+//! a universal one (`uv lock` writes that).
+//!
+//! Invariant: uv is given what pip would be (`installer::compile_args`
+//! translates pip's arguments), writes only into the scratch directory,
+//! and never finds an earlier output there (uv would take its pins as
+//! preferences: the existing lock's pins reach it as constraints instead,
+//! as they reach pip).
+
+use std::path::{Path, PathBuf};
+
+use super::Ctx;
+use crate::Error;
+use crate::credentials::Redactor;
+use crate::installer::{self, InstallError};
+use crate::lock::report::Resolution;
+use crate::lock::{self, LockError};
+use crate::plan::Plan;
+use crate::process::SignalGuard;
+use crate::spec::PipSpec;
+
+/// uv's executable for locking `plan` (found or fetched as a build would).
+pub(super) fn find(
+    ctx: &Ctx,
+    plan: &Plan,
+    pip: &PipSpec,
+    redactor: &Redactor,
+) -> Result<PathBuf, Error> {
+    crate::ops::build::uv::locate(ctx, plan, pip, redactor, || {
+        Ok(crate::ops::build::choose_seed(ctx, plan, pip, redactor)?.wheel)
+    })
+}
+
+/// One resolution of pip's install `args` with `uv pip compile` in
+/// `scratch`, shown as `label`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the parts of a run"
+)]
+pub(super) fn resolve(
+    ctx: &Ctx,
+    plan: &Plan,
+    uv: &Path,
+    args: &[String],
+    label: &str,
+    redactor: &Redactor,
+    guard: &SignalGuard,
+    scratch: &Path,
+) -> Result<Resolution, Error> {
+    let input = scratch.join("penv-uv-input.txt");
+    let output = scratch.join(lock::LOCK_FILE_NAME);
+    crate::fs::delete_file(&output)?;
+    let root = &plan.project.root;
+    let python = &plan.python.fingerprint.path;
+    let (args, text) = installer::compile_args(args, root, python, (&input, &output));
+    crate::fs::write_atomic(&input, text.as_bytes())?;
+    installer::compile_with_uv(uv, root, &args, label, (redactor, ctx.printer, guard)).map_err(
+        |e| match e {
+            InstallError::Uv { code, .. } => Error::Locking(LockError::Resolve {
+                by: "uv",
+                code,
+                detail: e.detail(),
+                hint: Some("fix what uv reports above, then run `penv lock` again (or resolve with pip: `PENV_INSTALLER=pip`)".to_owned()),
+            }),
+            other => Error::from(other),
+        },
+    )?;
+    let report = |message: String| {
+        Error::Locking(LockError::Report {
+            path: output.clone(),
+            message,
+        })
+    };
+    let written = lock::read(&output)
+        .map_err(|e| report(e.to_string()))?
+        .ok_or_else(|| report("uv wrote no file".to_owned()))?;
+    let info = &plan.python.info;
+    Ok(lock::compiled::resolution(
+        &written,
+        scratch,
+        info.tags.as_deref(),
+        super::markers::environment(plan),
+    )?)
+}
