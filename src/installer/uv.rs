@@ -29,6 +29,44 @@ const DROPPED: &[&str] = &[
     "--yes",
 ];
 
+/// pip's options that change how an install is done, not what is resolved,
+/// and that `uv pip compile` refuses (penv gives it `--quiet` itself;
+/// `--require-hashes` never reaches it: a project with hashes is locked
+/// with pip, which checks them).
+const NOT_FOR_COMPILE: &[&str] = &[
+    "-v",
+    "--verbose",
+    "-q",
+    "--quiet",
+    "--force-reinstall",
+    "--reinstall",
+    "--ignore-installed",
+    "-I",
+    "--upgrade",
+    "-U",
+    "--no-warn-script-location",
+    "--no-warn-conflicts",
+    "--strict",
+    "--no-verify-hashes",
+    "--break-system-packages",
+];
+
+/// uv's variables that would make its resolution another than the one the
+/// lock's inputs record (`penv lock --check` could not see them), or read
+/// the project's paths from elsewhere.
+const UV_RESOLUTION_VARS: &[&str] = &[
+    "UV_RESOLUTION",
+    "UV_PRERELEASE",
+    "UV_EXCLUDE_NEWER",
+    "UV_CONSTRAINT",
+    "UV_OVERRIDE",
+    "UV_BUILD_CONSTRAINT",
+    "UV_FORK_STRATEGY",
+    "UV_TORCH_BACKEND",
+    "UV_WORKING_DIR",
+    "UV_PROJECT",
+];
+
 /// uv's variables that would send an install elsewhere than the env.
 const UV_OUTSIDE_ENV_VARS: &[&str] = &["UV_SYSTEM_PYTHON", "UV_PYTHON", "UV_BREAK_SYSTEM_PACKAGES"];
 
@@ -196,7 +234,8 @@ pub(crate) fn compile_args(
         out.extend(["--index-strategy", "unsafe-best-match"].map(str::to_owned));
     }
     for (arg, taken) in rest.iter().zip(taken) {
-        if taken || DROPPED.contains(&arg.as_str()) || arg == "--compile" {
+        let dropped = DROPPED.contains(&arg.as_str()) || NOT_FOR_COMPILE.contains(&arg.as_str());
+        if taken || dropped || arg == "--compile" {
             continue;
         }
         out.push(arg.clone());
@@ -254,10 +293,14 @@ impl Run<'_> {
         for var in UV_OUTSIDE_ENV_VARS {
             cmd.env_remove(var);
         }
-        match env {
-            Some(env) => cmd.env("VIRTUAL_ENV", env),
-            None => cmd.env_remove("VIRTUAL_ENV"),
-        };
+        if let Some(env) = env {
+            cmd.env("VIRTUAL_ENV", env);
+        } else {
+            cmd.env_remove("VIRTUAL_ENV");
+            for var in UV_RESOLUTION_VARS {
+                cmd.env_remove(var);
+            }
+        }
         cmd.env("UV_NO_PROGRESS", "1");
         #[cfg(unix)]
         {

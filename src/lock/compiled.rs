@@ -104,27 +104,43 @@ fn resolved(
     })
 }
 
-/// The file an install of `package` takes: the wheel whose tags rank best
-/// (tags unknown: a pure-Python wheel), else the sdist, else — tags unknown
-/// — the one wheel there is.
+/// The file an install of `package` takes: the wheel whose tags rank best,
+/// the highest build tag among equals (pip's order), else the sdist. Tags
+/// unknown (the interpreter's `packaging` could not say): a pure-Python
+/// wheel, else the first wheel uv lists (it lists only those the
+/// interpreter installs), else the sdist.
 fn chosen<'a>(package: &'a Package, tags: Option<&[String]>) -> Option<&'a Artifact> {
     let wheel = match tags {
         Some(tags) => package
             .wheels
             .iter()
-            .filter_map(|w| Some((wheel_rank(w.file_name()?, tags)?, w)))
-            .min_by_key(|(rank, _)| *rank)
+            .filter_map(|w| {
+                let name = w.file_name()?;
+                Some((
+                    (wheel_rank(name, tags)?, std::cmp::Reverse(build_tag(name))),
+                    w,
+                ))
+            })
+            .min_by(|(a, _), (b, _)| a.cmp(b))
             .map(|(_, w)| w),
         None => package
             .wheels
             .iter()
-            .find(|w| w.file_name().is_some_and(|n| n.ends_with("-none-any.whl"))),
+            .find(|w| w.file_name().is_some_and(|n| n.ends_with("-none-any.whl")))
+            .or(package.wheels.first()),
     };
-    let only = || match (tags, package.wheels.as_slice()) {
-        (None, [one]) => Some(one),
-        _ => None,
+    wheel.or(package.sdist.as_ref())
+}
+
+/// A wheel file name's build tag (`pkg-1.0-2b-py3-none-any.whl` → `(2,
+/// "b")`), as pip orders them: its number, then the rest.
+fn build_tag(file_name: &str) -> Option<(u64, String)> {
+    let parts: Vec<&str> = file_name.strip_suffix(".whl")?.split('-').collect();
+    let [_, _, build, _, _, _] = parts.as_slice() else {
+        return None;
     };
-    wheel.or(package.sdist.as_ref()).or_else(only)
+    let digits = build.len() - build.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    Some((build[..digits].parse().ok()?, build[digits..].to_owned()))
 }
 
 #[cfg(test)]
@@ -234,6 +250,36 @@ archive = { url = "https://example.org/direct-1.0-py3-none-any.whl", hashes = { 
                 .ends_with("py3-none-any.whl")
         );
         assert!(by_name(&r, "tarred").url.ends_with(".tar.gz"));
+    }
+
+    #[test]
+    fn among_equal_tags_the_highest_build_is_taken() {
+        let wheel = |name: &str| Artifact {
+            name: None,
+            upload_time: None,
+            url: Some(format!("https://f/{name}")),
+            path: None,
+            size: None,
+            hashes: BTreeMap::from([("sha256".to_owned(), "1".repeat(64))]),
+        };
+        let package = Package {
+            wheels: vec![
+                wheel("bld-1.0-1-py3-none-any.whl"),
+                wheel("bld-1.0-10-py3-none-any.whl"),
+                wheel("bld-1.0-2-py3-none-any.whl"),
+                wheel("bld-1.0-py3-none-any.whl"),
+            ],
+            sdist: None,
+            ..read().packages[0].clone()
+        };
+        let tags = ["py3-none-any".to_owned()];
+        let file = chosen(&package, Some(&tags)).unwrap();
+        assert_eq!(file.file_name(), Some("bld-1.0-10-py3-none-any.whl"));
+        assert_eq!(
+            build_tag("a-1-2b-py3-none-any.whl"),
+            Some((2, "b".to_owned()))
+        );
+        assert_eq!(build_tag("a-1-py3-none-any.whl"), None);
     }
 
     #[test]

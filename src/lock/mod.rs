@@ -73,6 +73,12 @@ pub enum LockError {
         /// What is wrong.
         message: String,
     },
+    /// What `uv pip compile` wrote could not be read as a lock.
+    #[error("cannot read the lock `uv pip compile` wrote: {message}")]
+    UvOutput {
+        /// What is wrong.
+        message: String,
+    },
     /// pip (or uv) failed to resolve (its words are the detail).
     #[error("{by} could not resolve the project for the lock (exit code {code})")]
     Resolve {
@@ -114,6 +120,7 @@ impl LockError {
             Self::Unsupported { .. } => "name the package by version from an index or `find-links` instead, then run `penv lock` again".to_owned(),
             Self::NoHash { .. } => "use an index that publishes sha256 hashes (PyPI does), or put the file in a local `find-links` directory".to_owned(),
             Self::Report { .. } => "run `penv lock -v` to see what pip did; a newer pip may write another report format (`[venv] pip-version`)".to_owned(),
+            Self::UvOutput { .. } => "run `penv lock -v` to see what uv did (penv needs a uv that writes `--format pylock.toml`, 0.7 or newer), or resolve with pip: `PENV_INSTALLER=pip penv lock`".to_owned(),
             Self::Resolve { hint, .. } => return hint.clone(),
             Self::Fs(_) => return None,
         })

@@ -131,7 +131,7 @@ pub(super) fn resolve_all(
     // With uv: `uv pip compile` for the interpreter, no scratch venv.
     // A venv's layout either way: what makes it penv's to remove.
     scratch_layout(ctx, plan, scratch)?;
-    let uv = if plan.spec.venv.installer.is_pip() {
+    let uv = if plan.spec.venv.installer.is_pip() || super::uv::pins_hashes(ctx, plan) {
         seed_scratch(ctx, plan, pip, redactor, scratch)?;
         ctx.printer
             .status("Resolving with pip (`--dry-run`: nothing is installed)");
@@ -210,7 +210,12 @@ pub(super) fn resolve_all(
             "Resolving the requirements, each group and each extra apart: {why}"
         )),
     }
-    let pins = pins_of(&full);
+    let mut pins = pins_of(&full);
+    if uv.is_some() {
+        // uv resolves each part alone: a part whose package needs a direct
+        // reference of the requirements by name finds it by its URL here.
+        pins.extend(super::uv::direct_pins(&full));
+    }
     // Whatever installs without a group: requirements, requirement files and
     // `[pip] args` (`-e .`, `-r`); `resolve` asks pip nothing when that is nothing.
     let mut parts = Parts {

@@ -17,7 +17,7 @@ use super::Ctx;
 use crate::Error;
 use crate::credentials::Redactor;
 use crate::installer::{self, InstallError};
-use crate::lock::report::Resolution;
+use crate::lock::report::{Resolution, Source};
 use crate::lock::{self, LockError};
 use crate::plan::Plan;
 use crate::process::SignalGuard;
@@ -33,6 +33,41 @@ pub(super) fn find(
     crate::ops::build::uv::locate(ctx, plan, pip, redactor, || {
         Ok(crate::ops::build::choose_seed(ctx, plan, pip, redactor)?.wheel)
     })
+}
+
+/// The full resolution's direct references (an archive or a directory named
+/// by URL or path, not editable) as `name @ url` constraints.
+pub(super) fn direct_pins(full: &Resolution) -> Vec<String> {
+    full.packages
+        .iter()
+        .filter(|p| {
+            p.is_direct
+                && matches!(
+                    p.source,
+                    Source::Archive { .. } | Source::Directory { editable: false }
+                )
+        })
+        .map(|p| format!("{} @ {}", lock::normalize_name(&p.name), p.url))
+        .collect()
+}
+
+/// Whether the project pins hashes (`--hash` in a requirement file,
+/// `--require-hashes` in `[pip] args`): `uv pip compile` checks none, so
+/// such a project is locked with pip, which refuses a file whose hash is
+/// not the pinned one (said once, as a status line).
+pub(super) fn pins_hashes(ctx: &Ctx, plan: &Plan) -> bool {
+    let spec = &plan.spec;
+    let in_files = spec
+        .requirement_files
+        .iter()
+        .any(|f| f.lines.iter().any(|l| l.contains("--hash")));
+    let in_args = spec.pip.args.iter().any(|a| a == "--require-hashes");
+    if in_files || in_args {
+        ctx.printer.status(
+            "Resolving with pip, not uv: the requirements pin hashes, which pip checks and `uv pip compile` does not",
+        );
+    }
+    in_files || in_args
 }
 
 /// One resolution of pip's install `args` with `uv pip compile` in
@@ -60,21 +95,23 @@ pub(super) fn resolve(
     crate::fs::write_atomic(&input, text.as_bytes())?;
     installer::compile_with_uv(uv, root, &args, label, (redactor, ctx.printer, guard)).map_err(
         |e| match e {
-            InstallError::Uv { code, .. } => Error::Locking(LockError::Resolve {
-                by: "uv",
-                code,
-                detail: e.detail(),
-                hint: Some("fix what uv reports above, then run `penv lock` again (or resolve with pip: `PENV_INSTALLER=pip`)".to_owned()),
-            }),
+            InstallError::Uv { code, ref stderr } => {
+                let hint = if stderr.contains("'pylock.toml'") {
+                    "penv locks with a uv that writes `--format pylock.toml` (0.7 or newer): update uv, or resolve with pip: `PENV_INSTALLER=pip penv lock`"
+                } else {
+                    "fix what uv reports above, then run `penv lock` again (or resolve with pip: `PENV_INSTALLER=pip`)"
+                };
+                Error::Locking(LockError::Resolve {
+                    by: "uv",
+                    code,
+                    detail: e.detail(),
+                    hint: Some(hint.to_owned()),
+                })
+            }
             other => Error::from(other),
         },
     )?;
-    let report = |message: String| {
-        Error::Locking(LockError::Report {
-            path: output.clone(),
-            message,
-        })
-    };
+    let report = |message: String| Error::Locking(LockError::UvOutput { message });
     let written = lock::read(&output)
         .map_err(|e| report(e.to_string()))?
         .ok_or_else(|| report("uv wrote no file".to_owned()))?;

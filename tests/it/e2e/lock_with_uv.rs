@@ -145,3 +145,77 @@ fn a_resolution_uv_cannot_make_says_what_uv_said() {
     assert_stderr_says(&out, "then run `penv lock` again");
     assert!(!sb.project.join("pylock.toml").exists());
 }
+
+/// A requirement file that pins hashes is locked with pip, which checks
+/// them (`uv pip compile` checks none): a wrong hash fails the lock.
+#[test]
+fn hash_pinned_requirements_are_locked_with_pip_which_checks_them() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = sandbox_with_wheels();
+    sb.write(
+        "requirements.txt",
+        &format!("tinypkg==1.0 --hash=sha256:{}\n", "0".repeat(64)),
+    );
+    sb.write_offline_toml(python, "requirement-files = [\"requirements.txt\"]\n");
+    let out = with_uv_run(&sb, uv, &["lock"]);
+    assert_exit_and_stderr(&out, 2, "pip could not resolve the project for the lock");
+    assert_stderr_says(
+        &out,
+        "Resolving with pip, not uv: the requirements pin hashes",
+    );
+    assert_stderr_says(&out, "HASHES");
+    assert!(!sb.project.join("pylock.toml").exists());
+}
+
+/// Options that shape an install, not a resolution (`-v`,
+/// `--force-reinstall`), which `uv pip compile` refuses, are left out; a
+/// group whose package needs a direct reference of the requirements by
+/// name finds it (uv resolves each part alone, the reference pinned by URL).
+#[test]
+fn install_only_options_and_a_groups_need_of_a_direct_reference_lock_with_uv() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = sandbox_with_wheels();
+    build_wheel(&sb.wheels, "needsl", "1.0", &["localpkg"]);
+    let local = sb.project.join("localpkg");
+    std::fs::create_dir_all(local.join("localpkg")).unwrap();
+    sb.write("localpkg/localpkg/__init__.py", "");
+    sb.write(
+        "localpkg/pyproject.toml",
+        "[project]\nname = \"localpkg\"\nversion = \"1.0\"\n\
+         [build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    );
+    sb.write(
+        "localpkg/backend.py",
+        "import os, zipfile\n\
+         def _meta():\n    return 'Metadata-Version: 2.1\\nName: localpkg\\nVersion: 1.0\\n'\n\
+         def build_wheel(d, config_settings=None, metadata_directory=None):\n\
+         \x20   n = 'localpkg-1.0-py3-none-any.whl'\n\
+         \x20   with zipfile.ZipFile(os.path.join(d, n), 'w') as z:\n\
+         \x20       z.writestr('localpkg/__init__.py', '')\n\
+         \x20       z.writestr('localpkg-1.0.dist-info/METADATA', _meta())\n\
+         \x20       z.writestr('localpkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n\
+         \x20       z.writestr('localpkg-1.0.dist-info/RECORD', '')\n\
+         \x20   return n\n",
+    );
+    sb.write_offline_toml(
+        python,
+        &format!(
+            "requirements = [\"localpkg @ file://{}\", \"tinypkg\"]\n\
+             [groups]\ndev = [\"needsl\"]\n",
+            local.display()
+        ),
+    );
+    let mut toml = std::fs::read_to_string(sb.project.join("penv.toml")).unwrap();
+    toml.push_str("args = [\"-v\", \"--force-reinstall\"]\n");
+    sb.write("penv.toml", &toml);
+    let out = with_uv_run(&sb, uv, &["lock"]);
+    assert_code(&out, 0);
+    let doc = lock_doc(&sb);
+    assert_eq!(marker_of(&doc, "localpkg"), None);
+    assert_eq!(
+        marker_of(&doc, "needsl").as_deref(),
+        Some("'dev' in dependency_groups")
+    );
+}
