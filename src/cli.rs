@@ -125,6 +125,9 @@ pub(crate) enum Command {
     /// Write penv's man pages (`penv.1`, `penv-sync.1`, …) into DIR
     #[command(hide = true)]
     GenerateMan(GenerateManArgs),
+    /// Delete the envs penv moved into a `.penv/trash` (started by penv itself, detached)
+    #[command(hide = true)]
+    EmptyTrash(EmptyTrashArgs),
 }
 
 /// Options shared by commands that compute the spec.
@@ -420,6 +423,14 @@ pub(crate) struct CompletionsArgs {
     /// `penv completions fish > ~/.config/fish/completions/penv.fish`
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+/// `penv empty-trash`.
+#[derive(Debug, Args)]
+pub(crate) struct EmptyTrashArgs {
+    /// The trash: a `trash` directory inside a `.penv`
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 /// `penv generate-man`.

@@ -82,11 +82,14 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         vars.no_color,
         vars.no_progress,
     );
-    match commands::dispatch(cli, vars, &printer) {
+    let code = match commands::dispatch(cli, vars, &printer) {
         Ok(code) => code,
         Err(err) => {
             printer.error(&diagnostics::render_styled(&err));
             ExitCode::from(err.exit_code())
         }
-    }
+    };
+    // What the command moved into a trash is deleted by a detached penv.
+    venv::owned::trash::empty_pending();
+    code
 }

@@ -60,11 +60,24 @@ pub(crate) enum Ended {
 }
 
 /// Starts `cmd` with no stdin and both output streams piped, as [`watch`] takes it.
+///
+/// An executable still open for writing somewhere (`ETXTBSY`: being copied
+/// or installed, or its write handle inherited for a moment by a child
+/// another thread forked) is tried again for up to a second.
 pub(crate) fn spawn_piped(cmd: &mut Command) -> io::Result<Child> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(Stdio::piped());
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.kind() == io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Waits for `child` as `how` says. Its streams (piped, see

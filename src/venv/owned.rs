@@ -35,6 +35,7 @@ mod found_env;
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+pub(crate) mod trash;
 
 pub use env_path::Refusal;
 pub(crate) use env_path::{Occupant, check_env_path};
@@ -93,6 +94,16 @@ fn has_own_marker(dir: &Path, env: &Path) -> bool {
     serde_json::from_slice::<MarkerRecord>(&bytes).is_ok_and(|m| {
         m.penv == MARKER_SIGNATURE && (same_location(&m.path, dir) || same_location(&m.path, env))
     })
+}
+
+/// Whether `dir` holds penv's own build marker, wherever it was written:
+/// what the trash asks of an entry (renamed there after it was marked).
+fn marker_signed(dir: &Path) -> bool {
+    let path = dir.join(BUILD_MARKER);
+    is_regular_file(&path)
+        && fs::read(&path).is_ok_and(|bytes| {
+            serde_json::from_slice::<MarkerRecord>(&bytes).is_ok_and(|m| m.penv == MARKER_SIGNATURE)
+        })
 }
 
 /// Whether `dir` holds nothing but an empty `penv-building` file: what a
@@ -299,6 +310,28 @@ pub(crate) fn remove(
     forced: bool,
     kept: &mut Vec<Kept>,
 ) -> Result<(), FsError> {
+    remove_or_discard(paths, dir, (forced, false), kept)
+}
+
+/// [`remove`], but off the critical path: the checks and the rescue of
+/// user work as [`remove`]'s, then `dir` is moved into `.penv/trash/` and
+/// deleted once the command is done ([`trash`]); in place when it cannot be
+/// moved.
+pub(crate) fn discard(
+    paths: &EnvPaths,
+    dir: &Path,
+    forced: bool,
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
+    remove_or_discard(paths, dir, (forced, true), kept)
+}
+
+fn remove_or_discard(
+    paths: &EnvPaths,
+    dir: &Path,
+    (forced, later): (bool, bool),
+    kept: &mut Vec<Kept>,
+) -> Result<(), FsError> {
     if !fs::real_dir(dir)? {
         return Ok(());
     }
@@ -320,6 +353,9 @@ pub(crate) fn remove(
     // carries penv's evidence. Never written through a link; a marker
     // already there (a partial build) stays.
     let _ = write_marker(dir, "deleting");
+    if later && trash::put(&paths.work, dir) {
+        return Ok(());
+    }
     fs::remove_tree_markers_last(dir, MARKERS)
 }
 

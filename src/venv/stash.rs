@@ -99,7 +99,7 @@ pub(crate) fn check(paths: &EnvPaths) -> Result<(), FsError> {
 /// found in them is kept in `.penv/kept/` and added to `kept`.
 pub(crate) fn prune(paths: &EnvPaths, keep: usize, kept: &mut Vec<Kept>) -> Result<(), FsError> {
     for old in scan(paths)?.into_iter().skip(keep) {
-        owned::remove(paths, &old.path, false, kept)?;
+        owned::discard(paths, &old.path, false, kept)?;
     }
     Ok(())
 }
@@ -113,7 +113,7 @@ pub(crate) fn put(
     kept: &mut Vec<Kept>,
 ) -> Result<(), FsError> {
     let Ok(Some(state)) = State::read(from) else {
-        return owned::remove(paths, from, false, kept);
+        return owned::discard(paths, from, false, kept);
     };
     let dir = paths.stash_dir();
     if !fs::real_dir(&dir)? {
@@ -122,7 +122,7 @@ pub(crate) fn put(
     let short = &state.hash[..state.hash.len().min(16)];
     // Same hash stashed before: the newer copy replaces it.
     for old in scan(paths)?.into_iter().filter(|e| e.hash_prefix == short) {
-        owned::remove(paths, &old.path, false, kept)?;
+        owned::discard(paths, &old.path, false, kept)?;
     }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -163,7 +163,7 @@ pub(crate) fn find(
         if valid {
             return Ok(Some(entry.path));
         }
-        owned::remove(paths, &entry.path, false, kept)?;
+        owned::discard(paths, &entry.path, false, kept)?;
     }
     Ok(None)
 }

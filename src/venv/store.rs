@@ -207,7 +207,7 @@ impl Store {
                 continue;
             };
             let mut kept = Vec::new();
-            if super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok() {
+            if super::owned::discard(&entry.paths, &entry.paths.env, false, &mut kept).is_ok() {
                 let _ = fs::delete_file(&used_marker(&entry.paths));
                 let _ = fs::delete_file(&size_marker(&entry.paths));
                 drop(lock);
@@ -234,7 +234,7 @@ impl Store {
         };
         let mut kept = Vec::new();
         let removed =
-            super::owned::remove(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
+            super::owned::discard(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
         if removed {
             let _ = fs::delete_file(&used_marker(&entry.paths));
             let _ = fs::delete_file(&size_marker(&entry.paths));

@@ -240,7 +240,7 @@ fn let_go(
         if stashable {
             stash::put(paths, aside, keep_stashed, kept)?;
         } else {
-            owned::remove(paths, aside, intent.forced, kept)?;
+            owned::discard(paths, aside, intent.forced, kept)?;
         }
     }
     // `keep-stashed` may have been lowered since the entries were stashed.

@@ -1,5 +1,6 @@
 //! The scan for envs under a directory (`penv envs --scan`): a walk that
-//! follows no symlink, skips `.git` and `node_modules`, and does not
+//! follows no symlink, skips `.git`, `node_modules` and penv's trash
+//! (`.penv/trash`: envs being deleted), and does not
 //! descend into an env once found (the root counts when it is one).
 //!
 //! It is as cheap as a walk can be, because a home directory has hundreds
@@ -79,7 +80,8 @@ impl Pool {
         while let Some(dir) = self.next() {
             children.clear();
             let env = lister.list(&dir, |name, kind| {
-                if kind == Type::Dir && name != ".git" && name != "node_modules" {
+                let trash = name == "trash" && dir.file_name().is_some_and(|d| d == ".penv");
+                if kind == Type::Dir && name != ".git" && name != "node_modules" && !trash {
                     children.push(dir.join(name));
                 }
             });

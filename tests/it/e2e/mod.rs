@@ -45,6 +45,7 @@ mod shell;
 mod store;
 mod sync;
 mod tasks;
+mod trash;
 mod uv;
 mod uv_derive;
 mod uv_lock;
