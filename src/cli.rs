@@ -431,6 +431,9 @@ pub(crate) struct EmptyTrashArgs {
     /// The trash: a `trash` directory inside a `.penv`
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
+    /// Start the emptier and return at once (it is then nobody's child)
+    #[arg(long)]
+    pub(crate) detach: bool,
 }
 
 /// `penv generate-man`.

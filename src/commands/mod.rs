@@ -66,6 +66,12 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
         Command::Hook(cmd) => hook::hook(&ctx, &cmd),
         Command::Completions(args) => Ok(completions::completions(&ctx, &args)),
         Command::GenerateMan(args) => completions::generate_man(&ctx, &args),
+        Command::EmptyTrash(args) if args.detach => {
+            Ok(match crate::venv::owned::trash::detach(&args.dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            })
+        }
         Command::EmptyTrash(args) => {
             crate::venv::owned::trash::empty(&args.dir)?;
             Ok(ExitCode::SUCCESS)

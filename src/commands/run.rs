@@ -33,8 +33,6 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args).args(rest);
     activation(ctx, &plan).apply(&mut cmd);
-    // exec replaces penv: what it moved into a trash goes to a detached penv now.
-    crate::venv::owned::trash::empty_pending();
     Err(Error::Exec {
         program: resolved.program.clone(),
         source: platform::exec(cmd),

@@ -78,8 +78,6 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs, project: Project) -> Result<ExitCod
     let mut cmd = Command::new(&python);
     cmd.args(args.argv());
     super::running::activation(ctx, &plan).apply(&mut cmd);
-    // exec replaces penv: what it moved into a trash goes to a detached penv now.
-    crate::venv::owned::trash::empty_pending();
     Err(Error::Exec {
         program: python,
         source: platform::exec(cmd),

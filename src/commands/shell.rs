@@ -36,8 +36,6 @@ pub(super) fn shell(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode, Error> {
         kind.name(),
         crate::diagnostics::display_path(&plan.paths.env)
     ));
-    // exec replaces penv: what it moved into a trash goes to a detached penv now.
-    crate::venv::owned::trash::empty_pending();
     Err(Error::Exec {
         program,
         source: platform::exec(cmd),

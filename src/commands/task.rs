@@ -91,8 +91,6 @@ pub(super) fn run(
     let Some(cmd) = command(ctx, &plan, &activation, last, extra)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    // exec replaces penv: what it moved into a trash goes to a detached penv now.
-    crate::venv::owned::trash::empty_pending();
     Err(Error::Exec {
         program: cmd.get_program().into(),
         source: platform::exec(cmd),

@@ -143,6 +143,26 @@ pub(crate) fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
     }
 }
 
+/// Takes an exclusive lock on the existing lock file `path` (nothing is
+/// created), trying for up to `wait`: `Ok(None)` when there is no such
+/// file or someone else held it all along.
+pub(crate) fn try_lock_existing(path: &Path, wait: Duration) -> Result<Option<FileLock>> {
+    let Ok(file) = open_lock_file(path, false) else {
+        return Ok(None);
+    };
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(FileLock { file })),
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(fs::TryLockError::Error(e)) => return Err(FsError::new("lock", path, e)),
+        }
+    }
+}
+
 /// Takes a shared lock on `path` (created if needed), waiting for a
 /// writer to let go. For a lock no writer holds for long (`penv run`'s
 /// in-use lock, which prune takes only for as long as a deletion lasts).

@@ -68,6 +68,8 @@ impl InUse {
     /// Holds the lock, as a reader's, through `exec` until the command
     /// exits: a script's store entry is in use while the script runs.
     pub(crate) fn hold_through_exec(&self) {
+        // Before a lock goes to children: the emptier must not hold it.
+        crate::venv::owned::trash::empty_pending();
         if let Some(lock) = &self.0 {
             lock.share_through_exec();
         }
@@ -82,6 +84,8 @@ impl InUse {
     /// so a sync never waits for a command to end. The in-use lock is best
     /// effort: none when its file cannot be made (a read-only project).
     pub(crate) fn into_running(self, paths: &crate::venv::EnvPaths) -> Running {
+        // Before a lock goes to children: the emptier must not hold it.
+        crate::venv::owned::trash::empty_pending();
         let in_use = fs::lock_shared(&paths.in_use_lock_file()).ok();
         if let Some(lock) = &in_use {
             lock.share_with_children();
@@ -124,6 +128,8 @@ pub(crate) fn sync(ctx: &Ctx, plan: &Plan, options: Options) -> Result<(Outcome,
     // same error for both, never a store silently turned off.
     crate::venv::store::max(ctx.vars.store_max.as_deref())?;
     let done = sync_env(ctx, plan, options)?;
+    // What a killed emptier left in this env's trash goes after this sync.
+    crate::venv::owned::trash::notice(&plan.paths.work);
     let rebuilt = matches!(done.0, Outcome::Built { .. } | Outcome::Restored);
     // A script's env is the store's, which records its own uses.
     if plan.script().is_some() {

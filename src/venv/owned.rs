@@ -12,10 +12,12 @@
 //! `--force`) and any other data are refused ([`check_env_path`]).
 //!
 //! Deletion rule: an env-like directory (the env, one moved aside, a stash
-//! entry) is deleted only by [`remove`] (after the evidence, and after user
-//! work in its `src/` is kept) or [`remove_partial_build`] (the unfinished
-//! new env of a replacement); both delete through `fs`'s tree removal, which
-//! never follows a link and removes the [`MARKERS`] last. Single files penv
+//! entry) is deleted only by [`remove`] or [`discard`] (after the evidence,
+//! and after user work in its `src/` is kept; `discard` marks it and moves
+//! it into `.penv/trash/`, whose emptier, [`trash`], deletes it after the
+//! command) or [`remove_partial_build`] (the unfinished new env of a
+//! replacement); all delete through `fs`'s tree removal, which never
+//! follows a link and removes the [`MARKERS`] last. Single files penv
 //! wrote (intent records, markers) are removed with
 //! `fs::delete_file`; nothing else in penv deletes.
 
@@ -96,14 +98,16 @@ fn has_own_marker(dir: &Path, env: &Path) -> bool {
     })
 }
 
-/// Whether `dir` holds penv's own build marker, wherever it was written:
-/// what the trash asks of an entry (renamed there after it was marked).
-fn marker_signed(dir: &Path) -> bool {
+/// The directory penv's own build marker in `dir` was written for: what
+/// the trash asks of an entry (renamed there after it was marked).
+fn marker_record(dir: &Path) -> Option<PathBuf> {
     let path = dir.join(BUILD_MARKER);
-    is_regular_file(&path)
-        && fs::read(&path).is_ok_and(|bytes| {
-            serde_json::from_slice::<MarkerRecord>(&bytes).is_ok_and(|m| m.penv == MARKER_SIGNATURE)
-        })
+    if !is_regular_file(&path) {
+        return None;
+    }
+    let bytes = fs::read(&path).ok()?;
+    let record = serde_json::from_slice::<MarkerRecord>(&bytes).ok()?;
+    (record.penv == MARKER_SIGNATURE).then_some(record.path)
 }
 
 /// Whether `dir` holds nothing but an empty `penv-building` file: what a

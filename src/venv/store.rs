@@ -12,7 +12,8 @@
 //! only while it holds the entry's writer lock (a `penv run` of a script
 //! holds a reader's lock on its entry until the script ends), never one
 //! with a rebuild under way or interrupted, and only through
-//! `owned::remove` (penv's own envs). `penv cache clean` never deletes it.
+//! `owned::discard` (penv's own envs, into `envs/.penv/trash/`, deleted by
+//! a detached emptier after the command). `penv cache clean` never deletes it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -184,6 +185,8 @@ impl Store {
     /// `max` bytes, never `keep` (the entry just built) nor an entry in use
     /// or being built; returns each one deleted with its size.
     pub(crate) fn evict(&self, max: u64, keep: &Path) -> Vec<(PathBuf, u64)> {
+        // What a killed emptier left in the store's trash goes after this build.
+        super::owned::trash::notice(&self.dir.join(".penv"));
         let entries: Vec<(Entry, u64)> = self
             .entries()
             .into_iter()

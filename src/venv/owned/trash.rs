@@ -7,33 +7,41 @@
 //! ext4 disk; flask's 9,300, 0.4 s).
 //!
 //! Invariant: only a real directory carrying penv's build marker (written
-//! before the rename: `deleting`, or the `building` of a partial env) is
-//! moved there, and the emptier deletes only such directories, through the
-//! one tree removal (no link followed, markers last); anything else found
-//! in a trash stays. One emptier works on a trash at a time
-//! (`<.penv>/trash.lock`); a later one waits its turn, so an entry put there
-//! while one finishes is emptied by the next. What a kill leaves in a trash
-//! (an entry, a half-deleted one: still marked) is emptied by the next
-//! emptier of that trash. When the rename or the start of the emptier
-//! fails, the directory is deleted in place, as before.
+//! before the rename: `deleting`, or the `building` of a partial env),
+//! recorded for a path beside that `.penv`, is moved there or deleted from
+//! there, through the one tree removal (no link followed, markers last);
+//! anything else found in a trash stays. The trash and its lock file
+//! (`<.penv>/trash.lock`) are made before anything is moved in, so the
+//! emptier creates nothing (a `rm -rf` of the project racing it only finds
+//! files gone). One emptier works on a trash at a time; it goes on until
+//! the trash is empty, so another started meanwhile gives up after a short
+//! wait. The emptier is a grandchild, re-parented at once (no zombie under
+//! a command `penv run` became), started before a lock is passed on to
+//! children. A trash left non-empty (a kill, a power loss) is emptied after
+//! the next sync of that env ([`notice`]). When the rename or the start of
+//! the emptier fails, what this process moved is deleted in place.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{MARKERS, marker_signed};
+use super::{MARKERS, marker_record};
 use crate::fs::{self, FsError};
 
-/// The trashes this process put something into: emptied when its command
-/// is done.
-static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+/// The trashes this process put something into (with what it put there),
+/// or found not empty: emptied when its command is done.
+static PENDING: Mutex<BTreeMap<PathBuf, Vec<PathBuf>>> = Mutex::new(BTreeMap::new());
 
 /// The name of the hidden command that empties a trash.
 pub(crate) const COMMAND: &str = "empty-trash";
 
-/// How long an emptier waits for the one before it.
-const WAIT: Duration = Duration::from_mins(30);
+/// How long an emptier waits for one already at work (which goes on until
+/// the trash is empty) before it leaves the trash to it.
+const WAIT: Duration = Duration::from_secs(2);
+
+/// How many times the emptier lists a trash that keeps receiving entries.
+const PASSES: usize = 100;
 
 /// The trash of the working directory `work` (a project's `.penv`, the
 /// store's `envs/.penv`).
@@ -41,10 +49,33 @@ pub(crate) fn trash_dir(work: &Path) -> PathBuf {
     work.join("trash")
 }
 
+fn lock_file(work: &Path) -> PathBuf {
+    work.join("trash.lock")
+}
+
+fn pending() -> std::sync::MutexGuard<'static, BTreeMap<PathBuf, Vec<PathBuf>>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether `dir` carries penv's marker recorded for a path in `root` (the
+/// directory holding the `.penv`): the env, one moved aside, a stash
+/// entry, a store entry — never one recorded elsewhere.
+fn marked_for(dir: &Path, root: &Path) -> bool {
+    marker_record(dir).is_some_and(|recorded| {
+        let recorded = crate::fs::normalize_lexically(&recorded);
+        recorded != root && recorded.starts_with(crate::fs::normalize_lexically(root))
+    })
+}
+
 /// Moves `dir` (penv's, marked) into the trash of `work`; `false` when it
 /// was not moved (the caller deletes it in place).
 pub(super) fn put(work: &Path, dir: &Path) -> bool {
-    if !marker_signed(dir) {
+    let Some(root) = work.parent() else {
+        return false;
+    };
+    if !marked_for(dir, root) {
         return false;
     }
     let trash = trash_dir(work);
@@ -53,7 +84,8 @@ pub(super) fn put(work: &Path, dir: &Path) -> bool {
         Ok(false) => fs::create_dir_all(&trash).is_ok() && matches!(fs::real_dir(&trash), Ok(true)),
         Err(_) => false,
     };
-    if !ready {
+    // The emptier's lock file, made here so the emptier creates nothing.
+    if !ready || fs::try_lock_shared(&lock_file(work)).is_err() {
         return false;
     }
     let nanos = std::time::SystemTime::now()
@@ -66,31 +98,50 @@ pub(super) fn put(work: &Path, dir: &Path) -> bool {
     if std::fs::rename(dir, &to).is_err() {
         return false;
     }
-    PENDING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(trash);
+    pending().entry(trash).or_default().push(to);
     true
 }
 
-/// Starts a detached `penv empty-trash` for each trash this process put
-/// something into (empties it here when none can be started).
+/// Queues the trash of `work` for emptying when it holds something (what
+/// a killed emptier left): a sync of the env calls it.
+pub(crate) fn notice(work: &Path) {
+    let trash = trash_dir(work);
+    if matches!(fs::real_dir(&trash), Ok(true))
+        && fs::list_dir(&trash).is_ok_and(|e| !e.is_empty())
+        && lock_file(work).is_file()
+    {
+        pending().entry(trash).or_default();
+    }
+}
+
+/// Starts a detached `penv empty-trash` for each trash queued; where none
+/// can be started, deletes here what this process moved there. Called when
+/// the command's work is done, before a lock is passed on to children.
 pub(crate) fn empty_pending() {
-    let pending = std::mem::take(
-        &mut *PENDING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    for trash in pending {
-        if spawn(&trash).is_err() {
-            let _ = empty(&trash);
+    let queued = std::mem::take(&mut *pending());
+    for (trash, own) in queued {
+        if !spawn(&trash) {
+            for entry in own {
+                let _ = fs::remove_tree_markers_last(&entry, MARKERS);
+            }
         }
     }
 }
 
-/// `penv empty-trash TRASH`, detached: its own process group (a Ctrl-C at
-/// the terminal is not for it), nothing inherited to print to or read from.
-fn spawn(trash: &Path) -> std::io::Result<()> {
+/// `penv empty-trash --detach TRASH`, waited for: it starts the emptier
+/// and exits, so the emptier is nobody's child (no zombie under a command
+/// `penv run` execs, none for a `wait()` there to reap).
+fn spawn(trash: &Path) -> bool {
+    let Ok(mut cmd) = command(trash) else {
+        return false;
+    };
+    cmd.arg("--detach");
+    cmd.status().is_ok_and(|s| s.success())
+}
+
+/// `penv empty-trash TRASH`: its own process group (a Ctrl-C at the
+/// terminal is not for it), nothing inherited to print to or read from.
+fn command(trash: &Path) -> std::io::Result<std::process::Command> {
     #[allow(
         clippy::disallowed_methods,
         reason = "penv starts itself; the path of its own executable is no setting"
@@ -107,11 +158,17 @@ fn spawn(trash: &Path) -> std::io::Result<()> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    cmd.spawn().map(drop)
+    Ok(cmd)
 }
 
-/// Deletes every marked directory in `trash` (a `trash` inside a `.penv`,
-/// else nothing is done), then the trash itself once empty; waits for an
+/// The middle of [`spawn`]: starts the emptier of `trash` and returns.
+pub(crate) fn detach(trash: &Path) -> std::io::Result<()> {
+    command(trash)?.spawn().map(drop)
+}
+
+/// Deletes every directory in `trash` (a `trash` inside a `.penv`, else
+/// nothing is done) that carries penv's marker for a path beside that
+/// `.penv`, then the trash itself once empty; leaves the trash to an
 /// emptier already at work on it.
 pub(crate) fn empty(trash: &Path) -> Result<(), FsError> {
     let Some(work) = trash.parent().filter(|w| {
@@ -120,28 +177,32 @@ pub(crate) fn empty(trash: &Path) -> Result<(), FsError> {
     }) else {
         return Ok(());
     };
+    let Some(root) = work.parent() else {
+        return Ok(());
+    };
     if !fs::real_dir(work)? {
         return Ok(());
     }
-    let _held = fs::lock_exclusive(&work.join("trash.lock"), WAIT, |_| {})
-        .map_err(|e| FsError::new("lock", trash, std::io::Error::other(e.to_string())))?;
-    loop {
+    let Some(_held) = fs::try_lock_existing(&lock_file(work), WAIT)? else {
+        return Ok(());
+    };
+    for _ in 0..PASSES {
         if !fs::real_dir(trash)? {
             return Ok(());
         }
-        let mut removed = 0;
         let entries = fs::list_dir(trash)?;
         if entries.is_empty() {
-            // Refused when an entry arrived since: the loop takes it.
-            if fs::remove_empty_dir(trash).is_ok() {
-                return Ok(());
-            }
-            continue;
+            return match std::fs::remove_dir(trash) {
+                // An entry arrived since: the next pass takes it.
+                Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => continue,
+                _ => Ok(()),
+            };
         }
+        let mut removed = 0;
         for (name, kind) in entries {
             let entry = trash.join(name);
             if kind.is_dir()
-                && marker_signed(&entry)
+                && marked_for(&entry, root)
                 && fs::remove_tree_markers_last(&entry, MARKERS).is_ok()
             {
                 removed += 1;
@@ -152,6 +213,7 @@ pub(crate) fn empty(trash: &Path) -> Result<(), FsError> {
             return Ok(());
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -174,17 +236,29 @@ mod tests {
         assert!(put(&work, &env));
         assert!(!env.exists());
         let trash = trash_dir(&work);
-        // Something else in the trash (not penv's) stays.
+        // Something else in the trash (not penv's) stays, and so does a
+        // directory penv marked for a path elsewhere.
         let stranger = trash.join("stranger");
         std::fs::create_dir_all(&stranger).unwrap();
         std::fs::write(stranger.join(BUILD_MARKER), "not penv's").unwrap();
-        assert_eq!(fs::list_dir(&trash).unwrap().len(), 2);
+        let far = tempfile::tempdir().unwrap();
+        let elsewhere_env = far.path().join("env");
+        std::fs::create_dir_all(&elsewhere_env).unwrap();
+        super::super::write_marker(&elsewhere_env, "deleting").unwrap();
+        assert!(!put(&work, &elsewhere_env), "marked for another place");
+        std::fs::rename(&elsewhere_env, trash.join("planted")).unwrap();
+        assert_eq!(fs::list_dir(&trash).unwrap().len(), 3);
         empty(&trash).unwrap();
-        let left: Vec<_> = fs::list_dir(&trash).unwrap();
-        assert_eq!(left.len(), 1, "{left:?}");
-        assert_eq!(left[0].0, "stranger");
+        let mut left: Vec<_> = fs::list_dir(&trash)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        left.sort();
+        assert_eq!(left, ["planted", "stranger"]);
         // Emptied: the trash itself goes too.
         std::fs::remove_dir_all(&stranger).unwrap();
+        std::fs::remove_dir_all(trash.join("planted")).unwrap();
         empty(&trash).unwrap();
         assert!(!trash.exists());
         // A directory that is not a `.penv`'s trash is never emptied.

@@ -57,8 +57,15 @@ fn a_replaced_env_leaves_at_once_and_a_detached_penv_deletes_it() {
         "old env"
     );
     assert!(entry.join("penv-building").is_file());
-    // Let go: the waiting emptier deletes it, and the trash.
+    // The emptier then at work leaves it to the one it waited for (which
+    // empties the trash it holds); here none comes back: the next sync,
+    // a no-op, notices what waits and starts one.
+    std::thread::sleep(std::time::Duration::from_secs(3));
     drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(trash.exists());
+    let out = sb.run(&["sync"]);
+    assert_exit_and_stderr(&out, 0, "is up to date");
     assert!(gone_within(&trash), "{:?}", names(&trash));
     // A stash entry pruned goes the same way.
     for (prompt, keep) in [("c", 1), ("d", 1)] {
