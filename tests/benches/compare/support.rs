@@ -56,8 +56,25 @@ pub(crate) fn copy(from: &Path, to: &Path) -> Result<()> {
         .map_err(|err| io_error("copy", from, &err))
 }
 
+///
+/// A detached `penv empty-trash` may still be deleting an env penv let go
+/// of in `.penv/trash` (it is done in moments): the removal is tried again
+/// for a while when the two meet.
 pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
-    std::fs::remove_dir_all(dir).map_err(|err| io_error("remove", dir, &err))
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !dir.exists() => {
+                return Ok(());
+            }
+            Err(_) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(err) => return Err(io_error("remove", dir, &err)),
+        }
+    }
 }
 
 pub(crate) fn io_error(verb: &str, path: &Path, err: &std::io::Error) -> String {
