@@ -309,7 +309,17 @@ fn resolve(
     if let Some(uv) = uv {
         let label = label.replace("with pip", "with uv");
         ctx.printer.verbose(&label);
-        return super::uv::resolve(ctx, plan, uv, &args, &label, redactor, guard, scratch);
+        let cached = part != Part::All;
+        return super::uv::resolve(
+            ctx,
+            plan,
+            uv,
+            &args,
+            (&label, cached),
+            redactor,
+            guard,
+            scratch,
+        );
     }
     ctx.printer.verbose(&label);
     // Not `--quiet`: pip says why a resolution is impossible ("The conflict

@@ -71,7 +71,11 @@ pub(super) fn pins_hashes(ctx: &Ctx, plan: &Plan) -> bool {
 }
 
 /// One resolution of pip's install `args` with `uv pip compile` in
-/// `scratch`, shown as `label`.
+/// `scratch`, shown as `label`. A part of the project (`cached`: after the
+/// whole was resolved, which asked the index for every package a part can
+/// need) is resolved first from what that left in uv's cache
+/// (`--offline`: no index asked again — one request per package and part
+/// is most of a lock's time), and from the index when that fails.
 #[expect(
     clippy::too_many_arguments,
     reason = "one call site; the parts of a run"
@@ -81,7 +85,7 @@ pub(super) fn resolve(
     plan: &Plan,
     uv: &Path,
     args: &[String],
-    label: &str,
+    (label, cached): (&str, bool),
     redactor: &Redactor,
     guard: &SignalGuard,
     scratch: &Path,
@@ -93,7 +97,27 @@ pub(super) fn resolve(
     let python = &plan.python.fingerprint.path;
     let (args, text) = installer::compile_args(args, root, python, (&input, &output));
     crate::fs::write_atomic(&input, text.as_bytes())?;
-    installer::compile_with_uv(uv, root, &args, label, (redactor, ctx.printer, guard)).map_err(
+    let run = |args: &[String]| {
+        installer::compile_with_uv(uv, root, args, label, (redactor, ctx.printer, guard))
+    };
+    let ran = if cached {
+        let offline: Vec<String> = args
+            .iter()
+            .cloned()
+            .chain(["--offline".to_owned()])
+            .collect();
+        match run(&offline) {
+            Err(InstallError::Uv { .. }) => {
+                ctx.printer
+                    .verbose("uv's cache did not hold it all: resolving again from the index");
+                run(&args)
+            }
+            other => other,
+        }
+    } else {
+        run(&args)
+    };
+    ran.map_err(
         |e| match e {
             InstallError::Uv { code, ref stderr } => {
                 let hint = if stderr.contains("'pylock.toml'") {
