@@ -157,13 +157,7 @@ pub(crate) fn install_with_uv(
 ) -> Result<(), InstallError> {
     let python = platform::env_python(env);
     let args = uv_args(args, &python, link_mode, refresh);
-    let run = Run {
-        uv,
-        project_root,
-        redactor,
-        printer,
-        guard,
-    };
+    let run = Run::new(uv, project_root, (redactor, printer, guard));
     let output = run.run(&args, Some(env), step)?;
     // uv says `Installed 3 packages in 5ms` (or `Uninstalled …`) on stderr.
     if let Some(done) = output
@@ -258,14 +252,9 @@ pub(crate) fn compile_with_uv(
     step: &str,
     (redactor, printer, guard): (&Redactor, &Printer, &SignalGuard),
 ) -> Result<(), InstallError> {
-    let run = Run {
-        uv,
-        project_root,
-        redactor,
-        printer,
-        guard,
-    };
-    run.run(args, None, step).map(drop)
+    Run::new(uv, project_root, (redactor, printer, guard))
+        .run(args, None, step)
+        .map(drop)
 }
 
 /// One uv process and what it is given.
@@ -277,7 +266,21 @@ struct Run<'a> {
     guard: &'a SignalGuard,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        uv: &'a Path,
+        project_root: &'a Path,
+        (redactor, printer, guard): (&'a Redactor, &'a Printer, &'a SignalGuard),
+    ) -> Self {
+        Self {
+            uv,
+            project_root,
+            redactor,
+            printer,
+            guard,
+        }
+    }
+
     /// Runs uv with `args` (aimed at `env` when there is one), its output
     /// redacted and shown with `-v`; uv's stderr in the error on failure.
     fn run(
