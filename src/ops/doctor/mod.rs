@@ -32,7 +32,7 @@ pub(crate) struct Finding {
     /// Which check found it (stable, for `--json`): `activation`,
     /// `pip-python-mismatch`, `ide`, `python`, `env`, `lock`,
     /// `system-site-packages`, `gitignore`, `python-version-file`,
-    /// `foreign-lock`.
+    /// `foreign-lock`, `trash`.
     pub(crate) check: &'static str,
     /// What is wrong, naming the paths.
     pub(crate) message: String,

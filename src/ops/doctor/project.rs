@@ -55,7 +55,28 @@ pub(super) fn check(plan: &Plan) -> Vec<Finding> {
     }
     out.extend(gitignore(&plan.project.root, env));
     out.extend(python_version_file(plan));
+    out.extend(trash(&plan.paths));
     out
+}
+
+/// Envs penv let go of still in `.penv/trash` with no emptier at work on
+/// them (one was stopped: a kill, a power loss, a CI job's end).
+fn trash(paths: &EnvPaths) -> Option<Finding> {
+    let n = crate::venv::owned::trash::left_over(&paths.work);
+    if n == 0 {
+        return None;
+    }
+    let trash = crate::venv::owned::trash::trash_dir(&paths.work);
+    Some(Finding {
+        check: "trash",
+        message: format!(
+            "`{}` holds {n} director{} penv let go of and did not finish deleting",
+            display_path(&trash),
+            if n == 1 { "y" } else { "ies" }
+        ),
+        hint: "run `penv sync` (it deletes them once it is done), or delete `.penv/trash` yourself"
+            .to_owned(),
+    })
 }
 
 /// The findings when no interpreter satisfies the project's request: that

@@ -102,6 +102,22 @@ pub(super) fn put(work: &Path, dir: &Path) -> bool {
     true
 }
 
+/// How many directories in the trash of `work` an emptier would delete
+/// (penv's, marked for a path beside `work`) when none is at work on it.
+pub(crate) fn left_over(work: &Path) -> usize {
+    let (Some(root), Ok(entries)) = (work.parent(), fs::list_dir(&trash_dir(work))) else {
+        return 0;
+    };
+    if fs::is_locked_exclusively(&lock_file(work)) {
+        return 0;
+    }
+    let trash = trash_dir(work);
+    entries
+        .into_iter()
+        .filter(|(name, kind)| kind.is_dir() && marked_for(&trash.join(name), root))
+        .count()
+}
+
 /// Queues the trash of `work` for emptying when it holds something (what
 /// a killed emptier left): a sync of the env calls it.
 pub(crate) fn notice(work: &Path) {

@@ -64,6 +64,13 @@ fn a_replaced_env_leaves_at_once_and_a_detached_penv_deletes_it() {
     drop(held);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(trash.exists());
+    // `doctor` names what waits there.
+    let out = sb.run(&["doctor"]);
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        said.contains(".penv/trash") && said.contains("did not finish deleting"),
+        "{said}"
+    );
     let out = sb.run(&["sync"]);
     assert_exit_and_stderr(&out, 0, "is up to date");
     assert!(gone_within(&trash), "{:?}", names(&trash));
