@@ -67,6 +67,12 @@ const UV_RESOLUTION_VARS: &[&str] = &[
     "UV_PROJECT",
 ];
 
+/// pip's way with several indexes (the best version across all of them),
+/// given always: an extra index may come from an argument in any of its
+/// spellings, a requirement file or a variable, and with one index the
+/// strategy changes nothing.
+const PIPS_INDEX_STRATEGY: [&str; 2] = ["--index-strategy", "unsafe-best-match"];
+
 /// uv's variables that would send an install elsewhere than the env.
 const UV_OUTSIDE_ENV_VARS: &[&str] = &["UV_SYSTEM_PYTHON", "UV_PYTHON", "UV_BREAK_SYSTEM_PACKAGES"];
 
@@ -118,12 +124,7 @@ pub(crate) fn uv_args(
             LinkMode::Hardlink => "hardlink",
         };
         out.extend(["--link-mode".to_owned(), mode.to_owned()]);
-        if rest.iter().any(|a| a == "--extra-index-url") {
-            out.extend([
-                "--index-strategy".to_owned(),
-                "unsafe-best-match".to_owned(),
-            ]);
-        }
+        out.extend(PIPS_INDEX_STRATEGY.map(str::to_owned));
         for name in refresh {
             out.extend(["--reinstall-package".to_owned(), name.clone()]);
         }
@@ -224,9 +225,7 @@ pub(crate) fn compile_args(
     ]
     .map(str::to_owned)
     .to_vec();
-    if rest.iter().any(|a| a == "--extra-index-url") {
-        out.extend(["--index-strategy", "unsafe-best-match"].map(str::to_owned));
-    }
+    out.extend(PIPS_INDEX_STRATEGY.map(str::to_owned));
     for (arg, taken) in rest.iter().zip(taken) {
         let dropped = DROPPED.contains(&arg.as_str()) || NOT_FOR_COMPILE.contains(&arg.as_str());
         if taken || dropped || arg == "--compile" {

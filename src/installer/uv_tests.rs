@@ -76,7 +76,11 @@ fn compile_and_uninstall_translate() {
     );
     assert!(uv.contains(&"--compile-bytecode".to_owned()), "{uv:?}");
     assert!(uv.windows(2).any(|w| w == ["--link-mode", "hardlink"]));
-    assert!(!uv.contains(&"--index-strategy".to_owned()));
+    // Always pip's strategy, extra index or not.
+    assert!(
+        uv.windows(2)
+            .any(|w| w == ["--index-strategy", "unsafe-best-match"])
+    );
     let uv = uv_args(
         &strings(&["uninstall", "--yes", "--disable-pip-version-check", "six"]),
         Path::new("/e/bin/python"),
