@@ -155,7 +155,7 @@ fn package(
                 path,
                 requested_revision: requested_revision.clone(),
                 commit_id: commit_id.clone(),
-                subdirectory: None,
+                subdirectory: resolved.subdirectory.clone(),
             });
         }
         Source::Directory { editable } => {
@@ -172,7 +172,7 @@ fn package(
             package.directory = Some(Directory {
                 path: shown(dir, context),
                 editable: editable.then_some(true),
-                subdirectory: None,
+                subdirectory: resolved.subdirectory.clone(),
             });
         }
         Source::Archive { hashes } => {
@@ -206,7 +206,7 @@ fn package(
                     size: None,
                     upload_time: None,
                     hashes,
-                    subdirectory: None,
+                    subdirectory: resolved.subdirectory.clone(),
                 });
             } else {
                 let artifact = Artifact {

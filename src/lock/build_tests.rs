@@ -14,6 +14,7 @@ fn resolved(name: &str, url: &str, source: Source) -> Resolved {
         source,
         requires_dist: Vec::new(),
         provides_extra: Vec::new(),
+        subdirectory: None,
     }
 }
 

@@ -55,6 +55,22 @@ fn resolved(
         requirement: package.name.clone(),
         why: format!("uv's resolution {why}"),
     };
+    let subdirectory = package
+        .vcs
+        .as_ref()
+        .and_then(|v| v.subdirectory.clone())
+        .or_else(|| {
+            package
+                .directory
+                .as_ref()
+                .and_then(|d| d.subdirectory.clone())
+        })
+        .or_else(|| {
+            package
+                .archive
+                .as_ref()
+                .and_then(|a| a.subdirectory.clone())
+        });
     let (url, source, is_direct) = if let Some(dir) = &package.directory {
         let url = file_url(&lock_dir.join(&dir.path));
         let editable = dir.editable.unwrap_or(false);
@@ -101,6 +117,7 @@ fn resolved(
         source,
         requires_dist: Vec::new(),
         provides_extra: Vec::new(),
+        subdirectory,
     })
 }
 

@@ -19,6 +19,7 @@ fn package(name: &str, requires: &[&str]) -> Resolved {
             .filter_map(|r| r.split("extra == ").nth(1))
             .map(|e| e.trim_matches(['\'', '"']).to_owned())
             .collect(),
+        subdirectory: None,
     }
 }
 

@@ -40,6 +40,9 @@ pub(crate) struct Resolved {
     pub(crate) requires_dist: Vec<String>,
     /// Its metadata's `Provides-Extra`: pip follows no other extra of it.
     pub(crate) provides_extra: Vec<String>,
+    /// The directory of the project inside a checkout or an archive
+    /// (`#subdirectory=` of its URL, PEP 610's `subdirectory`).
+    pub(crate) subdirectory: Option<String>,
 }
 
 /// What kind of thing `url` is.
@@ -82,6 +85,8 @@ struct RawItem {
 #[derive(Deserialize)]
 struct RawDownload {
     url: String,
+    #[serde(default)]
+    subdirectory: Option<String>,
     archive_info: Option<RawArchive>,
     dir_info: Option<RawDir>,
     vcs_info: Option<RawVcs>,
@@ -199,6 +204,7 @@ pub(crate) fn parse(json: &str) -> Result<Resolution, String> {
                 source,
                 requires_dist: item.metadata.requires_dist,
                 provides_extra: item.metadata.provides_extra,
+                subdirectory: info.subdirectory,
             }
         })
         .collect();

@@ -372,16 +372,31 @@ fn a_pip_without_report_is_refused_naming_pip_version() {
 
 #[test]
 fn a_vcs_requirement_is_recorded_with_its_commit() {
+    vcs_requirement(None);
+}
+
+/// A project in a subdirectory of its repository (`#subdirectory=`):
+/// recorded, so a sync of the lock builds it from there. It was dropped,
+/// and the sync failed ("neither 'setup.py' nor 'pyproject.toml' found").
+#[test]
+fn a_vcs_requirement_in_a_subdirectory_keeps_it_and_installs_from_the_lock() {
+    vcs_requirement(Some("pkgs/local"));
+}
+
+/// A git checkout of `localpkg` (at its root, or in `sub`) locked, and
+/// what the lock records of it.
+fn vcs_requirement(sub: Option<&str>) {
     let python = require_python!();
     let sb = sandbox_with_wheels();
     let repo = sb.tmp.path().canonicalize().unwrap().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
+    let project = sub.map_or_else(|| repo.clone(), |s| repo.join(s));
+    std::fs::create_dir_all(&project).unwrap();
     std::fs::write(
-        repo.join("pyproject.toml"),
+        project.join("pyproject.toml"),
         "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
     )
     .unwrap();
-    std::fs::write(repo.join("backend.py"), LOCAL_BACKEND).unwrap();
+    std::fs::write(project.join("backend.py"), LOCAL_BACKEND).unwrap();
     let git = |args: &[&str]| {
         Command::new("git")
             .args(["-c", "user.email=t@t", "-c", "user.name=t"])
@@ -399,9 +414,15 @@ fn a_vcs_requirement_is_recorded_with_its_commit() {
     // `localhost`: pip before 24 refuses a `git+file:` URL without a host;
     // in a requirement file, which pip reads as written (penv.toml's
     // requirements are normalized, which drops it).
+    let fragment = sub
+        .map(|s| format!("#subdirectory={s}"))
+        .unwrap_or_default();
     sb.write(
         "reqs.txt",
-        &format!("localpkg @ git+file://localhost{}@main\n", repo.display()),
+        &format!(
+            "localpkg @ git+file://localhost{}@main{fragment}\n",
+            repo.display()
+        ),
     );
     sb.write_offline_toml(python, "requirement-files = [\"reqs.txt\"]");
     sb.ok(&["lock"]);
@@ -416,4 +437,8 @@ fn a_vcs_requirement_is_recorded_with_its_commit() {
         vcs["path"].as_str(),
         Some(repo.display().to_string().as_str())
     );
+    assert_eq!(vcs.get("subdirectory").and_then(|v| v.as_str()), sub);
+    // The lock installs it, from its subdirectory.
+    sb.ok(&["sync", "--frozen"]);
+    assert_eq!(imported(&sb, "localpkg").as_deref(), Some("0.3"));
 }
