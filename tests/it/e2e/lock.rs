@@ -441,4 +441,22 @@ fn vcs_requirement(sub: Option<&str>) {
     // The lock installs it, from its subdirectory.
     sb.ok(&["sync", "--frozen"]);
     assert_eq!(imported(&sb, "localpkg").as_deref(), Some("0.3"));
+    if sub.is_some() {
+        // A lock made with uv records it as pip's does.
+        let uv = crate::require_uv!();
+        let path = sb.project.join("pylock.toml");
+        let by_pip = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mut cmd = sb.penv();
+        let out = crate::common::uv::with_uv(&mut cmd, &sb, uv)
+            .env("PENV_INSTALLER", "uv")
+            .arg("lock")
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            super::lock_with_uv::without_package_requires_python(&by_pip)
+        );
+    }
 }

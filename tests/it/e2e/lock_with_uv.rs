@@ -23,7 +23,7 @@ fn with_uv_run(sb: &Sandbox, uv: &Path, args: &[&str]) -> std::process::Output {
 
 /// The lock's text without the `requires-python` of each package (the
 /// lock's own stays): what a lock made with uv leaves out.
-fn without_package_requires_python(text: &str) -> String {
+pub(super) fn without_package_requires_python(text: &str) -> String {
     let mut sections = text.split("\n[[packages]]\n");
     let mut out = sections.next().unwrap_or_default().to_owned();
     for section in sections {
