@@ -118,14 +118,13 @@ pub(crate) fn left_over(work: &Path) -> usize {
         .count()
 }
 
-/// Queues the trash of `work` for emptying when it holds something (what
-/// a killed emptier left): a sync of the env calls it.
+/// Queues the trash of `work` for emptying when it holds what an emptier
+/// would delete and none is at work on it (what a killed emptier left): a
+/// sync of the env calls it. Without a trash (the rule) it costs one
+/// `lstat`; a trash holding only what is not penv's starts no emptier.
 pub(crate) fn notice(work: &Path) {
     let trash = trash_dir(work);
-    if matches!(fs::real_dir(&trash), Ok(true))
-        && fs::list_dir(&trash).is_ok_and(|e| !e.is_empty())
-        && lock_file(work).is_file()
-    {
+    if matches!(fs::real_dir(&trash), Ok(true)) && left_over(work) > 0 {
         pending().entry(trash).or_default();
     }
 }
