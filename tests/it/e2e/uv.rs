@@ -205,9 +205,16 @@ fn uv_is_fetched_once_from_the_projects_find_links() {
             .env("UV_OFFLINE", "1");
         cmd
     };
+    // `penv lock` finds it as a build does: fetched, then resolving with it.
+    let said = ok(penv().arg("lock"));
+    assert!(said.contains("Fetching uv"), "{said}");
+    assert!(said.contains("Resolving with uv"), "{said}");
+    let fetched = cache.join("uv/uv-0.13.9/uv");
+    assert!(fetched.is_file(), "{said}");
+    std::fs::remove_file(sb.project.join("pylock.toml")).unwrap();
+    std::fs::remove_dir_all(cache.join("uv")).unwrap();
     let said = ok(penv().arg("sync"));
     assert!(said.contains("Fetching uv"), "{said}");
-    let fetched = cache.join("uv/uv-0.13.9/uv");
     assert!(fetched.is_file(), "{said}");
     assert_eq!(installer_of(&sb.env(), "tinypkg"), "uv");
     // Once: with the wheel gone, the next build uses the one in the cache.
