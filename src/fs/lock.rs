@@ -323,6 +323,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_existing_lock_is_taken_or_left_and_a_missing_one_never_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("trash.lock");
+        assert!(try_lock_existing(&p, Duration::ZERO).unwrap().is_none());
+        assert!(!p.exists(), "nothing created");
+        let held = lock_exclusive(&p, Duration::ZERO, |_| {})
+            .unwrap()
+            .into_lock();
+        let start = Instant::now();
+        assert!(
+            try_lock_existing(&p, Duration::from_millis(60))
+                .unwrap()
+                .is_none()
+        );
+        assert!(start.elapsed() >= Duration::from_millis(60));
+        drop(held);
+        assert!(try_lock_existing(&p, Duration::ZERO).unwrap().is_some());
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_lock_file_is_never_opened_through_a_symlink() {
