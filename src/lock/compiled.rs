@@ -19,15 +19,16 @@ use super::LockError;
 use super::fields::file_url;
 use super::model::{Artifact, Package, PyLock};
 use super::report::{Resolution, Resolved, Source};
-use super::tags::wheel_rank;
+use super::tags::best_wheel;
 
 /// The resolution uv wrote as `lock` (read from `lock_dir`, which its
 /// relative paths are relative to), for an interpreter with these wheel
-/// `tags` (best first; `None`: unknown) and marker `environment`.
+/// `tags` (best first; and whether they are its own, or only assumed) and
+/// marker `environment`.
 pub(crate) fn resolution(
     lock: &PyLock,
     lock_dir: &Path,
-    tags: Option<&[String]>,
+    tags: (&[String], bool),
     environment: BTreeMap<String, String>,
 ) -> Result<Resolution, LockError> {
     let packages = lock
@@ -44,7 +45,7 @@ pub(crate) fn resolution(
 fn resolved(
     package: &Package,
     lock_dir: &Path,
-    tags: Option<&[String]>,
+    tags: (&[String], bool),
 ) -> Result<Resolved, LockError> {
     let location = |url: &Option<String>, path: &Option<String>| match (url, path) {
         (Some(url), _) => Some(url.clone()),
@@ -121,47 +122,20 @@ fn resolved(
     })
 }
 
-/// The file an install of `package` takes: the wheel whose tags rank best,
-/// the highest build tag among equals (pip's order), else the sdist. Tags
-/// unknown (the interpreter's `packaging` could not say): a pure-Python
-/// wheel, else the first wheel uv lists (it lists only those the
-/// interpreter installs), else the sdist.
-fn chosen<'a>(package: &'a Package, tags: Option<&[String]>) -> Option<&'a Artifact> {
-    let wheel = match tags {
-        Some(tags) => package
-            .wheels
-            .iter()
-            .filter_map(|w| {
-                let name = w.file_name()?;
-                Some((
-                    (wheel_rank(name, tags)?, std::cmp::Reverse(build_tag(name))),
-                    w,
-                ))
-            })
-            .min_by(|(a, _), (b, _)| a.cmp(b))
-            .map(|(_, w)| w),
-        None => package
-            .wheels
-            .iter()
-            .find(|w| w.file_name().is_some_and(|n| n.ends_with("-none-any.whl")))
-            .or(package.wheels.first()),
-    };
-    wheel.or(package.sdist.as_ref())
-}
-
-/// A wheel file name's build tag (`pkg-1.0-2b-py3-none-any.whl` → `(2,
-/// "b")`), as pip orders them: its number, then the rest.
-fn build_tag(file_name: &str) -> Option<(u64, String)> {
-    let parts: Vec<&str> = file_name.strip_suffix(".whl")?.split('-').collect();
-    let [_, _, build, _, _, _] = parts.as_slice() else {
-        return None;
-    };
-    let digits = build.len() - build.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    Some((build[..digits].parse().ok()?, build[digits..].to_owned()))
+/// The file an install of `package` takes: the best wheel for `tags`
+/// (`super::tags::best_wheel`, as a sync of the lock chooses), else —
+/// `tags` only assumed, the interpreter's `packaging` could not say — the
+/// first wheel uv lists (it lists only those the interpreter installs),
+/// else the sdist.
+fn chosen<'a>(package: &'a Package, (tags, known): (&[String], bool)) -> Option<&'a Artifact> {
+    best_wheel(&package.wheels, tags)
+        .or_else(|| (!known).then(|| package.wheels.first()).flatten())
+        .or(package.sdist.as_ref())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tags::build_tag;
     use super::*;
 
     const UV: &str = r#"
@@ -217,7 +191,7 @@ archive = { url = "https://example.org/direct-1.0-py3-none-any.whl", hashes = { 
         .to_vec();
         let env = BTreeMap::from([("python_full_version".to_owned(), "3.11.7".to_owned())]);
         let dir = Path::new("/p/.penv/lock-.venv");
-        let r = resolution(&read(), dir, Some(&tags), env.clone()).unwrap();
+        let r = resolution(&read(), dir, (&tags, true), env.clone()).unwrap();
         assert_eq!(r.environment, env);
         assert_eq!(r.packages.len(), 5);
         let cn = by_name(&r, "charset-normalizer");
@@ -253,14 +227,16 @@ archive = { url = "https://example.org/direct-1.0-py3-none-any.whl", hashes = { 
         );
         // Another interpreter's tags: the pure-Python wheel.
         let py3 = ["py3-none-any".to_owned()];
-        let r = resolution(&read(), dir, Some(&py3), BTreeMap::new()).unwrap();
+        let r = resolution(&read(), dir, (&py3, true), BTreeMap::new()).unwrap();
         assert!(
             by_name(&r, "charset-normalizer")
                 .url
                 .ends_with("py3-none-any.whl")
         );
-        // Tags unknown: a pure-Python wheel, else the sdist.
-        let r = resolution(&read(), dir, None, BTreeMap::new()).unwrap();
+        // Tags unknown (only pure-Python ones assumed): a pure-Python
+        // wheel, else the sdist.
+        let assumed = ["py3-none-any".to_owned(), "py2.py3-none-any".to_owned()];
+        let r = resolution(&read(), dir, (&assumed, false), BTreeMap::new()).unwrap();
         assert!(
             by_name(&r, "charset-normalizer")
                 .url
@@ -290,7 +266,7 @@ archive = { url = "https://example.org/direct-1.0-py3-none-any.whl", hashes = { 
             ..read().packages[0].clone()
         };
         let tags = ["py3-none-any".to_owned()];
-        let file = chosen(&package, Some(&tags)).unwrap();
+        let file = chosen(&package, (&tags, true)).unwrap();
         assert_eq!(file.file_name(), Some("bld-1.0-10-py3-none-any.whl"));
         assert_eq!(
             build_tag("a-1-2b-py3-none-any.whl"),
@@ -313,7 +289,7 @@ archive = { url = "https://example.org/direct-1.0-py3-none-any.whl", hashes = { 
         let err = resolution(
             &only_platform,
             Path::new("/p"),
-            Some(&tags),
+            (&tags, true),
             BTreeMap::new(),
         )
         .unwrap_err();

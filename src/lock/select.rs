@@ -26,7 +26,7 @@ use super::fields::{self, FILE_SCHEMES};
 use super::markers::{Sets, evaluate, normalize_name};
 use super::model::{Artifact, Package, PyLock};
 pub use super::select_error::SelectError;
-use super::tags::wheel_rank;
+use super::tags::best_wheel;
 use super::unhashed::{Unhashed, unhashed};
 use crate::python::interpreter::Markers;
 
@@ -312,12 +312,7 @@ fn artifact(
         name: package.name.clone(),
         reason,
     };
-    let best = package
-        .wheels
-        .iter()
-        .filter_map(|w| Some((wheel_rank(w.file_name()?, tags)?, w)))
-        .min_by_key(|(rank, _)| *rank)
-        .map(|(_, w)| w);
+    let best = best_wheel(&package.wheels, tags);
     let (url, path, hashes) = if let Some(wheel) = best.or(package.sdist.as_ref()) {
         (&wheel.url, &wheel.path, &wheel.hashes)
     } else if let Some(archive) = &package.archive {

@@ -5,6 +5,10 @@
 //! ranks by the best of them: the order `packaging.tags.sys_tags()` gives,
 //! which is pip's own preference.
 
+use std::cmp::Reverse;
+
+use super::model::Artifact;
+
 /// The rank of the best of a wheel file's tags in `tags` (lower is better),
 /// or `None` when the interpreter supports none of them.
 pub(super) fn wheel_rank(file_name: &str, tags: &[String]) -> Option<usize> {
@@ -31,6 +35,31 @@ pub(super) fn wheel_rank(file_name: &str, tags: &[String]) -> Option<usize> {
         }
     }
     best
+}
+
+/// The wheel of `wheels` an install takes for an interpreter with these
+/// `tags` (best first): the best-ranked one, the highest build tag among
+/// equals (pip's order); `None` when the interpreter supports none.
+pub(super) fn best_wheel<'a>(wheels: &'a [Artifact], tags: &[String]) -> Option<&'a Artifact> {
+    wheels
+        .iter()
+        .filter_map(|w| {
+            let name = w.file_name()?;
+            Some(((wheel_rank(name, tags)?, Reverse(build_tag(name))), w))
+        })
+        .min_by(|(a, _), (b, _)| a.cmp(b))
+        .map(|(_, w)| w)
+}
+
+/// A wheel file name's build tag (`pkg-1.0-2b-py3-none-any.whl` → `(2,
+/// "b")`), as pip orders them: its number, then the rest.
+pub(super) fn build_tag(file_name: &str) -> Option<(u64, String)> {
+    let parts: Vec<&str> = file_name.strip_suffix(".whl")?.split('-').collect();
+    let [_, _, build, _, _, _] = parts.as_slice() else {
+        return None;
+    };
+    let digits = build.len() - build.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    Some((build[..digits].parse().ok()?, build[digits..].to_owned()))
 }
 
 #[cfg(test)]

@@ -143,7 +143,7 @@ pub(super) fn resolve(
     Ok(lock::compiled::resolution(
         &written,
         scratch,
-        info.tags.as_deref(),
+        (&info.wheel_tags(), info.tags.is_some()),
         super::markers::environment(plan),
     )?)
 }
