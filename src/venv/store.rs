@@ -121,9 +121,7 @@ impl Store {
     /// than walking every entry of the store after every build. Best
     /// effort: without it, eviction walks that entry.
     pub(crate) fn record_size(paths: &EnvPaths) {
-        let size = super::found::size_and_mtime(&paths.env).0;
-        let record = format!("{size} {}", state_stamp(paths));
-        let _ = fs::write_atomic(&size_marker(paths), record.as_bytes());
+        write_size(paths, super::found::size_and_mtime(&paths.env).0);
     }
 
     /// The size of `paths`' entry: as recorded when it was put in place,
@@ -143,8 +141,7 @@ impl Store {
         recorded.unwrap_or_else(|| {
             let size = super::found::size_and_mtime(&paths.env).0;
             if fs::real_dir(&paths.work).unwrap_or(false) {
-                let record = format!("{size} {}", state_stamp(paths));
-                let _ = fs::write_atomic(&size_marker(paths), record.as_bytes());
+                write_size(paths, size);
             }
             size
         })
@@ -211,8 +208,7 @@ impl Store {
             };
             let mut kept = Vec::new();
             if super::owned::discard(&entry.paths, &entry.paths.env, false, &mut kept).is_ok() {
-                let _ = fs::delete_file(&used_marker(&entry.paths));
-                let _ = fs::delete_file(&size_marker(&entry.paths));
+                forget(&entry.paths);
                 drop(lock);
                 total = total.saturating_sub(size);
                 evicted.push((entry.paths.env, size));
@@ -239,12 +235,23 @@ impl Store {
         let removed =
             super::owned::discard(&entry.paths, &entry.paths.env, false, &mut kept).is_ok();
         if removed {
-            let _ = fs::delete_file(&used_marker(&entry.paths));
-            let _ = fs::delete_file(&size_marker(&entry.paths));
+            forget(&entry.paths);
         }
         drop(lock);
         removed
     }
+}
+
+/// Records `size` as the entry's, with its state file's mtime (best effort).
+fn write_size(paths: &EnvPaths, size: u64) {
+    let record = format!("{size} {}", state_stamp(paths));
+    let _ = fs::write_atomic(&size_marker(paths), record.as_bytes());
+}
+
+/// Drops what the store records beside an entry it deleted.
+fn forget(paths: &EnvPaths) {
+    let _ = fs::delete_file(&used_marker(paths));
+    let _ = fs::delete_file(&size_marker(paths));
 }
 
 /// The nanosecond mtime of the entry's state file (0 without one).

@@ -128,8 +128,8 @@ pub(super) fn resolve_all(
     existing: Option<&PyLock>,
     options: &Options,
 ) -> Result<Resolutions, Error> {
-    // With uv: `uv pip compile` for the interpreter, no scratch venv.
-    // A venv's layout either way: what makes it penv's to remove.
+    // A venv's layout either way (what makes the scratch penv's to
+    // remove); pip is seeded into it only to resolve with pip.
     scratch_layout(ctx, plan, scratch)?;
     let uv = if plan.spec.venv.installer.is_pip() || super::uv::pins_hashes(ctx, plan) {
         seed_scratch(ctx, plan, pip, redactor, scratch)?;
@@ -192,21 +192,17 @@ pub(super) fn resolve_all(
     // part is resolved apart, as pip would resolve it alone. uv's
     // resolution has no dependency graph (its `pylock.toml` records none):
     // each part apart.
-    let graph = if uv.is_some() {
-        Err("uv's resolution records no dependency graph".to_owned())
-    } else {
-        attributed(plan, &spec, &full)
-    };
+    let graph = uv.is_none().then(|| attributed(plan, &spec, &full));
     match graph {
-        Err(why) if uv.is_some() => ctx.printer.verbose(&format!(
-            "resolving the requirements, each group and each extra apart: {why}"
-        )),
-        Ok(parts) => {
+        None => ctx.printer.verbose(
+            "resolving the requirements, each group and each extra apart: uv's resolution records no dependency graph",
+        ),
+        Some(Ok(parts)) => {
             ctx.printer
                 .verbose("groups and extras attributed from the one resolution");
             return Ok((full, parts));
         }
-        Err(why) => ctx.printer.status(&format!(
+        Some(Err(why)) => ctx.printer.status(&format!(
             "Resolving the requirements, each group and each extra apart: {why}"
         )),
     }

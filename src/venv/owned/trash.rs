@@ -105,13 +105,13 @@ pub(super) fn put(work: &Path, dir: &Path) -> bool {
 /// How many directories in the trash of `work` an emptier would delete
 /// (penv's, marked for a path beside `work`) when none is at work on it.
 pub(crate) fn left_over(work: &Path) -> usize {
-    let (Some(root), Ok(entries)) = (work.parent(), fs::list_dir(&trash_dir(work))) else {
+    let trash = trash_dir(work);
+    let (Some(root), Ok(entries)) = (work.parent(), fs::list_dir(&trash)) else {
         return 0;
     };
     if fs::is_locked_exclusively(&lock_file(work)) {
         return 0;
     }
-    let trash = trash_dir(work);
     entries
         .into_iter()
         .filter(|(name, kind)| kind.is_dir() && marked_for(&trash.join(name), root))
