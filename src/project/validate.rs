@@ -116,6 +116,15 @@ pub(super) fn validate(project: &Project) -> Result<(), ProjectError> {
         ));
     }
     for (i, arg) in config.pip.args.iter().enumerate() {
+        // One argument is one line where penv writes it into a requirement
+        // file (`uv pip compile`'s input): a line break would add options.
+        if arg.contains(['\n', '\r']) {
+            return Err(invalid(
+                &["pip", "args", &i.to_string()],
+                "an argument holds a line break".to_owned(),
+                Some("write each argument as its own string, on one line".to_owned()),
+            ));
+        }
         if let Some((flag, effect)) = forbidden_pip_flag(arg) {
             return Err(invalid(
                 &["pip", "args", &i.to_string()],
