@@ -241,8 +241,9 @@ fn failed(job: &Job, err: Error, restored: bool) -> Error {
     }
 }
 
-/// Builds into `dir` (or derives it from `donor`), relocates it, and
-/// checks that the inputs did not change meanwhile.
+/// Builds into `dir` (or derives it from `donor`), relocates it, checks
+/// that the inputs did not change meanwhile, and warns about what uv put
+/// in that excludes the env's Python.
 fn build_checked(
     job: &Job,
     dir: &Path,
@@ -250,15 +251,9 @@ fn build_checked(
 ) -> Result<(AsBuilt, Option<String>, Relocation, Origin), Error> {
     let (pip_version, relocation, origin, recorder) = if let Some(donor) = donor {
         let install = |args: &[String], step: &str| job.install(dir, args, step);
+        let (pip, redactor) = (&job.pip, &job.redactor);
         let derived = derive::derive(
-            job.ctx,
-            job.plan,
-            dir,
-            donor,
-            &job.pip,
-            &job.redactor,
-            &job.guard,
-            &install,
+            job.ctx, job.plan, dir, donor, pip, redactor, &job.guard, &install,
         )?;
         (
             derived.pip_version,
@@ -278,6 +273,7 @@ fn build_checked(
     // What the env is, recorded after the relocation pass rewrote `bin/`.
     let mut as_built = crate::venv::drift::record(dir)?;
     recorder.finish(&mut as_built);
+    uv::warn_python_excluded(job, dir);
     Ok((as_built, pip_version, relocation, origin))
 }
 

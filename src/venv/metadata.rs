@@ -1,5 +1,6 @@
 //! Every distribution installed in an env, from its `*.dist-info`: the
-//! `Name`, `Version` and `Requires-Dist` of its `METADATA` (core metadata,
+//! `Name`, `Version`, `Requires-Dist` and `Requires-Python` of its
+//! `METADATA` (core metadata,
 //! an RFC 822 style header) and whether pip marked it `REQUESTED` (asked
 //! for by name, not pulled in as a dependency). Read without starting the
 //! env's Python, as `installed` reads one version (`penv tree`).
@@ -24,6 +25,8 @@ pub(crate) struct InstalledDist {
     pub(crate) version: String,
     /// Each `Requires-Dist:` value, as written (a PEP 508 requirement).
     pub(crate) requires: Vec<String>,
+    /// `Requires-Python:`, as written (PEP 440 specifiers), if any.
+    pub(crate) requires_python: Option<String>,
     /// Whether its dist-info holds pip's `REQUESTED` marker.
     pub(crate) requested: bool,
 }
@@ -83,8 +86,33 @@ fn parse(text: &str) -> Option<InstalledDist> {
             .filter(|(k, _)| k == "requires-dist")
             .map(|(_, v)| v.clone())
             .collect(),
+        requires_python: get("requires-python").filter(|v| !v.is_empty()),
         requested: false,
     })
+}
+
+/// Each distribution of `dists` whose `Requires-Python` excludes the
+/// interpreter's `version` (PEP 440, as pip compares it: the full version,
+/// `3.11.7`), with its specifiers. pip never installs one (it takes an
+/// older version, or fails); uv ignores a specifier's upper bound when it
+/// resolves (its documented rule), so an env it fills can hold one. A
+/// version or specifier that does not parse is not judged.
+pub(crate) fn python_excluded<'a>(
+    dists: &'a [InstalledDist],
+    version: &str,
+) -> Vec<(&'a InstalledDist, &'a str)> {
+    use std::str::FromStr as _;
+    let Ok(version) = pep440_rs::Version::from_str(version) else {
+        return Vec::new();
+    };
+    dists
+        .iter()
+        .filter_map(|dist| {
+            let text = dist.requires_python.as_deref()?;
+            let specifiers = pep440_rs::VersionSpecifiers::from_str(text).ok()?;
+            (!specifiers.contains(&version)).then_some((dist, text))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -101,7 +129,8 @@ mod tests {
         };
         write(
             "Flask-3.0.0.dist-info",
-            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.0\nRequires-Dist: Werkzeug>=3.0.0\n\
+            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.0\nRequires-Python: >=3.8\n\
+             Requires-Dist: Werkzeug>=3.0.0\n\
              Requires-Dist: asgiref>=3.2 ; extra == 'async'\nSummary: a\n  continued\n\n\
              Requires-Dist: not-in-the-header\n",
         );
@@ -123,15 +152,48 @@ mod tests {
                         "Werkzeug>=3.0.0".into(),
                         "asgiref>=3.2 ; extra == 'async'".into()
                     ],
+                    requires_python: Some(">=3.8".into()),
                     requested: true,
                 },
                 InstalledDist {
                     name: "werkzeug".into(),
                     version: "3.0.1".into(),
                     requires: vec![],
+                    requires_python: None,
                     requested: false,
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_requires_python_excluding_the_interpreter_is_found_upper_bounds_included() {
+        let dist = |name: &str, requires_python: Option<&str>| InstalledDist {
+            name: name.into(),
+            version: "1.0".into(),
+            requires: vec![],
+            requires_python: requires_python.map(str::to_owned),
+            requested: false,
+        };
+        let dists = [
+            dist("below", Some(">=3,<3.11")),
+            dist("above", Some(">=3.12")),
+            dist("fits", Some(">=3.8,<4")),
+            dist("none", None),
+            dist("unreadable", Some("three point eleven")),
+            dist("excluded-patch", Some("!=3.11.7")),
+        ];
+        let names = |version: &str| -> Vec<String> {
+            python_excluded(&dists, version)
+                .into_iter()
+                .map(|(d, spec)| format!("{} {spec}", d.name))
+                .collect()
+        };
+        assert_eq!(
+            names("3.11.7"),
+            ["below >=3,<3.11", "above >=3.12", "excluded-patch !=3.11.7"]
+        );
+        assert_eq!(names("3.12.1"), ["below >=3,<3.11"]);
+        assert!(names("not a version").is_empty());
     }
 }

@@ -46,6 +46,27 @@ impl Uv {
     }
 }
 
+/// Warns about each distribution uv put into `env` whose `Requires-Python`
+/// excludes the env's interpreter: uv ignores upper bounds (`<3.11`) when
+/// it resolves, where pip takes an older version or fails. Nothing with pip.
+pub(super) fn warn_python_excluded(job: &Job, env: &Path) {
+    if job.plan.spec.venv.installer.is_pip() {
+        return;
+    }
+    let Ok(dists) = crate::venv::metadata::read_all(env) else {
+        return;
+    };
+    let version = &job.plan.python.info.version;
+    for (dist, requires) in crate::venv::metadata::python_excluded(&dists, version) {
+        job.ctx.printer.warn(&format!(
+            "{} {} requires Python `{requires}`, and the env's is {version}: uv installed it \
+             because it ignores the upper bounds of `Requires-Python` (pip would take another \
+             version or fail); pin a version that supports {version}, or set `installer = \"pip\"`",
+            dist.name, dist.version
+        ));
+    }
+}
+
 /// uv for `job` when its spec asks for it: on `PATH`, in penv's cache, else
 /// fetched from the project's sources with the pip a build would seed.
 fn chosen(job: &Job) -> Result<Option<Uv>, Error> {

@@ -23,6 +23,7 @@ fn dist(name: &str, version: &str, requires: &[&str], requested: bool) -> Instal
         name: name.into(),
         version: version.into(),
         requires: requires.iter().map(|r| (*r).to_owned()).collect(),
+        requires_python: None,
         requested,
     }
 }

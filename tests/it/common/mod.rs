@@ -267,6 +267,19 @@ pub fn build_wheel_files(
     requires: &[&str],
     files: &[(&str, &str)],
 ) -> PathBuf {
+    build_wheel_headed(dir, name, version, requires, files, &[])
+}
+
+/// Like [`build_wheel_files`] with more `METADATA` header lines
+/// (`Requires-Python: <3.1`).
+pub fn build_wheel_headed(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    requires: &[&str],
+    files: &[(&str, &str)],
+    headers: &[&str],
+) -> PathBuf {
     let python = real_python().expect("building wheels needs python3");
     let stem = name.replace('-', "_");
     let wheel = dir.join(format!("{stem}-{version}-py3-none-any.whl"));
@@ -274,9 +287,11 @@ pub fn build_wheel_files(
 import base64, hashlib, json, sys, zipfile
 wheel, name, stem, version = sys.argv[1:5]
 files, requires = json.loads(sys.argv[5]), json.loads(sys.argv[6])
+headers = json.loads(sys.argv[7])
 dist = "%s-%s.dist-info" % (stem, version)
 files = list(files) + [
     [dist + "/METADATA", "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)
+        + "".join("%s\n" % h for h in headers)
         + "".join("Requires-Dist: %s\n" % r for r in requires)],
     [dist + "/WHEEL", "Wheel-Version: 1.0\nGenerator: penv-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"],
 ]
@@ -301,6 +316,7 @@ with zipfile.ZipFile(wheel, "w") as z:
         .args([name, &stem, version])
         .arg(serde_json::to_string(&files).unwrap())
         .arg(serde_json::to_string(requires).unwrap())
+        .arg(serde_json::to_string(headers).unwrap())
         .status()
         .expect("python runs");
     assert!(status.success(), "building {name} {version} failed");

@@ -7,9 +7,9 @@
 
 use super::oracle::{Digests, differences, read_tree, snapshot, write_tree};
 use super::*;
-use crate::common::build_wheel_files;
 use crate::common::output::show;
 use crate::common::uv::with_uv;
+use crate::common::{build_wheel_files, build_wheel_headed};
 use crate::require_uv;
 
 /// A sandbox whose wheels hold `deppkg` 1.0 (needing `otherpkg`) besides
@@ -420,4 +420,38 @@ fn uv_hard_links_from_its_cache_by_default_and_copies_when_asked() {
     assert_eq!(copied.nlink(), 1, "a file of its own: {copied:?}");
     assert_eq!(imported(&sb, "otherpkg").as_deref(), Some("1.0"));
     assert_eq!(status_json(&sb)["state"], "fresh");
+}
+
+/// uv ignores the upper bound of a package's `Requires-Python` (its
+/// documented rule): it installs `rpx` 2.0 (`<3.1`) where pip takes 1.0.
+/// penv says so, naming the package, the bound and what to do; with pip
+/// there is nothing to say.
+#[test]
+fn what_uv_installs_against_its_requires_python_is_named() {
+    let python = require_python!();
+    let uv = require_uv!();
+    let sb = uv_project(python, &["rpx"], "installer = \"uv\"");
+    let module = [("rpx/__init__.py", "")];
+    build_wheel_headed(
+        &sb.wheels,
+        "rpx",
+        "1.0",
+        &[],
+        &module,
+        &["Requires-Python: >=3"],
+    );
+    let bound = "Requires-Python: >=3,<3.1";
+    build_wheel_headed(&sb.wheels, "rpx", "2.0", &[], &module, &[bound]);
+    let said = ok(penv_uv(&sb, uv).arg("sync"));
+    assert!(
+        said.contains("warning: rpx 2.0 requires Python `>=3,<3.1`")
+            && said.contains("ignores the upper bounds of `Requires-Python`")
+            && said.contains("set `installer = \"pip\"`"),
+        "{said}"
+    );
+    assert!(installer_of(&sb.project.join(".venv"), "rpx").contains("uv"));
+    let said = ok(penv_uv(&sb, uv).env("PENV_INSTALLER", "pip").arg("sync"));
+    assert!(!said.contains("requires Python"), "{said}");
+    let site = super::oracle::site_packages(&sb.project.join(".venv")).expect("site-packages");
+    assert!(site.join("rpx-1.0.dist-info").is_dir(), "pip takes 1.0");
 }
