@@ -1,6 +1,7 @@
 //! The project's env: is it fresh, does it see the base interpreter's
-//! packages, is it kept out of git, and does `.python-version` agree with
-//! the project file's `python`? Without a plan (no interpreter satisfies
+//! packages, does it hold a package made for another Python, is it kept
+//! out of git, and does `.python-version` agree with the project file's
+//! `python`? Without a plan (no interpreter satisfies
 //! the request), what can still be said: that, the env as it was built,
 //! and git.
 
@@ -56,7 +57,33 @@ pub(super) fn check(plan: &Plan) -> Vec<Finding> {
     out.extend(gitignore(&plan.project.root, env));
     out.extend(python_version_file(plan));
     out.extend(trash(&plan.paths));
+    out.extend(python_excluded(plan));
     out
+}
+
+/// Distributions in the env whose `Requires-Python` excludes its
+/// interpreter: pip never installs one, uv does (it ignores upper bounds).
+fn python_excluded(plan: &Plan) -> Vec<Finding> {
+    let Ok(dists) = crate::venv::metadata::read_all(&plan.paths.env) else {
+        return Vec::new();
+    };
+    let version = &plan.python.info.version;
+    crate::venv::metadata::python_excluded(&dists, version)
+        .into_iter()
+        .map(|(dist, requires)| Finding {
+            check: "requires-python",
+            message: format!(
+                "{} {} in `{}` requires Python `{requires}`, and the env's is {version}",
+                dist.name,
+                dist.version,
+                display_path(&plan.paths.env)
+            ),
+            hint: format!(
+                "pin a version of {} that supports {version} (uv ignores the upper bounds of `Requires-Python`; pip does not)",
+                dist.name
+            ),
+        })
+        .collect()
 }
 
 /// Envs penv let go of still in `.penv/trash` with no emptier at work on

@@ -450,8 +450,18 @@ fn what_uv_installs_against_its_requires_python_is_named() {
         "{said}"
     );
     assert!(installer_of(&sb.project.join(".venv"), "rpx").contains("uv"));
+    let doctor = |sb: &Sandbox| {
+        let out = penv_uv(sb, uv).args(["doctor", "--json"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let found = doctor(&sb);
+    assert!(
+        found.contains("\"requires-python\"") && found.contains("rpx 2.0"),
+        "{found}"
+    );
     let said = ok(penv_uv(&sb, uv).env("PENV_INSTALLER", "pip").arg("sync"));
     assert!(!said.contains("requires Python"), "{said}");
+    assert!(!doctor(&sb).contains("requires-python"));
     let site = super::oracle::site_packages(&sb.project.join(".venv")).expect("site-packages");
     assert!(site.join("rpx-1.0.dist-info").is_dir(), "pip takes 1.0");
 }
