@@ -128,6 +128,9 @@ pub(crate) enum Command {
     /// Delete the envs penv moved into a `.penv/trash` (started by penv itself, detached)
     #[command(hide = true)]
     EmptyTrash(EmptyTrashArgs),
+    /// Clone a project's env into the store (started by penv itself, detached)
+    #[command(hide = true)]
+    StoreKeep(StoreKeepArgs),
 }
 
 /// Options shared by commands that compute the spec.
@@ -432,6 +435,29 @@ pub(crate) struct EmptyTrashArgs {
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
     /// Start the emptier and return at once (it is then nobody's child)
+    #[arg(long)]
+    pub(crate) detach: bool,
+}
+
+/// `penv store-keep`.
+#[derive(Debug, Args)]
+pub(crate) struct StoreKeepArgs {
+    /// The project's env to clone
+    #[arg(value_name = "ENV")]
+    pub(crate) env: PathBuf,
+    /// The store's entry to put it in
+    #[arg(long, value_name = "DIR")]
+    pub(crate) entry: PathBuf,
+    /// The spec hash the env must still have
+    #[arg(long)]
+    pub(crate) hash: String,
+    /// How its files are cloned
+    #[arg(long)]
+    pub(crate) link_mode: String,
+    /// The package project left out of the clone
+    #[arg(long)]
+    pub(crate) project: Option<String>,
+    /// Start the keeper and return at once (it is then nobody's child)
     #[arg(long)]
     pub(crate) detach: bool,
 }

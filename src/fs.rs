@@ -19,7 +19,7 @@ pub(crate) use digest::sha256_file;
 pub(crate) use digest_cache::{DirDigests, remember_in};
 pub(crate) use lock::{
     FileLock, LockError, LockOutcome, is_locked_exclusively, lock_exclusive, lock_shared,
-    try_lock_existing, try_lock_shared,
+    try_lock_existing, try_lock_existing_shared, try_lock_shared,
 };
 pub(crate) use nofollow::write_new_in;
 pub(crate) use remove::{delete_file, remove_empty_dir, remove_tree_markers_last};

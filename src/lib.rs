@@ -89,7 +89,9 @@ pub fn run(cli: cli::Cli) -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     };
-    // What the command moved into a trash is deleted by a detached penv.
+    // What the command offered to the store is kept, and what it moved
+    // into a trash deleted, by detached penvs.
+    ops::stored::keep_pending();
     venv::owned::trash::empty_pending();
     code
 }

@@ -64,6 +64,32 @@ pub(crate) enum Ended {
 /// An executable still open for writing somewhere (`ETXTBSY`: being copied
 /// or installed, or its write handle inherited for a moment by a child
 /// another thread forked) is tried again for up to a second.
+/// penv itself with `args`, to be started detached: in its own process
+/// group (a Ctrl-C at the terminal is not for it), with nothing inherited
+/// to print to or read from.
+pub(crate) fn penv_detached<I, S>(args: I) -> io::Result<Command>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "penv starts itself; the path of its own executable is no setting"
+    )]
+    let exe = std::env::current_exe()?;
+    let mut cmd = Command::new(exe);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    Ok(cmd)
+}
+
 pub(crate) fn spawn_piped(cmd: &mut Command) -> io::Result<Child> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

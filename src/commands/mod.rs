@@ -76,6 +76,20 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
             crate::venv::owned::trash::empty(&args.dir)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::StoreKeep(args) => {
+            let project = args.project.as_deref();
+            let (env, entry, hash, mode) = (&args.env, &args.entry, &args.hash, &args.link_mode);
+            if args.detach {
+                return Ok(
+                    match crate::ops::stored::detach(env, entry, hash, mode, project) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(_) => ExitCode::FAILURE,
+                    },
+                );
+            }
+            crate::ops::stored::keeper(env, entry, hash, mode, project);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -147,12 +147,26 @@ pub(crate) fn try_lock_shared(path: &Path) -> Result<Option<FileLock>> {
 /// created), trying for up to `wait`: `Ok(None)` when there is no such
 /// file or someone else held it all along.
 pub(crate) fn try_lock_existing(path: &Path, wait: Duration) -> Result<Option<FileLock>> {
+    wait_for_existing(path, wait, false)
+}
+
+/// [`try_lock_existing`] for a reader's lock.
+pub(crate) fn try_lock_existing_shared(path: &Path, wait: Duration) -> Result<Option<FileLock>> {
+    wait_for_existing(path, wait, true)
+}
+
+fn wait_for_existing(path: &Path, wait: Duration, shared: bool) -> Result<Option<FileLock>> {
     let Ok(file) = open_lock_file(path, false) else {
         return Ok(None);
     };
     let start = Instant::now();
     loop {
-        match file.try_lock() {
+        let tried = if shared {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match tried {
             Ok(()) => return Ok(Some(FileLock { file })),
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(20));

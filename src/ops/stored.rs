@@ -12,17 +12,19 @@
 //! and committed); the store is a cache, so every failure here is only
 //! said with `-v`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::Ctx;
 use super::derive::link_mode;
 use crate::Error;
 use crate::diagnostics::display_path;
+use crate::fs::FileLock;
 use crate::plan::Plan;
-use crate::state::{Origin, State};
+use crate::state::{AsBuilt, Origin, State};
 use crate::venv::clone::{self, LinkMode};
-use crate::venv::relocate;
+use crate::venv::{EnvPaths, relocate};
 
 /// Offers the env just built at the env path to the store, by its spec
 /// hash, as a clone (so another checkout of the same spec gets it without
@@ -58,14 +60,38 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         return;
     };
     let mode = link_mode(ctx, plan).unwrap_or(LinkMode::Auto);
-    let started = std::time::Instant::now();
     let project = state
         .spec
         .package
         .as_ref()
         .and_then(|p| crate::spec::own::read(&plan.project.root, p).ok())
         .map(|own| own.name);
-    let without = project.as_deref().map(|name| Without { name, pip });
+    // A project whose files cannot be left out of the clone is uninstalled
+    // from it by the build's installer: that keep is done here.
+    let leavable = project
+        .as_deref()
+        .is_none_or(|name| left_out(&plan.paths.env, name).is_some());
+    if leavable && cfg!(unix) {
+        ctx.printer.verbose(&format!(
+            "keeping a clone in the store, `{}`, once the command is done (a detached penv)",
+            display_path(&entry.env)
+        ));
+        store.evict(max, &entry.env);
+        queued().push(Keep {
+            env: plan.paths.env.clone(),
+            entry,
+            hash: plan.hash.clone(),
+            mode,
+            project,
+            lock: lock.into_lock(),
+        });
+        return;
+    }
+    let started = std::time::Instant::now();
+    let without = project.as_deref().map(|name| Without {
+        name,
+        pip: Some(pip),
+    });
     match put(&entry, &plan.paths.env, state, mode, without.as_ref()) {
         Ok(()) => {
             crate::venv::store::Store::touch(&entry);
@@ -82,6 +108,170 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
     }
     drop(lock);
     store.evict(max, &entry.env);
+}
+
+/// A keep left to a detached penv (`penv store-keep`) once the command's
+/// work is done, so no sync waits for the copy: the store's writer's lock
+/// on the entry, taken by the sync, goes to that penv (inherited), so a
+/// checkout of the same spec meanwhile waits for the entry rather than
+/// build it.
+struct Keep {
+    /// The project's env: the clone's source.
+    env: PathBuf,
+    entry: EnvPaths,
+    hash: String,
+    mode: LinkMode,
+    /// The package project left out of the clone.
+    project: Option<String>,
+    lock: FileLock,
+}
+
+/// The keeps this process queued.
+static QUEUED: Mutex<Vec<Keep>> = Mutex::new(Vec::new());
+
+fn queued() -> std::sync::MutexGuard<'static, Vec<Keep>> {
+    QUEUED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The name of the hidden command that keeps an env in the store.
+pub(crate) const COMMAND: &str = "store-keep";
+
+/// How long the keeper waits for the sync that started it (or another) to
+/// let go of the project's env before it gives up.
+const KEEPER_WAIT: Duration = Duration::from_secs(5);
+
+/// Starts a detached `penv store-keep` for each keep queued (the entry's
+/// lock passed to it); where none can be started, keeps the env here.
+/// Called when the command's work is done, before a lock is passed on to
+/// children and before the trash's emptier starts (neither inherits the
+/// entry's lock).
+pub(crate) fn keep_pending() {
+    let queued = std::mem::take(&mut *queued());
+    for keep in queued {
+        let started = crate::process::penv_detached(keep.args()).and_then(|mut cmd| {
+            keep.lock.share_with_children();
+            let status = cmd.arg("--detach").status();
+            keep.lock.keep_from_children();
+            status
+        });
+        if !started.is_ok_and(|s| s.success()) {
+            let _ = keep_now(
+                &keep.env,
+                &keep.entry,
+                &keep.hash,
+                keep.mode,
+                keep.project.as_deref(),
+            );
+        }
+    }
+}
+
+impl Keep {
+    /// The keeper's command line (`penv store-keep ENV --entry …`).
+    fn args(&self) -> Vec<std::ffi::OsString> {
+        let mode = self.mode.name();
+        keeper_args(
+            &self.env,
+            &self.entry.env,
+            &self.hash,
+            mode,
+            self.project.as_deref(),
+        )
+    }
+}
+
+fn keeper_args(
+    env: &Path,
+    entry: &Path,
+    hash: &str,
+    mode: &str,
+    project: Option<&str>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        COMMAND.into(),
+        env.into(),
+        "--entry".into(),
+        entry.into(),
+        "--hash".into(),
+        hash.into(),
+        "--link-mode".into(),
+        mode.into(),
+    ];
+    if let Some(project) = project {
+        args.extend(["--project".into(), project.into()]);
+    }
+    args
+}
+
+/// The middle of [`keep_pending`]: starts the keeper and returns, so the
+/// keeper is nobody's child.
+pub(crate) fn detach(
+    env: &Path,
+    entry: &Path,
+    hash: &str,
+    mode: &str,
+    project: Option<&str>,
+) -> std::io::Result<()> {
+    crate::process::penv_detached(keeper_args(env, entry, hash, mode, project))?
+        .spawn()
+        .map(drop)
+}
+
+/// `penv store-keep`: clones `env` into the store's entry `entry` when it
+/// is still the env of spec hash `hash` — under a reader's lock on it, so
+/// no sync replaces it meanwhile (given up after [`KEEPER_WAIT`]); the
+/// entry's writer's lock is the one inherited from the sync.
+pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: Option<&str>) {
+    let Ok(mode) = LinkMode::parse(mode) else {
+        return;
+    };
+    let paths = EnvPaths::new(env.to_owned());
+    let Ok(Some(_reading)) = crate::fs::try_lock_existing_shared(&paths.lock_file(), KEEPER_WAIT)
+    else {
+        return;
+    };
+    let entry = EnvPaths::new(entry.to_owned());
+    // The store removed meanwhile (`penv cache clean`): nothing made again.
+    if !entry.work.is_dir() {
+        return;
+    }
+    let _ = keep_now(env, &entry, hash, mode, project);
+}
+
+/// Clones `env`, when it is still the env of spec hash `hash` built here,
+/// into the store's `entry` (its writer's lock held by the caller).
+fn keep_now(
+    env: &Path,
+    entry: &EnvPaths,
+    hash: &str,
+    mode: LinkMode,
+    project: Option<&str>,
+) -> Result<(), Error> {
+    let state = State::read(env)
+        .ok()
+        .flatten()
+        .filter(|s| {
+            s.hash == hash && s.is_relocatable() && !matches!(s.origin, Some(Origin::Store { .. }))
+        })
+        .ok_or_else(|| {
+            let why = std::io::Error::other("it changed before it was kept");
+            crate::fs::FsError::new("keep", env, why)
+        })?;
+    let without = project.map(|name| Without { name, pip: None });
+    put(entry, env, &state, mode, without.as_ref())?;
+    crate::venv::store::Store::touch(entry);
+    crate::venv::store::Store::record_size(entry);
+    Ok(())
+}
+
+/// What a clone of `env` leaves out to be without project `name` (its own
+/// files), when they are its own.
+fn left_out(env: &Path, name: &str) -> Option<super::derive::left_out::LeftOut> {
+    super::derive::left_out::of(env, &std::collections::BTreeSet::from([name.to_owned()]))
+        .ok()
+        .filter(|l| l.dists.contains(name))
 }
 
 /// Before `sync --reinstall` of an env cloned from the store by hard links:
@@ -119,7 +309,9 @@ pub(crate) type PipRun<'a> = dyn Fn(&Path, &[String], &str) -> Result<(), Error>
 struct Without<'a> {
     /// Its PEP 503 name.
     name: &'a str,
-    pip: &'a PipRun<'a>,
+    /// The build's installer, to uninstall it where its files cannot be
+    /// left out (none in a detached keeper: the keep is then not made).
+    pip: Option<&'a PipRun<'a>>,
 }
 
 /// Clones `env` (with `state`) into the store entry `entry`, built beside
@@ -142,27 +334,28 @@ fn put(
     // The project's files not cloned, when they are its own (as a derive
     // leaves out what it uninstalls): the same tree as `pip uninstall`
     // leaves, with no installer run.
-    let left_out = match without {
-        Some(w) => {
-            super::derive::left_out::of(env, &std::collections::BTreeSet::from([w.name.to_owned()]))
-                .ok()
-                .filter(|l| l.dists.contains(w.name))
-        }
-        None => None,
-    };
+    let project = without.map(|w| w.name);
+    let left_out = without.and_then(|w| left_out(env, w.name));
     let no_paths = std::collections::BTreeSet::new();
     let left_paths = left_out.as_ref().map_or(&no_paths, |l| &l.paths);
     let without = without.filter(|_| left_out.is_none());
     let built = clone::clone_tree_without(env, &dir, mode, left_paths)
         .map_err(Error::from)
         .and_then(|_| match without {
-            Some(w) => (w.pip)(
+            Some(Without { pip: None, .. }) => {
+                let why = std::io::Error::other("the project's files are not its own alone");
+                Err(crate::fs::FsError::new("leave the project out of", env, why).into())
+            }
+            Some(Without {
+                name,
+                pip: Some(pip),
+            }) => pip(
                 &dir,
                 &[
                     "uninstall".to_owned(),
                     "--yes".to_owned(),
                     "--disable-pip-version-check".to_owned(),
-                    w.name.to_owned(),
+                    (*name).to_owned(),
                 ],
                 "Keeping the env in the store, without the project",
             ),
@@ -175,7 +368,8 @@ fn put(
                 &entry.env,
             )?)
         })
-        .and_then(|_| Ok(crate::venv::drift::record(&dir)?));
+        .and_then(|_| Ok(crate::venv::drift::record(&dir)?))
+        .and_then(|as_built| same_dists(state, &as_built, project).map(|()| as_built));
     let as_built = match built {
         Ok(mut as_built) => {
             as_built.artifacts = state
@@ -203,4 +397,21 @@ fn put(
         .commit(&stored, 0)
         .map_err(|e| super::commit_error(e, &entry.env))?;
     Ok(())
+}
+
+/// The clone holds the distributions the env was built with (but the
+/// project left out): anything installed into the env or removed from it
+/// since the build (a keeper clones it after the command returned) is not
+/// the spec's, and such a clone is not kept.
+fn same_dists(state: &State, clone: &AsBuilt, project: Option<&str>) -> Result<(), Error> {
+    let built = state.as_built.as_ref().map(|b| &b.dists);
+    let expected = built
+        .into_iter()
+        .flatten()
+        .filter(|d| Some(d.name.as_str()) != project);
+    if expected.eq(clone.dists.iter()) {
+        return Ok(());
+    }
+    let why = std::io::Error::other("its distributions are no longer the ones it was built with");
+    Err(crate::fs::FsError::new("keep", &state.venv_path, why).into())
 }

@@ -68,7 +68,9 @@ impl InUse {
     /// Holds the lock, as a reader's, through `exec` until the command
     /// exits: a script's store entry is in use while the script runs.
     pub(crate) fn hold_through_exec(&self) {
-        // Before a lock goes to children: the emptier must not hold it.
+        // Before a lock goes to children: the keeper and the emptier must
+        // not hold it.
+        super::stored::keep_pending();
         crate::venv::owned::trash::empty_pending();
         if let Some(lock) = &self.0 {
             lock.share_through_exec();
@@ -84,7 +86,9 @@ impl InUse {
     /// so a sync never waits for a command to end. The in-use lock is best
     /// effort: none when its file cannot be made (a read-only project).
     pub(crate) fn into_running(self, paths: &crate::venv::EnvPaths) -> Running {
-        // Before a lock goes to children: the emptier must not hold it.
+        // Before a lock goes to children: the keeper and the emptier must
+        // not hold it.
+        super::stored::keep_pending();
         crate::venv::owned::trash::empty_pending();
         let in_use = fs::lock_shared(&paths.in_use_lock_file()).ok();
         if let Some(lock) = &in_use {

@@ -2,11 +2,14 @@
 //! the env being replaced, else its stash entries (see [`super`]).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::Error;
+use crate::fs::FileLock;
 use crate::ops::Ctx;
 use crate::plan::Plan;
 use crate::state::State;
+use crate::venv::EnvPaths;
 use crate::venv::clone::LinkMode;
 
 /// An env to clone the new one from.
@@ -56,10 +59,11 @@ pub(crate) fn donor(
             .is_none()
     {
         let entry = store.entry(&plan.hash);
-        if let Ok(Some(state)) = State::read(&entry.env)
+        if entry.env != plan.paths.env
+            && let Some(held) = entry_reader(ctx, &entry)
+            && let Ok(Some(state)) = State::read(&entry.env)
             && state.hash == plan.hash
             && usable(plan, &entry.env, &state)
-            && let Ok(Some(held)) = entry.lock_shared()
         {
             return Ok(Some(Donor {
                 env: entry.env,
@@ -122,6 +126,30 @@ pub(crate) fn donor(
 }
 
 /// Whether the env at `env`, with `state`, may be cloned for `plan`.
+/// How long a checkout waits for the store's entry of its spec while a
+/// writer holds it: a detached penv keeping the env another checkout just
+/// built (as long as a clone takes, far less than a build), or an eviction.
+const KEEP_WAIT: Duration = Duration::from_mins(1);
+
+/// A reader's lock on the store's entry `entry` (not the env being built:
+/// a script's env is its entry), waited for up to [`KEEP_WAIT`] while a
+/// writer holds it (making it, or evicting it); `None` when there is no
+/// entry nor anyone making one, or the wait ran out.
+fn entry_reader(ctx: &Ctx, entry: &EnvPaths) -> Option<FileLock> {
+    if !entry.env.exists() && !entry.lock_file().exists() {
+        return None;
+    }
+    if let Ok(Some(held)) = entry.lock_shared() {
+        return Some(held);
+    }
+    let progress = ctx
+        .printer
+        .step("Waiting for the store's copy of this spec (another checkout's, being kept)");
+    let held = crate::fs::try_lock_existing_shared(&entry.lock_file(), KEEP_WAIT);
+    progress.finish();
+    held.ok().flatten()
+}
+
 fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
     state.is_relocatable()
         && state.base == plan.python.fingerprint

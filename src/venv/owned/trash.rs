@@ -154,26 +154,9 @@ fn spawn(trash: &Path) -> bool {
     cmd.status().is_ok_and(|s| s.success())
 }
 
-/// `penv empty-trash TRASH`: its own process group (a Ctrl-C at the
-/// terminal is not for it), nothing inherited to print to or read from.
+/// `penv empty-trash TRASH`, detached ([`crate::process::penv_detached`]).
 fn command(trash: &Path) -> std::io::Result<std::process::Command> {
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "penv starts itself; the path of its own executable is no setting"
-    )]
-    let exe = std::env::current_exe()?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg(COMMAND)
-        .arg(trash)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    Ok(cmd)
+    crate::process::penv_detached([COMMAND.as_ref(), trash.as_os_str()])
 }
 
 /// The middle of [`spawn`]: starts the emptier of `trash` and returns.

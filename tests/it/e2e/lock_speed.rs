@@ -124,7 +124,7 @@ fn a_frozen_sync_of_a_new_checkout_clones_the_locked_env_from_the_store() {
     };
     penv(&sb.project, &["lock"]);
     let first = penv(&sb.project, &["-v", "sync", "--frozen", "--group", "dev"]);
-    assert!(first.contains("kept a clone in the store"), "{first}");
+    assert!(first.contains("keeping a clone in the store"), "{first}");
     let other = sb.tmp.path().canonicalize().unwrap().join("checkout");
     std::fs::create_dir_all(other.join("requirements")).unwrap();
     for file in [

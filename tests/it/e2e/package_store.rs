@@ -63,7 +63,8 @@ fn a_new_checkout_of_a_package_project_clones_the_store_and_installs_only_the_pr
     let first = sb.project.canonicalize().unwrap();
     write_app(&sb, python, &first, "[\"tinypkg==1.0\", \"otherpkg\"]");
     let said = ok_in(&sb, &cache, &first, &["sync", "-v"]);
-    assert!(said.contains("kept a clone in the store"), "{said}");
+    assert!(said.contains("keeping a clone in the store"), "{said}");
+    super::script::wait_for_keepers(&cache);
     // The entry holds the dependencies, not the project.
     let entries: Vec<PathBuf> = std::fs::read_dir(cache.join("envs"))
         .unwrap()

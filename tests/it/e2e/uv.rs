@@ -393,6 +393,7 @@ fn uv_hard_links_from_its_cache_by_default_and_copies_when_asked() {
     };
     let said = ok(penv().args(["sync", "-v"]));
     assert!(said.contains("--link-mode hardlink"), "{said}");
+    super::script::wait_for_keepers(&cache);
     let installed = std::fs::metadata(module(&sb.env())).unwrap();
     assert!(
         installed.nlink() >= 3,

@@ -51,7 +51,7 @@ fn new_checkout_with_uv(pip: bool) {
     let text = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, format!("{text}\n[tool.penv.venv]\npip = {pip}\n")).unwrap();
     let said = uv_ok(&sb, uv, &cache, &first, &["sync", "-v"]);
-    assert!(said.contains("kept a clone in the store"), "{said}");
+    assert!(said.contains("keeping a clone in the store"), "{said}");
     let second = sb.tmp.path().canonicalize().unwrap().join("second");
     write_tree(&second, &read_tree(&first));
     std::fs::remove_dir_all(second.join(".venv")).ok();
