@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::printer::ColorChoice;
 
 mod envs;
+mod hidden;
 mod inspect;
 
 pub(crate) use envs::{EnvsArgs, EnvsCommand, PruneArgs};
+pub(crate) use hidden::{EmptyTrashArgs, GenerateManArgs, StoreKeepArgs};
 pub(crate) use inspect::{ExportArgs, ExportFormat, OutdatedArgs, TreeArgs};
 
 /// Declarative per-project Python environments: penv.toml → base interpreter → .venv → pip.
@@ -426,46 +428,4 @@ pub(crate) struct CompletionsArgs {
     /// `penv completions fish > ~/.config/fish/completions/penv.fish`
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
-}
-
-/// `penv empty-trash`.
-#[derive(Debug, Args)]
-pub(crate) struct EmptyTrashArgs {
-    /// The trash: a `trash` directory inside a `.penv`
-    #[arg(value_name = "DIR")]
-    pub(crate) dir: PathBuf,
-    /// Start the emptier and return at once (it is then nobody's child)
-    #[arg(long)]
-    pub(crate) detach: bool,
-}
-
-/// `penv store-keep`.
-#[derive(Debug, Args)]
-pub(crate) struct StoreKeepArgs {
-    /// The project's env to clone
-    #[arg(value_name = "ENV")]
-    pub(crate) env: PathBuf,
-    /// The store's entry to put it in
-    #[arg(long, value_name = "DIR")]
-    pub(crate) entry: PathBuf,
-    /// The spec hash the env must still have
-    #[arg(long)]
-    pub(crate) hash: String,
-    /// How its files are cloned
-    #[arg(long)]
-    pub(crate) link_mode: String,
-    /// The package project left out of the clone
-    #[arg(long)]
-    pub(crate) project: Option<String>,
-    /// Start the keeper and return at once (it is then nobody's child)
-    #[arg(long)]
-    pub(crate) detach: bool,
-}
-
-/// `penv generate-man`.
-#[derive(Debug, Args)]
-pub(crate) struct GenerateManArgs {
-    /// The directory to write the pages into (created when missing)
-    #[arg(value_name = "DIR")]
-    pub(crate) dir: PathBuf,
 }

@@ -92,7 +92,14 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         name,
         pip: Some(pip),
     });
-    match put(&entry, &plan.paths.env, state, mode, without.as_ref()) {
+    match put(
+        &entry,
+        &plan.paths.env,
+        state,
+        mode,
+        without.as_ref(),
+        &|| true,
+    ) {
         Ok(()) => {
             crate::venv::store::Store::touch(&entry);
             crate::venv::store::Store::record_size(&entry);
@@ -137,10 +144,6 @@ fn queued() -> std::sync::MutexGuard<'static, Vec<Keep>> {
 
 /// The name of the hidden command that keeps an env in the store.
 pub(crate) const COMMAND: &str = "store-keep";
-
-/// How long the keeper waits for the sync that started it (or another) to
-/// let go of the project's env before it gives up.
-const KEEPER_WAIT: Duration = Duration::from_secs(5);
 
 /// Starts a detached `penv store-keep` for each keep queued (the entry's
 /// lock passed to it); where none can be started, keeps the env here.
@@ -220,16 +223,12 @@ pub(crate) fn detach(
 }
 
 /// `penv store-keep`: clones `env` into the store's entry `entry` when it
-/// is still the env of spec hash `hash` — under a reader's lock on it, so
-/// no sync replaces it meanwhile (given up after [`KEEPER_WAIT`]); the
-/// entry's writer's lock is the one inherited from the sync.
+/// is still the env of spec hash `hash` (the entry's writer's lock is the
+/// one inherited from the sync). It takes no lock on the env, so no sync
+/// ever waits for it: it checks instead that the env was not replaced
+/// while it was cloned ([`Watch`]), and keeps nothing if it was.
 pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: Option<&str>) {
     let Ok(mode) = LinkMode::parse(mode) else {
-        return;
-    };
-    let paths = EnvPaths::new(env.to_owned());
-    let Ok(Some(_reading)) = crate::fs::try_lock_existing_shared(&paths.lock_file(), KEEPER_WAIT)
-    else {
         return;
     };
     let entry = EnvPaths::new(entry.to_owned());
@@ -238,6 +237,39 @@ pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: 
         return;
     }
     let _ = keep_now(env, &entry, hash, mode, project);
+}
+
+/// What says the env is still the one it was when a clone of it began: its
+/// directory (device and inode), the modification time of the directory
+/// holding it (a sync's swap renames the env away and another in, which
+/// sets it, even when it brings the same env back from the stash), and its
+/// state's creation time.
+#[derive(PartialEq, Eq)]
+struct Watch {
+    dir: (u64, u64),
+    parent_mtime: Option<std::time::SystemTime>,
+    created: u64,
+}
+
+impl Watch {
+    fn of(env: &Path, state: &State) -> Option<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let meta = std::fs::symlink_metadata(env).ok()?;
+            let parent = std::fs::metadata(env.parent()?).ok()?;
+            Some(Self {
+                dir: (meta.dev(), meta.ino()),
+                parent_mtime: parent.modified().ok(),
+                created: state.created,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (env, state);
+            None
+        }
+    }
 }
 
 /// Clones `env`, when it is still the env of spec hash `hash` built here,
@@ -259,8 +291,18 @@ fn keep_now(
             let why = std::io::Error::other("it changed before it was kept");
             crate::fs::FsError::new("keep", env, why)
         })?;
+    let before = Watch::of(env, &state);
+    let unchanged = || {
+        before.is_some()
+            && State::read(env)
+                .ok()
+                .flatten()
+                .as_ref()
+                .and_then(|now| Watch::of(env, now))
+                == before
+    };
     let without = project.map(|name| Without { name, pip: None });
-    put(entry, env, &state, mode, without.as_ref())?;
+    put(entry, env, &state, mode, without.as_ref(), &unchanged)?;
     crate::venv::store::Store::touch(entry);
     crate::venv::store::Store::record_size(entry);
     Ok(())
@@ -317,13 +359,16 @@ struct Without<'a> {
 /// Clones `env` (with `state`) into the store entry `entry`, built beside
 /// it and put in place whole, like any env; `without`, the project
 /// uninstalled from the clone by the build's installer (its dependencies
-/// stay).
+/// stay). The clone is put in place only when it holds the distributions
+/// the env was built with and `unchanged` says the env was not replaced
+/// while it was cloned.
 fn put(
     entry: &crate::venv::EnvPaths,
     env: &Path,
     state: &State,
     mode: LinkMode,
     without: Option<&Without>,
+    unchanged: &dyn Fn() -> bool,
 ) -> Result<(), Error> {
     let beside = crate::venv::txn::swap::Beside::begin(
         entry,
@@ -369,7 +414,14 @@ fn put(
             )?)
         })
         .and_then(|_| Ok(crate::venv::drift::record(&dir)?))
-        .and_then(|as_built| same_dists(state, &as_built, project).map(|()| as_built));
+        .and_then(|as_built| same_dists(state, &as_built, project).map(|()| as_built))
+        .and_then(|as_built| {
+            if unchanged() {
+                return Ok(as_built);
+            }
+            let why = std::io::Error::other("it was replaced while it was cloned");
+            Err(crate::fs::FsError::new("keep", env, why).into())
+        });
     let as_built = match built {
         Ok(mut as_built) => {
             as_built.artifacts = state
