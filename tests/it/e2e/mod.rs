@@ -43,6 +43,7 @@ mod rough_edges;
 mod script;
 mod shell;
 mod store;
+mod store_keeper;
 mod sync;
 mod tasks;
 mod trash;

@@ -1,0 +1,126 @@
+//! The store's keep off the critical path: a detached `penv store-keep`
+//! clones a project's env once the sync has returned, and keeps it only
+//! while the env is still the one built; a checkout of the same spec waits
+//! for it rather than build.
+
+use super::*;
+
+/// penv with a cache of the test's own whose store keeps projects' envs.
+fn with_store(sb: &Sandbox, cache: &Path) -> Command {
+    let mut cmd = super::script::penv(sb, cache);
+    cmd.env("PENV_STORE_MAX", "10G");
+    cmd
+}
+
+#[track_caller]
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_code(&out, 0);
+    stderr(&out)
+}
+
+/// The store's entries (directories with a state file).
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(cache.join("envs"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("penv-state.json").is_file())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `penv store-keep` run by hand (not detached) for the sandbox's env, as
+/// a sync starts it: the entry of the env's spec hash.
+fn keep_by_hand(sb: &Sandbox, cache: &Path) -> Output {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
+    let hash = state["hash"].as_str().unwrap().to_owned();
+    let entry = cache.join("envs").join(&hash[..16]);
+    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
+    with_store(sb, cache)
+        .arg("store-keep")
+        .arg(sb.env())
+        .arg("--entry")
+        .arg(&entry)
+        .args(["--hash", &hash, "--link-mode", "copy"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_sync_returns_before_the_keep_and_the_next_checkout_clones_the_entry() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    let said = ok(with_store(&sb, &cache).args(["sync", "-v"]));
+    assert!(
+        said.contains("keeping a clone in the store") && !said.contains("kept a clone"),
+        "{said}"
+    );
+    // Another checkout at once: it waits for the keeper, then clones.
+    let other = sb.tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(sb.project.join("penv.toml"), other.join("penv.toml")).unwrap();
+    let said = ok(with_store(&sb, &cache).current_dir(&other).arg("sync"));
+    assert!(said.contains("cloned from the store"), "{said}");
+    assert_eq!(entries(&cache).len(), 1);
+}
+
+#[test]
+fn an_env_changed_by_hand_after_its_build_is_not_kept() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .arg("sync"));
+    assert!(entries(&cache).is_empty());
+    // `pip install otherpkg` by hand, after the sync returned and before
+    // the keeper cloned the env.
+    let pip = Command::new(sb.env().join("bin/python"))
+        .args(["-m", "pip", "install", "-q", "--no-index", "--find-links"])
+        .arg(&sb.wheels)
+        .arg("otherpkg")
+        .output()
+        .unwrap();
+    assert_code(&pip, 0);
+    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+    // Taken out again, the env is the spec's: kept.
+    let pip = Command::new(sb.env().join("bin/python"))
+        .args(["-m", "pip", "uninstall", "-q", "-y", "otherpkg"])
+        .output()
+        .unwrap();
+    assert_code(&pip, 0);
+    assert_code(&keep_by_hand(&sb, &cache), 0);
+    let kept = entries(&cache);
+    assert_eq!(kept.len(), 1);
+    let site = super::oracle::site_packages(&kept[0]).unwrap();
+    assert!(site.join("tinypkg").is_dir() && !site.join("otherpkg").exists());
+}
+
+#[test]
+fn an_env_of_another_spec_is_not_kept_under_this_ones_hash() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .arg("sync"));
+    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
+    let out = with_store(&sb, &cache)
+        .arg("store-keep")
+        .arg(sb.env())
+        .arg("--entry")
+        .arg(cache.join("envs/0123456789abcdef"))
+        .args(["--hash", &"0".repeat(64), "--link-mode", "copy"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(entries(&cache).is_empty());
+}
