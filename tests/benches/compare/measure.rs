@@ -25,22 +25,23 @@ pub(crate) fn timed(cmd: &mut Command) -> Result<Duration> {
 }
 
 /// Waits for the work earlier commands left behind, so that a timed run
-/// pays for its own work only: penv's detached trash emptiers (up to 30 s;
-/// each deletes an env a sync let go of), then the file system's writeback
-/// (`sync`). Removing a 2,700-file env leaves a second or more of journal
+/// pays for its own work only: penv's detached processes (up to 30 s: the
+/// trash's emptiers, each deleting an env a sync let go of, and the store's
+/// keepers, each copying an env a sync built), then the file system's
+/// writeback (`sync`). Removing a 2,700-file env leaves a second or more of journal
 /// work, which otherwise lands on whichever tool runs next (measured: a
 /// penv+uv cold build 0.54 s right after a removal, 0.25 s after `sync`).
 pub(crate) fn settle() {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while emptier_running() && Instant::now() < deadline {
+    while detached_running() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     rustix::fs::sync();
 }
 
-/// Whether a `penv empty-trash` process is running (Linux's `/proc`; false
-/// where there is none).
-fn emptier_running() -> bool {
+/// Whether a detached penv (`penv empty-trash`, `penv store-keep`) is
+/// running (Linux's `/proc`; false where there is none).
+fn detached_running() -> bool {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return false;
     };
@@ -49,7 +50,9 @@ fn emptier_running() -> bool {
             let mut args = cmdline.split(|b| *b == 0);
             args.next()
                 .is_some_and(|program| program.ends_with(b"penv"))
-                && args.next() == Some(b"empty-trash".as_slice())
+                && args
+                    .next()
+                    .is_some_and(|command| command == b"empty-trash" || command == b"store-keep")
         })
     })
 }
