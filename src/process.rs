@@ -59,14 +59,9 @@ pub(crate) enum Ended {
     Interrupted(Interrupt),
 }
 
-/// Starts `cmd` with no stdin and both output streams piped, as [`watch`] takes it.
-///
-/// An executable still open for writing somewhere (`ETXTBSY`: being copied
-/// or installed, or its write handle inherited for a moment by a child
-/// another thread forked) is tried again for up to a second.
 /// penv itself with `args`, to be started detached: in its own process
-/// group (a Ctrl-C at the terminal is not for it), with nothing inherited
-/// to print to or read from.
+/// group (a Ctrl-C at the terminal is not for it), in `/`, with nothing
+/// inherited to print to or read from.
 pub(crate) fn penv_detached<I, S>(args: I) -> io::Result<Command>
 where
     I: IntoIterator<Item = S>,
@@ -78,7 +73,10 @@ where
     )]
     let exe = std::env::current_exe()?;
     let mut cmd = Command::new(exe);
+    // In `/`: it keeps no directory of the user's busy (the paths it is
+    // given are absolute).
     cmd.args(args)
+        .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -90,6 +88,11 @@ where
     Ok(cmd)
 }
 
+/// Starts `cmd` with no stdin and both output streams piped, as [`watch`] takes it.
+///
+/// An executable still open for writing somewhere (`ETXTBSY`: being copied
+/// or installed, or its write handle inherited for a moment by a child
+/// another thread forked) is tried again for up to a second.
 pub(crate) fn spawn_piped(cmd: &mut Command) -> io::Result<Child> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

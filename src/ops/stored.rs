@@ -92,6 +92,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         return;
     }
     let started = std::time::Instant::now();
+    let _ = crate::venv::txn::recover(&entry, 0, &mut Vec::new());
     let without = project.as_deref().map(|name| Without {
         name,
         pip: Some(pip),
@@ -236,7 +237,8 @@ pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: 
         return;
     };
     let entry = EnvPaths::new(entry.to_owned());
-    // The store removed meanwhile (`penv cache clean`): nothing made again.
+    // The store removed meanwhile (`penv envs prune --store`, by hand):
+    // nothing made again.
     if !entry.work.is_dir() {
         return;
     }
@@ -244,14 +246,12 @@ pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: 
 }
 
 /// What says the env is still the one it was when a clone of it began: its
-/// directory (device and inode), the modification time of the directory
-/// holding it (a sync's swap renames the env away and another in, which
-/// sets it, even when it brings the same env back from the stash), and its
-/// state's creation time.
+/// directory (device, inode, and change time: a rename sets it, so a swap
+/// that took the env away and brought it back from the stash shows), and
+/// its state's creation time.
 #[derive(PartialEq, Eq)]
 struct Watch {
-    dir: (u64, u64),
-    parent_mtime: Option<std::time::SystemTime>,
+    dir: (u64, u64, i64, i64),
     created: u64,
 }
 
@@ -261,10 +261,8 @@ impl Watch {
         {
             use std::os::unix::fs::MetadataExt as _;
             let meta = std::fs::symlink_metadata(env).ok()?;
-            let parent = std::fs::metadata(env.parent()?).ok()?;
             Some(Self {
-                dir: (meta.dev(), meta.ino()),
-                parent_mtime: parent.modified().ok(),
+                dir: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
                 created: state.created,
             })
         }
@@ -274,6 +272,20 @@ impl Watch {
             None
         }
     }
+}
+
+/// Whether `env` is as it was built, by penv's own drift rule at its
+/// strictest: every site-packages directory's modification time still the
+/// one pinned at the build (anything added, removed or renamed at the top
+/// of site-packages sets it: a stray `.pth`, a package a running `pip
+/// install` has written before its `.dist-info`).
+fn as_built(env: &Path, state: &State) -> bool {
+    state.as_built.as_ref().is_some_and(|built| {
+        matches!(
+            crate::venv::drift::compare(env, built),
+            crate::venv::drift::Contents::Same
+        )
+    })
 }
 
 /// Clones `env`, when it is still the env of spec hash `hash` built here,
@@ -295,9 +307,17 @@ fn keep_now(
             let why = std::io::Error::other("it changed before it was kept");
             crate::fs::FsError::new("keep", env, why)
         })?;
+    // Another penv put the entry in place meanwhile: it stays.
+    if entry.env.exists() || !as_built(env, &state) {
+        return Ok(());
+    }
+    // A keep killed half-way (a CI job's or a container's end) is undone
+    // first, as a sync undoes an interrupted rebuild.
+    crate::venv::txn::recover(entry, 0, &mut Vec::new())?;
     let before = Watch::of(env, &state);
     let unchanged = || {
         before.is_some()
+            && as_built(env, &state)
             && State::read(env)
                 .ok()
                 .flatten()

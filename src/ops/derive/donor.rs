@@ -125,11 +125,11 @@ pub(crate) fn donor(
         }))
 }
 
-/// Whether the env at `env`, with `state`, may be cloned for `plan`.
 /// How long a checkout waits for the store's entry of its spec while a
 /// writer holds it: a detached penv keeping the env another checkout just
-/// built (as long as a clone takes, far less than a build), or an eviction.
-const KEEP_WAIT: Duration = Duration::from_mins(1);
+/// built (as long as a clone takes, far less than a build), or an
+/// eviction; then it builds.
+const KEEP_WAIT: Duration = Duration::from_secs(20);
 
 /// A reader's lock on the store's entry `entry` (not the env being built:
 /// a script's env is its entry), waited for up to [`KEEP_WAIT`] while a
@@ -144,12 +144,21 @@ fn entry_reader(ctx: &Ctx, entry: &EnvPaths) -> Option<FileLock> {
     }
     let progress = ctx
         .printer
-        .step("Waiting for the store's copy of this spec (another checkout's, being kept)");
+        .step("Waiting for the store's entry of this spec (another penv is writing it)");
     let held = crate::fs::try_lock_existing_shared(&entry.lock_file(), KEEP_WAIT);
     progress.finish();
-    held.ok().flatten()
+    let held = held.ok().flatten();
+    if held.is_none() {
+        ctx.printer.verbose(&format!(
+            "the store's entry `{}` was still being written after {} s: building instead",
+            crate::diagnostics::display_path(&entry.env),
+            KEEP_WAIT.as_secs()
+        ));
+    }
+    held
 }
 
+/// Whether the env at `env`, with `state`, may be cloned for `plan`.
 fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
     state.is_relocatable()
         && state.base == plan.python.fingerprint

@@ -41,9 +41,6 @@ pub(super) fn script_text(python: &Path, deps: &[&str]) -> String {
     )
 }
 
-/// A cache of the test's own (so its store holds only the test's
-/// entries), with the pip seeds of the shared test cache copied in when
-/// there are some (so no test prepares pip again).
 /// Waits for the detached penvs keeping envs in `cache`'s store: each
 /// holds its entry's writer's lock (`envs/.penv/*.lock`) from before the
 /// sync that started it returned until the entry is in place.
@@ -60,6 +57,9 @@ pub(super) fn wait_for_keepers(cache: &Path) {
     }
 }
 
+/// A cache of the test's own (so its store holds only the test's
+/// entries), with the pip seeds of the shared test cache copied in when
+/// there are some (so no test prepares pip again).
 pub(super) fn private_cache(sb: &Sandbox) -> PathBuf {
     let cache = sb.tmp.path().join("cache");
     std::fs::create_dir_all(&cache).unwrap();

@@ -90,12 +90,20 @@ fn an_env_changed_by_hand_after_its_build_is_not_kept() {
     assert_code(&pip, 0);
     assert_code(&keep_by_hand(&sb, &cache), 0);
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
-    // Taken out again, the env is the spec's: kept.
+    // Taken out again, the distributions are the spec's, but site-packages
+    // was touched since the build: still not kept (only an env untouched
+    // since its build is).
     let pip = Command::new(sb.env().join("bin/python"))
         .args(["-m", "pip", "uninstall", "-q", "-y", "otherpkg"])
         .output()
         .unwrap();
     assert_code(&pip, 0);
+    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+    // A build of the spec is kept.
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .args(["sync", "--reinstall"]));
     assert_code(&keep_by_hand(&sb, &cache), 0);
     let kept = entries(&cache);
     assert_eq!(kept.len(), 1);
@@ -123,4 +131,68 @@ fn an_env_of_another_spec_is_not_kept_under_this_ones_hash() {
         .unwrap();
     assert_code(&out, 0);
     assert!(entries(&cache).is_empty());
+}
+
+/// A `.pth` written into site-packages after the sync (or a package a
+/// running `pip install` wrote before its `.dist-info`): the env is no
+/// longer as built, by penv's drift rule, and is not kept.
+#[test]
+fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .arg("sync"));
+    let site = super::oracle::site_packages(&sb.env()).unwrap();
+    std::fs::write(site.join("zz_stray.pth"), sb.project.display().to_string()).unwrap();
+    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+}
+
+/// A keeper killed half-way (a CI job's or a container's end) leaves its
+/// clone and intent record in the store's `.penv`; the next keep of the
+/// spec undoes them and keeps the env. The keeper is held half-way by a
+/// FIFO in the env's `bin/`, which a copy opens and waits on.
+#[test]
+fn a_keep_killed_half_way_is_undone_by_the_next() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .arg("sync"));
+    let fifo = sb.env().join("bin/zz-fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
+    let hash = state["hash"].as_str().unwrap().to_owned();
+    let staging = cache.join(format!("envs/.penv/new-{}", &hash[..16]));
+    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
+    let mut keeper = with_store(&sb, &cache)
+        .arg("store-keep")
+        .arg(sb.env())
+        .arg("--entry")
+        .arg(cache.join("envs").join(&hash[..16]))
+        .args(["--hash", &hash, "--link-mode", "copy"])
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !staging.join("bin").is_dir() {
+        assert!(start.elapsed().as_secs() < 60, "the keeper never began");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    keeper.kill().unwrap();
+    keeper.wait().unwrap();
+    assert!(staging.is_dir() && entries(&cache).is_empty());
+    std::fs::remove_file(&fifo).unwrap();
+    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert!(!staging.exists(), "the half-made clone is still there");
+    let kept = entries(&cache);
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].join("bin/zz-fifo").exists());
 }
