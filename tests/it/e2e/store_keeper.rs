@@ -31,22 +31,41 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// `penv store-keep` run by hand (not detached) for the sandbox's env, as
-/// a sync starts it: the entry of the env's spec hash.
-fn keep_by_hand(sb: &Sandbox, cache: &Path) -> Output {
+/// A sandbox whose env (`tinypkg`) is built with the store keeping
+/// nothing, and the test's own cache.
+fn built_unkept(python: &Path) -> (Sandbox, PathBuf) {
+    let sb = sandbox_with_wheels();
+    let cache = super::script::private_cache(&sb);
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    ok(with_store(&sb, &cache)
+        .env("PENV_STORE_MAX", "0")
+        .arg("sync"));
+    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
+    (sb, cache)
+}
+
+/// The spec hash of the sandbox's env, from its state.
+fn env_hash(sb: &Sandbox) -> String {
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
-    let hash = state["hash"].as_str().unwrap().to_owned();
-    let entry = cache.join("envs").join(&hash[..16]);
-    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
-    with_store(sb, cache)
-        .arg("store-keep")
+    state["hash"].as_str().unwrap().to_owned()
+}
+
+/// `penv store-keep` (not detached) of the sandbox's env into the entry
+/// for `hash`, as a sync starts it.
+fn store_keep(sb: &Sandbox, cache: &Path, hash: &str) -> Command {
+    let mut cmd = with_store(sb, cache);
+    cmd.arg("store-keep")
         .arg(sb.env())
         .arg("--entry")
-        .arg(&entry)
-        .args(["--hash", &hash, "--link-mode", "copy"])
-        .output()
-        .unwrap()
+        .arg(cache.join("envs").join(&hash[..16]))
+        .args(["--hash", hash, "--link-mode", "copy"]);
+    cmd
+}
+
+/// [`store_keep`] for the env's own hash, run to its end.
+fn keep_by_hand(sb: &Sandbox, cache: &Path) -> Output {
+    store_keep(sb, cache, &env_hash(sb)).output().unwrap()
 }
 
 #[test]
@@ -72,12 +91,7 @@ fn the_sync_returns_before_the_keep_and_the_next_checkout_clones_the_entry() {
 #[test]
 fn an_env_changed_by_hand_after_its_build_is_not_kept() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    let cache = super::script::private_cache(&sb);
-    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
-    ok(with_store(&sb, &cache)
-        .env("PENV_STORE_MAX", "0")
-        .arg("sync"));
+    let (sb, cache) = built_unkept(python);
     assert!(entries(&cache).is_empty());
     // `pip install otherpkg` by hand, after the sync returned and before
     // the keeper cloned the env.
@@ -114,21 +128,8 @@ fn an_env_changed_by_hand_after_its_build_is_not_kept() {
 #[test]
 fn an_env_of_another_spec_is_not_kept_under_this_ones_hash() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    let cache = super::script::private_cache(&sb);
-    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
-    ok(with_store(&sb, &cache)
-        .env("PENV_STORE_MAX", "0")
-        .arg("sync"));
-    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
-    let out = with_store(&sb, &cache)
-        .arg("store-keep")
-        .arg(sb.env())
-        .arg("--entry")
-        .arg(cache.join("envs/0123456789abcdef"))
-        .args(["--hash", &"0".repeat(64), "--link-mode", "copy"])
-        .output()
-        .unwrap();
+    let (sb, cache) = built_unkept(python);
+    let out = store_keep(&sb, &cache, &"0".repeat(64)).output().unwrap();
     assert_code(&out, 0);
     assert!(entries(&cache).is_empty());
 }
@@ -139,12 +140,7 @@ fn an_env_of_another_spec_is_not_kept_under_this_ones_hash() {
 #[test]
 fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    let cache = super::script::private_cache(&sb);
-    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
-    ok(with_store(&sb, &cache)
-        .env("PENV_STORE_MAX", "0")
-        .arg("sync"));
+    let (sb, cache) = built_unkept(python);
     let site = super::oracle::site_packages(&sb.env()).unwrap();
     std::fs::write(site.join("zz_stray.pth"), sb.project.display().to_string()).unwrap();
     assert_code(&keep_by_hand(&sb, &cache), 0);
@@ -158,28 +154,13 @@ fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
 #[test]
 fn a_keep_killed_half_way_is_undone_by_the_next() {
     let python = require_python!();
-    let sb = sandbox_with_wheels();
-    let cache = super::script::private_cache(&sb);
-    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
-    ok(with_store(&sb, &cache)
-        .env("PENV_STORE_MAX", "0")
-        .arg("sync"));
+    let (sb, cache) = built_unkept(python);
     let fifo = sb.env().join("bin/zz-fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    let state: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(sb.env().join("penv-state.json")).unwrap()).unwrap();
-    let hash = state["hash"].as_str().unwrap().to_owned();
+    let hash = env_hash(&sb);
     let staging = cache.join(format!("envs/.penv/new-{}", &hash[..16]));
-    std::fs::create_dir_all(cache.join("envs/.penv")).unwrap();
-    let mut keeper = with_store(&sb, &cache)
-        .arg("store-keep")
-        .arg(sb.env())
-        .arg("--entry")
-        .arg(cache.join("envs").join(&hash[..16]))
-        .args(["--hash", &hash, "--link-mode", "copy"])
-        .spawn()
-        .unwrap();
+    let mut keeper = store_keep(&sb, &cache, &hash).spawn().unwrap();
     let start = std::time::Instant::now();
     while !staging.join("bin").is_dir() {
         assert!(start.elapsed().as_secs() < 60, "the keeper never began");
