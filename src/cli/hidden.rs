@@ -34,6 +34,9 @@ pub(crate) struct StoreKeepArgs {
     /// The package project left out of the clone
     #[arg(long)]
     pub(crate) project: Option<String>,
+    /// The env's top-level listing as the sync left it (a digest)
+    #[arg(long)]
+    pub(crate) listing: String,
     /// Start the keeper and return at once (it is then nobody's child)
     #[arg(long)]
     pub(crate) detach: bool,

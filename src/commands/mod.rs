@@ -77,17 +77,21 @@ pub fn dispatch(cli: Cli, vars: EnvVars, printer: &Printer) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         Command::StoreKeep(args) => {
-            let project = args.project.as_deref();
-            let (env, entry, hash, mode) = (&args.env, &args.entry, &args.hash, &args.link_mode);
+            let job = crate::ops::stored::KeepJob {
+                env: args.env,
+                entry: args.entry,
+                hash: args.hash,
+                link_mode: args.link_mode,
+                project: args.project,
+                listing: args.listing,
+            };
             if args.detach {
-                return Ok(
-                    match crate::ops::stored::detach(env, entry, hash, mode, project) {
-                        Ok(()) => ExitCode::SUCCESS,
-                        Err(_) => ExitCode::FAILURE,
-                    },
-                );
+                return Ok(match crate::ops::stored::detach(&job) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::FAILURE,
+                });
             }
-            crate::ops::stored::keeper(env, entry, hash, mode, project);
+            crate::ops::stored::keeper(&job);
             Ok(ExitCode::SUCCESS)
         }
     }

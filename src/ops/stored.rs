@@ -75,18 +75,26 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
     let leavable = project
         .as_deref()
         .is_none_or(|name| left_out(&plan.paths.env, name).is_some());
-    if leavable && cfg!(unix) {
+    let listing = crate::venv::drift::top_level_digest(&plan.paths.env);
+    if leavable
+        && cfg!(unix)
+        && let Some(listing) = listing
+    {
         ctx.printer.verbose(&format!(
             "keeping a clone in the store, `{}`, once the command is done (a detached penv)",
             display_path(&entry.env)
         ));
         store.evict(max, &entry.env);
-        queued().push(Keep {
+        let job = KeepJob {
             env: plan.paths.env.clone(),
-            entry,
+            entry: entry.env.clone(),
             hash: plan.hash.clone(),
-            mode,
+            link_mode: mode.name().to_owned(),
             project,
+            listing,
+        };
+        queued().push(Keep {
+            job,
             lock: lock.into_lock(),
         });
         return;
@@ -128,14 +136,47 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
 /// checkout of the same spec meanwhile waits for the entry rather than
 /// build it.
 struct Keep {
-    /// The project's env: the clone's source.
-    env: PathBuf,
-    entry: EnvPaths,
-    hash: String,
-    mode: LinkMode,
-    /// The package project left out of the clone.
-    project: Option<String>,
+    job: KeepJob,
     lock: FileLock,
+}
+
+/// What `penv store-keep` is told (its command line).
+pub(crate) struct KeepJob {
+    /// The project's env: the clone's source.
+    pub(crate) env: PathBuf,
+    /// The store's entry to put it in.
+    pub(crate) entry: PathBuf,
+    /// The spec hash the env must still have.
+    pub(crate) hash: String,
+    /// How its files are cloned ([`LinkMode::name`]).
+    pub(crate) link_mode: String,
+    /// The package project left out of the clone.
+    pub(crate) project: Option<String>,
+    /// The env's top-level listing as the sync left it
+    /// ([`crate::venv::drift::top_level_digest`]).
+    pub(crate) listing: String,
+}
+
+impl KeepJob {
+    /// `penv store-keep ENV --entry …`.
+    fn args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            COMMAND.into(),
+            self.env.clone().into(),
+            "--entry".into(),
+            self.entry.clone().into(),
+            "--hash".into(),
+            self.hash.clone().into(),
+            "--link-mode".into(),
+            self.link_mode.clone().into(),
+            "--listing".into(),
+            self.listing.clone().into(),
+        ];
+        if let Some(project) = &self.project {
+            args.extend(["--project".into(), project.into()]);
+        }
+        args
+    }
 }
 
 /// The keeps this process queued.
@@ -158,91 +199,35 @@ pub(crate) const COMMAND: &str = "store-keep";
 pub(crate) fn keep_pending() {
     let queued = std::mem::take(&mut *queued());
     for keep in queued {
-        let started = crate::process::penv_detached(keep.args()).and_then(|mut cmd| {
+        let started = crate::process::penv_detached(keep.job.args()).and_then(|mut cmd| {
             keep.lock.share_with_children();
             let status = cmd.arg("--detach").status();
             keep.lock.keep_from_children();
             status
         });
         if !started.is_ok_and(|s| s.success()) {
-            let _ = keep_now(
-                &keep.env,
-                &keep.entry,
-                &keep.hash,
-                keep.mode,
-                keep.project.as_deref(),
-            );
+            let _ = keep_now(&keep.job);
         }
     }
 }
 
-impl Keep {
-    /// The keeper's command line (`penv store-keep ENV --entry …`).
-    fn args(&self) -> Vec<std::ffi::OsString> {
-        let mode = self.mode.name();
-        keeper_args(
-            &self.env,
-            &self.entry.env,
-            &self.hash,
-            mode,
-            self.project.as_deref(),
-        )
-    }
-}
-
-fn keeper_args(
-    env: &Path,
-    entry: &Path,
-    hash: &str,
-    mode: &str,
-    project: Option<&str>,
-) -> Vec<std::ffi::OsString> {
-    let mut args: Vec<std::ffi::OsString> = vec![
-        COMMAND.into(),
-        env.into(),
-        "--entry".into(),
-        entry.into(),
-        "--hash".into(),
-        hash.into(),
-        "--link-mode".into(),
-        mode.into(),
-    ];
-    if let Some(project) = project {
-        args.extend(["--project".into(), project.into()]);
-    }
-    args
-}
-
 /// The middle of [`keep_pending`]: starts the keeper and returns, so the
 /// keeper is nobody's child.
-pub(crate) fn detach(
-    env: &Path,
-    entry: &Path,
-    hash: &str,
-    mode: &str,
-    project: Option<&str>,
-) -> std::io::Result<()> {
-    crate::process::penv_detached(keeper_args(env, entry, hash, mode, project))?
-        .spawn()
-        .map(drop)
+pub(crate) fn detach(job: &KeepJob) -> std::io::Result<()> {
+    crate::process::penv_detached(job.args())?.spawn().map(drop)
 }
 
-/// `penv store-keep`: clones `env` into the store's entry `entry` when it
-/// is still the env of spec hash `hash` (the entry's writer's lock is the
-/// one inherited from the sync). It takes no lock on the env, so no sync
-/// ever waits for it: it checks instead that the env was not replaced
-/// while it was cloned ([`Watch`]), and keeps nothing if it was.
-pub(crate) fn keeper(env: &Path, entry: &Path, hash: &str, mode: &str, project: Option<&str>) {
-    let Ok(mode) = LinkMode::parse(mode) else {
-        return;
-    };
-    let entry = EnvPaths::new(entry.to_owned());
+/// `penv store-keep`: clones the env into the store's entry when it is
+/// still the env of the spec hash (the entry's writer's lock is the one
+/// inherited from the sync). It takes no lock on the env, so no sync ever
+/// waits for it: it checks instead that the env was not changed or
+/// replaced while it was cloned ([`Watch`]), and keeps nothing if it was.
+pub(crate) fn keeper(job: &KeepJob) {
     // The store removed meanwhile (`penv envs prune --store`, by hand):
     // nothing made again.
-    if !entry.work.is_dir() {
-        return;
+    if EnvPaths::new(job.entry.clone()).work.is_dir() {
+        let _ = keep_now(job);
     }
-    let _ = keep_now(env, &entry, hash, mode, project);
 }
 
 /// What says the env is still the one it was when a clone of it began: its
@@ -274,50 +259,41 @@ impl Watch {
     }
 }
 
-/// Whether `env` is as it was built, by penv's own drift rule at its
-/// strictest: every site-packages directory's modification time still the
-/// one pinned at the build (anything added, removed or renamed at the top
-/// of site-packages sets it: a stray `.pth`, a package a running `pip
-/// install` has written before its `.dist-info`).
-fn as_built(env: &Path, state: &State) -> bool {
-    state.as_built.as_ref().is_some_and(|built| {
-        matches!(
-            crate::venv::drift::compare(env, built),
-            crate::venv::drift::Contents::Same
-        )
-    })
-}
-
-/// Clones `env`, when it is still the env of spec hash `hash` built here,
-/// into the store's `entry` (its writer's lock held by the caller).
-fn keep_now(
-    env: &Path,
-    entry: &EnvPaths,
-    hash: &str,
-    mode: LinkMode,
-    project: Option<&str>,
-) -> Result<(), Error> {
+/// Clones the job's env, when it is still the env of its spec hash built
+/// here with the top-level listing the sync left, into the store's entry
+/// (its writer's lock held by the caller).
+fn keep_now(job: &KeepJob) -> Result<(), Error> {
+    let env = job.env.as_path();
+    let entry = EnvPaths::new(job.entry.clone());
+    let mode = LinkMode::parse(&job.link_mode)
+        .map_err(|why| crate::fs::FsError::new("keep", env, std::io::Error::other(why)))?;
     let state = State::read(env)
         .ok()
         .flatten()
         .filter(|s| {
-            s.hash == hash && s.is_relocatable() && !matches!(s.origin, Some(Origin::Store { .. }))
+            s.hash == job.hash
+                && s.is_relocatable()
+                && !matches!(s.origin, Some(Origin::Store { .. }))
         })
         .ok_or_else(|| {
             let why = std::io::Error::other("it changed before it was kept");
             crate::fs::FsError::new("keep", env, why)
         })?;
+    let listed = || crate::venv::drift::top_level_digest(env).as_deref() == Some(&*job.listing);
     // Another penv put the entry in place meanwhile: it stays.
-    if entry.env.exists() || !as_built(env, &state) {
+    if entry.env.exists() || !listed() {
         return Ok(());
     }
     // A keep killed half-way (a CI job's or a container's end) is undone
     // first, as a sync undoes an interrupted rebuild.
-    crate::venv::txn::recover(entry, 0, &mut Vec::new())?;
+    crate::venv::txn::recover(&entry, 0, &mut Vec::new())?;
+    if entry.env.exists() {
+        return Ok(());
+    }
     let before = Watch::of(env, &state);
     let unchanged = || {
         before.is_some()
-            && as_built(env, &state)
+            && listed()
             && State::read(env)
                 .ok()
                 .flatten()
@@ -325,10 +301,11 @@ fn keep_now(
                 .and_then(|now| Watch::of(env, now))
                 == before
     };
+    let project = job.project.as_deref();
     let without = project.map(|name| Without { name, pip: None });
-    put(entry, env, &state, mode, without.as_ref(), &unchanged)?;
-    crate::venv::store::Store::touch(entry);
-    crate::venv::store::Store::record_size(entry);
+    put(&entry, env, &state, mode, without.as_ref(), &unchanged)?;
+    crate::venv::store::Store::touch(&entry);
+    crate::venv::store::Store::record_size(&entry);
     Ok(())
 }
 

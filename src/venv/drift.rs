@@ -201,6 +201,26 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
 /// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
 /// when it is a directory of its own, not venv's link to `lib`), or
 /// `Lib/site-packages` on Windows.
+/// A digest (sha256, hex) of the names at the top of each site-packages
+/// directory of `env`, but `__pycache__` (Python writes bytecode there on
+/// the first import of a top-level module); anything added, removed or
+/// renamed there — a `pip install` by hand, a stray `.pth` — changes it.
+/// `None` when a directory cannot be listed.
+pub(crate) fn top_level_digest(env: &Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut names = Vec::new();
+    for dir in site_dirs(env) {
+        for (name, _) in fs::list_dir(&env.join(&dir)).ok()? {
+            if name != "__pycache__" {
+                names.push(format!("{}/{}", dir.display(), name.to_string_lossy()));
+            }
+        }
+    }
+    names.sort();
+    let digest = Sha256::digest(names.join("\n").as_bytes());
+    Some(hex::encode(digest))
+}
+
 pub(super) fn site_dirs(env: &Path) -> Vec<PathBuf> {
     if cfg!(windows) {
         return vec![Path::new("Lib").join("site-packages")];

@@ -51,21 +51,44 @@ fn env_hash(sb: &Sandbox) -> String {
     state["hash"].as_str().unwrap().to_owned()
 }
 
+/// The digest of the names at the top of the env's site-packages but
+/// `__pycache__`, as the sync hands it to the keeper: sha256 (hex) of the
+/// sorted `lib/pythonX.Y/site-packages/NAME` lines.
+fn listing(sb: &Sandbox) -> String {
+    use sha2::{Digest, Sha256};
+    let env = sb.env();
+    let site = super::oracle::site_packages(&env).unwrap();
+    let dir = site.strip_prefix(&env).unwrap().display().to_string();
+    let mut names: Vec<String> = std::fs::read_dir(&site)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "__pycache__")
+        .map(|n| format!("{dir}/{n}"))
+        .collect();
+    names.sort();
+    hex::encode(Sha256::digest(names.join("\n").as_bytes()))
+}
+
 /// `penv store-keep` (not detached) of the sandbox's env into the entry
-/// for `hash`, as a sync starts it.
-fn store_keep(sb: &Sandbox, cache: &Path, hash: &str) -> Command {
+/// for `hash`, told the top-level `listing` the sync left, as a sync
+/// starts it.
+fn store_keep(sb: &Sandbox, cache: &Path, hash: &str, listing: &str) -> Command {
     let mut cmd = with_store(sb, cache);
     cmd.arg("store-keep")
         .arg(sb.env())
         .arg("--entry")
         .arg(cache.join("envs").join(&hash[..16]))
-        .args(["--hash", hash, "--link-mode", "copy"]);
+        .args(["--hash", hash, "--link-mode", "copy", "--listing", listing]);
     cmd
 }
 
-/// [`store_keep`] for the env's own hash, run to its end.
-fn keep_by_hand(sb: &Sandbox, cache: &Path) -> Output {
-    store_keep(sb, cache, &env_hash(sb)).output().unwrap()
+/// [`store_keep`] for the env's own hash and the `listing` the sync left,
+/// run to its end.
+fn keep_by_hand(sb: &Sandbox, cache: &Path, listing: &str) -> Output {
+    store_keep(sb, cache, &env_hash(sb), listing)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -92,7 +115,7 @@ fn the_sync_returns_before_the_keep_and_the_next_checkout_clones_the_entry() {
 fn an_env_changed_by_hand_after_its_build_is_not_kept() {
     let python = require_python!();
     let (sb, cache) = built_unkept(python);
-    assert!(entries(&cache).is_empty());
+    let built = listing(&sb);
     // `pip install otherpkg` by hand, after the sync returned and before
     // the keeper cloned the env.
     let pip = Command::new(sb.env().join("bin/python"))
@@ -102,48 +125,59 @@ fn an_env_changed_by_hand_after_its_build_is_not_kept() {
         .output()
         .unwrap();
     assert_code(&pip, 0);
-    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
-    // Taken out again, the distributions are the spec's, but site-packages
-    // was touched since the build: still not kept (only an env untouched
-    // since its build is).
+    // Taken out again, the env is the spec's: kept.
     let pip = Command::new(sb.env().join("bin/python"))
         .args(["-m", "pip", "uninstall", "-q", "-y", "otherpkg"])
         .output()
         .unwrap();
     assert_code(&pip, 0);
-    assert_code(&keep_by_hand(&sb, &cache), 0);
-    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
-    // A build of the spec is kept.
-    ok(with_store(&sb, &cache)
-        .env("PENV_STORE_MAX", "0")
-        .args(["sync", "--reinstall"]));
-    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     let kept = entries(&cache);
     assert_eq!(kept.len(), 1);
     let site = super::oracle::site_packages(&kept[0]).unwrap();
     assert!(site.join("tinypkg").is_dir() && !site.join("otherpkg").exists());
 }
 
+/// Python writing bytecode for a top-level module on its first import
+/// (`site-packages/__pycache__`, which a build with `--no-compile` does
+/// not make) is no change: the env is kept.
+#[test]
+fn bytecode_written_by_a_first_import_does_not_lose_the_keep() {
+    let python = require_python!();
+    let (sb, cache) = built_unkept(python);
+    let built = listing(&sb);
+    let site = super::oracle::site_packages(&sb.env()).unwrap();
+    std::fs::create_dir_all(site.join("__pycache__")).unwrap();
+    std::fs::write(site.join("__pycache__/mod.cpython-311.pyc"), "").unwrap();
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
+    assert_eq!(entries(&cache).len(), 1);
+}
+
 #[test]
 fn an_env_of_another_spec_is_not_kept_under_this_ones_hash() {
     let python = require_python!();
     let (sb, cache) = built_unkept(python);
-    let out = store_keep(&sb, &cache, &"0".repeat(64)).output().unwrap();
+    let built = listing(&sb);
+    let out = store_keep(&sb, &cache, &"0".repeat(64), &built)
+        .output()
+        .unwrap();
     assert_code(&out, 0);
     assert!(entries(&cache).is_empty());
 }
 
 /// A `.pth` written into site-packages after the sync (or a package a
-/// running `pip install` wrote before its `.dist-info`): the env is no
-/// longer as built, by penv's drift rule, and is not kept.
+/// running `pip install` wrote before its `.dist-info`): the env's
+/// top-level listing is not the one the sync left, and it is not kept.
 #[test]
 fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
     let python = require_python!();
     let (sb, cache) = built_unkept(python);
+    let built = listing(&sb);
     let site = super::oracle::site_packages(&sb.env()).unwrap();
     std::fs::write(site.join("zz_stray.pth"), sb.project.display().to_string()).unwrap();
-    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
 }
 
@@ -155,12 +189,13 @@ fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
 fn a_keep_killed_half_way_is_undone_by_the_next() {
     let python = require_python!();
     let (sb, cache) = built_unkept(python);
+    let built = listing(&sb);
     let fifo = sb.env().join("bin/zz-fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     let hash = env_hash(&sb);
     let staging = cache.join(format!("envs/.penv/new-{}", &hash[..16]));
-    let mut keeper = store_keep(&sb, &cache, &hash).spawn().unwrap();
+    let mut keeper = store_keep(&sb, &cache, &hash, &built).spawn().unwrap();
     let start = std::time::Instant::now();
     while !staging.join("bin").is_dir() {
         assert!(start.elapsed().as_secs() < 60, "the keeper never began");
@@ -171,7 +206,7 @@ fn a_keep_killed_half_way_is_undone_by_the_next() {
     keeper.wait().unwrap();
     assert!(staging.is_dir() && entries(&cache).is_empty());
     std::fs::remove_file(&fifo).unwrap();
-    assert_code(&keep_by_hand(&sb, &cache), 0);
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     assert!(!staging.exists(), "the half-made clone is still there");
     let kept = entries(&cache);
     assert_eq!(kept.len(), 1);
