@@ -8,6 +8,7 @@
 //! returns; a signal to penv is passed on to the child and recorded, and
 //! the caller decides (roll back, then exit 130 or 143).
 
+use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Arc;
@@ -59,14 +60,23 @@ pub(crate) enum Ended {
     Interrupted(Interrupt),
 }
 
+/// Starts penv with `args` detached, through a short-lived middle process
+/// (`args` and `--detach`, waited for, which runs [`spawn_detached`]), so
+/// the detached penv is nobody's child (no zombie under a command `penv
+/// run` execs, none for a `wait()` there to reap); whether it started.
+pub(crate) fn start_detached(args: &[OsString]) -> bool {
+    penv_detached(args).is_ok_and(|mut cmd| cmd.arg("--detach").status().is_ok_and(|s| s.success()))
+}
+
+/// The middle of [`start_detached`]: starts penv with `args` and returns.
+pub(crate) fn spawn_detached(args: &[OsString]) -> io::Result<()> {
+    penv_detached(args)?.spawn().map(drop)
+}
+
 /// penv itself with `args`, to be started detached: in its own process
 /// group (a Ctrl-C at the terminal is not for it), in `/`, with nothing
 /// inherited to print to or read from.
-pub(crate) fn penv_detached<I, S>(args: I) -> io::Result<Command>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
+fn penv_detached(args: &[OsString]) -> io::Result<Command> {
     #[allow(
         clippy::disallowed_methods,
         reason = "penv starts itself; the path of its own executable is no setting"

@@ -75,10 +75,9 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
     let leavable = project
         .as_deref()
         .is_none_or(|name| left_out(&plan.paths.env, name).is_some());
-    let listing = crate::venv::drift::top_level_digest(&plan.paths.env);
     if leavable
         && cfg!(unix)
-        && let Some(listing) = listing
+        && let Some(listing) = crate::venv::drift::top_level_digest(&plan.paths.env)
     {
         ctx.printer.verbose(&format!(
             "keeping a clone in the store, `{}`, once the command is done (a detached penv)",
@@ -100,7 +99,6 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         return;
     }
     let started = std::time::Instant::now();
-    let _ = crate::venv::txn::recover(&entry, 0, &mut Vec::new());
     let without = project.as_deref().map(|name| Without {
         name,
         pip: Some(pip),
@@ -114,8 +112,6 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         &|| true,
     ) {
         Ok(()) => {
-            crate::venv::store::Store::touch(&entry);
-            crate::venv::store::Store::record_size(&entry);
             ctx.printer.verbose(&format!(
                 "kept a clone in the store, `{}`, in {:.0} ms",
                 display_path(&entry.env),
@@ -199,13 +195,10 @@ pub(crate) const COMMAND: &str = "store-keep";
 pub(crate) fn keep_pending() {
     let queued = std::mem::take(&mut *queued());
     for keep in queued {
-        let started = crate::process::penv_detached(keep.job.args()).and_then(|mut cmd| {
-            keep.lock.share_with_children();
-            let status = cmd.arg("--detach").status();
-            keep.lock.keep_from_children();
-            status
-        });
-        if !started.is_ok_and(|s| s.success()) {
+        keep.lock.share_with_children();
+        let started = crate::process::start_detached(&keep.job.args());
+        keep.lock.keep_from_children();
+        if !started {
             let _ = keep_now(&keep.job);
         }
     }
@@ -214,7 +207,7 @@ pub(crate) fn keep_pending() {
 /// The middle of [`keep_pending`]: starts the keeper and returns, so the
 /// keeper is nobody's child.
 pub(crate) fn detach(job: &KeepJob) -> std::io::Result<()> {
-    crate::process::penv_detached(job.args())?.spawn().map(drop)
+    crate::process::spawn_detached(&job.args())
 }
 
 /// `penv store-keep`: clones the env into the store's entry when it is
@@ -280,14 +273,7 @@ fn keep_now(job: &KeepJob) -> Result<(), Error> {
             crate::fs::FsError::new("keep", env, why)
         })?;
     let listed = || crate::venv::drift::top_level_digest(env).as_deref() == Some(&*job.listing);
-    // Another penv put the entry in place meanwhile: it stays.
-    if entry.env.exists() || !listed() {
-        return Ok(());
-    }
-    // A keep killed half-way (a CI job's or a container's end) is undone
-    // first, as a sync undoes an interrupted rebuild.
-    crate::venv::txn::recover(&entry, 0, &mut Vec::new())?;
-    if entry.env.exists() {
+    if !listed() {
         return Ok(());
     }
     let before = Watch::of(env, &state);
@@ -303,10 +289,7 @@ fn keep_now(job: &KeepJob) -> Result<(), Error> {
     };
     let project = job.project.as_deref();
     let without = project.map(|name| Without { name, pip: None });
-    put(&entry, env, &state, mode, without.as_ref(), &unchanged)?;
-    crate::venv::store::Store::touch(&entry);
-    crate::venv::store::Store::record_size(&entry);
-    Ok(())
+    put(&entry, env, &state, mode, without.as_ref(), &unchanged)
 }
 
 /// Before `sync --reinstall` of an env cloned from the store by hard links:

@@ -197,10 +197,6 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
         .collect()
 }
 
-/// The site-packages directories of `env`, relative to it, sorted:
-/// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
-/// when it is a directory of its own, not venv's link to `lib`), or
-/// `Lib/site-packages` on Windows.
 /// A digest (sha256, hex) of the names at the top of each site-packages
 /// directory of `env`, but `__pycache__` (Python writes bytecode there on
 /// the first import of a top-level module); anything added, removed or
@@ -221,6 +217,10 @@ pub(crate) fn top_level_digest(env: &Path) -> Option<String> {
     Some(hex::encode(digest))
 }
 
+/// The site-packages directories of `env`, relative to it, sorted:
+/// `lib/<python or pypy X.Y>/site-packages` (and the same under `lib64`
+/// when it is a directory of its own, not venv's link to `lib`), or
+/// `Lib/site-packages` on Windows.
 pub(super) fn site_dirs(env: &Path) -> Vec<PathBuf> {
     if cfg!(windows) {
         return vec![Path::new("Lib").join("site-packages")];

@@ -36,7 +36,10 @@ pub(super) struct Without<'a> {
 /// uninstalled from the clone by the build's installer (its dependencies
 /// stay). The clone is put in place only when it holds the distributions
 /// the env was built with and `unchanged` says the env was not replaced
-/// while it was cloned.
+/// while it was cloned. A keep killed half-way (a CI job's or a
+/// container's end) is undone first, as a sync undoes an interrupted
+/// rebuild; an entry in place (another penv's) stays. Once in place, the
+/// entry's use and size are recorded for eviction.
 pub(super) fn put(
     entry: &crate::venv::EnvPaths,
     env: &Path,
@@ -45,6 +48,10 @@ pub(super) fn put(
     without: Option<&Without>,
     unchanged: &dyn Fn() -> bool,
 ) -> Result<(), Error> {
+    crate::venv::txn::recover(entry, 0, &mut Vec::new())?;
+    if entry.env.exists() {
+        return Ok(());
+    }
     let beside = crate::venv::txn::swap::Beside::begin(
         entry,
         crate::venv::owned::Occupant::Nothing,
@@ -123,6 +130,8 @@ pub(super) fn put(
     beside
         .commit(&stored, 0)
         .map_err(|e| crate::ops::commit_error(e, &entry.env))?;
+    crate::venv::store::Store::touch(entry);
+    crate::venv::store::Store::record_size(entry);
     Ok(())
 }
 

@@ -143,25 +143,18 @@ pub(crate) fn empty_pending() {
     }
 }
 
-/// `penv empty-trash --detach TRASH`, waited for: it starts the emptier
-/// and exits, so the emptier is nobody's child (no zombie under a command
-/// `penv run` execs, none for a `wait()` there to reap).
+/// `penv empty-trash TRASH`, detached ([`crate::process::start_detached`]).
 fn spawn(trash: &Path) -> bool {
-    let Ok(mut cmd) = command(trash) else {
-        return false;
-    };
-    cmd.arg("--detach");
-    cmd.status().is_ok_and(|s| s.success())
+    crate::process::start_detached(&args(trash))
 }
 
-/// `penv empty-trash TRASH`, detached ([`crate::process::penv_detached`]).
-fn command(trash: &Path) -> std::io::Result<std::process::Command> {
-    crate::process::penv_detached([COMMAND.as_ref(), trash.as_os_str()])
+fn args(trash: &Path) -> [std::ffi::OsString; 2] {
+    [COMMAND.into(), trash.into()]
 }
 
 /// The middle of [`spawn`]: starts the emptier of `trash` and returns.
 pub(crate) fn detach(trash: &Path) -> std::io::Result<()> {
-    command(trash)?.spawn().map(drop)
+    crate::process::spawn_detached(&args(trash))
 }
 
 /// Deletes every directory in `trash` (a `trash` inside a `.penv`, else
