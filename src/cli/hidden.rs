@@ -34,7 +34,7 @@ pub(crate) struct StoreKeepArgs {
     /// The package project left out of the clone
     #[arg(long)]
     pub(crate) project: Option<String>,
-    /// The env's top-level listing as the sync left it (a digest)
+    /// The env's listing as the sync left it (a digest)
     #[arg(long)]
     pub(crate) listing: String,
     /// Start the keeper and return at once (it is then nobody's child)

@@ -20,13 +20,13 @@ use std::time::Duration;
 
 use super::Ctx;
 use super::derive::link_mode;
-use crate::Error;
 use crate::diagnostics::display_path;
 use crate::fs::FileLock;
 use crate::plan::Plan;
 use crate::state::{Origin, State};
 use crate::venv::EnvPaths;
 use crate::venv::clone::LinkMode;
+use crate::venv::store::unkept;
 pub(crate) use put::PipRun;
 use put::{Without, left_out, put};
 
@@ -77,7 +77,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         .is_none_or(|name| left_out(&plan.paths.env, name).is_some());
     if leavable
         && cfg!(unix)
-        && let Some(listing) = crate::venv::drift::top_level_digest(&plan.paths.env)
+        && let Some(listing) = crate::venv::drift::listing_digest(&plan.paths.env)
     {
         ctx.printer.verbose(&format!(
             "keeping a clone in the store, `{}`, once the command is done (a detached penv)",
@@ -118,9 +118,11 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
                 started.elapsed().as_secs_f64() * 1000.0
             ));
         }
-        Err(e) => ctx
-            .printer
-            .verbose(&format!("the env was not kept in the store: {e}")),
+        Err(e) => {
+            ctx.printer
+                .verbose(&format!("the env was not kept in the store: {e}"));
+            unkept::record(&entry, &plan.paths.env, &e.to_string());
+        }
     }
     drop(lock);
     store.evict(max, &entry.env);
@@ -148,8 +150,8 @@ pub(crate) struct KeepJob {
     pub(crate) link_mode: String,
     /// The package project left out of the clone.
     pub(crate) project: Option<String>,
-    /// The env's top-level listing as the sync left it
-    /// ([`crate::venv::drift::top_level_digest`]).
+    /// The env's listing as the sync left it
+    /// ([`crate::venv::drift::listing_digest`]).
     pub(crate) listing: String,
 }
 
@@ -199,7 +201,7 @@ pub(crate) fn keep_pending() {
         let started = crate::process::start_detached(&keep.job.args());
         keep.lock.keep_from_children();
         if !started {
-            let _ = keep_now(&keep.job);
+            keep_now(&keep.job);
         }
     }
 }
@@ -219,7 +221,7 @@ pub(crate) fn keeper(job: &KeepJob) {
     // The store removed meanwhile (`penv envs prune --store`, by hand):
     // nothing made again.
     if EnvPaths::new(job.entry.clone()).work.is_dir() {
-        let _ = keep_now(job);
+        keep_now(job);
     }
 }
 
@@ -253,13 +255,20 @@ impl Watch {
 }
 
 /// Clones the job's env, when it is still the env of its spec hash built
-/// here with the top-level listing the sync left, into the store's entry
-/// (its writer's lock held by the caller).
-fn keep_now(job: &KeepJob) -> Result<(), Error> {
-    let env = job.env.as_path();
+/// here with the listing the sync left, into the store's entry (its
+/// writer's lock held by the caller); a keep given up is recorded beside
+/// the entry, with why ([`unkept`]).
+fn keep_now(job: &KeepJob) {
     let entry = EnvPaths::new(job.entry.clone());
-    let mode = LinkMode::parse(&job.link_mode)
-        .map_err(|why| crate::fs::FsError::new("keep", env, std::io::Error::other(why)))?;
+    if let Err(why) = try_keep(job, &entry) {
+        unkept::record(&entry, &job.env, &why);
+    }
+}
+
+/// [`keep_now`]'s work: why nothing was kept, when nothing was.
+fn try_keep(job: &KeepJob, entry: &EnvPaths) -> Result<(), String> {
+    let env = job.env.as_path();
+    let mode = LinkMode::parse(&job.link_mode)?;
     let state = State::read(env)
         .ok()
         .flatten()
@@ -268,13 +277,10 @@ fn keep_now(job: &KeepJob) -> Result<(), Error> {
                 && s.is_relocatable()
                 && !matches!(s.origin, Some(Origin::Store { .. }))
         })
-        .ok_or_else(|| {
-            let why = std::io::Error::other("it changed before it was kept");
-            crate::fs::FsError::new("keep", env, why)
-        })?;
-    let listed = || crate::venv::drift::top_level_digest(env).as_deref() == Some(&*job.listing);
+        .ok_or("the env was rebuilt or removed before it was cloned")?;
+    let listed = || crate::venv::drift::listing_digest(env).as_deref() == Some(&*job.listing);
     if !listed() {
-        return Ok(());
+        return Err("files were added to the env or taken from it after the build".to_owned());
     }
     let before = Watch::of(env, &state);
     let unchanged = || {
@@ -289,7 +295,7 @@ fn keep_now(job: &KeepJob) -> Result<(), Error> {
     };
     let project = job.project.as_deref();
     let without = project.map(|name| Without { name, pip: None });
-    put(&entry, env, &state, mode, without.as_ref(), &unchanged)
+    put(entry, env, &state, mode, without.as_ref(), &unchanged).map_err(|e| e.to_string())
 }
 
 /// Before `sync --reinstall` of an env cloned from the store by hard links:

@@ -197,12 +197,14 @@ fn stat_dirs(env: &Path, dirs: &[PathBuf]) -> Result<Vec<SiteDir>, FsError> {
         .collect()
 }
 
-/// A digest (sha256, hex) of the names at the top of each site-packages
-/// directory of `env`, but `__pycache__` (Python writes bytecode there on
-/// the first import of a top-level module); anything added, removed or
-/// renamed there — a `pip install` by hand, a stray `.pth` — changes it.
-/// `None` when a directory cannot be listed.
-pub(crate) fn top_level_digest(env: &Path) -> Option<String> {
+/// A digest (sha256, hex) of the env's listing: the names at the top of
+/// each site-packages directory but `__pycache__` (Python writes bytecode
+/// there on the first import of a top-level module), and every path of the
+/// env outside `lib*/` (its top, `bin/`, `include/`, `share/`, `etc/`).
+/// Anything added, removed or renamed there — a `pip install` by hand, a
+/// stray `.pth`, a script, a Jupyter kernel spec written with
+/// `--sys-prefix` — changes it. `None` when a directory cannot be listed.
+pub(crate) fn listing_digest(env: &Path) -> Option<String> {
     use sha2::{Digest, Sha256};
     let mut names = Vec::new();
     for dir in site_dirs(env) {
@@ -211,6 +213,19 @@ pub(crate) fn top_level_digest(env: &Path) -> Option<String> {
                 names.push(format!("{}/{}", dir.display(), name.to_string_lossy()));
             }
         }
+    }
+    let outside_lib = walkdir::WalkDir::new(env)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name();
+            name != "__pycache__"
+                && !(e.depth() == 1 && ["lib", "lib64", "Lib"].contains(&&*name.to_string_lossy()))
+        });
+    for entry in outside_lib {
+        let entry = entry.ok()?;
+        let path = entry.path().strip_prefix(env).ok()?;
+        names.push(path.display().to_string());
     }
     names.sort();
     let digest = Sha256::digest(names.join("\n").as_bytes());

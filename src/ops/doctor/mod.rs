@@ -32,7 +32,7 @@ pub(crate) struct Finding {
     /// Which check found it (stable, for `--json`): `activation`,
     /// `pip-python-mismatch`, `ide`, `python`, `env`, `lock`,
     /// `system-site-packages`, `gitignore`, `python-version-file`,
-    /// `foreign-lock`, `trash`.
+    /// `foreign-lock`, `trash`, `requires-python`, `store`.
     pub(crate) check: &'static str,
     /// What is wrong, naming the paths.
     pub(crate) message: String,
@@ -100,6 +100,7 @@ pub(crate) fn doctor(
     match subject {
         Subject::Planned(plan) => {
             findings.extend(project::check(plan));
+            findings.extend(project::unkept(ctx, plan));
             findings.extend(lock::check(ctx, python)?);
             findings.extend(foreign::check(&plan.project));
         }

@@ -86,6 +86,30 @@ fn python_excluded(plan: &Plan) -> Vec<Finding> {
         .collect()
 }
 
+/// The store holds no clone of the project's env, because the keep after
+/// its build was given up (it changed while the keeper cloned it…): another
+/// checkout of the spec builds from nothing.
+pub(super) fn unkept(ctx: &crate::ops::Ctx, plan: &Plan) -> Option<Finding> {
+    let entry = crate::ops::store(ctx).ok()?.entry(&plan.hash);
+    let unkept = crate::venv::store::unkept::read(&entry)?;
+    if entry.env.exists() || unkept.env != plan.paths.env {
+        return None;
+    }
+    Some(Finding {
+        check: "store",
+        message: format!(
+            "the store keeps no clone of `{}`: the keep after its build was given up ({}), so \
+             another checkout of this spec (a `git worktree add`) builds from nothing",
+            display_path(&plan.paths.env),
+            unkept.why
+        ),
+        hint: format!(
+            "run `{} --reinstall` to build it again, which offers it to the store",
+            plan.sync_command()
+        ),
+    })
+}
+
 /// Envs penv let go of still in `.penv/trash` with no emptier at work on
 /// them (one was stopped: a kill, a power loss, a CI job's end).
 fn trash(paths: &EnvPaths) -> Option<Finding> {

@@ -132,6 +132,7 @@ pub(super) fn put(
         .map_err(|e| crate::ops::commit_error(e, &entry.env))?;
     crate::venv::store::Store::touch(entry);
     crate::venv::store::Store::record_size(entry);
+    crate::venv::store::unkept::clear(entry);
     Ok(())
 }
 

@@ -51,9 +51,10 @@ fn env_hash(sb: &Sandbox) -> String {
     state["hash"].as_str().unwrap().to_owned()
 }
 
-/// The digest of the names at the top of the env's site-packages but
-/// `__pycache__`, as the sync hands it to the keeper: sha256 (hex) of the
-/// sorted `lib/pythonX.Y/site-packages/NAME` lines.
+/// The digest of the env's listing, as the sync hands it to the keeper:
+/// sha256 (hex) of the sorted lines naming each entry at the top of
+/// site-packages (`lib/pythonX.Y/site-packages/NAME`) and every path of the
+/// env outside `lib*/` (`bin/python`, `pyvenv.cfg`), `__pycache__` aside.
 fn listing(sb: &Sandbox) -> String {
     use sha2::{Digest, Sha256};
     let env = sb.env();
@@ -66,6 +67,25 @@ fn listing(sb: &Sandbox) -> String {
         .filter(|n| n != "__pycache__")
         .map(|n| format!("{dir}/{n}"))
         .collect();
+    let outside_lib = walkdir::WalkDir::new(&env)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            e.file_name() != "__pycache__"
+                && !(e.depth() == 1
+                    && ["lib", "lib64"].contains(&&*e.file_name().to_string_lossy()))
+        });
+    for entry in outside_lib {
+        let entry = entry.unwrap();
+        names.push(
+            entry
+                .path()
+                .strip_prefix(&env)
+                .unwrap()
+                .display()
+                .to_string(),
+        );
+    }
     names.sort();
     hex::encode(Sha256::digest(names.join("\n").as_bytes()))
 }
@@ -181,21 +201,17 @@ fn a_file_added_to_site_packages_after_the_build_is_not_kept() {
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
 }
 
-/// A keeper killed half-way (a CI job's or a container's end) leaves its
-/// clone and intent record in the store's `.penv`; the next keep of the
-/// spec undoes them and keeps the env. The keeper is held half-way by a
-/// FIFO in the env's `bin/`, which a copy opens and waits on.
-#[test]
-fn a_keep_killed_half_way_is_undone_by_the_next() {
-    let python = require_python!();
-    let (sb, cache) = built_unkept(python);
-    let built = listing(&sb);
+/// Starts a keeper of the sandbox's env and kills it half-way (as a CI
+/// job's or a container's end would): it is held by a FIFO in the env's
+/// `bin/`, which a copy opens and waits on, then removed. Returns the
+/// half-made clone it leaves in the store's `.penv`.
+fn keep_killed_half_way(sb: &Sandbox, cache: &Path) -> PathBuf {
     let fifo = sb.env().join("bin/zz-fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    let hash = env_hash(&sb);
+    let hash = env_hash(sb);
     let staging = cache.join(format!("envs/.penv/new-{}", &hash[..16]));
-    let mut keeper = store_keep(&sb, &cache, &hash, &built).spawn().unwrap();
+    let mut keeper = store_keep(sb, cache, &hash, &listing(sb)).spawn().unwrap();
     let start = std::time::Instant::now();
     while !staging.join("bin").is_dir() {
         assert!(start.elapsed().as_secs() < 60, "the keeper never began");
@@ -204,11 +220,94 @@ fn a_keep_killed_half_way_is_undone_by_the_next() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     keeper.kill().unwrap();
     keeper.wait().unwrap();
-    assert!(staging.is_dir() && entries(&cache).is_empty());
+    assert!(staging.is_dir() && entries(cache).is_empty());
     std::fs::remove_file(&fifo).unwrap();
-    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
+    staging
+}
+
+/// A keeper killed half-way leaves its clone and intent record in the
+/// store's `.penv`; the next keep of the spec undoes them and keeps the env.
+#[test]
+fn a_keep_killed_half_way_is_undone_by_the_next() {
+    let python = require_python!();
+    let (sb, cache) = built_unkept(python);
+    let staging = keep_killed_half_way(&sb, &cache);
+    assert_code(&keep_by_hand(&sb, &cache, &listing(&sb)), 0);
     assert!(!staging.exists(), "the half-made clone is still there");
     let kept = entries(&cache);
     assert_eq!(kept.len(), 1);
     assert!(!kept[0].join("bin/zz-fifo").exists());
+}
+
+/// …and when that spec is never built again, the store's eviction (after
+/// any other build that keeps an env) undoes it.
+#[test]
+fn a_keep_killed_half_way_is_undone_by_another_specs_keep() {
+    let python = require_python!();
+    let (sb, cache) = built_unkept(python);
+    let staging = keep_killed_half_way(&sb, &cache);
+    let intents = || {
+        std::fs::read_dir(cache.join("envs/.penv"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("txn-"))
+            .count()
+    };
+    assert_eq!(intents(), 1);
+    sb.write_offline_toml(python, "requirements = [\"otherpkg\"]");
+    ok(with_store(&sb, &cache).arg("sync"));
+    super::script::wait_for_keepers(&cache);
+    assert!(!staging.exists(), "the half-made clone is still there");
+    assert_eq!(intents(), 0);
+    assert_eq!(entries(&cache).len(), 1);
+}
+
+/// A file written outside site-packages after the build (a Jupyter kernel
+/// spec with `--sys-prefix`, which names the env's own interpreter) is not
+/// kept; the keep given up is told to the next checkout (`-v`) and by
+/// `penv doctor`, which the entry of a later keep silences.
+#[test]
+fn a_file_added_outside_site_packages_is_not_kept_and_the_reason_is_told() {
+    let python = require_python!();
+    let (sb, cache) = built_unkept(python);
+    let built = listing(&sb);
+    let kernel = sb.env().join("share/jupyter/kernels/python3");
+    std::fs::create_dir_all(&kernel).unwrap();
+    let python_path = sb.env().join("bin/python");
+    std::fs::write(
+        kernel.join("kernel.json"),
+        format!("{{\"argv\": [\"{}\"]}}", python_path.display()),
+    )
+    .unwrap();
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
+    assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
+    let doctor = with_store(&sb, &cache)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        said.contains("\"store\"") && said.contains("files were added to the env"),
+        "{said}"
+    );
+    let other = sb.tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(sb.project.join("penv.toml"), other.join("penv.toml")).unwrap();
+    let said = ok(with_store(&sb, &cache)
+        .current_dir(&other)
+        .args(["sync", "-v"]));
+    assert!(
+        said.contains("its keep after the build in")
+            && said.contains("was given up (files were added to the env"),
+        "{said}"
+    );
+    // The other checkout's env is kept; the record goes with it.
+    super::script::wait_for_keepers(&cache);
+    assert_eq!(entries(&cache).len(), 1);
+    let doctor = with_store(&sb, &cache)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(!said.contains("\"store\""), "{said}");
 }
