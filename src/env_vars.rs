@@ -43,7 +43,7 @@ pub struct EnvVars {
     pub(crate) no_progress: bool,
     /// `PENV_LOCK_TIMEOUT`: seconds to wait for another penv working on the same env.
     pub(crate) lock_timeout: Option<String>,
-    /// `PENV_STORE_MAX`: the size the store of scripts' envs is kept under
+    /// `PENV_STORE_MAX`: the size the store of envs (projects' and scripts') is kept under
     /// (`10G`, `500M`; default 10 GiB).
     pub(crate) store_max: Option<String>,
     /// `PENV_LINK_MODE`: how envs are cloned (`auto`, `clone`, `hardlink`,

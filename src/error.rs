@@ -105,7 +105,7 @@ pub enum Error {
         /// penv's exit code.
         code: u8,
     },
-    /// The store of scripts' envs.
+    /// The store of envs by spec hash (projects' and scripts').
     #[error(transparent)]
     Store(#[from] venv::store::StoreError),
     /// An environment variable penv reads holds what it cannot use.

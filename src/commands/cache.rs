@@ -20,7 +20,7 @@ pub(super) fn cache(ctx: &Ctx, cmd: &CacheCommand) -> Result<ExitCode, Error> {
                     }
                     if let Some((entries, bytes, max)) = crate::ops::script::summary(ctx) {
                         p.data(&format!(
-                            "  envs/  the store: PEP 723 scripts' envs by spec hash, {entries} entr{} ({}), kept under {} (`PENV_STORE_MAX`); not cleaned (`penv envs prune --store`)",
+                            "  envs/  the store: envs by spec hash (projects' for their other checkouts, PEP 723 scripts'), {entries} entr{} ({}, each entry counted whole), kept under {} (`PENV_STORE_MAX`); not cleaned (`penv envs prune --store`)",
                             if entries == 1 { "y" } else { "ies" },
                             size(bytes),
                             max.map_or_else(|e| format!("the default (bad value: {e})"), size)

@@ -89,7 +89,7 @@ fn print_table(ctx: &Ctx, listing: &Listing, all: bool) {
         }
         if !all && listing.store.count > 0 {
             p.data(&format!(
-                "{:<9} + the store: {} of scripts (`--all` lists them)",
+                "{:<9} + the store: {} by spec hash (`--all` lists them)",
                 "",
                 entries(listing.store, "env", "envs")
             ));

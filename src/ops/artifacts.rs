@@ -130,9 +130,8 @@ impl Recorder {
 
     /// The artifacts of the distributions `as_built` holds, each at the
     /// version it was installed at.
-    pub(crate) fn finish(self, as_built: &mut AsBuilt) {
-        as_built.artifacts = self
-            .artifacts
+    pub(crate) fn finish(mut self, as_built: &mut AsBuilt) {
+        as_built.artifacts = std::mem::take(&mut self.artifacts)
             .into_iter()
             .filter(|(name, (version, _))| {
                 as_built
@@ -142,6 +141,17 @@ impl Recorder {
             })
             .map(|(name, (_, artifact))| (name, artifact))
             .collect();
+    }
+}
+
+/// pip writes its report once it has resolved, before it installs: an
+/// install that failed or was interrupted leaves it (megabytes for a large
+/// env), which goes with the build that asked for it.
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if let Some(report) = &self.report {
+            let _ = crate::fs::delete_file(report);
+        }
     }
 }
 
@@ -182,6 +192,25 @@ mod tests {
             Recorder::new(&paths(), Some("24.0")).args(uninstall.clone()),
             uninstall
         );
+    }
+
+    /// pip's report of an install that failed or was interrupted (written
+    /// once pip had resolved) goes with the build.
+    #[test]
+    fn a_report_no_install_read_is_deleted_with_its_recorder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = crate::venv::EnvPaths::new(tmp.path().join(".venv"));
+        std::fs::create_dir(&paths.work).unwrap();
+        let recorder = Recorder::new(&paths, Some("24.0"));
+        let report = paths.work.join(".venv.report.json");
+        assert!(
+            recorder
+                .args(vec!["install".to_owned()])
+                .contains(&report.display().to_string())
+        );
+        std::fs::write(&report, "{}").unwrap();
+        drop(recorder);
+        assert!(!report.exists());
     }
 
     #[test]

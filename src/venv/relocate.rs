@@ -40,7 +40,8 @@ use activate::{activate_fish, activate_sh, point_csh, repoint_sh_fallback};
 
 /// What the first lines of a relocated console script say: run the
 /// `python` beside this script's real path (uv's `--relocatable` form).
-const TRAMPOLINE_HEAD: &str = "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/";
+pub(crate) const TRAMPOLINE_HEAD: &str =
+    "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/";
 
 /// The largest file in `bin/` read to be rewritten or scanned: a script is a
 /// few KiB; a compiled tool of hundreds of MiB is scanned in that prefix.

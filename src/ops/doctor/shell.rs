@@ -69,8 +69,9 @@ pub(super) fn check(vars: &EnvVars, env: &Path) -> Vec<Finding> {
 
 /// The interpreter a script's shebang runs: `#!/path/python` (with
 /// arguments), `#!/usr/bin/env python3` (looked up by the caller's rules is
-/// beyond a file: taken as unknown), or pip's `/bin/sh` trampoline for long
-/// paths (`'''exec' "/path/python" "$0" "$@"`).
+/// beyond a file: taken as unknown), pip's `/bin/sh` trampoline for long
+/// paths (`'''exec' "/path/python" "$0" "$@"`), or the one penv writes
+/// into a relocatable env (the `python` beside the script's real path).
 pub(super) fn shebang_interpreter(script: &Path) -> Option<PathBuf> {
     // A script is a few KiB; a binary (or anything larger) has no shebang
     // worth reading.
@@ -79,7 +80,19 @@ pub(super) fn shebang_interpreter(script: &Path) -> Option<PathBuf> {
         cap: 1024 * 1024,
     };
     let text = crate::text_file::read(script, SCRIPT).ok()?;
+    if let Some(name) = relocatable_python(&text) {
+        return Some(script.canonicalize().ok()?.parent()?.join(name));
+    }
     parse_shebang(&text)
+}
+
+/// The name of the interpreter a relocatable script runs, beside the
+/// script's real path (`…/'python' "$0" "$@"`).
+fn relocatable_python(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix(crate::venv::relocate::TRAMPOLINE_HEAD)?;
+    let name = rest.strip_prefix('\'')?;
+    let name = &name[..name.find('\'')?];
+    (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
 fn parse_shebang(text: &str) -> Option<PathBuf> {
@@ -136,6 +149,9 @@ mod tests {
             Some(PathBuf::from("/a very/long path/bin/python"))
         );
         assert_eq!(parse_shebang("#!/usr/bin/env python3\n"), None);
+        let relocatable = "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/'python3.12' \"$0\" \"$@\"\n' '''\nimport sys\n";
+        assert_eq!(relocatable_python(relocatable), Some("python3.12"));
+        assert_eq!(relocatable_python("#!/p/.venv/bin/python\n"), None);
         assert_eq!(parse_shebang("import sys\n"), None);
         assert_eq!(parse_shebang(""), None);
     }

@@ -30,7 +30,7 @@ pub(crate) struct Filters {
     pub(crate) broken: bool,
     pub(crate) orphaned: bool,
     pub(crate) stashes: bool,
-    /// Entries of penv's store (PEP 723 scripts' envs).
+    /// Entries of penv's store (projects' envs for their other checkouts, PEP 723 scripts' envs).
     pub(crate) store: bool,
 }
 
