@@ -203,10 +203,10 @@ pub(crate) fn changed_files(old: &Spec, new: &Spec) -> Vec<String> {
             .iter()
             .find(|o| o.path == project.path)
             .map(|o| &o.metadata);
-        for name in local::METADATA_FILES {
-            if old_metadata.and_then(|m| m.get(*name)) != project.metadata.get(*name) {
+        for name in local::files(old_metadata, &project.metadata) {
+            if old_metadata.and_then(|m| m.get(name)) != project.metadata.get(name) {
                 push(if project.path == "." {
-                    (*name).to_owned()
+                    name.clone()
                 } else {
                     Path::new(&project.path).join(name).display().to_string()
                 });

@@ -5,7 +5,8 @@
 //! Invariant: a directory is recognised as pip recognises it — paths relative
 //! to pip's working directory (the project root), extras and markers
 //! stripped — and its `pyproject.toml`, `setup.cfg` and `setup.py` are
-//! hashed, so editing a local project's dependencies makes the env stale. A
+//! hashed, with the files they take dependencies from, so editing a local
+//! project's dependencies makes the env stale. A
 //! path that is not a directory is left to pip, which reports it.
 
 use std::collections::BTreeMap;
@@ -167,7 +168,10 @@ pub(crate) fn requirement_part(line: &str) -> String {
 }
 
 /// Reads the metadata files of `dir`: each that is a regular file (a
-/// directory or FIFO of that name is not metadata), hashed as it streams.
+/// directory or FIFO of that name is not metadata), hashed as it streams,
+/// and the files they take dependencies from (`requirements.in` of
+/// setuptools' `dynamic`, a requirements file `setup.py` reads: see
+/// [`super::dependency_files`]), by their path relative to `dir`.
 pub(crate) fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> {
     let mut out = BTreeMap::new();
     for name in METADATA_FILES {
@@ -177,14 +181,29 @@ pub(crate) fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> 
         }
         out.insert((*name).to_owned(), crate::fs::sha256_file(&path)?);
     }
+    for name in super::dependency_files::of(dir) {
+        let sha256 = crate::fs::sha256_file(&dir.join(&name))?;
+        out.insert(name, sha256);
+    }
     Ok(out)
+}
+
+/// The files of both records of a project, metadata and dependency files.
+pub(crate) fn files<'a>(
+    old: Option<&'a BTreeMap<String, String>>,
+    new: &'a BTreeMap<String, String>,
+) -> std::collections::BTreeSet<&'a String> {
+    old.into_iter()
+        .flat_map(BTreeMap::keys)
+        .chain(new.keys())
+        .collect()
 }
 
 /// One line per metadata file that differs between two records of the same
 /// project: "`pyproject.toml` of `-e .` changed".
 pub(crate) fn diff(out: &mut Vec<String>, old: &LocalProject, new: &LocalProject) {
-    for name in METADATA_FILES {
-        let what = match (old.metadata.get(*name), new.metadata.get(*name)) {
+    for name in files(Some(&old.metadata), &new.metadata) {
+        let what = match (old.metadata.get(name), new.metadata.get(name)) {
             (Some(o), Some(n)) if o != n => "changed",
             (None, Some(_)) => "added",
             (Some(_), None) => "removed",

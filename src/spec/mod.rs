@@ -30,6 +30,7 @@ use crate::diagnostics::Location;
 use crate::env_vars::UrlVars;
 
 mod build;
+mod dependency_files;
 mod diff;
 mod error;
 mod find_links;

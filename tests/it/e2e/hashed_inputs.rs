@@ -163,6 +163,45 @@ fn pip_args_alone_install_an_editable_project_and_track_its_metadata() {
     assert_exit_and_stderr(&out, 1, "`setup.cfg` of `-e .` added");
 }
 
+/// A project whose dependencies its build reads from a file
+/// (setuptools' `dynamic = ["dependencies"]` with `{file = …}`; the test's
+/// backend reads `requirements.in` likewise): that file is hashed with
+/// the metadata, so an edit makes the env and the lock stale.
+#[test]
+fn a_dependency_file_the_metadata_names_is_hashed_with_it() {
+    let python = require_python!();
+    let sb = sandbox_with_wheels();
+    sb.write("penv.toml", &sb.offline_toml(python, "package = true"));
+    write_local_project(&sb.project, "dynpkg", &[]);
+    sb.write(
+        "backend.py",
+        &LOCAL_BACKEND.replace(
+            "deps = ast.literal_eval(re.search(r'^dependencies = (.*)$', text, re.M).group(1))",
+            "deps = open(os.path.join(HERE, \"requirements.in\")).read().split()",
+        ),
+    );
+    sb.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n\
+         [project]\nname = \"dynpkg\"\nversion = \"1.0\"\ndynamic = [\"dependencies\"]\n\n\
+         [tool.setuptools.dynamic]\ndependencies = {file = [\"requirements.in\"]}\n",
+    );
+    sb.write("requirements.in", "tinypkg\n");
+    sb.ok(&["sync"]);
+    assert!(imported(&sb, "tinypkg").is_some());
+    assert_eq!(imported(&sb, "otherpkg"), None);
+    sb.ok(&["lock"]);
+    sb.write("requirements.in", "tinypkg\notherpkg\n");
+    let out = sb.run(&["lock", "--check"]);
+    assert_exit_and_stderr(&out, 1, "`requirements.in` of `-e .` changed");
+    std::fs::remove_file(sb.project.join("pylock.toml")).unwrap();
+    let out = sb.run(&["sync", "--check"]);
+    assert_exit_and_stderr(&out, 1, "`requirements.in` of `-e .` changed");
+    sb.ok(&["sync"]);
+    assert!(imported(&sb, "otherpkg").is_some());
+    assert_code(&sb.run(&["sync", "--check"]), 0);
+}
+
 #[test]
 fn local_projects_are_tracked_wherever_they_are_named() {
     let python = require_python!();
