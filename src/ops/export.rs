@@ -70,6 +70,19 @@ pub(crate) fn from_env(state: &State, hashes: bool) -> Result<Exported, InspectE
             why: "its state predates penv's record of what it installed".to_owned(),
         });
     };
+    // uv's installs from requirements record no artifact: with hashes,
+    // every line would be left out (pip, seeded, aside).
+    if hashes
+        && !state.spec.venv.installer.is_pip()
+        && built
+            .dists
+            .iter()
+            .any(|d| d.name != "pip" && !built.artifacts.contains_key(&d.name))
+    {
+        return Err(InspectError::NoHashesFromUv {
+            env: state.venv_path.clone(),
+        });
+    }
     for dist in &built.dists {
         let refused = |why: String| InspectError::Unexportable {
             name: fields::shown(&dist.name),

@@ -83,3 +83,22 @@ fn a_value_that_does_not_parse_is_refused_not_copied() {
         assert!(matches!(err, InspectError::Unexportable { .. }), "{err}");
     }
 }
+
+/// An env uv filled from requirements records no file: with hashes, the
+/// export is refused (it would hold no line), naming uv and `penv lock`;
+/// without, it lists the pins.
+#[test]
+fn an_env_uv_installed_without_a_lock_is_refused_with_hashes() {
+    let mut state = state(
+        &[("pip", "24.0"), ("six", "1.17.0")],
+        &serde_json::json!({}),
+    );
+    state.spec.venv.installer = crate::project::Installer::Uv;
+    let err = from_env(&state, true).unwrap_err();
+    assert!(
+        err.to_string().contains("uv records no file hashes"),
+        "{err}"
+    );
+    assert!(err.hint().contains("penv lock"), "{}", err.hint());
+    assert_eq!(from_env(&state, false).unwrap().lines, ["six==1.17.0"]);
+}

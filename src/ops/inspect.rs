@@ -36,6 +36,16 @@ pub enum InspectError {
     /// A value of the state or the lock that does not render.
     #[error("cannot export `{name}`: {why}")]
     Unexportable { name: String, why: String },
+    /// A requirements file with hashes of an env uv filled from
+    /// requirements: uv records no file, so no line would have a hash.
+    #[error(
+        "cannot export the env (`{}`) with hashes: uv installed it from requirements, and uv records no file hashes",
+        display_path(env)
+    )]
+    NoHashesFromUv {
+        /// The env.
+        env: PathBuf,
+    },
 }
 
 impl InspectError {
@@ -57,6 +67,10 @@ impl InspectError {
             }
             Self::NoPip { .. } => {
                 "remove `pip = false` from `[venv]` in the project file and run `penv sync`"
+                    .to_owned()
+            }
+            Self::NoHashesFromUv { .. } => {
+                "run `penv lock` (the export then comes from `pylock.toml`, hashes included), or `penv export --no-hashes` for `name==version` lines"
                     .to_owned()
             }
             Self::Unexportable { .. } => {
