@@ -226,13 +226,13 @@ impl Plan {
         out
     }
 
-    /// The groups and extras the spec installs (for a lock, the groups as
-    /// asked for, beside the lock's defaults).
+    /// The groups and extras the spec installs (for a lock, the groups it
+    /// was selected for: its defaults, unless `--no-default-groups`, and
+    /// those asked for).
     pub(crate) fn groups_and_extras(&self) -> (Vec<String>, Vec<String>) {
-        let groups = if self.spec.lock.is_some() {
-            self.selection.groups.groups.clone()
-        } else {
-            self.spec.groups.keys().cloned().collect()
+        let groups = match &self.spec.lock {
+            Some(lock) => lock.groups.clone(),
+            None => self.spec.groups.keys().cloned().collect(),
         };
         let extras = match (&self.spec.lock, &self.spec.package) {
             // The extras the lock's entries were selected for (a project

@@ -280,6 +280,8 @@ fn a_lock_of_an_installed_project_names_it_as_a_directory_and_syncs_it() {
     for module in ["app", "tinypkg", "otherpkg"] {
         assert_eq!(imported(&sb, module).as_deref(), Some("1.0"), "{module}");
     }
+    // `status` names the lock's default group the env holds.
+    assert_eq!(status_json(&sb)["groups"], serde_json::json!(["dev"]));
     assert_code(&sb.run(&["lock", "--check"]), 0);
     // The project's metadata is an input of the lock, named as a file.
     sb.write(
