@@ -153,7 +153,11 @@ fn prune_envs(ctx: &Ctx, args: &PruneArgs) -> Result<ExitCode, Error> {
         chosen: selected,
         in_use,
         outside,
+        refused,
     } = prune::select(&listing, &filters, &scope, &protected);
+    for (s, why) in &refused {
+        p.status(&format!("Leaving `{}`: {why}", display_path(&s.path)));
+    }
     for s in &in_use {
         p.status(&format!(
             "Keeping `{}` ({}): it is the env in use",

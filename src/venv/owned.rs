@@ -41,7 +41,7 @@ pub(crate) mod trash;
 
 pub use env_path::Refusal;
 pub(crate) use env_path::{Occupant, check_env_path};
-pub(crate) use found_env::remove_found;
+pub(crate) use found_env::{refusal, remove_found};
 
 /// The marker written into an env while penv builds it (removed after the
 /// state is written), and into a directory penv is about to delete.

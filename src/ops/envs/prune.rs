@@ -113,6 +113,9 @@ pub(crate) struct Selection {
     pub(crate) in_use: Vec<Selected>,
     /// Selected by the filters, but outside the [`Scope`].
     pub(crate) outside: Vec<Selected>,
+    /// Selected by the filters, but never deleted whole (maybe the user's
+    /// project: `python -m venv .` with code beside it, `src/`…), with why.
+    pub(crate) refused: Vec<(Selected, String)>,
 }
 
 /// The envs `filters` select within `scope`, leaving out the env in use
@@ -145,6 +148,8 @@ pub(crate) fn select(
             .any(|p| p.starts_with(&env.path) || env.path.starts_with(p))
         {
             selection.in_use.push(selected);
+        } else if let Ok(Some(why)) = owned::refusal(&env.path, &protected) {
+            selection.refused.push((selected, why));
         } else {
             selection.chosen.push(selected);
         }

@@ -59,22 +59,10 @@ fn found_shape(dir: &Path) -> Option<String> {
 /// conda's `conda-meta/` and `pyvenv.cfg` last of all.
 const FOUND_MARKERS: &[&str] = &[BUILD_MARKER, STATE_FILE, "conda-meta", "pyvenv.cfg"];
 
-/// Removes `dir`, an env found on disk (`penv envs prune`), penv's or
-/// another tool's. Refused, naming why: anything at `dir` that is not a real
-/// directory reached without a symlink (`dir` must be its own canonical
-/// path), a directory that is not an env (`venv::found::is_env`: a regular
-/// `pyvenv.cfg`, or `conda-meta/`), one holding `src/` (pip's editable
-/// checkouts: maybe the user's work), and one that is, holds or lies inside
-/// a `protected` path (the running penv's env, `VIRTUAL_ENV`'s). The tree
-/// goes through `fs`'s removal: no link followed, the markers last.
-pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsError> {
-    let refuse = |why: String| {
-        Err(FsError::new(
-            "remove",
-            dir,
-            std::io::Error::other(format!("{why}; leaving it alone")),
-        ))
-    };
+/// Why [`remove_found`] refuses `dir`, if it does (asked too when prune
+/// selects, so what it lists is what it deletes).
+pub(crate) fn refusal(dir: &Path, protected: &[PathBuf]) -> Result<Option<String>, FsError> {
+    let refuse = |why: String| Ok(Some(why));
     if !fs::real_dir(dir)? {
         return refuse("it is not a directory".to_owned());
     }
@@ -111,6 +99,25 @@ pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsEr
         if p.starts_with(dir) || dir.starts_with(&p) {
             return refuse(format!("it is the env in use (`{}`)", escape_path(&p)));
         }
+    }
+    Ok(None)
+}
+
+/// Removes `dir`, an env found on disk (`penv envs prune`), penv's or
+/// another tool's. Refused, naming why: anything at `dir` that is not a real
+/// directory reached without a symlink (`dir` must be its own canonical
+/// path), a directory that is not an env (`venv::found::is_env`: a regular
+/// `pyvenv.cfg`, or `conda-meta/`), one holding `src/` (pip's editable
+/// checkouts: maybe the user's work), and one that is, holds or lies inside
+/// a `protected` path (the running penv's env, `VIRTUAL_ENV`'s). The tree
+/// goes through `fs`'s removal: no link followed, the markers last.
+pub(crate) fn remove_found(dir: &Path, protected: &[PathBuf]) -> Result<(), FsError> {
+    if let Some(why) = refusal(dir, protected)? {
+        return Err(FsError::new(
+            "remove",
+            dir,
+            std::io::Error::other(format!("{why}; leaving it alone")),
+        ));
     }
     if evidence(dir, dir, false).is_ok() {
         // As `remove` does: a half-deleted env of penv's stays recognisable.

@@ -308,6 +308,18 @@ fn no_combination_of_prune_flags_deletes_anything_but_a_venv_not_in_use() {
             if mode.is_empty() && selects_decoy {
                 assert_code(&out, 2);
             }
+            // What prune lists is what it deletes: the decoy alone; the
+            // envs it never deletes whole are left, saying why, before.
+            if *mode == ["--dry-run"] && selects_decoy {
+                assert!(what.contains("Would delete 1 env "), "{what}");
+                assert!(
+                    what.contains("proj`: it is a venv that also holds `app.py`"),
+                    "{what}"
+                );
+            }
+            if *mode == ["--yes"] {
+                assert_code(&out, 0);
+            }
         }
     }
 }
