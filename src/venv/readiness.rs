@@ -283,6 +283,14 @@ impl Readiness {
             Self::Unfinished { .. } => {
                 format!("run `{sync}`: it finishes or undoes the interrupted build")
             }
+            Self::Broken {
+                state: Some(state), ..
+            } if !state.base.path.exists() => format!(
+                "run `{sync}` to rebuild it with an interpreter the project's `python` allows; \
+                 when it names `{}`, which is gone, install that Python again or change \
+                 `python` first",
+                crate::diagnostics::display_path(&state.base.path)
+            ),
             Self::Fresh(_) | Self::Stale { .. } | Self::Broken { .. } => {
                 format!("run `{sync}` to rebuild it")
             }
