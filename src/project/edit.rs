@@ -107,6 +107,9 @@ pub enum EditError {
         place: Place,
         /// What is there, as written.
         present: Vec<String>,
+        /// The other places that name it: a group, or `None` for the main
+        /// requirements.
+        elsewhere: Vec<Option<String>>,
     },
 }
 
@@ -126,6 +129,14 @@ impl EditError {
                 "run `{command}` (it edits `pyproject.toml` and locks again), then `penv sync`; or run `penv lock` first: penv's `pylock.toml` then comes first, and `penv add`/`remove` lock it again"
             ),
             Self::Ambiguous { .. } => "edit the file by hand: penv does not guess which entry is meant".to_owned(),
+            Self::NotThere { name, elsewhere, .. } if !elsewhere.is_empty() => elsewhere
+                .iter()
+                .map(|place| match place {
+                    Some(group) => format!("it is in group `{group}`: `penv remove --group {group} {name}`"),
+                    None => format!("it is in the main requirements: `penv remove {name}`"),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             Self::NotThere { present, .. } if present.is_empty() => "there is nothing there to remove".to_owned(),
             Self::NotThere { present, .. } => format!(
                 "it holds {}",
@@ -209,9 +220,13 @@ fn remove_lf(
     let place = Place::choose(&doc, layout, group);
     place.check_editable(&doc)?;
     let mut changes = Vec::new();
+    let others = doc.clone();
+    let elsewhere = |name: &str| holding(&others, layout, group, &normalize_name(name));
     let Some(array) = place.array_mut(&mut doc, false)? else {
+        let name = names.first().cloned().unwrap_or_default();
         return Err(EditError::NotThere {
-            name: names.first().cloned().unwrap_or_default(),
+            elsewhere: elsewhere(&name),
+            name,
             place,
             present: Vec::new(),
         });
@@ -222,6 +237,7 @@ fn remove_lf(
             return Err(EditError::NotThere {
                 name: name.clone(),
                 present: strings(array),
+                elsewhere: elsewhere(name),
                 place,
             });
         }
@@ -235,6 +251,45 @@ fn remove_lf(
         place,
         changes,
     })
+}
+
+/// The places other than `group`'s whose requirements name `name`
+/// (normalized): each group of the file, or `None` for the main ones.
+fn holding(
+    doc: &DocumentMut,
+    layout: Layout,
+    group: Option<&str>,
+    name: &str,
+) -> Vec<Option<String>> {
+    let tables: &[&[&str]] = match layout {
+        Layout::PenvToml => &[&["groups"]],
+        Layout::Pyproject => &[&["tool", "penv", "groups"], &["dependency-groups"]],
+    };
+    let mut groups: Vec<String> = Vec::new();
+    for keys in tables {
+        let mut item = Some(doc.as_item());
+        for key in *keys {
+            item = item.and_then(|i| i.as_table_like()?.get(key));
+        }
+        if let Some(table) = item.and_then(Item::as_table_like) {
+            groups.extend(table.iter().map(|(k, _)| k.to_owned()));
+        }
+    }
+    let candidates = std::iter::once(None).chain(groups.into_iter().map(Some));
+    let mut out: Vec<Option<String>> = Vec::new();
+    for candidate in candidates {
+        if candidate.as_deref() == group || out.contains(&candidate) {
+            continue;
+        }
+        let place = Place::choose(doc, layout, candidate.as_deref());
+        let mut copy = doc.clone();
+        if let Ok(Some(array)) = place.array_mut(&mut copy, false)
+            && !matching(array, name).is_empty()
+        {
+            out.push(candidate);
+        }
+    }
+    out
 }
 
 /// The entry naming `name` in the place `group` selects, as written, when

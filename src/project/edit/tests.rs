@@ -272,6 +272,31 @@ fn remove_of_an_absent_package_says_what_is_there() {
     assert_eq!(err.to_string(), "`x` is not in `[groups] dev`");
 }
 
+/// A package that is in another place than the one asked: the hint names
+/// the command that removes it there.
+#[test]
+fn remove_of_a_package_held_elsewhere_names_where() {
+    let pyproject = "[project]\nname = \"p\"\ndependencies = [\"idna>=3\"]\n\n\
+                     [dependency-groups]\ntesting = [\"pytest\", \"Six>=1.16\"]\n";
+    let err = remove(pyproject, Layout::Pyproject, None, &["six".to_owned()]).unwrap_err();
+    assert_eq!(err.to_string(), "`six` is not in `[project] dependencies`");
+    assert_eq!(
+        err.hint(),
+        "it is in group `testing`: `penv remove --group testing six`"
+    );
+    let err = remove(
+        pyproject,
+        Layout::Pyproject,
+        Some("testing"),
+        &["idna".to_owned()],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.hint(),
+        "it is in the main requirements: `penv remove idna`"
+    );
+}
+
 #[test]
 fn ambiguous_and_wrong_types_are_errors() {
     let before = "requirements = [\"a; os_name == 'nt'\", \"A; os_name != 'nt'\"]\n";
