@@ -349,6 +349,7 @@ impl Diagnostic for Error {
             Self::Hook(e) => e.hint(),
             Self::Shell(e) => Some(e.hint()),
             Self::Inspect(e) => Some(e.hint()),
+            Self::Fs(e) | Self::Lock(fs::LockError::Fs(e)) => e.hint(),
             Self::Lock(fs::LockError::Timeout { .. }) => Some(
                 "another penv is still working on this env; wait for it, or raise `PENV_LOCK_TIMEOUT` (seconds)".to_owned(),
             ),

@@ -50,6 +50,17 @@ impl FsError {
             source,
         }
     }
+
+    /// What to do, when the OS said what is missing: a permission.
+    pub(crate) fn hint(&self) -> Option<String> {
+        (self.source.kind() == io::ErrorKind::PermissionDenied).then(|| {
+            format!(
+                "this user may not {} `{}`: run penv as one who may (the project's owner), or give this one access; `penv run --no-sync` runs the env as it is, writing nothing",
+                self.op,
+                crate::diagnostics::display_path(&self.path)
+            )
+        })
+    }
 }
 
 /// Shorthand for results of this module.
@@ -387,6 +398,24 @@ pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A permission the user lacks is said with what to do; other errors
+    /// have no general advice.
+    #[test]
+    fn a_permission_denied_says_what_to_do() {
+        let denied = FsError::new(
+            "open lock file",
+            "/p/.penv/.venv.lock",
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        let hint = denied.hint().unwrap();
+        assert!(
+            hint.starts_with("this user may not open lock file `/p/.penv/.venv.lock`"),
+            "{hint}"
+        );
+        let missing = FsError::new("read", "/p/x", io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(missing.hint(), None);
+    }
 
     #[test]
     fn write_atomic_replaces_content() {
