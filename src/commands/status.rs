@@ -88,8 +88,16 @@ pub(super) fn status(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode, Error> {
         info.version,
         escape_path(&plan.python.fingerprint.path)
     ));
+    let kept = if plan.python.kept {
+        format!(
+            "; the env's {} is kept while it serves the request",
+            info.version
+        )
+    } else {
+        String::new()
+    };
     p.data(&format!(
-        "request:     {} (from {})",
+        "request:     {} (from {}{kept})",
         plan.python.request, plan.python.source
     ));
     if let Some(request) = &plan.spec.venv.pip_version {

@@ -28,6 +28,9 @@ pub struct Resolved {
     pub(crate) info: InterpreterInfo,
     /// Its identity on disk.
     pub(crate) fingerprint: Fingerprint,
+    /// Kept as the env's interpreter (it still serves the request), not
+    /// searched for: another one found may be newer.
+    pub(crate) kept: bool,
 }
 
 /// Resolves a request to an interpreter. When `preferred` (the interpreter
@@ -88,6 +91,7 @@ fn kept_base(
         source: source.clone(),
         info,
         fingerprint: fp.clone(),
+        kept: true,
     })
 }
 
@@ -107,6 +111,7 @@ fn resolved_from(
                 source: source.clone(),
                 info: c.info().expect("chosen candidates were probed").clone(),
                 fingerprint: c.probed.fingerprint.clone(),
+                kept: false,
             })
         }
         None => Err(PythonError::NotFound {

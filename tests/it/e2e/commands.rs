@@ -148,6 +148,11 @@ fn status_reports_missing_fresh_stale_and_broken() {
     sb.ok(&["sync"]);
     let text = sb.ok(&["status"]);
     assert!(text.contains("state:       fresh"), "{text}");
+    // The env's interpreter is kept, not searched for again: said so.
+    assert!(
+        text.contains("is kept while it serves the request)"),
+        "{text}"
+    );
     write_requirements(&sb, python, &["tinypkg==2.0"]);
     let status = status_json(&sb);
     assert_eq!(status["state"], "stale");
