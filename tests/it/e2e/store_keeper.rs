@@ -31,6 +31,23 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// Another checkout of the sandbox's project (its `penv.toml` copied).
+fn other_checkout(sb: &Sandbox) -> PathBuf {
+    let other = sb.tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(sb.project.join("penv.toml"), other.join("penv.toml")).unwrap();
+    other
+}
+
+/// `penv doctor --json` of the sandbox's project, as text.
+fn doctor_json(sb: &Sandbox, cache: &Path) -> String {
+    let out = with_store(sb, cache)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A sandbox whose env (`tinypkg`) is built with the store keeping
 /// nothing, and the test's own cache.
 fn built_unkept(python: &Path) -> (Sandbox, PathBuf) {
@@ -123,9 +140,7 @@ fn the_sync_returns_before_the_keep_and_the_next_checkout_clones_the_entry() {
         "{said}"
     );
     // Another checkout at once: it waits for the keeper, then clones.
-    let other = sb.tmp.path().join("other");
-    std::fs::create_dir(&other).unwrap();
-    std::fs::copy(sb.project.join("penv.toml"), other.join("penv.toml")).unwrap();
+    let other = other_checkout(&sb);
     let said = ok(with_store(&sb, &cache).current_dir(&other).arg("sync"));
     assert!(said.contains("cloned from the store"), "{said}");
     assert_eq!(entries(&cache).len(), 1);
@@ -281,18 +296,12 @@ fn a_file_added_outside_site_packages_is_not_kept_and_the_reason_is_told() {
     .unwrap();
     assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     assert!(entries(&cache).is_empty(), "{:?}", entries(&cache));
-    let doctor = with_store(&sb, &cache)
-        .args(["doctor", "--json"])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&doctor.stdout);
+    let said = doctor_json(&sb, &cache);
     assert!(
         said.contains("\"store\"") && said.contains("files were added to the env"),
         "{said}"
     );
-    let other = sb.tmp.path().join("other");
-    std::fs::create_dir(&other).unwrap();
-    std::fs::copy(sb.project.join("penv.toml"), other.join("penv.toml")).unwrap();
+    let other = other_checkout(&sb);
     let said = ok(with_store(&sb, &cache)
         .current_dir(&other)
         .args(["sync", "-v"]));
@@ -304,10 +313,6 @@ fn a_file_added_outside_site_packages_is_not_kept_and_the_reason_is_told() {
     // The other checkout's env is kept; the record goes with it.
     super::script::wait_for_keepers(&cache);
     assert_eq!(entries(&cache).len(), 1);
-    let doctor = with_store(&sb, &cache)
-        .args(["doctor", "--json"])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&doctor.stdout);
+    let said = doctor_json(&sb, &cache);
     assert!(!said.contains("\"store\""), "{said}");
 }
