@@ -7,8 +7,9 @@
 //! hatch-requirements-txt hook (`[tool.hatch.metadata.hooks.requirements_txt]`
 //! `files`, `optional-dependencies`), `setup.cfg`'s `file:` directive
 //! (`install_requires`, `[options.extras_require]`), and, since `setup.py`
-//! is a program, each string literal in it that names a `*.txt` or `*.in`
-//! file of the project (`open("requirements.txt")`).
+//! is a program, each string literal in it that names a requirement file
+//! of the project: a `*.txt` or `*.in` path with `req` in it
+//! (`open("requirements.txt")`, `"reqs/base.in"`; not `README.txt`).
 //!
 //! Invariant: only relative paths inside the project directory that are
 //! regular files there are returned (a missing one is the build's to
@@ -24,21 +25,37 @@ pub(crate) fn of(dir: &Path) -> BTreeSet<String> {
     if let Ok(text) = std::fs::read_to_string(dir.join("pyproject.toml")) {
         pyproject(&text, &mut named);
     }
+    // Hatch's own file holds the same tables without `tool.hatch`.
+    if let Ok(text) = std::fs::read_to_string(dir.join("hatch.toml"))
+        && let Ok(doc) = text.parse::<toml_edit::DocumentMut>()
+        && let Some(hook) = doc
+            .get("metadata")
+            .and_then(|m| m.get("hooks"))
+            .and_then(|h| h.get("requirements_txt"))
+    {
+        hatch_hook(hook, &mut named);
+    }
     if let Ok(text) = std::fs::read_to_string(dir.join("setup.cfg")) {
         setup_cfg(&text, &mut named);
     }
     if let Ok(text) = std::fs::read_to_string(dir.join("setup.py")) {
-        named.extend(literals(&text).into_iter().filter(|l| {
-            Path::new(l)
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("in"))
-        }));
+        named.extend(literals(&text).into_iter().filter(|l| requirement_file(l)));
     }
     named
         .into_iter()
         .map(|n| n.trim().trim_start_matches("./").to_owned())
         .filter(|n| inside(n) && dir.join(n).is_file())
         .collect()
+}
+
+/// A path that names a requirement file: `*.txt` or `*.in`, with `req` in
+/// it (`requirements.txt`, `reqs/base.in`, `dev-requirements.txt`), so a
+/// `README.txt` or a data file `setup.py` names is not one.
+fn requirement_file(name: &str) -> bool {
+    let path = Path::new(name);
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("in"))
+        && name.to_ascii_lowercase().contains("req")
 }
 
 /// A relative path that stays inside the directory.
@@ -73,15 +90,26 @@ fn pyproject(text: &str, out: &mut Vec<String>) {
         .and_then(|m| m.get("hooks"))
         .and_then(|h| h.get("requirements_txt"))
     {
-        strings(hook.get("files"), out);
-        for (_, extra) in hook
-            .get("optional-dependencies")
-            .and_then(toml_edit::Item::as_table_like)
-            .into_iter()
-            .flat_map(|t| t.iter())
-        {
-            strings(Some(extra), out);
-        }
+        hatch_hook(hook, out);
+    }
+}
+
+/// The files of the hatch-requirements-txt hook's table: `files`, else the
+/// older `filename`, else `requirements.txt` (its default), and those of
+/// `optional-dependencies`.
+fn hatch_hook(hook: &toml_edit::Item, out: &mut Vec<String>) {
+    match (hook.get("files"), hook.get("filename")) {
+        (Some(files), _) => strings(Some(files), out),
+        (None, Some(file)) => strings(Some(file), out),
+        (None, None) => out.push("requirements.txt".to_owned()),
+    }
+    for (_, extra) in hook
+        .get("optional-dependencies")
+        .and_then(toml_edit::Item::as_table_like)
+        .into_iter()
+        .flat_map(|t| t.iter())
+    {
+        strings(Some(extra), out);
     }
 }
 
@@ -99,18 +127,23 @@ fn strings(item: Option<&toml_edit::Item>, out: &mut Vec<String>) {
 
 /// `setup.cfg`'s `file:` directives for dependencies: `install_requires =
 /// file: a.txt, b.txt` in `[options]`, and every key of
-/// `[options.extras_require]`.
+/// `[options.extras_require]` (read as configparser reads them: `#` and
+/// `;` comments, `=` or `:` between a key and its value).
 fn setup_cfg(text: &str, out: &mut Vec<String>) {
     let mut section = "";
     for line in text.lines() {
         let line = line.trim();
+        if line.starts_with(['#', ';']) {
+            continue;
+        }
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             section = name.trim();
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else {
+        let Some(at) = line.find(['=', ':']) else {
             continue;
         };
+        let (key, value) = (&line[..at], &line[at + 1..]);
         let wanted = match section {
             "options" => key.trim() == "install_requires",
             "options.extras_require" => true,
@@ -216,13 +249,69 @@ mod tests {
                 "from setuptools import setup\n\
                  reqs = open('reqs.txt').read().split()\n\
                  setup(name=\"sp\", install_requires=reqs, long_description=open(\"README.md\").read(),\n\
-                 data_files=[('/etc', ['../outside.txt'])], extras_require={'x': open(\"x/extra.in\").read().split()})\n",
+                 data_files=[('/etc', ['../outside.txt'])], extras_require={'x': open(\"reqs/extra.in\").read().split()})\n",
             ),
             ("reqs.txt", "six\n"),
             ("README.md", "read me\n"),
-            ("x/extra.in", "idna\n"),
+            ("reqs/extra.in", "idna\n"),
         ]);
-        assert_eq!(names(&dir), ["reqs.txt", "x/extra.in"]);
+        assert_eq!(names(&dir), ["reqs.txt", "reqs/extra.in"]);
+    }
+
+    #[test]
+    fn the_hatch_hook_reads_requirements_txt_by_default_and_filename_as_files() {
+        let dir = project(&[
+            (
+                "pyproject.toml",
+                "[tool.hatch.metadata.hooks.requirements_txt]\n",
+            ),
+            ("requirements.txt", "six\n"),
+        ]);
+        assert_eq!(names(&dir), ["requirements.txt"]);
+        let dir = project(&[
+            (
+                "hatch.toml",
+                "[metadata.hooks.requirements_txt]\nfilename = \"reqs.txt\"\n",
+            ),
+            ("reqs.txt", "six\n"),
+            ("requirements.txt", "idna\n"),
+        ]);
+        assert_eq!(names(&dir), ["reqs.txt"]);
+    }
+
+    #[test]
+    fn setup_cfg_is_read_as_configparser_reads_it() {
+        let dir = project(&[
+            (
+                "setup.cfg",
+                "[options.extras_require]\n# dev = file: dev.txt\n; doc = file: doc.txt\n\
+                 test: file: test.txt\n",
+            ),
+            ("dev.txt", "pytest\n"),
+            ("doc.txt", "sphinx\n"),
+            ("test.txt", "pytest\n"),
+        ]);
+        assert_eq!(names(&dir), ["test.txt"]);
+    }
+
+    /// A `setup.py` that reads its README, license and data files but no
+    /// requirement file names nothing.
+    #[test]
+    fn a_readme_or_a_data_file_setup_py_names_is_no_dependency_file() {
+        let dir = project(&[
+            (
+                "setup.py",
+                "from setuptools import setup\n\
+                 setup(name='sp', install_requires=['six'],\n\
+                 long_description=open('README.txt').read(),\n\
+                 license_files=['LICENSE.txt'],\n\
+                 data_files=[('share/sp', ['data/words.txt'])])\n",
+            ),
+            ("README.txt", "read me\n"),
+            ("LICENSE.txt", "MIT\n"),
+            ("data/words.txt", "a b c\n"),
+        ]);
+        assert!(names(&dir).is_empty(), "{:?}", names(&dir));
     }
 
     #[test]
