@@ -63,6 +63,8 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
     let Ok(lock) = crate::fs::lock_exclusive(&entry.lock_file(), Duration::ZERO, |_| {}) else {
         return;
     };
+    // A keep given up before is history once this one begins.
+    unkept::clear(&entry);
     let mode = link_mode(ctx, plan).unwrap_or(LinkMode::Auto);
     let project = state
         .spec

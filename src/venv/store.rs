@@ -227,12 +227,27 @@ impl Store {
     /// beside it), whether or not the entry exists: a keeper killed with a
     /// CI job leaves one that no later keep of that spec may come to undo,
     /// and eviction skips an entry while its record is there. One whose
-    /// lock is held is under way, and left alone.
+    /// lock is held is under way, and left alone. Drops the records of
+    /// keeps given up whose env no longer has that spec.
     fn recover_interrupted(&self) {
         let Ok(list) = fs::list_dir(&self.dir.join(".penv")) else {
             return;
         };
         for (file, _) in list {
+            // A keep given up whose env has since been rebuilt for another
+            // spec, or removed: nothing is left for it to explain.
+            if let Some(name) = file.to_str().and_then(|f| f.strip_suffix(".unkept")) {
+                let paths = EnvPaths::new(self.dir.join(name));
+                if let Some(record) = unkept::read(&paths)
+                    && crate::state::State::read(&record.env)
+                        .ok()
+                        .flatten()
+                        .is_none_or(|s| !s.hash.starts_with(name))
+                {
+                    unkept::clear(&paths);
+                }
+                continue;
+            }
             let Some(name) = file
                 .to_str()
                 .and_then(|f| f.strip_prefix("txn-")?.strip_suffix(".json"))

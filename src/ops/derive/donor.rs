@@ -59,16 +59,6 @@ pub(crate) fn donor(
             .is_none()
     {
         let entry = store.entry(&plan.hash);
-        if !entry.env.exists()
-            && let Some(unkept) = crate::venv::store::unkept::read(&entry)
-        {
-            ctx.printer.verbose(&format!(
-                "the store has no env of this spec: its keep after the build in `{}` was given \
-                 up ({})",
-                crate::diagnostics::display_path(&unkept.env),
-                unkept.why
-            ));
-        }
         if entry.env != plan.paths.env
             && let Some(held) = entry_reader(ctx, &entry)
             && let Ok(Some(state)) = State::read(&entry.env)
@@ -82,6 +72,16 @@ pub(crate) fn donor(
                 mode,
                 _held: Some(held),
             }));
+        }
+        if !entry.env.exists()
+            && let Some(unkept) = crate::venv::store::unkept::read(&entry)
+        {
+            ctx.printer.verbose(&format!(
+                "the store has no env of this spec: its keep after the build in `{}` was given \
+                 up ({})",
+                crate::diagnostics::display_path(&unkept.env),
+                unkept.why
+            ));
         }
     }
     // Without pip in the env, pip cannot bring a clone to the target. With

@@ -90,6 +90,10 @@ fn python_excluded(plan: &Plan) -> Vec<Finding> {
 /// its build was given up (it changed while the keeper cloned it…): another
 /// checkout of the spec builds from nothing.
 pub(super) fn unkept(ctx: &crate::ops::Ctx, plan: &Plan) -> Option<Finding> {
+    // `PENV_STORE_MAX=0`: no project's env is kept, and none is expected.
+    if crate::venv::store::max(ctx.vars.store_max.as_deref()).ok()? == 0 {
+        return None;
+    }
     let entry = crate::ops::store(ctx).ok()?.entry(&plan.hash);
     let unkept = crate::venv::store::unkept::read(&entry)?;
     if entry.env.exists() || unkept.env != plan.paths.env {

@@ -316,3 +316,21 @@ fn a_file_added_outside_site_packages_is_not_kept_and_the_reason_is_told() {
     let said = doctor_json(&sb, &cache);
     assert!(!said.contains("\"store\""), "{said}");
 }
+
+/// The record of a keep given up goes once the env it was about holds
+/// another spec (dropped by the store's eviction after a build).
+#[test]
+fn the_record_of_a_keep_given_up_goes_with_its_spec() {
+    let python = require_python!();
+    let (sb, cache) = built_unkept(python);
+    let built = listing(&sb);
+    let site = super::oracle::site_packages(&sb.env()).unwrap();
+    std::fs::write(site.join("zz_stray.pth"), "").unwrap();
+    assert_code(&keep_by_hand(&sb, &cache, &built), 0);
+    let record = cache.join(format!("envs/.penv/{}.unkept", &env_hash(&sb)[..16]));
+    assert!(record.is_file());
+    sb.write_offline_toml(python, "requirements = [\"otherpkg\"]");
+    ok(with_store(&sb, &cache).arg("sync"));
+    super::script::wait_for_keepers(&cache);
+    assert!(!record.exists(), "the record outlived its spec");
+}
