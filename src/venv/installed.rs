@@ -48,20 +48,36 @@ pub(crate) fn version(env: &Path, name: &str) -> Option<String> {
     None
 }
 
-/// `Name` and `Version` of the header of a core metadata file (RFC 822
-/// style: the header ends at the first blank line).
+/// `Name` and `Version` of the header of a core metadata file.
 fn name_and_version(text: &str) -> Option<(String, String)> {
-    let (mut name, mut version) = (None, None);
-    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
-        if let Some((key, value)) = line.split_once(':') {
-            match key.trim().to_ascii_lowercase().as_str() {
-                "name" => name = Some(value.trim().to_owned()),
-                "version" => version = Some(value.trim().to_owned()),
-                _ => {}
+    let fields = header(text);
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    Some((get("name")?, get("version")?))
+}
+
+/// The fields of a core metadata header (`METADATA`, `PKG-INFO`), as
+/// Python's `email` parser reads them: each `Key: value` (the key
+/// lowercased), a line starting with white space continuing the one before
+/// — a line of spaces too, as in a multi-paragraph `License:` — and the
+/// header ending at the first empty line.
+pub(crate) fn header(text: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.lines().take_while(|l| !l.is_empty()) {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
             }
+        } else if let Some((key, value)) = line.split_once(':') {
+            fields.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
-    Some((name?, version?))
+    fields
 }
 
 #[cfg(test)]

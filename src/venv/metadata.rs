@@ -58,20 +58,9 @@ pub(crate) fn read_all(env: &Path) -> Result<Vec<InstalledDist>, FsError> {
 }
 
 /// `Name`, `Version` and every `Requires-Dist` of a core metadata header
-/// (it ends at the first blank line; a line starting with white space
-/// continues the one before).
+/// ([`super::installed::header`]).
 fn parse(text: &str) -> Option<InstalledDist> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = fields.last_mut() {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
-        } else if let Some((key, value)) = line.split_once(':') {
-            fields.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
+    let fields = super::installed::header(text);
     let get = |key: &str| {
         fields
             .iter()
@@ -164,6 +153,19 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// Hatchling writes a multi-paragraph `License:` whose blank lines are
+    /// spaces: they continue the field, and the `Requires-Dist` after them
+    /// are the distribution's (as Python's `email` parser reads them).
+    #[test]
+    fn a_line_of_spaces_continues_a_field_and_only_an_empty_line_ends_the_header() {
+        let text = "Metadata-Version: 2.4\nName: python-discovery\nVersion: 1.2.1\n\
+                    License: MIT License\n        \n        Copyright (c) someone\n        \n\
+                    Requires-Dist: filelock>=3.15\nRequires-Dist: platformdirs>=4.3\n\n\
+                    Requires-Dist: body-not-header\n";
+        let dist = parse(text).unwrap();
+        assert_eq!(dist.requires, ["filelock>=3.15", "platformdirs>=4.3"]);
     }
 
     #[test]

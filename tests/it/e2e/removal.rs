@@ -6,7 +6,7 @@
 use super::oracle::differences;
 use super::package_store::content;
 use super::*;
-use crate::common::build_wheel_files;
+use crate::common::{build_wheel_files, build_wheel_headed};
 
 /// A penv run in the sandbox's project with a private cache and no store,
 /// so that an earlier spec is derived again rather than cloned from the
@@ -214,4 +214,34 @@ fn a_line_removed_from_a_hashed_pinned_file_is_removed_without_pip() {
     assert!(!said.contains(RESOLVED), "{said}");
     assert!(said.contains("derived from"), "{said}");
     assert!(!has(&sb, "app") && !has(&sb, "posix-only") && has(&sb, "shared"));
+}
+
+/// A distribution whose `METADATA` has a multi-paragraph `License:` with
+/// lines of spaces (as hatchling writes it) keeps the `Requires-Dist` after
+/// it: removing another requirement leaves its dependency installed, as a
+/// build from nothing does.
+#[test]
+fn dependencies_after_a_license_with_blank_lines_of_spaces_stay() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let cache = super::script::private_cache(&sb);
+    let w = &sb.wheels;
+    build_wheel_headed(
+        w,
+        "licensed",
+        "1.0",
+        &["dep"],
+        &[("licensed/__init__.py", "")],
+        &["License: MIT License\n        \n        Copyright (c) someone\n        "],
+    );
+    build_wheel_files(w, "dep", "1.0", &[], &[("dep/__init__.py", "")]);
+    build_wheel_files(w, "other", "1.0", &[], &[("other/__init__.py", "")]);
+    requirements(&sb, python, &["licensed==1.0", "other==1.0"]);
+    sync(&sb, &cache, &[]);
+    assert!(has(&sb, "dep"));
+    requirements(&sb, python, &["licensed==1.0"]);
+    let said = sync_equals_fresh(&sb, &cache);
+    assert!(said.contains("derived from"), "{said}");
+    assert!(has(&sb, "dep") && !has(&sb, "other"), "{said}");
+    assert!(sb.env_python("import licensed, dep").0);
 }
