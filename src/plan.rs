@@ -286,6 +286,22 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The activation prompt of the env: `[venv] prompt`, else the env
+    /// directory's name (venv's default).
+    pub(crate) fn prompt(&self) -> String {
+        self.spec
+            .venv
+            .prompt
+            .clone()
+            .unwrap_or_else(|| self.paths.name.clone())
+    }
+
+    /// The store's entry for this project's env (a clone of it, kept for
+    /// another checkout of the spec).
+    pub(crate) fn store_entry(&self, store: &crate::venv::store::Store) -> EnvPaths {
+        store.project_entry(&self.hash, &self.prompt())
+    }
+
     /// The script this is the plan of, when it is a script's.
     pub(crate) fn script(&self) -> Option<&std::path::Path> {
         self.script.as_ref().map(|(file, _)| file.as_path())

@@ -56,7 +56,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         Ok(max) if max > 0 => max,
         _ => return,
     };
-    let entry = store.entry(&plan.hash);
+    let entry = plan.store_entry(&store);
     if entry.env.exists() || store.ensure().is_err() || entry.ensure_work_dir().is_err() {
         return;
     }

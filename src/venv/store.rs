@@ -1,6 +1,7 @@
 //! The store: complete envs kept machine-wide by spec hash, in
 //! `<cache dir>/envs/<first 16 hex digits of the hash>/` (the envs of PEP 723
-//! scripts). An entry is an env like any other — built through the same
+//! scripts; a project's clone by a key of the hash and its activation
+//! prompt, [`Store::project_entry`]). An entry is an env like any other — built through the same
 //! transaction (`.penv/` of the store holds its intent record and lock),
 //! trusted only with a state file for its full hash — built in place at its
 //! final path, so it needs no relocation. Its last use is the mtime of
@@ -89,6 +90,21 @@ impl Store {
     pub(crate) fn entry(&self, hash: &str) -> EnvPaths {
         let name: String = hash.chars().take(NAME_DIGITS).collect();
         EnvPaths::new(self.dir.join(name))
+    }
+
+    /// The paths of the entry holding a project's env of spec hash `hash`
+    /// made with activation prompt `prompt`: apart from a script's env of
+    /// the same hash (whose prompt is its entry's name) and from a project
+    /// env named otherwise (`[venv] path = "env"`), neither of which could
+    /// be cloned for it.
+    pub(crate) fn project_entry(&self, hash: &str, prompt: &str) -> EnvPaths {
+        use sha2::Digest as _;
+        let mut key = sha2::Sha256::new();
+        key.update(b"penv-project\0");
+        key.update(hash.as_bytes());
+        key.update(b"\0");
+        key.update(prompt.as_bytes());
+        self.entry(&hex::encode(key.finalize()))
     }
 
     /// The last use of `env` when it is an entry of this store (seconds

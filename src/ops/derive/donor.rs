@@ -58,7 +58,11 @@ pub(crate) fn donor(
             .not_shareable_without_project(&plan.project.root)
             .is_none()
     {
-        let entry = store.entry(&plan.hash);
+        let entry = if plan.script().is_some() {
+            store.entry(&plan.hash)
+        } else {
+            plan.store_entry(&store)
+        };
         if entry.env != plan.paths.env
             && let Some(held) = entry_reader(ctx, &entry)
             && let Ok(Some(state)) = State::read(&entry.env)
@@ -183,13 +187,7 @@ fn usable(plan: &Plan, env: &Path, state: &State) -> bool {
         })
         && !env.join(crate::venv::owned::BUILD_MARKER).exists()
         && crate::venv::check::check_base(env, state).broken.is_empty()
-        && prompt_of(env, state)
-            == plan
-                .spec
-                .venv
-                .prompt
-                .clone()
-                .unwrap_or_else(|| plan.paths.name.clone())
+        && prompt_of(env, state) == plan.prompt()
 }
 
 /// The activation prompt an env was made with: `pyvenv.cfg`'s `prompt`,

@@ -94,7 +94,7 @@ pub(super) fn unkept(ctx: &crate::ops::Ctx, plan: &Plan) -> Option<Finding> {
     if crate::venv::store::max(ctx.vars.store_max.as_deref()).ok()? == 0 {
         return None;
     }
-    let entry = crate::ops::store(ctx).ok()?.entry(&plan.hash);
+    let entry = plan.store_entry(&crate::ops::store(ctx).ok()?);
     let unkept = crate::venv::store::unkept::read(&entry)?;
     if entry.env.exists() || unkept.env != plan.paths.env {
         return None;

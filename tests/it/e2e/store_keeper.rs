@@ -61,6 +61,15 @@ fn built_unkept(python: &Path) -> (Sandbox, PathBuf) {
     (sb, cache)
 }
 
+/// The name of the store's entry for a project env of spec `hash` named
+/// `.venv`: the first 16 hex digits of sha256 of `penv-project`, the hash
+/// and the activation prompt (apart from a script's entry of that hash).
+fn entry_name(hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let key = Sha256::digest(format!("penv-project\0{hash}\0.venv").as_bytes());
+    hex::encode(key)[..16].to_owned()
+}
+
 /// The spec hash of the sandbox's env, from its state.
 fn env_hash(sb: &Sandbox) -> String {
     let state: serde_json::Value =
@@ -115,7 +124,7 @@ fn store_keep(sb: &Sandbox, cache: &Path, hash: &str, listing: &str) -> Command 
     cmd.arg("store-keep")
         .arg(sb.env())
         .arg("--entry")
-        .arg(cache.join("envs").join(&hash[..16]))
+        .arg(cache.join("envs").join(entry_name(hash)))
         .args(["--hash", hash, "--link-mode", "copy", "--listing", listing]);
     cmd
 }
@@ -225,7 +234,7 @@ fn keep_killed_half_way(sb: &Sandbox, cache: &Path) -> PathBuf {
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     let hash = env_hash(sb);
-    let staging = cache.join(format!("envs/.penv/new-{}", &hash[..16]));
+    let staging = cache.join(format!("envs/.penv/new-{}", entry_name(&hash)));
     let mut keeper = store_keep(sb, cache, &hash, &listing(sb)).spawn().unwrap();
     let start = std::time::Instant::now();
     while !staging.join("bin").is_dir() {
@@ -327,10 +336,65 @@ fn the_record_of_a_keep_given_up_goes_with_its_spec() {
     let site = super::oracle::site_packages(&sb.env()).unwrap();
     std::fs::write(site.join("zz_stray.pth"), "").unwrap();
     assert_code(&keep_by_hand(&sb, &cache, &built), 0);
-    let record = cache.join(format!("envs/.penv/{}.unkept", &env_hash(&sb)[..16]));
+    let record = cache.join(format!("envs/.penv/{}.unkept", entry_name(&env_hash(&sb))));
     assert!(record.is_file());
     sb.write_offline_toml(python, "requirements = [\"otherpkg\"]");
     ok(with_store(&sb, &cache).arg("sync"));
     super::script::wait_for_keepers(&cache);
     assert!(!record.exists(), "the record outlived its spec");
+}
+
+/// A script and a project of the same spec hash (a throwaway script with
+/// the project's requirements) have store entries of their own: the
+/// script's env, whose activation prompt is its entry's name, could not be
+/// cloned for the project, and took its place. The project's env is kept
+/// and another checkout clones it.
+#[test]
+fn a_script_of_the_same_spec_does_not_take_the_projects_place_in_the_store() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    let cache = super::script::private_cache(&sb);
+    let script = sb.tmp.path().join("s.py");
+    std::fs::write(
+        &script,
+        format!(
+            "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n\
+             # [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
+            python.display()
+        ),
+    )
+    .unwrap();
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
+    );
+    let stdout_of = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
+        assert_code(&out, 0);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let status = stdout_of(
+        with_store(&sb, &cache)
+            .arg("status")
+            .arg("--script")
+            .arg(&script),
+    );
+    let hash = env_hash_of(&status);
+    ok(with_store(&sb, &cache).arg("run").arg(&script));
+    let said = stdout_of(with_store(&sb, &cache).arg("hash"));
+    assert_eq!(said.trim(), hash, "the test needs the same spec hash");
+    ok(with_store(&sb, &cache).arg("sync"));
+    super::script::wait_for_keepers(&cache);
+    let other = other_checkout(&sb);
+    let said = ok(with_store(&sb, &cache).current_dir(&other).arg("sync"));
+    assert!(said.contains("cloned from the store"), "{said}");
+}
+
+/// The `spec hash:` line of `penv status`.
+fn env_hash_of(status: &str) -> String {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("spec hash:"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|| panic!("no spec hash in {status}"))
 }
