@@ -395,6 +395,8 @@ fn env_hash_of(status: &str) -> String {
     status
         .lines()
         .find_map(|l| l.strip_prefix("spec hash:"))
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|| panic!("no spec hash in {status}"))
+        .map_or_else(
+            || panic!("no spec hash in {status}"),
+            |h| h.trim().to_owned(),
+        )
 }
