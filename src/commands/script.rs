@@ -17,16 +17,29 @@ use crate::venv::{Readiness, Want};
 use crate::{Error, platform};
 
 /// The script `penv run` was given, when its first word is a `.py` file
-/// with a `# /// script` block. One without a block runs as any script,
-/// in the project's env (with a warning when a block is opened and never
-/// closed, which the specification reads as no block).
+/// with a `# /// script` block, or a path to another file with one (an
+/// extensionless tool whose shebang is `#!/usr/bin/env -S penv run`, as
+/// `sync --script` takes any file). One without a block runs as any
+/// script, in the project's env (with a warning when a block is opened and
+/// never closed, which the specification reads as no block); a file that
+/// is not text (a program) is not looked into further.
 pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Project>, Error> {
     let Some(first) = command.first() else {
         return Ok(None);
     };
     let path = Path::new(first);
-    if !path.extension().is_some_and(|e| e == "py" || e == "pyw") {
+    let python = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("py") || e.eq_ignore_ascii_case("pyw"));
+    // A bare name (`pytest`) is a command of the env's, never a file here.
+    let a_path = path.components().count() > 1;
+    if !python && !a_path {
         return Ok(None);
+    }
+    if !python {
+        return Ok(text_file_at(path)
+            .then(|| Project::from_script(path).ok()?.ok())
+            .flatten());
     }
     // A directory runs as Python runs one (its `__main__.py`); a FIFO, a
     // device or a socket is read no further than the reader's check, which
@@ -48,6 +61,21 @@ pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Proje
             Ok(None)
         }
     }
+}
+
+/// Whether `path` is a regular file whose first bytes are text (no NUL:
+/// a program is not read through).
+fn text_file_at(path: &Path) -> bool {
+    use std::io::Read as _;
+    // Asked before opening: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(4096);
+    file.take(4096).read_to_end(&mut head).is_ok() && !head.contains(&0)
 }
 
 /// `penv run script.py …` for a script with a block: sync its entry (or,

@@ -409,3 +409,34 @@ fn a_crlf_script_runs_in_its_blocks_env() {
         prefix.display()
     );
 }
+
+/// An extensionless tool with a block, run by path (`penv run ./tool`, what
+/// a `#!/usr/bin/env -S penv run` shebang does), runs in its block's env as
+/// `sync --script ./tool` builds it, not as a program of the project's env
+/// (which, through that shebang, ran itself again and again). A bare name
+/// is still a command of the env's.
+#[test]
+fn an_extensionless_script_run_by_path_runs_in_its_blocks_env() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
+    );
+    let text = format!(
+        "#!/usr/bin/env -S penv run\n# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
+        python.display()
+    );
+    sb.write("tool", &text);
+    let cache = sb.tmp.path().join("cache");
+    let out = ok(penv(&sb, &cache).args(["run", "./tool"]));
+    let prefix = PathBuf::from(stdout(&out).trim());
+    assert!(
+        prefix.starts_with(cache.join("envs")),
+        "{}",
+        prefix.display()
+    );
+    // A program (not text) by path runs as a program.
+    let out = ok(penv(&sb, &cache).args(["run", &python.display().to_string(), "-c", "print(1)"]));
+    assert_eq!(stdout(&out).trim(), "1");
+}
