@@ -100,6 +100,32 @@ pub(crate) struct Parsed {
     pub(crate) versioned: bool,
 }
 
+/// What `penv add NEW` (a requirement with no version) makes of an entry
+/// `old` for the same package: `old`'s versions (or URL), with the extras
+/// of both and `new`'s marker when it has one (`requests>=2.30` and
+/// `requests[socks]` give `requests[socks]>=2.30`), normalized. `None`
+/// when either is not an ASCII requirement (the entry is then left).
+pub(crate) fn merged(old: &str, new: &str) -> Option<String> {
+    if !old.is_ascii() || !new.is_ascii() {
+        return None;
+    }
+    let old = parse_ascii_requirement(old).ok()?;
+    let mut out = parse_ascii_requirement(new).ok()?;
+    let mut extras = old.extras.clone();
+    extras.extend(
+        out.extras
+            .iter()
+            .filter(|e| !old.extras.contains(e))
+            .cloned(),
+    );
+    out.extras = extras;
+    out.version_or_url = old.version_or_url;
+    if out.marker.is_true() {
+        out.marker = old.marker;
+    }
+    Some(out.to_string())
+}
+
 /// Parses a requirement for editing; the reason it is not one otherwise.
 pub(crate) fn parse(text: &str) -> Result<Parsed, String> {
     let normalized = normalize_requirement(text)?;

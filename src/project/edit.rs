@@ -176,8 +176,22 @@ fn add_lf(
                 array::push(array, &req.text);
                 changes.push(Change::Added(req.text.clone()));
             }
-            [(_, old)] if old == &req.text || !req.versioned => {
+            [(_, old)] if old == &req.text => {
                 changes.push(Change::Unchanged(old.clone()));
+            }
+            // No version asked for: the entry's stays, with the extras and
+            // marker asked for (`requests[socks]` over `requests>=2.30`).
+            [(i, old)] if !req.versioned => {
+                let same = crate::requirement::normalize_requirement(old).ok();
+                match crate::requirement::merged(old, &req.text)
+                    .filter(|m| Some(m) != same.as_ref())
+                {
+                    Some(merged) => {
+                        array::replace(array, *i, &merged);
+                        changes.push(Change::Replaced(old.clone(), merged));
+                    }
+                    None => changes.push(Change::Unchanged(old.clone())),
+                }
             }
             [(i, old)] => {
                 array::replace(array, *i, &req.text);

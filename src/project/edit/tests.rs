@@ -76,6 +76,43 @@ fn add_without_a_version_keeps_the_entry_there() {
     assert_eq!(out.changes, [Change::Unchanged("requests>=2.31".into())]);
 }
 
+/// Without a version, the extras and marker asked for are added to the
+/// entry, which keeps its versions; asking again changes nothing.
+#[test]
+fn add_without_a_version_takes_new_extras_and_markers() {
+    let out = added(
+        "requirements = [\"requests >= 2.30\"]\n",
+        Layout::PenvToml,
+        None,
+        &["requests[socks]"],
+    );
+    assert_eq!(out.text, "requirements = [\"requests[socks]>=2.30\"]\n");
+    let again = added(&out.text, Layout::PenvToml, None, &["requests[socks]"]);
+    assert_eq!(
+        again.changes,
+        [Change::Unchanged("requests[socks]>=2.30".into())]
+    );
+    let out = added(
+        "requirements = [\"attrs ; sys_platform == 'win32'\"]\n",
+        Layout::PenvToml,
+        None,
+        &["attrs ; sys_platform == 'linux'"],
+    );
+    assert!(
+        out.text.contains("attrs ; sys_platform == 'linux'"),
+        "{}",
+        out.text
+    );
+    // Only spacing differs: the entry is left as written.
+    let out = added(
+        "requirements = [\"rich >= 13\"]\n",
+        Layout::PenvToml,
+        None,
+        &["rich"],
+    );
+    assert_eq!(out.changes, [Change::Unchanged("rich >= 13".into())]);
+}
+
 #[test]
 fn add_to_one_line_arrays_keeps_them_on_one_line() {
     let out = added(PENV, Layout::PenvToml, Some("dev"), &["mypy"]);
