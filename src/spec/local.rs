@@ -179,13 +179,36 @@ pub(crate) fn metadata(dir: &Path) -> Result<BTreeMap<String, String>, FsError> 
         if !path.is_file() {
             continue;
         }
-        out.insert((*name).to_owned(), crate::fs::sha256_file(&path)?);
+        let sha256 = match *name {
+            "pyproject.toml" => pyproject_digest(&path)?,
+            _ => crate::fs::sha256_file(&path)?,
+        };
+        out.insert((*name).to_owned(), sha256);
     }
     for name in super::dependency_files::of(dir) {
         let sha256 = crate::fs::sha256_file(&dir.join(&name))?;
         out.insert(name, sha256);
     }
     Ok(out)
+}
+
+/// The sha256 of a `pyproject.toml` as a build reads it: without its
+/// `[tool.penv]` table, which no build backend reads and whose keys that
+/// matter are the spec's own (a task edited rebuilds nothing); the bytes
+/// as they are when it has none (or does not parse: pip reports that).
+fn pyproject_digest(path: &Path) -> Result<String, FsError> {
+    use sha2::Digest as _;
+    let bytes = crate::fs::read(path)?;
+    let without_penv = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|mut doc| {
+            let tool = doc.get_mut("tool")?.as_table_like_mut()?;
+            tool.remove("penv")?;
+            Some(doc.to_string())
+        });
+    let hashed = without_penv.as_ref().map_or(&bytes[..], |t| t.as_bytes());
+    Ok(hex::encode(sha2::Sha256::digest(hashed)))
 }
 
 /// The files of both records of a project, metadata and dependency files.
@@ -271,6 +294,37 @@ mod tests {
         assert_eq!(requirement_part("./pkg --config-settings=x=y"), "./pkg");
         assert_eq!(requirement_part("rich==13 --hash=sha256:00"), "rich==13");
         assert_eq!(requirement_part("-e ."), "");
+    }
+
+    /// `[tool.penv]` (tasks, penv's own keys) is not what a build reads:
+    /// editing it leaves the digest; the rest of the file is hashed, and a
+    /// file without it by its bytes, as before.
+    #[test]
+    fn a_pyproject_is_hashed_without_its_tool_penv_table() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("pyproject.toml");
+        let project = "[project]\nname = \"p\"\nversion = \"1\"\n";
+        std::fs::write(&path, project).unwrap();
+        assert_eq!(
+            pyproject_digest(&path).unwrap(),
+            crate::fs::sha256_file(&path).unwrap()
+        );
+        let with_task = |task: &str| {
+            std::fs::write(
+                &path,
+                format!("{project}\n[tool.penv.tasks]\nhello = \"{task}\"\n[tool.other]\nx = 1\n"),
+            )
+            .unwrap();
+            pyproject_digest(&path).unwrap()
+        };
+        assert_eq!(with_task("echo 1"), with_task("echo 2"));
+        let before = with_task("echo 1");
+        std::fs::write(
+            &path,
+            format!("{project}dependencies = [\"six\"]\n\n[tool.penv.tasks]\nhello = \"echo 1\"\n[tool.other]\nx = 1\n"),
+        )
+        .unwrap();
+        assert_ne!(pyproject_digest(&path).unwrap(), before);
     }
 
     #[test]
