@@ -63,7 +63,7 @@ pub(crate) fn scan(dir: &Path, pyproject_is_project_file: bool) -> Vec<Foreign> 
         } else if !pyproject_is_project_file {
             entry("pdm.lock", false, "not read: `penv.toml`'s requirements are the project's, not what PDM locked", true)
         } else {
-            entry("pdm.lock", true, "installed as `pdm sync` would, hash-checked; `--locked` refuses it when its `content_hash` is not `pyproject.toml`'s", false)
+            entry("pdm.lock", true, "installed as `pdm sync` would, hash-checked, but for the default groups: penv's (`dev`, `[tool.pdm.dev-dependencies]`), not every `[dependency-groups]` group (name those with `--group`); `--locked` refuses it when its `content_hash` is not `pyproject.toml`'s", false)
         });
     }
     if exists("Pipfile.lock") {
