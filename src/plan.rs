@@ -223,6 +223,11 @@ impl Plan {
             LockUse::Frozen => out.push_str(" --frozen"),
             LockUse::Auto | LockUse::Ignore => {}
         }
+        if let Some(script) = self.script() {
+            let script = crate::diagnostics::display_path(script);
+            let quoted = shlex::try_quote(&script).map_or(script.clone(), |q| q.into_owned());
+            let _ = write!(out, " --script {quoted}");
+        }
         out
     }
 

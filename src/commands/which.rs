@@ -31,10 +31,9 @@ pub(super) fn which(ctx: &Ctx, args: &WhichArgs) -> Result<ExitCode, Error> {
         });
     }
     let (paths, sync) = if let Some(script) = &args.script {
-        (
-            super::script::plan(ctx, script, None)?.paths,
-            "penv sync".to_owned(),
-        )
+        let plan = super::script::plan(ctx, script, None)?;
+        let sync = plan.sync_command();
+        (plan.paths, sync)
     } else {
         let paths = plan::env_paths(&plan::find_project()?);
         // The env's own selection, kept by the command the hint names.

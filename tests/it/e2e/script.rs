@@ -440,3 +440,32 @@ fn an_extensionless_script_run_by_path_runs_in_its_blocks_env() {
     let out = ok(penv(&sb, &cache).args(["run", &python.display().to_string(), "-c", "print(1)"]));
     assert_eq!(stdout(&out).trim(), "1");
 }
+
+/// A script's env not built yet: `which --script` and `run --no-sync`
+/// name the sync that builds it (`penv sync --script FILE`), not the
+/// project's.
+#[test]
+fn a_scripts_missing_env_is_built_by_the_sync_its_hint_names() {
+    let python = crate::require_python!();
+    let sb = Sandbox::new();
+    sb.write(
+        "nb.py",
+        &format!(
+            "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\n",
+            python.display()
+        ),
+    );
+    let cache = sb.tmp.path().join("cache");
+    for args in [
+        &["which", "--script", "nb.py"][..],
+        &["run", "--no-sync", "nb.py"],
+    ] {
+        let out = penv(&sb, &cache).args(args).output().unwrap();
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains("run `penv sync --script nb.py` first"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
