@@ -225,7 +225,8 @@ impl Plan {
         }
         if let Some(script) = self.script() {
             let script = crate::diagnostics::display_path(script);
-            let quoted = shlex::try_quote(&script).map_or(script.clone(), |q| q.into_owned());
+            let quoted =
+                shlex::try_quote(&script).map_or(script.clone(), std::borrow::Cow::into_owned);
             let _ = write!(out, " --script {quoted}");
         }
         out
