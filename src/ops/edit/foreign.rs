@@ -22,7 +22,9 @@ pub(super) fn refusal(
     let command = |tool: &str| {
         let mut command = format!("{tool} {verb}");
         if let Some(group) = group {
-            command.push_str(" --group ");
+            // PDM's `--group` alone makes a new group an extra; `-d` (dev)
+            // makes it a dependency group, as penv's `--group` is.
+            command.push_str(if tool == "pdm" { " -dG " } else { " --group " });
             command.push_str(&shlex::try_quote(group).unwrap_or_else(|_| group.into()));
         }
         for package in packages {

@@ -127,4 +127,9 @@ fn locked_refuses_a_pdm_lock_the_pyproject_has_moved_away_from() {
     let out = sb.run(&["add", "gamma"]);
     assert_code(&out, 2);
     assert_stderr_says(&out, "run `pdm add gamma`");
+    // A group is a dev group in PDM's words (`--group` alone would make
+    // a new one an extra).
+    let out = sb.run(&["add", "--group", "lint", "gamma"]);
+    assert_code(&out, 2);
+    assert_stderr_says(&out, "run `pdm add -dG lint gamma`");
 }
