@@ -225,6 +225,12 @@ fn doctor_names_the_uv_lock_it_reads_and_a_lock_it_does_not() {
         "{}",
         stdout(&out)
     );
+    // …and the hint does not ask for the `penv lock` that wrote it.
+    assert!(
+        stdout(&out).contains("delete `uv.lock` if `pylock.toml` replaces it"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
