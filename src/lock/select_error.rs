@@ -88,6 +88,18 @@ pub enum SelectError {
 }
 
 impl SelectError {
+    /// What to do about it, for the lock at `path`: another tool's is made
+    /// again by that tool (`uv lock`), from the project's own file.
+    pub(crate) fn hint_for(&self, path: &std::path::Path) -> String {
+        let hint = self.hint();
+        let relock = super::relock_command(path);
+        if relock == "penv lock" {
+            return hint;
+        }
+        hint.replace("every group of penv.toml", "every group of the project")
+            .replace("`penv lock`", &format!("`{relock}`"))
+    }
+
     /// What to do about it.
     pub(crate) fn hint(&self) -> String {
         match self {
@@ -99,5 +111,27 @@ impl SelectError {
             Self::Refused { .. } => "penv gives pip nothing of a lock but values it can read as what PEP 751 says they are: fix the entry, or run `penv lock` to write the lock again".to_owned(),
             Self::UnhashedArchives { .. } => "add the archive's hash to the lock (`hashes = { sha256 = \"…\" }`, as PEP 751 requires), or sync without `--locked` to install it unchecked".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Another tool's lock is made again by that tool, not by `penv lock`.
+    #[test]
+    fn a_foreign_locks_hint_names_its_tool() {
+        let err = SelectError::UnknownGroup {
+            name: "g".to_owned(),
+            known: vec![],
+        };
+        assert_eq!(
+            err.hint_for(std::path::Path::new("/p/uv.lock")),
+            "ask for a group the lock has, or run `uv lock` to lock every group of the project"
+        );
+        assert!(
+            err.hint_for(std::path::Path::new("/p/pylock.toml"))
+                .contains("`penv lock` to lock every group of penv.toml")
+        );
     }
 }

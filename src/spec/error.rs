@@ -100,7 +100,7 @@ impl SpecError {
         match self {
             Self::ReqFile(e) => e.hint(),
             Self::Lock(e) => e.hint(),
-            Self::LockSelect { source, .. } => source.hint(),
+            Self::LockSelect { source, path } => source.hint_for(path),
             Self::Metadata(_) => "penv hashes a local project's `pyproject.toml`, `setup.cfg` and `setup.py`, and the files they take dependencies from, to notice when its dependencies change; make them readable".to_owned(),
             Self::FindLinksMissing { .. } => "create the directory, or fix the path (relative to the project file)".to_owned(),
             Self::BadPipVersion { .. } => "write a version (`\"24.3.1\"`) or specifiers (`\">=24, <26\"`), or remove the key for the newest pip available".to_owned(),
