@@ -140,6 +140,15 @@ fn locked_refuses_a_uv_lock_the_pyproject_has_moved_away_from() {
     assert!(said.contains("uv.lock"), "{said}");
     assert!(said.contains("run `uv lock` to update it"), "{said}");
     assert!(!said.contains("to lock again"), "{said}");
+    // With `--locked`, the sync it names refuses the stale lock: uv first.
+    let out = sb.run(&["sync", "--locked", "--check"]);
+    assert_code(&out, 1);
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        said.contains("Run `uv lock`, then `penv sync --locked`"),
+        "{said}"
+    );
+    assert!(!said.contains("installs it as it is"), "{said}");
 }
 
 #[test]
