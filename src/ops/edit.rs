@@ -318,11 +318,12 @@ fn undo(file: &Path, original: &str, lock: &LockFile, err: Error) -> Error {
     }
 }
 
-/// Refuses to edit in TOML a package that a top-level requirement file
-/// of the project names (`requirement-files`): penv does not edit those.
-/// `removing`: for `penv remove` (its hint differs). A requirement file
-/// that cannot be read (a FIFO, too large, not UTF-8) is an error, not
-/// passed over; one that does not exist is the sync's to report.
+/// Refuses to edit in TOML a package that a requirement file of the place
+/// edited names — the project's top-level `requirement-files`, or the
+/// group's own (`dev = { requirement-files = [...] }`): penv does not edit
+/// those. `removing`: for `penv remove` (its hint differs). A requirement
+/// file that cannot be read (a FIFO, too large, not UTF-8) is an error,
+/// not passed over; one that does not exist is the sync's to report.
 fn not_in_requirement_files(
     project: &Project,
     group: Option<&str>,
@@ -330,10 +331,14 @@ fn not_in_requirement_files(
     name: &str,
     removing: bool,
 ) -> Result<(), Error> {
-    if group.is_some() {
-        return Ok(());
-    }
-    for rel in &project.config.requirement_files {
+    let files = match group {
+        None => &project.config.requirement_files,
+        Some(group) => match project.group(group) {
+            Some((_, group)) => &group.requirement_files,
+            None => return Ok(()),
+        },
+    };
+    for rel in files {
         let path = project.root.join(rel);
         let Some(text) = text_file::read_optional(&path, text_file::REQUIREMENT_FILE)
             .map_err(crate::project::ProjectError::from)?

@@ -245,3 +245,26 @@ fn the_hints_for_a_package_in_a_requirement_file_work_when_followed() {
     sb.ok(&["add", "tinypkg>=2"]);
     assert_eq!(imported(&sb, "tinypkg").as_deref(), Some("2.0"));
 }
+
+/// A group's own requirement files count as the top-level ones do: `add
+/// --group` does not write a second entry, `remove --group` names the file.
+#[test]
+fn a_package_in_a_groups_requirement_file_is_named_by_add_and_remove() {
+    let sb = project!();
+    let python = crate::common::real_python().unwrap();
+    sb.write_offline_toml(
+        python,
+        "requirements = [\"otherpkg\"]\n\n[groups]\ndev = { requirement-files = [\"requirements-dev.txt\"] }\n",
+    );
+    sb.write("requirements-dev.txt", "tinypkg\n");
+    for args in [
+        &["remove", "--no-sync", "--group", "dev", "tinypkg"][..],
+        &["add", "--no-sync", "--group", "dev", "tinypkg"],
+    ] {
+        let out = sb.run(args);
+        assert_code(&out, 2);
+        assert_stderr_says(&out, "`requirements-dev.txt`");
+    }
+    let toml = std::fs::read_to_string(sb.project.join("penv.toml")).unwrap();
+    assert_eq!(toml.matches("tinypkg").count(), 0, "{toml}");
+}
