@@ -295,15 +295,11 @@ impl Plan {
     /// The activation prompt of the env: `[venv] prompt`, else the env
     /// directory's name (venv's default).
     pub(crate) fn prompt(&self) -> String {
-        self.spec
-            .venv
-            .prompt
-            .clone()
-            .unwrap_or_else(|| self.paths.name.clone())
+        let prompt = self.spec.venv.prompt.as_ref();
+        prompt.map_or_else(|| self.paths.name.clone(), Clone::clone)
     }
 
-    /// The store's entry for this project's env (a clone of it, kept for
-    /// another checkout of the spec).
+    /// The store's entry for a clone of this project's env.
     pub(crate) fn store_entry(&self, store: &crate::venv::store::Store) -> EnvPaths {
         store.project_entry(&self.hash, &self.prompt())
     }
