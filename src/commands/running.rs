@@ -23,7 +23,7 @@ pub(super) fn resolve_program(
     let name = program.to_string_lossy();
     if Path::new(program)
         .extension()
-        .is_some_and(|e| e == "py" || e == "pyw")
+        .is_some_and(|e| e.eq_ignore_ascii_case("py") || e.eq_ignore_ascii_case("pyw"))
     {
         return Ok(Program {
             program: platform::env_python(env),

@@ -17,12 +17,13 @@ use crate::venv::{Readiness, Want};
 use crate::{Error, platform};
 
 /// The script `penv run` was given, when its first word is a `.py` file
-/// with a `# /// script` block, or a path to another file with one (an
-/// extensionless tool whose shebang is `#!/usr/bin/env -S penv run`, as
-/// `sync --script` takes any file). One without a block runs as any
-/// script, in the project's env (with a warning when a block is opened and
-/// never closed, which the specification reads as no block); a file that
-/// is not text (a program) is not looked into further.
+/// with a `# /// script` block, or a path to another text file whose
+/// shebang runs python or penv (an extensionless tool starting with
+/// `#!/usr/bin/env -S penv run`, as `sync --script` takes any file). One
+/// without a block runs as any script, in the project's env (with a
+/// warning when a block is opened and never closed, which the
+/// specification reads as no block) — but for one whose shebang runs
+/// `penv run` itself, which would run it again and again: an error.
 pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Project>, Error> {
     let Some(first) = command.first() else {
         return Ok(None);
@@ -31,15 +32,15 @@ pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Proje
     let python = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("py") || e.eq_ignore_ascii_case("pyw"));
-    // A bare name (`pytest`) is a command of the env's, never a file here.
-    let a_path = path.components().count() > 1;
-    if !python && !a_path {
+    // Another file is looked into only when given by path (a bare name,
+    // `pytest`, is a command of the env's) and its shebang runs python or
+    // penv (a shell script is no Python script, whatever it embeds).
+    let shebang = (!python && path.components().count() > 1)
+        .then(|| shebang_of(path))
+        .flatten()
+        .filter(|s| s.contains("python") || s.contains("penv"));
+    if !python && shebang.is_none() {
         return Ok(None);
-    }
-    if !python {
-        return Ok(text_file_at(path)
-            .then(|| Project::from_script(path).ok()?.ok())
-            .flatten());
     }
     // A directory runs as Python runs one (its `__main__.py`); a FIFO, a
     // device or a socket is read no further than the reader's check, which
@@ -52,6 +53,13 @@ pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Proje
     match Project::from_script(path)? {
         Ok(project) => Ok(Some(project)),
         Err(no) => {
+            if shebang.is_some_and(|s| s.contains("penv run")) {
+                return Err(crate::project::ProjectError::InvalidFile {
+                    path: path.to_owned(),
+                    message: "its shebang runs `penv run`, which runs a file without a `# /// script` block as a program, so it would run itself again: add a block (PEP 723), or make the shebang run `python`".to_owned(),
+                }
+                .into());
+            }
             if let Some(line) = no.unclosed {
                 ctx.printer.warn(&format!(
                     "`{}` line {line} opens a `# /// script` block that no `# ///` line closes: running it without one, in the project's env",
@@ -63,19 +71,27 @@ pub(super) fn in_command(ctx: &Ctx, command: &[OsString]) -> Result<Option<Proje
     }
 }
 
-/// Whether `path` is a regular file whose first bytes are text (no NUL:
-/// a program is not read through).
-fn text_file_at(path: &Path) -> bool {
+/// The shebang line of `path` (`#!/usr/bin/env -S penv run`), when it is a
+/// regular text file that has one: a program (a NUL in its first 4 KiB)
+/// and a FIFO are not read through.
+fn shebang_of(path: &Path) -> Option<String> {
     use std::io::Read as _;
     // Asked before opening: opening a FIFO waits for a writer.
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
+        return None;
     }
-    let Ok(file) = std::fs::File::open(path) else {
-        return false;
-    };
     let mut head = Vec::with_capacity(4096);
-    file.take(4096).read_to_end(&mut head).is_ok() && !head.contains(&0)
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.contains(&0) {
+        return None;
+    }
+    let first = head.split(|b| *b == b'\n').next()?;
+    let first = std::str::from_utf8(first).ok()?;
+    first.starts_with("#!").then(|| first.to_owned())
 }
 
 /// `penv run script.py …` for a script with a block: sync its entry (or,

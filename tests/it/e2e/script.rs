@@ -439,6 +439,55 @@ fn an_extensionless_script_run_by_path_runs_in_its_blocks_env() {
     // A program (not text) by path runs as a program.
     let out = ok(penv(&sb, &cache).args(["run", &python.display().to_string(), "-c", "print(1)"]));
     assert_eq!(stdout(&out).trim(), "1");
+    // A block that is wrong is an error naming the file, as for `tool.py`.
+    sb.write(
+        "bad",
+        &text.replace("# dependencies = []", "# dependencies = 1"),
+    );
+    let out = penv(&sb, &cache).args(["run", "./bad"]).output().unwrap();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("bad"), "{}", stderr(&out));
+    // No block, and a shebang that would run it again: an error, not a loop.
+    sb.write(
+        "loop",
+        "#!/usr/bin/env -S penv run
+print(1)
+",
+    );
+    let out = penv(&sb, &cache).args(["run", "./loop"]).output().unwrap();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("its shebang runs `penv run`"),
+        "{}",
+        stderr(&out)
+    );
+    // A shell script that embeds a block stays a shell script.
+    sb.write(
+        "sh-tool",
+        "#!/bin/sh
+cat <<'EOF' > x.py
+# /// script
+# dependencies = []
+# ///
+EOF
+echo shell
+",
+    );
+    let mut perms = std::fs::metadata(sb.project.join("sh-tool"))
+        .unwrap()
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(sb.project.join("sh-tool"), perms).unwrap();
+    let out = penv(&sb, &cache)
+        .args(["run", "./sh-tool"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("shell"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 /// A script's env not built yet: `which --script` and `run --no-sync`
