@@ -96,8 +96,16 @@ impl SelectError {
         if relock == "penv lock" {
             return hint;
         }
-        hint.replace("every group of penv.toml", "every group of the project")
-            .replace("`penv lock`", &format!("`{relock}`"))
+        let hint = hint
+            .replace("every group of penv.toml", "every group of the project")
+            .replace("`penv lock`", &format!("`{relock}`"));
+        match self {
+            // A group of `[tool.penv]` alone is not another tool's to lock.
+            Self::UnknownGroup { .. } => format!(
+                "{hint} (a group only `[tool.penv]` defines: `penv lock`, whose `pylock.toml` then comes first)"
+            ),
+            _ => hint,
+        }
     }
 
     /// What to do about it.
@@ -127,7 +135,7 @@ mod tests {
         };
         assert_eq!(
             err.hint_for(std::path::Path::new("/p/uv.lock")),
-            "ask for a group the lock has, or run `uv lock` to lock every group of the project"
+            "ask for a group the lock has, or run `uv lock` to lock every group of the project (a group only `[tool.penv]` defines: `penv lock`, whose `pylock.toml` then comes first)"
         );
         assert!(
             err.hint_for(std::path::Path::new("/p/pylock.toml"))

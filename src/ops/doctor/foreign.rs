@@ -15,14 +15,15 @@ fn files(project: &Project) -> Vec<Foreign> {
 
 /// A finding for each lock of another tool that penv does not install.
 pub(super) fn check(project: &Project) -> Vec<Finding> {
-    let own_lock = project.root.join(crate::lock::LOCK_FILE_NAME).is_file();
     files(project)
         .into_iter()
         .filter(|f| f.unread_lock)
         .map(|f| Finding {
             check: "foreign-lock",
             message: format!("`{}` is {}", f.name, f.what),
-            hint: if own_lock && f.name != "Pipfile.lock" {
+            // Passed over for penv's own lock alone (not in a penv.toml
+            // project, nor for another tool's lock that comes first).
+            hint: if f.what.contains("`pylock.toml` comes first") {
                 format!(
                     "`{0}` is penv's lock and comes first: delete `{1}` if `{0}` replaces it, or delete `{0}` to install from `{1}`",
                     crate::lock::LOCK_FILE_NAME,
