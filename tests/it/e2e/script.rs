@@ -341,6 +341,22 @@ fn errors_in_a_block_name_the_script_and_line_and_a_script_without_one_runs_as_b
     );
 }
 
+/// A script with a block of no dependencies and no pip, for `python`,
+/// that prints its `sys.prefix`.
+fn prefix_script(python: &Path) -> String {
+    format!(
+        "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
+        python.display()
+    )
+}
+
+/// The `sys.prefix` a script printed lies in `store`.
+#[track_caller]
+fn printed_prefix_in(out: &Output, store: &Path) {
+    let prefix = PathBuf::from(stdout(out).trim());
+    assert!(prefix.starts_with(store), "{}", prefix.display());
+}
+
 /// A relative `PENV_CACHE_DIR` is the directory it names from where penv
 /// started (issue 23: a script's build failed, "failed to list
 /// `rel-cache/envs/.penv/new-…/bin`"), also under `-C`.
@@ -348,11 +364,7 @@ fn errors_in_a_block_name_the_script_and_line_and_a_script_without_one_runs_as_b
 fn a_relative_cache_dir_is_taken_from_where_penv_started() {
     let python = crate::require_python!();
     let sb = Sandbox::new();
-    let text = format!(
-        "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
-        python.display()
-    );
-    sb.write("tool.py", &text);
+    sb.write("tool.py", &prefix_script(python));
     let out = ok(sb
         .penv()
         .env("PENV_DATA_DIR", sb.tmp.path().join("data"))
@@ -394,20 +406,10 @@ fn a_relative_cache_dir_is_taken_from_where_penv_started() {
 fn a_crlf_script_runs_in_its_blocks_env() {
     let python = crate::require_python!();
     let sb = Sandbox::new();
-    let text = format!(
-        "# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
-        python.display()
-    )
-    .replace('\n', "\r\n");
-    sb.write("tool.py", &text);
+    sb.write("tool.py", &prefix_script(python).replace('\n', "\r\n"));
     let cache = sb.tmp.path().join("cache");
     let out = ok(penv(&sb, &cache).args(["run", "tool.py"]));
-    let prefix = PathBuf::from(stdout(&out).trim());
-    assert!(
-        prefix.starts_with(cache.join("envs")),
-        "{}",
-        prefix.display()
-    );
+    printed_prefix_in(&out, &cache.join("envs"));
 }
 
 /// An extensionless tool with a block, run by path (`penv run ./tool`, what
@@ -423,19 +425,11 @@ fn an_extensionless_script_run_by_path_runs_in_its_blocks_env() {
         "penv.toml",
         &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
     );
-    let text = format!(
-        "#!/usr/bin/env -S penv run\n# /// script\n# dependencies = []\n# [tool.penv]\n# python = \"{}\"\n# [tool.penv.venv]\n# pip = false\n# ///\nimport sys\nprint(sys.prefix)\n",
-        python.display()
-    );
+    let text = format!("#!/usr/bin/env -S penv run\n{}", prefix_script(python));
     sb.write("tool", &text);
     let cache = sb.tmp.path().join("cache");
     let out = ok(penv(&sb, &cache).args(["run", "./tool"]));
-    let prefix = PathBuf::from(stdout(&out).trim());
-    assert!(
-        prefix.starts_with(cache.join("envs")),
-        "{}",
-        prefix.display()
-    );
+    printed_prefix_in(&out, &cache.join("envs"));
     // A program (not text) by path runs as a program.
     let out = ok(penv(&sb, &cache).args(["run", &python.display().to_string(), "-c", "print(1)"]));
     assert_eq!(stdout(&out).trim(), "1");
