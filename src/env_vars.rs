@@ -170,6 +170,19 @@ impl EnvVars {
             .map(|p| std::env::split_paths(p).collect())
             .unwrap_or_default()
     }
+
+    /// [`Self::path_dirs`] without the `bin/` of the env activated in the
+    /// calling shell (`VIRTUAL_ENV`): where `penv run` looks for a command
+    /// the project's env lacks, as if that env were deactivated.
+    pub(crate) fn path_dirs_outside_active(&self) -> Vec<PathBuf> {
+        let mut dirs = self.path_dirs();
+        if let Some(active) = &self.virtual_env {
+            let gone = active.join(crate::platform::BIN_DIR);
+            let real = gone.canonicalize().ok();
+            dirs.retain(|d| *d != gone && (real.is_none() || d.canonicalize().ok() != real));
+        }
+        dirs
+    }
 }
 
 /// Parses a `PENV_LOCK_TIMEOUT` value: seconds, `0` to

@@ -29,7 +29,7 @@ pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<ExitCode, Error> {
     // under it.
     let _running = in_use.into_running(&plan.paths);
     let (program, rest) = args.argv().split_first().expect("clap requires a command");
-    let resolved = resolve_program(env, program, &ctx.vars.path_dirs())?;
+    let resolved = resolve_program(env, program, &ctx.vars.path_dirs_outside_active())?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args).args(rest);
     activation(ctx, &plan).apply(&mut cmd);

@@ -124,7 +124,11 @@ fn command(
     } else {
         OsString::from(first)
     };
-    let resolved = super::running::resolve_program(&plan.paths.env, &first, &ctx.vars.path_dirs())?;
+    let resolved = super::running::resolve_program(
+        &plan.paths.env,
+        &first,
+        &ctx.vars.path_dirs_outside_active(),
+    )?;
     let mut cmd = Command::new(&resolved.program);
     cmd.args(&resolved.leading_args)
         .args(rest)

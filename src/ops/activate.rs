@@ -80,6 +80,27 @@ impl Activation {
         }
     }
 
+    /// Without the `bin/` of `active`, another env activated in the
+    /// calling shell (`VIRTUAL_ENV`), as its `deactivate` would take it off
+    /// `PATH`: a command this env lacks is then not run from that one.
+    #[must_use]
+    pub(crate) fn leaving(mut self, active: Option<&Path>) -> Self {
+        let Some(active) = active.filter(|a| *a != self.env) else {
+            return self;
+        };
+        let gone = active.join(platform::BIN_DIR);
+        let real = gone.canonicalize().ok();
+        let bin = self.path[0].clone();
+        let is_gone = |d: &PathBuf| {
+            *d == gone
+                || real
+                    .as_ref()
+                    .is_some_and(|r| d.canonicalize().ok().as_ref() == Some(r))
+        };
+        self.path.retain(|d| *d == bin || !is_gone(d));
+        self
+    }
+
     /// The env's `bin/`.
     pub(crate) fn bin(&self) -> &Path {
         &self.path[0]
@@ -221,6 +242,24 @@ mod tests {
             "{fish}"
         );
         assert_eq!(quote(Shell::Fish, OsStr::new("a\\b")).unwrap(), "'a\\\\b'");
+    }
+
+    /// Another env activated in the calling shell: its `bin/` leaves
+    /// `PATH` (a command this env lacks is not run from it); the rest stays.
+    #[test]
+    fn another_activated_envs_bin_leaves_path() {
+        let a =
+            activation("/p/.venv", "/q/.venv/bin:/usr/bin").leaving(Some(Path::new("/q/.venv")));
+        assert_eq!(
+            a.path,
+            [PathBuf::from("/p/.venv/bin"), PathBuf::from("/usr/bin")]
+        );
+        let same =
+            activation("/p/.venv", "/p/.venv/bin:/usr/bin").leaving(Some(Path::new("/p/.venv")));
+        assert_eq!(
+            same.path,
+            [PathBuf::from("/p/.venv/bin"), PathBuf::from("/usr/bin")]
+        );
     }
 
     #[cfg(unix)]

@@ -248,3 +248,54 @@ fn activate_prints_code_a_shell_evaluates_to_the_env_run_uses() {
     let out = sb.run(&["activate", "--shell", "tcsh"]);
     assert_code(&out, 2);
 }
+
+/// Another env activated in the calling shell: `penv run` of a command the
+/// project's env lacks does not run that env's (its `bin/` is taken off
+/// `PATH`, as `deactivate` would), and the command's own `PATH` has it
+/// no more either.
+#[test]
+fn run_never_takes_a_command_from_another_activated_env() {
+    let python = require_python!();
+    let sb = Sandbox::new();
+    sb.write(
+        "penv.toml",
+        &format!("python = \"{}\"\n[venv]\npip = false\n", python.display()),
+    );
+    sb.ok(&["sync"]);
+    let other = sb.tmp.path().join("other-env");
+    std::fs::create_dir_all(other.join("bin")).unwrap();
+    std::fs::write(other.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    let tool = other.join("bin/only-there");
+    std::fs::write(&tool, "#!/bin/sh\necho other-env\n").unwrap();
+    let mut perms = std::fs::metadata(&tool).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&tool, perms).unwrap();
+    let path = std::env::join_paths([
+        other.join("bin"),
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/bin"),
+    ])
+    .unwrap();
+    let out = sb
+        .penv()
+        .env("VIRTUAL_ENV", &other)
+        .env("PATH", &path)
+        .args(["run", "only-there"])
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(!stdout(&out).contains("other-env"), "{}", stdout(&out));
+    let out = sb
+        .penv()
+        .env("VIRTUAL_ENV", &other)
+        .env("PATH", &path)
+        .args(["run", "sh", "-c", "echo $PATH"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        !stdout(&out).contains(&other.join("bin").display().to_string()),
+        "{}",
+        stdout(&out)
+    );
+}
