@@ -55,10 +55,7 @@ fn pin(ctx: &Ctx, version: &str) -> Result<ExitCode, Error> {
     match super::plan(ctx, &crate::cli::SpecArgs::default()) {
         Ok(plan) => {
             let env = crate::diagnostics::display_path(&plan.paths.env);
-            let readiness = crate::venv::Readiness::now(
-                &plan.paths,
-                crate::venv::Want::Spec(&plan.spec, &plan.hash),
-            );
+            let readiness = crate::ops::sync::readiness_with_lock(ctx, &plan)?;
             let python = format!(
                 "{} {}",
                 plan.python.info.implementation, plan.python.info.version

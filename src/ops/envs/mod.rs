@@ -409,7 +409,11 @@ fn penv_state(ctx: &Ctx, env: &Path, record: Option<&Record>) -> (EnvState, Vec<
                         )],
                     );
                 }
-                let (state, mut why) = verdict(&plan.readiness());
+                // A stale lock the env is built from makes it stale, as
+                // `status` says.
+                let readiness = crate::ops::sync::readiness_with_lock(ctx, &plan)
+                    .unwrap_or_else(|_| plan.readiness());
+                let (state, mut why) = verdict(&readiness);
                 why.extend(gave_way.filter(|_| state != EnvState::Ok));
                 return (state, why);
             }

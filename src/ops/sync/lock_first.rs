@@ -134,7 +134,16 @@ pub(crate) fn out_of_date(
     if !matches!(lock_use, LockUse::Auto | LockUse::Locked) {
         return Ok(None);
     }
-    let project = crate::plan::find_project()?;
+    out_of_date_in(ctx, crate::plan::find_project()?, python)
+}
+
+/// [`out_of_date`] for `project`, wherever it is (`penv envs` judges every
+/// project's env).
+fn out_of_date_in(
+    ctx: &Ctx,
+    project: crate::project::Project,
+    python: Option<String>,
+) -> Result<Option<(std::path::PathBuf, Vec<String>)>, Error> {
     if let Some((path, changes)) = super::foreign_fresh::foreign_lock_changes(&project)? {
         return Ok((!changes.is_empty()).then_some((path, changes)));
     }
@@ -164,8 +173,12 @@ pub(crate) fn out_of_date(
 pub(crate) fn readiness_with_lock(ctx: &Ctx, plan: &Plan) -> Result<crate::venv::Readiness, Error> {
     use crate::venv::Readiness;
     let readiness = plan.readiness();
-    let Some((path, changes)) =
-        out_of_date(ctx, plan.selection().python.clone(), plan.selection().lock)?
+    let lock_use = plan.selection().lock;
+    if plan.script().is_some() || !matches!(lock_use, LockUse::Auto | LockUse::Locked) {
+        return Ok(readiness);
+    }
+    let project = crate::project::Project::load(&plan.project.file)?;
+    let Some((path, changes)) = out_of_date_in(ctx, project, plan.selection().python.clone())?
     else {
         return Ok(readiness);
     };

@@ -784,3 +784,25 @@ fn a_file_linked_into_several_envs_counts_once_and_stashes_fold_under_their_env(
     assert!(all.contains(&shown), "{all}");
     assert!(!all.contains("+ 1 stash entry"), "{all}");
 }
+
+/// An env built from a `pylock.toml` the project file has moved away from
+/// is stale for `penv envs` as for `status` and `sync --check` (one
+/// verdict): a sync would lock again and rebuild it.
+#[test]
+fn envs_says_stale_when_the_lock_the_env_comes_from_is_out_of_date() {
+    let python = require_python!();
+    let sb = super::sandbox_with_wheels();
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\"]");
+    run_ok(penv_in(&sb, &sb.project).arg("lock"));
+    run_ok(penv_in(&sb, &sb.project).arg("sync"));
+    assert_eq!(
+        entry(&envs_json(&sb, &sb.project), &sb.env())["state"],
+        "ok"
+    );
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\", \"otherpkg\"]");
+    assert_code(&sb.run(&["sync", "--check"]), 1);
+    let json = envs_json(&sb, &sb.project);
+    let listed = entry(&json, &sb.env());
+    assert_eq!(listed["state"], "stale", "{json:#}");
+    assert!(listed.to_string().contains("pylock.toml"), "{listed}");
+}
