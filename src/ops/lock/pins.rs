@@ -54,11 +54,13 @@ pub(super) fn kept_pins(existing: Option<&PyLock>, options: &Options, spec: &Spe
 /// The version specifiers each directly named package must satisfy.
 fn allowed_versions(spec: &Spec) -> BTreeMap<String, Vec<pep440_rs::VersionSpecifiers>> {
     let mut allowed: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    // Requirement files' requirement lines too (not their options).
+    // Requirement files' requirement lines too (not their options), and
+    // constraint files' (`-c`): a pin a constraint no longer allows goes
+    // alone, never every pin with it (pip would refuse the set, and the
+    // resolution be made again from nothing).
     let file_lines = spec
         .requirement_files
         .iter()
-        .filter(|f| !f.constraint)
         .flat_map(|f| f.lines.iter().map(String::as_str))
         .filter(|l| !l.starts_with('-'));
     for text in spec.all_requirements().into_iter().chain(file_lines) {
@@ -148,6 +150,25 @@ mod tests {
             ..Options::default()
         };
         assert!(kept_pins(Some(&old), &options, &spec).is_empty());
+    }
+
+    /// A constraint file's line restricts a pin as a requirement's does.
+    #[test]
+    fn a_pin_a_constraint_no_longer_allows_goes_alone() {
+        let old = lock_with(&[("idna", "3.10"), ("six", "1.16.0")]);
+        let mut spec = crate::spec::example();
+        spec.requirements = vec!["idna".into(), "six".into()];
+        spec.groups.clear();
+        spec.requirement_files = vec![crate::spec::FileSpec {
+            path: "constraints.txt".into(),
+            sha256: String::new(),
+            constraint: true,
+            lines: vec!["idna<3.10".into()],
+        }];
+        assert_eq!(
+            kept_pins(Some(&old), &Options::default(), &spec),
+            ["six==1.16.0"]
+        );
     }
 
     /// A pin is a line of pip's constraint file: rendered from the parsed
