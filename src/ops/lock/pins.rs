@@ -100,7 +100,7 @@ pub(super) fn changes(old: Option<&PyLock>, new: &PyLock) -> Vec<String> {
     let mut out = Vec::new();
     for (name, version) in &new {
         match old.get(name) {
-            None => out.push(format!("Added `{name}` {version}")),
+            None => out.push(format!("Added `{name}` {version}").trim_end().to_owned()),
             Some(before) if before != version => {
                 out.push(format!("Updated `{name}` {before} -> {version}"));
             }
@@ -109,7 +109,8 @@ pub(super) fn changes(old: Option<&PyLock>, new: &PyLock) -> Vec<String> {
     }
     for (name, version) in &old {
         if !new.contains_key(name) {
-            out.push(format!("Removed `{name}` {version}"));
+            // A directory or a checkout has no version to say.
+            out.push(format!("Removed `{name}` {version}").trim_end().to_owned());
         }
     }
     out.sort_by(|a, b| a.split('`').nth(1).cmp(&b.split('`').nth(1)));
@@ -193,5 +194,9 @@ mod tests {
             changes(Some(&old), &new),
             ["Removed `a` 1", "Updated `b` 1 -> 2", "Added `c` 1"]
         );
+        let unversioned = lock_with(&[]);
+        let mut dir = lock_with(&[("b", "2")]);
+        dir.packages[0].version = None;
+        assert_eq!(changes(Some(&dir), &unversioned), ["Removed `b`"]);
     }
 }
