@@ -123,7 +123,7 @@ pub(crate) fn offer_to_store(ctx: &Ctx, plan: &Plan, state: &State, pip: &PipRun
         Err(e) => {
             ctx.printer
                 .verbose(&format!("the env was not kept in the store: {e}"));
-            unkept::record(&entry, &plan.paths.env, &e.to_string());
+            unkept::record(&entry, &plan.paths.env, &plan.hash, &e.to_string());
         }
     }
     drop(lock);
@@ -263,7 +263,7 @@ impl Watch {
 fn keep_now(job: &KeepJob) {
     let entry = EnvPaths::new(job.entry.clone());
     if let Err(why) = try_keep(job, &entry) {
-        unkept::record(&entry, &job.env, &why);
+        unkept::record(&entry, &job.env, &job.hash, &why);
     }
 }
 

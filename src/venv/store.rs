@@ -254,12 +254,7 @@ impl Store {
             // spec, or removed: nothing is left for it to explain.
             if let Some(name) = file.to_str().and_then(|f| f.strip_suffix(".unkept")) {
                 let paths = EnvPaths::new(self.dir.join(name));
-                if let Some(record) = unkept::read(&paths)
-                    && crate::state::State::read(&record.env)
-                        .ok()
-                        .flatten()
-                        .is_none_or(|s| !s.hash.starts_with(name))
-                {
+                if unkept::read(&paths).is_some_and(|record| record.outlived()) {
                     unkept::clear(&paths);
                 }
                 continue;

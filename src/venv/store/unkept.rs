@@ -17,6 +17,8 @@ pub(crate) struct Unkept {
     pub(crate) at: u64,
     /// The project's env the clone was to be made of.
     pub(crate) env: PathBuf,
+    /// The spec hash it was built for.
+    pub(crate) hash: String,
     /// Why it was not kept.
     pub(crate) why: String,
 }
@@ -26,15 +28,27 @@ fn marker(paths: &EnvPaths) -> PathBuf {
     paths.work.join(format!("{}.unkept", paths.name))
 }
 
-/// Records that the keep of `env` into `paths` was given up, and why.
-/// Best effort: the record only explains.
-pub(crate) fn record(paths: &EnvPaths, env: &std::path::Path, why: &str) {
+impl Unkept {
+    /// Whether its env no longer holds the spec it was built for (rebuilt
+    /// for another, or removed): nothing is left for it to explain.
+    pub(crate) fn outlived(&self) -> bool {
+        crate::state::State::read(&self.env)
+            .ok()
+            .flatten()
+            .is_none_or(|s| s.hash != self.hash)
+    }
+}
+
+/// Records that the keep of `env` (built for spec `hash`) into `paths` was
+/// given up, and why. Best effort: the record only explains.
+pub(crate) fn record(paths: &EnvPaths, env: &std::path::Path, hash: &str, why: &str) {
     let at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let unkept = Unkept {
         at,
         env: env.to_owned(),
+        hash: hash.to_owned(),
         why: why.to_owned(),
     };
     if let Ok(json) = serde_json::to_vec(&unkept)
@@ -65,7 +79,12 @@ mod tests {
         let paths = EnvPaths::new(tmp.path().join("0123456789abcdef"));
         std::fs::create_dir(&paths.work).unwrap();
         assert_eq!(read(&paths), None);
-        record(&paths, std::path::Path::new("/p/.venv"), "it changed");
+        record(
+            &paths,
+            std::path::Path::new("/p/.venv"),
+            "0123",
+            "it changed",
+        );
         let unkept = read(&paths).unwrap();
         assert_eq!(
             (unkept.env.to_str(), &*unkept.why),
@@ -80,7 +99,12 @@ mod tests {
     fn nothing_is_recorded_without_the_stores_working_directory() {
         let tmp = tempfile::tempdir().unwrap();
         let paths = EnvPaths::new(tmp.path().join("0123456789abcdef"));
-        record(&paths, std::path::Path::new("/p/.venv"), "it changed");
+        record(
+            &paths,
+            std::path::Path::new("/p/.venv"),
+            "0123",
+            "it changed",
+        );
         assert!(!paths.work.exists());
     }
 }

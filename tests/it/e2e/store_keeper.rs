@@ -327,7 +327,8 @@ fn a_file_added_outside_site_packages_is_not_kept_and_the_reason_is_told() {
 }
 
 /// The record of a keep given up goes once the env it was about holds
-/// another spec (dropped by the store's eviction after a build).
+/// another spec (dropped by the store's eviction after a build), and only
+/// then: another project's build leaves it.
 #[test]
 fn the_record_of_a_keep_given_up_goes_with_its_spec() {
     let python = require_python!();
@@ -338,7 +339,21 @@ fn the_record_of_a_keep_given_up_goes_with_its_spec() {
     assert_code(&keep_by_hand(&sb, &cache, &built), 0);
     let record = cache.join(format!("envs/.penv/{}.unkept", entry_name(&env_hash(&sb))));
     assert!(record.is_file());
-    sb.write_offline_toml(python, "requirements = [\"otherpkg\"]");
+    // Another project, another spec: its keep evicts, the record stays.
+    let other = other_checkout(&sb);
+    std::fs::write(
+        other.join("penv.toml"),
+        sb.offline_toml(python, "requirements = [\"otherpkg\"]"),
+    )
+    .unwrap();
+    ok(with_store(&sb, &cache).current_dir(&other).arg("sync"));
+    super::script::wait_for_keepers(&cache);
+    assert!(
+        record.is_file(),
+        "the record went while its env holds its spec"
+    );
+    // Its env rebuilt for another spec (a new one, whose keep evicts).
+    sb.write_offline_toml(python, "requirements = [\"tinypkg\", \"otherpkg\"]");
     ok(with_store(&sb, &cache).arg("sync"));
     super::script::wait_for_keepers(&cache);
     assert!(!record.exists(), "the record outlived its spec");
