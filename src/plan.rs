@@ -299,9 +299,10 @@ impl Plan {
         prompt.map_or_else(|| self.paths.name.clone(), Clone::clone)
     }
 
-    /// The store's entry for a clone of this project's env.
+    /// The store's entry of this plan: a script's env, or a project's clone (by hash and prompt).
     pub(crate) fn store_entry(&self, store: &crate::venv::store::Store) -> EnvPaths {
-        store.project_entry(&self.hash, &self.prompt())
+        let project = || store.project_entry(&self.hash, &self.prompt());
+        (self.script.as_ref()).map_or_else(project, |_| self.paths.clone())
     }
 
     /// The script this is the plan of, when it is a script's.

@@ -104,8 +104,7 @@ pub(super) fn activation(ctx: &Ctx, plan: &Plan) -> Activation {
             .file_name()
             .map_or_else(|| "penv".to_owned(), |n| n.to_string_lossy().into_owned())
     });
-    Activation::new(&plan.paths.env, ctx.vars.path.as_ref(), prompt)
-        .leaving(ctx.vars.virtual_env.as_deref())
+    Activation::new(&plan.paths.env, ctx.vars.path_dirs_outside_active(), prompt)
 }
 
 /// What to execute for the command line's first word.

@@ -41,31 +41,19 @@ pub(super) fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode, Error> {
             // `--locked` refuses a stale lock: it is locked by hand first.
             // penv never writes another tool's lock: a plain sync installs
             // it as it is.
-            ctx.printer.status(
-                &if crate::lock::is_foreign(&path) && lock == LockUse::Locked {
-                    format!(
-                        "Run `{}`, then `{}`, to update it (penv does not write `{}`).",
-                        crate::lock::relock_command(&path),
-                        plan.sync_command(),
-                        path.file_name().unwrap_or_default().to_string_lossy()
-                    )
-                } else if crate::lock::is_foreign(&path) {
-                    let file = path.file_name().unwrap_or_default().to_string_lossy();
-                    format!(
-                        "`{}` installs it as it is (penv does not write `{file}`): run `{}` to \
-                     update it, or `penv lock` to lock with penv (`pylock.toml` then comes first).",
-                        plan.sync_command(),
-                        crate::lock::relock_command(&path)
-                    )
-                } else if lock == LockUse::Locked {
-                    format!(
-                        "Run `penv lock`, then `{}`, to update it.",
-                        plan.sync_command()
-                    )
-                } else {
-                    format!("Run `{}` to lock again and update it.", plan.sync_command())
-                },
-            );
+            let (sync, relock) = (plan.sync_command(), crate::lock::relock_command(&path));
+            let file = path.file_name().unwrap_or_default().to_string_lossy();
+            ctx.printer.status(&match (lock == LockUse::Locked, crate::lock::is_foreign(&path)) {
+                (true, false) => format!("Run `{relock}`, then `{sync}`, to update it."),
+                (true, true) => format!(
+                    "Run `{relock}`, then `{sync}`, to update it (penv does not write `{file}`)."
+                ),
+                (false, true) => format!(
+                    "`{sync}` installs it as it is (penv does not write `{file}`): run `{relock}` to \
+                     update it, or `penv lock` to lock with penv (`pylock.toml` then comes first)."
+                ),
+                (false, false) => format!("Run `{sync}` to lock again and update it."),
+            });
             return Ok(ExitCode::from(1));
         }
         return Ok(check(ctx, &plan, args));

@@ -8,7 +8,7 @@
 //! Every value reaches a shell only as penv quotes it: a path with a quote,
 //! a `$` or a line break in it is data, never code.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -66,39 +66,18 @@ pub(crate) struct Activation {
 }
 
 impl Activation {
-    /// The activation of `env` for a process started with `path` as its `PATH`.
-    pub(crate) fn new(env: &Path, path: Option<&OsString>, prompt: String) -> Self {
+    /// The activation of `env` for a process started with `path` (its
+    /// `PATH`'s entries: [`crate::env_vars::EnvVars::path_dirs_outside_active`],
+    /// another env activated in the calling shell left out).
+    pub(crate) fn new(env: &Path, path: Vec<PathBuf>, prompt: String) -> Self {
         let bin = env.join(platform::BIN_DIR);
         let mut dirs = vec![bin.clone()];
-        if let Some(path) = path {
-            dirs.extend(std::env::split_paths(path).filter(|d| *d != bin));
-        }
+        dirs.extend(path.into_iter().filter(|d| *d != bin));
         Self {
             env: env.to_owned(),
             path: dirs,
             prompt,
         }
-    }
-
-    /// Without the `bin/` of `active`, another env activated in the
-    /// calling shell (`VIRTUAL_ENV`), as its `deactivate` would take it off
-    /// `PATH`: a command this env lacks is then not run from that one.
-    #[must_use]
-    pub(crate) fn leaving(mut self, active: Option<&Path>) -> Self {
-        let Some(active) = active.filter(|a| *a != self.env) else {
-            return self;
-        };
-        let gone = active.join(platform::BIN_DIR);
-        let real = gone.canonicalize().ok();
-        let bin = self.path[0].clone();
-        let is_gone = |d: &PathBuf| {
-            *d == gone
-                || real
-                    .as_ref()
-                    .is_some_and(|r| d.canonicalize().ok().as_ref() == Some(r))
-        };
-        self.path.retain(|d| *d == bin || !is_gone(d));
-        self
     }
 
     /// The env's `bin/`.
@@ -178,7 +157,11 @@ mod tests {
     use super::*;
 
     fn activation(env: &str, path: &str) -> Activation {
-        Activation::new(Path::new(env), Some(&OsString::from(path)), "app".into())
+        Activation::new(
+            Path::new(env),
+            std::env::split_paths(path).collect(),
+            "app".into(),
+        )
     }
 
     #[test]
@@ -248,14 +231,24 @@ mod tests {
     /// `PATH` (a command this env lacks is not run from it); the rest stays.
     #[test]
     fn another_activated_envs_bin_leaves_path() {
-        let a =
-            activation("/p/.venv", "/q/.venv/bin:/usr/bin").leaving(Some(Path::new("/q/.venv")));
+        let outside = |path: &str, active: &str| {
+            let vars = crate::env_vars::EnvVars {
+                path: Some(path.into()),
+                virtual_env: Some(PathBuf::from(active)),
+                ..Default::default()
+            };
+            Activation::new(
+                Path::new("/p/.venv"),
+                vars.path_dirs_outside_active(),
+                "app".into(),
+            )
+        };
+        let a = outside("/q/.venv/bin:/usr/bin", "/q/.venv");
         assert_eq!(
             a.path,
             [PathBuf::from("/p/.venv/bin"), PathBuf::from("/usr/bin")]
         );
-        let same =
-            activation("/p/.venv", "/p/.venv/bin:/usr/bin").leaving(Some(Path::new("/p/.venv")));
+        let same = outside("/p/.venv/bin:/usr/bin", "/p/.venv");
         assert_eq!(
             same.path,
             [PathBuf::from("/p/.venv/bin"), PathBuf::from("/usr/bin")]
@@ -266,8 +259,12 @@ mod tests {
     #[test]
     fn a_path_entry_that_is_not_utf8_leaves_path_to_the_shell() {
         use std::os::unix::ffi::OsStringExt;
-        let path = OsString::from_vec(b"/usr/bin:/caf\xe9".to_vec());
-        let a = Activation::new(Path::new("/p/.venv"), Some(&path), "app".into());
+        let path = std::ffi::OsString::from_vec(b"/usr/bin:/caf\xe9".to_vec());
+        let a = Activation::new(
+            Path::new("/p/.venv"),
+            std::env::split_paths(&path).collect(),
+            "app".into(),
+        );
         assert!(
             a.script(Shell::Sh)
                 .unwrap()

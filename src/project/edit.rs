@@ -296,9 +296,9 @@ fn holding(
             continue;
         }
         let place = Place::choose(doc, layout, candidate.as_deref());
-        let mut copy = doc.clone();
-        if let Ok(Some(array)) = place.array_mut(&mut copy, false)
-            && !matching(array, name).is_empty()
+        if place
+            .array(doc)
+            .is_some_and(|array| !matching(array, name).is_empty())
         {
             out.push(candidate);
         }

@@ -50,14 +50,32 @@ pub(crate) fn version(env: &Path, name: &str) -> Option<String> {
 
 /// `Name` and `Version` of the header of a core metadata file.
 fn name_and_version(text: &str) -> Option<(String, String)> {
-    let fields = header(text);
-    let get = |key: &str| {
-        fields
+    let header = header(text);
+    Some((
+        header.first("name")?.to_owned(),
+        header.first("version")?.to_owned(),
+    ))
+}
+
+/// The fields of a core metadata header, key lowercased, in order.
+pub(crate) struct Header(Vec<(String, String)>);
+
+impl Header {
+    /// The value of the first field `key` (lowercase).
+    pub(crate) fn first(&self, key: &str) -> Option<&str> {
+        self.0
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    Some((get("name")?, get("version")?))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of every field `key` (lowercase), in order.
+    pub(crate) fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The fields of a core metadata header (`METADATA`, `PKG-INFO`), as
@@ -65,7 +83,7 @@ fn name_and_version(text: &str) -> Option<(String, String)> {
 /// lowercased), a line starting with white space continuing the one before
 /// — a line of spaces too, as in a multi-paragraph `License:` — and the
 /// header ending at the first empty line.
-pub(crate) fn header(text: &str) -> Vec<(String, String)> {
+pub(crate) fn header(text: &str) -> Header {
     let mut fields: Vec<(String, String)> = Vec::new();
     for line in text.lines().take_while(|l| !l.is_empty()) {
         if line.starts_with([' ', '\t']) {
@@ -77,7 +95,7 @@ pub(crate) fn header(text: &str) -> Vec<(String, String)> {
             fields.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
-    fields
+    Header(fields)
 }
 
 #[cfg(test)]

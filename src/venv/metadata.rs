@@ -60,22 +60,15 @@ pub(crate) fn read_all(env: &Path) -> Result<Vec<InstalledDist>, FsError> {
 /// `Name`, `Version` and every `Requires-Dist` of a core metadata header
 /// ([`super::installed::header`]).
 fn parse(text: &str) -> Option<InstalledDist> {
-    let fields = super::installed::header(text);
-    let get = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
+    let header = super::installed::header(text);
     Some(InstalledDist {
-        name: normalize_name(&get("name")?),
-        version: get("version")?,
-        requires: fields
-            .iter()
-            .filter(|(k, _)| k == "requires-dist")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        requires_python: get("requires-python").filter(|v| !v.is_empty()),
+        name: normalize_name(header.first("name")?),
+        version: header.first("version")?.to_owned(),
+        requires: header.all("requires-dist").map(str::to_owned).collect(),
+        requires_python: header
+            .first("requires-python")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
         requested: false,
     })
 }

@@ -172,13 +172,7 @@ impl Store {
         };
         let mut out: Vec<Entry> = list
             .into_iter()
-            .filter(|(name, kind)| {
-                kind.is_dir()
-                    && name.len() == NAME_DIGITS
-                    && name
-                        .to_str()
-                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))
-            })
+            .filter(|(name, kind)| kind.is_dir() && name.to_str().is_some_and(is_entry_name))
             .map(|(name, _)| {
                 let paths = EnvPaths::new(self.dir.join(name));
                 let used_ns = mtime_ns(&used_marker(&paths))
@@ -250,9 +244,12 @@ impl Store {
             return;
         };
         for (file, _) in list {
+            let Some(file) = file.to_str() else {
+                continue;
+            };
             // A keep given up whose env has since been rebuilt for another
             // spec, or removed: nothing is left for it to explain.
-            if let Some(name) = file.to_str().and_then(|f| f.strip_suffix(".unkept")) {
+            if let Some(name) = file.strip_suffix(".unkept").filter(|n| is_entry_name(n)) {
                 let paths = EnvPaths::new(self.dir.join(name));
                 if unkept::read(&paths).is_some_and(|record| record.outlived()) {
                     unkept::clear(&paths);
@@ -260,9 +257,9 @@ impl Store {
                 continue;
             }
             let Some(name) = file
-                .to_str()
-                .and_then(|f| f.strip_prefix("txn-")?.strip_suffix(".json"))
-                .filter(|n| n.len() == NAME_DIGITS && n.bytes().all(|b| b.is_ascii_hexdigit()))
+                .strip_prefix("txn-")
+                .and_then(|f| f.strip_suffix(".json"))
+                .filter(|n| is_entry_name(n))
             else {
                 continue;
             };
@@ -296,6 +293,11 @@ impl Store {
         drop(lock);
         removed
     }
+}
+
+/// Whether `name` names an entry: [`NAME_DIGITS`] hex digits.
+fn is_entry_name(name: &str) -> bool {
+    name.len() == NAME_DIGITS && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Records `size` as the entry's, with its state file's mtime (best effort).

@@ -58,11 +58,8 @@ pub(crate) fn donor(
             .not_shareable_without_project(&plan.project.root)
             .is_none()
     {
-        let entry = if plan.script().is_some() {
-            store.entry(&plan.hash)
-        } else {
-            plan.store_entry(&store)
-        };
+        let entry = plan.store_entry(&store);
+        // A script's env is its entry: never its own donor.
         if entry.env != plan.paths.env
             && let Some(held) = entry_reader(ctx, &entry)
             && let Ok(Some(state)) = State::read(&entry.env)

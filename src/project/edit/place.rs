@@ -78,6 +78,12 @@ impl Place {
         Ok(())
     }
 
+    /// The array, when it is there (read only).
+    pub(crate) fn array<'d>(&self, doc: &'d DocumentMut) -> Option<&'d Array> {
+        let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        get(doc, &keys)?.as_array()
+    }
+
     /// The array, created (with the tables on the way) when `create` is
     /// set, else `None` when it is not there.
     pub(crate) fn array_mut<'d>(
